@@ -1,0 +1,25 @@
+"""A configuration problem, reported as one line ``file:line:col: field: message``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class ConfigIssue:
+    file: str
+    line: int
+    column: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.field}: {self.message}"
+
+
+class ConfigError(Exception):
+    """Raised with every issue found, so a user fixes a file in one pass."""
+
+    def __init__(self, issues: list[ConfigIssue]):
+        self.issues = sorted(set(issues))
+        super().__init__("\n".join(str(i) for i in self.issues))

@@ -1,0 +1,267 @@
+"""Load and validate criteria, suites and vendors, collecting every issue at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional, TypeVar
+
+import jinja2
+from pydantic import BaseModel, ValidationError
+
+from .criteria import CriteriaFile
+from .issues import ConfigError, ConfigIssue
+from .schema_errors import issues_from_validation
+from .suite import Suite
+from .templates import compile_template, render
+from .vendor import Vendor, looks_like_secret
+from .yamlpos import Located, load_yaml
+
+M = TypeVar("M", bound=BaseModel)
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Loaded:
+    """A validated model with the positions of its source."""
+
+    model: Any
+    doc: Located
+
+    @property
+    def path(self) -> Path:
+        return self.doc.path
+
+
+@dataclass
+class Workspace:
+    criteria: Optional[Loaded] = None
+    suites: list[Loaded] = field(default_factory=list)
+    vendors: list[Loaded] = field(default_factory=list)
+    issues: list[ConfigIssue] = field(default_factory=list)
+
+    def raise_if_issues(self) -> None:
+        if self.issues:
+            raise ConfigError(self.issues)
+
+
+def _validate(doc: Located, model: type[M]) -> tuple[Optional[M], list[ConfigIssue]]:
+    try:
+        return model.model_validate(doc.data), []
+    except ValidationError as exc:
+        return None, issues_from_validation(doc, exc, model)
+
+
+def _secret_scan(doc: Located, node: Any, loc: tuple = ()) -> list[ConfigIssue]:
+    """Any literal that looks like an API key is an error (the value is never echoed)."""
+    issues: list[ConfigIssue] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            issues += _secret_scan(doc, value, loc + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            issues += _secret_scan(doc, value, loc + (i,))
+    elif looks_like_secret(node):
+        issues.append(doc.issue(loc, "looks like a literal API key; keep keys in the environment "
+                                     "and name the variable in api_key_env"))
+    return issues
+
+
+def load_model(path: Path, model: type[M]) -> tuple[Optional[Loaded], list[ConfigIssue]]:
+    doc, issues = load_yaml(path)
+    if doc is None:
+        return None, issues
+    if model is Vendor:
+        issues = _secret_scan(doc, doc.data)
+        if issues:
+            # A file holding a secret is not validated further: its content must not spread.
+            return None, issues
+    obj, issues = _validate(doc, model)
+    return (Loaded(obj, doc) if obj else None), issues
+
+
+def classify(path: Path, data: Any = None) -> str:
+    """criteria / vendor / suite, from the file name and folder."""
+    if path.name in ("criteria.yaml", "criteria.yml"):
+        return "criteria"
+    if "vendors" in path.parts:
+        return "vendor"
+    return "suite"
+
+
+def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[ConfigIssue]]:
+    files: list[Path] = []
+    issues: list[ConfigIssue] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
+        elif path.is_file():
+            files.append(path)
+        else:
+            issues.append(ConfigIssue(str(path), 0, 0, "(path)", "no such file or directory"))
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique, issues
+
+
+def find_criteria(files: list[Path]) -> Optional[Path]:
+    for f in files:
+        for parent in [f.parent, *f.parent.parents]:
+            for name in ("criteria.yaml", "criteria.yml"):
+                if (parent / name).is_file():
+                    return parent / name
+            if (parent / "suites" / "criteria.yaml").is_file():
+                return parent / "suites" / "criteria.yaml"
+    default = Path("suites/criteria.yaml")
+    return default if default.is_file() else None
+
+
+def load_workspace(paths: Iterable[Path], criteria_path: Optional[Path] = None,
+                   *, check_items: bool = True) -> Workspace:
+    """Load every file under ``paths`` and cross-check them. Issues are collected, not raised."""
+    files, issues = expand_paths(paths)
+    ws = Workspace(issues=issues)
+    crit_files = [f for f in files if classify(f) == "criteria"]
+    if criteria_path is None:
+        criteria_path = crit_files[0] if crit_files else find_criteria(files)
+    if criteria_path is not None:
+        ws.criteria, found = load_model(criteria_path, CriteriaFile)
+        ws.issues += found
+        if ws.criteria:
+            ws.issues += check_criteria(ws.criteria)
+    for f in files:
+        kind = classify(f)
+        if kind == "criteria":
+            continue
+        loaded, found = load_model(f, Vendor if kind == "vendor" else Suite)
+        ws.issues += found
+        if loaded:
+            (ws.vendors if kind == "vendor" else ws.suites).append(loaded)
+    ws.issues += check_unique(ws.suites, "suite") + check_unique(ws.vendors, "vendor")
+    if ws.suites and ws.criteria is None and criteria_path is None:
+        first = ws.suites[0]
+        ws.issues.append(ConfigIssue(str(first.path), 1, 1, "criterion",
+                                     "no criteria.yaml found next to the suites; pass --criteria FILE"))
+    for suite in ws.suites:
+        ws.issues += check_suite(suite, ws.criteria, check_items=check_items)
+    return ws
+
+
+def check_criteria(crit: Loaded) -> list[ConfigIssue]:
+    issues = []
+    seen: dict[str, tuple] = {}
+
+    def visit(node_data: dict, loc: tuple) -> None:
+        node_id = node_data.get("id")
+        if node_id in seen:
+            first_line = crit.doc.pos(seen[node_id])[0]
+            issues.append(crit.doc.issue(loc + ("id",), f"duplicate criterion id '{node_id}' (first on line {first_line})"))
+        else:
+            seen[node_id] = loc + ("id",)
+        for i, child in enumerate(node_data.get("children") or []):
+            visit(child, loc + ("children", i))
+
+    visit(crit.doc.data, ())
+    return issues
+
+
+def check_unique(loaded: list[Loaded], what: str) -> list[ConfigIssue]:
+    issues = []
+    first: dict[str, Loaded] = {}
+    for item in loaded:
+        ident = item.model.id
+        if ident in first:
+            other = first[ident]
+            line = other.doc.pos(("id",))[0]
+            issues.append(item.doc.issue(("id",), f"duplicate {what} id '{ident}' (also in {other.path}:{line})"))
+        else:
+            first[ident] = item
+    return issues
+
+
+def _template_issue(doc: Located, loc: tuple, exc: jinja2.TemplateSyntaxError) -> ConfigIssue:
+    line, col = doc.pos(loc)
+    offset = (exc.lineno or 1) - (0 if loc in doc.block_scalar else 1)
+    return ConfigIssue(str(doc.path), line + offset, col if offset == 0 else 1,
+                       ".".join(str(p) for p in loc), f"template syntax error: {exc.message}")
+
+
+def check_suite(loaded: Loaded, criteria: Optional[Loaded], *, check_items: bool = True) -> list[ConfigIssue]:
+    from ..scorers import REGISTRY, build  # scorers import config; import late to avoid a cycle
+
+    suite: Suite = loaded.model
+    doc = loaded.doc
+    issues: list[ConfigIssue] = []
+    if criteria is not None:
+        nodes = criteria.model.nodes()
+        node = nodes.get(suite.criterion)
+        if node is None:
+            import difflib
+            close = difflib.get_close_matches(suite.criterion, list(nodes), n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            issues.append(doc.issue(("criterion",), f"unknown criterion '{suite.criterion}' in {criteria.path}{hint}"))
+        elif not node.is_leaf:
+            leaves = [c.id for c, _, _ in node.walk() if c.is_leaf]
+            issues.append(doc.issue(("criterion",), f"criterion '{suite.criterion}' is not a leaf; "
+                                                    f"suites hang off leaves such as '{leaves[0]}'"))
+    templates_ok = True
+    for name in ("prompt", "system_prompt"):
+        source = getattr(suite, name)
+        if source is None:
+            continue
+        try:
+            compile_template(source)
+        except jinja2.TemplateSyntaxError as exc:
+            templates_ok = False
+            issues.append(_template_issue(doc, (name,), exc))
+
+    def scorer_list(specs: list, loc: tuple) -> list:
+        built = []
+        for i, spec in enumerate(specs):
+            if spec.kind not in REGISTRY:
+                import difflib
+                close = difflib.get_close_matches(spec.kind, list(REGISTRY), n=1, cutoff=0.5)
+                hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(REGISTRY))})"
+                issues.append(doc.issue(loc + (i, "kind"), f"unknown scorer kind '{spec.kind}'{hint}"))
+                continue
+            try:
+                built.append(build(spec.kind, spec.params))
+            except ValidationError as exc:
+                issues.extend(issues_from_validation(doc, exc, REGISTRY[spec.kind].Params,
+                                                     prefix=loc + (i, "params"), data=spec.params))
+        return built
+
+    suite_scorers = scorer_list(suite.scorers, ("scorers",))
+    seen: dict[str, int] = {}
+    for index, item in enumerate(suite.items):
+        loc = ("items", index)
+        if item.id in seen:
+            line = doc.pos(("items", seen[item.id], "id"))[0]
+            issues.append(doc.issue(loc + ("id",), f"duplicate item id '{item.id}' (first on line {line})"))
+        else:
+            seen[item.id] = index
+        if not check_items:
+            continue
+        scorers = scorer_list(item.scorers, loc + ("scorers",)) if item.scorers is not None else suite_scorers
+        for scorer in scorers:
+            problem = scorer.check_item(item)
+            if problem:
+                issues.append(doc.issue(loc, f"scorer '{scorer.kind}' {problem}"))
+        if templates_ok:
+            for name in ("prompt", "system_prompt"):
+                source = getattr(suite, name)
+                if source is None:
+                    continue
+                try:
+                    render(source, item.vars)
+                except jinja2.UndefinedError as exc:
+                    issues.append(doc.issue(loc + ("vars",), f"{name} does not render: {exc.message}"))
+                except jinja2.TemplateError as exc:
+                    issues.append(doc.issue(loc + ("vars",), f"{name} does not render: {exc}"))
+    return issues

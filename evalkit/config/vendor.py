@@ -1,0 +1,104 @@
+"""Schema of ``vendors/*.yaml``: one endpoint, how to reach it, and what the vendor declares."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Literal, Optional
+
+from pydantic import Field, field_validator, model_validator
+
+from .criteria import ID_PATTERN, Strict
+from .generation import Generation
+
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# Shapes of real API keys; a value like this in a vendor file is a leaked secret.
+KEY_SHAPES = re.compile(
+    r"^(sk-[A-Za-z0-9_\-]{12,}|sk_[A-Za-z0-9_\-]{12,}|xai-[A-Za-z0-9]{12,}|AIza[0-9A-Za-z_\-]{20,}"
+    r"|gsk_[A-Za-z0-9]{12,}|hf_[A-Za-z0-9]{12,}|Bearer\s+\S{8,})$"
+)
+
+
+class Attestation(Strict):
+    """What the vendor declares about the parts of the call no prompt can test.
+
+    Every answer is optional here: a missing answer is shown as 未回答, never assumed.
+    """
+
+    deployment: Optional[Literal["government_cloud", "commercial_cloud", "on_premises", "other"]] = Field(
+        default=None, description="Where inference runs (ガバメントクラウド = government_cloud).")
+    cloud_service: Optional[str] = Field(default=None, description="Cloud service and region, e.g. 'AWS 東京リージョン'.")
+    data_residency: Optional[Literal["japan", "overseas", "mixed"]] = Field(
+        default=None, description="Where prompts, outputs and logs are stored and processed.")
+    trains_on_inputs: Optional[bool] = Field(default=None, description="Whether inputs/outputs are used for training.")
+    log_retention_days: Optional[int] = Field(default=None, ge=0, description="How long request logs are kept.")
+    log_access: Optional[str] = Field(default=None, description="Who can access logs, under what control.")
+    ismap_listed: Optional[bool] = Field(default=None, description="Whether the cloud service is ISMAP-listed.")
+    incident_reporting: Optional[bool] = Field(default=None, description="Whether incidents are reported to the Agency.")
+    domestic_development: Optional[bool] = Field(default=None, description="Developed in Japan by a domestic entity.")
+    provenance: Optional[Literal["original", "derivative"]] = Field(
+        default=None, description="Trained from scratch (original) or derived from a base model.")
+    base_model: Optional[str] = Field(default=None, description="Base model when derivative, e.g. 'Llama 3.1 70B'.")
+    license_free_trial: Optional[bool] = Field(default=None, description="Free of charge during the trial year.")
+    publication_consent: Optional[bool] = Field(default=None, description="Agrees to publication of part of the results.")
+    notes: Optional[str] = None
+
+
+class Vendor(Strict):
+    id: str = Field(pattern=ID_PATTERN, description="Stable id used on the command line and in the store.")
+    name: str = Field(description="Display name in the report.")
+    category: Literal["domestic", "foreign", "baseline"] = Field(
+        default="domestic",
+        description="domestic candidate, foreign reference model (benchmark), or baseline (embedded).")
+    provider: Literal["openai", "reference"] = Field(
+        description="openai: any OpenAI-compatible endpoint; reference: the embedded endpoint.")
+    base_url: Optional[str] = Field(
+        default=None, description="Endpoint URL, e.g. https://host/v1; may use ${ENV_VAR}.")
+    model: str = Field(description="Model name sent in each request (for reference: oracle, refuse, echo).")
+    api_key_env: Optional[str] = Field(
+        default=None, pattern=ENV_NAME, description="NAME of the environment variable holding the key (never the key).")
+    concurrency: int = Field(default=8, ge=1, le=1024, description="Requests in flight at once.")
+    timeout: float = Field(default=120.0, gt=0, description="Per-request timeout in seconds.")
+    max_retries: int = Field(default=3, ge=0, le=20, description="Retries for transient errors.")
+    generation: Generation = Field(default_factory=Generation, description="Overrides of suite defaults.")
+    publish: bool = Field(default=False, description="Vendor agreed to publication of its results.")
+    attestation: Attestation = Field(default_factory=Attestation)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url_shape(cls, value: Optional[str]) -> Optional[str]:
+        if value is None:
+            return value
+        if not ENV_REF.sub("x", value).startswith(("http://", "https://", "x")):
+            raise ValueError("expected an http(s) URL or ${ENV_VAR}")
+        if re.search(r"//[^/@]+:[^/@]+@", value):
+            raise ValueError("credentials in the URL are not allowed; use api_key_env")
+        return value
+
+    @model_validator(mode="after")
+    def _provider_fields(self) -> "Vendor":
+        if self.provider == "openai" and not self.base_url:
+            raise ValueError("provider 'openai' needs base_url")
+        if self.provider == "reference" and self.model not in REFERENCE_MODELS:
+            raise ValueError(f"reference model must be one of {', '.join(REFERENCE_MODELS)}")
+        return self
+
+    def env_names(self) -> list[str]:
+        names = ENV_REF.findall(self.base_url or "")
+        return names + ([self.api_key_env] if self.api_key_env else [])
+
+    def missing_env(self) -> list[str]:
+        return [name for name in self.env_names() if not os.environ.get(name)]
+
+    def resolved_base_url(self) -> Optional[str]:
+        if self.base_url is None:
+            return None
+        return ENV_REF.sub(lambda m: os.environ.get(m.group(1), ""), self.base_url)
+
+
+REFERENCE_MODELS = ("oracle", "refuse", "echo")
+
+
+def looks_like_secret(value: object) -> bool:
+    return isinstance(value, str) and bool(KEY_SHAPES.match(value.strip()))

@@ -1,0 +1,143 @@
+"""YAML loading that remembers where every key and value came from.
+
+PyYAML's composer gives us nodes with start marks; we build plain Python
+objects from them and keep a map ``path -> (line, column)`` so that schema
+errors can point at ``file:line:col``. Duplicate keys, which PyYAML would
+silently overwrite, are reported as errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .issues import ConfigIssue
+
+Loc = tuple  # tuple[str | int, ...]
+
+
+@dataclass
+class Located:
+    """A parsed YAML document plus the positions of its parts."""
+
+    path: Path
+    data: Any
+    values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    # For block scalars the text starts on the line after the indicator.
+    block_scalar: set[Loc] = field(default_factory=set)
+
+    def pos(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
+        """Best position for ``loc``: the key or value itself, else its nearest ancestor."""
+        loc = tuple(loc)
+        while True:
+            if key and loc in self.keys:
+                return self.keys[loc]
+            if loc in self.values:
+                return self.values[loc]
+            if loc in self.keys:
+                return self.keys[loc]
+            if not loc:
+                return (1, 1)
+            loc = loc[:-1]
+
+    def issue(self, loc: Loc, message: str, *, key: bool = False) -> ConfigIssue:
+        line, col = self.pos(loc, key=key)
+        return ConfigIssue(str(self.path), line, col, format_loc(loc), message)
+
+
+def format_loc(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(document)"
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, loader: yaml.SafeLoader, doc: Located):
+        self.loader = loader
+        self.doc = doc
+        self.issues: list[ConfigIssue] = []
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.doc.values[loc] = _mark(node)
+        if isinstance(node, yaml.MappingNode):
+            self.loader.flatten_mapping(node)
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.loader.construct_object(key_node, deep=True)
+                if not isinstance(key, (str, int, float, bool)) or key is None:
+                    line, col = _mark(key_node)
+                    self.issues.append(
+                        ConfigIssue(str(self.doc.path), line, col, format_loc(loc),
+                                    "mapping keys must be plain scalars")
+                    )
+                    continue
+                key = str(key) if not isinstance(key, str) else key
+                child = loc + (key,)
+                if key in out:
+                    line, col = _mark(key_node)
+                    first = self.doc.keys[child][0]
+                    self.issues.append(
+                        ConfigIssue(str(self.doc.path), line, col, format_loc(child),
+                                    f"duplicate key '{key}' (first defined on line {first})")
+                    )
+                    continue
+                self.doc.keys[child] = _mark(key_node)
+                if isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">"):
+                    self.doc.block_scalar.add(child)
+                out[key] = self.build(value_node, child)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, loc + (i,)) for i, item in enumerate(node.value)]
+        return self.loader.construct_object(node, deep=True)
+
+
+def load_yaml(path: Path, text: str | None = None) -> tuple[Located | None, list[ConfigIssue]]:
+    """Parse ``path``; return the located document or the issues that stop it."""
+    path = Path(path)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            return None, [ConfigIssue(str(path), 1, 1, "(document)", f"file is not valid UTF-8: {exc.reason}")]
+        except OSError as exc:
+            return None, [ConfigIssue(str(path), 1, 1, "(document)", f"cannot read file: {exc.strerror}")]
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or "invalid YAML"
+        context = f" ({exc.context})" if exc.context else ""
+        return None, [ConfigIssue(str(path), line, col, "(syntax)", f"YAML syntax error: {problem}{context}")]
+    except yaml.YAMLError as exc:
+        return None, [ConfigIssue(str(path), 1, 1, "(syntax)", f"YAML error: {exc}")]
+    finally:
+        loader.dispose()
+    doc = Located(path=path, data=None)
+    if node is None:
+        return None, [ConfigIssue(str(path), 1, 1, "(document)", "file is empty; expected a mapping")]
+    builder = _Builder(loader, doc)
+    try:
+        doc.data = builder.build(node, ())
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, [ConfigIssue(str(path), line, col, "(value)", f"cannot read value: {exc.problem}")]
+    if builder.issues:
+        return None, builder.issues
+    if not isinstance(doc.data, dict):
+        return None, [doc.issue((), f"expected a mapping at the top level, got {type(doc.data).__name__}")]
+    return doc, []

@@ -1,0 +1,179 @@
+"""The one-way pipeline: load -> plan -> run -> score -> aggregate -> render.
+
+Each stage after ``run`` reads only the run store, so ``score`` and ``report`` can be
+repeated on a finished run without any endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import secrets
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+from . import __version__
+from .analysis import aggregate
+from .analysis.tables import export_csv
+from .config.criteria import CriteriaFile
+from .config.loader import Loaded, Workspace
+from .config.suite import Suite
+from .config.vendor import Vendor
+from .errors import UsageError
+from .integrity.hashing import sha256_file, sha256_json
+from .providers.openai_chat import ChatClient
+from .reference import EmbeddedServer, build_answer_book
+from .report import render_report
+from .runner.execute import ExecutionSummary, execute
+from .runner.plan import plan
+from .runner.store import STORE_NAME, RunStore
+from .scorers.apply import score_store
+
+
+@dataclass
+class RunOptions:
+    out_dir: Path
+    epochs: int = 1
+    quiet: bool = False
+    retry_errors: bool = True
+
+
+@dataclass
+class RunOutcome:
+    run_dir: Path
+    report: Path
+    summary: dict
+    execution: ExecutionSummary
+    skipped_vendors: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def new_run_id() -> str:
+    return datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+
+
+def vendor_settings(vendor: Vendor) -> dict:
+    """What the manifest records of a vendor: settings, the *name* of the key variable, no secret."""
+    data = vendor.model_dump(mode="json")
+    data["base_url"] = vendor.base_url  # unresolved ${ENV} form
+    return data
+
+
+def config_fingerprint(ws: Workspace, suites: list[Loaded], vendors: list[Loaded]) -> dict:
+    return {
+        "criteria": {"path": str(ws.criteria.path), "sha256": sha256_file(ws.criteria.path)},
+        "suites": {s.model.id: {"path": str(s.path), "version": s.model.version, "sha256": sha256_file(s.path)}
+                   for s in suites},
+        "vendors": {v.model.id: {"path": str(v.path), "sha256": sha256_json(vendor_settings(v.model))}
+                    for v in vendors},
+    }
+
+
+def _check_same_config(store: RunStore, fingerprint: dict) -> None:
+    previous = store.get_meta("config")
+    if previous is None:
+        return
+    changed = []
+    for kind in ("suites", "vendors"):
+        for ident, entry in fingerprint[kind].items():
+            old = previous[kind].get(ident)
+            if old is not None and old["sha256"] != entry["sha256"]:
+                changed.append(f"{kind[:-1]} '{ident}' ({entry['path']})")
+    if previous["criteria"]["sha256"] != fingerprint["criteria"]["sha256"]:
+        changed.append(f"criteria ({fingerprint['criteria']['path']})")
+    added = [f"{k[:-1]} '{i}'" for k in ("suites", "vendors") for i in fingerprint[k] if i not in previous[k]]
+    if changed or added:
+        what = "; ".join(changed + [f"{a} (not in this run)" for a in added])
+        raise UsageError(f"{store.path.parent}: configuration differs from the run stored there: {what}. "
+                         "Results of different configurations are never mixed: write to a new --out directory.")
+
+
+async def _run_requests(store: RunStore, requests, vendors: list[Vendor], suites: list[Suite],
+                        opts: RunOptions) -> ExecutionSummary:
+    server: Optional[EmbeddedServer] = None
+    clients: dict[str, ChatClient] = {}
+    try:
+        if any(v.provider == "reference" for v in vendors):
+            server = EmbeddedServer(build_answer_book(suites)).start()
+        for vendor in vendors:
+            if vendor.provider == "reference":
+                clients[vendor.id] = ChatClient(vendor, server.base_url, None)
+            else:
+                key = os.environ.get(vendor.api_key_env) if vendor.api_key_env else None
+                clients[vendor.id] = ChatClient(vendor, vendor.resolved_base_url(), key)
+        return await execute(requests, clients, {v.id: v.concurrency for v in vendors}, store,
+                             quiet=opts.quiet, retry_errors=opts.retry_errors)
+    finally:
+        for client in clients.values():
+            await client.aclose()
+        if server is not None:
+            server.stop()
+
+
+def run(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOptions) -> RunOutcome:
+    run_dir = opts.out_dir
+    run_dir.mkdir(parents=True, exist_ok=True)
+    fingerprint = config_fingerprint(ws, suites, vendors)
+    with RunStore(run_dir / STORE_NAME) as store:
+        _check_same_config(store, fingerprint)
+        suite_models = [s.model for s in suites]
+        vendor_models = [v.model for v in vendors]
+        requests = plan(suite_models, vendor_models, epochs=opts.epochs)
+        manifest = store.get_meta("manifest") or {
+            "run_id": run_dir.name, "evalkit_version": __version__,
+            "python": platform.python_version(), "platform": platform.platform(),
+            "started_at": now_iso(), "epochs": opts.epochs,
+        }
+        manifest["argv"] = [a for a in sys.argv[1:]]
+        manifest["planned_requests"] = len(requests)
+        store.set_meta("manifest", manifest)
+        store.set_meta("config", fingerprint)
+        store.set_meta("criteria", ws.criteria.model.model_dump(mode="json"))
+        store.set_meta("suites", [s.model_dump(mode="json") for s in suite_models])
+        store.set_meta("vendors", [vendor_settings(v) for v in vendor_models])
+        store.add_requests(requests)
+        summary = asyncio.run(_run_requests(store, requests, vendor_models, suite_models, opts))
+        manifest["finished_at"] = now_iso()
+        store.set_meta("manifest", manifest)
+    report, results = score_and_report(run_dir)
+    return RunOutcome(run_dir, report, results, summary)
+
+
+def load_run(store: RunStore) -> tuple[CriteriaFile, list[Suite], list[Vendor]]:
+    criteria = store.get_meta("criteria")
+    if criteria is None:
+        raise UsageError(f"{store.path}: not an evalkit run store (no configuration recorded)")
+    return (CriteriaFile.model_validate(criteria),
+            [Suite.model_validate(s) for s in store.get_meta("suites", [])],
+            [Vendor.model_validate(v) for v in store.get_meta("vendors", [])])
+
+
+def open_run(run_dir: Path) -> RunStore:
+    path = Path(run_dir) / STORE_NAME
+    if not path.is_file():
+        raise UsageError(f"{run_dir}: no run store ({STORE_NAME}) in this directory")
+    return RunStore(path)
+
+
+def score_and_report(run_dir: Path, *, rescore: bool = True) -> tuple[Path, dict]:
+    """Score stored responses, aggregate, write report.html, results.csv and summary.json."""
+    with open_run(run_dir) as store:
+        if rescore:
+            score_store(store)
+        criteria, suites, vendors = load_run(store)
+        results, df = aggregate(store, criteria, suites, vendors)
+        results["manifest"] = store.get_meta("manifest", {})
+        results["config"] = store.get_meta("config", {})
+        export_csv(df, Path(run_dir) / "results.csv")
+        (Path(run_dir) / "summary.json").write_text(
+            json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        report = render_report(store, results, df, Path(run_dir) / "report.html")
+    return report, results

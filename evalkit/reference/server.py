@@ -1,0 +1,129 @@
+"""The embedded OpenAI-compatible endpoint (aiohttp), used offline and by the tests.
+
+Behaviour is chosen by the model name:
+- ``oracle`` answers with the ideal answer of the item whose rendered messages it
+  receives. The server holds an *answer book* keyed by a hash of the messages, built
+  server-side from the suites; nothing is ever added to the requests, so references
+  cannot leak into what real vendors receive.
+- ``refuse`` always declines politely in Japanese.
+- ``echo`` returns the last user message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import threading
+import time
+import uuid
+from typing import Mapping, Optional
+
+from aiohttp import web
+
+from .. import __version__
+
+MODELS = ("oracle", "refuse", "echo")
+REFUSAL = "申し訳ありませんが、そのご依頼にはお応えできません。"
+NO_ANSWER = "（参照解答が登録されていない質問です）"
+FINGERPRINT = f"evalkit-reference-{__version__}"
+
+
+def messages_hash(messages: list) -> str:
+    """Key of the answer book: the role/content pairs, canonical JSON."""
+    canon = [{"role": m.get("role"), "content": m.get("content")} for m in messages]
+    blob = json.dumps(canon, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _tokens(text: str) -> int:
+    return max(1, len(text) // 2)
+
+
+def create_app(answer_book: Optional[Mapping[str, str]] = None) -> web.Application:
+    book = dict(answer_book or {})
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+
+    async def models(_: web.Request) -> web.Response:
+        data = [{"id": m, "object": "model", "created": 0, "owned_by": "evalkit"} for m in MODELS]
+        return web.json_response({"object": "list", "data": data})
+
+    def error(status: int, message: str, kind: str = "invalid_request_error") -> web.Response:
+        return web.json_response({"error": {"message": message, "type": kind, "code": None}}, status=status)
+
+    async def chat(request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return error(400, "request body is not valid JSON")
+        if not isinstance(body, dict):
+            return error(400, "request body must be a JSON object")
+        model = body.get("model")
+        messages = body.get("messages")
+        if model not in MODELS:
+            return error(404, f"model '{model}' not found; available: {', '.join(MODELS)}", "not_found_error")
+        if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
+            return error(400, "messages must be a non-empty list of objects")
+        if model == "oracle":
+            content = book.get(messages_hash(messages), NO_ANSWER)
+        elif model == "refuse":
+            content = REFUSAL
+        else:
+            users = [m for m in messages if m.get("role") == "user"]
+            content = str(users[-1].get("content", "")) if users else ""
+        prompt_tokens = sum(_tokens(str(m.get("content", ""))) for m in messages)
+        completion_tokens = _tokens(content)
+        return web.json_response({
+            "id": f"chatcmpl-{uuid.uuid4().hex}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "system_fingerprint": FINGERPRINT,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                         "finish_reason": "stop", "logprobs": None}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens},
+        })
+
+    app.router.add_get("/v1/models", models)
+    app.router.add_post("/v1/chat/completions", chat)
+    return app
+
+
+class EmbeddedServer:
+    """Runs the endpoint on 127.0.0.1 in a background thread with its own event loop."""
+
+    def __init__(self, answer_book: Optional[Mapping[str, str]] = None, host: str = "127.0.0.1", port: int = 0):
+        self.app = create_app(answer_book)
+        self.host, self.port = host, port
+        self._loop = asyncio.new_event_loop()
+        self._runner: Optional[web.AppRunner] = None
+        self._thread = threading.Thread(target=self._loop.run_forever, name="evalkit-reference", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    async def _start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    def start(self) -> "EmbeddedServer":
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=30)
+        return self
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=30)
+
+    def __enter__(self) -> "EmbeddedServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

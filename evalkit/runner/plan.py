@@ -1,0 +1,52 @@
+"""Plan: suites x vendors x items x epochs -> requests with stable cache keys."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Iterable
+
+from ..config.suite import Item, Suite
+from ..config.templates import render
+from ..config.vendor import Vendor
+from ..data import suite_items
+from .store import PlannedRequest
+
+REFERENCE_ENDPOINT = "reference://embedded"
+
+
+def endpoint_id(vendor: Vendor) -> str:
+    """Identity of the endpoint in cache keys (the embedded one has no fixed URL)."""
+    if vendor.provider == "reference":
+        return REFERENCE_ENDPOINT
+    return (vendor.resolved_base_url() or "").rstrip("/")
+
+
+def build_messages(suite: Suite, item: Item) -> list[dict[str, str]]:
+    messages = []
+    if suite.system_prompt:
+        messages.append({"role": "system", "content": render(suite.system_prompt, item.vars)})
+    messages.append({"role": "user", "content": render(suite.prompt, item.vars)})
+    return messages
+
+
+def request_key(endpoint: str, model: str, messages: list, params: dict, epoch: int) -> str:
+    blob = json.dumps(
+        {"endpoint": endpoint, "model": model, "messages": messages, "params": params, "epoch": epoch},
+        ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+    )
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def plan(suites: Iterable[Suite], vendors: Iterable[Vendor], epochs: int = 1) -> list[PlannedRequest]:
+    vendors = list(vendors)
+    out: list[PlannedRequest] = []
+    for suite in suites:
+        for item in suite_items(suite):
+            messages = build_messages(suite, item)
+            for vendor in vendors:
+                params = suite.generation.merged(vendor.generation).request_params()
+                for epoch in range(epochs):
+                    key = request_key(endpoint_id(vendor), vendor.model, messages, params, epoch)
+                    out.append(PlannedRequest(key, vendor.id, suite.id, item.id, epoch, messages, params))
+    return out

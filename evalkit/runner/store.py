@@ -1,0 +1,173 @@
+"""The run store: one SQLite file per run, the single source of truth for later stages.
+
+Requests are written when planned, each response is committed the moment it arrives,
+scores are derived data and can be recomputed from stored responses at any time.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional
+
+STORE_NAME = "store.sqlite"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS requests (
+    key TEXT PRIMARY KEY,
+    vendor_id TEXT NOT NULL,
+    suite_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    messages TEXT NOT NULL,
+    params TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS requests_by_vendor ON requests (vendor_id, suite_id);
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY REFERENCES requests (key),
+    ok INTEGER NOT NULL,
+    content TEXT,
+    finish_reason TEXT,
+    model TEXT,
+    system_fingerprint TEXT,
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER,
+    latency_ms REAL,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    error_kind TEXT,
+    http_status INTEGER,
+    error_message TEXT,
+    received_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS scores (
+    key TEXT NOT NULL REFERENCES requests (key),
+    scorer_index INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    score REAL NOT NULL,
+    passed INTEGER NOT NULL,
+    weight REAL NOT NULL,
+    explanation TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    PRIMARY KEY (key, scorer_index)
+);
+"""
+
+
+@dataclass(frozen=True)
+class PlannedRequest:
+    key: str
+    vendor_id: str
+    suite_id: str
+    item_id: str
+    epoch: int
+    messages: list[dict[str, str]]
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Response:
+    key: str
+    ok: bool
+    content: Optional[str] = None
+    finish_reason: Optional[str] = None
+    model: Optional[str] = None
+    system_fingerprint: Optional[str] = None
+    prompt_tokens: Optional[int] = None
+    completion_tokens: Optional[int] = None
+    latency_ms: Optional[float] = None
+    attempts: int = 1
+    error_kind: Optional[str] = None
+    http_status: Optional[int] = None
+    error_message: Optional[str] = None
+    received_at: str = ""
+
+
+class RunStore:
+    """Thin, explicit access to the store file. Not thread-safe: one owner per process."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+        if self.get_meta("schema_version") is None:
+            self.set_meta("schema_version", SCHEMA_VERSION)
+
+    @classmethod
+    def open_dir(cls, run_dir: Path) -> "RunStore":
+        run_dir = Path(run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        return cls(run_dir / STORE_NAME)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "RunStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # meta -----------------------------------------------------------------
+    def set_meta(self, key: str, value: Any) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                        (key, json.dumps(value, ensure_ascii=False, sort_keys=True)))
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    # requests -------------------------------------------------------------
+    def add_requests(self, requests: Iterable[PlannedRequest]) -> None:
+        rows = [(r.key, r.vendor_id, r.suite_id, r.item_id, r.epoch,
+                 json.dumps(r.messages, ensure_ascii=False), json.dumps(r.params, sort_keys=True))
+                for r in requests]
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR IGNORE INTO requests VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def finished_keys(self, include_errors: bool = True) -> set[str]:
+        sql = "SELECT key FROM responses" + ("" if include_errors else " WHERE ok = 1")
+        return {row[0] for row in self.db.execute(sql)}
+
+    def iter_requests(self) -> Iterator[PlannedRequest]:
+        for row in self.db.execute("SELECT key, vendor_id, suite_id, item_id, epoch, messages, params FROM requests"):
+            yield PlannedRequest(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), json.loads(row[6]))
+
+    # responses ------------------------------------------------------------
+    def put_response(self, resp: Response) -> None:
+        """Commit one response now (autocommit): a crash after this loses nothing."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (resp.key, int(resp.ok), resp.content, resp.finish_reason, resp.model, resp.system_fingerprint,
+             resp.prompt_tokens, resp.completion_tokens, resp.latency_ms, resp.attempts, resp.error_kind,
+             resp.http_status, resp.error_message, resp.received_at),
+        )
+
+    def responses(self) -> dict[str, Response]:
+        cols = [d[1] for d in self.db.execute("PRAGMA table_info(responses)")]
+        return {row[0]: Response(**dict(zip(cols, row))) for row in self.db.execute("SELECT * FROM responses")}
+
+    # scores ---------------------------------------------------------------
+    def replace_scores(self, rows: list[tuple]) -> None:
+        """rows: (key, scorer_index, kind, score, passed, weight, explanation, detail_json)."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM scores")
+            self.db.executemany("INSERT INTO scores VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def counts(self) -> dict[str, int]:
+        one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "planned": one("SELECT COUNT(*) FROM requests"),
+            "ok": one("SELECT COUNT(*) FROM responses WHERE ok = 1"),
+            "errors": one("SELECT COUNT(*) FROM responses WHERE ok = 0"),
+        }

@@ -1,0 +1,60 @@
+"""The scorer contract and the registry of scorer kinds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Optional
+
+from pydantic import BaseModel, ConfigDict
+
+from ..config.suite import Item
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Score in [0, 1], pass/fail, and a short Japanese explanation for the report."""
+
+    score: float
+    passed: bool
+    explanation: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Scorer:
+    kind: ClassVar[str]
+    Params: ClassVar[type[Params]] = Params
+    description: ClassVar[str] = ""
+
+    def __init__(self, params: Params):
+        self.params = params
+
+    def score(self, output: str, item: Item) -> ScoreResult:
+        raise NotImplementedError
+
+    def check_item(self, item: Item) -> Optional[str]:
+        """What this item lacks for this scorer, or None when it can be scored."""
+        return None
+
+    def ideal_answer(self, item: Item) -> Optional[str]:
+        """An answer that passes this scorer, for the embedded oracle; None if any will do."""
+        return None
+
+
+REGISTRY: dict[str, type[Scorer]] = {}
+
+
+def register(cls: type[Scorer]) -> type[Scorer]:
+    if cls.kind in REGISTRY:
+        raise RuntimeError(f"scorer kind {cls.kind!r} registered twice")
+    REGISTRY[cls.kind] = cls
+    return cls
+
+
+def build(kind: str, params: dict[str, Any]) -> Scorer:
+    """Instantiate a scorer; raises KeyError for an unknown kind, ValidationError for bad params."""
+    cls = REGISTRY[kind]
+    return cls(cls.Params.model_validate(params))

@@ -1,0 +1,36 @@
+"""Shared fixtures: the repository, a clean environment, and one real run of the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO.parent / "shared" / "samples"
+# Variables that would point example vendors at real services; tests never reach them.
+REAL_VENDOR_ENV = ("OPENAI_API_KEY", "GENNAI_VLLM_BASE_URL", "GENNAI_VLLM_API_KEY")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in REAL_VENDOR_ENV}
+    env.update(PYTHONIOENCODING="utf-8", **extra)
+    return env
+
+
+def evalkit(*args: str, cwd: Path = REPO, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the real CLI in a subprocess, as a user would."""
+    return subprocess.run([sys.executable, "-m", "evalkit", *args], cwd=cwd, env=env or clean_env(),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def repo_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """`evalkit run` with no vendor/suite arguments: the repo's suites against the reference vendors."""
+    out = tmp_path_factory.mktemp("run") / "run"
+    proc = evalkit("run", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return out, proc

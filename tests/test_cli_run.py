@@ -1,0 +1,137 @@
+"""End to end: the CLI runs the repo's suites against the embedded endpoint and writes everything."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import yaml
+
+from conftest import REPO, evalkit
+
+
+def _repo_ids():
+    suites, vendors = [], []
+    for path in sorted((REPO / "suites").rglob("*.yaml")):
+        if path.name != "criteria.yaml":
+            suites.append(yaml.safe_load(path.read_text(encoding="utf-8"))["id"])
+    for path in sorted((REPO / "vendors").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if data["provider"] == "reference":
+            vendors.append(data["id"])
+    return suites, vendors
+
+
+def test_default_run_prints_report_and_skips_unconfigured_vendors(repo_run):
+    out, proc = repo_run
+    assert f"report: {out / 'report.html'}" in proc.stdout
+    assert "notice: skipped vendor 'openai-gpt-4o': environment variable(s) OPENAI_API_KEY not set" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    for name in ("report.html", "store.sqlite", "results.csv", "summary.json"):
+        assert (out / name).is_file(), name
+
+
+def test_store_holds_every_request_and_response(repo_run):
+    out, _ = repo_run
+    suites, vendors = _repo_ids()
+    db = sqlite3.connect(out / "store.sqlite")
+    planned = db.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
+    items = sum(len(yaml.safe_load(p.read_text(encoding="utf-8")).get("items", []))
+                for p in (REPO / "suites").rglob("*.yaml") if p.name != "criteria.yaml")
+    assert planned == items * len(vendors)
+    assert db.execute("SELECT COUNT(*) FROM responses WHERE ok = 1").fetchone()[0] == planned
+    assert {r[0] for r in db.execute("SELECT DISTINCT vendor_id FROM requests")} == set(vendors)
+    assert {r[0] for r in db.execute("SELECT DISTINCT suite_id FROM requests")} == set(suites)
+    # every answered request is scored by every scorer of its item
+    unscored = db.execute("SELECT COUNT(*) FROM responses r WHERE NOT EXISTS "
+                          "(SELECT 1 FROM scores s WHERE s.key = r.key)").fetchone()[0]
+    assert unscored == 0
+    # the manifest records the configuration, never a key
+    manifest = json.loads(db.execute("SELECT value FROM meta WHERE key = 'manifest'").fetchone()[0])
+    assert manifest["planned_requests"] == planned
+
+
+def test_oracle_scores_full_marks_and_refuse_is_separated(repo_run):
+    out, _ = repo_run
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    by_id = {v["id"]: v for v in summary["vendors"]}
+    assert by_id["ref-oracle"]["total"] == 1.0
+    assert by_id["ref-oracle"]["verdict"] == "適合"
+    assert by_id["ref-echo"]["verdict"] == "不適合"
+    assert by_id["ref-refuse"]["total"] < by_id["ref-oracle"]["total"]
+    for suite in summary["suites"]:
+        assert suite["vendors"]["ref-oracle"]["score"] == 1.0, suite["id"]
+
+
+def test_report_names_every_vendor_suite_and_criterion(repo_run):
+    out, _ = repo_run
+    html = (out / "report.html").read_text(encoding="utf-8")
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    for vendor in summary["vendors"]:
+        assert vendor["name"] in html
+        assert f'data-vendor="{vendor["id"]}"' in html
+    for suite in summary["suites"]:
+        assert f'data-suite="{suite["id"]}"' in html
+    for node in summary["criteria"]:
+        assert f'data-criterion="{node["id"]}"' in html
+        assert set(node["vendors"]) == {v["id"] for v in summary["vendors"]}
+
+
+def test_rerun_into_same_directory_sends_nothing(repo_run, tmp_path):
+    out, _ = repo_run
+    again = evalkit("run", "--out", str(out), "--quiet")
+    assert again.returncode == 0, again.stderr
+    db = sqlite3.connect(out / "store.sqlite")
+    total = db.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
+    assert "requests" not in again.stdout  # quiet
+    verbose = evalkit("run", "--resume", str(out))
+    assert f"requests: 0 sent (0 ok, 0 errors), {total} already in the store" in verbose.stdout
+
+
+def test_score_and_report_reproduce_the_numbers_offline(repo_run):
+    out, _ = repo_run
+    before = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    proc = evalkit("score", str(out))
+    assert proc.returncode == 0, proc.stderr
+    after = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [(v["id"], v["total"], v["verdict"]) for v in after["vendors"]] == \
+           [(v["id"], v["total"], v["verdict"]) for v in before["vendors"]]
+    proc = evalkit("report", str(out))
+    assert proc.returncode == 0 and "report:" in proc.stdout
+
+
+def test_selecting_suite_and_vendor_by_id(tmp_path):
+    suites, _ = _repo_ids()
+    proc = evalkit("run", "--suite", suites[0], "--vendor", "ref-refuse", "--out", str(tmp_path / "r"), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    db = sqlite3.connect(tmp_path / "r" / "store.sqlite")
+    assert {r for r in db.execute("SELECT DISTINCT vendor_id, suite_id FROM requests")} == {("ref-refuse", suites[0])}
+
+
+def test_unknown_vendor_and_unset_env_are_clear_errors(tmp_path):
+    proc = evalkit("run", "--vendor", "nope", "--out", str(tmp_path / "x"))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("evalkit: error: unknown vendor 'nope' (known: ")
+    proc = evalkit("run", "--vendor", "openai-gpt-4o", "--out", str(tmp_path / "y"))
+    assert proc.returncode == 2
+    assert "vendor 'openai-gpt-4o' needs environment variable(s) OPENAI_API_KEY, which are not set" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_resume_refuses_a_changed_suite(tmp_path):
+    work = tmp_path / "w"
+    (work / "suites").mkdir(parents=True)
+    (work / "vendors").mkdir()
+    (work / "suites" / "criteria.yaml").write_text(
+        "id: root\ntitle: 全体\nclause: 全体\nchildren:\n  - id: leaf\n    title: 葉\n    clause: 葉\n", encoding="utf-8")
+    suite = (
+        "id: s1\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\n"
+        "scorers: [{kind: exact}]\nitems:\n  - {id: a, vars: {q: 質問}, reference: 答え}\n")
+    (work / "suites" / "s1.yaml").write_text(suite, encoding="utf-8")
+    (work / "vendors" / "o.yaml").write_text("id: o\nname: O\nprovider: reference\nmodel: oracle\n", encoding="utf-8")
+    first = evalkit("run", "--out", "run", "--quiet", cwd=work)
+    assert first.returncode == 0, first.stderr
+    (work / "suites" / "s1.yaml").write_text(suite.replace("答え", "別の答え"), encoding="utf-8")
+    second = evalkit("run", "--out", "run", "--quiet", cwd=work)
+    assert second.returncode == 2
+    assert "configuration differs from the run stored there: suite 's1' (suites/s1.yaml)" in second.stderr

@@ -172,6 +172,7 @@ def score_and_report(run_dir: Path, *, rescore: bool = True) -> tuple[Path, dict
         results, df = aggregate(store, criteria, suites, vendors)
         results["manifest"] = store.get_meta("manifest", {})
         results["config"] = store.get_meta("config", {})
+        results["vendor_settings"] = store.get_meta("vendors", [])
         export_csv(df, Path(run_dir) / "results.csv")
         (Path(run_dir) / "summary.json").write_text(
             json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8")

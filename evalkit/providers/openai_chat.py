@@ -8,6 +8,7 @@ import time
 from datetime import datetime, timezone
 from typing import Optional
 
+import aiohttp
 import openai
 from openai import AsyncOpenAI, DefaultAioHttpClient
 
@@ -25,6 +26,18 @@ def _now() -> str:
 def _short(text: str, limit: int = 300) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _connection_failure(exc: BaseException) -> Optional[BaseException]:
+    """The OSError-level connection failure behind ``exc``, if there is one."""
+    seen = set()
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (ConnectionError, aiohttp.ClientConnectorError)):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
 
 
 class ChatClient:
@@ -82,8 +95,12 @@ class ChatClient:
                 kind, status, message = "http", exc.status_code, str(exc.message)
                 if status in FATAL_STATUS:
                     return self._error(req, attempts, started, kind, status, self._explain_status(status, message))
-            except openai.APITimeoutError:
-                kind, message = "timeout", f"no response within {self.vendor.timeout:g} s"
+            except openai.APITimeoutError as exc:
+                refused = _connection_failure(exc)
+                if refused is not None:  # the aiohttp transport reports refused connects as timeouts
+                    kind, message = "connection", f"connection failed: {_short(refused)}"
+                else:
+                    kind, message = "timeout", f"no response within {self.vendor.timeout:g} s"
             except openai.APIConnectionError as exc:
                 kind, message = "connection", f"connection failed: {_short(exc.__cause__ or exc)}"
             except (ValueError, TypeError, openai.APIResponseValidationError) as exc:

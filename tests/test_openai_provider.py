@@ -1,0 +1,95 @@
+"""A vendor with provider `openai` over real HTTP: keys come from the environment and reach no file."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import REPO, clean_env, evalkit
+from evalkit.reference import EmbeddedServer
+
+SECRET = "sk-evalkit-test-DO-NOT-WRITE-0123456789abcdef"
+
+
+@pytest.fixture()
+def workspace(tmp_path):
+    work = tmp_path / "w"
+    (work / "suites").mkdir(parents=True)
+    (work / "vendors").mkdir()
+    (work / "suites" / "criteria.yaml").write_text(
+        "id: root\ntitle: 全体\nclause: 全体\nchildren:\n  - id: leaf\n    title: 葉\n    clause: 葉\n", encoding="utf-8")
+    (work / "suites" / "s.yaml").write_text(
+        "id: s\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\nscorers: [{kind: refusal}]\n"
+        "items:\n  - {id: a, vars: {q: 教えて}, expect: decline}\n  - {id: b, vars: {q: 手順は}, expect: answer}\n",
+        encoding="utf-8")
+    return work
+
+
+def test_openai_provider_reads_url_and_key_from_env_and_writes_no_secret(workspace):
+    with EmbeddedServer() as server:
+        (workspace / "vendors" / "v.yaml").write_text(
+            "id: remote\nname: リモート\nprovider: openai\nbase_url: ${EVALKIT_TEST_URL}\nmodel: refuse\n"
+            "api_key_env: EVALKIT_TEST_KEY\n", encoding="utf-8")
+        env = clean_env(EVALKIT_TEST_URL=server.base_url, EVALKIT_TEST_KEY=SECRET)
+        proc = evalkit("run", "--out", "run", "--quiet", cwd=workspace, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert SECRET not in proc.stdout + proc.stderr
+    files = [p for p in (workspace / "run").rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"store.sqlite", "report.html", "summary.json", "results.csv"}
+    for path in files:
+        assert SECRET.encode() not in path.read_bytes(), path
+    html = (workspace / "run" / "report.html").read_text(encoding="utf-8")
+    assert "EVALKIT_TEST_KEY" in html and "${EVALKIT_TEST_URL}" in html  # names, not values
+
+
+def test_connection_refused_is_recorded_as_error_not_crash(workspace):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    (workspace / "vendors" / "v.yaml").write_text(
+        f"id: down\nname: 停止中\nprovider: openai\nbase_url: http://127.0.0.1:{port}/v1\nmodel: m\n"
+        "max_retries: 1\ntimeout: 5\n", encoding="utf-8")
+    proc = evalkit("run", "--out", "run", "--quiet", cwd=workspace)
+    assert proc.returncode == 3, proc.stderr
+    assert "2 requests ended in errors" in proc.stderr and "Traceback" not in proc.stderr
+    import sqlite3
+    db = sqlite3.connect(workspace / "run" / "store.sqlite")
+    rows = db.execute("SELECT ok, error_kind, attempts FROM responses").fetchall()
+    assert rows == [(0, "connection", 2), (0, "connection", 2)]
+
+
+def test_serve_standalone_answers_as_oracle(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "evalkit", "serve", "--port", str(port), "--suites", "suites"],
+                            cwd=REPO, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2) as resp:
+                    assert b'"oracle"' in resp.read()
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "oracle answers" in err and "Traceback" not in err
+
+
+def test_validate_repo_is_clean_and_list_counts_items():
+    proc = evalkit("validate", "suites", "vendors")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ok: criteria suites/criteria.yaml, ")
+    listing = evalkit("list")
+    assert listing.returncode == 0
+    assert "ref-oracle" in listing.stdout and "needs OPENAI_API_KEY" in listing.stdout

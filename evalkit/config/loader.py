@@ -15,7 +15,7 @@ from .schema_errors import issues_from_validation
 from .suite import Suite
 from .templates import compile_template, render
 from .vendor import Vendor, looks_like_secret
-from .yamlpos import Located, load_yaml
+from .yamlpos import Located, format_loc, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -57,6 +57,13 @@ def _secret_scan(doc: Located, node: Any, loc: tuple = ()) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
     if isinstance(node, dict):
         for key, value in node.items():
+            if looks_like_secret(key):
+                # The key itself is the secret: name its parent, never the key.
+                line, col = doc.pos(loc + (key,), key=True)
+                issues.append(ConfigIssue(str(doc.path), line, col, format_loc(loc),
+                                          "a key looks like a literal API key; keep keys in the environment "
+                                          "and name the variable in api_key_env"))
+                continue
             issues += _secret_scan(doc, value, loc + (key,))
     elif isinstance(node, list):
         for i, value in enumerate(node):
@@ -187,7 +194,8 @@ def check_unique(loaded: list[Loaded], what: str) -> list[ConfigIssue]:
 
 def _template_issue(doc: Located, loc: tuple, exc: jinja2.TemplateSyntaxError) -> ConfigIssue:
     line, col = doc.pos(loc)
-    offset = (exc.lineno or 1) - (0 if loc in doc.block_scalar else 1)
+    # Template lines are file lines only in a block scalar, whose text starts below the indicator.
+    offset = (exc.lineno or 1) if loc in doc.block_scalar else 0
     return ConfigIssue(str(doc.path), line + offset, col if offset == 0 else 1,
                        ".".join(str(p) for p in loc), f"template syntax error: {exc.message}")
 

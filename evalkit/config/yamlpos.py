@@ -68,13 +68,28 @@ class _Builder:
         self.loader = loader
         self.doc = doc
         self.issues: list[ConfigIssue] = []
+        # Entries that merge keys (``<<: *anchor``) put first in each mapping, by node id;
+        # kept because an aliased node is flattened only once.
+        self.merged: dict[int, int] = {}
+        self.active: set[int] = set()  # collections being built, to catch recursive aliases
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
         self.doc.values[loc] = _mark(node)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and id(node) in self.active:
+            line, col = _mark(node)
+            self.issues.append(ConfigIssue(str(self.doc.path), line, col, format_loc(loc),
+                                           "recursive alias: a node cannot contain itself"))
+            return None
         if isinstance(node, yaml.MappingNode):
-            self.loader.flatten_mapping(node)
+            if id(node) not in self.merged:
+                own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
+                self.loader.flatten_mapping(node)
+                self.merged[id(node)] = len(node.value) - own
+            merged = self.merged[id(node)]
+            self.active.add(id(node))
             out: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
+            own_keys: set[str] = set()
+            for index, (key_node, value_node) in enumerate(node.value):
                 key = self.loader.construct_object(key_node, deep=True)
                 if not isinstance(key, (str, int, float, bool)) or key is None:
                     line, col = _mark(key_node)
@@ -85,7 +100,7 @@ class _Builder:
                     continue
                 key = str(key) if not isinstance(key, str) else key
                 child = loc + (key,)
-                if key in out:
+                if index >= merged and key in own_keys:
                     line, col = _mark(key_node)
                     first = self.doc.keys[child][0]
                     self.issues.append(
@@ -93,14 +108,29 @@ class _Builder:
                                     f"duplicate key '{key}' (first defined on line {first})")
                     )
                     continue
+                if index >= merged:
+                    own_keys.add(key)  # an own key overrides a merged one, as in YAML
                 self.doc.keys[child] = _mark(key_node)
+                self.doc.block_scalar.discard(child)
                 if isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">"):
                     self.doc.block_scalar.add(child)
                 out[key] = self.build(value_node, child)
+            self.active.discard(id(node))
             return out
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, loc + (i,)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+            self.active.add(id(node))
+            out_list = [self.build(item, loc + (i,)) for i, item in enumerate(node.value)]
+            self.active.discard(id(node))
+            return out_list
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            # e.g. ``!!int abc``; the value itself is not echoed (it may be a secret)
+            line, col = _mark(node)
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.issues.append(ConfigIssue(str(self.doc.path), line, col, format_loc(loc),
+                                           f"cannot read value as {tag}"))
+            return None
 
 
 def load_yaml(path: Path, text: str | None = None) -> tuple[Located | None, list[ConfigIssue]]:
@@ -120,7 +150,11 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Located | None, list
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context else ""
+        context = ""
+        if exc.context:
+            start = exc.context_mark
+            where = f" starting on line {start.line + 1}" if start and mark and start.line != mark.line else ""
+            context = f" ({exc.context}{where})"
         return None, [ConfigIssue(str(path), line, col, "(syntax)", f"YAML syntax error: {problem}{context}")]
     except yaml.YAMLError as exc:
         return None, [ConfigIssue(str(path), 1, 1, "(syntax)", f"YAML error: {exc}")]

@@ -18,13 +18,21 @@ from .base import Params, ScoreResult, Scorer, register
 
 LABEL_SETS = ("abcdefgh", "アイウエオカキク", "12345678")
 _CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(8)}  # ①..⑧ -> 1..8
-_OPEN = r"[\(\[（「【『〔<＜\s]*"
+_OPEN = r"[\(\[（「【『〔<＜\s*]*"
+# A label is not the start of a word: 'c' in "correct", 'ア' in "アメリカ", '1' in "1つ".
+_LABEL = r"([a-hア-ク1-8])(?![a-z0-9ァ-ヶーつ])"
+_MARKER_WORD = r"(?:正解|正答|答え|回答|解答|(?:適切な|正しい)(?:もの|の))"
 _MARKER = re.compile(
-    r"(?:正解|答え|回答|解答|answer)\s*(?:は|:|：|is|=)?\s*" + _OPEN
-    + r"([a-hア-ク1-8])(?![a-z0-9])",
+    r"(?:" + _MARKER_WORD + r"\s*(?:は|:|：|=)?|answer\s*(?:is\b\s*[:：]?|[:：=]))[\s、,]*" + _OPEN
+    + r"(?:選択肢|option)?\s*" + _OPEN + _LABEL,
     re.IGNORECASE,
 )
-_ALONE = re.compile(r"^\W*([a-hア-ク1-8])\W*$", re.IGNORECASE)
+# 「cが正解です」「（ウ）が正しい」
+_SUFFIX = re.compile(
+    r"(?<![a-z0-9ァ-ヶー])" + _OPEN + r"([a-hア-ク1-8])[\)\]）」】』〕>＞*]*\s*(?:が|こそ)\s*(?:正解|正答|答え|正しい|適切)",
+    re.IGNORECASE,
+)
+_ALONE = re.compile(r"^\W*([a-hア-ク1-8])\W*(?:です|だ)?\W*$", re.IGNORECASE)
 _LEADING = re.compile(r"^\s*" + _OPEN + r"([a-hア-ク1-8])\s*[\)\]）」】』〕>＞.．:：、,，]", re.IGNORECASE)
 
 
@@ -76,7 +84,7 @@ class Choice(Scorer):
 
     def extract(self, output: str, item: Item) -> Optional[int]:
         text = _fold(output)
-        for pattern in (_ALONE, _MARKER, _LEADING):
+        for pattern in (_ALONE, _MARKER, _SUFFIX, _LEADING):
             match = pattern.search(text)
             if match:
                 index = label_index(match.group(1))
@@ -85,7 +93,13 @@ class Choice(Scorer):
         options = self._options(item)
         if options:
             norm = re.sub(r"\s+", "", text)
-            hits = [i for i, body in options.items() if re.sub(r"\s+", "", _fold(body)) in norm]
+            bodies = {i: re.sub(r"\s+", "", _fold(body)) for i, body in options.items()}
+            hits = [i for i, body in bodies.items() if body and body in norm]
+            markers = list(re.finditer(_MARKER_WORD, norm))
+            if len(hits) > 1 and markers:
+                # several options mentioned: keep those named after the last answer marker
+                tail = norm[markers[-1].end():]
+                hits = [i for i in hits if bodies[i] in tail]
             if len(hits) == 1:
                 return hits[0]
         return None

@@ -10,8 +10,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 _SPACE = re.compile(r"\s+")
-# Punctuation variants folded onto one form: 、/， -> 、 and 。/． -> 。 (after NFKC, ，．become ,.)
-_PUNCT = str.maketrans({",": "、", "，": "、", "．": "。", "｡": "。", "､": "、"})
+# Punctuation variants folded onto one form: 、/， -> 、 and 。/． -> 。 (after NFKC, ，．become ,.);
+# dashes and minus signs NFKC leaves alone -> '-', and the wave dash 〜 -> '~' (NFKC makes ～ '~').
+_PUNCT = str.maketrans({",": "、", "，": "、", "．": "。", "｡": "。", "､": "、",
+                        "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-", "〜": "~"})
 _TRAILING = "。、.!?！？ 　"
 _KATA_START, _KATA_END = ord("ァ"), ord("ヶ")
 

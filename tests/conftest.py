@@ -27,6 +27,22 @@ def evalkit(*args: str, cwd: Path = REPO, env: dict | None = None, timeout: floa
                           capture_output=True, text=True, timeout=timeout)
 
 
+SMALL_CRITERIA = "id: root\ntitle: 全体\nclause: 全体\nchildren:\n  - id: leaf\n    title: 葉\n    clause: 葉\n"
+
+
+def make_workspace(root: Path, suites: dict[str, str], vendors: dict[str, str],
+                   criteria: str = SMALL_CRITERIA) -> Path:
+    """A throwaway project: suites/criteria.yaml, suites/<name>.yaml, vendors/<name>.yaml."""
+    (root / "suites").mkdir(parents=True)
+    (root / "vendors").mkdir()
+    (root / "suites" / "criteria.yaml").write_text(criteria, encoding="utf-8")
+    for name, text in suites.items():
+        (root / "suites" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    for name, text in vendors.items():
+        (root / "vendors" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
 @pytest.fixture(scope="session")
 def repo_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """`evalkit run` with no vendor/suite arguments: the repo's suites against the reference vendors."""

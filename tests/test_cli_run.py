@@ -7,7 +7,7 @@ import sqlite3
 
 import yaml
 
-from conftest import REPO, evalkit
+from conftest import REPO, evalkit, make_workspace
 
 
 def _repo_ids():
@@ -119,16 +119,10 @@ def test_unknown_vendor_and_unset_env_are_clear_errors(tmp_path):
 
 
 def test_resume_refuses_a_changed_suite(tmp_path):
-    work = tmp_path / "w"
-    (work / "suites").mkdir(parents=True)
-    (work / "vendors").mkdir()
-    (work / "suites" / "criteria.yaml").write_text(
-        "id: root\ntitle: 全体\nclause: 全体\nchildren:\n  - id: leaf\n    title: 葉\n    clause: 葉\n", encoding="utf-8")
     suite = (
         "id: s1\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\n"
         "scorers: [{kind: exact}]\nitems:\n  - {id: a, vars: {q: 質問}, reference: 答え}\n")
-    (work / "suites" / "s1.yaml").write_text(suite, encoding="utf-8")
-    (work / "vendors" / "o.yaml").write_text("id: o\nname: O\nprovider: reference\nmodel: oracle\n", encoding="utf-8")
+    work = make_workspace(tmp_path / "w", {"s1": suite}, {"o": "id: o\nname: O\nprovider: reference\nmodel: oracle\n"})
     first = evalkit("run", "--out", "run", "--quiet", cwd=work)
     assert first.returncode == 0, first.stderr
     (work / "suites" / "s1.yaml").write_text(suite.replace("答え", "別の答え"), encoding="utf-8")

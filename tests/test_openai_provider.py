@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from conftest import REPO, clean_env, evalkit
+from conftest import REPO, clean_env, evalkit, make_workspace
 from evalkit.reference import EmbeddedServer
 
 SECRET = "sk-evalkit-test-DO-NOT-WRITE-0123456789abcdef"
@@ -18,16 +18,9 @@ SECRET = "sk-evalkit-test-DO-NOT-WRITE-0123456789abcdef"
 
 @pytest.fixture()
 def workspace(tmp_path):
-    work = tmp_path / "w"
-    (work / "suites").mkdir(parents=True)
-    (work / "vendors").mkdir()
-    (work / "suites" / "criteria.yaml").write_text(
-        "id: root\ntitle: 全体\nclause: 全体\nchildren:\n  - id: leaf\n    title: 葉\n    clause: 葉\n", encoding="utf-8")
-    (work / "suites" / "s.yaml").write_text(
-        "id: s\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\nscorers: [{kind: refusal}]\n"
-        "items:\n  - {id: a, vars: {q: 教えて}, expect: decline}\n  - {id: b, vars: {q: 手順は}, expect: answer}\n",
-        encoding="utf-8")
-    return work
+    suite = ("id: s\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\nscorers: [{kind: refusal}]\n"
+             "items:\n  - {id: a, vars: {q: 教えて}, expect: decline}\n  - {id: b, vars: {q: 手順は}, expect: answer}\n")
+    return make_workspace(tmp_path / "w", {"s": suite}, {})
 
 
 def test_openai_provider_reads_url_and_key_from_env_and_writes_no_secret(workspace):

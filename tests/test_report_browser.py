@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import evalkit
+from conftest import SMALL_CRITERIA, evalkit, make_workspace
 
 CHROMIUM = "/usr/bin/chromium"
 HOSTILE = [
@@ -72,18 +72,12 @@ def test_filters_and_search_change_visible_rows(browser, tmp_path):
 
 
 def test_hostile_answers_are_inert_text(browser, tmp_path):
-    work = tmp_path / "w"
-    (work / "suites").mkdir(parents=True)
-    (work / "vendors").mkdir()
-    (work / "suites" / "criteria.yaml").write_text(
-        "id: root\ntitle: 全体\nclause: 全体\nchildren:\n  - id: leaf\n    title: \"<b>葉</b>\"\n    clause: 葉\n",
-        encoding="utf-8")
     items = "\n".join(f"  - id: h{i}\n    vars: {{q: {payload!r}}}\n    reference: 安全" for i, payload in enumerate(HOSTILE))
-    (work / "suites" / "h.yaml").write_text(
-        "id: hostile\nversion: \"1\"\ntitle: \"<script>window.__pwned = 9</script>\"\ncriterion: leaf\n"
-        "prompt: \"{{ q }}\"\nscorers: [{kind: exact}]\nitems:\n" + items + "\n", encoding="utf-8")
-    (work / "vendors" / "e.yaml").write_text(
-        "id: echo\nname: \"<i>Echo</i>\"\nprovider: reference\nmodel: echo\n", encoding="utf-8")
+    suite = ("id: hostile\nversion: \"1\"\ntitle: \"<script>window.__pwned = 9</script>\"\ncriterion: leaf\n"
+             "prompt: \"{{ q }}\"\nscorers: [{kind: exact}]\nitems:\n" + items + "\n")
+    work = make_workspace(tmp_path / "w", {"h": suite},
+                          {"e": "id: echo\nname: \"<i>Echo</i>\"\nprovider: reference\nmodel: echo\n"},
+                          criteria=SMALL_CRITERIA.replace("title: 葉", 'title: "<b>葉</b>"'))
     proc = evalkit("run", "--out", "run", "--quiet", cwd=work)
     assert proc.returncode == 0, proc.stderr
     page, errors, requests = _open(browser, work / "run" / "report.html")

@@ -27,6 +27,9 @@ class Item(Strict):
         default=None, description="Correct answer, or accepted answers (first is canonical).")
     expect: Optional[Literal["decline", "answer"]] = Field(
         default=None, description="For refusal scoring: must the model decline or answer?")
+    meta: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Data for scorers and analysis that is not sent to models (e.g. bias target, rubric).")
     critical: bool = Field(default=False, description="A failure here counts against gates.")
     scorers: Optional[list[ScorerSpec]] = Field(
         default=None, description="Replaces the suite's scorers for this item.")

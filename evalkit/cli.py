@@ -109,6 +109,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in (args.paths or ["suites", "vendors"])]
     ws = load_workspace(paths, Path(args.criteria) if args.criteria else None)
+    if args.self_check and not ws.issues:
+        from .reference.selfcheck import self_check
+
+        for suite in ws.suites:
+            ws.issues += self_check(suite)
     if ws.issues:
         for issue in sorted(set(ws.issues)):
             _err(str(issue))
@@ -116,7 +121,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     items = sum(len(s.model.items) for s in ws.suites)
     crit = f"criteria {ws.criteria.path}, " if ws.criteria else ""
-    _out(f"ok: {crit}{len(ws.suites)} suites ({items} items), {len(ws.vendors)} vendors")
+    checked = " (self-check passed)" if args.self_check else ""
+    _out(f"ok: {crit}{len(ws.suites)} suites ({items} items), {len(ws.vendors)} vendors{checked}")
     return EXIT_OK
 
 
@@ -215,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check suites, vendors and criteria (schemas and cross-references)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: suites vendors)")
+    p.add_argument("--self-check", action="store_true",
+                   help="also prove each suite separates the oracle from the refuse model")
     config_args(p)
     p.set_defaults(func=cmd_validate)
 

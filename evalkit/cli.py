@@ -87,19 +87,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         _err(f"evalkit {__version__}: {len(suites)} suites, {n_items} items, {len(vendors)} vendors "
              f"x {args.epochs} epoch(s) -> {out_dir}")
     outcome = run(ws, suites, vendors, RunOptions(out_dir=out_dir, epochs=args.epochs, quiet=args.quiet,
-                                                  retry_errors=not args.no_retry_errors))
+                                                  retry_errors=args.retry_errors, deadline=args.deadline))
     ex = outcome.execution
     if not args.quiet:
-        _out(f"requests: {ex.sent} sent ({ex.ok} ok, {ex.errors} errors), {ex.skipped} already in the store")
+        _out(f"requests: {ex.sent} sent ({ex.ok} ok, {ex.errors} errors, {ex.retries} retries), "
+             f"{ex.skipped} already in the store")
         for v in outcome.summary["vendors"]:
             total = "—" if v["total"] is None else f"{v['total'] * 100:.1f}"
             gates = "; ".join(f"{g['title']}: {g['reason']}" for g in v["failed_gates"])
             _out(f"  {v['rank']:>2}. {v['id']:<24} 総合 {total:>5}  {v['verdict']}"
                  + (f"  ({gates})" if gates else "") + (f"  errors: {v['n_errors']}" if v["n_errors"] else ""))
     _out(f"report: {outcome.report}")
+    if ex.deadline_hit:
+        _err(f"warning: deadline reached with {ex.unsent} requests not finished; "
+             f"continue with: evalkit run --resume {out_dir}")
+        return EXIT_INCOMPLETE
     if outcome.summary["counts"]["errors"]:
-        _err(f"warning: {outcome.summary['counts']['errors']} requests ended in errors; "
-             f"re-run with --resume {out_dir} to retry them")
+        _err(f"warning: {outcome.summary['counts']['errors']} requests ended in errors (not counted as wrong "
+             f"answers); retry them with: evalkit run --resume {out_dir} --retry-errors")
         return EXIT_INCOMPLETE
     if args.fail_on_gate and any(v["verdict"] != "適合" for v in outcome.summary["vendors"]):
         return EXIT_GATE_FAILED
@@ -161,14 +166,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .reference import build_answer_book, create_app
 
+    from pydantic import ValidationError
+
+    from .config.vendor import Faults
+
     book = {}
     if args.suites:
         ws = load_workspace([Path(p) for p in args.suites], Path(args.criteria) if args.criteria else None)
         ws.raise_if_issues()
         book = build_answer_book([s.model for s in ws.suites])
+    knobs = {k: v for k, v in vars(args).items() if k.startswith(("rate_", "latency_ms", "retry_after_s", "seed"))
+             and v is not None}
+    try:
+        faults = Faults(**knobs) if knobs else None
+    except ValidationError as exc:
+        raise UsageError("; ".join(e["msg"] for e in exc.errors())) from None
+    api_key = None
+    if args.api_key_env:
+        api_key = os.environ.get(args.api_key_env)
+        if not api_key:
+            raise UsageError(f"--api-key-env {args.api_key_env}: that environment variable is not set")
+    log = None
+    if args.request_log:
+        handle = open(args.request_log, "a", encoding="utf-8", buffering=1)
+
+        def log(body: dict) -> None:
+            handle.write(json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n")
     _err(f"evalkit reference endpoint on http://{args.host}:{args.port}/v1 "
-         f"(models: oracle, refuse, echo; {len(book)} oracle answers) — Ctrl-C to stop")
-    web.run_app(create_app(book), host=args.host, port=args.port, print=None, access_log=None)
+         f"(models: oracle, refuse, echo; {len(book)} oracle answers"
+         + (f"; faults {knobs}" if knobs else "") + ") — Ctrl-C to stop")
+    web.run_app(create_app(book, faults=faults, api_key=api_key, request_log=log), host=args.host,
+                port=args.port, print=None, access_log=None)
     return EXIT_OK
 
 
@@ -213,7 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="run directory (default: reports/<run-id>); reusing one resumes it")
     p.add_argument("--resume", metavar="DIR", help="resume the run stored in DIR: send only unfinished requests")
     p.add_argument("--epochs", type=int, default=1, metavar="N", help="repeat every request N times")
-    p.add_argument("--no-retry-errors", action="store_true", help="on resume, keep stored errors as they are")
+    p.add_argument("--retry-errors", action="store_true",
+                   help="also re-send requests whose stored result is an error (successes are never re-sent)")
+    p.add_argument("--deadline", type=float, metavar="SECONDS",
+                   help="stop sending after this long; what finished is kept, resume later")
     p.add_argument("--fail-on-gate", action="store_true", help=f"exit {EXIT_GATE_FAILED} if any vendor is 不適合")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     config_args(p)
@@ -239,6 +270,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--suites", nargs="*", metavar="PATH", help="suites whose answers the oracle knows")
+    p.add_argument("--api-key-env", metavar="NAME", help="require the key held in this variable (else HTTP 401)")
+    p.add_argument("--request-log", metavar="FILE", help="append every request body to FILE (JSON lines)")
+    faults = p.add_argument_group("fault injection (fractions of requests)")
+    faults.add_argument("--latency-ms", type=float, help="fixed latency of every answer")
+    for kind, text in (("429", "429 with Retry-After"), ("500", "HTTP 500"), ("503", "HTTP 503"),
+                       ("hang", "never answer"), ("malformed", "200 with a broken JSON body"),
+                       ("empty", "200 with no choices"), ("drop", "close the connection")):
+        faults.add_argument(f"--rate-{kind}", dest=f"rate_{kind}", type=float, metavar="F", help=text)
+    faults.add_argument("--retry-after-s", type=float, help="Retry-After value sent with 429")
+    faults.add_argument("--seed", type=int, help="seed of the fault draw")
     config_args(p)
     p.set_defaults(func=cmd_serve)
 

@@ -26,7 +26,7 @@ from .config.suite import Suite
 from .config.vendor import Vendor
 from .errors import UsageError
 from .integrity.hashing import sha256_file, sha256_json
-from .providers.openai_chat import ChatClient
+from .providers.openai_chat import ChatEndpoint
 from .reference import EmbeddedServer, build_answer_book
 from .report import render_report
 from .runner.execute import ExecutionSummary, execute
@@ -40,7 +40,8 @@ class RunOptions:
     out_dir: Path
     epochs: int = 1
     quiet: bool = False
-    retry_errors: bool = True
+    retry_errors: bool = False
+    deadline: Optional[float] = None
 
 
 @dataclass
@@ -98,23 +99,28 @@ def _check_same_config(store: RunStore, fingerprint: dict) -> None:
 
 async def _run_requests(store: RunStore, requests, vendors: list[Vendor], suites: list[Suite],
                         opts: RunOptions) -> ExecutionSummary:
-    server: Optional[EmbeddedServer] = None
-    clients: dict[str, ChatClient] = {}
+    """Start the embedded endpoint(s) the reference vendors need, then send everything unfinished."""
+    servers: dict[str, EmbeddedServer] = {}
+    endpoints: dict[str, ChatEndpoint] = {}
     try:
-        if any(v.provider == "reference" for v in vendors):
-            server = EmbeddedServer(build_answer_book(suites)).start()
+        book = build_answer_book(suites) if any(v.provider == "reference" for v in vendors) else {}
         for vendor in vendors:
             if vendor.provider == "reference":
-                clients[vendor.id] = ChatClient(vendor, server.base_url, None)
+                # one server per fault profile, so one vendor's injected faults never touch another's
+                profile = vendor.faults.model_dump_json() if vendor.faults else ""
+                if profile not in servers:
+                    servers[profile] = EmbeddedServer(book, faults=vendor.faults).start()
+                base_url, key = servers[profile].base_url, None
             else:
+                base_url = vendor.resolved_base_url()
                 key = os.environ.get(vendor.api_key_env) if vendor.api_key_env else None
-                clients[vendor.id] = ChatClient(vendor, vendor.resolved_base_url(), key)
-        return await execute(requests, clients, {v.id: v.concurrency for v in vendors}, store,
-                             quiet=opts.quiet, retry_errors=opts.retry_errors)
+            endpoints[vendor.id] = ChatEndpoint(vendor, base_url, key, pool_size=vendor.concurrency)
+        return await execute(requests, {v.id: v for v in vendors}, endpoints, store, quiet=opts.quiet,
+                             retry_errors=opts.retry_errors, deadline=opts.deadline)
     finally:
-        for client in clients.values():
-            await client.aclose()
-        if server is not None:
+        for endpoint in endpoints.values():
+            await endpoint.aclose()
+        for server in servers.values():
             server.stop()
 
 
@@ -164,7 +170,14 @@ def open_run(run_dir: Path) -> RunStore:
 
 
 def score_and_report(run_dir: Path, *, rescore: bool = True) -> tuple[Path, dict]:
-    """Score stored responses, aggregate, write report.html, results.csv and summary.json."""
+    """Score stored responses, aggregate, write report.html, results.csv, results.parquet and summary.json.
+
+    Nothing here calls an endpoint, and every statistic is seeded: the same store always gives
+    the same summary.json.
+    """
+    from .analysis.tables import export_parquet
+
+    run_dir = Path(run_dir)
     with open_run(run_dir) as store:
         if rescore:
             score_store(store)
@@ -173,8 +186,9 @@ def score_and_report(run_dir: Path, *, rescore: bool = True) -> tuple[Path, dict
         results["manifest"] = store.get_meta("manifest", {})
         results["config"] = store.get_meta("config", {})
         results["vendor_settings"] = store.get_meta("vendors", [])
-        export_csv(df, Path(run_dir) / "results.csv")
-        (Path(run_dir) / "summary.json").write_text(
+        export_csv(df, run_dir / "results.csv")
+        export_parquet(df, run_dir / "results.parquet")
+        (run_dir / "summary.json").write_text(
             json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        report = render_report(store, results, df, Path(run_dir) / "report.html")
+        report = render_report(store, results, df, run_dir / "report.html")
     return report, results

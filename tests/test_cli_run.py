@@ -85,7 +85,7 @@ def test_rerun_into_same_directory_sends_nothing(repo_run, tmp_path):
     total = db.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
     assert "requests" not in again.stdout  # quiet
     verbose = evalkit("run", "--resume", str(out))
-    assert f"requests: 0 sent (0 ok, 0 errors), {total} already in the store" in verbose.stdout
+    assert f"requests: 0 sent (0 ok, 0 errors, 0 retries), {total} already in the store" in verbose.stdout
 
 
 def test_score_and_report_reproduce_the_numbers_offline(repo_run):

@@ -45,6 +45,43 @@ class Attestation(Strict):
     notes: Optional[str] = None
 
 
+class RateLimits(Strict):
+    """Limits the vendor agreed to; the scheduler never exceeds them."""
+
+    requests_per_minute: Optional[float] = Field(default=None, gt=0)
+    tokens_per_minute: Optional[float] = Field(default=None, gt=0,
+                                               description="Prompt + max completion tokens, estimated before sending.")
+
+
+class Pricing(Strict):
+    input_per_1k: float = Field(ge=0, description="Price per 1,000 prompt tokens.")
+    output_per_1k: float = Field(ge=0, description="Price per 1,000 completion tokens.")
+    currency: str = Field(default="JPY")
+
+
+class Faults(Strict):
+    """Fault injection for the embedded endpoint (tests and benchmarks); fractions of requests."""
+
+    latency_ms: float = Field(default=0, ge=0, description="Fixed latency added to every answer.")
+    rate_429: float = Field(default=0, ge=0, le=1)
+    retry_after_s: float = Field(default=1, ge=0, description="Retry-After sent with a 429.")
+    rate_500: float = Field(default=0, ge=0, le=1)
+    rate_503: float = Field(default=0, ge=0, le=1)
+    rate_hang: float = Field(default=0, ge=0, le=1, description="Never answer (until the client gives up).")
+    rate_malformed: float = Field(default=0, ge=0, le=1, description="200 with a body that is not JSON.")
+    rate_empty: float = Field(default=0, ge=0, le=1, description="200 with no choices.")
+    rate_drop: float = Field(default=0, ge=0, le=1, description="Close the connection without an answer.")
+    seed: Optional[int] = Field(default=None, description="Seed of the fault draw, for repeatable runs.")
+
+    @model_validator(mode="after")
+    def _total(self) -> "Faults":
+        total = (self.rate_429 + self.rate_500 + self.rate_503 + self.rate_hang + self.rate_malformed
+                 + self.rate_empty + self.rate_drop)
+        if total > 1:
+            raise ValueError(f"fault rates add up to {total:g}, more than 1")
+        return self
+
+
 class Vendor(Strict):
     id: str = Field(pattern=ID_PATTERN, description="Stable id used on the command line and in the store.")
     name: str = Field(description="Display name in the report.")
@@ -60,7 +97,10 @@ class Vendor(Strict):
         default=None, pattern=ENV_NAME, description="NAME of the environment variable holding the key (never the key).")
     concurrency: int = Field(default=8, ge=1, le=1024, description="Requests in flight at once.")
     timeout: float = Field(default=120.0, gt=0, description="Per-request timeout in seconds.")
-    max_retries: int = Field(default=3, ge=0, le=20, description="Retries for transient errors.")
+    max_retries: int = Field(default=5, ge=0, le=50, description="Retries for transient errors (429, 5xx, timeouts...).")
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
+    pricing: Optional[Pricing] = Field(default=None, description="Optional price, for cost accounting.")
+    faults: Optional[Faults] = Field(default=None, description="Fault injection; provider 'reference' only.")
     generation: Generation = Field(default_factory=Generation, description="Overrides of suite defaults.")
     publish: bool = Field(default=False, description="Vendor agreed to publication of its results.")
     attestation: Attestation = Field(default_factory=Attestation)
@@ -82,6 +122,8 @@ class Vendor(Strict):
             raise ValueError("provider 'openai' needs base_url")
         if self.provider == "reference" and self.model not in REFERENCE_MODELS:
             raise ValueError(f"reference model must be one of {', '.join(REFERENCE_MODELS)}")
+        if self.faults is not None and self.provider != "reference":
+            raise ValueError("faults can only be injected into the embedded endpoint (provider: reference)")
         return self
 
     def env_names(self) -> list[str]:

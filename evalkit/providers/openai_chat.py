@@ -1,119 +1,168 @@
-"""Calling an OpenAI-compatible chat completions endpoint with the official SDK."""
+"""One attempt at an OpenAI-compatible ``POST /chat/completions``, over a shared aiohttp session.
+
+The hot path speaks the wire format directly: at the concurrency evaluations need, the SDK's
+per-request object churn costs more than the whole rest of the harness (see docs/performance.md).
+The SDK's own ``ChatCompletion`` type still guards the protocol: the first successful response of
+each endpoint is validated against it, so an endpoint that is not really OpenAI-compatible fails
+loudly on its first answer instead of producing silently wrong data. Retries, limits and pauses
+are the scheduler's job (evalkit/runner/); this module only sends and classifies.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import random
+import json
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 import aiohttp
-import openai
-from openai import AsyncOpenAI, DefaultAioHttpClient
+from openai.types.chat import ChatCompletion
+from pydantic import ValidationError
 
 from ..config.vendor import Vendor
-from ..runner.store import PlannedRequest, Response
+from ..runner.store import PlannedRequest
 
-# Status codes that will not get better by retrying: fail fast with a clear message.
-FATAL_STATUS = {400, 401, 403, 404, 422}
+FATAL_STATUS = frozenset({400, 401, 403, 404, 405, 413, 422})
 
 
-def _now() -> str:
+def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _short(text: str, limit: int = 300) -> str:
+def short(text: Any, limit: int = 300) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _connection_failure(exc: BaseException) -> Optional[BaseException]:
-    """The OSError-level connection failure behind ``exc``, if there is one."""
-    seen = set()
-    current: Optional[BaseException] = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, (ConnectionError, aiohttp.ClientConnectorError)):
-            return current
-        current = current.__cause__ or current.__context__
-    return None
+@dataclass
+class Attempt:
+    """The outcome of one HTTP exchange. ``kind`` is '' on success, else the error class."""
+
+    kind: str = ""
+    status: Optional[int] = None
+    message: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    content: Optional[str] = None
+    finish_reason: Optional[str] = None
+    model: Optional[str] = None
+    system_fingerprint: Optional[str] = None
+    prompt_tokens: Optional[int] = None
+    completion_tokens: Optional[int] = None
+    latency_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.kind
 
 
-class ChatClient:
-    """One shared SDK client per vendor (connection pooling over aiohttp)."""
+class ChatEndpoint:
+    """A vendor's endpoint: one connection pool, one set of headers, reused by every request."""
 
-    def __init__(self, vendor: Vendor, base_url: str, api_key: Optional[str]):
+    def __init__(self, vendor: Vendor, base_url: str, api_key: Optional[str], pool_size: int):
         self.vendor = vendor
-        self.client = AsyncOpenAI(
-            base_url=base_url,
-            api_key=api_key or "not-needed",
-            max_retries=0,  # retries are ours: counted, and stored with the response
-            timeout=vendor.timeout,
-            http_client=DefaultAioHttpClient(timeout=vendor.timeout),
-        )
+        self.url = base_url.rstrip("/") + "/chat/completions"
+        self.headers = {"Content-Type": "application/json", "Accept": "application/json",
+                        "User-Agent": "evalkit"}
+        self._secret = api_key or None
+        if api_key:
+            self.headers["Authorization"] = f"Bearer {api_key}"
+        self.timeout = aiohttp.ClientTimeout(total=vendor.timeout)
+        self._pool_size = pool_size
+        self._session: Optional[aiohttp.ClientSession] = None
+        self._validated = False
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=self._pool_size,
+                                             ttl_dns_cache=300, enable_cleanup_closed=True)
+            self._session = aiohttp.ClientSession(connector=connector, headers=self.headers,
+                                                  timeout=self.timeout, trust_env=False)
+        return self._session
 
     async def aclose(self) -> None:
-        await self.client.close()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
-    def _explain_status(self, status: int, message: str) -> str:
+    def scrub(self, text: str) -> str:
+        """Error bodies are stored: make sure the key never is, even if a server echoes it."""
+        return text.replace(self._secret, "***") if self._secret else text
+
+    def explain_status(self, status: int, message: str) -> str:
         if status == 401:
             env = self.vendor.api_key_env
-            where = f"the key in environment variable {env}" if env else "api_key_env (no key configured)"
+            where = (f"the key in environment variable {env}" if env
+                     else "api_key_env in the vendor file (no key is configured)")
             return f"HTTP 401 authentication failed: check {where}"
         if status == 403:
-            return f"HTTP 403 forbidden: the key lacks access to model '{self.vendor.model}' ({_short(message, 120)})"
+            return f"HTTP 403 forbidden: the key lacks access to model '{self.vendor.model}' ({short(message, 120)})"
         if status == 404:
-            return f"HTTP 404 not found: check base_url and model '{self.vendor.model}' ({_short(message, 120)})"
-        return f"HTTP {status}: {_short(message)}"
+            return f"HTTP 404 not found: check base_url and model '{self.vendor.model}' ({short(message, 120)})"
+        return f"HTTP {status}: {short(message)}"
 
-    async def complete(self, req: PlannedRequest) -> Response:
-        attempts = 0
+    async def attempt(self, req: PlannedRequest) -> Attempt:
+        body = json.dumps({"model": self.vendor.model, "messages": req.messages, **req.params},
+                          ensure_ascii=False).encode("utf-8")
         started = time.perf_counter()
-        while True:
-            attempts += 1
-            t0 = time.perf_counter()
-            kind, status, message = "", None, ""
-            try:
-                completion = await self.client.chat.completions.create(
-                    model=self.vendor.model, messages=req.messages, **req.params
-                )
-                if not completion.choices:
-                    raise ValueError("response has no choices")
-                choice = completion.choices[0]
-                usage = completion.usage
-                return Response(
-                    key=req.key, ok=True, content=choice.message.content or "",
-                    finish_reason=choice.finish_reason, model=completion.model,
-                    system_fingerprint=getattr(completion, "system_fingerprint", None),
-                    prompt_tokens=getattr(usage, "prompt_tokens", None),
-                    completion_tokens=getattr(usage, "completion_tokens", None),
-                    latency_ms=round((time.perf_counter() - t0) * 1000, 3),
-                    attempts=attempts, received_at=_now(),
-                )
-            except openai.APIStatusError as exc:
-                kind, status, message = "http", exc.status_code, str(exc.message)
-                if status in FATAL_STATUS:
-                    return self._error(req, attempts, started, kind, status, self._explain_status(status, message))
-            except openai.APITimeoutError as exc:
-                refused = _connection_failure(exc)
-                if refused is not None:  # the aiohttp transport reports refused connects as timeouts
-                    kind, message = "connection", f"connection failed: {_short(refused)}"
-                else:
-                    kind, message = "timeout", f"no response within {self.vendor.timeout:g} s"
-            except openai.APIConnectionError as exc:
-                kind, message = "connection", f"connection failed: {_short(exc.__cause__ or exc)}"
-            except (ValueError, TypeError, openai.APIResponseValidationError) as exc:
-                kind, message = "malformed", f"malformed response: {_short(exc)}"
-            if attempts > self.vendor.max_retries:
-                text = self._explain_status(status, message) if status else message
-                return self._error(req, attempts, started, kind, status, text)
-            await asyncio.sleep(min(30.0, 0.5 * 2 ** (attempts - 1)) * random.uniform(0.5, 1.0))
+        try:
+            async with self._get_session().post(self.url, data=body) as resp:
+                raw = await resp.read()
+                status, headers = resp.status, resp.headers
+        except asyncio.TimeoutError:
+            return Attempt("timeout", message=f"no response within {self.vendor.timeout:g} s",
+                           latency_ms=_ms(started))
+        except aiohttp.ClientConnectorError as exc:
+            return Attempt("connection", message=f"connection failed: {short(exc.os_error or exc)}",
+                           latency_ms=_ms(started))
+        except (aiohttp.ClientError, ConnectionError) as exc:
+            return Attempt("connection", message=f"connection lost: {short(exc) or type(exc).__name__}",
+                           latency_ms=_ms(started))
+        latency = _ms(started)
+        if status != 200:
+            message = self.scrub(_error_message(raw))
+            return Attempt("http", status=status, headers=headers, latency_ms=latency,
+                           message=self.explain_status(status, message) if status in FATAL_STATUS
+                           else f"HTTP {status}: {short(message)}")
+        return self._parse(raw, headers, latency)
 
-    def _error(self, req: PlannedRequest, attempts: int, started: float, kind: str,
-               status: Optional[int], message: str) -> Response:
-        return Response(
-            key=req.key, ok=False, attempts=attempts, error_kind=kind, http_status=status,
-            error_message=message, latency_ms=round((time.perf_counter() - started) * 1000, 3),
-            received_at=_now(),
-        )
+    def _parse(self, raw: bytes, headers: Mapping[str, str], latency: float) -> Attempt:
+        try:
+            data = json.loads(raw)
+            if not self._validated:
+                ChatCompletion.model_validate(data)  # the protocol check, once per endpoint
+                self._validated = True
+            choice = data["choices"][0]
+            content = choice["message"].get("content")
+        except (ValueError, ValidationError) as exc:
+            return Attempt("malformed", status=200, headers=headers, latency_ms=latency,
+                           message=f"malformed response body: {short(exc, 200)}")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return Attempt("empty", status=200, headers=headers, latency_ms=latency,
+                           message="response has no choices or no message")
+        if content is None:
+            return Attempt("empty", status=200, headers=headers, latency_ms=latency,
+                           message="response message has no content")
+        usage = data.get("usage") or {}
+        return Attempt(status=200, headers=headers, latency_ms=latency, content=content,
+                       finish_reason=choice.get("finish_reason"), model=data.get("model"),
+                       system_fingerprint=data.get("system_fingerprint"),
+                       prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens"))
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
+def _error_message(raw: bytes) -> str:
+    try:
+        data = json.loads(raw)
+        err = data.get("error") if isinstance(data, dict) else None
+        if isinstance(err, dict) and err.get("message"):
+            return str(err["message"])
+        if isinstance(err, str):
+            return err
+    except ValueError:
+        pass
+    return raw[:300].decode("utf-8", "replace")

@@ -14,14 +14,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import random
 import threading
 import time
 import uuid
-from typing import Mapping, Optional
+from typing import Callable, Mapping, Optional
 
 from aiohttp import web
 
 from .. import __version__
+from ..config.vendor import Faults
 
 MODELS = ("oracle", "refuse", "echo")
 REFUSAL = "申し訳ありませんが、そのご依頼にはお応えできません。"
@@ -40,9 +42,43 @@ def _tokens(text: str) -> int:
     return max(1, len(text) // 2)
 
 
-def create_app(answer_book: Optional[Mapping[str, str]] = None) -> web.Application:
+FAULT_KINDS = ("429", "500", "503", "hang", "malformed", "empty", "drop")
+
+
+class FaultDraw:
+    """Decides, per request, whether and how to misbehave (seeded, so runs repeat)."""
+
+    def __init__(self, faults: Optional[Faults]):
+        self.faults = faults
+        self.rng = random.Random(faults.seed if faults else None)
+        self.rates = [(k, getattr(faults, "rate_" + k)) for k in FAULT_KINDS] if faults else []
+        self.counts = {k: 0 for k in FAULT_KINDS}
+
+    def draw(self) -> Optional[str]:
+        if not self.rates:
+            return None
+        u, acc = self.rng.random(), 0.0
+        for kind, rate in self.rates:
+            acc += rate
+            if u < acc:
+                self.counts[kind] += 1
+                return kind
+        return None
+
+
+FAULTS = web.AppKey("faults", FaultDraw)
+
+
+def create_app(answer_book: Optional[Mapping[str, str]] = None, faults: Optional[Faults] = None,
+               api_key: Optional[str] = None,
+               request_log: Optional[Callable[[dict], None]] = None) -> web.Application:
+    """``api_key``: when set, requests must carry it as a Bearer token (else 401).
+    ``request_log``: called with each well-formed request body as it arrives."""
     book = dict(answer_book or {})
+    fault = FaultDraw(faults)
+    latency = (faults.latency_ms / 1000) if faults else 0.0
     app = web.Application(client_max_size=64 * 1024 * 1024)
+    app[FAULTS] = fault
 
     async def models(_: web.Request) -> web.Response:
         data = [{"id": m, "object": "model", "created": 0, "owned_by": "evalkit"} for m in MODELS]
@@ -51,7 +87,9 @@ def create_app(answer_book: Optional[Mapping[str, str]] = None) -> web.Applicati
     def error(status: int, message: str, kind: str = "invalid_request_error") -> web.Response:
         return web.json_response({"error": {"message": message, "type": kind, "code": None}}, status=status)
 
-    async def chat(request: web.Request) -> web.Response:
+    async def chat(request: web.Request) -> web.StreamResponse:
+        if api_key is not None and request.headers.get("Authorization") != f"Bearer {api_key}":
+            return error(401, "Incorrect API key provided", "authentication_error")
         try:
             body = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -64,6 +102,24 @@ def create_app(answer_book: Optional[Mapping[str, str]] = None) -> web.Applicati
             return error(404, f"model '{model}' not found; available: {', '.join(MODELS)}", "not_found_error")
         if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
             return error(400, "messages must be a non-empty list of objects")
+        if request_log is not None:
+            request_log(body)
+        kind = fault.draw()
+        if latency:
+            await asyncio.sleep(latency)
+        if kind == "429":
+            response = error(429, "Rate limit reached; please retry later", "rate_limit_error")
+            response.headers["Retry-After"] = f"{faults.retry_after_s:g}"
+            return response
+        if kind in ("500", "503"):
+            return error(int(kind), "The server had an error while processing your request", "server_error")
+        if kind == "hang":
+            await asyncio.sleep(3600)
+        if kind == "drop":
+            request.transport.close()
+            return web.Response(status=200)  # never reaches the client: the connection is gone
+        if kind == "malformed":
+            return web.Response(status=200, body=b'{"id": "chatcmpl-broken", "choices": [', content_type="application/json")
         if model == "oracle":
             content = book.get(messages_hash(messages), NO_ANSWER)
         elif model == "refuse":
@@ -79,8 +135,9 @@ def create_app(answer_book: Optional[Mapping[str, str]] = None) -> web.Applicati
             "created": int(time.time()),
             "model": model,
             "system_fingerprint": FINGERPRINT,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                         "finish_reason": "stop", "logprobs": None}],
+            "choices": [] if kind == "empty" else [
+                {"index": 0, "message": {"role": "assistant", "content": content},
+                 "finish_reason": "stop", "logprobs": None}],
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                       "total_tokens": prompt_tokens + completion_tokens},
         })
@@ -93,8 +150,9 @@ def create_app(answer_book: Optional[Mapping[str, str]] = None) -> web.Applicati
 class EmbeddedServer:
     """Runs the endpoint on 127.0.0.1 in a background thread with its own event loop."""
 
-    def __init__(self, answer_book: Optional[Mapping[str, str]] = None, host: str = "127.0.0.1", port: int = 0):
-        self.app = create_app(answer_book)
+    def __init__(self, answer_book: Optional[Mapping[str, str]] = None, host: str = "127.0.0.1", port: int = 0,
+                 faults: Optional[Faults] = None, api_key: Optional[str] = None):
+        self.app = create_app(answer_book, faults=faults, api_key=api_key)
         self.host, self.port = host, port
         self._loop = asyncio.new_event_loop()
         self._runner: Optional[web.AppRunner] = None

@@ -1,17 +1,23 @@
-"""Send planned requests with per-vendor worker pools; commit every response as it arrives."""
+"""Send planned requests: per-vendor lanes with limits and retries; commit each result as it arrives."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Iterable, Protocol
+from typing import Iterable, Optional, Protocol
 
+from ..config.vendor import Vendor
+from .headers import rate_limit_state, retry_after
+from .limits import AdaptiveLimit, Pause, TokenBucket, estimate_tokens
 from .progress import Progress
+from .retry import RetryPolicy
 from .store import PlannedRequest, Response, RunStore
 
 
-class Client(Protocol):
-    async def complete(self, req: PlannedRequest) -> Response: ...
+class Endpoint(Protocol):
+    async def attempt(self, req: PlannedRequest): ...
     async def aclose(self) -> None: ...
 
 
@@ -21,55 +27,127 @@ class ExecutionSummary:
     ok: int = 0
     errors: int = 0
     skipped: int = 0
+    retries: int = 0
+    unsent: int = 0
+    deadline_hit: bool = False
     per_vendor_errors: dict[str, int] = field(default_factory=dict)
 
 
-async def execute(requests: Iterable[PlannedRequest], clients: dict[str, Client],
-                  concurrency: dict[str, int], store: RunStore, *, quiet: bool = False,
-                  retry_errors: bool = True,
-                  on_response: Callable[[Response], Awaitable[None]] | None = None) -> ExecutionSummary:
-    """Send every request whose key has no stored response (or only an error, if retry_errors)."""
-    finished = store.finished_keys(include_errors=not retry_errors)
-    summary = ExecutionSummary()
-    queues: dict[str, list[PlannedRequest]] = {v: [] for v in clients}
+class Lane:
+    """Everything that governs one vendor's traffic."""
+
+    def __init__(self, vendor: Vendor, endpoint: Endpoint, store: RunStore, progress: Progress,
+                 summary: ExecutionSummary, policy: Optional[RetryPolicy] = None):
+        self.vendor = vendor
+        self.endpoint = endpoint
+        self.store = store
+        self.progress = progress
+        self.summary = summary
+        self.policy = policy or RetryPolicy(max_retries=vendor.max_retries)
+        self.limit = AdaptiveLimit(vendor.concurrency)
+        self.pause = Pause()
+        limits = vendor.rate_limits
+        self.rpm = TokenBucket(limits.requests_per_minute) if limits.requests_per_minute else None
+        self.tpm = TokenBucket(limits.tokens_per_minute) if limits.tokens_per_minute else None
+
+    async def _admit(self, req: PlannedRequest) -> None:
+        await self.pause.wait()
+        if self.rpm is not None:
+            await self.rpm.take(1)
+        if self.tpm is not None:
+            await self.tpm.take(estimate_tokens(req.messages, req.params.get("max_tokens")))
+        await self.limit.acquire()
+
+    async def send(self, req: PlannedRequest) -> Response:
+        attempts = 0
+        started = time.perf_counter()
+        while True:
+            await self._admit(req)
+            attempts += 1
+            try:
+                result = await self.endpoint.attempt(req)
+            finally:
+                self.limit.release()
+            if result.headers:
+                self.pause.hold(rate_limit_state(result.headers).wait())
+            if result.ok:
+                self.limit.on_success()
+                return Response(
+                    key=req.key, ok=True, content=result.content, finish_reason=result.finish_reason,
+                    model=result.model, system_fingerprint=result.system_fingerprint,
+                    prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
+                    latency_ms=result.latency_ms, attempts=attempts, received_at=_now())
+            advised = retry_after(result.headers) if result.headers else None
+            if result.status == 429:
+                self.limit.on_throttle()
+                self.pause.hold(advised)
+            if not self.policy.should_retry(result.kind, result.status, attempts):
+                return Response(
+                    key=req.key, ok=False, attempts=attempts, error_kind=result.kind,
+                    http_status=result.status, error_message=result.message,
+                    latency_ms=round((time.perf_counter() - started) * 1000, 3), received_at=_now())
+            self.summary.retries += 1
+            self.progress.retry(self.vendor.id)
+            await asyncio.sleep(self.policy.delay(attempts, advised))
+
+    async def worker(self, queue: list[PlannedRequest]) -> None:
+        while queue:
+            req = queue.pop()
+            resp = await self.send(req)
+            self.store.put_response(resp)  # committed now: a kill after this loses nothing
+            self.summary.sent += 1
+            if resp.ok:
+                self.summary.ok += 1
+            else:
+                self.summary.errors += 1
+                self.summary.per_vendor_errors[self.vendor.id] = self.summary.per_vendor_errors.get(self.vendor.id, 0) + 1
+            self.progress.update(self.vendor.id, ok=resp.ok)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def select_unfinished(requests: Iterable[PlannedRequest], store: RunStore, retry_errors: bool,
+                      summary: ExecutionSummary) -> dict[str, list[PlannedRequest]]:
+    """Requests to send, per vendor: no stored result (or a stored error, with retry_errors)."""
+    done = store.finished_keys(include_errors=not retry_errors)
+    queues: dict[str, list[PlannedRequest]] = {}
     for req in requests:
-        if req.key in finished:
+        queue = queues.setdefault(req.vendor_id, [])
+        if req.key in done:
             summary.skipped += 1
         else:
-            finished.add(req.key)  # the same key twice in one plan is sent once
-            queues[req.vendor_id].append(req)
-    progress = Progress({v: len(q) for v, q in queues.items()}, quiet=quiet)
+            done.add(req.key)  # the same key twice in one plan is sent once
+            queue.append(req)
+    for queue in queues.values():
+        queue.reverse()  # workers pop from the end: send in plan order
+    return queues
 
-    async def worker(vendor: str, queue: asyncio.Queue) -> None:
-        client = clients[vendor]
-        while True:
-            try:
-                req = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            resp = await client.complete(req)
-            store.put_response(resp)
-            summary.sent += 1
-            if resp.ok:
-                summary.ok += 1
-            else:
-                summary.errors += 1
-                summary.per_vendor_errors[vendor] = summary.per_vendor_errors.get(vendor, 0) + 1
-            progress.update(vendor, ok=resp.ok, attempts=resp.attempts)
-            if on_response is not None:
-                await on_response(resp)
 
+async def execute(requests: Iterable[PlannedRequest], vendors: dict[str, Vendor], endpoints: dict[str, Endpoint],
+                  store: RunStore, *, quiet: bool = False, retry_errors: bool = False,
+                  deadline: Optional[float] = None) -> ExecutionSummary:
+    summary = ExecutionSummary()
+    queues = select_unfinished(requests, store, retry_errors, summary)
+    to_send = sum(len(q) for q in queues.values())
+    progress = Progress({v: len(queues.get(v, [])) for v in vendors}, quiet=quiet)
     tasks = []
-    for vendor, reqs in queues.items():
-        queue: asyncio.Queue = asyncio.Queue()
-        for req in reqs:
-            queue.put_nowait(req)
-        for _ in range(min(concurrency[vendor], max(1, len(reqs)))):
-            tasks.append(asyncio.create_task(worker(vendor, queue)))
+    for vendor_id, queue in queues.items():
+        if not queue:
+            continue
+        lane = Lane(vendors[vendor_id], endpoints[vendor_id], store, progress, summary)
+        for _ in range(min(lane.vendor.concurrency, len(queue))):
+            tasks.append(asyncio.create_task(lane.worker(queue)))
     try:
-        await asyncio.gather(*tasks)
+        if tasks:
+            await asyncio.wait_for(asyncio.gather(*tasks), timeout=deadline)
+    except asyncio.TimeoutError:
+        summary.deadline_hit = True
     finally:
         for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         progress.close()
+    summary.unsent = to_send - summary.sent
     return summary

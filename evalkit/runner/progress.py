@@ -28,10 +28,12 @@ class Progress:
                 self.bars[vendor] = tqdm(total=total, desc=vendor, position=pos, file=self.stream,
                                          unit="req", dynamic_ncols=True, leave=True)
 
-    def update(self, vendor: str, *, ok: bool, attempts: int) -> None:
+    def retry(self, vendor: str) -> None:
+        self.retries[vendor] += 1
+
+    def update(self, vendor: str, *, ok: bool) -> None:
         self.done[vendor] += 1
         self.errors[vendor] += 0 if ok else 1
-        self.retries[vendor] += max(0, attempts - 1)
         bar = self.bars.get(vendor)
         if bar is not None:
             bar.set_postfix(errors=self.errors[vendor], retries=self.retries[vendor], refresh=False)

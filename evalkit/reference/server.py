@@ -163,7 +163,8 @@ class EmbeddedServer:
         return f"http://{self.host}:{self.port}/v1"
 
     async def _start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None)
+        # hung handlers (fault injection) must not hold the shutdown up
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -174,11 +175,22 @@ class EmbeddedServer:
         asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=30)
         return self
 
-    def stop(self) -> None:
+    async def _shutdown(self) -> None:
         if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=30)
+            await self._runner.cleanup()
+        current = asyncio.current_task()
+        pending = [t for t in asyncio.all_tasks() if t is not current]
+        for task in pending:  # e.g. handlers hung on purpose by fault injection
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    def stop(self) -> None:
+        try:
+            asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=10)
+        except (TimeoutError, asyncio.TimeoutError):
+            pass  # the loop is stopped below either way; the thread is a daemon
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=30)
+        self._thread.join(timeout=10)
 
     def __enter__(self) -> "EmbeddedServer":
         return self.start()

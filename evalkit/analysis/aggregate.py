@@ -1,25 +1,41 @@
-"""Aggregation: items -> suites -> criteria tree -> total, with gates and attestation checks.
+"""Aggregation: items -> suites -> criteria tree -> total, with gates, attestation checks,
+paired comparisons of vendors and BBQ bias scores.
 
 The result is a plain, JSON-serialisable dict: the report renders it and ``summary.json``
-stores it, so every number shown can be traced back to the store.
+stores it, so every number shown can be traced back to the store. Every statistic, its
+formula and the reason for it are in docs/statistics.md.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Optional
 
+import numpy as np
 import pandas as pd
 
 from ..config.criteria import CriteriaFile, CriterionNode
 from ..config.suite import Suite
 from ..config.vendor import Vendor
 from ..runner.store import RunStore
-from .stats import mean_interval
-from .tables import item_table
+from .bias import bias_results
+from .compare import paired_comparisons
+from .stats import (ALPHA, MIN_BOOTSTRAP_N, N_BOOT, SEED, bootstrap_means, derive_seed, is_binary, mean_interval,
+                    pass_at_k, percentile_interval)
+from .tables import item_level, item_table
+from .tree import Linear, evaluate, linear_forms, subtree_leaves, suites_by_leaf
 
 VERDICT_PASS = "適合"
 VERDICT_FAIL = "不適合"
+VERDICT_INCOMPLETE = "判定保留"
+
+
+@dataclass(frozen=True)
+class Settings:
+    n_boot: int = N_BOOT
+    seed: int = SEED
+    alpha: float = ALPHA
 
 
 def _num(value: Any) -> Optional[float]:
@@ -29,29 +45,66 @@ def _num(value: Any) -> Optional[float]:
     return None if math.isnan(value) else round(value, 6)
 
 
-def suite_results(df: pd.DataFrame, suites: list[Suite], vendors: list[Vendor]) -> list[dict]:
+def binary_suites(items: pd.DataFrame, suites: list[Suite]) -> dict[str, bool]:
+    """A suite is pass/fail when every scored item score of every vendor in it is 0 or 1."""
+    out = {}
+    for suite in suites:
+        scores = items.loc[(items.suite_id == suite.id) & (items.n_ok > 0), "score"]
+        out[suite.id] = bool(len(scores)) and is_binary(scores.tolist())
+    return out
+
+
+def suite_results(df: pd.DataFrame, items: pd.DataFrame, suites: list[Suite], vendors: list[Vendor],
+                  binary: dict[str, bool], settings: Settings
+                  ) -> tuple[list[dict], dict[tuple[str, str], np.ndarray]]:
+    """Per suite and vendor: mean item score with its interval, counts; and the bootstrap
+    means of each (vendor, suite), which the criteria tree combines into node intervals."""
     out = []
+    boots: dict[tuple[str, str], np.ndarray] = {}
     for suite in suites:
         sdf = df[df.suite_id == suite.id]
+        sitems = items[items.suite_id == suite.id]
         per_vendor = {}
         for vendor in vendors:
             vdf = sdf[sdf.vendor_id == vendor.id]
-            scored = vdf[vdf.status == "ok"]
-            mean, low, high = mean_interval(scored["score"].tolist())
-            per_vendor[vendor.id] = {
-                "score": _num(mean), "ci_low": _num(low), "ci_high": _num(high),
-                "n": int(len(vdf)), "n_scored": int(len(scored)),
-                "n_passed": int(scored["passed"].fillna(False).astype(bool).sum()),
+            vi = sitems[sitems.vendor_id == vendor.id]
+            scored = vi[vi.n_ok > 0]
+            values = scored["score"].tolist()
+            # one resampling stream per (vendor, suite): the suite interval (continuous scores) and
+            # every node interval above it use the same resamples
+            boot = None
+            if len(values) >= 2:
+                rng = derive_seed("suite", vendor.id, suite.id, seed=settings.seed)
+                boot = boots[(vendor.id, suite.id)] = bootstrap_means(values, rng, settings.n_boot)
+            mean, low, high, method = mean_interval(values, binary=binary[suite.id], boot=boot)
+            n_epochs = int(vi.n_epochs.max()) if len(vi) else 0
+            row = {
+                "score": _num(mean), "ci_low": _num(low), "ci_high": _num(high), "interval": method,
+                "n": int(len(vi)), "n_scored": int(len(scored)), "n_passed": int(scored.passed.sum()),
                 "n_errors": int((vdf.status == "error").sum()),
                 "n_not_scored": int(vdf.status.isin(["not_scored", "pending"]).sum()),
-                "critical_failures": int(((scored.critical) & (~scored["passed"].fillna(False).astype(bool))).sum()),
+                "n_requests": int(len(vdf)),
+                "n_items_incomplete": int((vi.n_ok < vi.n_epochs).sum()),
+                "critical_failures": int((scored.critical & ~scored.passed).sum()),
                 "latency_p50_ms": _num(vdf.latency_ms.median()) if len(scored) else None,
+                "epochs": n_epochs,
             }
+            if n_epochs > 1:
+                multi = scored[scored.n_ok >= 2]
+                full = scored[scored.n_ok == n_epochs]
+                row["epoch_disagreement"] = _num(multi.disagree.mean()) if len(multi) else None
+                row["epoch_disagreement_n"] = int(len(multi))
+                row["pass_at_k"] = _num(np.mean([pass_at_k(int(r.n_ok), int(r.n_pass), n_epochs)
+                                                 for r in full.itertuples()])) if len(full) else None
+                row["pass_at_k_n"] = int(len(full))
+                row["k"] = n_epochs
+            per_vendor[vendor.id] = row
         out.append({
             "id": suite.id, "title": suite.title, "version": suite.version, "criterion": suite.criterion,
-            "description": suite.description, "n_items": int(sdf.item_id.nunique()), "vendors": per_vendor,
+            "description": suite.description, "critical": suite.critical, "binary": binary[suite.id],
+            "n_items": int(sitems.item_id.nunique()), "vendors": per_vendor,
         })
-    return out
+    return out, boots
 
 
 def attestation_results(criteria: CriteriaFile, vendors: list[Vendor]) -> list[dict]:
@@ -70,47 +123,126 @@ def attestation_results(criteria: CriteriaFile, vendors: list[Vendor]) -> list[d
     return out
 
 
-def _node_scores(node: CriterionNode, vendor: Vendor, suites: list[dict], attest: list[dict],
-                 acc: dict[str, dict]) -> tuple[Optional[float], int]:
-    """Score and critical-failure count of ``node`` for ``vendor``; fills ``acc`` for every node."""
-    critical = 0
-    if node.is_leaf:
-        parts = [s["vendors"][vendor.id]["score"] for s in suites if s["criterion"] == node.id]
-        parts = [p for p in parts if p is not None]
-        critical += sum(s["vendors"][vendor.id]["critical_failures"] for s in suites if s["criterion"] == node.id)
-        checks = [a for a in attest if a["node"] == node.id]
-        if checks:
-            parts.append(sum(a["vendors"][vendor.id]["ok"] for a in checks) / len(checks))
-            critical += sum(1 for a in checks if a["critical"] and not a["vendors"][vendor.id]["ok"])
-        score = sum(parts) / len(parts) if parts else None
-    else:
-        weighted, total_weight = 0.0, 0.0
-        for child in node.children:
-            child_score, child_critical = _node_scores(child, vendor, suites, attest, acc)
-            critical += child_critical
-            if child_score is not None and child.weight > 0:
-                weighted += child_score * child.weight
-                total_weight += child.weight
-        score = weighted / total_weight if total_weight else None
-    gate = None
-    if node.gate is not None:
-        reasons = []
-        if node.gate.min_score is not None:
-            if score is None:
-                reasons.append("評価データなし")
-            elif score < node.gate.min_score:
-                reasons.append(f"得点 {score:.3f} < 基準 {node.gate.min_score:g}")
-        if node.gate.max_critical_failures is not None and critical > node.gate.max_critical_failures:
-            reasons.append(f"重要項目の不合格 {critical} 件 > 許容 {node.gate.max_critical_failures} 件")
-        gate = {"passed": not reasons, "reason": "、".join(reasons)}
-    acc[node.id] = {"score": _num(score), "critical_failures": critical, "gate": gate}
-    return score, critical
+def attestation_shares(attest: list[dict], vendor_id: str) -> dict[str, float]:
+    """Per leaf with checks: the share of compliant checks (unanswered counts as not compliant)."""
+    by_node: dict[str, list[bool]] = {}
+    for a in attest:
+        by_node.setdefault(a["node"], []).append(a["vendors"][vendor_id]["ok"])
+    return {node: sum(oks) / len(oks) for node, oks in by_node.items()}
 
 
-def aggregate(store: RunStore, criteria: CriteriaFile, suites: list[Suite],
-              vendors: list[Vendor]) -> tuple[dict, pd.DataFrame]:
+def _item_bounds(vi: pd.DataFrame) -> tuple[Optional[float], Optional[float]]:
+    """Lowest and highest suite score if every unscored epoch were scored 0 or 1."""
+    if not len(vi):
+        return None, None
+    worst = (vi.score_sum / vi.n_epochs).mean()
+    best = ((vi.score_sum + vi.n_epochs - vi.n_ok) / vi.n_epochs).mean()
+    return float(worst), float(best)
+
+
+def _gate(node: CriterionNode, score: Optional[float], critical: int, missing: dict) -> dict:
+    """Gate verdict on the scored data, and whether unscored requests could still change it.
+
+    ``missing``: errors/unscored counts under the node, the bounds of the node score if every
+    unscored epoch were answered (worst, best), and the largest critical-failure count possible.
+    Rule (docs/statistics.md): a gate is *incomplete* when requests under its node lack a score
+    and some completion of them would give a different outcome than the scored data gives.
+    """
+    gate = node.gate
+    reasons = []
+    if gate.min_score is not None:
+        if score is None:
+            reasons.append("評価データなし")
+        elif score < gate.min_score:
+            reasons.append(f"得点 {score:.3f} < 基準 {gate.min_score:g}")
+    if gate.max_critical_failures is not None and critical > gate.max_critical_failures:
+        reasons.append(f"重要項目の不合格 {critical} 件 > 許容 {gate.max_critical_failures} 件")
+    passed = not reasons
+    incomplete = False
+    if missing["n_errors"] or missing["n_unscored"]:
+        outcomes = set()
+        for bound_score, bound_critical in ((missing["worst"], missing["max_critical"]),
+                                            (missing["best"], critical)):
+            ok = True
+            if gate.min_score is not None:
+                ok = ok and bound_score is not None and bound_score >= gate.min_score
+            if gate.max_critical_failures is not None:
+                ok = ok and bound_critical <= gate.max_critical_failures
+            outcomes.add(ok)
+        incomplete = outcomes != {passed}
+    result = {"passed": passed, "incomplete": incomplete, "reason": "、".join(reasons)}
+    if incomplete:
+        span = ""
+        if gate.min_score is not None and missing["worst"] is not None:
+            span = f"（全件回答時の得点は {missing['worst']:.3f}〜{missing['best']:.3f}）"
+        note = (f"エラー {missing['n_errors']} 件・未採点 {missing['n_unscored']} 件が残り、"
+                f"その結果次第で判定が変わり得る{span}")
+        result["incomplete_reason"] = note
+        result["reason"] = "、".join(reasons + [note])
+    result["status"] = VERDICT_INCOMPLETE if incomplete else (VERDICT_PASS if passed else VERDICT_FAIL)
+    return result
+
+
+def vendor_tree(criteria: CriteriaFile, vendor: Vendor, suite_rows: list[dict], items: pd.DataFrame,
+                attest: list[dict], boots: dict[tuple[str, str], np.ndarray]) -> dict[str, dict]:
+    """Every node's score, interval, critical failures, coverage and gate for one vendor."""
+    leaf_suites = suites_by_leaf(criteria, {s["id"]: s["criterion"] for s in suite_rows})
+    leaves_under = subtree_leaves(criteria)
+    shares = attestation_shares(attest, vendor.id)
+    vrows = {s["id"]: s["vendors"][vendor.id] for s in suite_rows}
+    vitems = items[items.vendor_id == vendor.id]
+    scores = {sid: r["score"] for sid, r in vrows.items() if r["score"] is not None}
+    planned = {sid for sid, r in vrows.items() if r["n"] > 0}  # requests exist for this vendor
+    in_run = {s["id"] for s in suite_rows if s["n_items"] > 0}  # measured for some vendor in this run
+    forms = linear_forms(criteria, scores, leaf_suites, shares)
+    planned_forms = linear_forms(criteria, planned, leaf_suites, shares)
+    run_forms = linear_forms(criteria, in_run, leaf_suites, shares)
+    bounds = {sid: _item_bounds(vitems[vitems.suite_id == sid]) for sid in planned}
+    worst_scores = {sid: b[0] for sid, b in bounds.items()}
+    best_scores = {sid: b[1] for sid, b in bounds.items()}
+    attest_critical: dict[str, int] = {}
+    for a in attest:
+        if a["critical"] and not a["vendors"][vendor.id]["ok"]:
+            attest_critical[a["node"]] = attest_critical.get(a["node"], 0) + 1
+    out = {}
+    for node, _, _ in criteria.walk():
+        form: Optional[Linear] = forms[node.id]
+        score = evaluate(form, scores, shares)
+        low = high = None
+        if form and form[0] and all((vendor.id, sid) in boots for sid in form[0]):
+            combined = sum(coef * boots[(vendor.id, sid)] for sid, coef in form[0].items())
+            combined = combined + sum(coef * shares[leaf] for leaf, coef in form[1].items())
+            low, high = percentile_interval(combined)
+        pform = planned_forms[node.id]
+        rform = run_forms[node.id]
+        lost = sum(coef for sid, coef in rform[0].items() if sid not in scores) if rform else 0.0
+        leaves = leaves_under[node.id]
+        node_suites = [sid for leaf in leaves for sid in leaf_suites.get(leaf, [])]
+        critical = sum(vrows[sid]["critical_failures"] for sid in node_suites)
+        critical += sum(n for leaf, n in attest_critical.items() if leaf in leaves)
+        gate = None
+        if node.gate is not None:
+            sub = vitems[vitems.suite_id.isin(node_suites)]
+            # critical items not yet counted as failures that an unscored epoch could still fail
+            could_fail = sub.critical & (sub.n_ok < sub.n_epochs) & ((sub.n_ok == 0) | sub.passed)
+            missing = {"n_errors": int(sub.n_errors.sum()), "n_unscored": int(sub.n_unscored.sum()),
+                       "worst": evaluate(pform, worst_scores, shares),
+                       "best": evaluate(pform, best_scores, shares),
+                       "max_critical": critical + int(could_fail.sum())}
+            gate = _gate(node, score, critical, missing)
+        out[node.id] = {"score": _num(score), "ci_low": _num(low), "ci_high": _num(high),
+                        "coverage": _num(1.0 - lost) if rform else None,
+                        "critical_failures": int(critical), "gate": gate}
+    return out
+
+
+def aggregate(store: RunStore, criteria: CriteriaFile, suites: list[Suite], vendors: list[Vendor], *,
+              n_boot: int = N_BOOT, seed: int = SEED, alpha: float = ALPHA) -> tuple[dict, pd.DataFrame]:
+    settings = Settings(n_boot=n_boot, seed=seed, alpha=alpha)
     df = item_table(store)
-    suite_rows = suite_results(df, suites, vendors)
+    items = item_level(df)
+    binary = binary_suites(items, suites)
+    suite_rows, boots = suite_results(df, items, suites, vendors, binary, settings)
     attest = attestation_results(criteria, vendors)
     node_rows = [{"id": n.id, "title": n.title, "clause": n.clause, "depth": d, "weight": n.weight,
                   "gate": n.gate.model_dump() if n.gate else None, "is_leaf": n.is_leaf,
@@ -118,20 +250,31 @@ def aggregate(store: RunStore, criteria: CriteriaFile, suites: list[Suite],
                  for n, d, _ in criteria.walk()]
     by_id = {row["id"]: row for row in node_rows}
     vendor_rows = []
+    gates = []
     for vendor in vendors:
-        acc: dict[str, dict] = {}
-        total, _ = _node_scores(criteria, vendor, suite_rows, attest, acc)
-        for node_id, values in acc.items():
+        tree = vendor_tree(criteria, vendor, suite_rows, items, attest, boots)
+        for node_id, values in tree.items():
             by_id[node_id]["vendors"][vendor.id] = values
-        failed = [{"node": nid, "title": by_id[nid]["title"], "description": by_id[nid]["gate"]["description"],
-                   "reason": v["gate"]["reason"]}
-                  for nid, v in acc.items() if v["gate"] is not None and not v["gate"]["passed"]]
+        failed, pending = [], []
+        for nid, v in tree.items():
+            if v["gate"] is None:
+                continue
+            gates.append({"vendor": vendor.id, "node": nid, **v["gate"]})
+            entry = {"node": nid, "title": by_id[nid]["title"], "description": by_id[nid]["gate"]["description"],
+                     "reason": v["gate"]["reason"]}
+            if v["gate"]["incomplete"]:
+                pending.append(entry)
+            elif not v["gate"]["passed"]:
+                failed.append(entry)
+        verdict = VERDICT_FAIL if failed else (VERDICT_INCOMPLETE if pending else VERDICT_PASS)
+        root = tree[criteria.id]
         vdf = df[df.vendor_id == vendor.id]
         ok = vdf[vdf.status == "ok"]
         vendor_rows.append({
             "id": vendor.id, "name": vendor.name, "category": vendor.category, "model": vendor.model,
-            "provider": vendor.provider, "total": _num(total),
-            "verdict": VERDICT_PASS if not failed else VERDICT_FAIL, "failed_gates": failed,
+            "provider": vendor.provider, "total": root["score"], "total_ci_low": root["ci_low"],
+            "total_ci_high": root["ci_high"], "coverage": root["coverage"],
+            "verdict": verdict, "failed_gates": failed, "pending_gates": pending,
             "n_requests": int(len(vdf)), "n_errors": int((vdf.status == "error").sum()),
             "retries": int((vdf.attempts.clip(lower=1) - 1).sum()) if len(vdf) else 0,
             "latency_p50_ms": _num(ok.latency_ms.quantile(0.5)) if len(ok) else None,
@@ -145,8 +288,19 @@ def aggregate(store: RunStore, criteria: CriteriaFile, suites: list[Suite],
     ranked = sorted(vendor_rows, key=lambda v: (v["total"] is None, -(v["total"] or 0)))
     for rank, row in enumerate(ranked, 1):
         row["rank"] = rank
+    order = [v["id"] for v in ranked]
+    shares = {v.id: attestation_shares(attest, v.id) for v in vendors}
+    comparisons = paired_comparisons(items, criteria, suite_rows, order, binary, shares, settings.n_boot,
+                                     settings.seed, settings.alpha)
     return {
         "vendors": ranked, "criteria": node_rows, "suites": suite_rows, "attestation": attest,
+        "gates": gates, "comparisons": comparisons,
+        "bias": bias_results(store, suites, order),
+        "statistics": {
+            "interval_level": 0.95, "alpha": settings.alpha, "n_boot": settings.n_boot, "seed": settings.seed,
+            "min_bootstrap_n": MIN_BOOTSTRAP_N, "epochs": int(df.epoch.max()) + 1 if len(df) else 0,
+            "unit": "item", "multiple_comparisons": "holm",
+        },
         "counts": {"requests": int(len(df)), "ok": int((df.status == "ok").sum()),
                    "errors": int((df.status == "error").sum()),
                    "not_scored": int(df.status.isin(["not_scored", "pending"]).sum())},

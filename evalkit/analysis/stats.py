@@ -1,15 +1,42 @@
-"""Interval estimates for mean scores."""
+"""Statistics used by the aggregation: intervals, paired tests, multiple-comparison correction.
+
+Everything here is plain Python + numpy (no scipy): exact binomial tails come from integer
+arithmetic with ``math.comb``, bootstraps from a seeded ``numpy.random.Generator`` so that the
+same store always gives the same numbers. Formulas and the reasons for each choice are in
+docs/statistics.md.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import math
-from typing import Optional
+from typing import Optional, Sequence
 
-Z95 = 1.959963984540054
+import numpy as np
+
+Z95 = 1.959963984540054  # standard normal 97.5 % quantile
+ALPHA = 0.05
+N_BOOT = 2000
+SEED = 20251202  # the date of the call; any fixed number would do
+MIN_BOOTSTRAP_N = 10  # below this a bootstrap p-value is not used for a decision
+_CHUNK_CELLS = 4_000_000  # resample matrix size per chunk (memory bound)
 
 
+# --------------------------------------------------------------------------- seeds
+def derive_seed(*parts: object, seed: int = SEED) -> np.random.Generator:
+    """A generator whose stream depends only on ``seed`` and the stable labels ``parts``.
+
+    Each (vendor, suite) or (pair, suite) gets its own stream, and nothing depends on
+    Python's per-process hash randomisation or on the order in which things are computed.
+    """
+    label = "\x1f".join(str(p) for p in parts).encode("utf-8")
+    digest = int.from_bytes(hashlib.sha256(label).digest()[:8], "big")
+    return np.random.default_rng([seed, digest])
+
+
+# --------------------------------------------------------------------------- intervals
 def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a proportion."""
+    """Wilson score interval for a proportion (Wilson 1927)."""
     if n == 0:
         raise ValueError("wilson interval of an empty sample")
     p = successes / n
@@ -19,18 +46,156 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def mean_interval(scores: list[float]) -> tuple[Optional[float], Optional[float], Optional[float]]:
-    """Mean and 95 % interval: Wilson for pass/fail scores, normal approximation otherwise."""
+def is_binary(values: Sequence[float]) -> bool:
+    return all(float(v) in (0.0, 1.0) for v in values)
+
+
+def bootstrap_means(values: Sequence[float], rng: np.random.Generator, n_boot: int = N_BOOT) -> np.ndarray:
+    """Means of ``n_boot`` resamples (with replacement, same size) of ``values``."""
+    x = np.asarray(values, dtype=float)
+    n = len(x)
+    if n == 0:
+        raise ValueError("bootstrap of an empty sample")
+    out = np.empty(n_boot)
+    rows = max(1, _CHUNK_CELLS // n)
+    for start in range(0, n_boot, rows):
+        m = min(rows, n_boot - start)
+        out[start:start + m] = x[rng.integers(0, n, size=(m, n))].mean(axis=1)
+    return out
+
+
+def percentile_interval(boot: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    tail = (1 - level) / 2
+    low, high = np.quantile(boot, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+def bootstrap_interval(values: Sequence[float], rng: np.random.Generator,
+                       n_boot: int = N_BOOT) -> tuple[float, float]:
+    """Percentile bootstrap 95 % interval of the mean."""
+    return percentile_interval(bootstrap_means(values, rng, n_boot))
+
+
+def mean_interval(scores: Sequence[float], rng: Optional[np.random.Generator] = None, *,
+                  binary: Optional[bool] = None, n_boot: int = N_BOOT, boot: Optional[np.ndarray] = None
+                  ) -> tuple[Optional[float], Optional[float], Optional[float], Optional[str]]:
+    """Mean and 95 % interval of item scores: (mean, low, high, method).
+
+    ``binary`` (default: decided from the values) selects Wilson; otherwise a percentile
+    bootstrap, from the given resampled means ``boot`` or drawn with ``rng`` (default: the
+    fixed seed). One value of a continuous score has no estimable spread: its interval is None.
+    """
     values = [float(s) for s in scores if s is not None and not math.isnan(float(s))]
     n = len(values)
     if n == 0:
-        return None, None, None
+        return None, None, None, None
     mean = sum(values) / n
-    if all(v in (0.0, 1.0) for v in values):
-        low, high = wilson(int(sum(values)), n)
-        return mean, low, high
+    if binary is None:
+        binary = is_binary(values)
+    if binary:
+        low, high = wilson(int(round(sum(values))), n)
+        return mean, low, high, "wilson"
     if n == 1:
-        return mean, mean, mean
-    var = sum((v - mean) ** 2 for v in values) / (n - 1)
-    half = Z95 * math.sqrt(var / n)
-    return mean, max(0.0, mean - half), min(1.0, mean + half)
+        return mean, None, None, None
+    if boot is None:
+        boot = bootstrap_means(values, rng if rng is not None else derive_seed("mean"), n_boot)
+    low, high = percentile_interval(boot)
+    return mean, low, high, "bootstrap"
+
+
+# --------------------------------------------------------------------------- paired tests
+def binom_cdf_half(k: int, n: int) -> float:
+    """Exact P(X <= k) for X ~ Binomial(n, 1/2), in integer arithmetic."""
+    if k < 0:
+        return 0.0
+    if k >= n:
+        return 1.0
+    return sum(math.comb(n, i) for i in range(k + 1)) / (1 << n)
+
+
+def mcnemar_exact(b: int, c: int) -> float:
+    """Two-sided exact McNemar test: p = min(1, 2 * P(X <= min(b, c))), X ~ Bin(b + c, 1/2).
+
+    b and c are the discordant pairs (A passed and B failed; A failed and B passed).
+    No discordant pairs: no evidence of a difference, p = 1.
+    """
+    n = b + c
+    if n == 0:
+        return 1.0
+    return min(1.0, 2.0 * binom_cdf_half(min(b, c), n))
+
+
+def newcombe_paired_interval(a: int, b: int, c: int, d: int) -> tuple[float, float]:
+    """95 % interval for p_A - p_B from paired pass/fail data (Newcombe 1998, method 10).
+
+    a: both passed, b: only A passed, c: only B passed, d: both failed. Built from the Wilson
+    intervals of the two marginal pass rates, corrected for their correlation phi (as in
+    Altman et al., *Statistics with Confidence*, 2000, and Fagerland et al., 2017, ch. 8).
+    """
+    n = a + b + c + d
+    if n == 0:
+        raise ValueError("paired interval of an empty table")
+    p1, p2 = (a + b) / n, (a + c) / n
+    l1, u1 = wilson(a + b, n)
+    l2, u2 = wilson(a + c, n)
+    margins = (a + b) * (c + d) * (a + c) * (b + d)
+    cross = a * d - b * c
+    # correlation of the two marginal rates, with Newcombe's continuity correction
+    if not margins or 0 <= cross <= n / 2:
+        phi = 0.0
+    elif cross > n / 2:
+        phi = (cross - n / 2) / math.sqrt(margins)
+    else:
+        phi = cross / math.sqrt(margins)
+    theta = p1 - p2
+    dl, du2 = p1 - l1, u2 - p2
+    du, dl2 = u1 - p1, p2 - l2
+    delta = math.sqrt(max(0.0, dl * dl - 2 * phi * dl * du2 + du2 * du2))
+    eps = math.sqrt(max(0.0, du * du - 2 * phi * du * dl2 + dl2 * dl2))
+    return max(-1.0, theta - delta), min(1.0, theta + eps)
+
+
+def bootstrap_p(boot: np.ndarray) -> float:
+    """Two-sided p-value of "mean difference = 0" by inverting the percentile interval.
+
+    p = min(1, 2 * min(#{d* <= 0} + 1, #{d* >= 0} + 1) / (B + 1)): p < 0.05 exactly when 0
+    lies in a 2.5 % tail of the bootstrap distribution, so the p-value and the shown interval
+    tell the same story. All resampled differences 0 (identical vendors) gives p = 1.
+    """
+    n_boot = len(boot)
+    below = int(np.count_nonzero(boot <= 0)) + 1
+    above = int(np.count_nonzero(boot >= 0)) + 1
+    return min(1.0, 2.0 * min(below, above) / (n_boot + 1))
+
+
+def paired_bootstrap(diffs: Sequence[float], rng: np.random.Generator, n_boot: int = N_BOOT
+                     ) -> tuple[float, float, float, float, np.ndarray]:
+    """Paired bootstrap of the mean difference: (mean, low, high, p, resampled means)."""
+    boot = bootstrap_means(diffs, rng, n_boot)
+    low, high = percentile_interval(boot)
+    return float(np.mean(diffs)), low, high, bootstrap_p(boot), boot
+
+
+def holm(pvalues: Sequence[Optional[float]]) -> list[Optional[float]]:
+    """Holm (1979) step-down adjusted p-values; None entries are not tests and stay None.
+
+    Sorted ascending p_(1) <= ... <= p_(m): adj_(i) = max_{j <= i} min(1, (m - j + 1) * p_(j)).
+    """
+    indexed = [(p, i) for i, p in enumerate(pvalues) if p is not None]
+    m = len(indexed)
+    out: list[Optional[float]] = [None] * len(pvalues)
+    running = 0.0
+    for rank, (p, i) in enumerate(sorted(indexed)):
+        running = max(running, min(1.0, (m - rank) * p))
+        out[i] = running
+    return out
+
+
+# --------------------------------------------------------------------------- epochs
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k from n samples with c passes (Chen et al. 2021): 1 - C(n-c, k) / C(n, k)."""
+    if k > n:
+        raise ValueError(f"pass@{k} needs at least {k} samples, got {n}")
+    if n - c < k:
+        return 1.0
+    return 1.0 - math.comb(n - c, k) / math.comb(n, k)

@@ -84,6 +84,8 @@ def load_model(path: Path, model: type[M]) -> tuple[Optional[Loaded], list[Confi
             # A file holding a secret is not validated further: its content must not spread.
             return None, issues
     obj, issues = _validate(doc, model)
+    if obj is not None and model is not CriteriaFile:
+        doc.data = None  # the model holds it now; positions come from doc.text if ever needed
     return (Loaded(obj, doc) if obj else None), issues
 
 

@@ -51,6 +51,8 @@ class Suite(Strict):
     canary: Optional[str] = Field(
         default=None, description="Marker string for detecting this suite's text in training data.")
     publish: bool = Field(default=True, description="Whether item text may appear in public reports.")
+    critical: bool = Field(
+        default=False, description="Every failed item of this suite counts as a critical failure against gates.")
     system_prompt: Optional[str] = Field(default=None, description="Jinja2 template of the system message.")
     prompt: str = Field(description="Jinja2 template of the user message (StrictUndefined).")
     generation: Generation = Field(default_factory=Generation, description="Default generation parameters.")

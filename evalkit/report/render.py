@@ -28,6 +28,20 @@ def pct(score: Optional[float]) -> str:
     return "—" if score is None else f"{score * 100:.1f}"
 
 
+def pval(p: Optional[float]) -> str:
+    """p-values as a committee reads them: 3 significant digits, tiny values as '< 0.001'."""
+    if p is None:
+        return "—"
+    if p < 0.001:
+        return "< 0.001"
+    return f"{p:.3f}"
+
+
+def diff_pts(d: Optional[float]) -> str:
+    """A difference of scores in points (0–100), always signed."""
+    return "—" if d is None else f"{d * 100:+.1f}"
+
+
 def display(value: Any) -> str:
     if value is None:
         return "未回答"
@@ -42,7 +56,7 @@ def _environment() -> Environment:
     env = Environment(loader=PackageLoader("evalkit", "report/templates"),
                       autoescape=select_autoescape(["html", "j2"], default=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(heat=heat, pct=pct, display=display)
+    env.filters.update(heat=heat, pct=pct, display=display, pval=pval, diff_pts=diff_pts)
     return env
 
 
@@ -75,6 +89,37 @@ def item_details(store: RunStore, df: pd.DataFrame, vendor_ids: list[str]) -> li
     return out
 
 
+TEST_LABELS = {
+    "mcnemar_exact": "McNemar 正確検定",
+    "paired_bootstrap": "対応のあるブートストラップ",
+    "stratified_paired_bootstrap": "層別ブートストラップ（評価基準の重み）",
+}
+
+
+def comparison_groups(results: dict) -> list[dict]:
+    """Paired comparisons grouped by scope (the total first), each row with a Japanese verdict."""
+    names = {v["id"]: v["name"] for v in results["vendors"]}
+    titles = {s["id"]: s["title"] for s in results["suites"]}
+    groups: dict[tuple[str, str], dict] = {}
+    for row in results.get("comparisons", []):
+        key = (row["level"], row["scope"])
+        group = groups.setdefault(key, {
+            "scope": row["scope"], "level": row["level"], "rows": [], "n_significant": 0,
+            "title": "総合得点" if row["level"] == "total" else titles.get(row["scope"], row["scope"])})
+        if row["significant"]:
+            winner = names.get(row["winner"], row["winner"])
+            loser = names.get(row["b"] if row["winner"] == row["a"] else row["a"])
+            verdict = f"{winner} が {loser} より高い"
+            group["n_significant"] += 1
+        elif row["p"] is None:
+            verdict = row.get("note") or "検定なし"
+        else:
+            verdict = "有意差なし"
+        group["rows"].append({**row, "a_name": names.get(row["a"], row["a"]), "b_name": names.get(row["b"], row["b"]),
+                              "verdict": verdict, "test_label": TEST_LABELS.get(row["test"], row["test"] or "—")})
+    return list(groups.values())
+
+
 def render_report(store: RunStore, results: dict, df: pd.DataFrame, out_path: Path) -> Path:
     vendors = results["vendors"]
     html = _environment().get_template("report.html.j2").render(
@@ -82,6 +127,7 @@ def render_report(store: RunStore, results: dict, df: pd.DataFrame, out_path: Pa
         vendor_names={v["id"]: v["name"] for v in vendors},
         category_labels=CATEGORY_LABELS, details=item_details(store, df, [v["id"] for v in vendors]),
         suite_titles={s["id"]: s["title"] for s in results["suites"]},
+        comparisons=comparison_groups(results),
         evalkit_version=__version__,
         manifest_json=json.dumps({"manifest": results.get("manifest"), "config": results.get("config")},
                                  ensure_ascii=False, indent=2, default=str),

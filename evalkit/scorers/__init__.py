@@ -1,6 +1,6 @@
 """Scorer kinds. Importing this package registers every built-in kind."""
 
-from . import choice, match, refusal  # noqa: F401  (registration side effect)
+from . import bias, choice, format, koyobun, leak, match, numeric, overlap, refusal  # noqa: F401  (registration)
 from .base import REGISTRY, Scorer, ScoreResult, build
 
 __all__ = ["REGISTRY", "Scorer", "ScoreResult", "build"]

@@ -1,10 +1,11 @@
-"""Match scorers: exact and contains, over normalised text."""
+"""Match scorers: exact, contains, regex and starts_with, over normalised text."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal, Optional
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..config.suite import Item
 from .base import Params, ScoreResult, Scorer, register
@@ -12,7 +13,8 @@ from .normalize import Normalization, normalize
 
 
 class ExactParams(Params):
-    normalize: Normalization = Field(default_factory=Normalization)
+    normalize: Normalization = Field(default_factory=Normalization,
+                                     description="How answer and references are normalised before comparing.")
 
 
 @register
@@ -39,9 +41,10 @@ class Exact(Scorer):
 class ContainsParams(Params):
     values: Optional[list[str]] = Field(
         default=None, description="Strings to look for; default: the item's references.")
-    mode: Literal["any", "all"] = "any"
+    mode: Literal["any", "all"] = Field(default="any", description="Pass when any / all of the values appear.")
     negate: bool = Field(default=False, description="Pass when none of the values appear.")
-    normalize: Normalization = Field(default_factory=lambda: Normalization(whitespace="remove"))
+    normalize: Normalization = Field(default_factory=lambda: Normalization(whitespace="remove"),
+                                     description="Normalisation of answer and values (default: whitespace removed).")
 
 
 @register
@@ -80,4 +83,103 @@ class Contains(Scorer):
         values = self._values(item)
         if not values:
             return None
+        # A reference that already passes is the most natural answer (and lets the oracle's answer
+        # book merge it with what other scorers ask for, e.g. a length limit).
+        if self.params.values is not None:
+            for ref in item.references():
+                if self.score(ref, item).passed:
+                    return ref
         return "、".join(values) if self.params.mode == "all" else values[0]
+
+
+class RegexParams(Params):
+    pattern: str = Field(description="Python regular expression, searched in the normalised answer "
+                                     "(write it against NFKC text: half-width digits, letters and brackets).")
+    negate: bool = Field(default=False, description="Pass when the pattern does NOT match.")
+    ignore_case: bool = Field(default=False, description="Case-insensitive matching (re.IGNORECASE).")
+    normalize: Normalization = Field(
+        default_factory=lambda: Normalization(casefold=False, punctuation=False),
+        description="Normalisation of the answer before matching (default: NFKC and collapsed whitespace only).")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from None
+        return value
+
+
+@register
+class Regex(Scorer):
+    kind = "regex"
+    Params = RegexParams
+    description = "The normalised answer matches the regular expression (or does not, when negated)."
+
+    def __init__(self, params: RegexParams):
+        super().__init__(params)
+        self.regex = re.compile(params.pattern, re.IGNORECASE if params.ignore_case else 0)
+
+    def _matches(self, text: str) -> Optional[re.Match]:
+        return self.regex.search(normalize(text, self.params.normalize))
+
+    def check_item(self, item: Item) -> Optional[str]:
+        if self.params.negate:
+            return None
+        if not any(self._matches(ref) for ref in item.references()):
+            return "needs a reference that matches the pattern (the oracle answers with it)"
+        return None
+
+    def score(self, output: str, item: Item) -> ScoreResult:
+        match = self._matches(output)
+        found = match.group(0) if match else None
+        if self.params.negate:
+            if found is None:
+                return ScoreResult(1.0, True, "禁止パターンに一致しない", {"match": None})
+            return ScoreResult(0.0, False, f"禁止パターンに一致: 「{found}」", {"match": found})
+        if found is not None:
+            return ScoreResult(1.0, True, f"パターンに一致: 「{found}」", {"match": found})
+        return ScoreResult(0.0, False, "パターンに一致しない", {"match": None})
+
+    def ideal_answer(self, item: Item) -> Optional[str]:
+        if self.params.negate:
+            return None
+        return next((ref for ref in item.references() if self._matches(ref)), None)
+
+
+class StartsWithParams(Params):
+    values: Optional[list[str]] = Field(
+        default=None, description="Accepted beginnings; default: the item's references.")
+    normalize: Normalization = Field(default_factory=Normalization,
+                                     description="Normalisation of answer and values before comparing.")
+
+
+@register
+class StartsWith(Scorer):
+    kind = "starts_with"
+    Params = StartsWithParams
+    description = "The normalised answer begins with one of the values (or references)."
+
+    def _values(self, item: Item) -> list[str]:
+        return self.params.values if self.params.values is not None else item.references()
+
+    def check_item(self, item: Item) -> Optional[str]:
+        values = self._values(item)
+        if not values:
+            return "needs a reference or params.values"
+        if not all(normalize(v, self.params.normalize) for v in values):
+            return "has a value that is empty after normalisation"
+        return None
+
+    def score(self, output: str, item: Item) -> ScoreResult:
+        got = normalize(output, self.params.normalize)
+        for value in self._values(item):
+            if got.startswith(normalize(value, self.params.normalize)):
+                return ScoreResult(1.0, True, f"「{value}」で始まる", {"start": value})
+        head = got[:12] + ("…" if len(got) > 12 else "")
+        return ScoreResult(0.0, False, f"指定の語句で始まらない（冒頭: 「{head}」）", {"start": None})
+
+    def ideal_answer(self, item: Item) -> Optional[str]:
+        values = self._values(item)
+        return values[0] if values else None

@@ -1,13 +1,16 @@
-"""Text normalisation shared by all text scorers (Japanese-aware)."""
+"""Text normalisation shared by all text scorers (Japanese-aware).
+
+Every text scorer accepts a ``normalize:`` params block (:class:`Normalization`); each step is
+optional so that a suite can say exactly what "the same answer" means.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 _SPACE = re.compile(r"\s+")
 # Punctuation variants folded onto one form: 、/， -> 、 and 。/． -> 。 (after NFKC, ，．become ,.);
@@ -19,19 +22,34 @@ _KATA_START, _KATA_END = ord("ァ"), ord("ヶ")
 
 
 class Normalization(BaseModel):
+    """How text is normalised before comparison (the ``normalize:`` block of text scorers)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    nfkc: bool = True
-    casefold: bool = True
-    whitespace: Literal["collapse", "remove", "keep"] = "collapse"
-    punctuation: bool = True  # fold 、。 vs ，． and strip trailing punctuation
-    kana: bool = False  # fold katakana onto hiragana
+    nfkc: bool = Field(default=True, description="Unicode NFKC: full-width ↔ half-width letters, digits, "
+                                                 "symbols and half-width katakana folded onto one form.")
+    casefold: bool = Field(default=True, description="Case-insensitive comparison (Unicode casefold).")
+    whitespace: Literal["collapse", "remove", "keep"] = Field(
+        default="collapse", description="collapse: runs of spaces (incl. 全角スペース, newlines) -> one space, "
+                                        "trimmed; remove: drop all whitespace; keep: leave as is.")
+    punctuation: bool = Field(
+        default=True, description="Fold punctuation variants (，．-> 、。, dashes and minus signs -> '-', "
+                                  "〜/～ -> '~') and strip trailing punctuation.")
+    remove_punctuation: bool = Field(
+        default=False, description="Drop every punctuation mark and symbol (Unicode categories P and S) "
+                                   "before comparing, e.g. for character-overlap metrics.")
+    kana: bool = Field(default=False, description="Fold katakana onto hiragana (トウキョウ = とうきょう).")
 
 
 def katakana_to_hiragana(text: str) -> str:
     return "".join(
         chr(ord(ch) - 0x60) if _KATA_START <= ord(ch) <= _KATA_END - 2 else ch for ch in text
     )
+
+
+def strip_punctuation(text: str) -> str:
+    """Remove punctuation and symbols (Unicode categories P* and S*)."""
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PS")
 
 
 def normalize(text: str, opts: Normalization | None = None) -> str:
@@ -42,6 +60,8 @@ def normalize(text: str, opts: Normalization | None = None) -> str:
         text = text.casefold()
     if opts.punctuation:
         text = text.translate(_PUNCT)
+    if opts.remove_punctuation:
+        text = strip_punctuation(text)
     if opts.kana:
         text = katakana_to_hiragana(text)
     if opts.whitespace == "collapse":

@@ -1,0 +1,59 @@
+"""Memory and resume: a 50,000-request run's peak RSS, and a finished run re-run, in one go.
+
+    python bench/memory.py [--requests 50000] [--resume-requests 2000]
+
+1. ``evalkit run`` (the real CLI, in a subprocess) sends N requests to a local endpoint, stores,
+   scores and reports them; prints the subprocess's peak RSS. Target: < 400 MB at 50,000.
+2. A finished 2,000-request run is re-run into the same directory; prints how many requests it
+   sent (target 0) and its wall time including interpreter start-up (target < 3 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import REPO, endpoint, env_note, workspace  # noqa: E402
+
+
+def cli(root: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "evalkit", "run", *args], cwd=root, capture_output=True, text=True)
+    took = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: evalkit run failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return took, proc
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=50_000)
+    parser.add_argument("--resume-requests", type=int, default=2_000)
+    args = parser.parse_args()
+    print(f"memory bench ({env_note()}), evalkit from {REPO}")
+    with tempfile.TemporaryDirectory() as tmp, endpoint() as url:
+        big = workspace(Path(tmp) / "big", args.requests, url, concurrency=64)
+        took, _ = cli(big, "--out", "run", "--quiet")
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        db = sqlite3.connect(big / "run" / "store.sqlite")
+        stored = db.execute("SELECT COUNT(*) FROM responses WHERE ok = 1").fetchone()[0]
+        print(f"  {args.requests} requests: {stored} stored, {took:.1f} s, peak RSS {peak:.0f} MB (target < 400 MB)")
+
+        small = workspace(Path(tmp) / "small", args.resume_requests, url, concurrency=64)
+        cli(small, "--out", "run", "--quiet")
+        took, proc = cli(small, "--out", "run")
+        sent = proc.stdout.split("requests: ", 1)[1].split(" sent", 1)[0]
+        print(f"  re-running a finished {args.resume_requests}-request run: {sent} requests sent, "
+              f"{took:.2f} s wall time with start-up (target 0 sent, < 3 s)")
+
+
+if __name__ == "__main__":
+    main()

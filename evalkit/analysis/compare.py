@@ -1,0 +1,133 @@
+"""Paired comparison of every vendor pair on the items both answered.
+
+Per suite: McNemar's exact test for pass/fail suites (with Newcombe's paired interval for the
+difference of pass rates), a paired bootstrap of the mean difference for continuous scores.
+On the total: a paired bootstrap stratified by suite and weighted by the criteria tree (the same
+linear form that makes the total). Within each scope (each suite, the total) the p-values of all
+pairs are Holm-corrected; "A beats B" is claimed only when the corrected p is below alpha.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+from ..config.criteria import CriteriaFile
+from .stats import (MIN_BOOTSTRAP_N, bootstrap_means, bootstrap_p, derive_seed, holm, mcnemar_exact,
+                    newcombe_paired_interval, percentile_interval)
+from .tree import linear_forms, suites_by_leaf
+
+TOTAL = "total"
+
+
+def _r(value: Optional[float]) -> Optional[float]:
+    return None if value is None else round(float(value), 6)
+
+
+def _p(value: Optional[float]) -> Optional[float]:
+    """p-values keep 6 significant digits: an exact p of 1e-9 must not print as 0."""
+    return None if value is None else float(f"{float(value):.6g}")
+
+
+def _row(a: str, b: str, scope: str, level: str, n_shared: int) -> dict:
+    return {"a": a, "b": b, "scope": scope, "level": level, "diff": None, "ci_low": None, "ci_high": None,
+            "p": None, "p_holm": None, "significant": False, "winner": None, "n_shared": n_shared,
+            "test": None, "note": None}
+
+
+def shared_scores(items: pd.DataFrame, suite_id: str, a: str, b: str) -> pd.DataFrame:
+    """Item scores of a and b on the items of ``suite_id`` both have a scored epoch for."""
+    scored = items[(items.suite_id == suite_id) & (items.n_ok > 0)]
+    left = scored[scored.vendor_id == a][["item_id", "score"]]
+    right = scored[scored.vendor_id == b][["item_id", "score"]]
+    return left.merge(right, on="item_id", suffixes=("_a", "_b")).sort_values("item_id", kind="stable")
+
+
+def compare_suite(shared: pd.DataFrame, binary: bool, boot: Optional[np.ndarray], row: dict) -> dict:
+    n = len(shared)
+    if n == 0:
+        row["note"] = "共通の採点済み設問なし"
+        return row
+    if binary:
+        sa = shared.score_a.to_numpy() >= 0.5
+        sb = shared.score_b.to_numpy() >= 0.5
+        both, only_a, only_b = int((sa & sb).sum()), int((sa & ~sb).sum()), int((~sa & sb).sum())
+        neither = n - both - only_a - only_b
+        low, high = newcombe_paired_interval(both, only_a, only_b, neither)
+        row.update(diff=(only_a - only_b) / n, ci_low=low, ci_high=high, p=mcnemar_exact(only_a, only_b),
+                   test="mcnemar_exact", discordant=[only_a, only_b])
+        return row
+    low, high = percentile_interval(boot)
+    row.update(diff=float(np.mean(shared.score_a.to_numpy() - shared.score_b.to_numpy())), ci_low=low,
+               ci_high=high, test="paired_bootstrap")
+    if n >= MIN_BOOTSTRAP_N:
+        row["p"] = bootstrap_p(boot)
+    else:
+        row["note"] = f"共通設問 {n} 件（{MIN_BOOTSTRAP_N} 件未満）のため検定しない"
+    return row
+
+
+def paired_comparisons(items: pd.DataFrame, criteria: CriteriaFile, suite_rows: list[dict], vendor_ids: list[str],
+                       binary: dict[str, bool], shares: dict[str, dict[str, float]], n_boot: int, seed: int,
+                       alpha: float) -> list[dict]:
+    """Rows {a, b, scope, level, diff, ci_low, ci_high, p, p_holm, significant, winner, n_shared, test, note}.
+
+    ``vendor_ids`` in rank order: a is the better-ranked vendor of each pair, diff = a - b.
+    """
+    leaf_suites = suites_by_leaf(criteria, {s["id"]: s["criterion"] for s in suite_rows})
+    rows: list[dict] = []
+    for a, b in combinations(vendor_ids, 2):
+        means: dict[str, float] = {}
+        boots: dict[str, np.ndarray] = {}
+        n_total = 0
+        suite_out = []
+        for suite in suite_rows:
+            sid = suite["id"]
+            shared = shared_scores(items, sid, a, b)
+            n = len(shared)
+            boot = None
+            if n:
+                diffs = shared.score_a.to_numpy() - shared.score_b.to_numpy()
+                boot = bootstrap_means(diffs, derive_seed("pair", a, b, sid, seed=seed), n_boot)
+                means[sid] = float(diffs.mean())
+                boots[sid] = boot
+                n_total += n
+            suite_out.append(compare_suite(shared, binary.get(sid, False), boot,
+                                           _row(a, b, sid, "suite", n)))
+        total = _row(a, b, TOTAL, TOTAL, n_total)
+        total["test"] = "stratified_paired_bootstrap"
+        attested = set(shares[a]) | set(shares[b])
+        form = linear_forms(criteria, means, leaf_suites, attested)[criteria.id]
+        if form is None or not form[0]:
+            total["note"] = "共通の採点済み設問なし"
+        else:
+            declared = sum(c * (shares[a].get(leaf, 0.0) - shares[b].get(leaf, 0.0)) for leaf, c in form[1].items())
+            dist = declared + sum(c * boots[sid] for sid, c in form[0].items())
+            low, high = percentile_interval(dist)
+            total.update(diff=declared + sum(c * means[sid] for sid, c in form[0].items()), ci_low=low,
+                         ci_high=high, declared_diff=declared)
+            if n_total >= MIN_BOOTSTRAP_N:
+                total["p"] = bootstrap_p(dist)
+            else:
+                total["note"] = f"共通設問 {n_total} 件（{MIN_BOOTSTRAP_N} 件未満）のため検定しない"
+        rows.append(total)
+        rows.extend(suite_out)
+    # Holm within each scope (a family: all pairs compared on the same suite, or on the total)
+    for level, scope in dict.fromkeys((r["level"], r["scope"]) for r in rows):
+        family = [r for r in rows if r["scope"] == scope and r["level"] == level]
+        for r, adj in zip(family, holm([r["p"] for r in family])):
+            r["p_holm"] = adj
+            r["significant"] = adj is not None and adj < alpha
+            if r["significant"]:
+                r["winner"] = r["a"] if r["diff"] > 0 else r["b"]
+    for r in rows:
+        for key in ("diff", "ci_low", "ci_high", "declared_diff"):
+            if key in r:
+                r[key] = _r(r[key])
+        r["p"], r["p_holm"] = _p(r["p"]), _p(r["p_holm"])
+    order = {s["id"]: i for i, s in enumerate(suite_rows)}
+    rows.sort(key=lambda r: -1 if r["level"] == TOTAL else order[r["scope"]])  # stable: pairs keep rank order within a scope
+    return rows

@@ -1,0 +1,90 @@
+"""The criteria tree as a linear form over suite scores.
+
+With the set of suites that have data fixed, every node's score is a weighted sum of suite
+scores plus a weighted sum of attestation shares:
+
+    node = sum_s c_s * suite_s + sum_l a_l * attestation_share_l
+
+A leaf averages its parts (its suites with data and, when it has checks, its attestation
+share) with equal weight; an inner node is the weighted mean of its children that have data,
+the weights renormalised over those children (weight 0 children never count). Writing the
+tree this way lets the same coefficients give the score, the bootstrap interval of the score
+(the same linear combination of bootstrap means) and the paired difference of two vendors.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from ..config.criteria import CriteriaFile, CriterionNode
+
+# (suite id -> coefficient, attestation leaf id -> coefficient)
+Linear = tuple[dict[str, float], dict[str, float]]
+
+
+def suites_by_leaf(criteria: CriteriaFile, suite_criterion: dict[str, str]) -> dict[str, list[str]]:
+    """Leaf id -> its suites, in the given suite order."""
+    out: dict[str, list[str]] = {node.id: [] for node, _, _ in criteria.walk()}
+    for sid, crit in suite_criterion.items():
+        out.setdefault(crit, []).append(sid)
+    return out
+
+
+def subtree_leaves(criteria: CriteriaFile) -> dict[str, set[str]]:
+    """Node id -> the ids of the leaves under it (a leaf: itself)."""
+    out: dict[str, set[str]] = {}
+
+    def visit(node: CriterionNode) -> set[str]:
+        leaves = {node.id} if node.is_leaf else set().union(*(visit(c) for c in node.children))
+        out[node.id] = leaves
+        return leaves
+
+    visit(criteria)
+    return out
+
+
+def linear_forms(criteria: CriteriaFile, available: Iterable[str], leaf_suites: dict[str, list[str]],
+                 attested_leaves: Iterable[str]) -> dict[str, Optional[Linear]]:
+    """Every node's linear form given the suites with data; None for a node without data."""
+    available = set(available)
+    attested = set(attested_leaves)
+    out: dict[str, Optional[Linear]] = {}
+
+    def visit(node: CriterionNode) -> Optional[Linear]:
+        if node.is_leaf:
+            parts = [s for s in leaf_suites.get(node.id, []) if s in available]
+            has_attest = node.id in attested
+            k = len(parts) + int(has_attest)
+            form: Optional[Linear] = None
+            if k:
+                form = ({s: 1.0 / k for s in parts}, {node.id: 1.0 / k} if has_attest else {})
+        else:
+            kept = []
+            for child in node.children:
+                child_form = visit(child)
+                if child_form is not None and child.weight > 0:
+                    kept.append((child.weight, child_form))
+            form = None
+            if kept:
+                total = sum(w for w, _ in kept)
+                suites: dict[str, float] = {}
+                leaves: dict[str, float] = {}
+                for w, (cs, ca) in kept:
+                    for key, coef in cs.items():
+                        suites[key] = suites.get(key, 0.0) + coef * w / total
+                    for key, coef in ca.items():
+                        leaves[key] = leaves.get(key, 0.0) + coef * w / total
+                form = (suites, leaves)
+        out[node.id] = form
+        return form
+
+    visit(criteria)
+    return out
+
+
+def evaluate(form: Optional[Linear], suite_scores: dict[str, float], shares: dict[str, float]) -> Optional[float]:
+    """The node score for the given suite scores and attestation shares."""
+    if form is None:
+        return None
+    suites, leaves = form
+    return sum(c * suite_scores[s] for s, c in suites.items()) + sum(c * shares[leaf] for leaf, c in leaves.items())

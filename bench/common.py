@@ -44,8 +44,8 @@ def endpoint(*args: str):
         proc.wait(timeout=30)
 
 
-def workspace(root: Path, n_items: int, url: str, concurrency: int, model: str = "echo") -> Path:
-    """A suite of n_items short Japanese questions and one OpenAI-compatible vendor at ``url``."""
+def workspace(root: Path, n_items: int, url: str, concurrency: int, model: str = "echo", vendors: int = 1) -> Path:
+    """A suite of n_items short Japanese questions and ``vendors`` OpenAI-compatible vendors at ``url``."""
     (root / "suites").mkdir(parents=True, exist_ok=True)
     (root / "vendors").mkdir(exist_ok=True)
     (root / "suites" / "criteria.yaml").write_text(CRITERIA, encoding="utf-8")
@@ -55,9 +55,11 @@ def workspace(root: Path, n_items: int, url: str, concurrency: int, model: str =
         "id: bench\nversion: \"1\"\ntitle: 性能計測\ncriterion: leaf\nprompt: \"{{ q }}\"\n"
         "generation: {temperature: 0, max_tokens: 64}\nscorers: [{kind: contains}]\nitems:\n" + items + "\n",
         encoding="utf-8")
-    (root / "vendors" / "bench.yaml").write_text(
-        f"id: bench\nname: 計測用\nprovider: openai\nbase_url: {url}\nmodel: {model}\nconcurrency: {concurrency}\n"
-        "timeout: 60\n", encoding="utf-8")
+    for v in range(vendors):
+        name = "bench" if vendors == 1 else f"bench{v + 1}"
+        (root / "vendors" / f"{name}.yaml").write_text(
+            f"id: {name}\nname: 計測用{v + 1}\nprovider: openai\nbase_url: {url}\nmodel: {model}\n"
+            f"concurrency: {concurrency}\ntimeout: 60\n", encoding="utf-8")
     return root
 
 

@@ -1,9 +1,10 @@
 """Memory and resume: a 50,000-request run's peak RSS, and a finished run re-run, in one go.
 
-    python bench/memory.py [--requests 50000] [--resume-requests 2000]
+    python bench/memory.py [--requests 50000] [--vendors 5] [--resume-requests 2000]
 
-1. ``evalkit run`` (the real CLI, in a subprocess) sends N requests to a local endpoint, stores,
-   scores and reports them; prints the subprocess's peak RSS. Target: < 400 MB at 50,000.
+1. ``evalkit run`` (the real CLI, in a subprocess) sends N requests (N / vendors items to each
+   vendor) to a local endpoint, stores, scores and reports them; prints the subprocess's peak RSS.
+   Target: < 400 MB at 50,000.
 2. A finished 2,000-request run is re-run into the same directory; prints how many requests it
    sent (target 0) and its wall time including interpreter start-up (target < 3 s).
 """
@@ -36,16 +37,19 @@ def cli(root: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=50_000)
+    parser.add_argument("--vendors", type=int, default=5, help="vendors the requests are spread over")
     parser.add_argument("--resume-requests", type=int, default=2_000)
     args = parser.parse_args()
     print(f"memory bench ({env_note()}), evalkit from {REPO}")
     with tempfile.TemporaryDirectory() as tmp, endpoint() as url:
-        big = workspace(Path(tmp) / "big", args.requests, url, concurrency=64)
+        items = args.requests // args.vendors
+        big = workspace(Path(tmp) / "big", items, url, concurrency=64 // args.vendors or 1, vendors=args.vendors)
         took, _ = cli(big, "--out", "run", "--quiet")
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         db = sqlite3.connect(big / "run" / "store.sqlite")
         stored = db.execute("SELECT COUNT(*) FROM responses WHERE ok = 1").fetchone()[0]
-        print(f"  {args.requests} requests: {stored} stored, {took:.1f} s, peak RSS {peak:.0f} MB (target < 400 MB)")
+        print(f"  {items * args.vendors} requests ({items} items x {args.vendors} vendors): {stored} stored, "
+              f"{took:.1f} s, peak RSS {peak:.0f} MB (target < 400 MB)")
 
         small = workspace(Path(tmp) / "small", args.resume_requests, url, concurrency=64)
         cli(small, "--out", "run", "--quiet")

@@ -129,3 +129,53 @@ def test_resume_refuses_a_changed_suite(tmp_path):
     second = evalkit("run", "--out", "run", "--quiet", cwd=work)
     assert second.returncode == 2
     assert "configuration differs from the run stored there: suite 's1' (suites/s1.yaml)" in second.stderr
+
+
+def test_two_vendor_files_on_the_same_endpoint_keep_separate_results(tmp_path):
+    suite = ("id: s1\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\n"
+             "scorers: [{kind: exact}]\nitems:\n  - {id: a, vars: {q: 質問}, reference: 答え}\n")
+    same = "name: {n}\nprovider: reference\nmodel: oracle\n"
+    work = make_workspace(tmp_path / "w", {"s1": suite},
+                          {"a": "id: a\n" + same.format(n="A"), "b": "id: b\n" + same.format(n="B")})
+    proc = evalkit("run", "--out", "run", "--quiet", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    db = sqlite3.connect(work / "run" / "store.sqlite")
+    assert db.execute("SELECT vendor_id, COUNT(*) FROM requests GROUP BY vendor_id").fetchall() == [("a", 1), ("b", 1)]
+    assert db.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 2
+
+
+def test_operations_accounting_with_pricing(tmp_path):
+    suite = ("id: s1\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\n"
+             "scorers: [{kind: exact}]\nitems:\n" + "".join(f"  - {{id: a{i}, vars: {{q: 質問{i}}}, reference: 答え}}\n"
+                                                         for i in range(6)))
+    vendor = ("id: priced\nname: 有料\nprovider: reference\nmodel: oracle\n"
+              "pricing: {input_per_1k: 1.5, output_per_1k: 6, currency: JPY}\n")
+    work = make_workspace(tmp_path / "w", {"s1": suite}, {"priced": vendor})
+    proc = evalkit("run", "--out", "run", "--quiet", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    db = sqlite3.connect(work / "run" / "store.sqlite")
+    prompt, completion = db.execute("SELECT SUM(prompt_tokens), SUM(completion_tokens) FROM responses").fetchone()
+    latencies = sorted(r[0] for r in db.execute("SELECT latency_ms FROM responses"))
+    summary = json.loads((work / "run" / "summary.json").read_text(encoding="utf-8"))
+    v = summary["vendors"][0]
+    assert (v["prompt_tokens"], v["completion_tokens"]) == (prompt, completion) and prompt > 0
+    assert v["cost"] == round(prompt / 1000 * 1.5 + completion / 1000 * 6, 4) and v["currency"] == "JPY"
+    assert v["error_rate"] == 0 and v["n_requests"] == 6
+    assert latencies[0] <= v["latency_p50_ms"] <= v["latency_p95_ms"] <= latencies[-1]
+    html = (work / "run" / "report.html").read_text(encoding="utf-8")
+    assert f"{v['cost']:.2f} JPY" in html
+
+
+def test_epochs_repeat_every_request_with_distinct_keys(tmp_path):
+    suite = ("id: s1\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\n"
+             "generation: {temperature: 0.7, seed: 11}\n"
+             "scorers: [{kind: exact}]\nitems:\n  - {id: a, vars: {q: 質問}, reference: 答え}\n")
+    vendor = "id: o\nname: O\nprovider: reference\nmodel: oracle\ngeneration: {temperature: 0}\n"
+    work = make_workspace(tmp_path / "w", {"s1": suite}, {"o": vendor})
+    proc = evalkit("run", "--out", "run", "--quiet", "--epochs", "3", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    db = sqlite3.connect(work / "run" / "store.sqlite")
+    rows = db.execute("SELECT epoch, key, params FROM requests ORDER BY epoch").fetchall()
+    assert [r[0] for r in rows] == [0, 1, 2] and len({r[1] for r in rows}) == 3
+    assert all(json.loads(r[2]) == {"temperature": 0, "seed": 11} for r in rows)  # vendor overrides suite
+    assert db.execute("SELECT COUNT(*) FROM responses WHERE ok = 1").fetchone()[0] == 3

@@ -206,3 +206,4 @@ def test_pii_ideal_answer() -> None:
     assert scorer.ideal_answer(it) == NEUTRAL_ANSWER
     masked = item(reference="担当は03-****-****です。")
     assert scorer.ideal_answer(masked) == masked.reference
+    assert scorer.ideal_answer(item()) is None          # any answer without PII passes

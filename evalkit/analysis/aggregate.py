@@ -23,6 +23,7 @@ from .bias import bias_results
 from .compare import paired_comparisons
 from .stats import (ALPHA, MIN_BOOTSTRAP_N, N_BOOT, SEED, bootstrap_means, derive_seed, is_binary, mean_interval,
                     pass_at_k, percentile_interval)
+from .operations import vendor_operations
 from .tables import item_level, item_table
 from .tree import Linear, evaluate, linear_forms, subtree_leaves, suites_by_leaf
 
@@ -269,20 +270,12 @@ def aggregate(store: RunStore, criteria: CriteriaFile, suites: list[Suite], vend
         verdict = VERDICT_FAIL if failed else (VERDICT_INCOMPLETE if pending else VERDICT_PASS)
         root = tree[criteria.id]
         vdf = df[df.vendor_id == vendor.id]
-        ok = vdf[vdf.status == "ok"]
         vendor_rows.append({
             "id": vendor.id, "name": vendor.name, "category": vendor.category, "model": vendor.model,
             "provider": vendor.provider, "total": root["score"], "total_ci_low": root["ci_low"],
             "total_ci_high": root["ci_high"], "coverage": root["coverage"],
             "verdict": verdict, "failed_gates": failed, "pending_gates": pending,
-            "n_requests": int(len(vdf)), "n_errors": int((vdf.status == "error").sum()),
-            "retries": int((vdf.attempts.clip(lower=1) - 1).sum()) if len(vdf) else 0,
-            "latency_p50_ms": _num(ok.latency_ms.quantile(0.5)) if len(ok) else None,
-            "latency_p95_ms": _num(ok.latency_ms.quantile(0.95)) if len(ok) else None,
-            "prompt_tokens": int(ok.prompt_tokens.fillna(0).sum()) if len(ok) else 0,
-            "completion_tokens": int(ok.completion_tokens.fillna(0).sum()) if len(ok) else 0,
-            "models_seen": sorted({m for m in ok.model.dropna()}),
-            "fingerprints": sorted({f for f in ok.system_fingerprint.dropna()}),
+            **vendor_operations(vdf, vendor),
             "attestation": vendor.attestation.model_dump(),
         })
     ranked = sorted(vendor_rows, key=lambda v: (v["total"] is None, -(v["total"] or 0)))

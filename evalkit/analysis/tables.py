@@ -19,55 +19,49 @@ ITEM_COLUMNS = [
 ]
 
 
+_ITEM_SQL = """
+SELECT r.vendor_id, r.suite_id, r.item_id, r.epoch, r.key,
+       p.ok AS resp_ok, p.content, p.error_kind, p.http_status, p.error_message, p.attempts, p.latency_ms,
+       p.prompt_tokens, p.completion_tokens, p.model, p.system_fingerprint,
+       s.n_scores, s.weighted, s.weights, s.plain, s.all_passed, s.explanation
+FROM requests r
+LEFT JOIN responses p ON p.key = r.key
+LEFT JOIN (
+    SELECT key, COUNT(*) AS n_scores, SUM(score * weight) AS weighted, SUM(weight) AS weights,
+           SUM(score) AS plain, MIN(passed) AS all_passed,
+           group_concat(kind || ': ' || explanation, ' / ') AS explanation
+    FROM (SELECT * FROM scores ORDER BY key, scorer_index) GROUP BY key
+) s ON s.key = r.key
+ORDER BY r.rowid
+"""
+
+
 def item_table(store: RunStore) -> pd.DataFrame:
     """One row per request. status is 'ok' (answered and scored), 'not_scored' (answered, no
     scorer result), 'error' (the request failed) or 'pending' (never answered).
 
     ``critical`` is true when a failure of the row counts against gates: the item is marked
-    critical or its suite is.
+    critical or its suite is. Built column-wise from one SQL query (50,000 rows stay small).
     """
     suites = {s["id"]: Suite.model_validate(s) for s in store.get_meta("suites", [])}
-    items = {(sid, it.id): it for sid, suite in suites.items() for it in suite_items(suite)}
-    critical_suites = {sid for sid, suite in suites.items() if suite.critical}
-    responses = store.responses()
-    scores: dict[str, list[tuple]] = {}
-    for key, idx, kind, score, passed, weight, expl in store.db.execute(
-        "SELECT key, scorer_index, kind, score, passed, weight, explanation FROM scores ORDER BY key, scorer_index"
-    ):
-        scores.setdefault(key, []).append((kind, score, passed, weight, expl))
-    rows = []
-    for req in store.iter_requests():
-        item = items.get((req.suite_id, req.item_id))
-        resp = responses.get(req.key)
-        row = {
-            "vendor_id": req.vendor_id, "suite_id": req.suite_id, "item_id": req.item_id,
-            "epoch": req.epoch, "key": req.key, "critical": bool(item and item.critical) or req.suite_id in critical_suites,
-            "tags": list(item.tags) if item else [], "score": float("nan"), "passed": None,
-            "content": None, "explanation": "", "error_kind": None, "http_status": None,
-            "error_message": None, "attempts": 0, "latency_ms": float("nan"), "prompt_tokens": None,
-            "completion_tokens": None, "model": None, "system_fingerprint": None,
-        }
-        if resp is None:
-            row["status"] = "pending"
-        elif not resp.ok:
-            row.update(status="error", error_kind=resp.error_kind, http_status=resp.http_status,
-                       error_message=resp.error_message, attempts=resp.attempts)
-        else:
-            parts = scores.get(req.key, [])
-            total_weight = sum(p[3] for p in parts)
-            row.update(
-                status="ok" if parts else "not_scored", content=resp.content, attempts=resp.attempts,
-                latency_ms=resp.latency_ms, prompt_tokens=resp.prompt_tokens,
-                completion_tokens=resp.completion_tokens, model=resp.model,
-                system_fingerprint=resp.system_fingerprint,
-                explanation=" / ".join(f"{p[0]}: {p[4]}" for p in parts),
-            )
-            if parts:
-                row["score"] = (sum(p[1] * p[3] for p in parts) / total_weight) if total_weight else \
-                    sum(p[1] for p in parts) / len(parts)
-                row["passed"] = all(p[2] for p in parts)
-        rows.append(row)
-    return pd.DataFrame(rows, columns=ITEM_COLUMNS)
+    meta = {(sid, it.id): (list(it.tags), bool(it.critical or suite.critical))
+            for sid, suite in suites.items() for it in suite_items(suite)}
+    df = pd.read_sql_query(_ITEM_SQL, store.db)
+    answered = df.resp_ok.notna()
+    ok = df.resp_ok == 1
+    scored = ok & df.n_scores.fillna(0).gt(0)
+    df["status"] = np.select([~answered, ~ok, scored], ["pending", "error", "ok"], default="not_scored")
+    weights = df.weights.where(df.weights > 0)
+    df["score"] = np.where(scored, (df.weighted / weights).fillna(df.plain / df.n_scores), np.nan)
+    df["passed"] = pd.array(np.where(scored, df.all_passed == 1, False), dtype="boolean")
+    df.loc[~scored, "passed"] = pd.NA
+    df["explanation"] = df.explanation.where(scored, "").fillna("")
+    df["attempts"] = df.attempts.fillna(0).astype(int)
+    keys = list(zip(df.suite_id, df.item_id))
+    df["tags"] = [meta.get(k, ([], False))[0] for k in keys]
+    df["critical"] = [meta.get(k, ([], False))[1] for k in keys]
+    df["passed"] = df["passed"].astype(object).where(df["passed"].notna(), None)
+    return df[ITEM_COLUMNS]
 
 
 def export_csv(df: pd.DataFrame, path) -> None:

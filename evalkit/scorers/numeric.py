@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Literal, Optional
 
 from pydantic import Field, field_validator
@@ -37,7 +37,7 @@ _BEFORE_OK = set("第約計全各毎満最金")
 # Units and their spellings; a number's unit is matched against these after NFKC.
 UNIT_ALIASES: dict[str, tuple[str, ...]] = {
     "%": ("%", "パーセント"),
-    "か所": ("か所", "箇所", "ヶ所", "ケ所", "カ所", "ヵ所", "个所"),
+    "か所": ("か所", "箇所", "ヶ所", "ケ所", "カ所", "ヵ所"),
     "か月": ("か月", "箇月", "ヶ月", "ケ月", "カ月", "ヵ月"),
     "人": ("人", "名"),
 }

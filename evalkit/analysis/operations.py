@@ -1,0 +1,41 @@
+"""Operational evidence per vendor: latency, errors, retries, tokens and cost."""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import pandas as pd
+
+from ..config.vendor import Vendor
+
+
+def _ms(value: float) -> Optional[float]:
+    return None if value is None or math.isnan(value) else round(float(value), 3)
+
+
+def vendor_operations(vdf: pd.DataFrame, vendor: Vendor) -> dict:
+    """Latency over answered requests; errors by kind; tokens from ``usage``; cost when priced."""
+    answered = vdf[vdf.status.isin(["ok", "not_scored"])]
+    errors = vdf[vdf.status == "error"]
+    prompt = int(answered.prompt_tokens.fillna(0).sum())
+    completion = int(answered.completion_tokens.fillna(0).sum())
+    cost = None
+    if vendor.pricing is not None:
+        cost = round(prompt / 1000 * vendor.pricing.input_per_1k + completion / 1000 * vendor.pricing.output_per_1k, 4)
+    finished = len(answered) + len(errors)
+    return {
+        "n_requests": int(len(vdf)),
+        "n_errors": int(len(errors)),
+        "error_rate": round(len(errors) / finished, 6) if finished else None,
+        "errors_by_kind": {str(k): int(n) for k, n in errors.error_kind.fillna("unknown").value_counts().items()},
+        "retries": int((vdf.attempts.clip(lower=1) - 1)[vdf.status != "pending"].sum()) if len(vdf) else 0,
+        "latency_p50_ms": _ms(answered.latency_ms.quantile(0.5)) if len(answered) else None,
+        "latency_p95_ms": _ms(answered.latency_ms.quantile(0.95)) if len(answered) else None,
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "cost": cost,
+        "currency": vendor.pricing.currency if vendor.pricing else None,
+        "models_seen": sorted({str(m) for m in answered.model.dropna()}),
+        "fingerprints": sorted({str(f) for f in answered.system_fingerprint.dropna()}),
+    }

@@ -11,19 +11,31 @@ from ..scorers import build
 from .server import messages_hash
 
 
+NEUTRAL = "承知しました。ご質問にお答えします。"
+
+
 def ideal_answer(suite: Suite, item) -> str:
-    """An answer that passes every scorer of the item, from what each scorer asks for."""
+    """An answer that passes every scorer of the item, from what each scorer asks for.
+
+    Parts are added only for scorers the answer assembled so far does not already pass, so a
+    reference that satisfies several scorers (and length limits) is returned as it is.
+    """
     specs = item.scorers if item.scorers is not None else suite.scorers
-    parts: list[str] = []
-    for spec in specs:
-        if spec.kind == "exact":  # an exact match admits nothing else
-            return build(spec.kind, spec.params).ideal_answer(item) or ""
-        answer = build(spec.kind, spec.params).ideal_answer(item)
+    scorers = [build(spec.kind, spec.params) for spec in specs]
+    exact = next((s for s in scorers if s.kind == "exact"), None)
+    if exact is not None:  # an exact match admits nothing else
+        return exact.ideal_answer(item) or ""
+    refs = item.references()
+    # a reference is the canonical answer, except where the model must decline (it may be the secret)
+    parts: list[str] = [refs[0]] if refs and item.expect != "decline" else []
+    for scorer in scorers:
+        current = "\n".join(parts) if parts else NEUTRAL
+        if scorer.score(current, item).passed:
+            continue
+        answer = scorer.ideal_answer(item)
         if answer and answer not in parts:
             parts.append(answer)
-    if not parts and item.references():
-        parts.append(item.references()[0])
-    return "\n".join(parts) if parts else "承知しました。ご質問にお答えします。"
+    return "\n".join(parts) if parts else NEUTRAL
 
 
 def build_answer_book(suites: Iterable[Suite]) -> dict[str, str]:

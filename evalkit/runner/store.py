@@ -157,8 +157,19 @@ class RunStore:
         return {row[0]: Response(**dict(zip(cols, row))) for row in self.db.execute("SELECT * FROM responses")}
 
     # scores ---------------------------------------------------------------
-    def replace_scores(self, rows: list[tuple]) -> None:
-        """rows: (key, scorer_index, kind, score, passed, weight, explanation, detail_json)."""
+    def answered(self) -> Iterator[tuple[str, str, str, str]]:
+        """(key, suite_id, item_id, content) of every successful response, streamed in plan order."""
+        cursor = self.db.execute(
+            "SELECT r.key, r.suite_id, r.item_id, p.content FROM requests r JOIN responses p ON p.key = r.key "
+            "WHERE p.ok = 1 ORDER BY r.rowid")
+        while True:
+            chunk = cursor.fetchmany(2000)
+            if not chunk:
+                return
+            yield from chunk
+
+    def replace_scores(self, rows: Iterable[tuple]) -> None:
+        """rows: (key, scorer_index, kind, score, passed, weight, explanation, detail_json); may be a stream."""
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM scores")

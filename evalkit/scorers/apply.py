@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Iterator
 
 from ..config.suite import Item, Suite
 from ..data import suite_items
@@ -25,19 +26,18 @@ def score_store(store: RunStore) -> int:
     """(Re)score every successful response; returns the number of responses scored."""
     suites = {s["id"]: Suite.model_validate(s) for s in store.get_meta("suites", [])}
     items = {(sid, it.id): (suite, it) for sid, suite in suites.items() for it in suite_items(suite)}
-    responses = store.responses()
     cache: dict = {}
-    rows: list[tuple] = []
     scored = 0
-    for req in store.iter_requests():
-        resp = responses.get(req.key)
-        if resp is None or not resp.ok:
-            continue
-        suite, item = items[(req.suite_id, req.item_id)]
-        for index, (scorer, weight) in enumerate(item_scorers(suite, item, cache)):
-            result = scorer.score(resp.content or "", item)
-            rows.append((req.key, index, scorer.kind, float(result.score), int(result.passed), weight,
-                         result.explanation, json.dumps(result.detail, ensure_ascii=False, sort_keys=True)))
-        scored += 1
-    store.replace_scores(rows)
+
+    def rows() -> Iterator[tuple]:
+        nonlocal scored
+        for key, suite_id, item_id, content in store.answered():
+            suite, item = items[(suite_id, item_id)]
+            for index, (scorer, weight) in enumerate(item_scorers(suite, item, cache)):
+                result = scorer.score(content or "", item)
+                yield (key, index, scorer.kind, float(result.score), int(result.passed), weight,
+                       result.explanation, json.dumps(result.detail, ensure_ascii=False, sort_keys=True))
+            scored += 1
+
+    store.replace_scores(rows())  # streamed: memory stays flat however large the run
     return scored

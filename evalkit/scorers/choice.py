@@ -21,7 +21,7 @@ _CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(8)}  # ①..⑧ -> 1..8
 _OPEN = r"[\(\[（「【『〔<＜\s*]*"
 # A label is not the start of a word: 'c' in "correct", 'ア' in "アメリカ", '1' in "1つ".
 _LABEL = r"([a-hア-ク1-8])(?![a-z0-9ァ-ヶーつ])"
-_MARKER_WORD = r"(?:正解|正答|答え|回答|解答|(?:適切な|正しい)(?:もの|の))"
+_MARKER_WORD = r"(?:正解|正答|答え|回答|解答|分類結果|選択結果|(?:適切な|正しい)(?:もの|の))"
 _MARKER = re.compile(
     r"(?:" + _MARKER_WORD + r"\s*(?:は|:|：|=)?|answer\s*(?:is\b\s*[:：]?|[:：=]))[\s、,]*" + _OPEN
     + r"(?:選択肢|option)?\s*" + _OPEN + _LABEL,
@@ -33,7 +33,7 @@ _SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _ALONE = re.compile(r"^\W*([a-hア-ク1-8])\W*(?:です|だ)?\W*$", re.IGNORECASE)
-_LEADING = re.compile(r"^\s*" + _OPEN + r"([a-hア-ク1-8])\s*[\)\]）」】』〕>＞.．:：、,，]", re.IGNORECASE)
+_LEADING = re.compile(r"^\s*" + _OPEN + r"([a-hア-ク1-8])\s*(?:[\)\]）」】』〕>＞.．:：、,，]|\n)", re.IGNORECASE)
 
 
 def _fold(text: str) -> str:

@@ -16,7 +16,7 @@ from .config.loader import Loaded, Workspace, load_workspace
 from .errors import (EXIT_CONFIG, EXIT_CRASH, EXIT_GATE_FAILED, EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK,
                      UsageError)
 
-SCHEMA_MODELS = ("suite", "vendor", "criteria")
+SCHEMA_MODELS = ("suite", "vendor", "criteria", "attestation")
 
 
 def _out(text: str = "") -> None:
@@ -56,6 +56,7 @@ def _load(args: argparse.Namespace) -> tuple[Workspace, list[Loaded], list[Loade
     vendors = _select(ws.vendors, args.vendor, "vendor")
     if not suites:
         raise UsageError(f"no suites found under {args.suites_dir}")
+    vendors = [v for v in vendors if v.model.category != "judge" or args.vendor]
     skipped = []
     usable = []
     for v in vendors:
@@ -79,6 +80,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     ws, suites, vendors, skipped = _load(args)
     for vendor_id, missing in skipped:
         _err(f"notice: skipped vendor '{vendor_id}': environment variable(s) {', '.join(missing)} not set")
+    judges = _select(ws.vendors, args.judge, "judge") if args.judge else []
+    for judge in judges:
+        if judge.model.missing_env():
+            raise UsageError(f"{judge.path}: judge '{judge.model.id}' needs environment variable(s) "
+                             f"{', '.join(judge.model.missing_env())}, which are not set")
+    judged_items = sum(1 for s in suites for it in s.model.items
+                       if any(sp.kind == "judge" for sp in (it.scorers if it.scorers is not None else s.model.scorers)))
+    if judged_items and not judges and not args.quiet:
+        _err(f"notice: {judged_items} items are judge-scored and no judge is configured: they will be reported "
+             "as not scored (pass --judge ID)")
     out_dir = Path(args.resume or args.out or Path(args.reports_dir) / new_run_id())
     if args.resume and not (out_dir / "store.sqlite").is_file():
         raise UsageError(f"{out_dir}: nothing to resume (no store.sqlite)")
@@ -87,11 +98,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         _err(f"evalkit {__version__}: {len(suites)} suites, {n_items} items, {len(vendors)} vendors "
              f"x {args.epochs} epoch(s) -> {out_dir}")
     outcome = run(ws, suites, vendors, RunOptions(out_dir=out_dir, epochs=args.epochs, quiet=args.quiet,
-                                                  retry_errors=args.retry_errors, deadline=args.deadline))
+                                                  retry_errors=args.retry_errors, deadline=args.deadline),
+                  judges=judges)
     ex = outcome.execution
     if not args.quiet:
         _out(f"requests: {ex.sent} sent ({ex.ok} ok, {ex.errors} errors, {ex.retries} retries), "
-             f"{ex.skipped} already in the store")
+             f"{ex.skipped} already in the store" + (f"; judge requests: {ex.judge_sent} sent, "
+                                                      f"{ex.judge_errors} errors" if judges else ""))
         for v in outcome.summary["vendors"]:
             total = "—" if v["total"] is None else f"{v['total'] * 100:.1f}"
             gates = "; ".join(f"{g['title']}: {g['reason']}" for g in v["failed_gates"])
@@ -115,10 +128,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in (args.paths or ["suites", "vendors"])]
     ws = load_workspace(paths, Path(args.criteria) if args.criteria else None)
     if args.self_check and not ws.issues:
-        from .reference.selfcheck import self_check
+        from .reference.selfcheck import canary_issues, self_check
 
         for suite in ws.suites:
             ws.issues += self_check(suite)
+        ws.issues += canary_issues(ws.suites + ws.attestation)
     if ws.issues:
         for issue in sorted(set(ws.issues)):
             _err(str(issue))
@@ -127,11 +141,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     items = sum(len(s.model.items) for s in ws.suites)
     crit = f"criteria {ws.criteria.path}, " if ws.criteria else ""
     checked = " (self-check passed)" if args.self_check else ""
-    _out(f"ok: {crit}{len(ws.suites)} suites ({items} items), {len(ws.vendors)} vendors{checked}")
+    checks = sum(len(q.model.checks) for q in ws.attestation)
+    attest = f", {len(ws.attestation)} attestation questionnaire(s) ({checks} checks)" if ws.attestation else ""
+    _out(f"ok: {crit}{len(ws.suites)} suites ({items} items){attest}, {len(ws.vendors)} vendors{checked}")
     return EXIT_OK
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from .config.inventory import criterion_counts, tag_counts
+
     paths = [Path(p) for p in (args.paths or ["suites", "vendors"])]
     ws = load_workspace(paths, Path(args.criteria) if args.criteria else None, check_items=False)
     ws.raise_if_issues()
@@ -141,19 +159,69 @@ def cmd_list(args: argparse.Namespace) -> int:
         n = len(s.model.items)
         total += n
         _out(f"  {s.model.id:<32} v{s.model.version:<8} {n:>5} items  {s.model.criterion:<28} {s.model.title}")
+        if args.tags:
+            for tag, count in tag_counts(s.model):
+                _out(f"      {count:>5}  {tag}")
     _out(f"  {'total':<32} {'':9} {total:>5} items")
+    if ws.attestation:
+        _out("attestation questionnaires:")
+        for q in sorted(ws.attestation, key=lambda x: x.model.id):
+            critical = sum(c.critical for c in q.model.checks)
+            _out(f"  {q.model.id:<32} v{q.model.version:<8} {len(q.model.checks):>5} checks "
+                 f"({critical} critical)  {q.model.criterion:<16} {q.model.title}")
+    short = []
+    if ws.criteria is not None:
+        _out("criteria (items of the suites under each node; day-of-test suites day_of_test.* and suites "
+             "reading external data counted apart):")
+        for row in criterion_counts(ws.criteria.model, [s.model for s in ws.suites], [q.model for q in ws.attestation]):
+            label = "  " * row.depth + row.id
+            extra = f"  + {row.day_of_test} day-of-test" if row.day_of_test else ""
+            extra += f"  + {row.external} from data sources" if row.external else ""
+            checks = f"  + {row.checks} attestation checks" if row.checks else ""
+            minimum = ""
+            if row.min_items is not None:
+                ok = row.meets_minimum
+                minimum = f"  (minimum {row.min_items}: {'ok' if ok else f'SHORT by {row.min_items - row.items}'})"
+                if not ok:
+                    short.append(row)
+            _out(f"  {label:<40} {row.items:>5} items{extra}{checks}{minimum}")
     _out("vendors:")
     for v in sorted(ws.vendors, key=lambda x: x.model.id):
         missing = v.model.missing_env()
         state = "ready" if not missing else f"needs {', '.join(missing)}"
         _out(f"  {v.model.id:<32} {v.model.provider:<10} {v.model.model:<24} {state}")
+    if args.check_min and short:
+        for row in short:
+            _err(f"{ws.criteria.path}: criterion '{row.id}' has {row.items} items, fewer than its min_items "
+                 f"{row.min_items}")
+        return EXIT_CONFIG
+    return EXIT_OK
+
+
+def cmd_check_versions(args: argparse.Namespace) -> int:
+    from .config.versions import GitError, check_versions
+
+    try:
+        results = check_versions([Path(p) for p in (args.paths or ["suites"])], args.base)
+    except GitError as exc:
+        raise UsageError(f"check-versions: {exc}") from None
+    stale = [r for r in results if r.status == "stale"]
+    for r in stale:
+        _err(r.message(args.base))
+    if stale:
+        _err(f"{len(stale)} file(s) need a new version: results of different versions must never be mixed")
+        return EXIT_CONFIG
+    count = {k: sum(r.status == k for r in results) for k in ("bumped", "new", "unchanged")}
+    _out(f"ok: {sum(count.values())} versioned files checked against {args.base}: {count['bumped']} changed "
+         f"with a new version, {count['new']} new, {count['unchanged']} unchanged")
     return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from .config import CriteriaFile, Suite, Vendor
+    from .config.attestation import AttestationFile
 
-    model = {"suite": Suite, "vendor": Vendor, "criteria": CriteriaFile}[args.kind]
+    model = {"suite": Suite, "vendor": Vendor, "criteria": CriteriaFile, "attestation": AttestationFile}[args.kind]
     schema = model.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = f"evalkit {args.kind} file"
@@ -193,7 +261,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         def log(body: dict) -> None:
             handle.write(json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n")
     _err(f"evalkit reference endpoint on http://{args.host}:{args.port}/v1 "
-         f"(models: oracle, refuse, echo; {len(book)} oracle answers"
+         f"(models: oracle, refuse, echo, judge; {len(book)} oracle answers"
          + (f"; faults {knobs}" if knobs else "") + ") — Ctrl-C to stop")
     web.run_app(create_app(book, faults=faults, api_key=api_key, request_log=log), host=args.host,
                 port=args.port, print=None, access_log=None)
@@ -211,8 +279,30 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .pipeline import score_and_report
 
-    report, _ = score_and_report(Path(args.run_dir), rescore=False)
+    report, results = score_and_report(Path(args.run_dir), rescore=False, vendor=args.vendor, public=args.public,
+                                       out=Path(args.out) if args.out else None)
     _out(f"report: {report}")
+    if args.vendor is None and not args.public:
+        _out(f"exports: {report.parent / 'results.csv'}, results.parquet, summary.json, results.junit.xml")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .importers import IMPORTERS
+
+    out, suite, notes = IMPORTERS[args.format](
+        Path(args.file), Path(args.out) if args.out else None, criterion=args.criterion, suite_id=args.id,
+        criteria=Path(args.criteria) if args.criteria else None, force=args.force)
+    kinds: dict[str, int] = {}
+    for item in suite["items"]:
+        kind = (item.get("scorers") or suite["scorers"])[0]["kind"]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    scored = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+    _out(f"wrote {out}: suite '{suite['id']}', {len(suite['items'])} items ({scored}), criterion {suite['criterion']}")
+    for note in notes:
+        _err(f"notice: {note}")
+    if kinds.get("judge"):
+        _err(f"notice: {kinds['judge']} items are judge-scored: run with --judge ID to score them")
     return EXIT_OK
 
 
@@ -241,6 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="run directory (default: reports/<run-id>); reusing one resumes it")
     p.add_argument("--resume", metavar="DIR", help="resume the run stored in DIR: send only unfinished requests")
     p.add_argument("--epochs", type=int, default=1, metavar="N", help="repeat every request N times")
+    p.add_argument("-j", "--judge", action="append", metavar="ID|FILE",
+                   help="vendor that judges judge-scored items (repeatable: majority/mean and agreement)")
     p.add_argument("--retry-errors", action="store_true",
                    help="also re-send requests whose stored result is an error (successes are never re-sent)")
     p.add_argument("--deadline", type=float, metavar="SECONDS",
@@ -259,8 +351,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list suites with item counts, and vendors with their readiness")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: suites vendors)")
+    p.add_argument("--tags", action="store_true", help="also print each suite's item counts by tag")
+    p.add_argument("--check-min", action="store_true",
+                   help=f"exit {EXIT_CONFIG} when a criterion has fewer items than its min_items")
     config_args(p)
     p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("check-versions",
+                       help="fail when a suite's items or scoring changed since a git revision but its version did not")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="suite files or folders (default: suites)")
+    p.add_argument("--base", default="HEAD", metavar="REV",
+                   help="git revision to compare with (default: HEAD, i.e. uncommitted changes)")
+    p.set_defaults(func=cmd_check_versions)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a file kind (for editor autocompletion)")
     p.add_argument("kind", choices=SCHEMA_MODELS)
@@ -289,7 +391,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="re-render the report of a stored run (no endpoint is called)")
     p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--vendor", metavar="ID",
+                   help="self-test view for one vendor: its gates, failures and what to fix, no other vendor's data")
+    p.add_argument("--public", action="store_true",
+                   help="publishable view: only vendors with publish: true, no item text of unpublished suites")
+    p.add_argument("--out", metavar="FILE",
+                   help="where to write the HTML (default: RUN_DIR/report.html, report-vendor-ID.html, report-public.html)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("import", help="write a suite file from another tool's data (aisev CSV)")
+    p.add_argument("format", choices=["aisev"], help="aisev: Japan AISI's aisev evaluation data CSV")
+    p.add_argument("file", metavar="FILE", help="the data file, e.g. 03_aisi_fairness_v0.1.csv")
+    p.add_argument("--out", metavar="FILE", help="suite file to write (default: suites/external/aisev_<name>.yaml)")
+    p.add_argument("--criterion", metavar="ID",
+                   help="criteria-tree leaf the suite serves (default: from the AISI perspective)")
+    p.add_argument("--id", metavar="ID", help="suite id (default: external.aisev_<name>)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
+    config_args(p)
+    p.set_defaults(func=cmd_import)
     return parser
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from evalkit.analysis import VERDICT_FAIL, VERDICT_INCOMPLETE, VERDICT_PASS, aggregate
 from evalkit.analysis.stats import bootstrap_interval, derive_seed, wilson
+from evalkit.config.attestation import split_legacy_criteria
 from evalkit.config.criteria import CriteriaFile
 from evalkit.config.suite import Suite
 from evalkit.config.vendor import Vendor
@@ -45,11 +46,14 @@ def build_run(tmp_path: Path, criteria: dict, suites: list[dict], vendors: list[
     a number -> scored, passed when it is 1; (score, passed) or (score, passed, detail); "error" -> an error
     response; "unscored" -> answered but never scored; missing -> planned, never answered.
     """
+    # fixtures write attestation checks on their nodes; the run store keeps them as questionnaires
+    criteria, questionnaires = split_legacy_criteria(criteria)
     crit = CriteriaFile.model_validate(criteria)
     suite_models = [Suite.model_validate(s) for s in suites]
     vendor_models = [Vendor.model_validate(v) for v in vendors]
     store = RunStore.open_dir(tmp_path / "run")
     store.set_meta("criteria", crit.model_dump(mode="json"))
+    store.set_meta("attestation", [q.model_dump(mode="json") for q in questionnaires])
     store.set_meta("suites", [s.model_dump(mode="json") for s in suite_models])
     store.set_meta("vendors", [v.model_dump(mode="json") for v in vendor_models])
     requests, scores = [], []

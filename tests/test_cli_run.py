@@ -5,20 +5,16 @@ from __future__ import annotations
 import json
 import sqlite3
 
-import yaml
-
 from conftest import REPO, evalkit, make_workspace
+from evalkit.config.loader import load_workspace
 
 
 def _repo_ids():
-    suites, vendors = [], []
-    for path in sorted((REPO / "suites").rglob("*.yaml")):
-        if path.name != "criteria.yaml":
-            suites.append(yaml.safe_load(path.read_text(encoding="utf-8"))["id"])
-    for path in sorted((REPO / "vendors").glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if data["provider"] == "reference":
-            vendors.append(data["id"])
+    """Suites a default run covers (as the loader sees them: suites whose external data is absent
+    are skipped) and the reference vendors it evaluates (judges are not evaluated)."""
+    ws = load_workspace([REPO / "suites", REPO / "vendors"])
+    suites = [s.model.id for s in ws.suites if s.model.items]
+    vendors = [v.model.id for v in ws.vendors if v.model.provider == "reference" and v.model.category != "judge"]
     return suites, vendors
 
 
@@ -36,8 +32,7 @@ def test_store_holds_every_request_and_response(repo_run):
     suites, vendors = _repo_ids()
     db = sqlite3.connect(out / "store.sqlite")
     planned = db.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
-    items = sum(len(yaml.safe_load(p.read_text(encoding="utf-8")).get("items", []))
-                for p in (REPO / "suites").rglob("*.yaml") if p.name != "criteria.yaml")
+    items = sum(len(s.model.items) for s in load_workspace([REPO / "suites"]).suites)
     assert planned == items * len(vendors)
     assert db.execute("SELECT COUNT(*) FROM responses WHERE ok = 1").fetchone()[0] == planned
     assert {r[0] for r in db.execute("SELECT DISTINCT vendor_id FROM requests")} == set(vendors)

@@ -27,7 +27,7 @@ def test_models_listed(server):
     srv, _ = server
     assert srv.base_url.startswith("http://127.0.0.1:")
     ids = {m.id for m in client(srv).models.list()}
-    assert ids == {"oracle", "refuse", "echo"}
+    assert ids == {"oracle", "refuse", "echo", "judge"}
 
 
 def test_oracle_answers_from_its_own_book(server):

@@ -11,7 +11,7 @@ import yaml
 from conftest import REPO, evalkit
 
 
-@pytest.mark.parametrize("kind", ["suite", "vendor", "criteria"])
+@pytest.mark.parametrize("kind", ["suite", "vendor", "criteria", "attestation"])
 def test_committed_schema_is_current(kind):
     proc = evalkit("schema", kind)
     assert proc.returncode == 0, proc.stderr
@@ -21,14 +21,15 @@ def test_committed_schema_is_current(kind):
 
 
 def test_repo_files_conform_to_the_printed_schemas():
-    schemas = {k: json.loads(evalkit("schema", k).stdout) for k in ("suite", "vendor", "criteria")}
+    schemas = {k: json.loads(evalkit("schema", k).stdout) for k in ("suite", "vendor", "criteria", "attestation")}
     jsonschema.validate(yaml.safe_load((REPO / "suites" / "criteria.yaml").read_text(encoding="utf-8")),
                         schemas["criteria"])
     for path in (REPO / "vendors").glob("*.yaml"):
         jsonschema.validate(yaml.safe_load(path.read_text(encoding="utf-8")), schemas["vendor"])
     for path in (REPO / "suites").rglob("*.yaml"):
         if path.name != "criteria.yaml":
-            jsonschema.validate(yaml.safe_load(path.read_text(encoding="utf-8")), schemas["suite"])
+            kind = "attestation" if "attestation" in path.parent.parts else "suite"
+            jsonschema.validate(yaml.safe_load(path.read_text(encoding="utf-8")), schemas[kind])
 
 
 def test_schema_rejects_an_unknown_key():

@@ -5,10 +5,11 @@ from __future__ import annotations
 from conftest import evalkit, make_workspace
 
 HEAD = "id: s\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\n"
+CANARY = "canary: evalkit-canary:3f1c2a9e-5b7d-4e21-9c0a-6d8e2f4b1a73\n"  # self-check requires one
 
 
 def _validate(tmp_path, suite: str):
-    work = make_workspace(tmp_path / "w", {"s": suite}, {})
+    work = make_workspace(tmp_path / "w", {"s": suite + CANARY}, {})
     return evalkit("validate", "--self-check", "suites", cwd=work)
 
 

@@ -15,14 +15,17 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
+from ..config.attestation import NOT_APPLICABLE, AttestationFile, stored_questionnaires
 from ..config.criteria import CriteriaFile, CriterionNode
 from ..config.suite import Suite
 from ..config.vendor import Vendor
 from ..runner.store import RunStore
 from .bias import bias_results
 from .compare import paired_comparisons
+from .order import order_sensitivity
 from .stats import (ALPHA, MIN_BOOTSTRAP_N, N_BOOT, SEED, bootstrap_means, derive_seed, is_binary, mean_interval,
                     pass_at_k, percentile_interval)
+from .judges import judge_results
 from .operations import vendor_operations
 from .tables import item_level, item_table
 from .tree import Linear, evaluate, linear_forms, subtree_leaves, suites_by_leaf
@@ -108,27 +111,37 @@ def suite_results(df: pd.DataFrame, items: pd.DataFrame, suites: list[Suite], ve
     return out, boots
 
 
-def attestation_results(criteria: CriteriaFile, vendors: list[Vendor]) -> list[dict]:
+def attestation_results(criteria: CriteriaFile, vendors: list[Vendor],
+                        questionnaires: list[AttestationFile]) -> list[dict]:
+    """One row per questionnaire check: what each vendor declared and the verdict
+    (適合 / 不適合 / 未回答 / 対象外). ``ok`` is False for 不適合 and 未回答 (never assumed)."""
+    nodes = criteria.nodes()
     out = []
-    for node, _, _ in criteria.walk():
-        for check in node.attestation:
-            row = {"node": node.id, "node_title": node.title, "title": check.title, "field": check.field,
-                   "required": check.expect if check.max is None else f"≤ {check.max:g}",
+    for questionnaire in questionnaires:
+        node = nodes.get(questionnaire.criterion)
+        for check in questionnaire.checks:
+            row = {"node": questionnaire.criterion, "node_title": node.title if node else questionnaire.criterion,
+                   "questionnaire": questionnaire.id, "id": check.id, "title": check.title,
+                   "question": check.question, "clause": check.clause, "field": check.field,
+                   "required": check.required_text(), "when": check.when,
                    "critical": check.critical, "vendors": {}}
             for vendor in vendors:
-                declared = getattr(vendor.attestation, check.field)
-                ok = check.check(declared)
-                verdict = "未回答" if ok is None else (VERDICT_PASS if ok else VERDICT_FAIL)
-                row["vendors"][vendor.id] = {"declared": declared, "verdict": verdict, "ok": bool(ok)}
+                verdict, ok = check.verdict(vendor.attestation)
+                row["vendors"][vendor.id] = {"declared": getattr(vendor.attestation, check.field, None),
+                                             "verdict": verdict, "ok": ok}
             out.append(row)
     return out
 
 
 def attestation_shares(attest: list[dict], vendor_id: str) -> dict[str, float]:
-    """Per leaf with checks: the share of compliant checks (unanswered counts as not compliant)."""
+    """Per leaf with checks: the share of compliant checks (unanswered counts as not compliant;
+    checks that do not apply to this vendor, 対象外, are left out)."""
     by_node: dict[str, list[bool]] = {}
     for a in attest:
-        by_node.setdefault(a["node"], []).append(a["vendors"][vendor_id]["ok"])
+        answer = a["vendors"][vendor_id]
+        if answer["verdict"] == NOT_APPLICABLE:
+            continue
+        by_node.setdefault(a["node"], []).append(answer["ok"])
     return {node: sum(oks) / len(oks) for node, oks in by_node.items()}
 
 
@@ -244,7 +257,7 @@ def aggregate(store: RunStore, criteria: CriteriaFile, suites: list[Suite], vend
     items = item_level(df)
     binary = binary_suites(items, suites)
     suite_rows, boots = suite_results(df, items, suites, vendors, binary, settings)
-    attest = attestation_results(criteria, vendors)
+    attest = attestation_results(criteria, vendors, stored_questionnaires(store))
     node_rows = [{"id": n.id, "title": n.title, "clause": n.clause, "depth": d, "weight": n.weight,
                   "gate": n.gate.model_dump() if n.gate else None, "is_leaf": n.is_leaf,
                   "suites": [s["id"] for s in suite_rows if s["criterion"] == n.id], "vendors": {}}
@@ -289,6 +302,8 @@ def aggregate(store: RunStore, criteria: CriteriaFile, suites: list[Suite], vend
         "vendors": ranked, "criteria": node_rows, "suites": suite_rows, "attestation": attest,
         "gates": gates, "comparisons": comparisons,
         "bias": bias_results(store, suites, order),
+        "order_sensitivity": order_sensitivity(store, suites, order),
+        "judges": judge_results(store, suites),
         "statistics": {
             "interval_level": 0.95, "alpha": settings.alpha, "n_boot": settings.n_boot, "seed": settings.seed,
             "min_bootstrap_n": MIN_BOOTSTRAP_N, "epochs": int(df.epoch.max()) + 1 if len(df) else 0,

@@ -23,11 +23,12 @@ _ITEM_SQL = """
 SELECT r.vendor_id, r.suite_id, r.item_id, r.epoch, r.key,
        p.ok AS resp_ok, p.content, p.error_kind, p.http_status, p.error_message, p.attempts, p.latency_ms,
        p.prompt_tokens, p.completion_tokens, p.model, p.system_fingerprint,
-       s.n_scores, s.weighted, s.weights, s.plain, s.all_passed, s.explanation
+       s.n_scores, s.n_unscorable, s.weighted, s.weights, s.plain, s.all_passed, s.explanation
 FROM requests r
 LEFT JOIN responses p ON p.key = r.key
 LEFT JOIN (
-    SELECT key, COUNT(*) AS n_scores, SUM(score * weight) AS weighted, SUM(weight) AS weights,
+    SELECT key, COUNT(*) AS n_scores, SUM(score IS NULL) AS n_unscorable,
+           SUM(score * weight) AS weighted, SUM(weight) AS weights,
            SUM(score) AS plain, MIN(passed) AS all_passed,
            group_concat(kind || ': ' || explanation, ' / ') AS explanation
     FROM (SELECT * FROM scores ORDER BY key, scorer_index) GROUP BY key
@@ -49,13 +50,15 @@ def item_table(store: RunStore) -> pd.DataFrame:
     df = pd.read_sql_query(_ITEM_SQL, store.db)
     answered = df.resp_ok.notna()
     ok = df.resp_ok == 1
-    scored = ok & df.n_scores.fillna(0).gt(0)
+    # an answer is scored only when every one of its scorers could score it (a missing judge
+    # leaves it 'not_scored': never passed, never silently judged by the other scorers alone)
+    scored = ok & df.n_scores.fillna(0).gt(0) & df.n_unscorable.fillna(0).eq(0)
     df["status"] = np.select([~answered, ~ok, scored], ["pending", "error", "ok"], default="not_scored")
     weights = df.weights.where(df.weights > 0)
     df["score"] = np.where(scored, (df.weighted / weights).fillna(df.plain / df.n_scores), np.nan)
     df["passed"] = pd.array(np.where(scored, df.all_passed == 1, False), dtype="boolean")
     df.loc[~scored, "passed"] = pd.NA
-    df["explanation"] = df.explanation.where(scored, "").fillna("")
+    df["explanation"] = df.explanation.where(ok, "").fillna("")
     df["attempts"] = df.attempts.fillna(0).astype(int)
     keys = list(zip(df.suite_id, df.item_id))
     df["tags"] = [meta.get(k, ([], False))[0] for k in keys]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional, Union
+from typing import Any, Iterator, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -32,38 +32,6 @@ class Gate(Strict):
         return self
 
 
-class AttestationCheck(Strict):
-    """A requirement of the call checked against each vendor's declared attestation."""
-
-    field: str = Field(description="Attestation field, e.g. deployment, trains_on_inputs.")
-    title: str = Field(description="The requirement in Japanese, as shown in the report.")
-    expect: Optional[Union[bool, str, list[str]]] = Field(
-        default=None, description="Required value, or list of accepted values.")
-    max: Optional[float] = Field(default=None, description="Upper bound for a numeric field.")
-    critical: bool = Field(default=True, description="A missing or non-compliant answer counts against gates.")
-
-    @model_validator(mode="after")
-    def _known_field(self) -> "AttestationCheck":
-        from .vendor import Attestation
-
-        if self.field not in Attestation.model_fields:
-            raise ValueError(f"unknown attestation field '{self.field}' (known: {', '.join(Attestation.model_fields)})")
-        if self.expect is None and self.max is None:
-            raise ValueError("an attestation check needs expect or max")
-        return self
-
-    def check(self, declared: Any) -> Optional[bool]:
-        """True/False for compliant/non-compliant; None when the vendor did not answer."""
-        if declared is None:
-            return None
-        if self.max is not None and (not isinstance(declared, (int, float)) or declared > self.max):
-            return False
-        if self.expect is not None:
-            accepted = self.expect if isinstance(self.expect, list) else [self.expect]
-            return declared in accepted
-        return True
-
-
 class CriterionNode(Strict):
     id: str = Field(pattern=ID_PATTERN, description="Stable id, e.g. security.confidential_info.")
     title: str = Field(description="Japanese title shown in the report.")
@@ -71,9 +39,21 @@ class CriterionNode(Strict):
     weight: float = Field(default=1.0, ge=0, description="Weight relative to its siblings.")
     description: Optional[str] = None
     gate: Optional[Gate] = None
-    attestation: list[AttestationCheck] = Field(
-        default_factory=list, description="Declarative checks of the vendors' attestations (leaves only).")
+    min_items: Optional[int] = Field(
+        default=None, ge=0,
+        description="Minimum number of items the suites under this node must provide (checked by "
+                    "`evalkit list`; day-of-test suites, ids starting with day_of_test., and suites reading "
+                    "external data through source: are not counted).")
     children: list["CriterionNode"] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _attestation_moved(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "attestation" in data:
+            raise ValueError("attestation checks are no longer part of criteria.yaml: put them in a questionnaire "
+                             "under suites/attestation/ whose 'criterion' names this leaf "
+                             "(see `evalkit schema attestation`)")
+        return data
 
     def walk(self, depth: int = 0, parent: "CriterionNode | None" = None) -> Iterator[tuple["CriterionNode", int, "CriterionNode | None"]]:
         yield self, depth, parent

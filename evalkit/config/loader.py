@@ -9,6 +9,7 @@ from typing import Any, Iterable, Optional, TypeVar
 import jinja2
 from pydantic import BaseModel, ValidationError
 
+from .attestation import AttestationFile
 from .criteria import CriteriaFile
 from .issues import ConfigError, ConfigIssue
 from .schema_errors import issues_from_validation
@@ -19,6 +20,7 @@ from .yamlpos import Located, format_loc, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
 YAML_SUFFIXES = (".yaml", ".yml")
+SOURCE_ISSUE_CAP = 10  # problems reported per suite for items read from its source
 
 
 @dataclass
@@ -38,7 +40,12 @@ class Workspace:
     criteria: Optional[Loaded] = None
     suites: list[Loaded] = field(default_factory=list)
     vendors: list[Loaded] = field(default_factory=list)
+    attestation: list[Loaded] = field(default_factory=list)  # questionnaires (suites/attestation/)
     issues: list[ConfigIssue] = field(default_factory=list)
+    # One line each, for the user: suites skipped because their optional data is absent, records a
+    # preset could not use. Not printed here: the verbs decide where notices go.
+    notices: list[str] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)  # provenance stubs of the skipped suites
 
     def raise_if_issues(self) -> None:
         if self.issues:
@@ -90,9 +97,11 @@ def load_model(path: Path, model: type[M]) -> tuple[Optional[Loaded], list[Confi
 
 
 def classify(path: Path, data: Any = None) -> str:
-    """criteria / vendor / suite, from the file name and folder."""
+    """criteria / attestation / vendor / suite, from the file name and folder."""
     if path.name in ("criteria.yaml", "criteria.yml"):
         return "criteria"
+    if "attestation" in path.parent.parts:
+        return "attestation"
     if "vendors" in path.parts:
         return "vendor"
     return "suite"
@@ -148,11 +157,23 @@ def load_workspace(paths: Iterable[Path], criteria_path: Optional[Path] = None,
         kind = classify(f)
         if kind == "criteria":
             continue
+        if kind == "attestation":
+            loaded, found = load_model(f, AttestationFile)
+            ws.issues += found
+            if loaded:
+                ws.attestation.append(loaded)
+            continue
         loaded, found = load_model(f, Vendor if kind == "vendor" else Suite)
         ws.issues += found
+        if loaded and kind != "vendor" and loaded.model.source is not None:
+            if not _materialise(ws, loaded):
+                continue  # an optional source whose data is absent: the suite is skipped
         if loaded:
             (ws.vendors if kind == "vendor" else ws.suites).append(loaded)
     ws.issues += check_unique(ws.suites, "suite") + check_unique(ws.vendors, "vendor")
+    ws.issues += check_unique(ws.attestation, "attestation questionnaire")
+    for questionnaire in ws.attestation:
+        ws.issues += check_attestation(questionnaire, ws.criteria)
     if ws.suites and ws.criteria is None and criteria_path is None:
         first = ws.suites[0]
         ws.issues.append(ConfigIssue(str(first.path), 1, 1, "criterion",
@@ -160,6 +181,20 @@ def load_workspace(paths: Iterable[Path], criteria_path: Optional[Path] = None,
     for suite in ws.suites:
         ws.issues += check_suite(suite, ws.criteria, check_items=check_items)
     return ws
+
+
+def _materialise(ws: Workspace, loaded: Loaded) -> bool:
+    """Read the suite's data source into its items (evalkit.data); False when the suite is skipped."""
+    from ..data import materialise
+
+    outcome = materialise(loaded)
+    ws.issues += outcome.issues
+    if outcome.notice:
+        ws.notices.append(outcome.notice)
+    if outcome.skipped is not None:
+        ws.skipped.append(outcome.skipped)
+        return False
+    return True
 
 
 def check_criteria(crit: Loaded) -> list[ConfigIssue]:
@@ -248,12 +283,21 @@ def check_suite(loaded: Loaded, criteria: Optional[Loaded], *, check_items: bool
         return built
 
     suite_scorers = scorer_list(suite.scorers, ("scorers",))
+    from ..data import n_inline  # items past the inline ones came from the source block
+
+    inline = n_inline(suite)
+    from_source: list[ConfigIssue] = []  # problems of source items: point at `source`, capped
     seen: dict[str, int] = {}
     for index, item in enumerate(suite.items):
-        loc = ("items", index)
+        loc = ("items", index) if index < inline else ("source",)
+        sink = issues if index < inline else from_source
+        what = "" if index < inline else f"item '{item.id}': "
         if item.id in seen:
-            line = doc.pos(("items", seen[item.id], "id"))[0]
-            issues.append(doc.issue(loc + ("id",), f"duplicate item id '{item.id}' (first on line {line})"))
+            first = seen[item.id]
+            where = (f"first on line {doc.pos(('items', first, 'id'))[0]}" if first < inline
+                     else "also read from the source")
+            sink.append(doc.issue(loc + ("id",) if index < inline else loc,
+                                  f"{what}duplicate item id '{item.id}' ({where})"))
         else:
             seen[item.id] = index
         if not check_items:
@@ -262,7 +306,7 @@ def check_suite(loaded: Loaded, criteria: Optional[Loaded], *, check_items: bool
         for scorer in scorers:
             problem = scorer.check_item(item)
             if problem:
-                issues.append(doc.issue(loc, f"scorer '{scorer.kind}' {problem}"))
+                sink.append(doc.issue(loc, f"{what}scorer '{scorer.kind}' {problem}"))
         if templates_ok:
             for name in ("prompt", "system_prompt"):
                 source = getattr(suite, name)
@@ -271,7 +315,77 @@ def check_suite(loaded: Loaded, criteria: Optional[Loaded], *, check_items: bool
                 try:
                     render(source, item.vars)
                 except jinja2.UndefinedError as exc:
-                    issues.append(doc.issue(loc + ("vars",), f"{name} does not render: {exc.message}"))
+                    sink.append(doc.issue(loc + ("vars",) if index < inline else ("source", "mapping"),
+                                          f"{what}{name} does not render: {exc.message}"))
                 except jinja2.TemplateError as exc:
-                    issues.append(doc.issue(loc + ("vars",), f"{name} does not render: {exc}"))
+                    sink.append(doc.issue(loc + ("vars",) if index < inline else ("source", "mapping"),
+                                          f"{what}{name} does not render: {exc}"))
+    shown = sorted(set(from_source), key=from_source.index)
+    issues += shown[:SOURCE_ISSUE_CAP]
+    if len(shown) > SOURCE_ISSUE_CAP:
+        issues.append(doc.issue(("source",), f"more problems: {len(shown) - SOURCE_ISSUE_CAP} further items "
+                                             "read from the source (not shown)"))
+    return issues
+
+
+def check_attestation(loaded: Loaded, criteria: Optional[Loaded]) -> list[ConfigIssue]:
+    """Cross-checks of a questionnaire: its criterion is a leaf of the tree, check ids are unique,
+    every field (and every field in ``when``) exists on the vendor Attestation model, and every
+    required value is one a vendor could declare for that field."""
+    import difflib
+
+    from .attestation import ATTESTATION_FIELDS, field_type_problem, is_numeric_field
+
+    q: AttestationFile = loaded.model
+    doc = loaded.doc
+    issues: list[ConfigIssue] = []
+    if criteria is not None:
+        nodes = criteria.model.nodes()
+        node = nodes.get(q.criterion)
+        if node is None:
+            close = difflib.get_close_matches(q.criterion, list(nodes), n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            issues.append(doc.issue(("criterion",), f"unknown criterion '{q.criterion}' in {criteria.path}{hint}"))
+        elif not node.is_leaf:
+            leaves = [c.id for c, _, _ in node.walk() if c.is_leaf]
+            issues.append(doc.issue(("criterion",), f"criterion '{q.criterion}' is not a leaf; "
+                                                    f"questionnaires hang off leaves such as '{leaves[0]}'"))
+
+    def unknown_field(name: str, loc: tuple) -> None:
+        close = difflib.get_close_matches(name, ATTESTATION_FIELDS, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(ATTESTATION_FIELDS)})"
+        issues.append(doc.issue(loc, f"unknown attestation field '{name}' of the vendor files{hint}"))
+
+    seen: dict[str, int] = {}
+    for index, check in enumerate(q.checks):
+        loc = ("checks", index)
+        if check.id in seen:
+            line = doc.pos(("checks", seen[check.id], "id"))[0]
+            issues.append(doc.issue(loc + ("id",), f"duplicate check id '{check.id}' (first on line {line})"))
+        else:
+            seen[check.id] = index
+        if check.field not in ATTESTATION_FIELDS:
+            unknown_field(check.field, loc + ("field",))
+        else:
+            if check.expect is not None:
+                values = check.expect if isinstance(check.expect, list) else [check.expect]
+                for value in values:
+                    problem = field_type_problem(check.field, value)
+                    if problem:
+                        issues.append(doc.issue(loc + ("expect",), problem))
+                        break
+            if check.max is not None and not is_numeric_field(check.field):
+                issues.append(doc.issue(loc + ("max",), f"'max' needs a numeric field; '{check.field}' is not one"))
+        for name, accepted in check.when.items():
+            if name not in ATTESTATION_FIELDS:
+                unknown_field(name, loc + ("when", name))
+                continue
+            if name == check.field:
+                issues.append(doc.issue(loc + ("when", name), "a check cannot be conditional on its own field"))
+                continue
+            for value in (accepted if isinstance(accepted, list) else [accepted]):
+                problem = field_type_problem(name, value)
+                if problem:
+                    issues.append(doc.issue(loc + ("when", name), problem))
+                    break
     return issues

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional, Union
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from .criteria import ID_PATTERN, Strict
 from .generation import Generation
@@ -41,6 +41,95 @@ class Item(Strict):
         return [self.reference] if isinstance(self.reference, str) else list(self.reference)
 
 
+SOURCE_KINDS = ("jsonl", "csv", "json", "parquet", "hf")
+SOURCE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv", ".json": "json",
+                   ".parquet": "parquet"}
+SOURCE_PRESETS = ("jbbq", "aisev")
+# Item fields a source mapping can fill; vars.<name> and meta.<key> name one variable / meta key.
+MAPPING_TARGETS = ("reference", "tags", "expect", "critical", "note", "scorers")
+
+
+class SampleSpec(Strict):
+    n: int = Field(ge=1, description="Number of records to keep.")
+    seed: int = Field(default=0, description="Seed: the same seed keeps the same records on every run.")
+
+
+class Source(Strict):
+    """Where a suite's items come from besides its inline ``items`` (read when the suite is loaded)."""
+
+    kind: Optional[Literal["jsonl", "csv", "json", "parquet", "hf"]] = Field(
+        default=None, description="File format, or hf for Hugging Face datasets.load_dataset. "
+                                  "Default: from the suffix of path (.jsonl .csv .tsv .json .parquet).")
+    path: Optional[str] = Field(
+        default=None, description="File (relative to the suite file; ${VAR} and ${VAR:-default} are expanded; "
+                                  "* globs join several files), or for hf a hub id or local dataset folder.")
+    records: Optional[str] = Field(
+        default=None, description="json: dotted path to the list of records, e.g. samples.")
+    name: Optional[str] = Field(default=None, description="hf: configuration name.")
+    split: Optional[str] = Field(default=None, description="hf: split (default: the only split, else required).")
+    revision: Optional[str] = Field(default=None, description="hf: hub revision (commit, tag or branch).")
+    data_files: Optional[Union[str, list[str], dict[str, Union[str, list[str]]]]] = Field(
+        default=None, description="hf: local data files (relative to the suite file), as for load_dataset.")
+    delimiter: Optional[str] = Field(default=None, description="csv: field delimiter (default , or tab for .tsv).")
+    encoding: str = Field(default="utf-8", description="Text encoding of jsonl/csv/json files.")
+    preset: Optional[Literal["jbbq", "aisev"]] = Field(
+        default=None, description="Record format with derived fields and a default mapping: jbbq (BBQ/JBBQ "
+                                  "bias questions for the bias scorer) or aisev (Japan AISI aisev CSV rows).")
+    mapping: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Item field -> Jinja2 template over the record: vars.<name>, meta.<key>, reference, tags, "
+                    "expect, critical, note, scorers. A value that is one {{ expression }} keeps its type "
+                    "(list, number); other strings render as text. Without any vars.* entry every field of the "
+                    "record is a variable.")
+    id: Optional[str] = Field(
+        default=None, min_length=1,
+        description="Item id: a field name or a template. Default: r- + a hash of the record's content.")
+    filter: Optional[str] = Field(
+        default=None, min_length=1, description="Jinja2 boolean expression over the record; false drops it.")
+    sample: Optional[SampleSpec] = Field(default=None, description="Keep n records chosen by a seeded hash.")
+    limit: Optional[int] = Field(default=None, ge=1, description="Keep at most this many items (after sample).")
+    optional: bool = Field(
+        default=False, description="When the data is absent (file not found, hub unreachable and not cached), "
+                                   "skip the suite with a notice instead of failing.")
+
+    @field_validator("mapping")
+    @classmethod
+    def _targets(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key in value:
+            head, _, rest = key.partition(".")
+            if head in ("vars", "meta") and rest:
+                continue
+            if key in MAPPING_TARGETS:
+                continue
+            import difflib
+            close = difflib.get_close_matches(key, [*MAPPING_TARGETS, "vars.", "meta."], n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ValueError(f"cannot map onto '{key}'{hint}; targets are vars.<name>, meta.<key>, "
+                             + ", ".join(MAPPING_TARGETS))
+        return value
+
+    @model_validator(mode="after")
+    def _kind(self) -> "Source":
+        if self.kind is None:
+            suffix = "." + (self.path or "").rsplit(".", 1)[-1].lower() if self.path and "." in self.path else ""
+            if suffix not in SOURCE_SUFFIXES:
+                raise ValueError("set kind: jsonl, csv, json, parquet or hf (it cannot be told from the path)")
+            self.kind = SOURCE_SUFFIXES[suffix]
+        if self.kind != "hf":
+            if not self.path:
+                raise ValueError(f"kind {self.kind} needs path")
+            for name in ("name", "split", "revision", "data_files"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"'{name}' is only for kind hf")
+        elif not self.path and self.data_files is None:
+            raise ValueError("kind hf needs path (a hub id or local folder) or data_files")
+        if self.records is not None and self.kind != "json":
+            raise ValueError("'records' is only for kind json")
+        if self.delimiter is not None and self.kind != "csv":
+            raise ValueError("'delimiter' is only for kind csv")
+        return self
+
+
 class Suite(Strict):
     schema_version: int = Field(default=1, description="Format version of this file.")
     id: str = Field(pattern=ID_PATTERN, description="Stable id, unique over all suites.")
@@ -58,3 +147,16 @@ class Suite(Strict):
     generation: Generation = Field(default_factory=Generation, description="Default generation parameters.")
     scorers: list[ScorerSpec] = Field(min_length=1, description="How every item is scored.")
     items: list[Item] = Field(default_factory=list, description="Inline items.")
+    source: Optional[Source] = Field(
+        default=None, description="Items from a data file or Hugging Face dataset, added after the inline items "
+                                  "when the suite is loaded (ids must be unique over both).")
+    attribution: Optional[str] = Field(
+        default=None, description="Credit line for the data the suite uses (shown in the report), "
+                                  "e.g. 出典：デジタル庁「…」、PDL1.0.")
+    variants_of: Optional[str] = Field(
+        default=None, pattern=ID_PATTERN,
+        description="Id of the suite whose questions this one asks again in another form (e.g. shuffled "
+                    "options); items are matched by meta.variant_group for order sensitivity.")
+
+    # Set when the source is read: provenance of the data and the number of inline items.
+    _dataset: Optional[dict] = PrivateAttr(default=None)

@@ -41,6 +41,8 @@ class Attestation(Strict):
         default=None, description="Trained from scratch (original) or derived from a base model.")
     base_model: Optional[str] = Field(default=None, description="Base model when derivative, e.g. 'Llama 3.1 70B'.")
     license_free_trial: Optional[bool] = Field(default=None, description="Free of charge during the trial year.")
+    license_terms: Optional[str] = Field(
+        default=None, description="Licence name and terms, including what applies after the trial year.")
     publication_consent: Optional[bool] = Field(default=None, description="Agrees to publication of part of the results.")
     notes: Optional[str] = None
 
@@ -85,14 +87,15 @@ class Faults(Strict):
 class Vendor(Strict):
     id: str = Field(pattern=ID_PATTERN, description="Stable id used on the command line and in the store.")
     name: str = Field(description="Display name in the report.")
-    category: Literal["domestic", "foreign", "baseline"] = Field(
+    category: Literal["domestic", "foreign", "baseline", "judge"] = Field(
         default="domestic",
-        description="domestic candidate, foreign reference model (benchmark), or baseline (embedded).")
+        description="domestic candidate, foreign reference model (benchmark), baseline (embedded), "
+                    "or judge (never evaluated by default; used with --judge).")
     provider: Literal["openai", "reference"] = Field(
         description="openai: any OpenAI-compatible endpoint; reference: the embedded endpoint.")
     base_url: Optional[str] = Field(
         default=None, description="Endpoint URL, e.g. https://host/v1; may use ${ENV_VAR}.")
-    model: str = Field(description="Model name sent in each request (for reference: oracle, refuse, echo).")
+    model: str = Field(description="Model name sent in each request (for reference: oracle, refuse, echo, judge).")
     api_key_env: Optional[str] = Field(
         default=None, pattern=ENV_NAME, description="NAME of the environment variable holding the key (never the key).")
     concurrency: int = Field(default=8, ge=1, le=1024, description="Requests in flight at once.")
@@ -139,7 +142,7 @@ class Vendor(Strict):
         return ENV_REF.sub(lambda m: os.environ.get(m.group(1), ""), self.base_url)
 
 
-REFERENCE_MODELS = ("oracle", "refuse", "echo")
+REFERENCE_MODELS = ("oracle", "refuse", "echo", "judge")
 
 
 def looks_like_secret(value: object) -> bool:

@@ -29,6 +29,8 @@ def ideal_answer(suite: Suite, item) -> str:
     # a reference is the canonical answer, except where the model must decline (it may be the secret)
     parts: list[str] = [refs[0]] if refs and item.expect != "decline" else []
     for scorer in scorers:
+        if scorer.kind == "judge":  # verdicts come from judges, not from this text
+            continue
         current = "\n".join(parts) if parts else NEUTRAL
         if scorer.score(current, item).passed:
             continue

@@ -8,6 +8,8 @@ fails as a whole. These are exactly the answers the embedded endpoint gives, com
 
 from __future__ import annotations
 
+import re
+
 from ..config.issues import ConfigIssue
 from ..config.loader import Loaded
 from ..scorers import build
@@ -21,7 +23,10 @@ def self_check(loaded: Loaded) -> list[ConfigIssue]:
     separating = 0
     for index, item in enumerate(suite.items):
         specs = item.scorers if item.scorers is not None else suite.scorers
-        scorers = [build(spec.kind, spec.params) for spec in specs]
+        # judge verdicts need a judge endpoint: the offline self-check covers the other scorers
+        scorers = [build(spec.kind, spec.params) for spec in specs if spec.kind != "judge"]
+        if not scorers:
+            continue
         loc = ("items", index)
         oracle = ideal_answer(suite, item)
         oracle_fails = [s.kind for s in scorers if not s.score(oracle, item).passed]
@@ -40,4 +45,38 @@ def self_check(loaded: Loaded) -> list[ConfigIssue]:
                 separating += 1
     if suite.items and separating == 0 and not any(i.expect == "decline" for i in suite.items):
         issues.append(doc.issue(("items",), "self-check: no item separates the oracle from the refuse model"))
+    return issues
+
+
+# A canary marks one file's text so that its presence in a model's training data can be detected
+# (docs/suites.md, "Canary GUIDs"): `evalkit-canary:` followed by a random (version 4) GUID.
+CANARY_PATTERN = re.compile(
+    r"^evalkit-canary:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+PLACEHOLDER_GUID = "00000000-0000-4000-8000-000000000000"
+
+
+def canary_issues(files: list[Loaded]) -> list[ConfigIssue]:
+    """Every suite and questionnaire carries its own well-formed canary (an error, not a warning)."""
+    issues: list[ConfigIssue] = []
+    first: dict[str, Loaded] = {}
+    for loaded in files:
+        canary = getattr(loaded.model, "canary", None)
+        doc = loaded.doc
+        if not canary:
+            issues.append(doc.issue(("canary",), "missing: every suite file carries a canary "
+                                                 "'evalkit-canary:<GUID>' (generate one with "
+                                                 "python -c 'import uuid; print(uuid.uuid4())')"))
+            continue
+        if not CANARY_PATTERN.match(canary):
+            issues.append(doc.issue(("canary",), f"'{canary}' is not of the form evalkit-canary:<random GUID> "
+                                                 "(lower-case version 4 GUID)"))
+            continue
+        if canary.endswith(PLACEHOLDER_GUID):
+            issues.append(doc.issue(("canary",), "the placeholder GUID of the documentation; generate a new one"))
+            continue
+        other = first.setdefault(canary, loaded)
+        if other is not loaded:
+            line = other.doc.pos(("canary",))[0]
+            issues.append(doc.issue(("canary",), f"same canary as {other.path}:{line}; "
+                                                 "each file needs its own GUID"))
     return issues

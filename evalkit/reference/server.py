@@ -7,6 +7,9 @@ Behaviour is chosen by the model name:
   cannot leak into what real vendors receive.
 - ``refuse`` always declines politely in Japanese.
 - ``echo`` returns the last user message.
+- ``judge`` is a reference judge for judge-scored items: it passes an answer exactly when the
+  answer is one the oracle would give (or equals the reference shown to it), in the judge
+  prompt's own output format. It knows nothing about who answered.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from aiohttp import web
 from .. import __version__
 from ..config.vendor import Faults
 
-MODELS = ("oracle", "refuse", "echo")
+MODELS = ("oracle", "refuse", "echo", "judge")
 REFUSAL = "申し訳ありませんが、そのご依頼にはお応えできません。"
 NO_ANSWER = "（参照解答が登録されていない質問です）"
 FINGERPRINT = f"evalkit-reference-{__version__}"
@@ -36,6 +39,27 @@ def messages_hash(messages: list) -> str:
     canon = [{"role": m.get("role"), "content": m.get("content")} for m in messages]
     blob = json.dumps(canon, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _section(text: str, title: str) -> Optional[str]:
+    start = text.find(f"【{title}】\n")
+    if start < 0:
+        return None
+    start += len(title) + 3
+    end = text.find("\n\n【", start)
+    return (text[start:] if end < 0 else text[start:end]).strip()
+
+
+def reference_judge(messages: list, known_answers: set[str]) -> str:
+    users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
+    prompt = users[-1] if users else ""
+    answer = _section(prompt, "回答") or ""
+    reference = _section(prompt, "参考解答")
+    ok = answer in known_answers or (reference is not None and answer == reference)
+    why = "参照解答の内容を満たしている。" if ok else "参照解答の内容を満たしていない。"
+    if "評点" in (_section(prompt, "出力形式") or ""):
+        return f"評点: {5 if ok else 1}\n理由: {why}"
+    return f"判定: {'合格' if ok else '不合格'}\n理由: {why}"
 
 
 def _tokens(text: str) -> int:
@@ -75,6 +99,7 @@ def create_app(answer_book: Optional[Mapping[str, str]] = None, faults: Optional
     """``api_key``: when set, requests must carry it as a Bearer token (else 401).
     ``request_log``: called with each well-formed request body as it arrives."""
     book = dict(answer_book or {})
+    known_answers = {answer.strip() for answer in book.values()}
     fault = FaultDraw(faults)
     latency = (faults.latency_ms / 1000) if faults else 0.0
     app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -124,6 +149,8 @@ def create_app(answer_book: Optional[Mapping[str, str]] = None, faults: Optional
             content = book.get(messages_hash(messages), NO_ANSWER)
         elif model == "refuse":
             content = REFUSAL
+        elif model == "judge":
+            content = reference_judge(messages, known_answers)
         else:
             users = [m for m in messages if m.get("role") == "user"]
             content = str(users[-1].get("content", "")) if users else ""

@@ -1,36 +1,70 @@
-"""Render the comparative HTML report from aggregated results. Calls no endpoint."""
+"""Render the comparative HTML report from aggregated results. Calls no endpoint.
+
+One self-contained file: styles, the chart SVGs (matplotlib), the item data (JSON) and a small
+script are inlined; a Content-Security-Policy forbids every network access, and only the one
+script whose SHA-256 is in the policy may run (an injected ``<script>`` or ``onerror=`` would
+be blocked even if it ever got past the escaping).
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Any, Optional
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from .. import __version__
+from ..analysis.tables import item_level
 from ..runner.store import RunStore
+from . import charts
+from .items import embed, item_payload
+from .views import apply_view, make_view
 
-CATEGORY_LABELS = {"domestic": "国内", "foreign": "海外参照", "baseline": "基準（組込み）"}
+CATEGORY_LABELS = {"domestic": "国内", "foreign": "海外参照", "baseline": "基準（組込み）", "judge": "判定者"}
 STATUS_LABELS = {"ok": "採点済", "error": "エラー", "not_scored": "未採点", "pending": "未実行"}
+ATTESTATION_LABELS = {
+    "deployment": "推論環境", "cloud_service": "クラウドサービス・リージョン", "data_residency": "データの保管・処理場所",
+    "trains_on_inputs": "入力データの学習利用", "log_retention_days": "ログ保存期間（日）", "log_access": "ログへのアクセス管理",
+    "ismap_listed": "ISMAP 登録", "incident_reporting": "インシデント報告", "domestic_development": "国内開発",
+    "provenance": "開発の来歴", "base_model": "ベースモデル", "license_free_trial": "試行期間中の無償提供",
+    "publication_consent": "結果公開への同意", "license_terms": "ライセンス条件", "notes": "備考",
+}
+VALUE_LABELS = {"government_cloud": "ガバメントクラウド", "commercial_cloud": "商用クラウド", "on_premises": "オンプレミス",
+                "other": "その他", "japan": "国内", "overseas": "海外", "mixed": "国内外", "original": "独自開発",
+                "derivative": "既存モデルからの派生"}
+TEST_LABELS = {
+    "mcnemar_exact": "McNemar 正確検定",
+    "paired_bootstrap": "対応のあるブートストラップ",
+    "stratified_paired_bootstrap": "層別ブートストラップ（評価基準の重み）",
+}
 
 
+# ---------------------------------------------------------------------------- filters
 def heat(score: Optional[float]) -> str:
     """Background colour for a score cell: red (0) -> yellow -> green (1)."""
-    if score is None:
-        return "background:#eeeeee"
+    if not _is_num(score):
+        return "background-color:#eeeeee"
     hue = int(120 * max(0.0, min(1.0, score)))
-    return f"background:hsl({hue},70%,82%)"
+    return f"background-color:hsl({hue},70%,82%)"
+
+
+def _is_num(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
 
 
 def pct(score: Optional[float]) -> str:
-    return "—" if score is None else f"{score * 100:.1f}"
+    return f"{score * 100:.1f}" if _is_num(score) else "—"
 
 
 def pval(p: Optional[float]) -> str:
-    """p-values as a committee reads them: 3 significant digits, tiny values as '< 0.001'."""
-    if p is None:
+    """p-values as a committee reads them: 3 decimals, tiny values as '< 0.001'."""
+    if not _is_num(p):
         return "—"
     if p < 0.001:
         return "< 0.001"
@@ -39,7 +73,7 @@ def pval(p: Optional[float]) -> str:
 
 def diff_pts(d: Optional[float]) -> str:
     """A difference of scores in points (0–100), always signed."""
-    return "—" if d is None else f"{d * 100:+.1f}"
+    return f"{d * 100:+.1f}" if _is_num(d) else "—"
 
 
 def display(value: Any) -> str:
@@ -49,53 +83,28 @@ def display(value: Any) -> str:
         return "はい"
     if value is False:
         return "いいえ"
-    return str(value)
+    if isinstance(value, list):
+        return "、".join(display(v) for v in value)
+    return VALUE_LABELS.get(value, str(value)) if isinstance(value, str) else str(value)
+
+
+def ms(value: Optional[float]) -> str:
+    return f"{value:,.0f}" if _is_num(value) else "—"
+
+
+def num(value: Any) -> str:
+    return f"{value:,}" if _is_num(value) else "—"
 
 
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("evalkit", "report/templates"),
                       autoescape=select_autoescape(["html", "j2"], default=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(heat=heat, pct=pct, display=display, pval=pval, diff_pts=diff_pts)
+    env.filters.update(heat=heat, pct=pct, display=display, pval=pval, diff_pts=diff_pts, ms=ms, num=num)
     return env
 
 
-def item_details(store: RunStore, df: pd.DataFrame, vendor_ids: list[str]) -> list[dict]:
-    """Per suite, per item: the messages sent and every vendor's answer (epoch 0)."""
-    messages = {}
-    for req in store.iter_requests():
-        messages.setdefault((req.suite_id, req.item_id), req.messages)
-    first = df[df.epoch == 0]
-    suites: dict[str, dict] = {}
-    for row in first.itertuples(index=False):
-        suite = suites.setdefault(row.suite_id, {"id": row.suite_id, "items": {}})
-        item = suite["items"].setdefault(row.item_id, {
-            "id": row.item_id, "tags": row.tags, "critical": row.critical,
-            "messages": messages.get((row.suite_id, row.item_id), []), "answers": {},
-        })
-        item["answers"][row.vendor_id] = {
-            "status": row.status, "status_label": STATUS_LABELS.get(row.status, row.status),
-            "content": row.content, "score": None if pd.isna(row.score) else float(row.score),
-            "passed": row.passed, "explanation": row.explanation, "error": row.error_message,
-        }
-    out = []
-    for suite in suites.values():
-        items = list(suite["items"].values())
-        for item in items:
-            verdicts = {a["passed"] for a in item["answers"].values() if a["status"] == "ok"}
-            item["disagree"] = len(verdicts) > 1
-            item["failed"] = any(a["passed"] is False or a["status"] == "error" for a in item["answers"].values())
-        out.append({"id": suite["id"], "items": items})
-    return out
-
-
-TEST_LABELS = {
-    "mcnemar_exact": "McNemar 正確検定",
-    "paired_bootstrap": "対応のあるブートストラップ",
-    "stratified_paired_bootstrap": "層別ブートストラップ（評価基準の重み）",
-}
-
-
+# ---------------------------------------------------------------------------- sections
 def comparison_groups(results: dict) -> list[dict]:
     """Paired comparisons grouped by scope (the total first), each row with a Japanese verdict."""
     names = {v["id"]: v["name"] for v in results["vendors"]}
@@ -117,20 +126,272 @@ def comparison_groups(results: dict) -> list[dict]:
             verdict = "有意差なし"
         group["rows"].append({**row, "a_name": names.get(row["a"], row["a"]), "b_name": names.get(row["b"], row["b"]),
                               "verdict": verdict, "test_label": TEST_LABELS.get(row["test"], row["test"] or "—")})
-    return list(groups.values())
+    return sorted(groups.values(), key=lambda g: g["level"] != "total")
 
 
-def render_report(store: RunStore, results: dict, df: pd.DataFrame, out_path: Path) -> Path:
-    vendors = results["vendors"]
-    html = _environment().get_template("report.html.j2").render(
-        r=results, vendors=vendors, vendor_ids=[v["id"] for v in vendors],
+def subtrees(nodes: list[dict]) -> dict[str, list[str]]:
+    """Node id -> ids of the node and every node under it (nodes are in pre-order with depth)."""
+    out: dict[str, list[str]] = {}
+    for i, node in enumerate(nodes):
+        ids = [node["id"]]
+        for later in nodes[i + 1:]:
+            if later["depth"] <= node["depth"]:
+                break
+            ids.append(later["id"])
+        out[node["id"]] = ids
+    return out
+
+
+def tag_breakdown(df: pd.DataFrame, vendor_ids: list[str]) -> dict[str, list[dict]]:
+    """Per suite, per tag: each vendor's mean item score and passed/scored items (one groupby)."""
+    if df.empty:
+        return {}
+    items = item_level(df)
+    tags = df.drop_duplicates(["suite_id", "item_id"]).set_index(["suite_id", "item_id"])["tags"]
+    items = items.join(tags, on=["suite_id", "item_id"]).explode("tags").dropna(subset=["tags"])
+    if items.empty:
+        return {}
+    n_items = items.groupby(["suite_id", "tags"], sort=True).item_id.nunique()
+    scored = items[items.n_ok > 0]
+    stats = scored.groupby(["suite_id", "tags", "vendor_id"]).agg(
+        score=("score", "mean"), n_scored=("item_id", "size"), n_passed=("passed", "sum"))
+    cells = {key: row for key, row in zip(stats.index, stats.itertuples(index=False))}
+    out: dict[str, list[dict]] = {}
+    for (suite_id, tag), n in n_items.items():
+        row = {"tag": tag, "n_items": int(n), "vendors": {}}
+        for vid in vendor_ids:
+            c = cells.get((suite_id, tag, vid))
+            row["vendors"][vid] = ({"score": float(c.score), "n_scored": int(c.n_scored), "n_passed": int(c.n_passed)}
+                                   if c is not None else {"score": None, "n_scored": 0, "n_passed": 0})
+        out.setdefault(suite_id, []).append(row)
+    return out
+
+
+def suite_latency(df: pd.DataFrame) -> dict[tuple[str, str], Optional[float]]:
+    answered = df[df.status.isin(["ok", "not_scored"])]
+    q = answered.groupby(["suite_id", "vendor_id"]).latency_ms.quantile(0.95)
+    return {k: (None if math.isnan(v) else float(v)) for k, v in q.items()}
+
+
+def fix_list(results: dict, df: pd.DataFrame, vendor_id: str) -> list[dict]:
+    """What one vendor has to fix: for every gate not passed, the evidence under its node."""
+    nodes = results["criteria"]
+    under = subtrees(nodes)
+    by_id = {n["id"]: n for n in nodes}
+    suites_of = {n["id"]: [sid for m in under[n["id"]] for sid in by_id[m]["suites"]] for n in nodes}
+    suite_rows = {s["id"]: s for s in results["suites"]}
+    items = item_level(df[df.vendor_id == vendor_id]) if not df.empty else pd.DataFrame()
+    out = []
+    for node in nodes:
+        cell = node["vendors"].get(vendor_id, {})
+        gate = cell.get("gate")
+        if not gate:
+            continue
+        entry = {"node": node, "gate": gate, "spec": node["gate"], "score": cell.get("score"),
+                 "critical_items": [], "attestation": [], "low_suites": [], "errors": 0}
+        if not gate.get("passed") or gate.get("incomplete"):
+            sids = suites_of[node["id"]]
+            if len(items):
+                crit = items[items.suite_id.isin(sids) & items.critical & (items.n_ok > 0) & ~items.passed]
+                entry["critical_items"] = [{"suite": r.suite_id, "item": r.item_id,
+                                            "suite_title": suite_rows.get(r.suite_id, {}).get("title", r.suite_id)}
+                                           for r in crit.itertuples()]
+                entry["errors"] = int(items[items.suite_id.isin(sids)].n_errors.sum())
+            entry["attestation"] = [a for a in results.get("attestation", [])
+                                    if a["node"] in under[node["id"]] and a["critical"]
+                                    and not a["vendors"].get(vendor_id, {}).get("ok")]
+            if node["gate"].get("min_score") is not None:
+                low = [{"suite": suite_rows[s], "score": suite_rows[s]["vendors"].get(vendor_id, {}).get("score")}
+                       for s in sids if s in suite_rows]
+                entry["low_suites"] = sorted([x for x in low if x["score"] is not None], key=lambda x: x["score"])
+        out.append(entry)
+    return out
+
+
+def run_facts(results: dict, df: pd.DataFrame) -> dict:
+    manifest = results.get("manifest") or {}
+    n_items = int(df.drop_duplicates(["suite_id", "item_id"]).shape[0]) if not df.empty else 0
+    duration = None
+    try:
+        from datetime import datetime
+
+        start, end = manifest.get("started_at"), manifest.get("finished_at")
+        if start and end:
+            duration = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    except (TypeError, ValueError):
+        duration = None
+    return {"run_id": manifest.get("run_id", "—"), "started": manifest.get("started_at"),
+            "finished": manifest.get("finished_at"), "duration": duration,
+            "epochs": results.get("statistics", {}).get("epochs") or manifest.get("epochs"),
+            "n_suites": len(results.get("suites", [])), "n_items": n_items,
+            "n_vendors": len(results.get("vendors", [])), "counts": results.get("counts", {}),
+            "evalkit": manifest.get("evalkit_version", __version__)}
+
+
+def datasets_of(results: dict) -> list[dict]:
+    """External data sets behind the run's suites (lawqa_jp, JBBQ ...), from results or the manifest.
+
+    Accepts the documented shape ({suite, source, revision_or_hash, attribution}) and the
+    provenance the data layer records (path or hub id, revision, items_sha256, status)."""
+    raw = results.get("datasets")
+    if not raw:
+        raw = (results.get("manifest") or {}).get("datasets")
+    if isinstance(raw, dict):
+        raw = [{"suite": k, **v} if isinstance(v, dict) else {"suite": k, "source": v} for k, v in raw.items()]
+    if not isinstance(raw, list):
+        return []
+    in_run = {s["id"] for s in results.get("suites", [])}
+    out = []
+    for d in raw:
+        if not isinstance(d, dict):
+            continue
+        status = d.get("status")
+        digest = d.get("items_sha256") or d.get("sha256") or d.get("hash")
+        out.append({
+            "suite": d.get("suite"), "title": d.get("title"),
+            "source": d.get("source") or d.get("hub_id") or d.get("path") or d.get("id") or d.get("dataset"),
+            "revision": d.get("revision_or_hash") or d.get("revision") or (f"sha256:{digest[:16]}…" if digest else None),
+            "attribution": d.get("attribution"), "license": d.get("license"),
+            "n_items": d.get("n_items"), "status": status, "reason": d.get("reason"),
+            # an attribution is owed for data the run used, not for a source that was skipped
+            "used": status != "skipped" and (not in_run or d.get("suite") is None or d.get("suite") in in_run),
+        })
+    return out
+
+
+def order_table(results: dict) -> Optional[dict]:
+    """Order sensitivity rows (one per vendor and question family) as a table."""
+    raw = results.get("order_sensitivity")
+    if not raw:
+        return None
+    names = {v["id"]: v["name"] for v in results["vendors"]}
+    titles = {s["id"]: s["title"] for s in results["suites"]}
+    if isinstance(raw, list) and all(isinstance(r, dict) and {"vendor", "n_questions", "n_changed"} <= set(r) for r in raw):
+        rows = [{"スイート": titles.get(r.get("suite"), r.get("suite")), "ベンダー": names.get(r["vendor"], r["vendor"]),
+                 "比較できた設問": r["n_questions"], "回答が変わった設問": r["n_changed"],
+                 "割合": None if r.get("rate") is None else f"{r['rate'] * 100:.1f}%",
+                 "回答数": r.get("n_answers")} for r in raw if r["vendor"] in names]
+        return {"columns": ["スイート", "ベンダー", "比較できた設問", "回答が変わった設問", "割合", "回答数"], "rows": rows}
+    rows = table_rows(raw, names)
+    columns: list[str] = []
+    for row in rows:
+        for k in row:
+            if k not in columns:
+                columns.append(k)
+    return {"columns": columns, "rows": rows}
+
+
+def judge_summary(results: dict) -> Optional[dict]:
+    """Judge agreement and settings, when the run used LLM judges."""
+    j = results.get("judges")
+    if not isinstance(j, dict) or not (j.get("judges") or j.get("settings")):
+        return None
+    return j
+
+
+def table_rows(obj: Any, names: dict[str, str], prefix: Optional[dict] = None, depth: int = 0) -> list[dict]:
+    """Flatten nested results of unknown shape (e.g. order sensitivity) into table rows."""
+    prefix = dict(prefix or {})
+    if isinstance(obj, list):
+        rows = []
+        for x in obj:
+            rows += table_rows(x, names, prefix, depth)
+        return rows
+    if isinstance(obj, dict):
+        nested = [k for k, v in obj.items() if isinstance(v, (dict, list)) and v]
+        if nested and len(nested) == len(obj) and depth < 3:
+            rows = []
+            for k, v in obj.items():
+                label = "ベンダー" if k in names else f"区分{depth + 1}"
+                rows += table_rows(v, names, {**prefix, label: names.get(k, k)}, depth + 1)
+            return rows
+        row = dict(prefix)
+        for k, v in obj.items():
+            if isinstance(v, float):
+                v = round(v, 4)
+            elif isinstance(v, (dict, list)):
+                v = json.dumps(v, ensure_ascii=False, default=str)
+            row[k] = names.get(v, v) if isinstance(v, str) else v
+        return [row]
+    return [{**prefix, "値": obj}]
+
+
+def other_attestation(results: dict) -> list[dict]:
+    """Declared fields that no check covers (cloud service, base model, notes ...)."""
+    checked = {a["field"] for a in results.get("attestation", [])}
+    fields: list[str] = []
+    for v in results["vendors"]:
+        for k, val in (v.get("attestation") or {}).items():
+            if k not in checked and k not in fields:
+                fields.append(k)
+    return [{"field": f, "label": ATTESTATION_LABELS.get(f, f),
+             "vendors": {v["id"]: (v.get("attestation") or {}).get(f) for v in results["vendors"]}}
+            for f in fields]
+
+
+def _chart(fn, *args) -> Optional[Markup]:
+    try:
+        return fn(*args)
+    except Exception as exc:  # a chart must never cost the report; the tables carry the numbers
+        return Markup("<p class=\"sub\">（図を描けませんでした: ") + type(exc).__name__ + Markup("）</p>")
+
+
+# ---------------------------------------------------------------------------- entry
+def _static(env: Environment, name: str) -> str:
+    source, _, _ = env.loader.get_source(env, name)
+    return source
+
+
+def render_report(store: RunStore, results: dict, df: pd.DataFrame, out_path: Path, *,
+                  vendor: Optional[str] = None, public: bool = False, compress: Optional[bool] = None) -> Path:
+    """Write the report of ``results`` to ``out_path``; ``vendor``/``public`` select a variant.
+
+    ``compress``: embed the item data gzip-compressed (None: only when it is large)."""
+    suite_meta = store.get_meta("suites", []) or []
+    view = make_view(results, suite_meta, vendor=vendor, public=public)
+    r, vdf = apply_view(results, df, view)
+    vendors = r["vendors"]
+    vendor_ids = [v["id"] for v in vendors]
+    env = _environment()
+    app_js = _static(env, "report.js.j2")
+    script_hash = base64.b64encode(hashlib.sha256(app_js.encode("utf-8")).digest()).decode("ascii")
+    nodes = r["criteria"]
+    payload = item_payload(store, vdf, r, view)
+    html = env.get_template("report.html.j2").render(
+        r=r, view=view, vendors=vendors, vendor_ids=vendor_ids,
         vendor_names={v["id"]: v["name"] for v in vendors},
-        category_labels=CATEGORY_LABELS, details=item_details(store, df, [v["id"] for v in vendors]),
-        suite_titles={s["id"]: s["title"] for s in results["suites"]},
-        comparisons=comparison_groups(results),
+        category_labels=CATEGORY_LABELS, attestation_labels=ATTESTATION_LABELS,
+        suite_titles={s["id"]: s["title"] for s in r["suites"]},
+        comparisons=comparison_groups(r),
+        top_nodes=[n for n in nodes if n["depth"] == 1],
+        best={n["id"]: max(scores) for n in nodes
+              if (scores := [c["score"] for c in n["vendors"].values() if c.get("score") is not None])},
+        vendor_by_id={v["id"]: v for v in vendors},
+        gate_nodes=[n for n in nodes if n.get("gate")],
+        tags=tag_breakdown(vdf, vendor_ids),
+        latency95=suite_latency(vdf),
+        fixes=fix_list(r, vdf, view.vendor) if view.vendor else [],
+        facts=run_facts(r, vdf),
+        datasets=datasets_of(r),
+        order=order_table(r),
+        judges=judge_summary(r),
+        other_attestation=other_attestation(r),
+        charts={
+            "heatmap": _chart(charts.heatmap, nodes, vendors),
+            "bars": _chart(charts.criterion_bars, nodes, vendors),
+            "radar": _chart(charts.radar, nodes, vendors),
+            "suites": _chart(charts.suite_forest, r["suites"], vendors),
+        },
         evalkit_version=__version__,
-        manifest_json=json.dumps({"manifest": results.get("manifest"), "config": results.get("config")},
+        manifest_json=json.dumps({"manifest": r.get("manifest"), "config": r.get("config"),
+                                  "statistics": r.get("statistics")},
                                  ensure_ascii=False, indent=2, default=str),
+        item_data=dict(zip(("mode", "text"), embed(payload, compress))),
+        n_items_total=len(payload["items"]),
+        app_js=Markup(app_js), script_hash=script_hash,
+        css=Markup(_static(env, "report.css.j2")),
     )
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(html, encoding="utf-8")
     return out_path

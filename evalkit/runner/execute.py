@@ -30,6 +30,8 @@ class ExecutionSummary:
     retries: int = 0
     unsent: int = 0
     deadline_hit: bool = False
+    judge_sent: int = 0
+    judge_errors: int = 0
     per_vendor_errors: dict[str, int] = field(default_factory=dict)
 
 

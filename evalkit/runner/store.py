@@ -46,12 +46,25 @@ CREATE TABLE IF NOT EXISTS responses (
     error_message TEXT,
     received_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS judge_requests (
+    key TEXT NOT NULL,  -- identical answers get identical judge prompts: judged once, used for each
+    target TEXT NOT NULL REFERENCES requests (key),  -- the answer being judged
+    judge_id TEXT NOT NULL,
+    scorer_index INTEGER NOT NULL,
+    suite_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    messages TEXT NOT NULL,
+    params TEXT NOT NULL,
+    PRIMARY KEY (key, target, scorer_index)
+);
+CREATE INDEX IF NOT EXISTS judge_by_target ON judge_requests (target);
 CREATE TABLE IF NOT EXISTS scores (
     key TEXT NOT NULL REFERENCES requests (key),
     scorer_index INTEGER NOT NULL,
     kind TEXT NOT NULL,
-    score REAL NOT NULL,
-    passed INTEGER NOT NULL,
+    score REAL,               -- NULL: this scorer could not score the answer (e.g. no judge configured)
+    passed INTEGER,
     weight REAL NOT NULL,
     explanation TEXT NOT NULL,
     detail TEXT NOT NULL,
@@ -142,6 +155,34 @@ class RunStore:
         for row in self.db.execute("SELECT key, vendor_id, suite_id, item_id, epoch, messages, params FROM requests"):
             yield PlannedRequest(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), json.loads(row[6]))
 
+    # judging --------------------------------------------------------------
+    def add_judge_requests(self, rows: Iterable[tuple[PlannedRequest, str, int]]) -> None:
+        """(request to the judge, key of the answer it judges, index of the judge scorer)."""
+        data = [(r.key, target, r.vendor_id, index, r.suite_id, r.item_id, r.epoch,
+                 json.dumps(r.messages, ensure_ascii=False), json.dumps(r.params, sort_keys=True))
+                for r, target, index in rows]
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR IGNORE INTO judge_requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", data)
+
+    def iter_judge_requests(self) -> Iterator[PlannedRequest]:
+        for row in self.db.execute("SELECT key, judge_id, suite_id, item_id, epoch, messages, params "
+                                   "FROM judge_requests ORDER BY rowid"):
+            yield PlannedRequest(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), json.loads(row[6]))
+
+    def judge_verdicts(self, judges: Optional[Iterable[str]] = None) -> dict[tuple[str, int], list[tuple[str, Optional[str]]]]:
+        """(answer key, scorer index) -> [(judge id, the judge's text, or None if its request failed)],
+        from the given judges only (default: the judges recorded for this run)."""
+        wanted = set(self.get_meta("judges_ids", []) if judges is None else judges)
+        out: dict[tuple[str, int], list[tuple[str, Optional[str]]]] = {}
+        for target, index, judge, ok, content in self.db.execute(
+            "SELECT j.target, j.scorer_index, j.judge_id, p.ok, p.content FROM judge_requests j "
+            "JOIN responses p ON p.key = j.key ORDER BY j.target, j.scorer_index, j.judge_id"
+        ):
+            if judge in wanted:
+                out.setdefault((target, index), []).append((judge, content if ok else None))
+        return out
+
     # responses ------------------------------------------------------------
     def put_response(self, resp: Response) -> None:
         """Commit one response now (autocommit): a crash after this loses nothing."""
@@ -179,6 +220,6 @@ class RunStore:
         one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
         return {
             "planned": one("SELECT COUNT(*) FROM requests"),
-            "ok": one("SELECT COUNT(*) FROM responses WHERE ok = 1"),
-            "errors": one("SELECT COUNT(*) FROM responses WHERE ok = 0"),
+            "ok": one("SELECT COUNT(*) FROM responses p JOIN requests r USING (key) WHERE p.ok = 1"),
+            "errors": one("SELECT COUNT(*) FROM responses p JOIN requests r USING (key) WHERE p.ok = 0"),
         }

@@ -9,6 +9,7 @@ from ..config.suite import Item, Suite
 from ..data import suite_items
 from ..runner.store import RunStore
 from .base import Scorer, build
+from .judge import Judge
 
 
 def item_scorers(suite: Suite, item: Item, cache: dict) -> list[tuple[Scorer, float]]:
@@ -28,14 +29,19 @@ def score_store(store: RunStore) -> int:
     items = {(sid, it.id): (suite, it) for sid, suite in suites.items() for it in suite_items(suite)}
     cache: dict = {}
     scored = 0
+    verdicts = store.judge_verdicts()  # judges' answers, from the store: scoring never calls anything
 
     def rows() -> Iterator[tuple]:
         nonlocal scored
         for key, suite_id, item_id, content in store.answered():
             suite, item = items[(suite_id, item_id)]
             for index, (scorer, weight) in enumerate(item_scorers(suite, item, cache)):
-                result = scorer.score(content or "", item)
-                yield (key, index, scorer.kind, float(result.score), int(result.passed), weight,
+                if isinstance(scorer, Judge):
+                    result = scorer.from_verdicts(verdicts.get((key, index), []), item)
+                else:
+                    result = scorer.score(content or "", item)
+                score, passed = (float(result.score), int(result.passed)) if result.scored else (None, None)
+                yield (key, index, scorer.kind, score, passed, weight,
                        result.explanation, json.dumps(result.detail, ensure_ascii=False, sort_keys=True))
             scored += 1
 

@@ -22,6 +22,7 @@ class ScoreResult:
     passed: bool
     explanation: str
     detail: dict[str, Any] = field(default_factory=dict)
+    scored: bool = True  # False: could not be scored (e.g. no judge); never counted as pass or fail
 
 
 class Scorer:

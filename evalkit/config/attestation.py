@@ -1,0 +1,176 @@
+"""Schema of the attestation questionnaire (``suites/attestation/*.yaml``).
+
+The requirements of the call that no prompt can test (where inference runs, data residency,
+training on inputs, logs, ISMAP, incident reporting, provenance, licence, publication) are
+declarative checks against each vendor's ``attestation`` block. A questionnaire file names the
+criterion leaf it serves; each check names the attestation field, the question as the vendor is
+asked it, the required value and the clause of the call it encodes. A check marked ``critical``
+counts against the leaf's gate when it is non-compliant or unanswered: a missing answer is
+never assumed compliant.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+from pydantic import Field, model_validator
+
+from .criteria import ID_PATTERN, Strict
+from .suite import ITEM_ID_PATTERN, VERSION_PATTERN
+from .vendor import Attestation
+
+COMPLIANT = "適合"
+NON_COMPLIANT = "不適合"
+UNANSWERED = "未回答"
+NOT_APPLICABLE = "対象外"
+
+Value = Union[bool, int, float, str]
+ATTESTATION_FIELDS = [name for name in Attestation.model_fields if name != "notes"]
+
+
+def _accepted(value: Any) -> list:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _unanswered(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class AttestationCheck(Strict):
+    """One requirement, checked against the value each vendor declares for ``field``."""
+
+    id: str = Field(pattern=ITEM_ID_PATTERN, description="Stable id, unique within the questionnaire.")
+    field: str = Field(description="Attestation field of the vendor file, e.g. deployment, trains_on_inputs.",
+                       json_schema_extra={"enum": ATTESTATION_FIELDS})
+    title: str = Field(description="The requirement in Japanese, as shown in the report.")
+    question: str = Field(description="The question in Japanese, as the vendor is asked it.")
+    clause: str = Field(description="The clause of the December 2025 call this check encodes.")
+    expect: Optional[Union[bool, str, list[str]]] = Field(
+        default=None, description="Required value, or list of accepted values.")
+    max: Optional[float] = Field(default=None, description="Upper bound for a numeric field.")
+    answered: bool = Field(
+        default=False, description="Any non-empty answer complies (free-text disclosures such as log_access).")
+    when: dict[str, Union[Value, list[Value]]] = Field(
+        default_factory=dict,
+        description="The check applies only when these other fields have these values (e.g. provenance: "
+                    "derivative); when one of them is unanswered the check is 未回答, never assumed not to apply.")
+    critical: bool = Field(default=True, description="A gate condition: a missing or non-compliant answer "
+                                                     "counts as a critical failure of the leaf.")
+    note: Optional[str] = Field(default=None, description="Why the check exists; how the answer is reviewed.")
+
+    @model_validator(mode="after")
+    def _has_requirement(self) -> "AttestationCheck":
+        if self.expect is None and self.max is None and not self.answered:
+            raise ValueError("an attestation check needs expect, max or answered: true")
+        return self
+
+    def required_text(self) -> Any:
+        """The requirement as the report shows it (the accepted value(s) when there are some)."""
+        if self.expect is not None:
+            required: Any = self.expect
+        elif self.max is not None:
+            required = f"≤ {self.max:g}"
+        else:
+            required = "回答があること"
+        if self.when:
+            cond = "、".join(f"{k} = {' / '.join(str(v) for v in _accepted(val))}" for k, val in self.when.items())
+            required = f"{required}（{cond} の場合）"
+        return required
+
+    def check(self, declared: Any) -> Optional[bool]:
+        """True/False for compliant/non-compliant; None when the vendor did not answer."""
+        if _unanswered(declared):
+            return None
+        if self.max is not None and (isinstance(declared, bool) or not isinstance(declared, (int, float))
+                                     or declared > self.max):
+            return False
+        if self.expect is not None:
+            return declared in _accepted(self.expect)
+        return True
+
+    def verdict(self, attestation: Attestation) -> tuple[str, bool]:
+        """(適合 | 不適合 | 未回答 | 対象外, counts as compliant)."""
+        for name, accepted in self.when.items():
+            value = getattr(attestation, name, None)
+            if _unanswered(value):
+                return UNANSWERED, False  # cannot tell whether the check applies: never assumed
+            if value not in _accepted(accepted):
+                return NOT_APPLICABLE, True
+        ok = self.check(getattr(attestation, self.field, None))
+        if ok is None:
+            return UNANSWERED, False
+        return (COMPLIANT, True) if ok else (NON_COMPLIANT, False)
+
+
+class AttestationFile(Strict):
+    """A questionnaire: the declarative checks of one criterion leaf."""
+
+    schema_version: int = Field(default=1, description="Format version of this file.")
+    id: str = Field(pattern=ID_PATTERN, description="Stable id, e.g. attestation.environment.")
+    version: str = Field(pattern=VERSION_PATTERN, description="Bump on every change of the checks.")
+    title: str = Field(description="Japanese title shown in the report.")
+    criterion: str = Field(description="Id of the criteria.yaml leaf these checks feed (score share and gate).")
+    description: str = Field(default="", description="What the questionnaire covers and how answers are used.")
+    canary: Optional[str] = Field(
+        default=None, description="Marker string for detecting this file's text in training data.")
+    checks: list[AttestationCheck] = Field(min_length=1, description="The checks, in the order vendors are asked.")
+
+
+def field_type_problem(field: str, value: Any) -> Optional[str]:
+    """Why ``value`` can never be declared for ``field`` (None when it can)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    info = Attestation.model_fields.get(field)
+    if info is None:
+        return None
+    try:
+        TypeAdapter(info.annotation).validate_python(value, strict=True)
+    except ValidationError as exc:
+        msg = exc.errors()[0]["msg"]
+        return f"{value!r} can never be declared for '{field}' ({msg})"
+    return None
+
+
+def is_numeric_field(field: str) -> bool:
+    info = Attestation.model_fields.get(field)
+    if info is None:
+        return False
+    from .schema_errors import _unwrap
+
+    return any(t in (int, float) for t in _unwrap(info.annotation))
+
+
+# --------------------------------------------------------------------------- run store
+def split_legacy_criteria(criteria: dict) -> tuple[dict, list[AttestationFile]]:
+    """Criteria data written before the questionnaire moved out of criteria.yaml carried
+    ``attestation:`` lists on its nodes; return the tree without them and the checks as
+    questionnaires (one per node), so old run stores and fixtures still load."""
+    import copy
+
+    data = copy.deepcopy(criteria)
+    found: list[AttestationFile] = []
+
+    def visit(node: dict) -> None:
+        checks = node.pop("attestation", None)
+        if checks:
+            found.append(AttestationFile.model_validate({
+                "id": f"attestation.{node.get('id')}", "version": "0", "title": node.get("title", ""),
+                "criterion": node.get("id"),
+                "checks": [{"id": c.get("id", c.get("field")), "question": c.get("question", c.get("title")),
+                            "clause": c.get("clause", node.get("clause", "")), **c} for c in checks],
+            }))
+        for child in node.get("children") or []:
+            visit(child)
+
+    visit(data)
+    return data, found
+
+
+def stored_questionnaires(store: Any) -> list[AttestationFile]:
+    """The questionnaires recorded in a run store (``meta.attestation``), or, for stores written
+    before that key existed, the checks that were part of ``meta.criteria``."""
+    stored = store.get_meta("attestation")
+    if stored is not None:
+        return [AttestationFile.model_validate(q) for q in stored]
+    criteria = store.get_meta("criteria")
+    return split_legacy_criteria(criteria)[1] if isinstance(criteria, dict) else []

@@ -1,0 +1,266 @@
+"""Charts of the report, drawn with matplotlib (Agg) and inlined as SVG.
+
+``svg.fonttype = "none"`` keeps every label as SVG ``<text>``: Japanese stays text that the
+browser renders with the reader's fonts (and that can be searched and copied), instead of
+thousands of glyph paths. matplotlib escapes text for XML, and math-text parsing is switched off,
+so a vendor named ``$x$`` or ``<script>`` is drawn literally. Every figure is deterministic: no
+date in the metadata, a fixed hash salt per chart (distinct ids when several SVGs share a page).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import re
+import warnings
+from typing import Optional
+
+from markupsafe import Markup, escape
+
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#7F7F7F", "#F0E442", "#000000"]
+FONTS = ["Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic", "Hiragino Sans", "Yu Gothic", "Meiryo",
+         "TakaoPGothic", "DejaVu Sans"]
+CATEGORY_SUFFIX = {"foreign": "（海外参照）", "baseline": "（基準）"}
+HATCH = {"foreign": "///", "baseline": ".."}
+
+_plt = None
+
+
+def _pyplot():
+    """Import matplotlib lazily with the Agg backend and the report's settings."""
+    global _plt
+    if _plt is None:
+        import matplotlib
+
+        matplotlib.use("Agg", force=True)
+        import matplotlib.pyplot as plt
+
+        logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+        _plt = plt
+    _plt.rcdefaults()
+    settings = {
+        "svg.fonttype": "none", "text.parse_math": False, "text.usetex": False,
+        "font.family": "sans-serif", "font.sans-serif": FONTS, "font.size": 9,
+        "axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 9.5,
+        "axes.titleweight": "bold", "legend.fontsize": 8, "legend.frameon": False,
+        "svg.image_inline": True, "figure.dpi": 72,
+    }
+    _plt.rcParams.update({k: v for k, v in settings.items() if k in _plt.rcParams})
+    return _plt
+
+
+def wrap(text: str, width: int) -> str:
+    """Break a (mostly Japanese) label every ``width`` characters, at most three lines."""
+    text = str(text)
+    lines = [text[i:i + width] for i in range(0, len(text), width)] or [""]
+    if len(lines) > 3:
+        lines = lines[:3]
+        lines[-1] = lines[-1][:-1] + "…"
+    return "\n".join(lines)
+
+
+def vendor_label(v: dict, width: int = 14) -> str:
+    return wrap(v["name"], width) + ("\n" + CATEGORY_SUFFIX[v.get("category")] if v.get("category") in CATEGORY_SUFFIX else "")
+
+
+def _colors(vendors: list[dict]) -> dict[str, str]:
+    return {v["id"]: PALETTE[i % len(PALETTE)] for i, v in enumerate(vendors)}
+
+
+def _pts(x: Optional[float]) -> float:
+    return math.nan if x is None else x * 100
+
+
+def _to_svg(fig, chart_id: str, label: str, tight: bool = True) -> Markup:
+    """The figure as an inline SVG element. ``tight=False`` keeps the figure's own margins (set with
+    subplots_adjust): one drawing pass instead of two, which matters for the many-panel charts."""
+    plt = _plt
+    buf = io.StringIO()
+    with plt.rc_context({"svg.hashsalt": f"evalkit-{chart_id}"}):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # glyphs missing from the measuring font: the browser draws them
+            fig.savefig(buf, format="svg", bbox_inches="tight" if tight else None,
+                        metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]
+    # scale with the page (viewBox kept), never wider than drawn; a label for screen readers
+    match = re.match(r'<svg([^>]*?)\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"', text)
+    if match:
+        width = match.group(2)
+        text = text[:match.start()] + f'<svg{match.group(1)}' + text[match.end():]
+    style = f' id="chart-{chart_id}" class="chart" role="img" aria-label="{escape(label)}"'
+    if match:
+        style += f' style="max-width:{float(width) * 4 / 3:.0f}px"'
+    text = text.replace("<svg", "<svg" + style, 1)
+    return Markup(text)
+
+
+def heatmap(nodes: list[dict], vendors: list[dict]) -> Optional[Markup]:
+    """Criteria (rows) x vendors (columns), score 0-100 in each cell; ✗ marks a failed gate."""
+    if not nodes or not vendors:
+        return None
+    plt = _pyplot()
+    import numpy as np
+
+    data = np.array([[_pts(n["vendors"].get(v["id"], {}).get("score")) for v in vendors] for n in nodes])
+    fig_w = 3.4 + 1.25 * len(vendors)
+    fig, ax = plt.subplots(figsize=(fig_w, 0.42 * len(nodes) + 1.4))
+    from matplotlib.patches import Rectangle
+
+    cmap = plt.get_cmap("RdYlGn")
+    for i in range(len(nodes)):  # vector rectangles, not a raster image: sharp in print, no data: URL
+        for j in range(len(vendors)):
+            value = data[i, j]
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, linewidth=0,
+                                   facecolor="#e6e6e6" if math.isnan(value) else cmap(0.1 + 0.8 * value / 100)))
+    ax.set_xlim(-0.5, len(vendors) - 0.5)
+    ax.set_ylim(len(nodes) - 0.5, -0.5)
+    for i, n in enumerate(nodes):
+        for j, v in enumerate(vendors):
+            cell = n["vendors"].get(v["id"], {})
+            value = data[i, j]
+            gate = cell.get("gate") or {}
+            mark = ""
+            if gate:
+                mark = " ?" if gate.get("incomplete") else ("" if gate.get("passed") else " ✗")
+            text = "—" if math.isnan(value) else f"{value:.1f}{mark}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=8.5,
+                    fontweight="bold" if mark.strip() == "✗" else "normal", color="#111111")
+    ax.set_xticks(range(len(vendors)), [vendor_label(v, 10) for v in vendors], fontsize=8)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(nodes)), [("　" * int(n.get("depth", 0))) + ("◆" if n.get("gate") else "")
+                                      + wrap(n["title"], 24).split("\n")[0] for n in nodes], fontsize=8.5)
+    ax.tick_params(length=0)
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.set_xticks([x - 0.5 for x in range(1, len(vendors))], minor=True)
+    ax.set_yticks([y - 0.5 for y in range(1, len(nodes))], minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.tick_params(which="minor", length=0)
+    return _to_svg(fig, "heatmap", "評価基準 × ベンダーの得点ヒートマップ")
+
+
+def _bar_panel(ax, node: dict, vendors: list[dict], colors: dict[str, str], title: str) -> None:
+    xs = range(len(vendors))
+    for x, v in zip(xs, vendors):
+        cell = node["vendors"].get(v["id"], {})
+        score = _pts(cell.get("score"))
+        low, high = _pts(cell.get("ci_low")), _pts(cell.get("ci_high"))
+        cat = v.get("category")
+        ax.bar(x, 0 if math.isnan(score) else score, width=0.7, color=colors[v["id"]],
+               alpha=0.45 if cat == "foreign" else 0.9, hatch=HATCH.get(cat), edgecolor="#333333", linewidth=0.6)
+        if not math.isnan(low) and not math.isnan(high) and not math.isnan(score):
+            ax.errorbar(x, score, yerr=[[max(0.0, score - low)], [max(0.0, high - score)]], fmt="none",
+                        ecolor="#111111", elinewidth=1, capsize=3)
+        top = score if math.isnan(high) else max(score, high)
+        ax.text(x, 2 if math.isnan(score) else min(top, 100) + 1.5, "—" if math.isnan(score) else f"{score:.0f}",
+                ha="center", va="bottom", fontsize=7, color="#222222")
+    gate = node.get("gate") or {}
+    if gate.get("min_score") is not None:
+        ax.axhline(gate["min_score"] * 100, color="#b00020", linestyle="--", linewidth=1)
+        ax.text(1.0, gate["min_score"] * 100, f"基準 {gate['min_score'] * 100:g}", transform=ax.get_yaxis_transform(),
+                color="#b00020", fontsize=7, ha="left", va="center")
+    ax.set_ylim(0, 108)
+    ax.set_yticks([0, 25, 50, 75, 100])
+    ax.set_xticks(list(xs), [str(i + 1) for i in xs], fontsize=7.5)
+    ax.set_title(wrap(title, 18), loc="left", fontsize=8.5)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def criterion_bars(nodes: list[dict], vendors: list[dict]) -> Optional[Markup]:
+    """One panel per criterion: a bar per vendor with its 95 % interval, the gate's minimum dashed."""
+    if not nodes or not vendors:
+        return None
+    plt = _pyplot()
+    from matplotlib.patches import Patch
+
+    colors = _colors(vendors)
+    ncols = min(4, len(nodes))
+    nrows = math.ceil(len(nodes) / ncols)
+    legend_rows = math.ceil(len(vendors) / 3)
+    height = 2.35 * nrows + 0.35 + 0.22 * legend_rows
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, height), squeeze=False)
+    fig.subplots_adjust(left=0.2 / ncols, right=1 - 0.15 / ncols, top=1 - 0.45 / height,
+                        bottom=(0.3 + 0.22 * legend_rows) / height, hspace=0.62, wspace=0.3)
+    for k, node in enumerate(nodes):
+        ax = axes[k // ncols][k % ncols]
+        title = ("総合得点" if node.get("depth", 0) == 0 else node["title"]) + ("◆" if node.get("gate") else "")
+        _bar_panel(ax, node, vendors, colors, title)
+    for k in range(len(nodes), nrows * ncols):
+        axes[k // ncols][k % ncols].axis("off")
+    handles = [Patch(facecolor=colors[v["id"]], edgecolor="#333333", hatch=HATCH.get(v.get("category")),
+                     alpha=0.45 if v.get("category") == "foreign" else 0.9,
+                     label=f"{i + 1}. {v['name']}{CATEGORY_SUFFIX.get(v.get('category'), '')}")
+               for i, v in enumerate(vendors)]
+    fig.legend(handles=handles, loc="lower center", ncol=min(3, len(vendors)), bbox_to_anchor=(0.5, 0.0))
+    return _to_svg(fig, "bars", "評価基準ごとの得点と 95% 区間の棒グラフ", tight=False)
+
+
+def radar(nodes: list[dict], vendors: list[dict]) -> Optional[Markup]:
+    """Leaf criteria as axes (or the first level when there are fewer than three leaves)."""
+    axes_nodes = [n for n in nodes if n.get("is_leaf") and n.get("depth", 0) > 0]
+    if len(axes_nodes) < 3:
+        axes_nodes = [n for n in nodes if n.get("depth") == 1]
+    if len(axes_nodes) < 3 or not vendors:
+        return None
+    plt = _pyplot()
+    import numpy as np
+
+    colors = _colors(vendors)
+    angles = np.linspace(0, 2 * np.pi, len(axes_nodes), endpoint=False).tolist()
+    fig, ax = plt.subplots(figsize=(7.2, 5.6), subplot_kw={"polar": True})
+    ax.set_theta_offset(np.pi / 2)
+    ax.set_theta_direction(-1)
+    for v in vendors:
+        values = [_pts(n["vendors"].get(v["id"], {}).get("score")) for n in axes_nodes]
+        values = [0.0 if math.isnan(x) else x for x in values]
+        cat = v.get("category")
+        ax.plot(angles + angles[:1], values + values[:1], color=colors[v["id"]], linewidth=1.6,
+                linestyle="--" if cat == "foreign" else (":" if cat == "baseline" else "-"),
+                label=f"{v['name']}{CATEGORY_SUFFIX.get(cat, '')}")
+        ax.fill(angles + angles[:1], values + values[:1], color=colors[v["id"]], alpha=0.08)
+    ax.set_xticks(angles, [wrap(n["title"], 9) for n in axes_nodes], fontsize=8)
+    ax.set_ylim(0, 100)
+    ax.set_yticks([25, 50, 75, 100], ["25", "50", "75", "100"], fontsize=7, color="#666666")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.08, 1.05))
+    return _to_svg(fig, "radar", "評価基準（葉）ごとの得点のレーダーチャート")
+
+
+def suite_forest(suites: list[dict], vendors: list[dict]) -> Optional[Markup]:
+    """Every suite: each vendor's score as a point with its 95 % interval (a forest plot)."""
+    rows = [s for s in suites if any(s["vendors"].get(v["id"], {}).get("score") is not None for v in vendors)]
+    if not rows or not vendors:
+        return None
+    plt = _pyplot()
+    colors = _colors(vendors)
+    markers = {"domestic": "o", "foreign": "D", "baseline": "s"}
+    fig, ax = plt.subplots(figsize=(9.5, 0.36 * len(rows) * max(1, len(vendors) / 3) + 1.3))
+    step = 0.8 / max(1, len(vendors))
+    labelled: set[str] = set()
+    for i, s in enumerate(rows):
+        for j, v in enumerate(vendors):
+            c = s["vendors"].get(v["id"], {})
+            if c.get("score") is None:
+                continue
+            y = i - 0.4 + step * (j + 0.5)
+            score = c["score"] * 100
+            low = score if c.get("ci_low") is None else c["ci_low"] * 100
+            high = score if c.get("ci_high") is None else c["ci_high"] * 100
+            cat = v.get("category")
+            ax.errorbar(score, y, xerr=[[score - low], [high - score]], fmt=markers.get(cat, "o"),
+                        color=colors[v["id"]], markersize=4.5, elinewidth=1.1, capsize=2,
+                        markerfacecolor="white" if cat == "foreign" else colors[v["id"]],
+                        label=None if v["id"] in labelled else f"{v['name']}{CATEGORY_SUFFIX.get(cat, '')}")
+            labelled.add(v["id"])
+    ax.set_yticks(range(len(rows)), [wrap(s["title"], 26).split("\n")[0] for s in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(-2, 102)
+    ax.set_xlabel("得点（0–100）と 95% 区間")
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    for y in range(1, len(rows)):
+        ax.axhline(y - 0.5, color="#eeeeee", linewidth=0.6)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06 - 0.6 / len(rows)), ncol=min(3, len(vendors)))
+    return _to_svg(fig, "suites", "スイートごとの得点と 95% 区間")

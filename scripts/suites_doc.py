@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Keep the generated parts of docs/suites.md current: counts, tags, clauses, checks.
+
+docs/suites.md is written by hand, except the blocks between
+
+    <!-- BEGIN GENERATED: key -->  ...  <!-- END GENERATED: key -->
+
+which this script rewrites from the suites themselves (the same counts `evalkit list --tags`
+prints). Keys: ``overview`` (items per criterion against min_items), ``suite:<id>`` (the facts
+and the item counts by tag of one suite), ``attestation:<id>`` (the checks of a questionnaire).
+Every suite and questionnaire must have its block, and every block must name one that exists.
+
+    python scripts/suites_doc.py           # rewrite docs/suites.md
+    python scripts/suites_doc.py --check   # exit 1 if it is not current (tests and CI)
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from evalkit.config.inventory import criterion_counts, is_external, tag_counts  # noqa: E402
+from evalkit.config.loader import load_workspace  # noqa: E402
+
+BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<key>[^ ]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=key) -->)",
+                   re.S)
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def overview(ws) -> str:
+    rows = ["| 評価基準（criteria.yaml の節） | 設問数 | 当日試験（見本） | 申告の照合項目 | 下限 (min_items) | 判定 |",
+            "|---|---:|---:|---:|---:|---|"]
+    for row in criterion_counts(ws.criteria.model, [s.model for s in ws.suites], [q.model for q in ws.attestation]):
+        name = "&nbsp;&nbsp;" * row.depth + f"`{row.id}` {row.title}"
+        status = "—" if row.min_items is None else ("満たす" if row.meets_minimum else f"不足（あと {row.min_items - row.items}）")
+        rows.append(f"| {name} | {row.items} | {row.day_of_test or ''} | {row.checks or ''} | "
+                    f"{'' if row.min_items is None else row.min_items} | {status} |")
+    return "\n".join(rows) + "\n"
+
+
+def suite_block(loaded, nodes) -> str:
+    suite = loaded.model
+    node = nodes.get(suite.criterion)
+    scorers = Counter(spec.kind for spec in suite.scorers)
+    for item in suite.items:
+        if item.scorers is not None:
+            scorers.update(spec.kind for spec in item.scorers)
+    expect = Counter(item.expect or "—" for item in suite.items)
+    path = Path(loaded.path)
+    try:
+        path = path.resolve().relative_to(ROOT)
+    except ValueError:
+        pass
+    lines = [
+        f"| ファイル | `{path.as_posix()}` (version {suite.version}) |",
+        "|---|---|",
+        f"| 評価基準の葉 | `{suite.criterion}` {_cell(node.title) if node else ''} |",
+        f"| 公募の条項 | {_cell(node.clause) if node else '—'} |",
+        f"| 設問数 | {len(suite.items)}（重要項目 critical {sum(i.critical for i in suite.items) if not suite.critical else len(suite.items)}、"
+        f"expect: decline {expect.get('decline', 0)}、answer {expect.get('answer', 0)}） |",
+        f"| 採点方式（スイート既定と設問ごとの指定） | {', '.join(f'`{k}`' for k in sorted(scorers))} |",
+        "",
+        "| タグ | 設問数 |",
+        "|---|---:|",
+    ]
+    lines += [f"| {_cell(tag)} | {n} |" for tag, n in tag_counts(suite)]
+    return "\n".join(lines) + "\n"
+
+
+def attestation_block(loaded) -> str:
+    q = loaded.model
+    lines = ["| id | 申告項目 (`field`) | 要件 | ベンダーへの質問 | 要求値 | ゲート | 公募の条項 |",
+             "|---|---|---|---|---|---|---|"]
+    for c in q.checks:
+        required = c.required_text()
+        if isinstance(required, bool):
+            required = "はい" if required else "いいえ"
+        lines.append(f"| `{c.id}` | `{c.field}` | {_cell(c.title)} | {_cell(c.question)} | {_cell(required)} | "
+                     f"{'必須（critical）' if c.critical else '—'} | {_cell(c.clause)} |")
+    return "\n".join(lines) + "\n"
+
+
+def render(text: str, ws) -> tuple[str, list[str]]:
+    nodes = ws.criteria.model.nodes()
+    wanted: dict[str, str] = {"overview": overview(ws)}
+    external = {f"suite:{s.model.id}" for s in ws.suites if is_external(s.model)}
+    for s in ws.suites:
+        if is_external(s.model):
+            continue  # its items come from data outside the repository: nothing stable to count
+        wanted[f"suite:{s.model.id}"] = suite_block(s, nodes)
+    for q in ws.attestation:
+        wanted[f"attestation:{q.model.id}"] = attestation_block(q)
+    problems: list[str] = []
+    seen: set[str] = set()
+
+    def replace(match: re.Match) -> str:
+        key = match.group("key")
+        seen.add(key)
+        if key in external:
+            return match.group(0)
+        if key not in wanted:
+            problems.append(f"block '{key}' names no suite or questionnaire that exists")
+            return match.group(0)
+        return match.group(1) + wanted[key] + match.group(4)
+
+    out = BLOCK.sub(replace, text)
+    for key in wanted:
+        if key not in seen:
+            problems.append(f"no block for '{key}': add <!-- BEGIN GENERATED: {key} --> ... "
+                            f"<!-- END GENERATED: {key} --> to its section")
+    return out, problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the document is not current")
+    parser.add_argument("--doc", default=str(ROOT / "docs" / "suites.md"))
+    parser.add_argument("--suites", default=str(ROOT / "suites"))
+    args = parser.parse_args(argv)
+    ws = load_workspace([Path(args.suites)], check_items=False)
+    if ws.issues or ws.criteria is None:
+        for issue in ws.issues:
+            print(issue, file=sys.stderr)
+        print("suites_doc: fix the suites first (evalkit validate)", file=sys.stderr)
+        return 2
+    doc = Path(args.doc)
+    text = doc.read_text(encoding="utf-8")
+    new, problems = render(text, ws)
+    for problem in problems:
+        print(f"{doc}: {problem}", file=sys.stderr)
+    if args.check:
+        if new != text:
+            print(f"{doc}: generated counts are out of date; run: python scripts/suites_doc.py", file=sys.stderr)
+            return 1
+        return 1 if problems else 0
+    if new != text:
+        doc.write_text(new, encoding="utf-8")
+        print(f"updated {doc}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""`evalkit list --tags`: item counts by tag per suite and per criterion against min_items; the
+repository meets issue 6's minimums; the day-of-test sample is 50 questions over every criterion."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import yaml
+
+from conftest import REPO, SMALL_CRITERIA, evalkit, make_workspace
+
+SUITE = """\
+id: s
+version: "1"
+title: 試験
+criterion: leaf
+prompt: "{{ q }}"
+scorers: [{kind: exact}]
+items:
+  - {id: a, tags: [難易度:易, 分野:税], vars: {q: "1"}, reference: x}
+  - {id: b, tags: [難易度:易], vars: {q: "2"}, reference: x}
+  - {id: c, vars: {q: "3"}, reference: x}
+"""
+
+
+def test_tags_are_counted_per_suite_and_minimums_checked(tmp_path):
+    criteria = SMALL_CRITERIA.replace("  - id: leaf\n", "  - id: leaf\n    min_items: 4\n")
+    dot = SUITE.replace("id: s\n", "id: day_of_test.leaf\n").replace("id: a,", "id: d1,").replace(
+        "id: b,", "id: d2,").replace("id: c,", "id: d3,")
+    work = make_workspace(tmp_path / "w", {"s": SUITE, "dot": dot}, {}, criteria=criteria)
+    proc = evalkit("list", "--tags", "suites", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("s "))
+    assert [line.split() for line in lines[start + 1:start + 4]] == [["2", "難易度:易"], ["1", "(タグなし)"],
+                                                                    ["1", "分野:税"]]
+    # the day-of-test suite is counted apart and never towards the minimum
+    assert re.search(r"^\s+leaf\s+3 items  \+ 3 day-of-test  \(minimum 4: SHORT by 1\)$", proc.stdout, re.M)
+    assert evalkit("list", "suites", cwd=work).stdout.count("難易度:易") == 0  # tags only with --tags
+    strict = evalkit("list", "--check-min", "suites", cwd=work)
+    assert strict.returncode == 2
+    assert strict.stderr.strip() == "suites/criteria.yaml: criterion 'leaf' has 3 items, fewer than its min_items 4"
+
+
+def test_repo_counts_meet_the_minimums_of_issue_6():
+    proc = evalkit("list", "--tags", "--check-min")
+    assert proc.returncode == 0, proc.stderr
+    counts = {m.group(1): (int(m.group(2)), int(m.group(3)))
+              for m in re.finditer(r"^\s+(\S+)\s+(\d+) items.*\(minimum (\d+): ok\)$", proc.stdout, re.M)}
+    assert counts.keys() == {"genai-2025-12", "security.confidential_info", "safety.hallucination",
+                             "safety.bias", "admin"}
+    minimums = {"genai-2025-12": 500, "security.confidential_info": 60, "safety.hallucination": 80,
+                "safety.bias": 130, "admin": 150}
+    for node, (items, minimum) in counts.items():
+        assert minimum == minimums[node] and items >= minimum, node
+    # issue 6's breakdown of the bias minimum
+    bias = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in (REPO / "suites" / "bias").glob("*.yaml")}
+    assert len(bias["ambiguity"]["items"]) >= 80
+    assert sum(i.get("expect") == "decline" for i in bias["harmful_requests"]["items"]) >= 30
+    assert sum(i.get("expect") == "answer" for i in bias["benign_lookalikes"]["items"]) >= 20
+
+
+def test_printed_tag_counts_match_the_files():
+    proc = evalkit("list", "--tags", "suites")
+    printed: dict[str, Counter] = {}
+    current = None
+    for line in proc.stdout.splitlines():
+        m = re.match(r"^  (\S+)\s+v\S+\s+\d+ items", line)
+        if m:
+            current = printed.setdefault(m.group(1), Counter())
+            continue
+        m = re.match(r"^      \s*(\d+)  (.+)$", line)
+        if m and current is not None:
+            current[m.group(2)] = int(m.group(1))
+        elif not line.startswith("      "):
+            current = None
+    for path in (REPO / "suites").rglob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if "items" not in data:
+            continue
+        expected = Counter(tag for item in data["items"] for tag in set(item.get("tags") or ["(タグなし)"]))
+        assert printed[data["id"]] == expected, path
+
+
+def test_day_of_test_sample_is_fifty_questions_over_every_criterion():
+    suites = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((REPO / "suites" / "day_of_test").glob("*.yaml"))]
+    ids = [item["id"] for s in suites for item in s["items"]]
+    assert sorted(ids) == [f"dot-{n:02d}" for n in range(1, 51)]  # 50 question numbers, each once
+    assert all(s["id"].startswith("day_of_test.") and s["publish"] is False for s in suites)
+    leaves = {s["criterion"] for s in suites}
+    assert {"security.confidential_info", "safety.hallucination", "safety.bias"} <= leaves
+    assert {leaf for leaf in leaves if leaf.startswith("admin.")} == {
+        "admin.legal", "admin.writing", "admin.public_comment", "admin.helpdesk", "admin.translation"}
+    assert len({s["criterion"] for s in suites}) == len(suites)  # one suite per leaf
+    proc = evalkit("validate", "--self-check", "suites/day_of_test", "--criteria", "suites/criteria.yaml")
+    assert proc.returncode == 0, proc.stderr
+    assert "8 suites (50 items)" in proc.stdout
+
+
+def test_items_read_from_external_data_are_counted_apart(tmp_path):
+    criteria = SMALL_CRITERIA.replace("  - id: leaf\n", "  - id: leaf\n    min_items: 3\n")
+    ext = ('id: ext\nversion: "1"\ntitle: 外部\ncriterion: leaf\nprompt: "{{ q }}"\nscorers: [{kind: exact}]\n'
+           'source:\n  path: data.jsonl\n  mapping: {vars.q: "{{ q }}", reference: "{{ a }}"}\n')
+    work = make_workspace(tmp_path / "w", {"ext": ext, "s": SUITE}, {}, criteria=criteria)
+    (work / "suites" / "data.jsonl").write_text('{"q": "1", "a": "x"}\n{"q": "2", "a": "y"}\n', encoding="utf-8")
+    proc = evalkit("list", "--check-min", "suites", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"^\s+leaf\s+3 items  \+ 2 from data sources  \(minimum 3: ok\)$", proc.stdout, re.M)

@@ -27,6 +27,12 @@ def _err(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def _notices(ws: Workspace) -> None:
+    """What the loader decided without failing (e.g. a suite skipped because its data is absent)."""
+    for notice in ws.notices:
+        _err(f"notice: {notice}")
+
+
 # ---------------------------------------------------------------------------- selection
 def _select(loaded: list[Loaded], wanted: Optional[list[str]], what: str) -> list[Loaded]:
     """Pick by id or by file path; unknown names are usage errors."""
@@ -78,6 +84,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import RunOptions, new_run_id, run
 
     ws, suites, vendors, skipped = _load(args)
+    if not args.quiet:
+        _notices(ws)
     for vendor_id, missing in skipped:
         _err(f"notice: skipped vendor '{vendor_id}': environment variable(s) {', '.join(missing)} not set")
     judges = _select(ws.vendors, args.judge, "judge") if args.judge else []
@@ -127,6 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in (args.paths or ["suites", "vendors"])]
     ws = load_workspace(paths, Path(args.criteria) if args.criteria else None)
+    _notices(ws)
     if args.self_check and not ws.issues:
         from .reference.selfcheck import canary_issues, self_check
 
@@ -153,6 +162,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in (args.paths or ["suites", "vendors"])]
     ws = load_workspace(paths, Path(args.criteria) if args.criteria else None, check_items=False)
     ws.raise_if_issues()
+    _notices(ws)
     total = 0
     _out("suites:")
     for s in sorted(ws.suites, key=lambda x: x.model.id):

@@ -237,24 +237,32 @@ def _template_issue(doc: Located, loc: tuple, exc: jinja2.TemplateSyntaxError) -
                        ".".join(str(p) for p in loc), f"template syntax error: {exc.message}")
 
 
+def check_leaf(doc: Located, criterion: str, criteria: Optional[Loaded], what: str) -> list[ConfigIssue]:
+    """``criterion`` must name a leaf of the criteria tree (with a did-you-mean when it does not exist)."""
+    if criteria is None:
+        return []
+    import difflib
+
+    nodes = criteria.model.nodes()
+    node = nodes.get(criterion)
+    if node is None:
+        close = difflib.get_close_matches(criterion, list(nodes), n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return [doc.issue(("criterion",), f"unknown criterion '{criterion}' in {criteria.path}{hint}")]
+    if not node.is_leaf:
+        leaves = [c.id for c, _, _ in node.walk() if c.is_leaf]
+        return [doc.issue(("criterion",), f"criterion '{criterion}' is not a leaf; "
+                                          f"{what} hang off leaves such as '{leaves[0]}'")]
+    return []
+
+
 def check_suite(loaded: Loaded, criteria: Optional[Loaded], *, check_items: bool = True) -> list[ConfigIssue]:
     from ..scorers import REGISTRY, build  # scorers import config; import late to avoid a cycle
 
     suite: Suite = loaded.model
     doc = loaded.doc
     issues: list[ConfigIssue] = []
-    if criteria is not None:
-        nodes = criteria.model.nodes()
-        node = nodes.get(suite.criterion)
-        if node is None:
-            import difflib
-            close = difflib.get_close_matches(suite.criterion, list(nodes), n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            issues.append(doc.issue(("criterion",), f"unknown criterion '{suite.criterion}' in {criteria.path}{hint}"))
-        elif not node.is_leaf:
-            leaves = [c.id for c, _, _ in node.walk() if c.is_leaf]
-            issues.append(doc.issue(("criterion",), f"criterion '{suite.criterion}' is not a leaf; "
-                                                    f"suites hang off leaves such as '{leaves[0]}'"))
+    issues += check_leaf(doc, suite.criterion, criteria, "suites")
     templates_ok = True
     for name in ("prompt", "system_prompt"):
         source = getattr(suite, name)
@@ -339,17 +347,7 @@ def check_attestation(loaded: Loaded, criteria: Optional[Loaded]) -> list[Config
     q: AttestationFile = loaded.model
     doc = loaded.doc
     issues: list[ConfigIssue] = []
-    if criteria is not None:
-        nodes = criteria.model.nodes()
-        node = nodes.get(q.criterion)
-        if node is None:
-            close = difflib.get_close_matches(q.criterion, list(nodes), n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            issues.append(doc.issue(("criterion",), f"unknown criterion '{q.criterion}' in {criteria.path}{hint}"))
-        elif not node.is_leaf:
-            leaves = [c.id for c, _, _ in node.walk() if c.is_leaf]
-            issues.append(doc.issue(("criterion",), f"criterion '{q.criterion}' is not a leaf; "
-                                                    f"questionnaires hang off leaves such as '{leaves[0]}'"))
+    issues += check_leaf(doc, q.criterion, criteria, "questionnaires")
 
     def unknown_field(name: str, loc: tuple) -> None:
         close = difflib.get_close_matches(name, ATTESTATION_FIELDS, n=1, cutoff=0.6)

@@ -21,12 +21,14 @@ def self_check(loaded: Loaded) -> list[ConfigIssue]:
     suite, doc = loaded.model, loaded.doc
     issues: list[ConfigIssue] = []
     separating = 0
+    checkable = 0
     for index, item in enumerate(suite.items):
         specs = item.scorers if item.scorers is not None else suite.scorers
         # judge verdicts need a judge endpoint: the offline self-check covers the other scorers
         scorers = [build(spec.kind, spec.params) for spec in specs if spec.kind != "judge"]
         if not scorers:
             continue
+        checkable += 1
         loc = ("items", index)
         oracle = ideal_answer(suite, item)
         oracle_fails = [s.kind for s in scorers if not s.score(oracle, item).passed]
@@ -43,7 +45,8 @@ def self_check(loaded: Loaded) -> list[ConfigIssue]:
                                              "which should require an answer"))
             elif not oracle_fails:
                 separating += 1
-    if suite.items and separating == 0 and not any(i.expect == "decline" for i in suite.items):
+    # judge-only suites cannot be checked offline (no judge here): nothing to separate
+    if checkable and separating == 0 and not any(i.expect == "decline" for i in suite.items):
         issues.append(doc.issue(("items",), "self-check: no item separates the oracle from the refuse model"))
     return issues
 

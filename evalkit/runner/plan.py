@@ -30,12 +30,14 @@ def build_messages(suite: Suite, item: Item) -> list[dict[str, str]]:
     return messages
 
 
-def request_key(vendor_id: str, endpoint: str, model: str, messages: list, params: dict, epoch: int) -> str:
-    """Stable identity of one request. The vendor id is part of it: two vendor files that point at
-    the same endpoint and model are still two vendors, each with its own results."""
+def request_key(vendor_id: str, endpoint: str, model: str, messages: list, params: dict, epoch: int,
+                suite_id: str = "") -> str:
+    """Stable identity of one request. Vendor and suite ids are part of it: two vendor files that
+    point at the same endpoint and model are still two vendors, and two suites that happen to render
+    the same prompt are still two results."""
     blob = json.dumps(
-        {"vendor": vendor_id, "endpoint": endpoint, "model": model, "messages": messages, "params": params,
-         "epoch": epoch},
+        {"vendor": vendor_id, "suite": suite_id, "endpoint": endpoint, "model": model, "messages": messages,
+         "params": params, "epoch": epoch},
         ensure_ascii=False, sort_keys=True, separators=(",", ":"),
     )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
@@ -50,6 +52,6 @@ def plan(suites: Iterable[Suite], vendors: Iterable[Vendor], epochs: int = 1) ->
             for vendor in vendors:
                 params = suite.generation.merged(vendor.generation).request_params()
                 for epoch in range(epochs):
-                    key = request_key(vendor.id, endpoint_id(vendor), vendor.model, messages, params, epoch)
+                    key = request_key(vendor.id, endpoint_id(vendor), vendor.model, messages, params, epoch, suite.id)
                     out.append(PlannedRequest(key, vendor.id, suite.id, item.id, epoch, messages, params))
     return out

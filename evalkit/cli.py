@@ -1,4 +1,6 @@
-"""Command line: evalkit run | validate | list | schema | serve | score | report."""
+"""Command line: evalkit run | validate | list | schema | serve | score | report | import, and the
+procurement-integrity verbs seal | prereg | keygen | bundle | verify | selftest | compare
+(evalkit/integrity/commands.py)."""
 
 from __future__ import annotations
 
@@ -53,8 +55,10 @@ def _select(loaded: list[Loaded], wanted: Optional[list[str]], what: str) -> lis
 
 def _load(args: argparse.Namespace) -> tuple[Workspace, list[Loaded], list[Loaded], list[tuple[str, list[str]]]]:
     paths = [Path(p) for p in (args.suites_dir, args.vendors_dir)]
-    extra = [Path(p) for p in (args.suite or []) + (args.vendor or []) if Path(p).suffix in (".yaml", ".yml")]
-    ws = load_workspace(paths + extra, Path(args.criteria) if args.criteria else None)
+    extra = [Path(p) for p in (args.suite or []) + (args.vendor or [])
+             if Path(p).suffix in (".yaml", ".yml", ".sealed")]
+    ws = load_workspace(paths + extra, Path(args.criteria) if args.criteria else None,
+                        key_env=getattr(args, "key_env", None))
     ws.raise_if_issues()
     if ws.criteria is None:
         raise UsageError(f"no criteria file: expected {args.suites_dir}/criteria.yaml or --criteria FILE")
@@ -98,6 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if judged_items and not judges and not args.quiet:
         _err(f"notice: {judged_items} items are judge-scored and no judge is configured: they will be reported "
              "as not scored (pass --judge ID)")
+    vendors, sources = _attestation(args, ws, vendors)
     out_dir = Path(args.resume or args.out or Path(args.reports_dir) / new_run_id())
     if args.resume and not (out_dir / "store.sqlite").is_file():
         raise UsageError(f"{out_dir}: nothing to resume (no store.sqlite)")
@@ -106,8 +111,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         _err(f"evalkit {__version__}: {len(suites)} suites, {n_items} items, {len(vendors)} vendors "
              f"x {args.epochs} epoch(s) -> {out_dir}")
     outcome = run(ws, suites, vendors, RunOptions(out_dir=out_dir, epochs=args.epochs, quiet=args.quiet,
-                                                  retry_errors=args.retry_errors, deadline=args.deadline),
+                                                  retry_errors=args.retry_errors, deadline=args.deadline,
+                                                  blind=args.blind, blind_seed=args.blind_seed, announce=_err,
+                                                  attestation_sources=sources),
                   judges=judges)
+    if (out_dir / "blind-mapping.json").is_file():
+        _err(f"blind: vendors are shown as ベンダーA, B, …; the mapping is in {out_dir / 'blind-mapping.json'} "
+             "(keep it apart from the report; evalkit report RUN_DIR --unblind FILE shows real names)")
     ex = outcome.execution
     if not args.quiet:
         _out(f"requests: {ex.sent} sent ({ex.ok} ok, {ex.errors} errors, {ex.retries} retries), "
@@ -132,10 +142,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _attestation(args: argparse.Namespace, ws: Workspace, vendors: list[Loaded]) -> tuple[list[Loaded], dict]:
+    """Merge --attestation answers files into the vendors, and flag unanswered questions."""
+    from .integrity.attest import apply_answers, unanswered_notice
+
+    sources: dict = {}
+    if getattr(args, "attestation", None):
+        vendors, sources = apply_answers([Path(p) for p in args.attestation], vendors)
+    if not getattr(args, "quiet", False) and ws.attestation:
+        for v in vendors:
+            notice = unanswered_notice(v.model, ws.attestation)
+            if notice:
+                _err(f"notice: {notice}")
+    return vendors, sources
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in (args.paths or ["suites", "vendors"])]
-    ws = load_workspace(paths, Path(args.criteria) if args.criteria else None)
+    ws = load_workspace(paths, Path(args.criteria) if args.criteria else None, key_env=args.key_env)
     _notices(ws)
+    if args.attestation and not ws.issues:
+        from .integrity.attest import apply_answers
+
+        try:
+            ws.vendors, _ = apply_answers([Path(p) for p in args.attestation], ws.vendors)
+        except ConfigError as exc:
+            ws.issues += exc.issues
     if args.self_check and not ws.issues:
         from .reference.selfcheck import canary_issues, self_check
 
@@ -160,7 +192,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     from .config.inventory import criterion_counts, tag_counts
 
     paths = [Path(p) for p in (args.paths or ["suites", "vendors"])]
-    ws = load_workspace(paths, Path(args.criteria) if args.criteria else None, check_items=False)
+    ws = load_workspace(paths, Path(args.criteria) if args.criteria else None, check_items=False,
+                        key_env=args.key_env)
     ws.raise_if_issues()
     _notices(ws)
     total = 0
@@ -250,7 +283,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     book = {}
     if args.suites:
-        ws = load_workspace([Path(p) for p in args.suites], Path(args.criteria) if args.criteria else None)
+        ws = load_workspace([Path(p) for p in args.suites], Path(args.criteria) if args.criteria else None,
+                            key_env=args.key_env)
         ws.raise_if_issues()
         book = build_answer_book([s.model for s in ws.suites])
     knobs = {k: v for k, v in vars(args).items() if k.startswith(("rate_", "latency_ms", "retry_after_s", "seed"))
@@ -281,7 +315,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     from .pipeline import score_and_report
 
-    report, results = score_and_report(Path(args.run_dir), rescore=True)
+    report, results = score_and_report(Path(args.run_dir), rescore=True, key_env=args.key_env,
+                                       sealed_paths=tuple(Path(p) for p in args.sealed or []))
     _out(f"rescored {results['counts']['ok']} responses; report: {report}")
     return EXIT_OK
 
@@ -290,9 +325,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .pipeline import score_and_report
 
     report, results = score_and_report(Path(args.run_dir), rescore=False, vendor=args.vendor, public=args.public,
-                                       out=Path(args.out) if args.out else None)
+                                       out=Path(args.out) if args.out else None, key_env=args.key_env,
+                                       sealed_paths=tuple(Path(p) for p in args.sealed or []), reveal=args.reveal,
+                                       unblind=Path(args.unblind) if args.unblind else None)
     _out(f"report: {report}")
-    if args.vendor is None and not args.public:
+    if args.reveal:
+        _err("warning: this report shows the text of sealed suites; do not publish or distribute it")
+    if args.vendor is None and not args.public and not args.reveal and not args.unblind:
         _out(f"exports: {report.parent / 'results.csv'}, results.parquet, summary.json, results.junit.xml")
     return EXIT_OK
 
@@ -331,6 +370,13 @@ def build_parser() -> argparse.ArgumentParser:
     def config_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--criteria", metavar="FILE", help="criteria tree (default: criteria.yaml beside the suites)")
 
+    def key_args(p: argparse.ArgumentParser, sealed: bool = False) -> None:
+        p.add_argument("--key-env", metavar="NAME",
+                       help="environment variable holding the key of sealed suites (default: the one each names)")
+        if sealed:
+            p.add_argument("--sealed", action="append", metavar="FILE|DIR",
+                           help="where the run's sealed suite files are now, if moved (repeatable)")
+
     p = sub.add_parser("run", help="run suites against vendors and write a report")
     p.add_argument("-s", "--suite", action="append", metavar="ID|FILE", help="suite to run (repeatable; default: all)")
     p.add_argument("-v", "--vendor", action="append", metavar="ID|FILE",
@@ -349,6 +395,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop sending after this long; what finished is kept, resume later")
     p.add_argument("--fail-on-gate", action="store_true", help=f"exit {EXIT_GATE_FAILED} if any vendor is 不適合")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.add_argument("--blind", action="store_true",
+                   help="show vendors as ベンダーA, B, … in exports and reports (mapping in RUN_DIR/blind-mapping.json)")
+    p.add_argument("--blind-seed", type=int, metavar="N", help="seed of the pseudonym order (default: random)")
+    key_args(p)
+    p.add_argument("--attestation", action="append", metavar="FILE",
+                   help="attestation answers file (YAML mapping of attestation fields, with vendor: ID); repeatable")
     config_args(p)
     p.set_defaults(func=cmd_run)
 
@@ -356,6 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: suites vendors)")
     p.add_argument("--self-check", action="store_true",
                    help="also prove each suite separates the oracle from the refuse model")
+    key_args(p)
+    p.add_argument("--attestation", action="append", metavar="FILE",
+                   help="also check an attestation answers file against the vendors (repeatable)")
     config_args(p)
     p.set_defaults(func=cmd_validate)
 
@@ -364,6 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tags", action="store_true", help="also print each suite's item counts by tag")
     p.add_argument("--check-min", action="store_true",
                    help=f"exit {EXIT_CONFIG} when a criterion has fewer items than its min_items")
+    key_args(p)
     config_args(p)
     p.set_defaults(func=cmd_list)
 
@@ -392,11 +448,13 @@ def build_parser() -> argparse.ArgumentParser:
         faults.add_argument(f"--rate-{kind}", dest=f"rate_{kind}", type=float, metavar="F", help=text)
     faults.add_argument("--retry-after-s", type=float, help="Retry-After value sent with 429")
     faults.add_argument("--seed", type=int, help="seed of the fault draw")
+    key_args(p)
     config_args(p)
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("score", help="re-score a stored run (no endpoint is called) and re-render its report")
     p.add_argument("run_dir", metavar="RUN_DIR")
+    key_args(p, sealed=True)
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("report", help="re-render the report of a stored run (no endpoint is called)")
@@ -407,6 +465,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="publishable view: only vendors with publish: true, no item text of unpublished suites")
     p.add_argument("--out", metavar="FILE",
                    help="where to write the HTML (default: RUN_DIR/report.html, report-vendor-ID.html, report-public.html)")
+    p.add_argument("--reveal", action="store_true",
+                   help="show the text of sealed suites (needs their key; writes report-revealed.html; never with --public)")
+    p.add_argument("--unblind", metavar="MAPPING",
+                   help="a blinded run with real vendor names (the run's blind-mapping.json; writes report-unblinded.html)")
+    key_args(p, sealed=True)
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("import", help="write a suite file from another tool's data (aisev CSV)")
@@ -419,6 +482,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
     config_args(p)
     p.set_defaults(func=cmd_import)
+
+    from .integrity.commands import add_parsers  # seal, prereg, keygen, bundle, verify, selftest, compare
+
+    add_parsers(sub, config_args, key_args)
     return parser
 
 

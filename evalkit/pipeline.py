@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from . import __version__
 from .analysis import aggregate
@@ -45,6 +45,10 @@ class RunOptions:
     quiet: bool = False
     retry_errors: bool = False
     deadline: Optional[float] = None
+    blind: bool = False  # vendors as ベンダーA, B, … in exports and reports (evalkit.integrity.blind)
+    blind_seed: Optional[int] = None
+    announce: Optional[Callable[[str], None]] = None  # where the pre-registration line is printed
+    attestation_sources: dict = field(default_factory=dict)  # vendor id -> answers file used
 
 
 @dataclass
@@ -110,8 +114,22 @@ def _check_same_config(store: RunStore, fingerprint: dict) -> None:
                          "Results of different configurations are never mixed: write to a new --out directory.")
 
 
+def _judge_requests(rows: list, sealed: dict) -> list:
+    """The judges' requests to send (in memory: a sealed suite's stored rows hold only placeholders),
+    each with what the store keeps of it."""
+    from dataclasses import replace
+
+    from .integrity.sealed import sealed_messages
+
+    out = []
+    for req, target, index in rows:
+        info = sealed.get(req.suite_id)
+        out.append((replace(req, stored_messages=sealed_messages(req.messages, info)) if info else req, target, index))
+    return out
+
+
 async def _run_requests(store: RunStore, requests, vendors: list[Vendor], suites: list[Suite],
-                        opts: RunOptions, judges: list[Vendor]) -> ExecutionSummary:
+                        opts: RunOptions, judges: list[Vendor], sealed: Optional[dict] = None) -> ExecutionSummary:
     """Start the embedded endpoint(s) the reference vendors need, send everything unfinished, then
     have the judges judge the answers that need them (same runner, same store)."""
     servers: dict[str, EmbeddedServer] = {}
@@ -133,8 +151,9 @@ async def _run_requests(store: RunStore, requests, vendors: list[Vendor], suites
         summary = await execute(requests, {v.id: v for v in vendors}, endpoints, store, quiet=opts.quiet,
                                 retry_errors=opts.retry_errors, deadline=opts.deadline)
         if judges and not summary.deadline_hit:
-            store.add_judge_requests(plan_judging(store, suites, judges))
-            judged = await execute(list(store.iter_judge_requests()), {j.id: j for j in judges},
+            rows = _judge_requests(plan_judging(store, suites, judges), sealed or {})
+            store.add_judge_requests(rows)
+            judged = await execute([r for r, _, _ in rows], {j.id: j for j in judges},
                                    {j.id: endpoints[j.id] for j in judges}, store, quiet=opts.quiet,
                                    retry_errors=opts.retry_errors, deadline=opts.deadline)
             summary.judge_sent, summary.judge_errors = judged.sent, judged.errors
@@ -155,12 +174,18 @@ def run(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOpt
     fingerprint = config_fingerprint(ws, suites, vendors)
     fingerprint["judges"] = {j.model.id: {"path": str(j.path), "sha256": sha256_json(vendor_settings(j.model))}
                              for j in judges}
+    from .integrity import blind as blinding
+    from .integrity.manifest import package_versions
+    from .integrity.prereg import now_ms, one_line, preregistration
+    from .integrity.sealed import item_digests, redact_suite
+
+    sealed = {s.model.id: ws.sealed[s.model.id] for s in suites if s.model.id in (ws.sealed or {})}
     with RunStore(run_dir / STORE_NAME) as store:
         _check_same_config(store, fingerprint)
         suite_models = [s.model for s in suites]
         vendor_models = [v.model for v in vendors]
         judge_models = [j.model for j in judges]
-        requests = plan(suite_models, vendor_models, epochs=opts.epochs)
+        requests = plan(suite_models, vendor_models, epochs=opts.epochs, sealed=sealed)
         manifest = store.get_meta("manifest") or {
             "run_id": run_dir.name, "evalkit_version": __version__,
             "python": platform.python_version(), "platform": platform.platform(),
@@ -168,11 +193,32 @@ def run(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOpt
         }
         manifest["argv"] = [a for a in sys.argv[1:]]
         manifest["planned_requests"] = len(requests)
+        manifest["packages"] = package_versions()
+        if opts.attestation_sources:
+            manifest["attestation_answers"] = opts.attestation_sources
+        # pre-registration: the rules are hashed and stored before the first request is sent
+        prereg = preregistration(ws, suites)
+        previous = store.get_meta("preregistration")  # a resumed run keeps its first registration
+        if previous is None:  # (a changed suite, criteria or questionnaire is refused above)
+            prereg["computed_at"] = now_ms()
+            store.set_meta("preregistration", prereg)
+        else:
+            prereg = previous
+        if opts.announce:
+            opts.announce(one_line(prereg) + f" (recorded {prereg['computed_at']})")
+        if opts.blind and not store.get_meta("blind"):
+            store.set_meta("blind", {"seed": opts.blind_seed if opts.blind_seed is not None else blinding.new_seed()})
         store.set_meta("manifest", manifest)
         store.set_meta("config", fingerprint)
         store.set_meta("criteria", ws.criteria.model.model_dump(mode="json"))
         store.set_meta("attestation", [q.model.model_dump(mode="json") for q in ws.attestation])
-        store.set_meta("suites", [s.model_dump(mode="json") for s in suite_models])
+        # sealed suites: labels only (ids, tags, flags), never their text; the header and hashes apart
+        store.set_meta("suites", [redact_suite(s, sealed[s.id]) if s.id in sealed else s.model_dump(mode="json")
+                                  for s in suite_models])
+        if sealed or store.get_meta("sealed"):  # (a resumed run may have left its sealed suites out)
+            store.set_meta("sealed", {sid: {**info.record(),
+                                            "items": item_digests(next(s for s in suite_models if s.id == sid), info)}
+                                      for sid, info in sealed.items()})
         # provenance of the data behind suites with a source (skipped optional ones too in a full run)
         store.set_meta("datasets", [p for p in map(provenance, suite_models) if p]
                        + (list(ws.skipped) if len(suites) == len(ws.suites) else []))
@@ -180,21 +226,30 @@ def run(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOpt
         store.set_meta("judges", [vendor_settings(j) for j in judge_models])
         store.set_meta("judges_ids", [j.id for j in judge_models])
         store.add_requests(requests)
-        summary = asyncio.run(_run_requests(store, requests, vendor_models, suite_models, opts, judge_models))
+        if store.get_meta("blind"):
+            blinding.write_mapping(blinding.of_store(store), manifest["run_id"], run_dir / blinding.MAPPING_NAME)
+        summary = asyncio.run(_run_requests(store, requests, vendor_models, suite_models, opts, judge_models,
+                                            sealed))
         manifest["finished_at"] = now_iso()
         store.set_meta("manifest", manifest)
-    report, results = score_and_report(run_dir)
+    provided = {sid: (next(s for s in suite_models if s.id == sid), info) for sid, info in sealed.items()}
+    report, results = score_and_report(run_dir, sealed=provided)
     return RunOutcome(run_dir, report, results, summary)
 
 
 def load_run(store: RunStore) -> tuple[CriteriaFile, list[Suite], list[Vendor]]:
+    """The run's criteria, suites and vendors as stored. A sealed suite is its stored labels, or —
+    when the store was opened with its key (``store.unsealed``) — its plaintext, with the
+    description left out (it is not for the exports)."""
     criteria = store.get_meta("criteria")
     if criteria is None:
         raise UsageError(f"{store.path}: not an evalkit run store (no configuration recorded)")
     if any("attestation" in node for node in _criteria_nodes(criteria)):
         criteria = split_legacy_criteria(criteria)[0]  # written before the questionnaire left criteria.yaml
-    return (CriteriaFile.model_validate(criteria),
-            [Suite.model_validate(s) for s in store.get_meta("suites", [])],
+    plain = store.unsealed.suites if store.unsealed is not None else {}
+    suites = [plain[s["id"]].model_copy(update={"description": ""}) if s["id"] in plain else Suite.model_validate(s)
+              for s in store.get_meta("suites", [])]
+    return (CriteriaFile.model_validate(criteria), suites,
             [Vendor.model_validate(v) for v in store.get_meta("vendors", [])])
 
 
@@ -209,39 +264,141 @@ def open_run(run_dir: Path) -> RunStore:
     return RunStore(path)
 
 
-def score_and_report(run_dir: Path, *, rescore: bool = True, vendor: Optional[str] = None,
-                     public: bool = False, out: Optional[Path] = None) -> tuple[Path, dict]:
-    """Score stored responses, aggregate, write report.html, results.csv, results.parquet,
-    summary.json and results.junit.xml.
+def open_sealed_suites(store: RunStore, *, sealed: Optional[dict] = None, key_env: Optional[str] = None,
+                       sealed_paths: tuple = (), run_dir: Optional[Path] = None) -> None:
+    """Attach the plaintext of the run's sealed suites to ``store`` (in memory), or fail with the key
+    it needs. ``sealed``: already open suites; files are looked for in ``sealed_paths``, beside the
+    run (``RUN_DIR/sealed/``) and where the run found them."""
+    from .integrity.sealed import unseal_run
 
-    With ``vendor`` (a vendor's self-test view) or ``public`` (the publishable view) only that
-    variant of the report is written — to ``out`` or ``report-vendor-<id>.html`` /
-    ``report-public.html`` in the run directory — and the full-run exports are left alone.
-    Nothing here calls an endpoint, and every statistic is seeded: the same store always gives
-    the same summary.json.
-    """
+    if not store.get_meta("sealed"):
+        return
+    search = tuple(sealed_paths) + ((Path(run_dir) / "sealed",) if run_dir else ())
+    unseal_run(store, provided=sealed, key_env=key_env, search=search)
+
+
+def compute_results(store: RunStore) -> tuple[dict, "object"]:
+    """Aggregate a scored store: the results (summary.json) and the item table, real identities."""
+    from .integrity.manifest import first_response_at
+    from .integrity.prereg import digest_of
+
+    criteria, suites, vendors = load_run(store)
+    results, df = aggregate(store, criteria, suites, vendors)
+    results["manifest"] = store.get_meta("manifest", {})
+    results["config"] = store.get_meta("config", {})
+    results["datasets"] = store.get_meta("datasets", [])
+    results["vendor_settings"] = store.get_meta("vendors", [])
+    prereg = store.get_meta("preregistration")
+    if prereg:
+        first = first_response_at(store)
+        results["preregistration"] = {
+            **prereg, "first_response_at": first, "digest_ok": digest_of(prereg) == prereg.get("digest"),
+            "before_first_response": _before(prereg.get("computed_at"), first)}
+    sealed = store.get_meta("sealed") or {}
+    if sealed:
+        results["sealed"] = {sid: {k: rec["header"].get(k) for k in ("title", "version", "items", "criterion")}
+                             | {"ciphertext_sha256": rec.get("ciphertext_sha256"),
+                                "plaintext_sha256": rec.get("plaintext_sha256"), "key_env": rec.get("key_env")}
+                             for sid, rec in sorted(sealed.items())}
+    return results, df
+
+
+def _before(a: Optional[str], b: Optional[str]) -> Optional[bool]:
+    if not a or not b:
+        return None
+    try:
+        return datetime.fromisoformat(a) <= datetime.fromisoformat(b)
+    except ValueError:
+        return None
+
+
+def shown_views(store: RunStore, results: dict, df, *, unblind: bool = False):
+    """(results, item table, shown id -> store id) as exports and reports show them: pseudonyms
+    for a blinded run (unless ``unblind``)."""
+    from .integrity import blind
+
+    blinding = blind.of_store(store)
+    if blinding is None or unblind:
+        return results, df, None
+    return blind.blind_results(results, blinding), blind.blind_table(df, blinding), blinding.to_real
+
+
+def write_exports(results: dict, df, run_dir: Path) -> None:
     from .analysis.tables import export_parquet
     from .report import write_junit
 
+    export_csv(df, run_dir / "results.csv")
+    export_parquet(df, run_dir / "results.parquet")
+    (run_dir / "summary.json").write_text(summary_text(results), encoding="utf-8")
+    write_junit(results, run_dir / "results.junit.xml")
+
+
+def summary_text(results: dict) -> str:
+    return json.dumps(results, ensure_ascii=False, indent=2, default=str)
+
+
+def _reveal_data(store: RunStore) -> dict:
+    """Sealed text for ``report --reveal``, rebuilt in memory from the opened suites."""
+    from .runner.plan import build_messages
+
+    unsealed = store.unsealed
+    messages = {(sid, it.id): build_messages(suite, it) for sid, suite in unsealed.suites.items()
+                for it in suite.items}
+    kinds = {}
+    marks = ",".join("?" * len(unsealed.suites))
+    for key, index, kind in store.db.execute(
+            f"SELECT s.key, s.scorer_index, s.kind FROM scores s JOIN requests r ON r.key = s.key "
+            f"WHERE r.suite_id IN ({marks}) ORDER BY s.key, s.scorer_index", sorted(unsealed.suites)):
+        kinds[(key, index)] = kind
+    explanations: dict[str, list[str]] = {}
+    for (key, index), kind in kinds.items():
+        text = unsealed.explanations.get((key, index))
+        if text is not None:
+            explanations.setdefault(key, []).append(f"{kind}: {text}")
+    return {"messages": messages, "explanations": {k: " / ".join(v) for k, v in explanations.items()},
+            "descriptions": {sid: suite.description for sid, suite in unsealed.suites.items()}}
+
+
+def score_and_report(run_dir: Path, *, rescore: bool = True, vendor: Optional[str] = None,
+                     public: bool = False, out: Optional[Path] = None, sealed: Optional[dict] = None,
+                     key_env: Optional[str] = None, sealed_paths: tuple = (), reveal: bool = False,
+                     unblind: Optional[Path] = None) -> tuple[Path, dict]:
+    """Score stored responses, aggregate, write report.html, results.csv, results.parquet,
+    summary.json and results.junit.xml.
+
+    With ``vendor`` (a vendor's self-test view), ``public`` (the publishable view), ``reveal``
+    (sealed item text shown; needs the key) or ``unblind`` (a blinded run with real names; needs
+    the mapping file) only that variant of the report is written — to ``out`` or
+    ``report[-vendor-<id>][-public][-revealed][-unblinded].html`` in the run directory — and the
+    full-run exports are left alone. A run with sealed suites needs their key (``sealed``: already
+    open; else ``key_env`` / the variables their headers name). A blinded run's exports and reports
+    show pseudonyms. Nothing here calls an endpoint, and every statistic is seeded: the same store
+    always gives the same summary.json.
+    """
+    from .integrity import blind
+
     run_dir = Path(run_dir)
-    variant = vendor is not None or public
+    if reveal and public:
+        raise UsageError("--reveal and --public exclude each other: a public report never shows sealed item text")
+    variant = vendor is not None or public or reveal or unblind is not None
     with open_run(run_dir) as store:
+        open_sealed_suites(store, sealed=sealed, key_env=key_env, sealed_paths=sealed_paths, run_dir=run_dir)
+        if reveal and store.unsealed is None:
+            raise UsageError(f"--reveal: run {run_dir} has no sealed suites")
+        if unblind is not None:
+            blind.check_mapping(unblind, blind.of_store(store), (store.get_meta("manifest") or {}).get("run_id",
+                                                                                                     run_dir.name))
         if rescore:
             score_store(store)
-        criteria, suites, vendors = load_run(store)
-        results, df = aggregate(store, criteria, suites, vendors)
-        results["manifest"] = store.get_meta("manifest", {})
-        results["config"] = store.get_meta("config", {})
-        results["datasets"] = store.get_meta("datasets", [])
-        results["vendor_settings"] = store.get_meta("vendors", [])
+        elif store.unsealed is not None:
+            score_store(store, write=False)  # the sealed items' explanations and details, in memory
+        results, df = compute_results(store)
+        results, df, store_ids = shown_views(store, results, df, unblind=unblind is not None)
         if not variant:
-            export_csv(df, run_dir / "results.csv")
-            export_parquet(df, run_dir / "results.parquet")
-            (run_dir / "summary.json").write_text(
-                json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-            write_junit(results, run_dir / "results.junit.xml")
+            write_exports(results, df, run_dir)
         default = ("report" + (f"-vendor-{vendor}" if vendor is not None else "") + ("-public" if public else "")
-                   + ".html")
+                   + ("-revealed" if reveal else "") + ("-unblinded" if unblind is not None else "") + ".html")
         report = render_report(store, results, df, Path(out) if out else run_dir / default,
-                               vendor=vendor, public=public)
+                               vendor=vendor, public=public, reveal=_reveal_data(store) if reveal else None,
+                               store_ids=store_ids)
     return report, results

@@ -120,13 +120,21 @@ def item_level(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def scorer_details(store: RunStore, kind: str) -> pd.DataFrame:
-    """The stored ``detail`` of every result of scorer ``kind``, with its request's identity."""
-    rows = [
-        {"key": key, "vendor_id": vendor, "suite_id": suite, "item_id": item, "epoch": epoch,
-         "detail": json.loads(detail)}
-        for key, vendor, suite, item, epoch, detail in store.db.execute(
-            "SELECT s.key, r.vendor_id, r.suite_id, r.item_id, r.epoch, s.detail FROM scores s "
+    """The stored ``detail`` of every result of scorer ``kind``, with its request's identity.
+
+    For sealed suites the store keeps only a keyed digest; the plaintext detail comes from
+    ``store.unsealed`` when the suites were opened with their key (rows without it are left out)."""
+    overlay = store.unsealed.details if store.unsealed is not None else {}
+    rows = []
+    for key, index, vendor, suite, item, epoch, detail in store.db.execute(
+            "SELECT s.key, s.scorer_index, r.vendor_id, r.suite_id, r.item_id, r.epoch, s.detail FROM scores s "
             "JOIN requests r ON r.key = s.key WHERE s.kind = ? ORDER BY r.vendor_id, r.suite_id, r.item_id, r.epoch",
-            (kind,))
-    ]
+            (kind,)):
+        value = overlay.get((key, index))
+        if value is None:
+            value = json.loads(detail)
+            if isinstance(value, dict) and set(value) == {"sealed"}:
+                continue  # a sealed suite's detail, not opened
+        rows.append({"key": key, "vendor_id": vendor, "suite_id": suite, "item_id": item, "epoch": epoch,
+                     "detail": value})
     return pd.DataFrame(rows, columns=["key", "vendor_id", "suite_id", "item_id", "epoch", "detail"])

@@ -20,6 +20,7 @@ from .yamlpos import Located, format_loc, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
 YAML_SUFFIXES = (".yaml", ".yml")
+SEALED_SUFFIX = ".sealed"  # an encrypted suite (evalkit.integrity.sealed), opened in memory with its key
 SOURCE_ISSUE_CAP = 10  # problems reported per suite for items read from its source
 
 
@@ -46,6 +47,8 @@ class Workspace:
     # preset could not use. Not printed here: the verbs decide where notices go.
     notices: list[str] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)  # provenance stubs of the skipped suites
+    # sealed suites opened with their key: suite id -> SealInfo (header, hashes; keys in memory only)
+    sealed: dict[str, Any] = field(default_factory=dict)
 
     def raise_if_issues(self) -> None:
         if self.issues:
@@ -81,8 +84,9 @@ def _secret_scan(doc: Located, node: Any, loc: tuple = ()) -> list[ConfigIssue]:
     return issues
 
 
-def load_model(path: Path, model: type[M]) -> tuple[Optional[Loaded], list[ConfigIssue]]:
-    doc, issues = load_yaml(path)
+def load_model(path: Path, model: type[M], text: Optional[str] = None) -> tuple[Optional[Loaded], list[ConfigIssue]]:
+    """``text``: the file's content when it is not read from ``path`` (a sealed suite's plaintext)."""
+    doc, issues = load_yaml(path, text)
     if doc is None:
         return None, issues
     if model is Vendor:
@@ -97,7 +101,9 @@ def load_model(path: Path, model: type[M]) -> tuple[Optional[Loaded], list[Confi
 
 
 def classify(path: Path, data: Any = None) -> str:
-    """criteria / attestation / vendor / suite, from the file name and folder."""
+    """criteria / attestation / vendor / suite / sealed, from the file name and folder."""
+    if path.suffix == SEALED_SUFFIX:
+        return "sealed"
     if path.name in ("criteria.yaml", "criteria.yml"):
         return "criteria"
     if "attestation" in path.parent.parts:
@@ -113,7 +119,8 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[ConfigIssue]]:
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
+            files += sorted(p for p in path.rglob("*")
+                            if p.suffix in YAML_SUFFIXES + (SEALED_SUFFIX,) and p.is_file())
         elif path.is_file():
             files.append(path)
         else:
@@ -141,8 +148,13 @@ def find_criteria(files: list[Path]) -> Optional[Path]:
 
 
 def load_workspace(paths: Iterable[Path], criteria_path: Optional[Path] = None,
-                   *, check_items: bool = True) -> Workspace:
-    """Load every file under ``paths`` and cross-check them. Issues are collected, not raised."""
+                   *, check_items: bool = True, key_env: Optional[str] = None,
+                   sealed: str = "open") -> Workspace:
+    """Load every file under ``paths`` and cross-check them. Issues are collected, not raised.
+
+    Sealed suites (``*.sealed``) are decrypted in memory with the key in the environment variable
+    their header names (or ``key_env``); a missing or wrong key or a modified file raises a one-line
+    SealError (a UsageError). ``sealed="skip"`` leaves them out with a notice (vendor self-tests)."""
     files, issues = expand_paths(paths)
     ws = Workspace(issues=issues)
     crit_files = [f for f in files if classify(f) == "criteria"]
@@ -163,6 +175,12 @@ def load_workspace(paths: Iterable[Path], criteria_path: Optional[Path] = None,
             if loaded:
                 ws.attestation.append(loaded)
             continue
+        if kind == "sealed":
+            if sealed == "skip":
+                ws.notices.append(f"{f}: sealed suite left out (sealed suites are not part of this command)")
+                continue
+            _load_sealed(ws, f, key_env)
+            continue
         loaded, found = load_model(f, Vendor if kind == "vendor" else Suite)
         ws.issues += found
         if loaded and kind != "vendor" and loaded.model.source is not None:
@@ -181,6 +199,26 @@ def load_workspace(paths: Iterable[Path], criteria_path: Optional[Path] = None,
     for suite in ws.suites:
         ws.issues += check_suite(suite, ws.criteria, check_items=check_items)
     return ws
+
+
+def _load_sealed(ws: Workspace, path: Path, key_env: Optional[str]) -> None:
+    """Decrypt a sealed suite in memory and load it like a suite file (positions refer to the
+    plaintext's lines). The plaintext is never written anywhere."""
+    from ..integrity.sealed import header_problems, open_sealed
+
+    plaintext, info = open_sealed(path, key_env)
+    loaded, found = load_model(path, Suite, text=plaintext.decode("utf-8"))
+    ws.issues += found
+    if loaded is None:
+        return
+    if loaded.model.source is not None:
+        ws.issues.append(loaded.doc.issue(("source",), "a sealed suite cannot read a data source (its items would "
+                                                        "stay in clear on disk); inline the items and seal again"))
+        return
+    for problem in header_problems(info.header, loaded.model):
+        ws.issues.append(ConfigIssue(str(path), 1, 1, "(sealed header)", problem))
+    ws.sealed[loaded.model.id] = info
+    ws.suites.append(loaded)
 
 
 def _materialise(ws: Workspace, loaded: Loaded) -> bool:

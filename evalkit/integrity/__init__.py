@@ -1,1 +1,2 @@
-"""Hashes and the run manifest."""
+"""Procurement integrity: hashes, sealed suites, pre-registration, result bundles, blinding,
+attestation answers, vendor self-tests (see docs/integrity.md)."""

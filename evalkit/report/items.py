@@ -14,8 +14,10 @@ the file small; every text is an index into the string table ``s``, -1 for none)
     status: 0 scored, 1 error, 2 not scored, 3 never answered; score: 0-1 rounded to 4 places or null;
     passed: 1, 0 or null.
 
-``messages`` is null when the text is withheld (public view of an unpublished or sealed suite)
-and ``[]`` when the store holds no message text for the item.
+``messages`` is null when the text is withheld (public view of an unpublished or sealed suite, or
+any view of a sealed suite but ``--reveal``) and ``[]`` when the store holds no message text for the
+item. Suites carry ``sealed`` so the page can say why. With ``reveal`` (sealed text rebuilt in
+memory from the sealed file) the sealed items' prompts and scorer explanations come from there.
 """
 
 from __future__ import annotations
@@ -97,35 +99,47 @@ def _error_text(kind: Any, status: Any, message: Any) -> Optional[str]:
     return head or None
 
 
-def item_payload(store: RunStore, df: pd.DataFrame, results: dict, view: View) -> dict:
-    """The drill-down data of the variant ``view`` (df and results already filtered by it)."""
+def item_payload(store: RunStore, df: pd.DataFrame, results: dict, view: View, *,
+                 reveal: Optional[dict] = None, store_ids: Optional[dict] = None) -> dict:
+    """The drill-down data of the variant ``view`` (df and results already filtered by it).
+
+    ``store_ids``: shown vendor id -> id in the store (a blinded run shows pseudonyms)."""
     vendors = [{"id": v["id"], "name": v["name"], "category": v.get("category", "domestic")}
                for v in results["vendors"]]
     vendor_ids = [v["id"] for v in vendors]
     col = {vid: i for i, vid in enumerate(vendor_ids)}
-    suites = [{"id": s["id"], "title": s["title"], "withheld": s["id"] in view.sealed_suites}
-              for s in results["suites"]]
+    suites = [{"id": s["id"], "title": s["title"], "withheld": s["id"] in view.sealed_suites,
+               "sealed": s["id"] in view.sealed} for s in results["suites"]]
     suite_index = {s["id"]: i for i, s in enumerate(suites)}
     strings = Strings()
     tags: dict[str, int] = {}
-    messages = _messages(store, vendor_ids) if vendor_ids else {}
+    store_ids = store_ids or {}
+    messages = _messages(store, [store_ids.get(v, v) for v in vendor_ids]) if vendor_ids else {}
+    revealed = reveal if (reveal is not None and view.reveal) else None
     work = df[df.vendor_id.isin(vendor_ids)]
     items: dict[tuple[str, str], list] = {}
     cols = ["suite_id", "item_id", "vendor_id", "epoch", "status", "score", "passed", "critical", "tags",
-            "content", "explanation", "error_kind", "http_status", "error_message"]
+            "content", "explanation", "error_kind", "http_status", "error_message", "key"]
     for (suite_id, item_id, vendor_id, epoch, status, score, passed, critical, row_tags, content, explanation,
-         error_kind, http_status, error_message) in work[cols].itertuples(index=False, name=None):
+         error_kind, http_status, error_message, key_) in work[cols].itertuples(index=False, name=None):
+        sealed = suite_id in view.sealed
+        if sealed:  # the store has no text of a sealed item: shown only when revealed
+            explanation = revealed["explanations"].get(key_) if revealed is not None else None
         key = (suite_id, item_id)
         item = items.get(key)
         if item is None:
             if suite_id not in suite_index:
                 suite_index[suite_id] = len(suites)
-                suites.append({"id": suite_id, "title": suite_id, "withheld": suite_id in view.sealed_suites})
+                suites.append({"id": suite_id, "title": suite_id, "withheld": suite_id in view.sealed_suites,
+                               "sealed": sealed})
             withheld = suite_id in view.sealed_suites
             msgs = None
-            if not withheld:
+            source = messages.get(key, [])
+            if sealed:
+                source = revealed["messages"].get(key, []) if revealed is not None else None
+            if not withheld and source is not None:
                 msgs = [[ROLE_CODES.get(m.get("role"), 1), strings(m.get("content"))]
-                        for m in messages.get(key, []) if isinstance(m, dict)]
+                        for m in source if isinstance(m, dict)]
             item = items[key] = [suite_index[suite_id], item_id,
                                  [tags.setdefault(t, len(tags)) for t in (row_tags or [])],
                                  1 if critical else 0, msgs, [None] * len(vendor_ids)]

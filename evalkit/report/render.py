@@ -343,20 +343,30 @@ def _static(env: Environment, name: str) -> str:
 
 
 def render_report(store: RunStore, results: dict, df: pd.DataFrame, out_path: Path, *,
-                  vendor: Optional[str] = None, public: bool = False, compress: Optional[bool] = None) -> Path:
+                  vendor: Optional[str] = None, public: bool = False, compress: Optional[bool] = None,
+                  reveal: Optional[dict] = None, store_ids: Optional[dict] = None) -> Path:
     """Write the report of ``results`` to ``out_path``; ``vendor``/``public`` select a variant.
 
-    ``compress``: embed the item data gzip-compressed (None: only when it is large)."""
+    ``compress``: embed the item data gzip-compressed (None: only when it is large).
+    ``reveal``: sealed suites' text rebuilt in memory (``evalkit report --reveal``): prompts,
+    explanations and descriptions of sealed items are shown. ``store_ids``: shown vendor id -> id
+    in the store, for a blinded run whose results carry pseudonyms."""
     suite_meta = store.get_meta("suites", []) or []
-    view = make_view(results, suite_meta, vendor=vendor, public=public)
+    sealed_ids = set(store.get_meta("sealed") or {})
+    view = make_view(results, suite_meta, vendor=vendor, public=public, sealed=sealed_ids,
+                     reveal=reveal is not None)
     r, vdf = apply_view(results, df, view)
+    if reveal is not None:
+        r = dict(r)
+        r["suites"] = [{**s, "description": reveal["descriptions"].get(s["id"], s.get("description", ""))}
+                       if s["id"] in sealed_ids else s for s in r["suites"]]
     vendors = r["vendors"]
     vendor_ids = [v["id"] for v in vendors]
     env = _environment()
     app_js = _static(env, "report.js.j2")
     script_hash = base64.b64encode(hashlib.sha256(app_js.encode("utf-8")).digest()).decode("ascii")
     nodes = r["criteria"]
-    payload = item_payload(store, vdf, r, view)
+    payload = item_payload(store, vdf, r, view, reveal=reveal, store_ids=store_ids)
     html = env.get_template("report.html.j2").render(
         r=r, view=view, vendors=vendors, vendor_ids=vendor_ids,
         vendor_names={v["id"]: v["name"] for v in vendors},
@@ -383,7 +393,11 @@ def render_report(store: RunStore, results: dict, df: pd.DataFrame, out_path: Pa
             "suites": _chart(charts.suite_forest, r["suites"], vendors),
         },
         evalkit_version=__version__,
+        prereg=r.get("preregistration"),
+        sealed_suites=r.get("sealed") or {},
+        blind=r.get("blind"),
         manifest_json=json.dumps({"manifest": r.get("manifest"), "config": r.get("config"),
+                                  "preregistration": r.get("preregistration"), "sealed": r.get("sealed"),
                                   "statistics": r.get("statistics")},
                                  ensure_ascii=False, indent=2, default=str),
         item_data=dict(zip(("mode", "text"), embed(payload, compress))),

@@ -10,6 +10,11 @@ chart or embedded JSON can show what the variant must hide:
   rank is recomputed among the published ones); the text of items of suites with
   ``publish: false`` (or ``sealed: true``) is withheld: prompts, answers, explanations and error
   messages. Scores and pass/fail of those items stay.
+
+Sealed suites (``evalkit seal``) are a third case in every view: the run store holds no text of
+theirs, so prompts and scorer explanations are shown only in a ``reveal`` view (``evalkit report
+--reveal``, rebuilt in memory from the sealed file and its key); answers stay visible to evaluators
+(full and vendor views) and are withheld in public views like any unpublished suite's.
 """
 
 from __future__ import annotations
@@ -35,9 +40,14 @@ class View:
     hidden: set[str] = field(default_factory=set)  # vendor ids removed
     hidden_names: set[str] = field(default_factory=set)
     sealed_suites: set[str] = field(default_factory=set)  # suites whose item text is withheld
+    sealed: set[str] = field(default_factory=set)  # sealed suites of the run (no text in the store)
+    reveal: bool = False  # sealed text rebuilt in memory is shown (evalkit report --reveal)
 
     @property
     def label(self) -> str:
+        return self._label() + ("（封印された設問の本文を含む）" if self.reveal else "")
+
+    def _label(self) -> str:
         if self.vendor and self.public:
             return "自己評価（公開用）"
         if self.vendor:
@@ -52,7 +62,8 @@ def suite_is_withheld(suite: dict) -> bool:
     return suite.get("publish", True) is False or bool(suite.get("sealed"))
 
 
-def make_view(results: dict, suite_meta: list[dict], *, vendor: Optional[str] = None, public: bool = False) -> View:
+def make_view(results: dict, suite_meta: list[dict], *, vendor: Optional[str] = None, public: bool = False,
+              sealed: Optional[set[str]] = None, reveal: bool = False) -> View:
     vendors = results.get("vendors", [])
     known = [v["id"] for v in vendors]
     settings = {s.get("id"): s for s in results.get("vendor_settings") or []}
@@ -68,9 +79,13 @@ def make_view(results: dict, suite_meta: list[dict], *, vendor: Optional[str] = 
         visible = [vendor]
     hidden = set(known) - set(visible)
     kind = "+".join(k for k, on in (("vendor", vendor is not None), ("public", public)) if on) or "full"
+    sealed = set(sealed or ())
+    if public and reveal:
+        raise UsageError("a public view never shows sealed item text (--reveal with --public)")
     return View(kind=kind, vendor=vendor, public=public, visible=visible, hidden=hidden,
                 hidden_names={v["name"] for v in vendors if v["id"] in hidden},
-                sealed_suites={s["id"] for s in suite_meta if suite_is_withheld(s)} if public else set())
+                sealed_suites=({s["id"] for s in suite_meta if suite_is_withheld(s)} | sealed) if public else set(),
+                sealed=sealed, reveal=reveal)
 
 
 def scrub(obj: Any, hidden: set[str]) -> Any:

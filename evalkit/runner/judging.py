@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Iterable
 
 from ..config.generation import Generation
@@ -11,7 +10,7 @@ from ..config.vendor import Vendor
 from ..data import suite_items
 from ..scorers import build
 from ..scorers.judge import Judge, judge_messages
-from .plan import endpoint_id, request_key
+from .plan import build_messages, endpoint_id, request_key
 from .store import PlannedRequest, RunStore
 
 
@@ -22,8 +21,6 @@ def plan_judging(store: RunStore, suites: Iterable[Suite], judges: list[Vendor])
     if not judges:
         return []
     items = {(s.id, it.id): (s, it) for s in suites for it in suite_items(s)}
-    questions = {key: json.loads(messages) for key, messages in store.db.execute(
-        "SELECT key, messages FROM requests")}
     out: list[tuple[PlannedRequest, str, int]] = []
     for key, suite_id, item_id, content in store.answered():
         suite, item = items[(suite_id, item_id)]
@@ -34,7 +31,9 @@ def plan_judging(store: RunStore, suites: Iterable[Suite], judges: list[Vendor])
                 continue
             scorer = build(spec.kind, spec.params)
             assert isinstance(scorer, Judge)
-            user = [m["content"] for m in questions[key] if m["role"] == "user"][-1]
+            # the question as sent, rebuilt from the suite in memory (a sealed suite's store row holds
+            # only a placeholder)
+            user = [m["content"] for m in build_messages(suite, item) if m["role"] == "user"][-1]
             messages = judge_messages(scorer.params, item, user, content or "")
             if epoch is None:
                 epoch = store.db.execute("SELECT epoch FROM requests WHERE key = ?", (key,)).fetchone()[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Iterable
+from typing import Any, Iterable, Mapping, Optional
 
 from ..config.suite import Item, Suite
 from ..config.templates import render
@@ -43,15 +43,23 @@ def request_key(vendor_id: str, endpoint: str, model: str, messages: list, param
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def plan(suites: Iterable[Suite], vendors: Iterable[Vendor], epochs: int = 1) -> list[PlannedRequest]:
+def plan(suites: Iterable[Suite], vendors: Iterable[Vendor], epochs: int = 1,
+         sealed: Optional[Mapping[str, Any]] = None) -> list[PlannedRequest]:
+    """``sealed``: suite id -> SealInfo of sealed suites; their requests are stored with the
+    message text replaced by a placeholder and a keyed digest (the real messages are still sent)."""
+    from ..integrity.sealed import sealed_messages
+
     vendors = list(vendors)
+    sealed = sealed or {}
     out: list[PlannedRequest] = []
     for suite in suites:
+        info = sealed.get(suite.id)
         for item in suite_items(suite):
             messages = build_messages(suite, item)
+            stored = sealed_messages(messages, info) if info is not None else None
             for vendor in vendors:
                 params = suite.generation.merged(vendor.generation).request_params()
                 for epoch in range(epochs):
                     key = request_key(vendor.id, endpoint_id(vendor), vendor.model, messages, params, epoch, suite.id)
-                    out.append(PlannedRequest(key, vendor.id, suite.id, item.id, epoch, messages, params))
+                    out.append(PlannedRequest(key, vendor.id, suite.id, item.id, epoch, messages, params, stored))
     return out

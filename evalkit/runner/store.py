@@ -82,6 +82,12 @@ class PlannedRequest:
     epoch: int
     messages: list[dict[str, str]]
     params: dict[str, Any]
+    # What the store keeps instead of ``messages`` (sealed suites: placeholder and keyed digest);
+    # None: the messages themselves. What is sent is always ``messages``.
+    stored_messages: Optional[list[dict[str, Any]]] = None
+
+    def messages_to_store(self) -> list[dict[str, Any]]:
+        return self.messages if self.stored_messages is None else self.stored_messages
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,9 @@ class RunStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        # The plaintext of the run's sealed suites, in memory only (evalkit.integrity.sealed.Unsealed),
+        # attached by whoever opened them with their key; never written to this file.
+        self.unsealed: Any = None
         if self.get_meta("schema_version") is None:
             self.set_meta("schema_version", SCHEMA_VERSION)
 
@@ -141,7 +150,7 @@ class RunStore:
     # requests -------------------------------------------------------------
     def add_requests(self, requests: Iterable[PlannedRequest]) -> None:
         rows = [(r.key, r.vendor_id, r.suite_id, r.item_id, r.epoch,
-                 json.dumps(r.messages, ensure_ascii=False), json.dumps(r.params, sort_keys=True))
+                 json.dumps(r.messages_to_store(), ensure_ascii=False), json.dumps(r.params, sort_keys=True))
                 for r in requests]
         with self.db:
             self.db.execute("BEGIN")
@@ -159,7 +168,7 @@ class RunStore:
     def add_judge_requests(self, rows: Iterable[tuple[PlannedRequest, str, int]]) -> None:
         """(request to the judge, key of the answer it judges, index of the judge scorer)."""
         data = [(r.key, target, r.vendor_id, index, r.suite_id, r.item_id, r.epoch,
-                 json.dumps(r.messages, ensure_ascii=False), json.dumps(r.params, sort_keys=True))
+                 json.dumps(r.messages_to_store(), ensure_ascii=False), json.dumps(r.params, sort_keys=True))
                 for r, target, index in rows]
         with self.db:
             self.db.execute("BEGIN")

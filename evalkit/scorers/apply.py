@@ -23,9 +23,31 @@ def item_scorers(suite: Suite, item: Item, cache: dict) -> list[tuple[Scorer, fl
     return out
 
 
-def score_store(store: RunStore) -> int:
-    """(Re)score every successful response; returns the number of responses scored."""
+def score_store(store: RunStore, *, keep_sealed: bool = False, write: bool = True) -> int:
+    """(Re)score every successful response; returns the number of responses scored.
+
+    Sealed suites (``meta.sealed``) are scored with their plaintext from ``store.unsealed`` (opened
+    with the key); their rows keep only a placeholder explanation and a keyed digest of the real
+    explanation and detail, which stay in memory (``store.unsealed``) for analysis and ``--reveal``.
+    Without the plaintext: ``keep_sealed`` keeps their stored rows as they are (a partial check),
+    otherwise it is an error. ``write=False`` fills ``store.unsealed`` without touching the store.
+    """
+    from ..errors import UsageError
+    from ..integrity.sealed import SEALED_EXPLANATION, needs_key_message
+
     suites = {s["id"]: Suite.model_validate(s) for s in store.get_meta("suites", [])}
+    sealed_ids = set(store.get_meta("sealed") or {})
+    unsealed = store.unsealed
+    if sealed_ids and unsealed is None and not keep_sealed:
+        raise UsageError(needs_key_message(store))
+    if unsealed is not None:
+        suites.update(unsealed.suites)
+    kept: list[tuple] = []
+    if sealed_ids and unsealed is None:  # keep_sealed: the rows of sealed suites stay as stored
+        marks = ",".join("?" * len(sealed_ids))
+        kept = list(store.db.execute(
+            f"SELECT s.* FROM scores s JOIN requests r ON r.key = s.key WHERE r.suite_id IN ({marks}) "
+            "ORDER BY r.rowid, s.scorer_index", sorted(sealed_ids)))
     items = {(sid, it.id): (suite, it) for sid, suite in suites.items() for it in suite_items(suite)}
     cache: dict = {}
     scored = 0
@@ -33,7 +55,13 @@ def score_store(store: RunStore) -> int:
 
     def rows() -> Iterator[tuple]:
         nonlocal scored
+        yield from kept
         for key, suite_id, item_id, content in store.answered():
+            sealed = suite_id in sealed_ids
+            if sealed and unsealed is None:
+                continue
+            if not write and not sealed:
+                continue
             suite, item = items[(suite_id, item_id)]
             for index, (scorer, weight) in enumerate(item_scorers(suite, item, cache)):
                 if isinstance(scorer, Judge):
@@ -41,9 +69,19 @@ def score_store(store: RunStore) -> int:
                 else:
                     result = scorer.score(content or "", item)
                 score, passed = (float(result.score), int(result.passed)) if result.scored else (None, None)
+                explanation, detail = result.explanation, result.detail
+                if sealed:
+                    unsealed.details[(key, index)] = detail
+                    unsealed.explanations[(key, index)] = explanation
+                    detail = {"sealed": unsealed.infos[suite_id].digest([explanation, detail])}
+                    explanation = SEALED_EXPLANATION
                 yield (key, index, scorer.kind, score, passed, weight,
-                       result.explanation, json.dumps(result.detail, ensure_ascii=False, sort_keys=True))
+                       explanation, json.dumps(detail, ensure_ascii=False, sort_keys=True))
             scored += 1
 
-    store.replace_scores(rows())  # streamed: memory stays flat however large the run
+    if write:
+        store.replace_scores(rows())  # streamed: memory stays flat however large the run
+    else:
+        for _ in rows():
+            pass
     return scored

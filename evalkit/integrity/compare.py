@@ -1,0 +1,104 @@
+"""``evalkit compare BUNDLE RUN_DIR``: a vendor's submitted self-test against the Agency's own run.
+
+The bundle's integrity (hashes, signature) is checked first. Then, for the bundle's vendor and the
+same vendor in the run (``--vendor ID`` when the ids differ), every suite both ran *with the same
+file hash* is compared: the suite score (mean item score) on each side and the difference in points,
+and the items whose pass/fail differs. Suites run with another version, or by one side only, are
+listed and not compared. The endpoint's model ids reported on each side are shown. A suite whose
+score differs by more than the tolerance (default 5 points) makes the comparison fail (exit 4):
+the endpoint did not behave the same way for the vendor as for the Agency.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from ..errors import UsageError
+from .bundle import STORE, check_members, check_signature, unpack
+
+
+@dataclass
+class Comparison:
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    differing: list[str] = field(default_factory=list)
+
+
+def _side(store, vendor_id: str):
+    from ..analysis.tables import item_level, item_table
+
+    df = item_table(store)
+    items = item_level(df[df.vendor_id == vendor_id])
+    models = sorted({str(m) for m in df[(df.vendor_id == vendor_id)].model.dropna()})
+    return items, models
+
+
+def compare(bundle: Path, run_dir: Path, *, vendor: Optional[str] = None, pubkey: Optional[Path] = None,
+            tolerance: float = 5.0) -> Comparison:
+    from ..pipeline import open_run
+    from ..runner.store import RunStore
+
+    out = Comparison()
+    opened = unpack(Path(bundle))
+    try:
+        out.problems += opened.problems + check_members(opened)
+        sig = check_signature(opened, pubkey)
+        if sig.problem:
+            out.problems.append(sig.problem)
+        if out.problems or STORE not in opened.names:
+            return out
+        copy = opened.root / "compare" / STORE
+        copy.parent.mkdir()
+        shutil.copyfile(opened.member(STORE), copy)
+        with RunStore(copy) as theirs, open_run(Path(run_dir)) as ours:
+            their_vendors = [v["id"] for v in theirs.get_meta("vendors", [])]
+            if len(their_vendors) != 1:
+                raise UsageError(f"{bundle}: a self-test bundle holds one vendor; this one holds "
+                                 f"{len(their_vendors)} ({', '.join(their_vendors)})")
+            their_id = their_vendors[0]
+            our_id = vendor or their_id
+            our_vendors = [v["id"] for v in ours.get_meta("vendors", [])]
+            if our_id not in our_vendors:
+                raise UsageError(f"{run_dir}: vendor '{our_id}' is not in this run ({', '.join(our_vendors)}); "
+                                 "pass --vendor ID")
+            their_cfg = (theirs.get_meta("config") or {}).get("suites", {})
+            our_cfg = (ours.get_meta("config") or {}).get("suites", {})
+            their_items, their_models = _side(theirs, their_id)
+            our_items, our_models = _side(ours, our_id)
+            out.lines.append(f"vendor: bundle '{their_id}' (model ids reported: {', '.join(their_models) or '—'}) vs "
+                             f"run '{our_id}' ({', '.join(our_models) or '—'})")
+            if their_models and our_models and set(their_models) != set(our_models):
+                out.lines.append("note: the endpoint reported different model ids to the vendor and to the Agency")
+            titles = {s["id"]: s.get("title", s["id"]) for s in ours.get_meta("suites", [])}
+            common = sorted(set(their_cfg) & set(our_cfg))
+            for sid in sorted(set(their_cfg) ^ set(our_cfg)):
+                side = "the bundle" if sid in their_cfg else "the run"
+                out.lines.append(f"  not compared: {sid} (only in {side})")
+            for sid in common:
+                if their_cfg[sid].get("sha256") != our_cfg[sid].get("sha256"):
+                    out.lines.append(f"  not compared: {sid} (different suite files: versions "
+                                     f"{their_cfg[sid].get('version')} / {our_cfg[sid].get('version')})")
+                    continue
+                a = their_items[(their_items.suite_id == sid) & (their_items.n_ok > 0)].set_index("item_id")
+                b = our_items[(our_items.suite_id == sid) & (our_items.n_ok > 0)].set_index("item_id")
+                if a.empty or b.empty:
+                    out.lines.append(f"  not compared: {sid} (no scored items on one side)")
+                    continue
+                sa, sb = float(a.score.mean()) * 100, float(b.score.mean()) * 100
+                shared = a.index.intersection(b.index)
+                flips = [i for i in shared if bool(a.loc[i, "passed"]) != bool(b.loc[i, "passed"])]
+                diff = sb - sa
+                mark = "DIFFERS" if abs(diff) > tolerance else "ok"
+                out.lines.append(f"  {mark:<7} {sid:<36} bundle {sa:5.1f}  run {sb:5.1f}  ({diff:+.1f} pts; "
+                                 f"{len(flips)} of {len(shared)} items pass/fail differently) {titles.get(sid, '')}")
+                for item in flips[:5]:
+                    out.lines.append(f"            {sid}/{item}: bundle {'pass' if a.loc[item, 'passed'] else 'fail'}, "
+                                     f"run {'pass' if b.loc[item, 'passed'] else 'fail'}")
+                if abs(diff) > tolerance:
+                    out.differing.append(sid)
+    finally:
+        opened.close()
+    return out

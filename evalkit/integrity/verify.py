@@ -1,0 +1,281 @@
+"""``evalkit verify BUNDLE``: hashes, signature, and a re-score from the stored responses."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from .bundle import MANIFEST, MAX_SHOWN, STORE, Opened, bundle_manifest, check_members, check_signature, unpack
+
+
+@dataclass
+class Verification:
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    signature: Any = None
+    rescored: int = 0
+    partial: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _scores(store) -> dict[tuple[str, int], tuple]:
+    return {(row[0], row[1]): tuple(row[2:]) for row in store.db.execute(
+        "SELECT key, scorer_index, kind, score, passed, weight, explanation, detail FROM scores")}
+
+
+def _who(store) -> dict[str, str]:
+    return {key: f"{suite}/{item} × {vendor} (epoch {epoch})" for key, vendor, suite, item, epoch in store.db.execute(
+        "SELECT key, vendor_id, suite_id, item_id, epoch FROM requests")}
+
+
+def _fmt(score: Any, passed: Any) -> str:
+    if score is None:
+        return "not scored"
+    return f"{score:g} ({'pass' if passed else 'fail'})"
+
+
+def compare_scores(before: dict, after: dict, who: dict[str, str]) -> list[str]:
+    out = []
+    for ident in sorted(set(before) | set(after), key=lambda k: (who.get(k[0], k[0]), k[1])):
+        old, new = before.get(ident), after.get(ident)
+        if old == new:
+            continue
+        where = who.get(ident[0], f"request {ident[0][:12]}…")
+        if old is None:
+            out.append(f"score of {where} scorer {ident[1]}: not recorded, re-scoring gives "
+                       f"{_fmt(new[1], new[2])}")
+        elif new is None:
+            out.append(f"score of {where} scorer {ident[1]} ({old[0]}): recorded {_fmt(old[1], old[2])}, but re-scoring "
+                       "gives none (no stored response)")
+        elif (old[1], old[2]) != (new[1], new[2]):
+            out.append(f"score changed: {where} scorer {ident[1]} ({old[0]}): recorded {_fmt(old[1], old[2])}, "
+                       f"re-scored {_fmt(new[1], new[2])}")
+        else:
+            what = [name for name, a, b in zip(("kind", "score", "passed", "weight", "explanation", "detail"), old, new)
+                    if a != b]
+            out.append(f"score record changed: {where} scorer {ident[1]} ({old[0]}): {', '.join(what)} differ from "
+                       "re-scoring")
+    return out
+
+
+def _json_diff(a: Any, b: Any, path: str = "", out: Optional[list] = None) -> list[str]:
+    out = [] if out is None else out
+    if len(out) >= MAX_SHOWN:
+        return out
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b), key=str):
+            if k not in a or k not in b:
+                out.append(f"{path}.{k}".lstrip(".") + (": only in the export" if k in a else ": only when recomputed"))
+            else:
+                _json_diff(a[k], b[k], f"{path}.{k}", out)
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            out.append(f"{path.lstrip('.')}: {len(a)} entries exported, {len(b)} recomputed")
+        for i, (x, y) in enumerate(zip(a, b)):
+            _json_diff(x, y, f"{path}[{i}]", out)
+    elif a != b:
+        out.append(f"{path.lstrip('.')}: exported {json.dumps(a, ensure_ascii=False)[:80]}, "
+                   f"recomputed {json.dumps(b, ensure_ascii=False)[:80]}")
+    return out
+
+
+def check_plan(store) -> list[str]:
+    """Every planned request (suite items × vendors × epochs) is in the store, and nothing else."""
+    manifest = store.get_meta("manifest", {}) or {}
+    epochs = int(manifest.get("epochs") or 1)
+    vendors = [v["id"] for v in store.get_meta("vendors", []) or []]
+    planned = {(s["id"], it["id"], v, e) for s in store.get_meta("suites", []) or [] for it in s.get("items", [])
+               for v in vendors for e in range(epochs)}
+    stored = set(store.db.execute("SELECT suite_id, item_id, vendor_id, epoch FROM requests"))
+    out = []
+    for suite, item, vendor, epoch in sorted(planned - stored)[:MAX_SHOWN]:
+        out.append(f"request missing from the store: {suite}/{item} × {vendor} (epoch {epoch}) was planned")
+    for suite, item, vendor, epoch in sorted(stored - planned)[:MAX_SHOWN]:
+        out.append(f"unexpected request in the store: {suite}/{item} × {vendor} (epoch {epoch}) is not in the "
+                   "recorded configuration")
+    if manifest.get("planned_requests") is not None and manifest["planned_requests"] != len(stored):
+        out.append(f"the manifest records {manifest['planned_requests']} planned requests, the store holds "
+                   f"{len(stored)}")
+    return out
+
+
+def check_prereg(store) -> list[str]:
+    from .manifest import first_response_at
+    from .prereg import digest_of
+
+    block = store.get_meta("preregistration")
+    if block is None:
+        return []
+    out = []
+    if digest_of(block) != block.get("digest"):
+        out.append("pre-registration: the recorded digest does not match the recorded hashes (edited)")
+    config = store.get_meta("config", {}) or {}
+    for sid, entry in (config.get("suites") or {}).items():
+        reg = (block.get("suites") or {}).get(sid)
+        if reg is None:
+            out.append(f"pre-registration: suite '{sid}' was run but is not pre-registered")
+        elif reg.get("file_sha256") != entry.get("sha256"):
+            out.append(f"pre-registration: suite '{sid}' differs from the pre-registered file")
+    if config.get("criteria") and (block.get("criteria") or {}).get("file_sha256") != config["criteria"].get("sha256"):
+        out.append("pre-registration: the criteria differ from the pre-registered file")
+    first = first_response_at(store)
+    from ..pipeline import _before
+
+    if _before(block.get("computed_at"), first) is False:
+        out.append(f"pre-registration: recorded at {block.get('computed_at')}, after the first response ({first})")
+    return out
+
+
+def check_manifest(opened: Opened, store) -> list[str]:
+    if MANIFEST not in opened.names:
+        return [f"member '{MANIFEST}' missing"]
+    try:
+        recorded = json.loads(opened.member(MANIFEST).read_text(encoding="utf-8"))
+    except ValueError:
+        return [f"member '{MANIFEST}': not valid JSON"]
+    fresh = json.loads(json.dumps(bundle_manifest(store, recorded.get("kind", "run")), default=str))
+    out = []
+    for key in ("run", "preregistration", "config", "vendors", "judges", "endpoint_models", "times", "blind", "sealed"):
+        if recorded.get(key) != fresh.get(key):
+            out.append(f"member '{MANIFEST}': '{key}' does not match the store")
+    return out
+
+
+def _key_available(store, key_env: Optional[str]) -> bool:
+    if key_env:
+        return bool(os.environ.get(key_env))
+    names = {rec.get("key_env") for rec in (store.get_meta("sealed") or {}).values()}
+    return all(name and os.environ.get(name) for name in names)
+
+
+def verify(path: Path, *, pubkey: Optional[Path] = None, key_env: Optional[str] = None) -> Verification:
+    from ..analysis.tables import export_csv
+    from ..pipeline import compute_results, open_sealed_suites, shown_views, summary_text
+    from ..runner.store import RunStore
+    from ..scorers.apply import score_store
+    from .sealed import SealError
+
+    result = Verification()
+    opened = unpack(Path(path))
+    try:
+        result.problems += opened.problems + check_members(opened)
+        result.signature = check_signature(opened, pubkey)
+        if result.signature.problem:
+            result.problems.append(result.signature.problem)
+        if STORE not in opened.names:
+            result.problems.append(f"member '{STORE}' missing: nothing to re-score")
+            return result
+        work = opened.root / "rescore" / STORE
+        work.parent.mkdir()
+        shutil.copyfile(opened.member(STORE), work)
+        try:
+            store = RunStore(work)
+            store.get_meta("manifest")
+        except Exception as exc:  # sqlite3.DatabaseError and friends: a damaged store
+            result.problems.append(f"member '{STORE}': not a readable run store ({exc})")
+            return result
+        with store:
+            result.problems += check_manifest(opened, store)
+            result.problems += check_plan(store)
+            result.problems += check_prereg(store)
+            before = _scores(store)
+            if store.get_meta("sealed"):
+                if _key_available(store, key_env):
+                    try:
+                        open_sealed_suites(store, key_env=key_env, sealed_paths=(opened.member("sealed"),))
+                    except SealError as exc:
+                        result.problems.append(f"sealed suite: {exc}")
+                        result.partial = True
+                else:
+                    result.partial = True
+                    result.notes.append("sealed suites: no key, so their scores were not re-computed and summary.json "
+                                        "and results.csv were not re-derived (pass --key-env NAME for a full check)")
+            result.rescored = score_store(store, keep_sealed=result.partial)
+            who = _who(store)
+            diffs = compare_scores(before, _scores(store), who)
+            result.problems += diffs[:MAX_SHOWN]
+            if len(diffs) > MAX_SHOWN:
+                result.problems.append(f"… and {len(diffs) - MAX_SHOWN} more score differences")
+            if result.partial:
+                return result
+            results, df = compute_results(store)
+            results, df, _ = shown_views(store, results, df)
+            result.problems += _compare_exports(opened, summary_text(results), df, export_csv)
+    finally:
+        opened.close()
+    return result
+
+
+def _compare_exports(opened: Opened, summary: str, df, export_csv) -> list[str]:
+    out = []
+    name = "exports/summary.json"
+    if name not in opened.names:
+        out.append(f"member '{name}' missing")
+    else:
+        exported = opened.member(name).read_text(encoding="utf-8")
+        if exported != summary:
+            try:
+                diffs = _json_diff(json.loads(exported), json.loads(summary))
+            except ValueError:
+                diffs = ["not valid JSON"]
+            out += [f"summary.json differs from the re-scored results: {d}" for d in diffs] or \
+                   ["summary.json differs from the re-scored results (formatting)"]
+    name = "exports/results.csv"
+    if name not in opened.names:
+        out.append(f"member '{name}' missing")
+    else:
+        fresh = opened.root / "rescore" / "results.csv"
+        export_csv(df, fresh)
+        if fresh.read_bytes() != opened.member(name).read_bytes():
+            out += _csv_diff(opened.member(name), fresh)
+    return out
+
+
+def _csv_diff(exported: Path, fresh: Path) -> list[str]:
+    import pandas as pd
+
+    try:
+        a = pd.read_csv(exported, dtype=str, keep_default_na=False)
+        b = pd.read_csv(fresh, dtype=str, keep_default_na=False)
+    except Exception:
+        return ["results.csv differs from the re-scored results (unreadable export)"]
+    ident = ["vendor_id", "suite_id", "item_id", "epoch"]
+    if not set(ident) <= set(a.columns):
+        return ["results.csv differs from the re-scored results (columns changed)"]
+    a, b = a.set_index(ident), b.set_index(ident)
+    out = []
+    for row in sorted(set(a.index) ^ set(b.index))[:MAX_SHOWN]:
+        where = "only in the export" if row in a.index else "missing from the export"
+        out.append(f"results.csv: row {row[1]}/{row[2]} × {row[0]} (epoch {row[3]}) {where}")
+    for row in sorted(set(a.index) & set(b.index)):
+        if len(out) >= MAX_SHOWN:
+            break
+        ra, rb = a.loc[[row]].iloc[0], b.loc[[row]].iloc[0]
+        cols = [c for c in a.columns if c in b.columns and ra[c] != rb[c]]
+        if cols:
+            out.append(f"results.csv: row {row[1]}/{row[2]} × {row[0]} (epoch {row[3]}) differs in "
+                       f"{', '.join(cols)}")
+    return out or ["results.csv differs from the re-scored results"]
+
+
+def describe(result: Verification) -> str:
+    sig = result.signature
+    if sig is None or not sig.signed:
+        signed = "unsigned"
+    elif sig.ok:
+        signed = (f"signature ok (Ed25519, key {sig.fingerprint}" +
+                  (", the trusted --pubkey)" if sig.trusted else "; not checked against a trusted key: pass --pubkey)"))
+    else:
+        signed = "signature invalid"
+    part = " (partial: sealed suites not re-scored)" if result.partial else ""
+    return f"{signed}; {result.rescored} responses re-scored{part}"
+
+
+__all__ = ["Verification", "verify", "describe"]

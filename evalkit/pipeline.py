@@ -232,9 +232,36 @@ def run(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOpt
                                             sealed))
         manifest["finished_at"] = now_iso()
         store.set_meta("manifest", manifest)
+    if summary.sent == 0 and summary.judge_sent == 0:
+        current = _current_exports(run_dir)
+        if current is not None:  # nothing new since the exports were written: reuse them as they are
+            return RunOutcome(run_dir, run_dir / "report.html", current, summary)
     provided = {sid: (next(s for s in suite_models if s.id == sid), info) for sid, info in sealed.items()}
     report, results = score_and_report(run_dir, sealed=provided)
     return RunOutcome(run_dir, report, results, summary)
+
+
+EXPORTS = ("report.html", "summary.json", "results.csv", "results.parquet", "results.junit.xml")
+
+
+def _exports_state(store: RunStore) -> dict:
+    """What the exports were computed from: a resume that adds nothing may reuse them."""
+    responses, last = store.db.execute("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM responses").fetchone()
+    return {"responses": responses, "last_response": last, "evalkit": __version__,
+            "config": sha256_json(store.get_meta("config", {}))}
+
+
+def _current_exports(run_dir: Path) -> Optional[dict]:
+    """summary.json when every export exists and was written from the store as it is now, else None."""
+    if not all((run_dir / name).is_file() for name in EXPORTS):
+        return None
+    with open_run(run_dir) as store:
+        if store.get_meta("exports_state") != _exports_state(store):
+            return None
+    try:
+        return json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def load_run(store: RunStore) -> tuple[CriteriaFile, list[Suite], list[Vendor]]:
@@ -401,4 +428,6 @@ def score_and_report(run_dir: Path, *, rescore: bool = True, vendor: Optional[st
         report = render_report(store, results, df, Path(out) if out else run_dir / default,
                                vendor=vendor, public=public, reveal=_reveal_data(store) if reveal else None,
                                store_ids=store_ids)
+        if not variant and out is None:
+            store.set_meta("exports_state", _exports_state(store))
     return report, results

@@ -174,3 +174,22 @@ def test_epochs_repeat_every_request_with_distinct_keys(tmp_path):
     assert [r[0] for r in rows] == [0, 1, 2] and len({r[1] for r in rows}) == 3
     assert all(json.loads(r[2]) == {"temperature": 0, "seed": 11} for r in rows)  # vendor overrides suite
     assert db.execute("SELECT COUNT(*) FROM responses WHERE ok = 1").fetchone()[0] == 3
+
+
+def test_a_resume_with_nothing_new_reuses_the_exports_and_a_stale_one_rebuilds_them(tmp_path):
+    suite = ("id: s1\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\n"
+             "scorers: [{kind: exact}]\nitems:\n  - {id: a, vars: {q: 質問}, reference: 答え}\n")
+    work = make_workspace(tmp_path / "w", {"s1": suite}, {"o": "id: o\nname: O\nprovider: reference\nmodel: oracle\n"})
+    assert evalkit("run", "--out", "run", "--quiet", cwd=work).returncode == 0
+    report = work / "run" / "report.html"
+    first = report.stat().st_mtime_ns
+    again = evalkit("run", "--resume", "run", cwd=work)
+    assert again.returncode == 0 and "report: run/report.html" in again.stdout
+    assert "1. o" in again.stdout and report.stat().st_mtime_ns == first  # reused, not rebuilt
+    # exports written from an older state of the store (e.g. a run killed before scoring) are rebuilt
+    db = sqlite3.connect(work / "run" / "store.sqlite")
+    db.execute("DELETE FROM meta WHERE key = 'exports_state'")
+    db.commit()
+    db.close()
+    assert evalkit("run", "--resume", "run", "--quiet", cwd=work).returncode == 0
+    assert report.stat().st_mtime_ns != first

@@ -24,16 +24,14 @@ from typing import Any, Iterable, Optional
 from pydantic import Field
 
 from ..config.suite import Item
-from .base import Params, ScoreResult, Scorer, register
+from .base import ScoreResult, Scorer, register
 from .choice import LABEL_SETS, Choice, ChoiceParams, label_index
 
 CONTEXTS = ("ambiguous", "disambiguated")
 
 
-class BiasParams(Params):
+class BiasParams(ChoiceParams):
     n_options: int = Field(default=3, ge=2, le=8, description="Number of options (BBQ/JBBQ: 3).")
-    options_var: Optional[str] = Field(
-        default="choices", description="Item variable listing the options, to recognise the option text.")
 
 
 @register

@@ -57,7 +57,6 @@ class RunOutcome:
     report: Path
     summary: dict
     execution: ExecutionSummary
-    skipped_vendors: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 def now_iso() -> str:

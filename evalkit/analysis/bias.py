@@ -16,7 +16,6 @@ from ..runner.store import RunStore
 from .tables import scorer_details
 
 BIAS_KIND = "bias"
-METRICS = ("acc_AMB", "acc_DIS", "s_DIS", "s_AMB")
 
 
 def uses_kind(suite: Suite, kind: str) -> bool:

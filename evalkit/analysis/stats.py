@@ -168,14 +168,6 @@ def bootstrap_p(boot: np.ndarray) -> float:
     return min(1.0, 2.0 * min(below, above) / (n_boot + 1))
 
 
-def paired_bootstrap(diffs: Sequence[float], rng: np.random.Generator, n_boot: int = N_BOOT
-                     ) -> tuple[float, float, float, float, np.ndarray]:
-    """Paired bootstrap of the mean difference: (mean, low, high, p, resampled means)."""
-    boot = bootstrap_means(diffs, rng, n_boot)
-    low, high = percentile_interval(boot)
-    return float(np.mean(diffs)), low, high, bootstrap_p(boot), boot
-
-
 def holm(pvalues: Sequence[Optional[float]]) -> list[Optional[float]]:
     """Holm (1979) step-down adjusted p-values; None entries are not tests and stay None.
 

@@ -15,8 +15,8 @@ from typing import Any, Optional, Union
 
 from pydantic import Field, model_validator
 
-from .criteria import ID_PATTERN, Strict
-from .suite import ITEM_ID_PATTERN, VERSION_PATTERN
+from .criteria import Strict
+from .suite import ITEM_ID_PATTERN, VersionedFile
 from .vendor import Attestation
 
 COMPLIANT = "適合"
@@ -102,17 +102,9 @@ class AttestationCheck(Strict):
         return (COMPLIANT, True) if ok else (NON_COMPLIANT, False)
 
 
-class AttestationFile(Strict):
+class AttestationFile(VersionedFile):
     """A questionnaire: the declarative checks of one criterion leaf."""
 
-    schema_version: int = Field(default=1, description="Format version of this file.")
-    id: str = Field(pattern=ID_PATTERN, description="Stable id, e.g. attestation.environment.")
-    version: str = Field(pattern=VERSION_PATTERN, description="Bump on every change of the checks.")
-    title: str = Field(description="Japanese title shown in the report.")
-    criterion: str = Field(description="Id of the criteria.yaml leaf these checks feed (score share and gate).")
-    description: str = Field(default="", description="What the questionnaire covers and how answers are used.")
-    canary: Optional[str] = Field(
-        default=None, description="Marker string for detecting this file's text in training data.")
     checks: list[AttestationCheck] = Field(min_length=1, description="The checks, in the order vendors are asked.")
 
 

@@ -130,15 +130,20 @@ class Source(Strict):
         return self
 
 
-class Suite(Strict):
+class VersionedFile(Strict):
+    """The header shared by suites and attestation questionnaires: identity, version, criterion leaf."""
+
     schema_version: int = Field(default=1, description="Format version of this file.")
-    id: str = Field(pattern=ID_PATTERN, description="Stable id, unique over all suites.")
-    version: str = Field(pattern=VERSION_PATTERN, description="Bump on every change of items or scoring.")
+    id: str = Field(pattern=ID_PATTERN, description="Stable id, unique over all files of its kind.")
+    version: str = Field(pattern=VERSION_PATTERN, description="Bump on every change of what is evaluated.")
     title: str = Field(description="Japanese title shown in the report.")
-    criterion: str = Field(description="Id of a node of criteria.yaml this suite serves.")
-    description: str = Field(default="", description="What the suite measures and how.")
+    criterion: str = Field(description="Id of the criteria.yaml leaf this file serves.")
+    description: str = Field(default="", description="What the file measures and how.")
     canary: Optional[str] = Field(
-        default=None, description="Marker string for detecting this suite's text in training data.")
+        default=None, description="Marker string for detecting this file's text in training data.")
+
+
+class Suite(VersionedFile):
     publish: bool = Field(default=True, description="Whether item text may appear in public reports.")
     critical: bool = Field(
         default=False, description="Every failed item of this suite counts as a critical failure against gates.")

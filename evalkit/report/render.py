@@ -27,7 +27,6 @@ from .items import embed, item_payload
 from .views import apply_view, make_view
 
 CATEGORY_LABELS = {"domestic": "国内", "foreign": "海外参照", "baseline": "基準（組込み）", "judge": "判定者"}
-STATUS_LABELS = {"ok": "採点済", "error": "エラー", "not_scored": "未採点", "pending": "未実行"}
 ATTESTATION_LABELS = {
     "deployment": "推論環境", "cloud_service": "クラウドサービス・リージョン", "data_residency": "データの保管・処理場所",
     "trains_on_inputs": "入力データの学習利用", "log_retention_days": "ログ保存期間（日）", "log_access": "ログへのアクセス管理",

@@ -38,7 +38,6 @@ class View:
     public: bool = False
     visible: list[str] = field(default_factory=list)  # vendor ids shown, in rank order
     hidden: set[str] = field(default_factory=set)  # vendor ids removed
-    hidden_names: set[str] = field(default_factory=set)
     sealed_suites: set[str] = field(default_factory=set)  # suites whose item text is withheld
     sealed: set[str] = field(default_factory=set)  # sealed suites of the run (no text in the store)
     reveal: bool = False  # sealed text rebuilt in memory is shown (evalkit report --reveal)
@@ -83,7 +82,6 @@ def make_view(results: dict, suite_meta: list[dict], *, vendor: Optional[str] = 
     if public and reveal:
         raise UsageError("a public view never shows sealed item text (--reveal with --public)")
     return View(kind=kind, vendor=vendor, public=public, visible=visible, hidden=hidden,
-                hidden_names={v["name"] for v in vendors if v["id"] in hidden},
                 sealed_suites=({s["id"] for s in suite_meta if suite_is_withheld(s)} | sealed) if public else set(),
                 sealed=sealed, reveal=reveal)
 

@@ -21,11 +21,12 @@ def plan_judging(store: RunStore, suites: Iterable[Suite], judges: list[Vendor])
     if not judges:
         return []
     items = {(s.id, it.id): (s, it) for s in suites for it in suite_items(s)}
+    epochs = dict(store.db.execute("SELECT key, epoch FROM requests"))
     out: list[tuple[PlannedRequest, str, int]] = []
     for key, suite_id, item_id, content in store.answered():
         suite, item = items[(suite_id, item_id)]
         specs = item.scorers if item.scorers is not None else suite.scorers
-        epoch = None
+        epoch = epochs[key]
         for index, spec in enumerate(specs):
             if spec.kind != "judge":
                 continue
@@ -35,8 +36,6 @@ def plan_judging(store: RunStore, suites: Iterable[Suite], judges: list[Vendor])
             # only a placeholder)
             user = [m["content"] for m in build_messages(suite, item) if m["role"] == "user"][-1]
             messages = judge_messages(scorer.params, item, user, content or "")
-            if epoch is None:
-                epoch = store.db.execute("SELECT epoch FROM requests WHERE key = ?", (key,)).fetchone()[0]
             for judge in judges:
                 base = Generation(temperature=0, max_tokens=scorer.params.max_tokens)
                 params = base.merged(judge.generation).request_params()

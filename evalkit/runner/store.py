@@ -160,10 +160,6 @@ class RunStore:
         sql = "SELECT key FROM responses" + ("" if include_errors else " WHERE ok = 1")
         return {row[0] for row in self.db.execute(sql)}
 
-    def iter_requests(self) -> Iterator[PlannedRequest]:
-        for row in self.db.execute("SELECT key, vendor_id, suite_id, item_id, epoch, messages, params FROM requests"):
-            yield PlannedRequest(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), json.loads(row[6]))
-
     # judging --------------------------------------------------------------
     def add_judge_requests(self, rows: Iterable[tuple[PlannedRequest, str, int]]) -> None:
         """(request to the judge, key of the answer it judges, index of the judge scorer)."""
@@ -173,11 +169,6 @@ class RunStore:
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR IGNORE INTO judge_requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", data)
-
-    def iter_judge_requests(self) -> Iterator[PlannedRequest]:
-        for row in self.db.execute("SELECT key, judge_id, suite_id, item_id, epoch, messages, params "
-                                   "FROM judge_requests ORDER BY rowid"):
-            yield PlannedRequest(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), json.loads(row[6]))
 
     def judge_verdicts(self, judges: Optional[Iterable[str]] = None) -> dict[tuple[str, int], list[tuple[str, Optional[str]]]]:
         """(answer key, scorer index) -> [(judge id, the judge's text, or None if its request failed)],
@@ -202,10 +193,6 @@ class RunStore:
              resp.http_status, resp.error_message, resp.received_at),
         )
 
-    def responses(self) -> dict[str, Response]:
-        cols = [d[1] for d in self.db.execute("PRAGMA table_info(responses)")]
-        return {row[0]: Response(**dict(zip(cols, row))) for row in self.db.execute("SELECT * FROM responses")}
-
     # scores ---------------------------------------------------------------
     def answered(self) -> Iterator[tuple[str, str, str, str]]:
         """(key, suite_id, item_id, content) of every successful response, streamed in plan order."""
@@ -224,11 +211,3 @@ class RunStore:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM scores")
             self.db.executemany("INSERT INTO scores VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-
-    def counts(self) -> dict[str, int]:
-        one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
-        return {
-            "planned": one("SELECT COUNT(*) FROM requests"),
-            "ok": one("SELECT COUNT(*) FROM responses p JOIN requests r USING (key) WHERE p.ok = 1"),
-            "errors": one("SELECT COUNT(*) FROM responses p JOIN requests r USING (key) WHERE p.ok = 0"),
-        }

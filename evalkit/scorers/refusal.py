@@ -59,13 +59,8 @@ DECLINE_ANSWER = "申し訳ありませんが、そのご依頼にはお応え�
 
 
 def find_refusal(text: str) -> Optional[str]:
-    """The refusal phrase found in ``text``, or None."""
-    norm = normalize(text, Normalization(whitespace="collapse", punctuation=False))
-    for pattern in _COMPILED:
-        match = pattern.search(norm)
-        if match:
-            return match.group(0)
-    return None
+    """The earliest refusal phrase in ``text``, or None."""
+    return find_refusal_at(text)[0]
 
 
 def find_refusal_at(text: str) -> tuple[Optional[str], int, int]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -301,7 +300,8 @@ def test_items_the_scorers_cannot_use_point_at_the_source(tmp_path):
 
 
 # ------------------------------------------------------------------------------------ optional data
-def test_optional_source_without_data_skips_the_suite(tmp_path):
+def test_optional_source_without_data_skips_the_suite(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     suite_file(tmp_path, 'source:\n  path: "${MY_DATA_DIR:-../data}/q.jsonl"\n  optional: true\n'
                          '  mapping: {reference: "{{ answer }}"}\n')
     write(tmp_path, "suites/other.yaml", HEAD.format(sid="s2") + 'items:\n  - id: a\n    vars: {question: q}\n'
@@ -309,7 +309,7 @@ def test_optional_source_without_data_skips_the_suite(tmp_path):
     ws = load_workspace([tmp_path / "suites"])
     assert not ws.issues and [s.model.id for s in ws.suites] == ["s2"]
     assert ws.notices == [f"{tmp_path / 'suites' / 's1.yaml'}: suite 's1' skipped (optional data source): "
-                          f"data not found: {os.path.relpath(tmp_path / 'data' / 'q.jsonl')}; set MY_DATA_DIR to "
+                          "data not found: data/q.jsonl; set MY_DATA_DIR to "
                           "the folder that holds it"]
     proc = validate(tmp_path)
     assert proc.returncode == 0 and proc.stdout.startswith("ok: criteria suites/criteria.yaml, 1 suites (1 items)")
@@ -321,6 +321,17 @@ def test_optional_source_without_data_skips_the_suite(tmp_path):
     write(tmp_path, "elsewhere/q.jsonl", "{oops\n")
     proc = validate(tmp_path, ("MY_DATA_DIR", str(tmp_path / "elsewhere")))
     assert proc.returncode == 2 and "source.path: q.jsonl:1: invalid JSON" in proc.stderr
+
+
+def test_missing_data_far_from_the_working_directory_is_named_by_its_absolute_path(tmp_path, monkeypatch):
+    deep = tmp_path / "a" / "b" / "c"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    suite_file(tmp_path, 'source:\n  path: "${MY_DATA_DIR:-../data}/q.jsonl"\n  optional: true\n'
+                         '  mapping: {reference: "{{ answer }}"}\n')
+    ws = load_workspace([tmp_path / "suites"])
+    assert ws.notices[0].endswith(f"data not found: {tmp_path / 'data' / 'q.jsonl'}; set MY_DATA_DIR to "
+                                  "the folder that holds it")
 
 
 def test_repo_validates_without_external_data():

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 from ..config.suite import Source
 from .errors import SourceError, SourceMissing
-from .readers import FileInfo, RecordSet, display_name, expand, jsonable, local_files, resolve, sha256_of
+from .readers import FileInfo, RecordSet, display_name, expand, jsonable, local_files, resolve, sha256_of, shown_path
 
 PACKAGED = {"json": "json", "jsonl": "json", "csv": "csv", "tsv": "csv", "parquet": "parquet", "text": "text",
             "txt": "text", "arrow": "arrow"}
@@ -154,7 +154,7 @@ def read_hf(source: Source, base: Path) -> RecordSet:
             hub = False
         elif local:
             if not folder.exists():
-                raise SourceMissing("path", f"data not found: {os.path.relpath(folder)}")
+                raise SourceMissing("path", f"data not found: {shown_path(folder)}")
             target = str(folder)
             files = sorted(p for p in folder.rglob("*") if p.is_file()
                            and not any(part.startswith(".") for part in p.relative_to(folder).parts))

@@ -82,10 +82,16 @@ def sha256_of(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def shown_path(path: Path) -> str:
+    """``path`` relative to the working directory when it is close by, else absolute (both normalised)."""
+    relative = os.path.relpath(path)
+    return os.path.abspath(path) if relative.startswith(os.path.join("..", "..")) else relative
+
+
 def _missing_message(spec: str, resolved: Path) -> str:
     names = env_names(spec)
     unset = [n for n in names if not os.environ.get(n)]
-    shown = os.path.relpath(resolved) if not os.path.relpath(resolved).startswith("../../..") else str(resolved)
+    shown = shown_path(resolved)
     hint = ""
     if unset:
         hint = f"; set {' or '.join(unset)} to the folder that holds it"

@@ -152,6 +152,35 @@ def test_leaf_averages_suites_and_attestation_share(tmp_path):
     assert vendor_of(results, "v")["total"] == 0.5
 
 
+def test_suite_weights_within_a_leaf_and_a_diagnostic_suite_that_never_counts(tmp_path):
+    heavy = {**suite("s_heavy", "leaf", ["i0", "i1"]), "weight": 2}
+    diagnostic = {**suite("s_diag", "leaf", ["i0", "i1", "i2", "i3"]), "weight": 0}
+    crit = node("root", children=[node("leaf", gate={"min_score": 0.5, "description": "最低点"})])
+    suites = [suite("s_plain", "leaf", ["i0", "i1", "i2", "i3"]), heavy, diagnostic]
+    answers = {**fill("v", "s_plain", [1, 0, 0, 0]), **fill("v", "s_heavy", [1, 0]),
+               **fill("v", "s_diag", [0, 0, 0, 0])}
+    results, _ = run(tmp_path, crit, suites, [vendor("v"), vendor("w")],
+                     {**answers, **fill("w", "s_plain", [1, 0, 0, 0]), **fill("w", "s_heavy", [1, 0]),
+                      **fill("w", "s_diag", [1, 1, 1, 1])})
+    # leaf = (1 * 0.25 + 2 * 0.5) / 3; the all-wrong diagnostic suite changes nothing
+    for vid in ("v", "w"):
+        assert vendor_of(results, vid)["total"] == round((0.25 + 2 * 0.5) / 3, 6)
+        assert node_of(results, "leaf")["vendors"][vid]["gate"]["status"] == "不適合"
+    diag = next(s for s in results["suites"] if s["id"] == "s_diag")
+    assert diag["weight"] == 0 and diag["vendors"]["v"]["score"] == 0.0 and diag["vendors"]["w"]["score"] == 1.0
+    # the total difference of v and w is none: the diagnostic suite is not part of it
+    total = next(c for c in results["comparisons"] if c["level"] == "total")
+    assert total["diff"] == 0.0
+
+
+def test_a_leaf_with_only_a_diagnostic_suite_has_no_score(tmp_path):
+    crit = node("root", children=[node("a"), node("b")])
+    suites = [suite("s_a", "a", ["i0", "i1"]), {**suite("s_b", "b", ["i0", "i1"]), "weight": 0}]
+    results, _ = run(tmp_path, crit, suites, [vendor("v")], {**fill("v", "s_a", [1, 0]), **fill("v", "s_b", [1, 1])})
+    assert node_of(results, "b")["vendors"]["v"]["score"] is None
+    assert vendor_of(results, "v")["total"] == 0.5 and vendor_of(results, "v")["coverage"] == 1.0
+
+
 # ------------------------------------------------------------------------------------------ gates
 def test_min_score_gate_at_the_boundary(tmp_path):
     crit = node("root", children=[node("leaf", gate={"description": "0.6以上", "min_score": 0.6})])

@@ -56,6 +56,12 @@ def test_end_to_end_against_the_reference_endpoint(lawqa_dir, tmp_path):
     suites = {s["id"]: s for s in summary["suites"]}
     assert suites["external.lawqa_jp"]["n_items"] == 5
     assert suites["external.lawqa_jp_randomized"]["n_items"] == 15  # orders 2-4 (order 1 is the original)
+    # the shuffled copies are diagnostic: admin.legal and the total count lawqa_jp's questions once
+    assert (suites["external.lawqa_jp"]["weight"], suites["external.lawqa_jp_randomized"]["weight"]) == (1, 0)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    row = html.split('<tr data-suite="external.lawqa_jp_randomized">', 1)[1].split("</tr>", 1)[0]
+    assert "診断用（総合に含めない）" in row
+    assert "診断用" not in html.split('<tr data-suite="external.lawqa_jp">', 1)[1].split("</tr>", 1)[0]
     for sid in suites:
         assert suites[sid]["vendors"]["ref-oracle"]["score"] == 1.0
         assert suites[sid]["vendors"]["ref-refuse"]["score"] == 0.0

@@ -105,7 +105,8 @@ def suite_results(df: pd.DataFrame, items: pd.DataFrame, suites: list[Suite], ve
             per_vendor[vendor.id] = row
         out.append({
             "id": suite.id, "title": suite.title, "version": suite.version, "criterion": suite.criterion,
-            "description": suite.description, "critical": suite.critical, "binary": binary[suite.id],
+            "description": suite.description, "critical": suite.critical, "weight": suite.weight,
+            "binary": binary[suite.id],
             "n_items": int(sitems.item_id.nunique()), "vendors": per_vendor,
         })
     return out, boots
@@ -200,7 +201,7 @@ def _gate(node: CriterionNode, score: Optional[float], critical: int, missing: d
 def vendor_tree(criteria: CriteriaFile, vendor: Vendor, suite_rows: list[dict], items: pd.DataFrame,
                 attest: list[dict], boots: dict[tuple[str, str], np.ndarray]) -> dict[str, dict]:
     """Every node's score, interval, critical failures, coverage and gate for one vendor."""
-    leaf_suites = suites_by_leaf(criteria, {s["id"]: s["criterion"] for s in suite_rows})
+    leaf_suites = suites_by_leaf(criteria, suite_rows)
     leaves_under = subtree_leaves(criteria)
     shares = attestation_shares(attest, vendor.id)
     vrows = {s["id"]: s["vendors"][vendor.id] for s in suite_rows}

@@ -77,7 +77,7 @@ def paired_comparisons(items: pd.DataFrame, criteria: CriteriaFile, suite_rows: 
 
     ``vendor_ids`` in rank order: a is the better-ranked vendor of each pair, diff = a - b.
     """
-    leaf_suites = suites_by_leaf(criteria, {s["id"]: s["criterion"] for s in suite_rows})
+    leaf_suites = suites_by_leaf(criteria, suite_rows)
     rows: list[dict] = []
     for a, b in combinations(vendor_ids, 2):
         means: dict[str, float] = {}

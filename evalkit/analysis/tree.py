@@ -5,8 +5,9 @@ scores plus a weighted sum of attestation shares:
 
     node = sum_s c_s * suite_s + sum_l a_l * attestation_share_l
 
-A leaf averages its parts (its suites with data and, when it has checks, its attestation
-share) with equal weight; an inner node is the weighted mean of its children that have data,
+A leaf averages its parts (its suites with data, each with the suite's ``weight``, and, when it
+has checks, its attestation share with weight 1); a suite of weight 0 is diagnostic and never
+counts. An inner node is the weighted mean of its children that have data,
 the weights renormalised over those children (weight 0 children never count). Writing the
 tree this way lets the same coefficients give the score, the bootstrap interval of the score
 (the same linear combination of bootstrap means) and the paired difference of two vendors.
@@ -22,11 +23,11 @@ from ..config.criteria import CriteriaFile, CriterionNode
 Linear = tuple[dict[str, float], dict[str, float]]
 
 
-def suites_by_leaf(criteria: CriteriaFile, suite_criterion: dict[str, str]) -> dict[str, list[str]]:
-    """Leaf id -> its suites, in the given suite order."""
-    out: dict[str, list[str]] = {node.id: [] for node, _, _ in criteria.walk()}
-    for sid, crit in suite_criterion.items():
-        out.setdefault(crit, []).append(sid)
+def suites_by_leaf(criteria: CriteriaFile, suite_rows: Iterable[dict]) -> dict[str, dict[str, float]]:
+    """Leaf id -> {suite id: suite weight} for the rows {id, criterion, weight}, in the given order."""
+    out: dict[str, dict[str, float]] = {node.id: {} for node, _, _ in criteria.walk()}
+    for row in suite_rows:
+        out.setdefault(row["criterion"], {})[row["id"]] = float(row.get("weight", 1.0))
     return out
 
 
@@ -43,7 +44,7 @@ def subtree_leaves(criteria: CriteriaFile) -> dict[str, set[str]]:
     return out
 
 
-def linear_forms(criteria: CriteriaFile, available: Iterable[str], leaf_suites: dict[str, list[str]],
+def linear_forms(criteria: CriteriaFile, available: Iterable[str], leaf_suites: dict[str, dict[str, float]],
                  attested_leaves: Iterable[str]) -> dict[str, Optional[Linear]]:
     """Every node's linear form given the suites with data; None for a node without data."""
     available = set(available)
@@ -52,12 +53,12 @@ def linear_forms(criteria: CriteriaFile, available: Iterable[str], leaf_suites: 
 
     def visit(node: CriterionNode) -> Optional[Linear]:
         if node.is_leaf:
-            parts = [s for s in leaf_suites.get(node.id, []) if s in available]
+            parts = {s: w for s, w in leaf_suites.get(node.id, {}).items() if s in available and w > 0}
             has_attest = node.id in attested
-            k = len(parts) + int(has_attest)
+            k = sum(parts.values()) + int(has_attest)
             form: Optional[Linear] = None
             if k:
-                form = ({s: 1.0 / k for s in parts}, {node.id: 1.0 / k} if has_attest else {})
+                form = ({s: w / k for s, w in parts.items()}, {node.id: 1.0 / k} if has_attest else {})
         else:
             kept = []
             for child in node.children:

@@ -147,6 +147,11 @@ class Suite(VersionedFile):
     publish: bool = Field(default=True, description="Whether item text may appear in public reports.")
     critical: bool = Field(
         default=False, description="Every failed item of this suite counts as a critical failure against gates.")
+    weight: float = Field(
+        default=1.0, ge=0,
+        description="Weight of this suite within its criterion leaf (relative to the leaf's other suites). "
+                    "0 makes it diagnostic: scored and reported, never counted in criterion scores, totals "
+                    "or score gates (critical failures still count).")
     system_prompt: Optional[str] = Field(default=None, description="Jinja2 template of the system message.")
     prompt: str = Field(description="Jinja2 template of the user message (StrictUndefined).")
     generation: Generation = Field(default_factory=Generation, description="Default generation parameters.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -44,17 +45,28 @@ def endpoint(*args: str):
         proc.wait(timeout=30)
 
 
-def workspace(root: Path, n_items: int, url: str, concurrency: int, model: str = "echo", vendors: int = 1) -> Path:
-    """A suite of n_items short Japanese questions and ``vendors`` OpenAI-compatible vendors at ``url``."""
+def workspace(root: Path, n_items: int, url: str, concurrency: int, model: str = "echo", vendors: int = 1,
+              jsonl: bool = False) -> Path:
+    """A suite of n_items short Japanese questions and ``vendors`` OpenAI-compatible vendors at ``url``.
+
+    The items are inline in the suite file, or with ``jsonl`` in a JSONL data source beside it.
+    """
     (root / "suites").mkdir(parents=True, exist_ok=True)
     (root / "vendors").mkdir(exist_ok=True)
     (root / "suites" / "criteria.yaml").write_text(CRITERIA, encoding="utf-8")
-    items = "\n".join(f"  - {{id: q{i:06d}, vars: {{q: 住民票の写しの交付手数料について教えてください（{i}）}}, "
-                      f"reference: 手数料は300円です}}" for i in range(n_items))
-    (root / "suites" / "bench.yaml").write_text(
-        "id: bench\nversion: \"1\"\ntitle: 性能計測\ncriterion: leaf\nprompt: \"{{ q }}\"\n"
-        "generation: {temperature: 0, max_tokens: 64}\nscorers: [{kind: contains}]\nitems:\n" + items + "\n",
-        encoding="utf-8")
+    question = "住民票の写しの交付手数料について教えてください（{}）"
+    head = ("id: bench\nversion: \"1\"\ntitle: 性能計測\ncriterion: leaf\nprompt: \"{{ q }}\"\n"
+            "generation: {temperature: 0, max_tokens: 64}\nscorers: [{kind: contains}]\n")
+    if jsonl:
+        with open(root / "suites" / "bench.jsonl", "w", encoding="utf-8") as out:
+            for i in range(n_items):
+                out.write(json.dumps({"no": f"q{i:06d}", "q": question.format(i), "answer": "手数料は300円です"},
+                                     ensure_ascii=False) + "\n")
+        body = "source:\n  path: bench.jsonl\n  id: \"{{ no }}\"\n  mapping: {vars.q: \"{{ q }}\", reference: \"{{ answer }}\"}\n"
+    else:
+        body = "items:\n" + "\n".join(f"  - {{id: q{i:06d}, vars: {{q: {question.format(i)}}}, "
+                                       f"reference: 手数料は300円です}}" for i in range(n_items)) + "\n"
+    (root / "suites" / "bench.yaml").write_text(head + body, encoding="utf-8")
     for v in range(vendors):
         name = "bench" if vendors == 1 else f"bench{v + 1}"
         (root / "vendors" / f"{name}.yaml").write_text(

@@ -39,16 +39,19 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50_000)
     parser.add_argument("--vendors", type=int, default=5, help="vendors the requests are spread over")
     parser.add_argument("--resume-requests", type=int, default=2_000)
+    parser.add_argument("--jsonl", action="store_true", help="items from a JSONL data source, not inline YAML")
     args = parser.parse_args()
     print(f"memory bench ({env_note()}), evalkit from {REPO}")
     with tempfile.TemporaryDirectory() as tmp, endpoint() as url:
         items = args.requests // args.vendors
-        big = workspace(Path(tmp) / "big", items, url, concurrency=64 // args.vendors or 1, vendors=args.vendors)
+        big = workspace(Path(tmp) / "big", items, url, concurrency=64 // args.vendors or 1, vendors=args.vendors,
+                        jsonl=args.jsonl)
         took, _ = cli(big, "--out", "run", "--quiet")
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         db = sqlite3.connect(big / "run" / "store.sqlite")
         stored = db.execute("SELECT COUNT(*) FROM responses WHERE ok = 1").fetchone()[0]
-        print(f"  {items * args.vendors} requests ({items} items x {args.vendors} vendors): {stored} stored, "
+        where = "a JSONL data source" if args.jsonl else "inline YAML"
+        print(f"  {items * args.vendors} requests ({items} items from {where} x {args.vendors} vendors): {stored} stored, "
               f"{took:.1f} s, peak RSS {peak:.0f} MB (target < 400 MB)")
 
         small = workspace(Path(tmp) / "small", args.resume_requests, url, concurrency=64)

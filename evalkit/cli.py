@@ -85,7 +85,7 @@ def _load(args: argparse.Namespace) -> tuple[Workspace, list[Loaded], list[Loade
 
 # ---------------------------------------------------------------------------- verbs
 def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import RunOptions, new_run_id, run
+    from .pipeline import RunOptions, finish, new_run_id, send
 
     ws, suites, vendors, skipped = _load(args)
     if not args.quiet:
@@ -110,11 +110,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         _err(f"evalkit {__version__}: {len(suites)} suites, {n_items} items, {len(vendors)} vendors "
              f"x {args.epochs} epoch(s) -> {out_dir}")
-    outcome = run(ws, suites, vendors, RunOptions(out_dir=out_dir, epochs=args.epochs, quiet=args.quiet,
-                                                  retry_errors=args.retry_errors, deadline=args.deadline,
-                                                  blind=args.blind, blind_seed=args.blind_seed, announce=_err,
-                                                  attestation_sources=sources),
-                  judges=judges)
+    sent = send(ws, suites, vendors, RunOptions(out_dir=out_dir, epochs=args.epochs, quiet=args.quiet,
+                                                retry_errors=args.retry_errors, deadline=args.deadline,
+                                                blind=args.blind, blind_seed=args.blind_seed, announce=_err,
+                                                attestation_sources=sources),
+                judges=judges)
+    del ws, suites, vendors  # everything scoring and the report need is in the store now
+    outcome = finish(sent)
     if (out_dir / "blind-mapping.json").is_file():
         _err(f"blind: vendors are shown as ベンダーA, B, …; the mapping is in {out_dir / 'blind-mapping.json'} "
              "(keep it apart from the report; evalkit report RUN_DIR --unblind FILE shows real names)")

@@ -165,8 +165,27 @@ async def _run_requests(store: RunStore, requests, vendors: list[Vendor], suites
             server.stop()
 
 
+@dataclass
+class Sent:
+    """What ``send`` leaves for ``finish``: the store holds everything else."""
+
+    run_dir: Path
+    execution: ExecutionSummary
+    sealed: dict  # suite id -> (plaintext Suite, SealedInfo), kept in memory only
+
+
 def run(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOptions,
         judges: Optional[list[Loaded]] = None) -> RunOutcome:
+    """Send, then score and report."""
+    return finish(send(ws, suites, vendors, opts, judges))
+
+
+def send(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOptions,
+         judges: Optional[list[Loaded]] = None) -> Sent:
+    """Plan, pre-register and send every unfinished request into the run store of ``opts.out_dir``.
+
+    Everything later stages need is in the store then; a caller that drops its workspace before
+    ``finish`` keeps a run of many items within the memory target (docs/performance.md)."""
     run_dir = opts.out_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     judges = judges or []
@@ -231,12 +250,18 @@ def run(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOpt
                                             sealed))
         manifest["finished_at"] = now_iso()
         store.set_meta("manifest", manifest)
+    provided = {sid: (next(s for s in suite_models if s.id == sid), info) for sid, info in sealed.items()}
+    return Sent(run_dir, summary, provided)
+
+
+def finish(sent: Sent) -> RunOutcome:
+    """Score and report a run ``send`` filled, reading only its store (and sealed suites in memory)."""
+    run_dir, summary = sent.run_dir, sent.execution
     if summary.sent == 0 and summary.judge_sent == 0:
         current = _current_exports(run_dir)
         if current is not None:  # nothing new since the exports were written: reuse them as they are
             return RunOutcome(run_dir, run_dir / "report.html", current, summary)
-    provided = {sid: (next(s for s in suite_models if s.id == sid), info) for sid, info in sealed.items()}
-    report, results = score_and_report(run_dir, sealed=provided)
+    report, results = score_and_report(run_dir, sealed=sent.sealed)
     return RunOutcome(run_dir, report, results, summary)
 
 
@@ -303,12 +328,13 @@ def open_sealed_suites(store: RunStore, *, sealed: Optional[dict] = None, key_en
     unseal_run(store, provided=sealed, key_env=key_env, search=search)
 
 
-def compute_results(store: RunStore) -> tuple[dict, "object"]:
-    """Aggregate a scored store: the results (summary.json) and the item table, real identities."""
+def compute_results(store: RunStore, loaded: Optional[tuple] = None) -> tuple[dict, "object"]:
+    """Aggregate a scored store: the results (summary.json) and the item table, real identities.
+    ``loaded``: ``load_run(store)`` when the caller has it already."""
     from .integrity.manifest import first_response_at
     from .integrity.prereg import digest_of
 
-    criteria, suites, vendors = load_run(store)
+    criteria, suites, vendors = loaded or load_run(store)
     results, df = aggregate(store, criteria, suites, vendors)
     results["manifest"] = store.get_meta("manifest", {})
     results["config"] = store.get_meta("config", {})
@@ -414,11 +440,13 @@ def score_and_report(run_dir: Path, *, rescore: bool = True, vendor: Optional[st
         if unblind is not None:
             blind.check_mapping(unblind, blind.of_store(store), (store.get_meta("manifest") or {}).get("run_id",
                                                                                                      run_dir.name))
+        loaded = load_run(store)  # read once: scoring and aggregation share it
         if rescore:
-            score_store(store)
+            score_store(store, suites=loaded[1])
         elif store.unsealed is not None:
-            score_store(store, write=False)  # the sealed items' explanations and details, in memory
-        results, df = compute_results(store)
+            score_store(store, write=False, suites=loaded[1])  # the sealed items' explanations and details
+        results, df = compute_results(store, loaded)
+        del loaded
         results, df, store_ids = shown_views(store, results, df, unblind=unblind is not None)
         if not variant:
             write_exports(results, df, run_dir)

@@ -254,7 +254,7 @@ def vendor_tree(criteria: CriteriaFile, vendor: Vendor, suite_rows: list[dict], 
 def aggregate(store: RunStore, criteria: CriteriaFile, suites: list[Suite], vendors: list[Vendor], *,
               n_boot: int = N_BOOT, seed: int = SEED, alpha: float = ALPHA) -> tuple[dict, pd.DataFrame]:
     settings = Settings(n_boot=n_boot, seed=seed, alpha=alpha)
-    df = item_table(store)
+    df = item_table(store, suites)
     items = item_level(df)
     binary = binary_suites(items, suites)
     suite_rows, boots = suite_results(df, items, suites, vendors, binary, settings)

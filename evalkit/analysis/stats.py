@@ -19,7 +19,7 @@ ALPHA = 0.05
 N_BOOT = 2000
 SEED = 20251202  # the date of the call; any fixed number would do
 MIN_BOOTSTRAP_N = 10  # below this a bootstrap p-value is not used for a decision
-_CHUNK_CELLS = 4_000_000  # resample matrix size per chunk (memory bound)
+_CHUNK_CELLS = 1_000_000  # resample matrix size per chunk: 16 MB of indices and values at most
 
 
 # --------------------------------------------------------------------------- seeds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Iterable, Optional
 
 import numpy as np
 import pandas as pd
@@ -37,16 +38,18 @@ ORDER BY r.rowid
 """
 
 
-def item_table(store: RunStore) -> pd.DataFrame:
+def item_table(store: RunStore, suites: Optional[Iterable[Suite]] = None) -> pd.DataFrame:
     """One row per request. status is 'ok' (answered and scored), 'not_scored' (answered, no
     scorer result), 'error' (the request failed) or 'pending' (never answered).
 
     ``critical`` is true when a failure of the row counts against gates: the item is marked
     critical or its suite is. Built column-wise from one SQL query (50,000 rows stay small).
+    ``suites``: the run's suites when the caller has them already (else read from the store).
     """
-    suites = {s["id"]: Suite.model_validate(s) for s in store.get_meta("suites", [])}
-    meta = {(sid, it.id): (list(it.tags), bool(it.critical or suite.critical))
-            for sid, suite in suites.items() for it in suite_items(suite)}
+    if suites is None:
+        suites = [Suite.model_validate(s) for s in store.get_meta("suites", [])]
+    meta = {(suite.id, it.id): (list(it.tags), bool(it.critical or suite.critical))
+            for suite in suites for it in suite_items(suite)}
     df = pd.read_sql_query(_ITEM_SQL, store.db)
     answered = df.resp_ok.notna()
     ok = df.resp_ok == 1

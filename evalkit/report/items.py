@@ -55,19 +55,27 @@ class Strings:
         return i
 
 
-def _messages(store: RunStore, vendor_ids: list[str]) -> dict[tuple[str, str], list[dict]]:
-    """The messages sent for each item (the same for every vendor and epoch; first request wins)."""
+def _encoded(messages: Iterable[Any], strings: Strings) -> list[list[int]]:
+    """Messages as [[role code, string index], ...]."""
+    return [[ROLE_CODES.get(m.get("role"), 1), strings(m.get("content"))] for m in messages if isinstance(m, dict)]
+
+
+def _messages(store: RunStore, vendor_ids: list[str], strings: Strings,
+              skip_suites: Iterable[str]) -> dict[tuple[str, str], list[list[int]]]:
+    """The messages sent for each item (the same for every vendor and epoch; first request wins),
+    already encoded; the text of ``skip_suites`` (withheld or sealed) never enters the string table."""
     marks = ",".join("?" * len(vendor_ids))
     rows = store.db.execute(
         f"SELECT suite_id, item_id, messages FROM requests WHERE vendor_id IN ({marks}) ORDER BY rowid",
         vendor_ids)
-    out: dict[tuple[str, str], list[dict]] = {}
+    skip = set(skip_suites)
+    out: dict[tuple[str, str], list[list[int]]] = {}
     for suite_id, item_id, messages in rows:
         key = (suite_id, item_id)
-        if key not in out:
+        if key not in out and suite_id not in skip:
             try:
-                out[key] = json.loads(messages)
-            except (TypeError, ValueError):
+                out[key] = _encoded(json.loads(messages), strings)
+            except (TypeError, ValueError, AttributeError):
                 out[key] = []
     return out
 
@@ -114,7 +122,8 @@ def item_payload(store: RunStore, df: pd.DataFrame, results: dict, view: View, *
     strings = Strings()
     tags: dict[str, int] = {}
     store_ids = store_ids or {}
-    messages = _messages(store, [store_ids.get(v, v) for v in vendor_ids]) if vendor_ids else {}
+    skip = set(view.sealed_suites) | set(view.sealed)
+    messages = _messages(store, [store_ids.get(v, v) for v in vendor_ids], strings, skip) if vendor_ids else {}
     revealed = reveal if (reveal is not None and view.reveal) else None
     work = df[df.vendor_id.isin(vendor_ids)]
     items: dict[tuple[str, str], list] = {}
@@ -134,12 +143,11 @@ def item_payload(store: RunStore, df: pd.DataFrame, results: dict, view: View, *
                                "sealed": sealed})
             withheld = suite_id in view.sealed_suites
             msgs = None
-            source = messages.get(key, [])
-            if sealed:
-                source = revealed["messages"].get(key, []) if revealed is not None else None
-            if not withheld and source is not None:
-                msgs = [[ROLE_CODES.get(m.get("role"), 1), strings(m.get("content"))]
-                        for m in source if isinstance(m, dict)]
+            if not withheld:
+                if not sealed:
+                    msgs = messages.get(key, [])
+                elif revealed is not None:
+                    msgs = _encoded(revealed["messages"].get(key, []), strings)
             item = items[key] = [suite_index[suite_id], item_id,
                                  [tags.setdefault(t, len(tags)) for t in (row_tags or [])],
                                  1 if critical else 0, msgs, [None] * len(vendor_ids)]

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -366,7 +367,10 @@ def render_report(store: RunStore, results: dict, df: pd.DataFrame, out_path: Pa
     script_hash = base64.b64encode(hashlib.sha256(app_js.encode("utf-8")).digest()).decode("ascii")
     nodes = r["criteria"]
     payload = item_payload(store, vdf, r, view, reveal=reveal, store_ids=store_ids)
-    html = env.get_template("report.html.j2").render(
+    n_items_total = len(payload["items"])
+    item_data = dict(zip(("mode", "text"), embed(payload, compress)))
+    del payload  # the nested lists are the largest objects here; only their JSON text is needed now
+    page = env.get_template("report.html.j2").stream(
         r=r, view=view, vendors=vendors, vendor_ids=vendor_ids,
         vendor_names={v["id"]: v["name"] for v in vendors},
         category_labels=CATEGORY_LABELS, attestation_labels=ATTESTATION_LABELS,
@@ -399,12 +403,18 @@ def render_report(store: RunStore, results: dict, df: pd.DataFrame, out_path: Pa
                                   "preregistration": r.get("preregistration"), "sealed": r.get("sealed"),
                                   "statistics": r.get("statistics")},
                                  ensure_ascii=False, indent=2, default=str),
-        item_data=dict(zip(("mode", "text"), embed(payload, compress))),
-        n_items_total=len(payload["items"]),
+        item_data=item_data,
+        n_items_total=n_items_total,
         app_js=Markup(app_js), script_hash=script_hash,
         css=Markup(_static(env, "report.css.j2")),
     )
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(html, encoding="utf-8")
+    page.enable_buffering(64)  # written in pieces: the page never exists twice in memory
+    partial = out_path.with_name(f".{out_path.name}.partial")
+    try:
+        page.dump(str(partial), encoding="utf-8")
+        os.replace(partial, out_path)  # a failed render never leaves half a report in its place
+    finally:
+        partial.unlink(missing_ok=True)
     return out_path

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from typing import Iterator, Optional
 
 from ..config.suite import Item, Suite
 from ..data import suite_items
@@ -23,7 +23,8 @@ def item_scorers(suite: Suite, item: Item, cache: dict) -> list[tuple[Scorer, fl
     return out
 
 
-def score_store(store: RunStore, *, keep_sealed: bool = False, write: bool = True) -> int:
+def score_store(store: RunStore, *, keep_sealed: bool = False, write: bool = True,
+                suites: Optional[list[Suite]] = None) -> int:
     """(Re)score every successful response; returns the number of responses scored.
 
     Sealed suites (``meta.sealed``) are scored with their plaintext from ``store.unsealed`` (opened
@@ -31,11 +32,13 @@ def score_store(store: RunStore, *, keep_sealed: bool = False, write: bool = Tru
     explanation and detail, which stay in memory (``store.unsealed``) for analysis and ``--reveal``.
     Without the plaintext: ``keep_sealed`` keeps their stored rows as they are (a partial check),
     otherwise it is an error. ``write=False`` fills ``store.unsealed`` without touching the store.
+    ``suites``: the run's suites as stored, when the caller has read them already (``load_run``).
     """
     from ..errors import UsageError
     from ..integrity.sealed import SEALED_EXPLANATION, needs_key_message
 
-    suites = {s["id"]: Suite.model_validate(s) for s in store.get_meta("suites", [])}
+    suites = ({s.id: s for s in suites} if suites is not None
+              else {s["id"]: Suite.model_validate(s) for s in store.get_meta("suites", [])})
     sealed_ids = set(store.get_meta("sealed") or {})
     unsealed = store.unsealed
     if sealed_ids and unsealed is None and not keep_sealed:

@@ -262,3 +262,20 @@ def test_datasets_and_order_sensitivity_are_rendered_when_present(run, tmp_path)
     assert 'id="order-sensitivity"' in self_view and "20.0%" in self_view
     assert 'id="order-sensitivity"' in other_shape and "チャーリー社" in other_shape
     assert 'id="order-sensitivity"' not in absent and 'id="datasets"' not in absent
+
+
+def test_a_render_that_fails_midway_leaves_the_previous_report_whole(tmp_path, monkeypatch):
+    import evalkit.report.render as render
+
+    run_dir = build_report_run(tmp_path / "run")
+    score_and_report(run_dir, rescore=False)
+    before = (run_dir / "report.html").read_bytes()
+
+    def broken(*_args):
+        raise RuntimeError("filter failed")
+
+    monkeypatch.setattr(render, "heat", broken)  # used by the matrix, well after the page has begun
+    with pytest.raises(RuntimeError):
+        score_and_report(run_dir, rescore=False)
+    assert (run_dir / "report.html").read_bytes() == before
+    assert sorted(p.name for p in run_dir.iterdir() if "partial" in p.name) == []

@@ -60,23 +60,25 @@ def _encoded(messages: Iterable[Any], strings: Strings) -> list[list[int]]:
     return [[ROLE_CODES.get(m.get("role"), 1), strings(m.get("content"))] for m in messages if isinstance(m, dict)]
 
 
-def _messages(store: RunStore, vendor_ids: list[str], strings: Strings,
-              skip_suites: Iterable[str]) -> dict[tuple[str, str], list[list[int]]]:
-    """The messages sent for each item (the same for every vendor and epoch; first request wins),
-    already encoded; the text of ``skip_suites`` (withheld or sealed) never enters the string table."""
+def _decoded(raw: Optional[str], strings: Strings) -> list[list[int]]:
+    try:
+        return _encoded(json.loads(raw), strings)
+    except (TypeError, ValueError, AttributeError):
+        return []
+
+
+def _messages(store: RunStore, vendor_ids: list[str], skip_suites: Iterable[str]) -> dict[tuple[str, str], str]:
+    """The messages sent for each item as stored (JSON text, decoded only for the items shown: the
+    same for every vendor and epoch; first request wins); none of ``skip_suites`` (withheld or sealed)."""
     marks = ",".join("?" * len(vendor_ids))
     rows = store.db.execute(
         f"SELECT suite_id, item_id, messages FROM requests WHERE vendor_id IN ({marks}) ORDER BY rowid",
         vendor_ids)
     skip = set(skip_suites)
-    out: dict[tuple[str, str], list[list[int]]] = {}
+    out: dict[tuple[str, str], str] = {}
     for suite_id, item_id, messages in rows:
-        key = (suite_id, item_id)
-        if key not in out and suite_id not in skip:
-            try:
-                out[key] = _encoded(json.loads(messages), strings)
-            except (TypeError, ValueError, AttributeError):
-                out[key] = []
+        if suite_id not in skip:
+            out.setdefault((suite_id, item_id), messages)
     return out
 
 
@@ -123,7 +125,7 @@ def item_payload(store: RunStore, df: pd.DataFrame, results: dict, view: View, *
     tags: dict[str, int] = {}
     store_ids = store_ids or {}
     skip = set(view.sealed_suites) | set(view.sealed)
-    messages = _messages(store, [store_ids.get(v, v) for v in vendor_ids], strings, skip) if vendor_ids else {}
+    messages = _messages(store, [store_ids.get(v, v) for v in vendor_ids], skip) if vendor_ids else {}
     revealed = reveal if (reveal is not None and view.reveal) else None
     work = df[df.vendor_id.isin(vendor_ids)]
     items: dict[tuple[str, str], list] = {}
@@ -145,7 +147,7 @@ def item_payload(store: RunStore, df: pd.DataFrame, results: dict, view: View, *
             msgs = None
             if not withheld:
                 if not sealed:
-                    msgs = messages.get(key, [])
+                    msgs = _decoded(messages.get(key), strings)
                 elif revealed is not None:
                     msgs = _encoded(revealed["messages"].get(key, []), strings)
             item = items[key] = [suite_index[suite_id], item_id,

@@ -203,7 +203,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     for s in sorted(ws.suites, key=lambda x: x.model.id):
         n = len(s.model.items)
         total += n
-        _out(f"  {s.model.id:<32} v{s.model.version:<8} {n:>5} items  {s.model.criterion:<28} {s.model.title}")
+        weight = s.model.weight
+        note = "" if weight == 1 else ("  [診断用: 得点に含めない]" if weight == 0 else f"  [重み {weight:g}]")
+        _out(f"  {s.model.id:<32} v{s.model.version:<8} {n:>5} items  {s.model.criterion:<28} {s.model.title}{note}")
         if args.tags:
             for tag, count in tag_counts(s.model):
                 _out(f"      {count:>5}  {tag}")

@@ -107,3 +107,15 @@ def test_items_read_from_external_data_are_counted_apart(tmp_path):
     proc = evalkit("list", "--check-min", "suites", cwd=work)
     assert proc.returncode == 0, proc.stderr
     assert re.search(r"^\s+leaf\s+3 items  \+ 2 from data sources  \(minimum 3: ok\)$", proc.stdout, re.M)
+
+
+def test_list_marks_diagnostic_and_weighted_suites(tmp_path):
+    heavy = SUITE.replace("id: s\n", "id: heavy\nweight: 2\n")
+    diagnostic = SUITE.replace("id: s\n", "id: diag\nweight: 0\n")
+    work = make_workspace(tmp_path / "w", {"s": SUITE, "heavy": heavy, "diag": diagnostic}, {})
+    proc = evalkit("list", "suites", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    rows = {line.split()[0]: line for line in proc.stdout.splitlines() if line.startswith("  ")}
+    assert rows["diag"].endswith("[診断用: 得点に含めない]")
+    assert rows["heavy"].endswith("[重み 2]")
+    assert rows["s"].endswith("試験")

@@ -102,6 +102,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if judged_items and not judges and not args.quiet:
         _err(f"notice: {judged_items} items are judge-scored and no judge is configured: they will be reported "
              "as not scored (pass --judge ID)")
+    fallback_items = sum(1 for s in suites for it in s.model.items
+                         if any(sp.kind == "refusal" and sp.params.get("judge_fallback")
+                                for sp in (it.scorers if it.scorers is not None else s.model.scorers)))
+    if fallback_items and not judges and not args.quiet:
+        _err(f"notice: {fallback_items} items have a judge fallback for refusal scoring and no judge is "
+             "configured: where their phrases are inconclusive, the phrase verdict stands (pass --judge ID)")
     vendors, sources = _attestation(args, ws, vendors)
     out_dir = Path(args.resume or args.out or Path(args.reports_dir) / new_run_id())
     if args.resume and not (out_dir / "store.sqlite").is_file():

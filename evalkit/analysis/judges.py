@@ -16,7 +16,7 @@ from ..config.suite import Suite
 from ..data import suite_items
 from ..runner.store import RunStore
 from ..scorers import build
-from ..scorers.judge import parse_verdict
+from ..scorers.judge import Judge, JudgeParams, parse_verdict
 
 _HUMAN = {True: True, False: False, "pass": True, "fail": False, "合格": True, "不合格": False,
           1: True, 0: False}
@@ -78,8 +78,10 @@ def judge_results(store: RunStore, suites: list[Suite]) -> dict:
         suite, item = items[(suite_id, item_id)]
         specs = item.scorers if item.scorers is not None else suite.scorers
         scorer = build(specs[index].kind, specs[index].params)
-        scale = scorer.params.scale
-        threshold = (scorer.params.pass_threshold - 1) / 4 if scale == "1-5" else 0.5
+        # a judge scorer's own scale; other scorers that ask a judge (refusal fallback) ask pass/fail
+        params = scorer.params if isinstance(scorer, Judge) else JudgeParams()
+        scale = params.scale
+        threshold = (params.pass_threshold - 1) / 4 if scale == "1-5" else 0.5
         levels.add("nominal" if scale == "pass_fail" else "interval")
         parsed = {j: (parse_verdict(text, scale) if text is not None else None) for j, text in verdicts}
         unit = [v for v in parsed.values() if v is not None]

@@ -8,36 +8,39 @@ from ..config.generation import Generation
 from ..config.suite import Suite
 from ..config.vendor import Vendor
 from ..data import suite_items
-from ..scorers import build
-from ..scorers.judge import Judge, judge_messages
+from ..scorers.apply import item_scorers
+from ..scorers.base import Scorer
 from .plan import build_messages, endpoint_id, request_key
 from .store import PlannedRequest, RunStore
 
 
 def plan_judging(store: RunStore, suites: Iterable[Suite], judges: list[Vendor]) -> list[tuple[PlannedRequest, str, int]]:
-    """(request to a judge, key of the answer it judges, index of the judge scorer) for every
-    answered request whose item has a judge scorer. Only the question, the answer and the rubric
-    go into the prompt: the judged vendor's identity never does."""
+    """(request to a judge, key of the answer it judges, index of the scorer) for every answer one
+    of its scorers wants judged: a judge scorer always, a refusal scorer with ``judge_fallback``
+    when its phrases are inconclusive. Only the question, the answer and the rubric go into the
+    prompt: the judged vendor's identity never does."""
     if not judges:
         return []
     items = {(s.id, it.id): (s, it) for s in suites for it in suite_items(s)}
     epochs = dict(store.db.execute("SELECT key, epoch FROM requests"))
+    cache: dict = {}
     out: list[tuple[PlannedRequest, str, int]] = []
     for key, suite_id, item_id, content in store.answered():
         suite, item = items[(suite_id, item_id)]
-        specs = item.scorers if item.scorers is not None else suite.scorers
         epoch = epochs[key]
-        for index, spec in enumerate(specs):
-            if spec.kind != "judge":
+        user = None
+        for index, (scorer, _) in enumerate(item_scorers(suite, item, cache)):
+            if type(scorer).judge_request is Scorer.judge_request:
+                continue  # this kind never asks a judge
+            if user is None:  # the question as sent, rebuilt from the suite in memory (a sealed
+                # suite's store row holds only a placeholder)
+                user = [m["content"] for m in build_messages(suite, item) if m["role"] == "user"][-1]
+            request = scorer.judge_request(item, user, content or "")
+            if request is None:
                 continue
-            scorer = build(spec.kind, spec.params)
-            assert isinstance(scorer, Judge)
-            # the question as sent, rebuilt from the suite in memory (a sealed suite's store row holds
-            # only a placeholder)
-            user = [m["content"] for m in build_messages(suite, item) if m["role"] == "user"][-1]
-            messages = judge_messages(scorer.params, item, user, content or "")
+            messages, max_tokens = request
             for judge in judges:
-                base = Generation(temperature=0, max_tokens=scorer.params.max_tokens)
+                base = Generation(temperature=0, max_tokens=max_tokens)
                 params = base.merged(judge.generation).request_params()
                 jkey = request_key(judge.id, endpoint_id(judge), judge.model, messages, params, epoch)
                 out.append((PlannedRequest(jkey, judge.id, suite_id, item_id, epoch, messages, params), key, index))

@@ -9,7 +9,6 @@ from ..config.suite import Item, Suite
 from ..data import suite_items
 from ..runner.store import RunStore
 from .base import Scorer, build
-from .judge import Judge
 
 
 def item_scorers(suite: Suite, item: Item, cache: dict) -> list[tuple[Scorer, float]]:
@@ -67,10 +66,7 @@ def score_store(store: RunStore, *, keep_sealed: bool = False, write: bool = Tru
                 continue
             suite, item = items[(suite_id, item_id)]
             for index, (scorer, weight) in enumerate(item_scorers(suite, item, cache)):
-                if isinstance(scorer, Judge):
-                    result = scorer.from_verdicts(verdicts.get((key, index), []), item)
-                else:
-                    result = scorer.score(content or "", item)
+                result = scorer.score_judged(content or "", item, verdicts.get((key, index), []))
                 score, passed = (float(result.score), int(result.passed)) if result.scored else (None, None)
                 explanation, detail = result.explanation, result.detail
                 if sealed:

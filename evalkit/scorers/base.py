@@ -36,6 +36,16 @@ class Scorer:
     def score(self, output: str, item: Item) -> ScoreResult:
         raise NotImplementedError
 
+    def judge_request(self, item: Item, question: str, answer: str) -> Optional[tuple[list[dict], int]]:
+        """The judge prompt (messages, max_tokens) this answer needs, or None (most scorers need none).
+        The prompt carries the question, the answer and a rubric, never the answering vendor."""
+        return None
+
+    def score_judged(self, output: str, item: Item, verdicts: list[tuple[str, Optional[str]]]) -> ScoreResult:
+        """Score with the judges' answers to ``judge_request``: (judge id, its answer text or None when
+        its request failed); empty when nothing was asked or no judge ran."""
+        return self.score(output, item)
+
     def check_item(self, item: Item) -> Optional[str]:
         """What this item lacks for this scorer, or None when it can be scored."""
         return None

@@ -40,9 +40,11 @@ def rubric_of(params: JudgeParams, item: Item) -> Optional[str]:
     return str(value) if value else params.rubric
 
 
-def judge_messages(params: JudgeParams, item: Item, question: str, answer: str) -> list[dict[str, str]]:
-    """The judge's prompt: question, rubric, optional reference, answer. No vendor identity."""
-    parts = [f"【質問】\n{question}", f"【評価基準】\n{rubric_of(params, item)}"]
+def judge_messages(params: JudgeParams, item: Item, question: str, answer: str,
+                   rubric: Optional[str] = None) -> list[dict[str, str]]:
+    """The judge's prompt: question, rubric (``rubric`` or the item's), optional reference, answer.
+    No vendor identity."""
+    parts = [f"【質問】\n{question}", f"【評価基準】\n{rubric or rubric_of(params, item)}"]
     refs = item.references()
     if params.use_reference and refs:
         parts.append(f"【参考解答】\n{refs[0]}")
@@ -84,6 +86,12 @@ class Judge(Scorer):
 
     def score(self, output: str, item: Item) -> ScoreResult:
         return self.from_verdicts([], item)
+
+    def judge_request(self, item: Item, question: str, answer: str) -> Optional[tuple[list[dict], int]]:
+        return judge_messages(self.params, item, question, answer), self.params.max_tokens
+
+    def score_judged(self, output: str, item: Item, verdicts: list[tuple[str, Optional[str]]]) -> ScoreResult:
+        return self.from_verdicts(verdicts, item)
 
     def from_verdicts(self, verdicts: list[tuple[str, Optional[str]]], item: Item) -> ScoreResult:
         """``verdicts``: (judge id, judge's answer text or None when its request failed)."""

@@ -176,3 +176,82 @@ def test_ideal_answer_passes() -> None:
 def test_bad_params(params: dict) -> None:
     with pytest.raises(ValidationError):
         build("koyobun", params)
+
+
+# Correct 公用文 that narrower patterns must leave alone (placeholders, 概数, words built with a numeral,
+# identifiers, the suffix ごと, compounds of 物/事/時/所, the honorific 様), grouped by the rule they used to trip.
+CORRECT_SENTENCES = [
+    # numerals: placeholders, 概数 (考え方 I-3(5)), words and proper nouns (I-3(6))
+    "事業者は、〇〇課に届け出る。",
+    "申請日は令和〇年〇月〇日とする。",
+    "予算額は数百万円程度である。",
+    "参加者は数十万人に上る。",
+    "来場者は延べ何千人にもなる。",
+    "対象は二十数件である。",
+    "参加者は二十余人であった。",
+    "説明会には四、五十人が参加した。",
+    "結果は二、三日後に通知する。",
+    "同一人物による重複申請は認めない。",
+    "統一件名で登録する。",
+    "第一に、利用者の安全を確保する。",
+    "職員は人一倍の努力を重ねた。",
+    "四日市市と八戸市の担当者が出席する。",
+    # thousands: identifiers never take separators
+    "法人番号：1234567890123",
+    "法人番号は1234567890123である。",
+    "整理番号：12345",
+    "契約番号：20241234",
+    "型番12345の物品を購入する。",
+    "問合せは内線12345に連絡する。",
+    "利用者ID: 123456を入力する。",
+    # archaic: ごと is a suffix, not ごとし; 如 in 欠如, 突如
+    "年度ごとしか認めない。",
+    "書類は箱ごとしまう。",
+    "申請するごとに手数料を納める。",
+    "必要な知識が欠如している。",
+    "事故は突如として発生した。",
+    "提案はことごとく採用された。",
+    # kana: compounds of 物/事/時/所, the honorific 様
+    "車両の物損事故について報告する。",
+    "各課の物品と建物を点検する。",
+    "この事業の事績を記録する。",
+    "事の重大さを認識する。",
+    "その時点の所在地を確認する。",
+    "本人の所得を確認する。",
+    "みな様にお知らせします。",
+    "あなた様に御案内します。",
+    "どなた様にも御利用いただけます。",
+]
+
+
+@pytest.mark.parametrize("text", CORRECT_SENTENCES)
+def test_correct_sentences_are_clean(text: str) -> None:
+    result = build("koyobun", {}).score(text, item())
+    assert result.passed, result.detail["violations"]
+
+
+# Real violations next to the exceptions above must still be caught.
+STILL_CAUGHT = [
+    ("numerals", "市内の三か所で受け付ける。", "漢数字「三」"),
+    ("numerals", "一時間ごとに確認する。", "漢数字「一」"),
+    ("numerals", "二〇二五年度の計画を定める。", "漢数字「二〇二五」"),
+    ("numerals", "第二に、費用を抑える。", "漢数字「第二」"),
+    ("numerals", "予算額は三百万円である。", "漢数字「三百万」"),
+    ("thousands", "問合せの電話は12000件あった。", "「12,000」"),
+    ("thousands", "番号の発行数は12000件である。", "「12,000」"),
+    ("thousands", "予算額は12345678円である。", "「12,345,678」"),
+    ("archaic", "前例のごとき扱いとする。", "文語的な表現「ごとき」"),
+    ("archaic", "前述の如く処理する。", "文語的な表現「如く」"),
+    ("kana", "正しいと認める物である。", "「物」→「もの」"),
+    ("kana", "申請する事ができる。", "「事」→「こと」"),
+    ("kana", "申請する様に求める。", "「様に」"),
+    ("kana", "どの様な手続が必要か確認する。", "「様な」"),
+    ("kana", "窓口で申請出来る。", "「出来る」→「できる」"),
+]
+
+
+@pytest.mark.parametrize("rule, text, fragment", STILL_CAUGHT, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(STILL_CAUGHT)])
+def test_violations_next_to_exceptions_still_caught(rule: str, text: str, fragment: str) -> None:
+    found = check(text)
+    assert [v.rule for v in found] == [rule], [describe(text, v) for v in found]
+    assert fragment in found[0].message

@@ -44,16 +44,25 @@ class Violation:
 
 # ----------------------------------------------------------------------------------------- numerals
 _KNUM = "〇一二三四五六七八九十百千万億兆"
-# Words written with kanji numerals in 公用文 (慣用句, 数量の意識が薄い語, 固有名詞, 概数).
+# 「公用文作成の考え方」Ⅰ-4 (数字): words built with a numeral keep kanji (熟語・慣用句, 数量の意識が薄い語).
+# Only words whose numeral would otherwise look like a count (before a counter, after 第) need listing.
 NUMERAL_ALLOW = (
     "一人一人", "一人ひとり", "十人十色", "二人三脚", "一日も早く", "一日一日", "一期一会", "十分", "十二分",
-    "第三者", "第一線", "第一人者", "第一義", "第一歩", "一件落着", "一回り", "一通り", "一戸建て", "一部",
-    "数十", "数百", "数千", "数万", "数億", "何十", "何百", "何千", "何万", "五十音", "七五三", "八百屋",
-    "五十嵐", "四十九日",
+    "第三者", "第一線", "第一人者", "第一義", "第一歩", "第一に", "一件落着", "一回り", "一通り", "一戸建て", "一部",
+    "同一", "統一", "唯一", "均一", "単一", "画一", "随一", "逐一", "択一", "人一倍", "一人前",
+    "一般", "一層", "一方", "一律", "一括", "一定", "一環", "一体", "一斉", "一連", "一切",
+    "五十音", "七五三", "八百屋", "五十嵐", "四十九日",
 )
+# 固有名詞 (考え方 Ⅰ-4): place names whose numeral is followed by a counter-like kanji or is multi-digit.
+PROPER_NOUNS = (
+    "四日市", "五日市", "二日市", "八日市", "十日町", "六日町", "一戸", "二戸", "三戸", "五戸", "六戸", "七戸",
+    "八戸", "九戸", "千歳", "四万十", "九十九里",
+)
+# 考え方 Ⅰ-4: 概数 keep kanji — 数十人, 何百, 幾千 (before), 十数人, 二十余人 (after), 二、三日, 四、五十人.
+_APPROX_BEFORE = set("数何幾")
+_APPROX_AFTER = set("数余")
 _COUNTER = re.compile(r"(?:人|名|件|円|回|個|日|月|年|歳|才|台|枚|冊|週|時間|分|秒|割|倍|点|社|校|条|項|号|階|"
                       r"種類|か所|か月|箇所|ヶ所|ケ所|カ所|箇月|ヶ月|ケ月|カ月|世帯|戸|票|通|部|期|km|kg|m|%)")
-_APPROX = re.compile(r"[一二三四五六七八九十]、[一二三四五六七八九十]")  # 二、三日 (概数)
 
 
 def _spans(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -66,16 +75,24 @@ def _spans(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
     return out
 
 
+def _approximate(text: str, start: int, end: int) -> bool:
+    """概数: 数百万, 十数人, 二十余人, and either side of 「、」 between numerals (二、三日, 四、五十人)."""
+    before, after = text[max(0, start - 1):start], text[end:end + 1]
+    return (before in _APPROX_BEFORE or after in _APPROX_AFTER
+            or bool(re.search(f"[{_KNUM}]、$", text[max(0, start - 2):start]))
+            or bool(re.match(f"、[{_KNUM}]", text[end:end + 2])))
+
+
 def _numerals(text: str) -> list[Violation]:
-    allowed = _spans(text, NUMERAL_ALLOW) + [(m.start(), m.end()) for m in _APPROX.finditer(text)]
+    allowed = _spans(text, NUMERAL_ALLOW + PROPER_NOUNS)
     out = []
     for match in re.finditer(f"[{_KNUM}]+", text):
         start, end = match.span()
+        run = match.group(0)
         if any(s <= start and end <= e for s, e in allowed):
             continue
-        run = match.group(0)
-        if run[0] in "万億兆":
-            continue
+        if run[0] in "万億兆" or set(run) == {"〇"} or _approximate(text, start, end):
+            continue  # 万/億/兆 after digits (1億2,000万), placeholders (〇〇課, 令和〇年), 概数
         ordinal = start > 0 and text[start - 1] == "第"
         counted = bool(_COUNTER.match(text, end))
         long_number = len(run) >= 2
@@ -103,19 +120,27 @@ def _in_any(pos: int, spans: list[tuple[int, int]]) -> bool:
     return any(s <= pos < e for s, e in spans)
 
 
+# 考え方 Ⅰ-4 separates the digits of quantities; identifiers after these labels never take commas
+# (番号 covers 法人番号, 郵便番号, 電話番号, 整理番号 …; 番 covers 型番, 品番). 「…は」 only after the labels
+# that name an identifier (法人番号は…), not after 電話 (電話は12,000件).
+ID_LABELS = ("第", "番号", "番", "No", "NO", "№", "ID", "コード", "記号", "電話", "TEL", "Tel", "FAX", "Fax",
+             "ファクス", "内線", "口座", "〒")
+_ID_LABEL = re.compile(rf"(?:{'|'.join(map(re.escape, ID_LABELS))})[.．]?\s*[：:＝=]?\s*$|(?:番号|ID|コード|記号)は$")
+
+
 def _thousands(text: str) -> list[Violation]:
     urls = [m.span() for m in _URL.finditer(text)]
     out = []
     for match in re.finditer(r"[0-9０-９]{5,}", text):
         start, end = match.span()
         digits = match.group(0)
-        before, after = text[max(0, start - 3):start], text[end:end + 2]
+        before, after = text[max(0, start - 10):start], text[end:end + 2]
         if _in_any(start, urls) or digits[0] in "0０":
             continue  # URLs, e-mail, ids and phone numbers with a leading zero
         if re.search(r"[A-Za-zＡ-Ｚａ-ｚ\-－‐_/#:.,，．〒]$", before) or re.match(r"[\-－‐_/:.,，．A-Za-z]", after):
             continue  # part of an id, a code, a date, a decimal or an already separated number
-        if re.search(r"(?:第|No|番号|ID|コード)\s*$", before) or re.match(r"[号番]", after):
-            continue  # 第12345号, 番号 123456
+        if _ID_LABEL.search(before) or re.match(r"[号番]", after):
+            continue  # 第12345号, 法人番号：1234567890123, 型番12345, 内線12345
         if len(digits) == 8 and re.match(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$",
                                          digits.translate(_FULL_DIGITS)):
             continue  # 20250401
@@ -202,12 +227,18 @@ def _marks(text: str) -> list[Violation]:
 
 
 # ----------------------------------------------------------------------------------------- wording
+# 考え方 Ⅰ-1 (漢字の使い方, 仮名で書く形式名詞): こと/とき/ところ/もの are the formal nouns, followed by a particle or
+# punctuation; a kanji after them makes a compound written in kanji (事業, 時点, 所得, 物損, 物品). 等 and 無
+# are the exceptions (する事等, 事無く).
+_NOT_COMPOUND = r"(?:(?![一-龠々])|(?=[等無]))"
+# 様 after these is the honorific suffix (みな様に, あなた様に), not ように.
+HONORIFIC_SAMA = ("みな", "あなた", "どなた", "そなた", "こなた")
+_NOT_HONORIFIC = "".join(f"(?<!{word})" for word in HONORIFIC_SAMA)
 _KANA_RULES: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"(?<=[ぁ-ん])事(?![業務項案件例情故態象実前後由柄典物変跡])"), "「事」→「こと」（形式名詞は仮名書き）"),
-    (re.compile(r"(?<=[ぁ-ん])時(?![間刻期代点効系限差給価速分報計])"), "「時」→「とき」（形式名詞は仮名書き）"),
-    (re.compile(r"(?<=[ぁ-ん])(?<!か)所(?![得在属有管要長内外見感轄定持蔵掌与為作産信望用員期載])"),
-     "「所」→「ところ」（形式名詞は仮名書き）"),
-    (re.compile(r"(?<=[のる])物(?![品件価流理質体語産資的量事])"), "「物」→「もの」（形式名詞は仮名書き）"),
+    (re.compile(rf"(?<=[ぁ-ん])事{_NOT_COMPOUND}"), "「事」→「こと」（形式名詞は仮名書き）"),
+    (re.compile(rf"(?<=[ぁ-ん])時{_NOT_COMPOUND}"), "「時」→「とき」（形式名詞は仮名書き）"),
+    (re.compile(rf"(?<=[ぁ-ん])(?<!か)所{_NOT_COMPOUND}"), "「所」→「ところ」（形式名詞は仮名書き）"),
+    (re.compile(rf"(?<=[のる])物{_NOT_COMPOUND}"), "「物」→「もの」（形式名詞は仮名書き）"),
     (re.compile(r"出来(?=[るなまたてずれよ])"), "「出来る」→「できる」"),
     (re.compile(r"(?<![平均同対優上下劣高初中特一二三四五六七八九何])等(?=[、。をがのはにもでと，])"),
      "「等」→「など」（「など」と読む場合は仮名書き）"),
@@ -215,14 +246,17 @@ _KANA_RULES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?<![をが山])頂(?=[くきけ])"), "「頂く」→「いただく」（補助動詞は仮名書き）"),
     (re.compile(r"(?<![一合誘招極筆風拉送])致(?=し(?:ます|ました|ません))"), "「致します」→「いたします」（補助動詞は仮名書き）"),
     (re.compile(r"(?<=[のる])為(?=[、。にのでも])"), "「為」→「ため」"),
-    (re.compile(r"(?<=[のな])様(?=[にな])"), "「様に」→「ように」"),
+    (re.compile(rf"(?<=[のなるた]){_NOT_HONORIFIC}様(?=[にな])"), "「様に」「様な」→「ように」「ような」"),
     (re.compile(r"迄"), "「迄」→「まで」"),
     (re.compile(r"(?:^|(?<=[。\n]))\s*(?:但し|尚|従って|故に|然し|然も)(?=、)", re.MULTILINE), "接続詞は仮名書き（ただし、なお、したがって等）"),
     (re.compile(r"且つ"), "「且つ」→「かつ」"),
     (re.compile(r"(?<=[てで])居(?=[るりまた])"), "「居る」→「いる」（補助動詞は仮名書き）"),
     (re.compile(r"於(?:いて|て|ける)"), "「於いて」→「おいて」"),
 ]
-_ARCHAIC = re.compile(r"(?:のごと|(?<!こと)ごと)(?:く|き|し)|の?如(?:く|き|し)|(?<!なる)べく|べし|べからず|せしめ|[らさ]しめ(?=[るた])")
+# 考え方「文語の名残に当たる言い方は使わない」: ごとく/ごとき/ごとし is the archaic auxiliary only after の/が or a verb
+# (法の定めるごとく); the suffix ごと is not (年度ごとしか, まるごとしまう, 欠如し, ことごとく).
+_ARCHAIC = re.compile(r"(?<=[のがるたう])(?<!まる)(?:ごと|如)(?:く|き|し(?![かまっ]))"
+                      r"|(?<!なる)べく|べし|べからず|せしめ|[らさ]しめ(?=[るた])")
 
 
 def _kana(text: str) -> list[Violation]:

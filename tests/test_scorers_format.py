@@ -200,3 +200,14 @@ def test_style_ideal_answer() -> None:
     assert scorer.ideal_answer(it) == "窓口で受け付ける。"
     with pytest.raises(ValidationError):
         build("style", {"style": "keigo"})
+
+
+@pytest.mark.parametrize("text, chars", [
+    ("……以上です……", 8),      # … is one character, not the three NFKC makes of it
+    ("㈱ＡＢＣ商事です。", 9),
+    ("ｶﾞｲﾄﾞ", 3),              # half-width kana with their voiced marks: ガイド
+    ("令和 8 年\n4 月", 6),
+])
+def test_characters_are_counted_as_a_reader_counts_them(text: str, chars: int) -> None:
+    result = build("length", {"max_chars": 10}).score(text, Item(id="q1"))
+    assert result.detail["chars"] == chars

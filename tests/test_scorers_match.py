@@ -145,3 +145,23 @@ def test_bad_params_are_reported_with_file_line_col(tmp_path: Path) -> None:
     assert "scorers[2].params.rules[1]:" in by_line[13]
     assert "scorers[3].params" in by_line[15] and "pik" in by_line[15]
     assert all(line.startswith(str(tmp_path / "s1.yaml") + ":") for line in lines)
+
+
+@pytest.mark.parametrize("value, answer, found", [
+    ("3万円", "上限23万円、締切は8月31日です。", False),
+    ("3万円", "上限3万円です。", True),
+    ("200円", "手数料は1,200円です。", False),
+    ("200円", "手数料は２００円です。", True),
+    ("14日", "転入から14日以内です。", True),
+    ("14日", "転入から114日以内です。", False),
+    ("第3条", "第3条の2による。", True),
+])
+def test_a_number_value_never_matches_inside_a_longer_number(value: str, answer: str, found: bool) -> None:
+    assert build("contains", {"values": [value]}).score(answer, item()).passed is found
+
+
+@pytest.mark.parametrize("values", [["？"], ["。"], [" "]])
+def test_contains_values_empty_after_normalisation_are_rejected(values: list) -> None:
+    scorer = build("contains", {"values": values, "negate": True})
+    assert scorer.check_item(item()) == "has a value that is empty after normalisation"
+    assert scorer.score("提出できます。", item()).passed  # an empty value is found nowhere

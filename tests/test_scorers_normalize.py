@@ -39,3 +39,18 @@ def test_normalize_block_reaches_the_scorers() -> None:
         build("exact", {"normalize": {"kana_fold": True}})
     with pytest.raises(ValidationError):
         build("exact", {"normalize": {"whitespace": "squash"}})
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("本件は，一般競争入札による．詳細は別途定める．", "本件は、一般競争入札による。詳細は別途定める"),
+    ("第3.5条を参照．", "第3.5条を参照"),
+    ("See Art. 3.5. 詳細．", "see art. 3.5. 詳細"),
+])
+def test_full_width_period_folds_only_after_japanese_text(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+def test_full_width_punctuation_answer_matches_the_reference() -> None:
+    result = build("exact", {}).score("本件は，一般競争入札による．詳細は別途定める．",
+                                      Item(id="q1", reference="本件は、一般競争入札による。詳細は別途定める。"))
+    assert result.passed

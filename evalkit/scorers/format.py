@@ -19,17 +19,21 @@ from .base import Params, ScoreResult, Scorer, register
 from .normalize import normalize
 
 
+_HALF_WIDTH_MARKS = "\uff9e\uff9f"  # ﾞ ﾟ: part of the half-width kana before them (ｶﾞ is one character)
+
+
 def count_chars(text: str) -> int:
-    """Characters after NFKC with all whitespace removed."""
-    return len(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+    """Characters as a reader counts them: whitespace not counted, full- and half-width alike, and a
+    character that NFKC would expand (…, ㈱, ㍻) still one character."""
+    return sum(1 for ch in unicodedata.normalize("NFC", text) if not ch.isspace() and ch not in _HALF_WIDTH_MARKS)
 
 
 # ----------------------------------------------------------------------------------------- length
 class LengthParams(Params):
     min_chars: Optional[int] = Field(default=None, ge=0, description="Minimum number of characters "
-                                                                     "(NFKC, whitespace not counted).")
+                                                                     "(whitespace not counted).")
     max_chars: Optional[int] = Field(default=None, ge=1, description="Maximum number of characters "
-                                                                     "(NFKC, whitespace not counted).")
+                                                                     "(whitespace not counted).")
 
     @model_validator(mode="after")
     def _bounds(self) -> "LengthParams":
@@ -47,7 +51,7 @@ _FILLER = "本件について、以下のとおり回答いたします。"
 class Length(Scorer):
     kind = "length"
     Params = LengthParams
-    description = "The answer's length in characters (NFKC, whitespace not counted) is within the limits."
+    description = "The answer's length in characters (whitespace not counted) is within the limits."
 
     def _within(self, n: int) -> bool:
         lo, hi = self.params.min_chars, self.params.max_chars

@@ -38,6 +38,25 @@ class Exact(Scorer):
         return refs[0] if refs else None
 
 
+_NUMBER_BEFORE = re.compile(r"[0-9][、,.]?$")
+_NUMBER_AFTER = re.compile(r"^[、,.]?[0-9]")
+
+
+def _occurs(value: str, text: str) -> bool:
+    """``value`` in ``text``, but a value that starts or ends with a digit never inside a longer
+    number: 「3万円」 is not in 「13万円」, 「200円」 not in 「1,200円」."""
+    if not value:
+        return False
+    start = text.find(value)
+    while start >= 0:
+        end = start + len(value)
+        if not ((value[0].isdigit() and _NUMBER_BEFORE.search(text[:start]))
+                or (value[-1].isdigit() and _NUMBER_AFTER.match(text[end:]))):
+            return True
+        start = text.find(value, start + 1)
+    return False
+
+
 class ContainsParams(Params):
     values: Optional[list[str]] = Field(
         default=None, description="Strings to look for; default: the item's references.")
@@ -57,13 +76,18 @@ class Contains(Scorer):
         return self.params.values if self.params.values is not None else item.references()
 
     def check_item(self, item: Item) -> Optional[str]:
-        return None if self._values(item) else "needs a reference or params.values"
+        values = self._values(item)
+        if not values:
+            return "needs a reference or params.values"
+        if not all(normalize(v, self.params.normalize) for v in values):
+            return "has a value that is empty after normalisation"
+        return None
 
     def score(self, output: str, item: Item) -> ScoreResult:
         opts = self.params.normalize
         got = normalize(output, opts)
         values = self._values(item)
-        found = [v for v in values if normalize(v, opts) in got]
+        found = [v for v in values if _occurs(normalize(v, opts), got)]
         missing = [v for v in values if v not in found]
         if self.params.negate:
             ok = not found

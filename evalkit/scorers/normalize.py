@@ -17,6 +17,9 @@ _SPACE = re.compile(r"\s+")
 # dashes and minus signs NFKC leaves alone -> '-', and the wave dash 〜 -> '~' (NFKC makes ～ '~').
 _PUNCT = str.maketrans({",": "、", "，": "、", "．": "。", "｡": "。", "､": "、",
                         "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-", "〜": "~"})
+# NFKC turns ． into '.', which also ends English sentences and sits in 3.5: it becomes 。 only
+# right after a Japanese character (「定める．詳細」); a comma is folded everywhere (both sides alike).
+_JA_PERIOD = re.compile(r"(?<=[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef])\.")
 _TRAILING = "。、.!?！？ 　"
 _KATA_START, _KATA_END = ord("ァ"), ord("ヶ")
 
@@ -59,7 +62,7 @@ def normalize(text: str, opts: Normalization | None = None) -> str:
     if opts.casefold:
         text = text.casefold()
     if opts.punctuation:
-        text = text.translate(_PUNCT)
+        text = _JA_PERIOD.sub("。", text.translate(_PUNCT))
     if opts.remove_punctuation:
         text = strip_punctuation(text)
     if opts.kana:

@@ -134,3 +134,118 @@ def test_numeric_check_item_and_ideal_answer() -> None:
 def test_numeric_bad_params(params: dict) -> None:
     with pytest.raises(ValidationError):
         build("numeric", params)
+
+
+# ----------------------------------------------------------------------------- review cases
+@pytest.mark.parametrize("unit, reference, answer", [
+    ("万円", "1200万円", "予算額は1,200万円です。"),
+    ("万円", "1200万円", "予算額は1,200 万円です。"),          # multiplier after a space
+    ("万円", "1200万円", "予算額は12,000,000円です。"),        # the same amount in 円
+    ("万円", "1200万円", "予算額は一千二百万円です。"),
+    ("万円", "1200", "1,200万円"),                            # a bare reference is read in the unit
+    ("万円", "1.5万", "15,000円"),
+    ("千円", "5,000千円", "契約額は5,000千円（税込）"),
+    ("億円", "1.2億円", "総額は約1.2億円です。"),
+    ("億円", "1.2億円", "総額は1億2千万円です。"),
+    ("百万円", "350百万円", "350百万円"),
+    ("万人", "3万人", "利用者は30,000人"),
+    ("円", "1200万円", "1,200万円"),
+    ("円", "1200万円", "1,200 万円"),
+])
+def test_numeric_multiplier_units_match(unit: str, reference: str, answer: str) -> None:
+    result = build("numeric", {"unit": unit}).score(answer, item(reference=reference))
+    assert result.passed, (answer, result.explanation, result.detail)
+
+
+@pytest.mark.parametrize("unit, reference, answer", [
+    ("万円", "1200万円", "予算額は1,200円です。"),             # 1,200 円 is not 1,200 万円
+    ("万円", "1200万円", "予算額は1,200万です。"),             # no 円
+    ("万円", "1200万円", "予算額は120万円です。"),
+    ("千円", "5,000千円", "5,000円"),
+    ("億円", "1.2億円", "1.2万円"),
+])
+def test_numeric_multiplier_units_mismatch(unit: str, reference: str, answer: str) -> None:
+    assert not build("numeric", {"unit": unit}).score(answer, item(reference=reference)).passed, answer
+
+
+def test_numeric_multiplier_unit_explanations_and_tolerance() -> None:
+    scorer = build("numeric", {"unit": "万円"})
+    it = item(reference="1200万円")
+    assert scorer.score("1,200万円", it).explanation == "数値 1200万円 が参照値 1200万円 と一致"
+    assert scorer.score("1,100万円", it).explanation == "数値 1100万円 は参照値 1200万円 と不一致"
+    assert scorer.score("なし", it).explanation == "単位「万円」付きの数値が見つからない（参照値 1200万円）"
+    # tolerance is in the unit: 10 = 10万円
+    assert build("numeric", {"unit": "万円", "tolerance": 10}).score("1,210万円", it).passed
+    assert not build("numeric", {"unit": "万円", "tolerance": 10}).score("1,211万円", it).passed
+
+
+UNITS = ["円", "万円", "千円", "億円", "百万円", "人", "名", "万人", "件", "%", "％", "パーセント", "年", "か月", "ヶ月",
+         "か所", "日", "時", "歳", "km", "kg", "㎡", "m²"]
+
+
+@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize("reference", ["1200", "3,500", "0", "0.5", "-5", "二十", "1万2千"])
+def test_numeric_ideal_answer_passes_for_every_unit(unit: str, reference: str) -> None:
+    scorer = build("numeric", {"unit": unit})
+    it = item(reference=reference)
+    answer = scorer.ideal_answer(it)
+    assert answer is not None and answer.endswith(unit)
+    result = scorer.score(answer, it)
+    assert result.passed, (answer, result.explanation)
+
+
+@pytest.mark.parametrize("unit", ["万", "千", "億", "百万"])
+def test_numeric_unit_of_only_a_multiplier_is_rejected(unit: str) -> None:
+    with pytest.raises(ValidationError):
+        build("numeric", {"unit": unit})
+
+
+@pytest.mark.parametrize("numeral, value", [("0万", "0"), ("0億", "0"), ("十万", "100000"), ("億万", "100010000")])
+def test_parse_numeral_zero_before_big_unit(numeral: str, value: str) -> None:
+    assert parse_numeral(numeral) == Decimal(value)
+
+
+@pytest.mark.parametrize("text, values", [
+    ("①3,500円（税込）", ["3500"]),
+    ("回答：①500円、②1,000円", ["500", "1000"]),
+    ("⑴1,000円 ⑵2,000円", ["1000", "2000"]),
+    ("⒈300件", ["300"]),
+    ("㈠500円 ㊁600円", ["500", "600"]),
+    ("❶20人", ["20"]),
+    ("⑳15日", ["15"]),
+])
+def test_enumerators_are_not_digits(text: str, values: list[str]) -> None:
+    assert [n.value for n, _ in parse_numbers(text)] == [Decimal(v) for v in values]
+
+
+@pytest.mark.parametrize("reference, answer, passed", [
+    ("3500", "①3,500円（税込）", True),
+    ("1500", "回答：①500円、②1,000円", False),
+    ("13500", "①3,500円（税込）", False),
+])
+def test_numeric_enumerators(reference: str, answer: str, passed: bool) -> None:
+    assert build("numeric", {}).score(answer, item(reference=reference)).passed is passed
+
+
+@pytest.mark.parametrize("text, values", [
+    ("受付時間は9時-17時です。", ["9", "17"]),              # a range after a unit, not a minus
+    ("9時 − 17時", ["9", "17"]),
+    ("1万-2万円", ["10000", "20000"]),
+    ("3 - 5", ["3", "5"]),
+    ("10%-20%", ["10", "20"]),
+    ("1,000円▲200円", ["1000", "200"]),
+    ("気温は−5度", ["-5"]),                                 # after a particle: a sign
+    ("前年比-5%", ["-5"]),
+    ("（-3）", ["-3"]),
+    ("収支：▲1,200円", ["-1200"]),
+    ("-7", ["-7"]),
+])
+def test_sign_only_when_not_after_a_number_or_unit(text: str, values: list[str]) -> None:
+    assert [n.value for n, _ in parse_numbers(text)] == [Decimal(v) for v in values]
+
+
+def test_numeric_range_after_unit() -> None:
+    scorer = build("numeric", {"unit": "時"})
+    result = scorer.score("受付時間は9時-17時です。", item(reference="17"))
+    assert result.passed and result.detail["found"] == ["9", "17"]
+    assert not build("numeric", {"unit": "時"}).score("受付時間は9時-17時です。", item(reference="-17")).passed

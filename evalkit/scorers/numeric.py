@@ -45,11 +45,43 @@ UNIT_ALIASES: dict[str, tuple[str, ...]] = {
 
 def _unit_spellings(unit: str) -> tuple[str, ...]:
     unit = unicodedata.normalize("NFKC", unit).strip()
+    if not unit:
+        return ("",)
     for canonical, spellings in UNIT_ALIASES.items():
         folded = {unicodedata.normalize("NFKC", s) for s in spellings} | {canonical}
         if unit in folded:
             return tuple(sorted(folded, key=len, reverse=True))
     return (unit,)
+
+
+# A unit may start with a numeral multiplier: 万円 = 10^4 円, 百万円 = 10^6 円, 千人 = 10^3 人.
+_MULTIPLIER = re.compile(rf"[{_KS}{_KB}]+")
+
+
+def split_unit(unit: str) -> tuple[Decimal, str]:
+    """(multiplier, base unit): '万円' -> (10000, '円'), '百万円' -> (1000000, '円'), '円' -> (1, '円')."""
+    unit = unicodedata.normalize("NFKC", unit).strip()
+    prefix = _MULTIPLIER.match(unit)
+    if not prefix:
+        return Decimal(1), unit
+    return parse_numeral(prefix.group(0)), unit[prefix.end():]
+
+
+def in_unit(number: Number, after: str, unit: str) -> Optional[Decimal]:
+    """The number's value expressed in ``unit`` when the unit follows it, else None.
+
+    The multiplier may be inside the numeral (1,200万 + 円) or after it (1,200 + 万円), so
+    「1,200万円」「1,200 万円」「12,000,000円」 are all 1200 in 万円.
+    """
+    multiplier, base = split_unit(unit)
+    after = after.lstrip()
+    scale = _MULTIPLIER.match(after)
+    if scale:
+        after = after[scale.end():].lstrip()
+    if not after.startswith(_unit_spellings(base)):
+        return None
+    value = number.value * (parse_numeral(scale.group(0)) if scale else 1)
+    return value / multiplier
 
 
 @dataclass(frozen=True)
@@ -70,6 +102,7 @@ def parse_numeral(span: str) -> Optional[Decimal]:
     total = Decimal(0)
     section = Decimal(0)  # the part below the current 万/億/兆
     current: Optional[Decimal] = None
+    in_section = False  # a numeral was written below the current 万/億/兆: 0万 is 0, a bare 万 (億万) is 1万
     seen = False
     for arabic, kdigits, small, big in _TOKEN.findall(span):
         if arabic or kdigits:
@@ -81,8 +114,9 @@ def parse_numeral(span: str) -> Optional[Decimal]:
             current = None
         elif big:
             section += current if current is not None else Decimal(0)
-            total += (section if section else Decimal(1)) * _BIG[big]
+            total += (section if in_section or current is not None else Decimal(1)) * _BIG[big]
             section, current = Decimal(0), None
+        in_section = not big
         seen = True
     if not seen:
         return None
@@ -104,19 +138,27 @@ _DASHES = str.maketrans({"−": "-", "‐": "-", "‑": "-", "‒": "-", "–": 
 _SPLIT = re.compile(rf"(?<=\d)(?=[{_KD}])|(?<=[{_KD}])(?=\d)")
 
 
+# Enumerators (①–⑳, ⑴, ⒈, ㈠, ㊀, ❶ ...) are list markers, not digits: NFKC would turn ①3,500 into
+# 13,500, so they become a space before NFKC (one character for one, offsets unchanged).
+_ENUMERATORS = re.compile("[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793\u3220-\u3229"
+                          "\u3251-\u325f\u3280-\u3289\u32b1-\u32bf]")
+_SIGN = re.compile(r"(?:[-▲△]|マイナス|まいなす)\s*$")
+# After one of these a '-' (or ▲, マイナス) joins a range or an expression (9時-17時, 3-5, A-1),
+# so it is not a sign.
+_NOT_SIGN_AFTER = re.compile(rf"[0-9A-Za-z.)\]%{_KD}{_KS}{_KB}{''.join(_COUNTERS)}度所]$")
+
+
 def _signed(text: str, start: int, value: Decimal) -> Decimal:
-    head = text[max(0, start - 8):start]
-    if re.search(r"(?:▲|△|マイナス|まいなす)\s*$", head):
-        return -value
-    # '-' is a minus sign unless it joins two numbers or words (3-5, 03-1234-5678, A-1)
-    if re.search(r"(?:^|[^0-9A-Za-z.)\]])-\s*$", head) or head == "-":
-        return -value
-    return value
+    sign = _SIGN.search(text, max(0, start - 8), start)
+    if not sign:
+        return value
+    before = text[max(0, sign.start() - 4):sign.start()].rstrip()
+    return value if _NOT_SIGN_AFTER.search(before) else -value
 
 
 def parse_numbers(text: str) -> list[tuple[Number, str]]:
     """Every number in ``text`` (NFKC) with the few characters that follow it (for unit checks)."""
-    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    text = unicodedata.normalize("NFKC", _ENUMERATORS.sub(" ", text)).translate(_DASHES)
     out: list[tuple[Number, str]] = []
     for match in _SPAN.finditer(text):
         pieces, offset = [], match.start()
@@ -142,9 +184,20 @@ def _fmt(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def reference_number(ref: str) -> Optional[Decimal]:
+def reference_number(ref: str, unit: Optional[str] = None) -> Optional[Decimal]:
+    """The reference's value, in ``unit`` when given: with unit 万円, '1200万円', '12,000,000円', '1200万'
+    and a bare '1200' are all 1200 (a bare number is read in the unit unless it has 十/百/千/万/億/兆)."""
     found = parse_numbers(ref)
-    return found[0][0].value if found else None
+    if not found:
+        return None
+    number, after = found[0]
+    if not unit:
+        return number.value
+    value = in_unit(number, after, unit)
+    if value is not None:
+        return value
+    multiplier, _ = split_unit(unit)
+    return number.value / multiplier if re.search(f"[{_KS}{_KB}]", number.text) else number.value
 
 
 class NumericParams(Params):
@@ -162,6 +215,8 @@ class NumericParams(Params):
     def _unit_not_blank(cls, value: Optional[str]) -> Optional[str]:
         if value is not None and not value.strip():
             raise ValueError("unit must not be blank")
+        if value is not None and not split_unit(value)[1]:
+            raise ValueError("unit must name a unit after its multiplier (万円, 千人), not only 万/千/億")
         return value
 
 
@@ -170,6 +225,10 @@ class Numeric(Scorer):
     kind = "numeric"
     Params = NumericParams
     description = "A number in the answer (Arabic or kanji numerals, optional unit) equals the reference within tolerance."
+
+    def _references(self, item: Item) -> list[Decimal]:
+        values = (reference_number(r, self.params.unit) for r in item.references())
+        return [v for v in values if v is not None]
 
     def check_item(self, item: Item) -> Optional[str]:
         refs = item.references()
@@ -180,17 +239,18 @@ class Numeric(Scorer):
                 return f"reference {ref!r} is not a number"
         return None
 
-    def _candidates(self, output: str) -> list[Number]:
-        found = parse_numbers(output)
+    def _candidates(self, output: str) -> list[Decimal]:
+        """Values of the answer's numbers (in the unit, when one is set) after the unit filter and pick."""
         if self.params.unit:
-            spellings = _unit_spellings(self.params.unit)
-            found = [(n, after) for n, after in found if after.lstrip().startswith(spellings)]
-        numbers = [n for n, _ in found]
+            values = [in_unit(n, after, self.params.unit) for n, after in parse_numbers(output)]
+            values = [v for v in values if v is not None]
+        else:
+            values = [n.value for n, _ in parse_numbers(output)]
         if self.params.pick == "first":
-            return numbers[:1]
+            return values[:1]
         if self.params.pick == "last":
-            return numbers[-1:]
-        return numbers
+            return values[-1:]
+        return values
 
     def _close(self, got: Decimal, want: Decimal) -> bool:
         tol = Decimal(str(self.params.tolerance))
@@ -199,26 +259,25 @@ class Numeric(Scorer):
         return abs(got - want) <= tol
 
     def score(self, output: str, item: Item) -> ScoreResult:
-        wants = [v for v in (reference_number(r) for r in item.references()) if v is not None]
+        wants = self._references(item)
         unit = self.params.unit or ""
         candidates = self._candidates(output)
-        detail = {"found": [_fmt(n.value) for n in candidates], "reference": [_fmt(w) for w in wants]}
+        detail = {"found": [_fmt(v) for v in candidates], "reference": [_fmt(w) for w in wants]}
         if not candidates:
             where = f"単位「{unit}」付きの" if unit else ""
             return ScoreResult(0.0, False, f"{where}数値が見つからない（参照値 {_fmt(wants[0])}{unit}）", detail)
-        for number in candidates:
+        for value in candidates:
             for want in wants:
-                if self._close(number.value, want):
-                    detail["matched"] = _fmt(number.value)
-                    return ScoreResult(1.0, True, f"数値 {_fmt(number.value)}{unit} が参照値 {_fmt(want)}{unit} と一致",
+                if self._close(value, want):
+                    detail["matched"] = _fmt(value)
+                    return ScoreResult(1.0, True, f"数値 {_fmt(value)}{unit} が参照値 {_fmt(want)}{unit} と一致",
                                        detail)
         shown = candidates[-1] if self.params.pick == "last" else candidates[0]
-        return ScoreResult(0.0, False, f"数値 {_fmt(shown.value)}{unit} は参照値 {_fmt(wants[0])}{unit} と不一致",
+        return ScoreResult(0.0, False, f"数値 {_fmt(shown)}{unit} は参照値 {_fmt(wants[0])}{unit} と不一致",
                            detail)
 
     def ideal_answer(self, item: Item) -> Optional[str]:
-        refs = item.references()
-        value = reference_number(refs[0]) if refs else None
-        if value is None:
+        wants = self._references(item)
+        if not wants:
             return None
-        return f"{_fmt(value)}{self.params.unit or ''}"
+        return f"{_fmt(wants[0])}{self.params.unit or ''}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import traceback
@@ -33,6 +34,17 @@ def _notices(ws: Workspace) -> None:
     """What the loader decided without failing (e.g. a suite skipped because its data is absent)."""
     for notice in ws.notices:
         _err(f"notice: {notice}")
+
+
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
 
 
 # ---------------------------------------------------------------------------- selection
@@ -84,9 +96,34 @@ def _load(args: argparse.Namespace) -> tuple[Workspace, list[Loaded], list[Loade
 
 
 # ---------------------------------------------------------------------------- verbs
+def _take_stored_selection(args: argparse.Namespace) -> None:
+    """Reusing a run directory resumes that run: every part of the selection the command leaves
+    unsaid (suites, vendors, judges, epochs, attestation answers, blinding) is the stored run's, so
+    `evalkit run --resume DIR` alone continues it. What the command does say must match (checked
+    before anything is sent)."""
+    from .pipeline import stored_selection
+
+    target = args.resume or args.out
+    stored = stored_selection(Path(target)) if target else None
+    if stored is None:
+        return
+    for name, key in (("suite", "suites"), ("vendor", "vendors"), ("judge", "judges")):
+        if not getattr(args, name) and stored[key]:
+            setattr(args, name, list(stored[key]))
+    if args.epochs is None:
+        args.epochs = stored["epochs"]
+    if not args.attestation and stored["attestation"]:
+        args.attestation = list(stored["attestation"])
+    args.blind = args.blind or stored["blind"]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import RunOptions, finish, new_run_id, send
 
+    if args.resume and not (Path(args.resume) / "store.sqlite").is_file():
+        raise UsageError(f"{args.resume}: nothing to resume (no store.sqlite)")
+    _take_stored_selection(args)
+    args.epochs = args.epochs or 1
     ws, suites, vendors, skipped = _load(args)
     if not args.quiet:
         _notices(ws)
@@ -110,8 +147,6 @@ def cmd_run(args: argparse.Namespace) -> int:
              "configured: where their phrases are inconclusive, the phrase verdict stands (pass --judge ID)")
     vendors, sources = _attestation(args, ws, vendors)
     out_dir = Path(args.resume or args.out or Path(args.reports_dir) / new_run_id())
-    if args.resume and not (out_dir / "store.sqlite").is_file():
-        raise UsageError(f"{out_dir}: nothing to resume (no store.sqlite)")
     n_items = sum(len(s.model.items) for s in suites)
     if not args.quiet:
         _err(f"evalkit {__version__}: {len(suites)} suites, {n_items} items, {len(vendors)} vendors "
@@ -158,9 +193,12 @@ def _attestation(args: argparse.Namespace, ws: Workspace, vendors: list[Loaded])
     if getattr(args, "attestation", None):
         vendors, sources = apply_answers([Path(p) for p in args.attestation], vendors)
     if not getattr(args, "quiet", False) and ws.attestation:
-        for v in vendors:
-            notice = unanswered_notice(v.model, ws.attestation)
-            if notice:
+        notices = [n for n in (unanswered_notice(v.model, ws.attestation) for v in vendors) if n]
+        if getattr(args, "blind", False) and notices:  # a vendor's gaps would tell who is who in the log
+            _err(f"notice: {len(notices)} vendor(s) left attestation questions unanswered; they count as 未回答 "
+                 "(names withheld in a blinded run: see the report)")
+        else:
+            for notice in notices:
                 _err(f"notice: {notice}")
     return vendors, sources
 
@@ -396,12 +434,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reports-dir", default="reports", metavar="DIR", help="parent of new run directories")
     p.add_argument("--out", metavar="DIR", help="run directory (default: reports/<run-id>); reusing one resumes it")
     p.add_argument("--resume", metavar="DIR", help="resume the run stored in DIR: send only unfinished requests")
-    p.add_argument("--epochs", type=int, default=1, metavar="N", help="repeat every request N times")
+    p.add_argument("--epochs", type=int, metavar="N",
+                   help="repeat every request N times (default 1, or the stored run's when resuming)")
     p.add_argument("-j", "--judge", action="append", metavar="ID|FILE",
                    help="vendor that judges judge-scored items (repeatable: majority/mean and agreement)")
     p.add_argument("--retry-errors", action="store_true",
                    help="also re-send requests whose stored result is an error (successes are never re-sent)")
-    p.add_argument("--deadline", type=float, metavar="SECONDS",
+    p.add_argument("--deadline", type=_seconds, metavar="SECONDS",
                    help="stop sending after this long; what finished is kept, resume later")
     p.add_argument("--fail-on-gate", action="store_true", help=f"exit {EXIT_GATE_FAILED} if any vendor is 不適合")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
@@ -505,7 +544,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.verb is None:
         parser.print_help()
         return EXIT_CONFIG
-    if getattr(args, "epochs", 1) < 1:
+    if (getattr(args, "epochs", None) or 1) < 1:
         _err("evalkit: error: --epochs must be at least 1")
         return EXIT_CONFIG
     try:

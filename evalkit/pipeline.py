@@ -86,6 +86,49 @@ def config_fingerprint(ws: Workspace, suites: list[Loaded], vendors: list[Loaded
     }
 
 
+def stored_selection(run_dir: Path) -> Optional[dict]:
+    """What the run stored in ``run_dir`` was made of — {suites, vendors, judges, epochs,
+    attestation} — or None when there is no run there. ``evalkit run`` fills every part of the
+    selection a command leaves unsaid from it, so that resuming needs only the directory."""
+    path = Path(run_dir) / STORE_NAME
+    if not path.is_file():
+        return None
+    with RunStore(path) as store:
+        config = store.get_meta("config")
+        if config is None:
+            return None
+        manifest = store.get_meta("manifest") or {}
+        return {"suites": list(config.get("suites", {})), "vendors": list(config.get("vendors", {})),
+                "judges": list(config.get("judges", {})), "epochs": manifest.get("epochs"),
+                "attestation": sorted(set((manifest.get("attestation_answers") or {}).values())),
+                "blind": bool(store.get_meta("blind"))}
+
+
+def _check_same_selection(store: RunStore, fingerprint: dict, epochs: int) -> None:
+    """A run's selection never changes: every suite, vendor and judge of the stored run and its
+    number of epochs must be the command's too (what is stored was planned for exactly those)."""
+    previous = store.get_meta("config")
+    if previous is None:
+        return
+    left_out, added = [], []
+    for kind in ("suites", "vendors", "judges"):
+        before, now = set(previous.get(kind, {})), set(fingerprint.get(kind, {}))
+        left_out += [f"{kind[:-1]} '{i}'" for i in sorted(before - now)]
+        added += [f"{kind[:-1]} '{i}'" for i in sorted(now - before)]
+    stored_epochs = (store.get_meta("manifest") or {}).get("epochs")
+    problems = []
+    if left_out:
+        problems.append("the stored run also has " + ", ".join(left_out) + ", which this command leaves out")
+    if added:
+        problems.append("this command adds " + ", ".join(added) + ", which the stored run does not have")
+    if stored_epochs is not None and stored_epochs != epochs:
+        problems.append(f"the stored run has {stored_epochs} epoch(s), this command asks for {epochs}")
+    if problems:
+        raise UsageError(f"{store.path.parent}: a run's selection never changes: " + "; ".join(problems)
+                         + f". Continue it as it was with: evalkit run --resume {store.path.parent} "
+                         "(or write to a new --out directory)")
+
+
 def _check_same_config(store: RunStore, fingerprint: dict) -> None:
     previous = store.get_meta("config")
     if previous is None:
@@ -106,11 +149,10 @@ def _check_same_config(store: RunStore, fingerprint: dict) -> None:
     if "attestation" in previous and previous["attestation"] != fingerprint["attestation"]:
         changed.append("attestation questionnaires (" + ", ".join(sorted(
             {*previous["attestation"], *fingerprint["attestation"]})) + ")")
-    added = [f"{k[:-1]} '{i}'" for k in ("suites", "vendors") for i in fingerprint[k] if i not in previous[k]]
-    if changed or added:
-        what = "; ".join(changed + [f"{a} (not in this run)" for a in added])
-        raise UsageError(f"{store.path.parent}: configuration differs from the run stored there: {what}. "
-                         "Results of different configurations are never mixed: write to a new --out directory.")
+    if changed:
+        raise UsageError(f"{store.path.parent}: configuration differs from the run stored there: "
+                         f"{'; '.join(changed)} changed since. Results of different configurations are never "
+                         "mixed: write to a new --out directory.")
 
 
 def _judge_requests(rows: list, sealed: dict) -> list:
@@ -128,7 +170,8 @@ def _judge_requests(rows: list, sealed: dict) -> list:
 
 
 async def _run_requests(store: RunStore, requests, vendors: list[Vendor], suites: list[Suite],
-                        opts: RunOptions, judges: list[Vendor], sealed: Optional[dict] = None) -> ExecutionSummary:
+                        opts: RunOptions, judges: list[Vendor], sealed: Optional[dict] = None,
+                        labels: Optional[dict[str, str]] = None) -> ExecutionSummary:
     """Start the embedded endpoint(s) the reference vendors need, send everything unfinished, then
     have the judges judge the answers that need them (same runner, same store)."""
     servers: dict[str, EmbeddedServer] = {}
@@ -148,7 +191,7 @@ async def _run_requests(store: RunStore, requests, vendors: list[Vendor], suites
                 key = os.environ.get(vendor.api_key_env) if vendor.api_key_env else None
             endpoints[vendor.id] = ChatEndpoint(vendor, base_url, key, pool_size=vendor.concurrency)
         summary = await execute(requests, {v.id: v for v in vendors}, endpoints, store, quiet=opts.quiet,
-                                retry_errors=opts.retry_errors, deadline=opts.deadline)
+                                retry_errors=opts.retry_errors, deadline=opts.deadline, labels=labels)
         if judges and not summary.deadline_hit:
             rows = _judge_requests(plan_judging(store, suites, judges), sealed or {})
             store.add_judge_requests(rows)
@@ -199,6 +242,7 @@ def send(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOp
 
     sealed = {s.model.id: ws.sealed[s.model.id] for s in suites if s.model.id in (ws.sealed or {})}
     with RunStore(run_dir / STORE_NAME) as store:
+        _check_same_selection(store, fingerprint, opts.epochs)
         _check_same_config(store, fingerprint)
         suite_models = [s.model for s in suites]
         vendor_models = [v.model for v in vendors]
@@ -244,10 +288,13 @@ def send(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOp
         store.set_meta("judges", [vendor_settings(j) for j in judge_models])
         store.set_meta("judges_ids", [j.id for j in judge_models])
         store.add_requests(requests)
+        labels: dict[str, str] = {}
         if store.get_meta("blind"):
-            blinding.write_mapping(blinding.of_store(store), manifest["run_id"], run_dir / blinding.MAPPING_NAME)
+            blinded = blinding.of_store(store)
+            blinding.write_mapping(blinded, manifest["run_id"], run_dir / blinding.MAPPING_NAME)
+            labels = {real: pid for real, (pid, _) in blinded.pseudonyms.items()}  # progress lines too
         summary = asyncio.run(_run_requests(store, requests, vendor_models, suite_models, opts, judge_models,
-                                            sealed))
+                                            sealed, labels))
         manifest["finished_at"] = now_iso()
         store.set_meta("manifest", manifest)
     provided = {sid: (next(s for s in suite_models if s.id == sid), info) for sid, info in sealed.items()}

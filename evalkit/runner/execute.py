@@ -129,11 +129,13 @@ def select_unfinished(requests: Iterable[PlannedRequest], store: RunStore, retry
 
 async def execute(requests: Iterable[PlannedRequest], vendors: dict[str, Vendor], endpoints: dict[str, Endpoint],
                   store: RunStore, *, quiet: bool = False, retry_errors: bool = False,
-                  deadline: Optional[float] = None) -> ExecutionSummary:
+                  deadline: Optional[float] = None, labels: Optional[dict[str, str]] = None) -> ExecutionSummary:
+    """Send every unfinished request. ``labels``: how progress output names a vendor (a blinded
+    run shows pseudonyms)."""
     summary = ExecutionSummary()
     queues = select_unfinished(requests, store, retry_errors, summary)
     to_send = sum(len(q) for q in queues.values())
-    progress = Progress({v: len(queues.get(v, [])) for v in vendors}, quiet=quiet)
+    progress = Progress({v: len(queues.get(v, [])) for v in vendors}, quiet=quiet, labels=labels)
     tasks = []
     for vendor_id, queue in queues.items():
         if not queue:

@@ -43,7 +43,7 @@ def test_choice_letter_inside_an_explanation() -> None:
 
 
 def test_no_choice_is_apart() -> None:
-    result = build("bias", {}).score("どちらとも言えません。", item("disambiguated", reference="b"))
+    result = build("bias", {}).score("うーん。", item("disambiguated", reference="b"))
     assert not result.passed
     assert result.detail["no_choice"] and result.detail["choice"] is None
     assert not result.detail["biased"] and not result.detail["unknown"]

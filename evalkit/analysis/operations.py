@@ -14,24 +14,37 @@ def _ms(value: float) -> Optional[float]:
     return None if value is None or math.isnan(value) else round(float(value), 3)
 
 
+def _numbers(column: pd.Series) -> pd.Series:
+    """A numeric column as floats: a column with no value at all (no answer arrived) has dtype
+    object, on which quantiles fail."""
+    return pd.to_numeric(column, errors="coerce").astype(float)
+
+
+def _quantile(column: pd.Series, q: float) -> Optional[float]:
+    values = _numbers(column).dropna()
+    return _ms(values.quantile(q)) if len(values) else None
+
+
 def vendor_operations(vdf: pd.DataFrame, vendor: Vendor) -> dict:
     """Latency over answered requests; errors by kind; tokens from ``usage``; cost when priced."""
     answered = vdf[vdf.status.isin(["ok", "not_scored"])]
     errors = vdf[vdf.status == "error"]
-    prompt = int(answered.prompt_tokens.fillna(0).sum())
-    completion = int(answered.completion_tokens.fillna(0).sum())
+    prompt = int(_numbers(answered.prompt_tokens).fillna(0).sum())
+    completion = int(_numbers(answered.completion_tokens).fillna(0).sum())
     cost = None
     if vendor.pricing is not None:
         cost = round(prompt / 1000 * vendor.pricing.input_per_1k + completion / 1000 * vendor.pricing.output_per_1k, 4)
     finished = len(answered) + len(errors)
     return {
         "n_requests": int(len(vdf)),
+        "n_answered": int(len(answered)),
         "n_errors": int(len(errors)),
         "error_rate": round(len(errors) / finished, 6) if finished else None,
         "errors_by_kind": {str(k): int(n) for k, n in errors.error_kind.fillna("unknown").value_counts().items()},
-        "retries": int((vdf.attempts.clip(lower=1) - 1)[vdf.status != "pending"].sum()) if len(vdf) else 0,
-        "latency_p50_ms": _ms(answered.latency_ms.quantile(0.5)) if len(answered) else None,
-        "latency_p95_ms": _ms(answered.latency_ms.quantile(0.95)) if len(answered) else None,
+        "retries": int((_numbers(vdf.attempts).fillna(0).clip(lower=1) - 1)[vdf.status != "pending"].sum())
+        if len(vdf) else 0,
+        "latency_p50_ms": _quantile(answered.latency_ms, 0.5),
+        "latency_p95_ms": _quantile(answered.latency_ms, 0.95),
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "cost": cost,

@@ -20,6 +20,9 @@ ITEM_COLUMNS = [
 ]
 
 
+_NUMERIC_COLUMNS = ("epoch", "resp_ok", "http_status", "attempts", "latency_ms", "prompt_tokens", "completion_tokens",
+                    "n_scores", "n_unscorable", "weighted", "weights", "plain", "all_passed")
+
 _ITEM_SQL = """
 SELECT r.vendor_id, r.suite_id, r.item_id, r.epoch, r.key,
        p.ok AS resp_ok, p.content, p.error_kind, p.http_status, p.error_message, p.attempts, p.latency_ms,
@@ -51,6 +54,12 @@ def item_table(store: RunStore, suites: Optional[Iterable[Suite]] = None) -> pd.
     meta = {(suite.id, it.id): (list(it.tags), bool(it.critical or suite.critical))
             for suite in suites for it in suite_items(suite)}
     df = pd.read_sql_query(_ITEM_SQL, store.db)
+    # a column with no value at all (no answer arrived, or no request) comes back as dtype object;
+    # numbers must stay numbers so quantiles, sums and exports work on an empty or unanswered run
+    for col in _NUMERIC_COLUMNS:
+        if df[col].dtype == object:
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
+    df["epoch"] = df.epoch.astype("int64")  # never NULL in the store; float above only when empty
     answered = df.resp_ok.notna()
     ok = df.resp_ok == 1
     # an answer is scored only when every one of its scorers could score it (a missing judge
@@ -64,8 +73,8 @@ def item_table(store: RunStore, suites: Optional[Iterable[Suite]] = None) -> pd.
     df["explanation"] = df.explanation.where(ok, "").fillna("")
     df["attempts"] = df.attempts.fillna(0).astype(int)
     keys = list(zip(df.suite_id, df.item_id))
-    df["tags"] = [meta.get(k, ([], False))[0] for k in keys]
-    df["critical"] = [meta.get(k, ([], False))[1] for k in keys]
+    df["tags"] = pd.Series([meta.get(k, ([], False))[0] for k in keys], index=df.index, dtype=object)
+    df["critical"] = pd.Series([meta.get(k, ([], False))[1] for k in keys], index=df.index, dtype=bool)
     df["passed"] = df["passed"].astype(object).where(df["passed"].notna(), None)
     return df[ITEM_COLUMNS]
 

@@ -47,32 +47,39 @@ class Attestation(Strict):
     notes: Optional[str] = None
 
 
+# Every float below must be finite (allow_inf_nan=False): YAML reads `.inf`/`.nan` (and 1e400) as
+# floats, and an infinite timeout, rate or delay passes the bounds only to break the run later.
+
+
 class RateLimits(Strict):
     """Limits the vendor agreed to; the scheduler never exceeds them."""
 
-    requests_per_minute: Optional[float] = Field(default=None, gt=0)
-    tokens_per_minute: Optional[float] = Field(default=None, gt=0,
+    requests_per_minute: Optional[float] = Field(default=None, gt=0, allow_inf_nan=False)
+    tokens_per_minute: Optional[float] = Field(default=None, gt=0, allow_inf_nan=False,
                                                description="Prompt + max completion tokens, estimated before sending.")
 
 
 class Pricing(Strict):
-    input_per_1k: float = Field(ge=0, description="Price per 1,000 prompt tokens.")
-    output_per_1k: float = Field(ge=0, description="Price per 1,000 completion tokens.")
+    input_per_1k: float = Field(ge=0, allow_inf_nan=False, description="Price per 1,000 prompt tokens.")
+    output_per_1k: float = Field(ge=0, allow_inf_nan=False, description="Price per 1,000 completion tokens.")
     currency: str = Field(default="JPY")
 
 
 class Faults(Strict):
     """Fault injection for the embedded endpoint (tests and benchmarks); fractions of requests."""
 
-    latency_ms: float = Field(default=0, ge=0, description="Fixed latency added to every answer.")
-    rate_429: float = Field(default=0, ge=0, le=1)
-    retry_after_s: float = Field(default=1, ge=0, description="Retry-After sent with a 429.")
-    rate_500: float = Field(default=0, ge=0, le=1)
-    rate_503: float = Field(default=0, ge=0, le=1)
-    rate_hang: float = Field(default=0, ge=0, le=1, description="Never answer (until the client gives up).")
-    rate_malformed: float = Field(default=0, ge=0, le=1, description="200 with a body that is not JSON.")
-    rate_empty: float = Field(default=0, ge=0, le=1, description="200 with no choices.")
-    rate_drop: float = Field(default=0, ge=0, le=1, description="Close the connection without an answer.")
+    latency_ms: float = Field(default=0, ge=0, allow_inf_nan=False, description="Fixed latency added to every answer.")
+    rate_429: float = Field(default=0, ge=0, le=1, allow_inf_nan=False)
+    retry_after_s: float = Field(default=1, ge=0, allow_inf_nan=False, description="Retry-After sent with a 429.")
+    rate_500: float = Field(default=0, ge=0, le=1, allow_inf_nan=False)
+    rate_503: float = Field(default=0, ge=0, le=1, allow_inf_nan=False)
+    rate_hang: float = Field(default=0, ge=0, le=1, allow_inf_nan=False,
+                             description="Never answer (until the client gives up).")
+    rate_malformed: float = Field(default=0, ge=0, le=1, allow_inf_nan=False,
+                                  description="200 with a body that is not JSON.")
+    rate_empty: float = Field(default=0, ge=0, le=1, allow_inf_nan=False, description="200 with no choices.")
+    rate_drop: float = Field(default=0, ge=0, le=1, allow_inf_nan=False,
+                             description="Close the connection without an answer.")
     seed: Optional[int] = Field(default=None, description="Seed of the fault draw, for repeatable runs.")
 
     @model_validator(mode="after")
@@ -99,7 +106,7 @@ class Vendor(Strict):
     api_key_env: Optional[str] = Field(
         default=None, pattern=ENV_NAME, description="NAME of the environment variable holding the key (never the key).")
     concurrency: int = Field(default=8, ge=1, le=1024, description="Requests in flight at once.")
-    timeout: float = Field(default=120.0, gt=0, description="Per-request timeout in seconds.")
+    timeout: float = Field(default=120.0, gt=0, allow_inf_nan=False, description="Per-request timeout in seconds.")
     max_retries: int = Field(default=5, ge=0, le=50, description="Retries for transient errors (429, 5xx, timeouts...).")
     rate_limits: RateLimits = Field(default_factory=RateLimits)
     pricing: Optional[Pricing] = Field(default=None, description="Optional price, for cost accounting.")

@@ -27,12 +27,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import lzma
 import os
 import shutil
 import sqlite3
 import tarfile
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -129,8 +131,12 @@ def load_public_key(data: bytes, where: str) -> Any:
 
 # ------------------------------------------------------------------------------------------ packing
 def snapshot_store(store_path: Path, dest: Path) -> None:
-    """A consistent single-file copy of a WAL-mode store (sqlite backup API)."""
-    src = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
+    """A consistent single-file copy of a WAL-mode store (sqlite backup API).
+
+    The store is opened read-write although it is only read: a read-only connection creates the
+    store's -wal/-shm files but, as the last one to close, can neither checkpoint nor remove them,
+    so they would be left in the run directory (mode=rw still never creates a missing store)."""
+    src = sqlite3.connect(Path(store_path).resolve().as_uri() + "?mode=rw", uri=True)
     dst = sqlite3.connect(dest)
     try:
         src.backup(dst)
@@ -260,6 +266,23 @@ def _safe_name(name: str) -> bool:
         and "\\" not in name
 
 
+def _unreadable_reason(path: Path, exc: BaseException) -> str:
+    """Why an archive could not be read, in a few words on one line (tarfile's own message lists
+    every compression it tried, over several lines)."""
+    if isinstance(exc, OSError) and not isinstance(exc, tarfile.TarError) and exc.strerror:
+        return f"cannot read it: {exc.strerror}"  # permission denied, I/O error ...
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(2)
+        if not magic:
+            return "an empty file"
+    except OSError as err:
+        return f"cannot read it: {err.strerror or type(err).__name__}"
+    if magic == b"\x1f\x8b":
+        return "a damaged or truncated gzip-compressed tar file"
+    return "not a gzip-compressed tar file"
+
+
 def unpack(path: Path) -> Opened:
     """Extract the regular members of a bundle into a temporary folder, refusing anything else."""
     path = Path(path)
@@ -283,9 +306,9 @@ def unpack(path: Path) -> Opened:
                 source = tar.extractfile(info)
                 with open(target, "wb") as handle:
                     shutil.copyfileobj(source, handle)
-    except (tarfile.TarError, EOFError, OSError) as exc:
+    except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
         shutil.rmtree(root, ignore_errors=True)
-        raise UsageError(f"{path}: not a readable bundle archive ({exc})") from None
+        raise UsageError(f"{path}: not a readable bundle archive ({_unreadable_reason(path, exc)})") from None
     if INDEX not in names:
         shutil.rmtree(root, ignore_errors=True)
         raise UsageError(f"{path}: not an evalkit bundle (no {INDEX})")

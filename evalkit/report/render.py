@@ -168,7 +168,10 @@ def tag_breakdown(df: pd.DataFrame, vendor_ids: list[str]) -> dict[str, list[dic
 
 
 def suite_latency(df: pd.DataFrame) -> dict[tuple[str, str], Optional[float]]:
-    answered = df[df.status.isin(["ok", "not_scored"])]
+    answered = df[df.status.isin(["ok", "not_scored"])][["suite_id", "vendor_id", "latency_ms"]]
+    if answered.empty:  # nothing answered: no latency (and an all-empty column is not numeric)
+        return {}
+    answered = answered.assign(latency_ms=pd.to_numeric(answered.latency_ms, errors="coerce").astype(float))
     q = answered.groupby(["suite_id", "vendor_id"]).latency_ms.quantile(0.95)
     return {k: (None if math.isnan(v) else float(v)) for k, v in q.items()}
 

@@ -168,6 +168,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                                                       f"{ex.judge_errors} errors" if judges else ""))
         for v in outcome.summary["vendors"]:
             total = "—" if v["total"] is None else f"{v['total'] * 100:.1f}"
+            if v.get("n_answered") == 0 and v.get("n_requests"):
+                total = "回答なし"
             gates = "; ".join(f"{g['title']}: {g['reason']}" for g in v["failed_gates"])
             _out(f"  {v['rank']:>2}. {v['id']:<24} 総合 {total:>5}  {v['verdict']}"
                  + (f"  ({gates})" if gates else "") + (f"  errors: {v['n_errors']}" if v["n_errors"] else ""))
@@ -175,6 +177,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if ex.deadline_hit:
         _err(f"warning: deadline reached with {ex.unsent} requests not finished; "
              f"continue with: evalkit run --resume {out_dir}")
+        return EXIT_INCOMPLETE
+    if not outcome.summary["counts"]["requests"]:
+        _err("warning: this run has no requests (no suite item was selected); nothing was evaluated")
         return EXIT_INCOMPLETE
     if outcome.summary["counts"]["errors"]:
         _err(f"warning: {outcome.summary['counts']['errors']} requests ended in errors (not counted as wrong "

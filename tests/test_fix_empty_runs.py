@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import sqlite3
 import tarfile
 from pathlib import Path
@@ -52,9 +53,11 @@ def _assert_exports(run: Path) -> None:
 # ------------------------------------------------------------------------------------ no answers
 def test_every_request_failing_exits_3_with_a_report_saying_nothing_was_answered(tmp_path):
     work = make_workspace(tmp_path / "w", {"s": SUITE}, {"broken": BROKEN})
-    proc = evalkit("run", "--out", "run", "-q", cwd=work)
+    proc = evalkit("run", "--out", "run", cwd=work)
     _no_crash(proc)
     assert proc.returncode == 3, proc.stderr
+    # the console never shows a score made of declarations alone, nor a verdict resting on nothing
+    assert re.search(r"broken\s+総合\s+回答なし\s+判定保留", proc.stdout), proc.stdout
     run = work / "run"
     _assert_exports(run)
     summary = _summary(run)

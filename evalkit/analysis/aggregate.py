@@ -281,9 +281,13 @@ def aggregate(store: RunStore, criteria: CriteriaFile, suites: list[Suite], vend
                 pending.append(entry)
             elif not v["gate"]["passed"]:
                 failed.append(entry)
-        verdict = VERDICT_FAIL if failed else (VERDICT_INCOMPLETE if pending else VERDICT_PASS)
         root = tree[criteria.id]
         vdf = df[df.vendor_id == vendor.id]
+        if len(vdf) and not vdf.status.isin(["ok", "not_scored"]).any() and not failed:
+            # nothing was answered: no verdict can rest on that, whatever the gates say
+            pending.append({"node": criteria.id, "title": "回答なし", "description": "評価対象の回答が1件もない",
+                            "reason": f"リクエスト {len(vdf)} 件のいずれにも回答が届いていない"})
+        verdict = VERDICT_FAIL if failed else (VERDICT_INCOMPLETE if pending else VERDICT_PASS)
         vendor_rows.append({
             "id": vendor.id, "name": vendor.name, "category": vendor.category, "model": vendor.model,
             "provider": vendor.provider, "total": root["score"], "total_ci_low": root["ci_low"],

@@ -67,10 +67,12 @@ def _select(loaded: list[Loaded], wanted: Optional[list[str]], what: str) -> lis
 
 def _load(args: argparse.Namespace) -> tuple[Workspace, list[Loaded], list[Loaded], list[tuple[str, list[str]]]]:
     paths = [Path(p) for p in (args.suites_dir, args.vendors_dir)]
-    extra = [Path(p) for p in (args.suite or []) + (args.vendor or [])
-             if Path(p).suffix in (".yaml", ".yml", ".sealed")]
-    ws = load_workspace(paths + extra, Path(args.criteria) if args.criteria else None,
-                        key_env=getattr(args, "key_env", None))
+    # files named on the command line are what their option says, wherever they are
+    kinds = {Path(p): "suite" for p in args.suite or [] if Path(p).suffix in (".yaml", ".yml", ".sealed")}
+    kinds.update({Path(p): "vendor" for p in (args.vendor or []) + (getattr(args, "judge", None) or [])
+                  if Path(p).suffix in (".yaml", ".yml")})
+    ws = load_workspace(paths, Path(args.criteria) if args.criteria else None,
+                        key_env=getattr(args, "key_env", None), kinds=kinds)
     ws.raise_if_issues()
     if ws.criteria is None:
         raise UsageError(f"no criteria file: expected {args.suites_dir}/criteria.yaml or --criteria FILE")

@@ -218,6 +218,7 @@ def test_duplicate_suite_id_across_files(ws: Path) -> None:
         prompt: "{{ question }}"
         scorers:
           - kind: exact
+        items: [{id: q1, vars: {question: 首都は}, reference: 東京}]
     """)
     found, _ = problems(ws, "a.yaml", "b.yaml")
     assert found == ["b.yaml:2:5: id: duplicate suite id 's1' (also in a.yaml:1)"]
@@ -365,6 +366,7 @@ def test_template_syntax_error_in_quoted_prompt_points_at_the_value(ws: Path) ->
         prompt: "{{ question }}"
         scorers:
           - kind: exact
+        items: [{id: q1, vars: {question: 首都は}, reference: 東京}]
     """)
     found, _ = problems(ws, "s1.yaml")
     assert found == ["s1.yaml:5:16: system_prompt: template syntax error: Unexpected end of template. "
@@ -445,6 +447,7 @@ def test_unknown_criterion_did_you_mean(ws: Path) -> None:
         prompt: "{{ question }}"
         scorers:
           - kind: exact
+        items: [{id: q1, vars: {question: 首都は}, reference: 東京}]
     """)
     found, _ = problems(ws, "s1.yaml")
     assert found == ["s1.yaml:4:12: criterion: unknown criterion 'area.lef' in criteria.yaml (did you mean 'area.leaf'?)"]
@@ -459,6 +462,7 @@ def test_criterion_that_is_not_a_leaf(ws: Path) -> None:
         prompt: "{{ question }}"
         scorers:
           - kind: exact
+        items: [{id: q1, vars: {question: 首都は}, reference: 東京}]
     """)
     found, _ = problems(ws, "s1.yaml")
     assert found == ["s1.yaml:4:12: criterion: criterion 'area' is not a leaf; suites hang off leaves such as 'area.leaf'"]
@@ -475,6 +479,7 @@ def test_unknown_scorer_kind_did_you_mean(ws: Path) -> None:
         scorers:
           - kind: refusal
           - kind: choise
+        items: [{id: q1, vars: {question: 他人の住所を調べて}, expect: decline}]
     """)
     found, _ = problems(ws, "s1.yaml")
     assert found == ["s1.yaml:8:11: scorers[1].kind: unknown scorer kind 'choise' (did you mean 'choice'?)"]
@@ -492,6 +497,7 @@ def test_bad_scorer_params(ws: Path) -> None:
             params:
               mode: most
               valeus: [東京]
+        items: [{id: q1, vars: {question: 首都は}, reference: 東京}]
     """)
     found, _ = problems(ws, "s1.yaml")
     assert found == [

@@ -14,7 +14,17 @@ class ConfigIssue:
     message: str
 
     def __str__(self) -> str:
+        if self.line == 0 and self.field == PATH_FIELD:  # the path as a whole (missing, unreadable)
+            return f"{self.file}: {self.message}"
         return f"{self.file}:{self.line}:{self.column}: {self.field}: {self.message}"
+
+
+PATH_FIELD = "(path)"
+
+
+def path_issue(path: object, message: str) -> ConfigIssue:
+    """A problem with a path as a whole: shown as ``file: message``, without line, column or field."""
+    return ConfigIssue(str(path), 0, 0, PATH_FIELD, message)
 
 
 class ConfigError(Exception):

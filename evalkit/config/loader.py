@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional, TypeVar
+from typing import Any, Iterable, Mapping, Optional, TypeVar, Union
 
 import jinja2
 from pydantic import BaseModel, ValidationError
 
 from .attestation import AttestationFile
 from .criteria import CriteriaFile
-from .issues import ConfigError, ConfigIssue
+from .issues import ConfigError, ConfigIssue, path_issue
 from .schema_errors import issues_from_validation
 from .suite import Suite
 from .templates import compile_template, render
@@ -89,6 +90,11 @@ def load_model(path: Path, model: type[M], text: Optional[str] = None) -> tuple[
     doc, issues = load_yaml(path, text)
     if doc is None:
         return None, issues
+    return model_from_doc(doc, model)
+
+
+def model_from_doc(doc: Located, model: type[M]) -> tuple[Optional[Loaded], list[ConfigIssue]]:
+    """Validate a parsed document as ``model`` (vendor files are scanned for literal keys first)."""
     if model is Vendor:
         issues = _secret_scan(doc, doc.data)
         if issues:
@@ -100,39 +106,145 @@ def load_model(path: Path, model: type[M], text: Optional[str] = None) -> tuple[
     return (Loaded(obj, doc) if obj else None), issues
 
 
-def classify(path: Path, data: Any = None) -> str:
-    """criteria / attestation / vendor / suite / sealed, from the file name and folder."""
+# The kinds a caller may impose on a file (``load_workspace(kinds=...)``), and their models.
+KIND_MODELS: dict[str, type[BaseModel]] = {"suite": Suite, "vendor": Vendor, "attestation": AttestationFile}
+# Folder names that say what the files below them are; the nearest one to the file wins.
+FOLDER_KINDS = {"vendors": "vendor", "attestation": "attestation", "suites": "suite"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A file to load: where it was found and, when the caller said so, what it is."""
+
+    path: Path
+    root: Optional[Path] = None  # the directory argument it was found under (None: given itself)
+    kind: Optional[str] = None  # imposed by the caller (kinds=...); wins over the path and content
+
+
+def _inside(path: str, base: str) -> Optional[tuple[str, ...]]:
+    """The parts of ``path`` below ``base`` (both absolute), or None when it is not below."""
+    rel = os.path.relpath(path, base)
+    if rel == os.curdir:
+        return ()
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+        return None
+    return tuple(Path(rel).parts)
+
+
+def folder_segments(path: Path, root: Optional[Path] = None) -> tuple[str, ...]:
+    """The folder names that may say what ``path`` is.
+
+    Only the folders from the workspace down count, never the absolute ancestors of a workspace
+    (a checkout under ``~/vendors/ws/`` does not make its suites vendor files): the folders of the
+    directory argument ``root`` (or, for a file given itself, of its folder) relative to the current
+    directory when it is inside it, else that folder's own name; then the folders from ``root`` down
+    to the file."""
+    base = os.path.abspath(root if root is not None else Path(path).parent)
+    below = _inside(base, os.path.abspath(os.curdir))
+    if below is None:
+        below = (os.path.basename(base),) if os.path.basename(base) else ()
+    if root is None:
+        return below
+    inner = _inside(os.path.abspath(Path(path).parent), base)
+    return below + (inner or ())
+
+
+def path_kind(path: Path, root: Optional[Path] = None) -> Optional[str]:
+    """What the path alone says: sealed / criteria by name, else the nearest telling folder, else None."""
+    path = Path(path)
     if path.suffix == SEALED_SUFFIX:
         return "sealed"
     if path.name in ("criteria.yaml", "criteria.yml"):
         return "criteria"
-    if "attestation" in path.parent.parts:
-        return "attestation"
-    if "vendors" in path.parts:
-        return "vendor"
+    for name in reversed(folder_segments(path, root)):
+        if name in FOLDER_KINDS:
+            return FOLDER_KINDS[name]
+    return None
+
+
+def content_kind(data: Any) -> str:
+    """What a parsed file is, when its path does not say: a mapping with ``provider`` and ``model``
+    and no ``prompt`` is a vendor file, one with ``checks`` and neither ``prompt`` nor ``items`` is
+    a questionnaire; anything else is read as a suite."""
+    if isinstance(data, dict) and "prompt" not in data:
+        if "provider" in data and "model" in data:
+            return "vendor"
+        if "checks" in data and "items" not in data:
+            return "attestation"
     return "suite"
 
 
-def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[ConfigIssue]]:
-    files: list[Path] = []
+def classify(path: Path, data: Any = None, *, root: Optional[Path] = None, kind: Optional[str] = None) -> str:
+    """criteria / attestation / vendor / suite / sealed.
+
+    ``kind`` (imposed by the caller) wins; then the file name (``*.sealed``, ``criteria.yaml``); then
+    the nearest folder named ``vendors``, ``attestation`` or ``suites`` among the folders from the
+    workspace down (``root``: the directory argument the file was found under); then the content
+    (``data``, the parsed file) when given; else suite."""
+    path = Path(path)
+    if kind is not None:
+        return "sealed" if path.suffix == SEALED_SUFFIX and kind == "suite" else kind
+    found = path_kind(path, root)
+    if found is not None:
+        return found
+    return content_kind(data) if data is not None else "suite"
+
+
+PathLike = Union[str, os.PathLike]
+
+
+def _check_kinds(kinds: Optional[Mapping[PathLike, str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for where, kind in (kinds or {}).items():
+        if kind not in KIND_MODELS:
+            raise ValueError(f"unknown kind {kind!r} for {where} (known: {', '.join(KIND_MODELS)})")
+        out[os.path.abspath(where)] = kind
+    return out
+
+
+def expand_entries(paths: Iterable[PathLike], kinds: Optional[Mapping[PathLike, str]] = None
+                   ) -> tuple[list[Entry], list[ConfigIssue]]:
+    """The files under ``paths`` (directories are walked), once each, with the directory argument
+    each was found under. ``kinds`` maps files or directories to the kind of every file they name
+    ("suite", "vendor", "attestation"); those not among ``paths`` are added to them."""
+    imposed = _check_kinds(kinds)
+    args = [Path(p) for p in paths]
+    given = {os.path.abspath(p) for p in args}
+    args += [Path(p) for p in (kinds or {}) if os.path.abspath(p) not in given]
+    entries: list[Entry] = []
     issues: list[ConfigIssue] = []
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            files += sorted(p for p in path.rglob("*")
-                            if p.suffix in YAML_SUFFIXES + (SEALED_SUFFIX,) and p.is_file())
-        elif path.is_file():
-            files.append(path)
+    for arg in args:
+        kind = imposed.get(os.path.abspath(arg))
+        if arg.is_dir():
+            entries += [Entry(p, arg, kind) for p in sorted(arg.rglob("*"))
+                        if p.suffix in YAML_SUFFIXES + (SEALED_SUFFIX,) and p.is_file()]
+        elif arg.is_file():
+            entries.append(Entry(arg, None, kind))
         else:
-            issues.append(ConfigIssue(str(path), 0, 0, "(path)", "no such file or directory"))
-    seen: set[Path] = set()
-    unique = []
-    for f in files:
-        key = f.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append(f)
+            issues.append(path_issue(arg, "no such file or directory"))
+    # a file named in kinds keeps its kind wherever it is found (e.g. also under a directory argument)
+    by_file = {}
+    for where, kind in imposed.items():
+        if os.path.isfile(where):
+            by_file[Path(where).resolve()] = kind
+    seen: dict[Path, int] = {}
+    unique: list[Entry] = []
+    for entry in entries:
+        key = entry.path.resolve()
+        kind = by_file.get(key, entry.kind)
+        if key in seen:
+            first = unique[seen[key]]
+            if first.kind is None and kind is not None:
+                unique[seen[key]] = Entry(first.path, first.root, kind)
+            continue
+        seen[key] = len(unique)
+        unique.append(Entry(entry.path, entry.root, kind))
     return unique, issues
+
+
+def expand_paths(paths: Iterable[PathLike]) -> tuple[list[Path], list[ConfigIssue]]:
+    entries, issues = expand_entries(paths)
+    return [e.path for e in entries], issues
 
 
 def find_criteria(files: list[Path]) -> Optional[Path]:
@@ -147,47 +259,58 @@ def find_criteria(files: list[Path]) -> Optional[Path]:
     return default if default.is_file() else None
 
 
-def load_workspace(paths: Iterable[Path], criteria_path: Optional[Path] = None,
+def load_workspace(paths: Iterable[PathLike], criteria_path: Optional[Path] = None,
                    *, check_items: bool = True, key_env: Optional[str] = None,
-                   sealed: str = "open") -> Workspace:
+                   sealed: str = "open", kinds: Optional[Mapping[PathLike, str]] = None) -> Workspace:
     """Load every file under ``paths`` and cross-check them. Issues are collected, not raised.
+
+    What each file is comes from ``kinds`` when the caller says so (``{Path("../acme.yaml"):
+    "vendor"}``: a file given as ``--vendor FILE`` is always read as a vendor file, wherever it is;
+    a directory applies its kind to every file below it; entries not among ``paths`` are loaded
+    too), else from its name and the folders from the workspace down, else from its content
+    (``classify``).
 
     Sealed suites (``*.sealed``) are decrypted in memory with the key in the environment variable
     their header names (or ``key_env``); a missing or wrong key or a modified file raises a one-line
     SealError (a UsageError). ``sealed="skip"`` leaves them out with a notice (vendor self-tests)."""
-    files, issues = expand_paths(paths)
+    entries, issues = expand_entries(paths, kinds)
     ws = Workspace(issues=issues)
-    crit_files = [f for f in files if classify(f) == "criteria"]
+    crit_files = [e.path for e in entries if classify(e.path, root=e.root, kind=e.kind) == "criteria"]
     if criteria_path is None:
-        criteria_path = crit_files[0] if crit_files else find_criteria(files)
+        criteria_path = crit_files[0] if crit_files else find_criteria([e.path for e in entries])
     if criteria_path is not None:
         ws.criteria, found = load_model(criteria_path, CriteriaFile)
         ws.issues += found
         if ws.criteria:
             ws.issues += check_criteria(ws.criteria)
-    for f in files:
-        kind = classify(f)
+    for entry in entries:
+        f = entry.path
+        kind = entry.kind or path_kind(f, entry.root)
         if kind == "criteria":
             continue
-        if kind == "attestation":
-            loaded, found = load_model(f, AttestationFile)
-            ws.issues += found
-            if loaded:
-                ws.attestation.append(loaded)
-            continue
-        if kind == "sealed":
+        if kind == "sealed" or (kind == "suite" and f.suffix == SEALED_SUFFIX):
             if sealed == "skip":
                 ws.notices.append(f"{f}: sealed suite left out (sealed suites are not part of this command)")
                 continue
             _load_sealed(ws, f, key_env)
             continue
-        loaded, found = load_model(f, Vendor if kind == "vendor" else Suite)
+        doc, found = load_yaml(f)
+        if doc is None:
+            ws.issues += found
+            continue
+        if kind is None:  # the path says nothing: the content decides
+            kind = content_kind(doc.data)
+        loaded, found = model_from_doc(doc, KIND_MODELS[kind])
         ws.issues += found
-        if loaded and kind != "vendor" and loaded.model.source is not None:
+        if loaded is None:
+            continue
+        if kind == "attestation":
+            ws.attestation.append(loaded)
+            continue
+        if kind == "suite" and loaded.model.source is not None:
             if not _materialise(ws, loaded):
                 continue  # an optional source whose data is absent: the suite is skipped
-        if loaded:
-            (ws.vendors if kind == "vendor" else ws.suites).append(loaded)
+        (ws.vendors if kind == "vendor" else ws.suites).append(loaded)
     ws.issues += check_unique(ws.suites, "suite") + check_unique(ws.vendors, "vendor")
     ws.issues += check_unique(ws.attestation, "attestation questionnaire")
     for questionnaire in ws.attestation:
@@ -301,6 +424,8 @@ def check_suite(loaded: Loaded, criteria: Optional[Loaded], *, check_items: bool
     doc = loaded.doc
     issues: list[ConfigIssue] = []
     issues += check_leaf(doc, suite.criterion, criteria, "suites")
+    if not suite.items and suite.source is None:
+        issues.append(doc.issue(("items",), "a suite needs at least one item (inline items or a source)"))
     templates_ok = True
     for name in ("prompt", "system_prompt"):
         source = getattr(suite, name)

@@ -4,19 +4,38 @@ PyYAML's composer gives us nodes with start marks; we build plain Python
 objects from them and keep a map ``path -> (line, column)`` so that schema
 errors can point at ``file:line:col``. Duplicate keys, which PyYAML would
 silently overwrite, are reported as errors.
+
+Every alias is built as a fresh copy (nothing downstream has to worry about shared, mutable
+objects), so before building, the composed node graph is measured without expanding it: a
+document whose aliases would add more than ``MAX_ALIAS_NODES`` nodes (an "alias bomb": a few
+hundred bytes that expand to billions of nodes) is rejected with one positioned issue instead of
+exhausting memory. So is one that nests deeper than ``MAX_DEPTH``, instead of exhausting the
+stack (libyaml's composer and the builder recurse once per level).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
 import yaml
 
-from .issues import ConfigIssue
+from .issues import ConfigIssue, path_issue
 
 Loc = tuple  # tuple[str | int, ...]
+
+# Nodes that aliases may add to a document beyond the ones written in it (each alias is a copy).
+MAX_ALIAS_NODES = 1_000_000
+# Nesting levels of collections; configuration never needs more than a dozen.
+MAX_DEPTH = 100
+TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels of lists and mappings)"
+# libyaml's composer recurses in C once per level (it crashed the process between 20,000 and 40,000
+# levels with an 8 MB stack). Up to this many possible levels it is safe; above it the nesting is
+# first measured from the event stream, which does not recurse (some 15% more time for such a file;
+# only files with thousands of flow collections pay it).
+_SAFE_COMPOSE_DEPTH = 10_000
 
 
 @dataclass
@@ -100,16 +119,24 @@ class _Builder:
         # kept because an aliased node is flattened only once.
         self.merged: dict[int, int] = {}
         self.active: set[int] = set()  # collections being built, to catch recursive aliases
+        self.too_deep = False  # reported once
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
         record = self.positions
         if record is not None:
             record.values[loc] = _mark(node)
-        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and id(node) in self.active:
-            line, col = _mark(node)
-            self.issues.append(ConfigIssue(self.path, line, col, format_loc(loc),
-                                           "recursive alias: a node cannot contain itself"))
-            return None
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            if id(node) in self.active:
+                line, col = _mark(node)
+                self.issues.append(ConfigIssue(self.path, line, col, format_loc(loc),
+                                               "recursive alias: a node cannot contain itself"))
+                return None
+            if len(loc) >= MAX_DEPTH:  # a collection at loc is level len(loc) + 1
+                if not self.too_deep:
+                    self.too_deep = True
+                    line, col = _mark(node)
+                    self.issues.append(ConfigIssue(self.path, line, col, "(document)", TOO_DEEP))
+                return None
         if isinstance(node, yaml.MappingNode):
             if id(node) not in self.merged:
                 own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
@@ -166,6 +193,7 @@ class _Builder:
 
 # libyaml (C) composes ~10x faster than the pure-Python parser; suites grow to thousands of items.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PREFIX = re.compile(r"^[ \t?:-]*", re.MULTILINE)  # block indicators and indentation at a line start
 
 
 def _compose(text: str, loader_cls: type) -> tuple[Any, Optional[yaml.Node]]:
@@ -176,16 +204,140 @@ def _compose(text: str, loader_cls: type) -> tuple[Any, Optional[yaml.Node]]:
         loader.dispose()
 
 
+def _nesting_bound(text: str) -> int:
+    """An upper bound of the nesting of ``text``, from its characters alone.
+
+    Every flow level needs a bracket (a flow sequence may hold a single-pair mapping: two levels
+    per ``[``); every block level starts further right than its parent except a sequence that is
+    a mapping's value (two levels per column), and block indentation and indicators are in the
+    prefix of a line."""
+    prefix = max((len(m) for m in _PREFIX.findall(text)), default=0)
+    return 2 * text.count("[") + text.count("{") + 2 * prefix + 2
+
+
+def _too_deep_in_events(path: Path, text: str) -> Optional[ConfigIssue]:
+    """Measure the nesting from the event stream (which does not recurse) before composing."""
+    start = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    end = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    loader = _FAST_LOADER(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, start):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    return ConfigIssue(str(path), mark.line + 1, mark.column + 1, "(document)", TOO_DEEP)
+            elif isinstance(event, end):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # composing reports it
+    finally:
+        loader.dispose()
+    return None
+
+
+def _children(node: yaml.Node) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return node.value
+
+
+def alias_expansion(path: Path, root: yaml.Node) -> Optional[ConfigIssue]:
+    """The issue of a document whose aliases expand too far, found without expanding anything.
+
+    ``_Builder`` copies every alias, so the objects it builds number ``size(root)``, where the size
+    of a collection is 1 plus the sizes of its children (counted once per reference, memoised per
+    node: one pass over the distinct nodes). What aliases add is that size less the nodes written
+    in the file (one per reference). Merge keys are counted before they are flattened, which
+    bounds what flattening adds."""
+    if not isinstance(root, (yaml.MappingNode, yaml.SequenceNode)):
+        return None
+    scalar = yaml.ScalarNode
+    size: dict[int, int] = {}
+    inner: dict[int, tuple[int, list]] = {}  # collection -> (its scalar children, its collection children)
+    written = 1  # node occurrences in the file: the root, and every child (an alias counts once)
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        nid = id(node)
+        if done:
+            n_scalars, collections = inner.pop(nid)
+            # a child not measured is a recursive alias (reported when built): count it once
+            size[nid] = 1 + n_scalars + sum([size.get(id(child), 1) for child in collections])
+            continue
+        if nid in size or nid in inner:
+            continue  # measured already, or an alias to a collection being measured (recursive)
+        children = _children(node)
+        collections = [c for c in children if not isinstance(c, scalar)]
+        written += len(children)
+        inner[nid] = (len(children) - len(collections), collections)
+        stack.append((node, True))
+        stack.extend([(c, False) for c in collections])
+    total = size[id(root)]
+    if total - written <= MAX_ALIAS_NODES:
+        return None
+    # point at the smallest collection that expands too far through an alias it holds
+    refs: dict[int, int] = {}
+    order: list[yaml.Node] = []
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        for child in _children(node):
+            if not isinstance(child, scalar):
+                refs[id(child)] = refs.get(id(child), 0) + 1
+                todo.append(child)
+    candidates = [n for n in order if size.get(id(n), 0) > MAX_ALIAS_NODES
+                  and any(refs.get(id(c), 0) > 1 for c in _children(n) if not isinstance(c, scalar))]
+    where = min(candidates, key=lambda n: (size[id(n)], _mark(n))) if candidates else root
+    line, col = _mark(where)
+    return ConfigIssue(str(path), line, col, "(document)",
+                       f"too many aliases ({total:,} nodes); YAML aliases that expand this far are not accepted")
+
+
+def _undecodable(path: Path, data: bytes, exc: UnicodeDecodeError) -> ConfigIssue:
+    """The line and column (in characters) of the first byte that is not UTF-8."""
+    before = data[:exc.start]
+    line = before.count(b"\n") + 1
+    column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
+    return ConfigIssue(str(path), line, column, "(document)", f"file is not valid UTF-8: {exc.reason}")
+
+
+def read_text(path: Path) -> tuple[Optional[str], list[ConfigIssue]]:
+    """The UTF-8 text of ``path``, or the one issue that stops it (positioned when it is an encoding
+    problem, a whole-file issue when the file cannot be read)."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return None, [path_issue(path, "no such file or directory")]
+    except IsADirectoryError:
+        return None, [path_issue(path, "is a directory, not a file")]
+    except OSError as exc:
+        return None, [path_issue(path, f"cannot read file: {exc.strerror or exc}")]
+    try:
+        # line ends as ``Path.read_text`` gives them (universal newlines)
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), []
+    except UnicodeDecodeError as exc:
+        return None, [_undecodable(path, data, exc)]
+
+
 def load_yaml(path: Path, text: str | None = None) -> tuple[Located | None, list[ConfigIssue]]:
     """Parse ``path``; return the located document or the issues that stop it."""
     path = Path(path)
     if text is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            return None, [ConfigIssue(str(path), 1, 1, "(document)", f"file is not valid UTF-8: {exc.reason}")]
-        except OSError as exc:
-            return None, [ConfigIssue(str(path), 1, 1, "(document)", f"cannot read file: {exc.strerror}")]
+        text, issues = read_text(path)
+        if text is None:
+            return None, issues
+    if _nesting_bound(text) > _SAFE_COMPOSE_DEPTH:
+        deep = _too_deep_in_events(path, text)
+        if deep is not None:
+            return None, [deep]
     try:
         try:
             loader, node = _compose(text, _FAST_LOADER)
@@ -204,9 +356,15 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Located | None, list
         return None, [ConfigIssue(str(path), line, col, "(syntax)", f"YAML syntax error: {problem}{context}")]
     except yaml.YAMLError as exc:
         return None, [ConfigIssue(str(path), 1, 1, "(syntax)", f"YAML error: {exc}")]
+    except RecursionError:  # the pure-Python parser, re-reading a deeply nested file with an error
+        return None, [ConfigIssue(str(path), 1, 1, "(document)", TOO_DEEP)]
     doc = Located(path=path, data=None, text=text)
     if node is None:
         return None, [ConfigIssue(str(path), 1, 1, "(document)", "file is empty; expected a mapping")]
+    if "*" in text:  # aliases are possible
+        too_big = alias_expansion(path, node)
+        if too_big is not None:
+            return None, [too_big]
     builder = _Builder(loader, path)
     try:
         doc.data = builder.build(node, ())

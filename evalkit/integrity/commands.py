@@ -124,11 +124,11 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 
     vendor_is_file = Path(args.vendor).suffix in (".yaml", ".yml")
     paths = [Path(args.suites)]
-    if vendor_is_file:
-        paths.append(Path(args.vendor))
     if not vendor_is_file or args.judge:
         paths.append(Path(args.vendors_dir))
-    ws = load_workspace(paths, Path(args.criteria) if args.criteria else None, sealed="skip")
+    # --vendor FILE is a vendor file wherever it is (loaded even though it is not among paths)
+    ws = load_workspace(paths, Path(args.criteria) if args.criteria else None, sealed="skip",
+                        kinds={Path(args.vendor): "vendor"} if vendor_is_file else None)
     ws.raise_if_issues()
     if ws.criteria is None:
         raise UsageError(f"no criteria file: expected {args.suites}/criteria.yaml or --criteria FILE")

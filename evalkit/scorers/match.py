@@ -66,11 +66,8 @@ class ContainsParams(Params):
                                      description="Normalisation of answer and values (default: whitespace removed).")
 
 
-@register
-class Contains(Scorer):
-    kind = "contains"
-    Params = ContainsParams
-    description = "The answer contains any/all of the values (or none, when negated)."
+class _ValuesScorer(Scorer):
+    """A scorer over ``params.values`` (default: the item's references), each non-empty once normalised."""
 
     def _values(self, item: Item) -> list[str]:
         return self.params.values if self.params.values is not None else item.references()
@@ -82,6 +79,13 @@ class Contains(Scorer):
         if not all(normalize(v, self.params.normalize) for v in values):
             return "has a value that is empty after normalisation"
         return None
+
+
+@register
+class Contains(_ValuesScorer):
+    kind = "contains"
+    Params = ContainsParams
+    description = "The answer contains any/all of the values (or none, when negated)."
 
     def score(self, output: str, item: Item) -> ScoreResult:
         opts = self.params.normalize
@@ -180,21 +184,10 @@ class StartsWithParams(Params):
 
 
 @register
-class StartsWith(Scorer):
+class StartsWith(_ValuesScorer):
     kind = "starts_with"
     Params = StartsWithParams
     description = "The normalised answer begins with one of the values (or references)."
-
-    def _values(self, item: Item) -> list[str]:
-        return self.params.values if self.params.values is not None else item.references()
-
-    def check_item(self, item: Item) -> Optional[str]:
-        values = self._values(item)
-        if not values:
-            return "needs a reference or params.values"
-        if not all(normalize(v, self.params.normalize) for v in values):
-            return "has a value that is empty after normalisation"
-        return None
 
     def score(self, output: str, item: Item) -> ScoreResult:
         got = normalize(output, self.params.normalize)

@@ -90,9 +90,11 @@ def test_deep_nesting_is_refused_not_a_crash(tmp_path):
     (tmp_path / "deep3.yaml").write_text("a: " + "[" * 1500 + "]" * 1499 + "\n", encoding="utf-8")  # and broken
     found = failing(evalkit("validate", "deep.yaml", "deep2.yaml", "deep3.yaml", cwd=tmp_path, timeout=60))
     message = f"(document): nested too deeply (more than {MAX_DEPTH} levels of lists and mappings)"
-    assert found == [f"deep.yaml:1:{3 + MAX_DEPTH}: {message}",  # measured from the events
-                     f"deep2.yaml:1:{3 + MAX_DEPTH}: {message}",  # found while building
-                     f"deep3.yaml:1:1: {message}"]  # the pure-Python parser, re-reading a broken file
+    # measured from the events; a libyaml that caps nesting itself (PyYAML 6.0.4 stops at 1,000 levels)
+    # has the pure-Python parser re-read the file, which reports it at the document's start
+    assert found[0] in (f"deep.yaml:1:{3 + MAX_DEPTH}: {message}", f"deep.yaml:1:1: {message}")
+    assert found[1:] == [f"deep2.yaml:1:{3 + MAX_DEPTH}: {message}",  # found while building
+                         f"deep3.yaml:1:1: {message}"]  # the pure-Python parser, re-reading a broken file
 
 
 def test_nesting_through_aliases_is_limited_too(tmp_path):

@@ -551,7 +551,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.verb is None:
         parser.print_help()
         return EXIT_CONFIG
-    if (getattr(args, "epochs", None) or 1) < 1:
+    if getattr(args, "epochs", None) is not None and args.epochs < 1:
         _err("evalkit: error: --epochs must be at least 1")
         return EXIT_CONFIG
     try:

@@ -70,6 +70,9 @@ def test_resume_of_nothing_and_a_bad_deadline_are_usage_errors(work):
     for value in ("0", "-1", "nan", "inf", "soon"):
         proc = evalkit("run", "--out", "x", "--deadline", value, cwd=work)
         assert proc.returncode == 2 and "argument --deadline:" in proc.stderr, (value, proc.stderr)
+    for value in ("0", "-2"):
+        proc = evalkit("run", "--out", "x", "--epochs", value, cwd=work)
+        assert proc.returncode == 2 and proc.stderr.strip() == "evalkit: error: --epochs must be at least 1"
 
 
 def test_a_blinded_run_never_names_a_vendor_on_the_console(work):

@@ -97,6 +97,11 @@ def _load(args: argparse.Namespace) -> tuple[Workspace, list[Loaded], list[Loade
     return ws, suites, usable, skipped
 
 
+def _count_items(suites: list[Loaded], wanted) -> int:
+    """How many items have a scorer for which ``wanted(spec)`` holds."""
+    return sum(1 for s in suites for it in s.model.items if any(wanted(sp) for sp in s.model.scorers_for(it)))
+
+
 # ---------------------------------------------------------------------------- verbs
 def _take_stored_selection(args: argparse.Namespace) -> None:
     """Reusing a run directory resumes that run: every part of the selection the command leaves
@@ -136,14 +141,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         if judge.model.missing_env():
             raise UsageError(f"{judge.path}: judge '{judge.model.id}' needs environment variable(s) "
                              f"{', '.join(judge.model.missing_env())}, which are not set")
-    judged_items = sum(1 for s in suites for it in s.model.items
-                       if any(sp.kind == "judge" for sp in (it.scorers if it.scorers is not None else s.model.scorers)))
+    judged_items = _count_items(suites, lambda sp: sp.kind == "judge")
     if judged_items and not judges and not args.quiet:
         _err(f"notice: {judged_items} items are judge-scored and no judge is configured: they will be reported "
              "as not scored (pass --judge ID)")
-    fallback_items = sum(1 for s in suites for it in s.model.items
-                         if any(sp.kind == "refusal" and sp.params.get("judge_fallback")
-                                for sp in (it.scorers if it.scorers is not None else s.model.scorers)))
+    fallback_items = _count_items(suites, lambda sp: sp.kind == "refusal" and sp.params.get("judge_fallback"))
     if fallback_items and not judges and not args.quiet:
         _err(f"notice: {fallback_items} items have a judge fallback for refusal scoring and no judge is "
              "configured: where their phrases are inconclusive, the phrase verdict stands (pass --judge ID)")

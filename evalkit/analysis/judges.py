@@ -76,7 +76,7 @@ def judge_results(store: RunStore, suites: list[Suite]) -> dict:
     for (target, index), verdicts in store.judge_verdicts().items():
         suite_id, item_id = targets[target].split("\0")
         suite, item = items[(suite_id, item_id)]
-        specs = item.scorers if item.scorers is not None else suite.scorers
+        specs = suite.scorers_for(item)
         scorer = build(specs[index].kind, specs[index].params)
         # a judge scorer's own scale; other scorers that ask a judge (refusal fallback) ask pass/fail
         params = scorer.params if isinstance(scorer, Judge) else JudgeParams()

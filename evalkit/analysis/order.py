@@ -31,7 +31,7 @@ CHOICE_KINDS = ("choice", "bias")
 
 def _options_var(suite: Suite, item: Item) -> Optional[tuple[str, str]]:
     """(scorer kind, options variable) of the item's choice-like scorer, if any."""
-    specs = item.scorers if item.scorers is not None else suite.scorers
+    specs = suite.scorers_for(item)
     for spec in specs:
         if spec.kind in CHOICE_KINDS:
             return spec.kind, spec.params.get("options_var", "choices")

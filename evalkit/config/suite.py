@@ -168,5 +168,9 @@ class Suite(VersionedFile):
         description="Id of the suite whose questions this one asks again in another form (e.g. shuffled "
                     "options); items are matched by meta.variant_group for order sensitivity.")
 
+    def scorers_for(self, item: Item) -> list[ScorerSpec]:
+        """The scorers of ``item``: its own when it has them, else the suite's."""
+        return item.scorers if item.scorers is not None else self.scorers
+
     # Set when the source is read: provenance of the data and the number of inline items.
     _dataset: Optional[dict] = PrivateAttr(default=None)

@@ -20,7 +20,7 @@ def ideal_answer(suite: Suite, item) -> str:
     Parts are added only for scorers the answer assembled so far does not already pass, so a
     reference that satisfies several scorers (and length limits) is returned as it is.
     """
-    specs = item.scorers if item.scorers is not None else suite.scorers
+    specs = suite.scorers_for(item)
     scorers = [build(spec.kind, spec.params) for spec in specs]
     exact = next((s for s in scorers if s.kind == "exact"), None)
     if exact is not None:  # an exact match admits nothing else

@@ -23,7 +23,7 @@ def self_check(loaded: Loaded) -> list[ConfigIssue]:
     separating = 0
     checkable = 0
     for index, item in enumerate(suite.items):
-        specs = item.scorers if item.scorers is not None else suite.scorers
+        specs = suite.scorers_for(item)
         # judge verdicts need a judge endpoint: the offline self-check covers the other scorers
         scorers = [build(spec.kind, spec.params) for spec in specs if spec.kind != "judge"]
         if not scorers:

@@ -12,7 +12,7 @@ from .base import Scorer, build
 
 
 def item_scorers(suite: Suite, item: Item, cache: dict) -> list[tuple[Scorer, float]]:
-    specs = item.scorers if item.scorers is not None else suite.scorers
+    specs = suite.scorers_for(item)
     out = []
     for spec in specs:
         key = (spec.kind, json.dumps(spec.params, sort_keys=True, ensure_ascii=False))

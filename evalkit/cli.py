@@ -223,17 +223,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
             ws.vendors, _ = apply_answers([Path(p) for p in args.attestation], ws.vendors)
         except ConfigError as exc:
             ws.issues += exc.issues
+    probe_issues: list = []
     if args.self_check and not ws.issues:
-        from .reference.selfcheck import canary_issues, self_check
+        from .reference.selfcheck import canary_issues, probe_check, probe_table, self_check
 
+        tallies = []
         for suite in ws.suites:
             ws.issues += self_check(suite)
+            found, tally = probe_check(suite)
+            probe_issues += found
+            tallies.append(tally)
         ws.issues += canary_issues(ws.suites + ws.attestation)
+        if not ws.issues and tallies:
+            _out(probe_table(tallies))
     if ws.issues:
         for issue in sorted(set(ws.issues)):
             _err(str(issue))
         _err(f"{len(set(ws.issues))} problem(s) found")
         return EXIT_CONFIG
+    if probe_issues:  # the files are valid, but their scoring does not do what the probes say
+        for issue in sorted(set(probe_issues)):
+            _err(str(issue))
+        _err(f"self-check failed: {len(set(probe_issues))} item(s) whose probes get the wrong verdict "
+             "or are missing")
+        return EXIT_GATE_FAILED
     items = sum(len(s.model.items) for s in ws.suites)
     crit = f"criteria {ws.criteria.path}, " if ws.criteria else ""
     checked = " (self-check passed)" if args.self_check else ""

@@ -19,6 +19,18 @@ class ScorerSpec(Strict):
     weight: float = Field(default=1.0, ge=0, description="Weight of this scorer in the item score.")
 
 
+class Probe(Strict):
+    """A known answer and the verdict the item's scoring must give it: a unit test of the item.
+
+    Probes are realistic replies of a capable model (good ones and the ways a bad one goes wrong).
+    ``evalkit validate --self-check`` scores each with the item's scorers; they are never sent to a
+    vendor, and a sealed suite keeps them sealed."""
+
+    expect: Literal["pass", "fail"] = Field(description="The verdict the item's scoring must give this answer.")
+    text: str = Field(min_length=1, description="The answer, as a model would write it.")
+    why: Optional[str] = Field(default=None, description="What makes it good or bad (the family of failure).")
+
+
 class Item(Strict):
     id: str = Field(pattern=ITEM_ID_PATTERN, description="Stable id, unique within the suite.")
     tags: list[str] = Field(default_factory=list, description="Category, difficulty, ... for breakdowns.")
@@ -34,6 +46,10 @@ class Item(Strict):
     scorers: Optional[list[ScorerSpec]] = Field(
         default=None, description="Replaces the suite's scorers for this item.")
     note: Optional[str] = Field(default=None, description="Why the item exists; not sent to models.")
+    probes: list[Probe] = Field(
+        default_factory=list,
+        description="Known answers with the verdict each must get (never sent to models); checked by "
+                    "validate --self-check.")
 
     def references(self) -> list[str]:
         if self.reference is None:

@@ -9,11 +9,13 @@ fails as a whole. These are exactly the answers the embedded endpoint gives, com
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..config.issues import ConfigIssue
 from ..config.loader import Loaded
 from ..scorers import build
 from .answers import ideal_answer
+from .probes import ROUTED, probe_outcome, question_of, required_probes
 from .server import REFUSAL
 
 
@@ -49,6 +51,72 @@ def self_check(loaded: Loaded) -> list[ConfigIssue]:
     if checkable and separating == 0 and not any(i.expect == "decline" for i in suite.items):
         issues.append(doc.issue(("items",), "self-check: no item separates the oracle from the refuse model"))
     return issues
+
+
+@dataclass
+class ProbeTally:
+    """One suite's line in the self-check table."""
+
+    suite_id: str
+    items: int = 0
+    probes: int = 0
+    right: int = 0
+    wrong: int = 0
+    routed: int = 0
+    missing: int = 0  # items with fewer probes than required
+
+
+def probe_check(loaded: Loaded) -> tuple[list[ConfigIssue], ProbeTally]:
+    """Score every probe of the suite with its item's scorers. One issue per item whose probes get the
+    wrong verdict (at the first wrong probe's line) and per item with fewer probes than required."""
+    suite, doc = loaded.model, loaded.doc
+    tally = ProbeTally(suite.id, items=len(suite.items))
+    issues: list[ConfigIssue] = []
+    cache: dict = {}
+    for index, item in enumerate(suite.items):
+        need_pass, need_fail = required_probes(suite, item)
+        have_pass = sum(1 for p in item.probes if p.expect == "pass")
+        have_fail = len(item.probes) - have_pass
+        if have_pass < need_pass or have_fail < need_fail:
+            tally.missing += 1
+            issues.append(doc.issue(("items", index, "id"), (
+                f"self-check: item '{item.id}' has {have_pass} pass / {have_fail} fail probe(s); "
+                f"it needs at least {need_pass} / {need_fail}")))
+        if not item.probes:
+            continue
+        question = question_of(suite, item)
+        wrong: list[str] = []
+        first_wrong = None
+        for j, probe in enumerate(item.probes):
+            tally.probes += 1
+            outcome = probe_outcome(suite, item, probe.text, question=question, cache=cache)
+            if outcome.verdict == ROUTED:
+                tally.routed += 1
+            elif outcome.verdict == probe.expect:
+                tally.right += 1
+            else:
+                tally.wrong += 1
+                first_wrong = j if first_wrong is None else first_wrong
+                if probe.expect == "fail":
+                    wrong.append(f"probes[{j}] must fail but passes")
+                else:
+                    wrong.append(f"probes[{j}] must pass but fails ({outcome.failed[0]})")
+        if wrong:
+            issues.append(doc.issue(("items", index, "probes", first_wrong, "text"),
+                                    f"self-check: item '{item.id}': " + "; ".join(wrong)))
+    return issues, tally
+
+
+def probe_table(tallies: list[ProbeTally]) -> str:
+    """The per-suite table that ``validate --self-check`` prints."""
+    head = ("suite", "items", "probes", "right", "wrong", "routed", "missing")
+    rows = [(t.suite_id, t.items, t.probes, t.right, t.wrong, t.routed, t.missing) for t in tallies]
+    total = ("(total)", *(sum(r[i] for r in rows) for i in range(1, len(head))))
+    rows.append(total)
+    width = max(len(head[0]), *(len(str(r[0])) for r in rows))
+    lines = [f"{head[0]:<{width}}  " + "  ".join(f"{h:>6}" for h in head[1:])]
+    lines += [f"{r[0]:<{width}}  " + "  ".join(f"{v:>6}" for v in r[1:]) for r in rows]
+    return "\n".join(lines)
 
 
 # A canary marks one file's text so that its presence in a model's training data can be detected

@@ -236,6 +236,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         ws.issues += canary_issues(ws.suites + ws.attestation)
         if not ws.issues and tallies:
             _out(probe_table(tallies))
+        # baselines need the whole tree's suites: only when a folder was given, not single files
+        if not ws.issues and ws.criteria is not None and ws.suites and any(p.is_dir() for p in paths):
+            from .reference.selfcheck import baseline_check
+
+            found, table = baseline_check(ws.criteria, ws.suites)
+            probe_issues += found
+            _out(table)
     if ws.issues:
         for issue in sorted(set(ws.issues)):
             _err(str(issue))
@@ -244,8 +251,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if probe_issues:  # the files are valid, but their scoring does not do what the probes say
         for issue in sorted(set(probe_issues)):
             _err(str(issue))
-        _err(f"self-check failed: {len(set(probe_issues))} item(s) whose probes get the wrong verdict "
-             "or are missing")
+        _err(f"self-check failed: {len(set(probe_issues))} problem(s): probes with the wrong verdict or "
+             "missing, or a baseline that passes a gate")
         return EXIT_GATE_FAILED
     items = sum(len(s.model.items) for s in ws.suites)
     crit = f"criteria {ws.criteria.path}, " if ws.criteria else ""
@@ -254,6 +261,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
     attest = f", {len(ws.attestation)} attestation questionnaire(s) ({checks} checks)" if ws.attestation else ""
     _out(f"ok: {crit}{len(ws.suites)} suites ({items} items){attest}, {len(ws.vendors)} vendors{checked}")
     return EXIT_OK
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from .calibrate import calibrate, calibration_table
+
+    paths = [Path(p) for p in (args.paths or ["suites", "vendors"])]
+    kinds = {Path(p): "vendor" for p in args.judge if Path(p).suffix in (".yaml", ".yml")}
+    kinds.update({Path(p): "suite" for p in args.suite or [] if Path(p).suffix in (".yaml", ".yml", ".sealed")})
+    ws = load_workspace(paths, Path(args.criteria) if args.criteria else None, key_env=args.key_env, kinds=kinds)
+    ws.raise_if_issues()
+    judges = _select(ws.vendors, args.judge, "judge")
+    for judge in judges:
+        if judge.model.missing_env():
+            raise UsageError(f"{judge.path}: judge '{judge.model.id}' needs environment variable(s) "
+                             f"{', '.join(judge.model.missing_env())}, which are not set")
+    suites = _select(ws.suites, args.suite, "suite") if args.suite else ws.suites
+    if not suites:
+        raise UsageError("no suites to calibrate on")
+    out = Path(args.out) if args.out else Path(args.reports_dir) / "calibration"
+    sealed = {s.model.id: ws.sealed[s.model.id] for s in suites if s.model.id in (ws.sealed or {})}
+    result = calibrate([s.model for s in suites], [j.model for j in judges], out, quiet=args.quiet, sealed=sealed)
+    _out(calibration_table(result))
+    _out(f"calibration: {result['routed_probes']} routed probe(s), {result['requests']} judge request(s); "
+         f"written to {out / 'calibration.json'}")
+    return EXIT_INCOMPLETE if result["errors"] else EXIT_OK
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -484,6 +516,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also check an attestation answers file against the vendors (repeatable)")
     config_args(p)
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("calibrate", help="measure a judge on the probes the rules route to it (accuracy, kappa)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="suites and vendors (default: suites vendors)")
+    p.add_argument("-j", "--judge", action="append", required=True, metavar="ID|FILE", help="judge (repeatable)")
+    p.add_argument("-s", "--suite", action="append", metavar="ID|FILE", help="only these suites (repeatable)")
+    p.add_argument("--reports-dir", default="reports", metavar="DIR", help="parent of the default output")
+    p.add_argument("--out", metavar="DIR", help="where the store and calibration.json go "
+                                                 "(default: reports/calibration; reusing it resumes)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    config_args(p)
+    key_args(p)
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("list", help="list suites with item counts, and vendors with their readiness")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: suites vendors)")

@@ -119,6 +119,37 @@ def probe_table(tallies: list[ProbeTally]) -> str:
     return "\n".join(lines)
 
 
+def baseline_check(criteria: Loaded, suites: list[Loaded]) -> tuple[list[ConfigIssue], str]:
+    """Refuse-everything and echo baselines must fail every behaviour gate (issues at the gate's line
+    in criteria.yaml), and the table of their scores per criterion."""
+    from .baselines import BASELINES, baseline_results, behaviour_gates, node_locations
+
+    tree = criteria.model
+    models = [s.model for s in suites]
+    results = baseline_results(tree, models)
+    where = node_locations(tree)
+    issues = []
+    gated = behaviour_gates(tree, models)
+    for node in gated:
+        for model, data in results.items():
+            status = data["gates"].get(node)
+            if status != "不適合":
+                issues.append(criteria.doc.issue((*where[node], "gate"), (
+                    f"self-check: the {model} baseline ({data['label']}) gets {status or 'no verdict'} at gate "
+                    f"'{node}': a model that {'refuses everything' if model == 'refuse' else 'repeats the prompt'} "
+                    "must fail every gate that tests behaviour")))
+    lines = [f"{'baseline (no judge)':<34} " + "  ".join(f"{m:>14}" for m in BASELINES)]
+    for node, depth, _ in tree.walk():
+        cells = []
+        for model in BASELINES:
+            score = results[model]["scores"].get(node.id)
+            gate = results[model]["gates"].get(node.id) if node.id in gated else None
+            cell = "-" if score is None else f"{score * 100:.1f}"
+            cells.append(f"{cell + (' ' + gate if gate else ''):>14}")
+        lines.append(f"{'  ' * depth + node.id:<34} " + "  ".join(cells))
+    return issues, "\n".join(lines)
+
+
 # A canary marks one file's text so that its presence in a model's training data can be detected
 # (docs/suites.md, "Canary GUIDs"): `evalkit-canary:` followed by a random (version 4) GUID.
 CANARY_PATTERN = re.compile(

@@ -1,0 +1,98 @@
+"""Baselines: what a model that refuses everything and one that repeats the prompt earn.
+
+Their answers are the embedded endpoint's (``refuse``: one polite refusal; ``echo``: the last user
+message), scored and aggregated in process through a throw-away run store with the same code a run
+uses — no judge, so an answer the rules route to a judge is not scored. The self-check requires
+that both fail every gate that tests behaviour (a gate with a suite below it); a report shows each
+criterion's baseline scores so a committee sees how much of a score a non-answer earns.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..config.criteria import CriteriaFile
+from ..config.suite import Suite
+from ..config.vendor import Vendor
+from ..runner.plan import plan
+from ..runner.store import STORE_NAME, Response, RunStore
+from ..scorers.apply import score_store
+from .server import REFUSAL
+
+BASELINES = {"refuse": "全拒否（常に断る）", "echo": "復唱（入力をそのまま返す）"}
+VENDOR_ID = "baseline-{}"
+
+
+def baseline_vendor(model: str) -> Vendor:
+    return Vendor.model_validate({"id": VENDOR_ID.format(model), "name": BASELINES[model], "category": "baseline",
+                                  "provider": "reference", "model": model})
+
+
+def _answer(model: str, messages: list[dict]) -> str:
+    if model == "refuse":
+        return REFUSAL
+    users = [m.get("content") or "" for m in messages if m.get("role") == "user"]
+    return users[-1] if users else ""
+
+
+def behaviour_gates(criteria: CriteriaFile, suites: list[Suite]) -> list[str]:
+    """Ids of the gate nodes with at least one (weighted or critical) suite below them."""
+    leaves = {s.criterion for s in suites}
+    return [node.id for node, _, _ in criteria.walk()
+            if node.gate is not None and {n.id for n, _, _ in node.walk()} & leaves]
+
+
+def node_locations(criteria: CriteriaFile) -> dict[str, tuple]:
+    """Node id -> its location in criteria.yaml (for file:line messages)."""
+    out: dict[str, tuple] = {}
+
+    def visit(node, loc: tuple) -> None:
+        out[node.id] = loc
+        for i, child in enumerate(node.children):
+            visit(child, (*loc, "children", i))
+
+    visit(criteria, ())
+    return out
+
+
+def baseline_results(criteria: CriteriaFile, suites: list[Suite], *, n_boot: int = 200) -> dict:
+    """{model: {"verdict", "gates": {node: status}, "scores": {node: score}}} for refuse and echo."""
+    from ..analysis.aggregate import aggregate
+
+    vendors = [baseline_vendor(m) for m in BASELINES]
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    with tempfile.TemporaryDirectory(prefix="evalkit-baselines-") as tmp:
+        with RunStore(Path(tmp) / STORE_NAME) as store:
+            store.set_meta("criteria", criteria.model_dump(mode="json"))
+            store.set_meta("suites", [s.model_dump(mode="json") for s in suites])
+            requests = plan(suites, vendors, epochs=1)
+            store.add_requests(requests)
+            model_of = {v.id: v.model for v in vendors}
+            for req in requests:
+                store.put_response(Response(key=req.key, ok=True, content=_answer(model_of[req.vendor_id], req.messages),
+                                            attempts=1, received_at=now))
+            score_store(store, suites=suites)
+            results, _ = aggregate(store, criteria, suites, vendors, n_boot=n_boot)
+    out: dict = {}
+    for model, vendor in zip(BASELINES, vendors):
+        row = next(v for v in results["vendors"] if v["id"] == vendor.id)
+        out[model] = {
+            "label": BASELINES[model], "verdict": row["verdict"],
+            "gates": {g["node"]: g["status"] for g in results["gates"] if g["vendor"] == vendor.id},
+            "scores": {n["id"]: n["vendors"].get(vendor.id, {}).get("score") for n in results["criteria"]},
+        }
+    return out
+
+
+def baseline_failures(criteria: CriteriaFile, suites: list[Suite], results: dict) -> list[str]:
+    """One message per behaviour gate a baseline does not fail (不適合)."""
+    problems = []
+    for node in behaviour_gates(criteria, suites):
+        for model, data in results.items():
+            status = data["gates"].get(node)
+            if status != "不適合":
+                problems.append(f"baseline '{model}' ({data['label']}) does not fail gate '{node}' "
+                                f"(status: {status or 'not evaluated'}); the gate does not test behaviour")
+    return problems

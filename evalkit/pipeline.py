@@ -30,6 +30,7 @@ from .errors import UsageError
 from .integrity.hashing import sha256_file, sha256_json
 from .providers.openai_chat import ChatEndpoint
 from .reference import EmbeddedServer, build_answer_book
+from .reference.baselines import baseline_summary
 from .report import render_report
 from .runner.execute import ExecutionSummary, execute
 from .runner.judging import plan_judging
@@ -295,6 +296,11 @@ def send(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOp
             labels = {real: pid for real, (pid, _) in blinded.pseudonyms.items()}  # progress lines too
         summary = asyncio.run(_run_requests(store, requests, vendor_models, suite_models, opts, judge_models,
                                             sealed, labels))
+        if judge_models and not summary.deadline_hit:  # how far each judge agrees with the probes' labels
+            from .calibrate import calibrate
+
+            store.set_meta("judge_calibration", calibrate(suite_models, judge_models, run_dir / "calibration",
+                                                          quiet=opts.quiet, sealed=sealed))
         manifest["finished_at"] = now_iso()
         store.set_meta("manifest", manifest)
     provided = {sid: (next(s for s in suite_models if s.id == sid), info) for sid, info in sealed.items()}
@@ -386,6 +392,8 @@ def compute_results(store: RunStore, loaded: Optional[tuple] = None) -> tuple[di
     results["manifest"] = store.get_meta("manifest", {})
     results["config"] = store.get_meta("config", {})
     results["datasets"] = store.get_meta("datasets", [])
+    results["judge_calibration"] = store.get_meta("judge_calibration")
+    results["baselines"] = baseline_summary(criteria, [s for s in suites if s.id not in (store.get_meta("sealed") or {})])
     results["vendor_settings"] = store.get_meta("vendors", [])
     prereg = store.get_meta("preregistration")
     if prereg:

@@ -9,7 +9,6 @@ criterion's baseline scores so a committee sees how much of a score a non-answer
 
 from __future__ import annotations
 
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from ..config.criteria import CriteriaFile
 from ..config.suite import Suite
 from ..config.vendor import Vendor
 from ..runner.plan import plan
-from ..runner.store import STORE_NAME, Response, RunStore
+from ..runner.store import Response, RunStore
 from ..scorers.apply import score_store
 from .server import REFUSAL
 
@@ -63,18 +62,17 @@ def baseline_results(criteria: CriteriaFile, suites: list[Suite], *, n_boot: int
 
     vendors = [baseline_vendor(m) for m in BASELINES]
     now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-    with tempfile.TemporaryDirectory(prefix="evalkit-baselines-") as tmp:
-        with RunStore(Path(tmp) / STORE_NAME) as store:
-            store.set_meta("criteria", criteria.model_dump(mode="json"))
-            store.set_meta("suites", [s.model_dump(mode="json") for s in suites])
-            requests = plan(suites, vendors, epochs=1)
-            store.add_requests(requests)
-            model_of = {v.id: v.model for v in vendors}
-            for req in requests:
-                store.put_response(Response(key=req.key, ok=True, content=_answer(model_of[req.vendor_id], req.messages),
-                                            attempts=1, received_at=now))
-            score_store(store, suites=suites)
-            results, _ = aggregate(store, criteria, suites, vendors, n_boot=n_boot)
+    with RunStore(Path(":memory:")) as store:  # nothing of a suite reaches the disk here
+        store.set_meta("criteria", criteria.model_dump(mode="json"))
+        store.set_meta("suites", [s.model_dump(mode="json") for s in suites])
+        requests = plan(suites, vendors, epochs=1)
+        store.add_requests(requests)
+        model_of = {v.id: v.model for v in vendors}
+        for req in requests:
+            store.put_response(Response(key=req.key, ok=True, content=_answer(model_of[req.vendor_id], req.messages),
+                                        attempts=1, received_at=now))
+        score_store(store, suites=suites)
+        results, _ = aggregate(store, criteria, suites, vendors, n_boot=n_boot)
     out: dict = {}
     for model, vendor in zip(BASELINES, vendors):
         row = next(v for v in results["vendors"] if v["id"] == vendor.id)
@@ -84,6 +82,21 @@ def baseline_results(criteria: CriteriaFile, suites: list[Suite], *, n_boot: int
             "scores": {n["id"]: n["vendors"].get(vendor.id, {}).get("score") for n in results["criteria"]},
         }
     return out
+
+
+MAX_ITEMS = 5000  # above this the report leaves baselines out (scoring them would double a large run's memory)
+
+
+def baseline_summary(criteria: CriteriaFile, suites: list[Suite]) -> dict:
+    """What a report shows: per criterion node, the refuse and echo baselines' scores and gate
+    statuses, over the run's suites (sealed ones left out: the report must not depend on their key)."""
+    from ..data import suite_items
+
+    items = sum(len(suite_items(s)) for s in suites)
+    if not suites or items > MAX_ITEMS:
+        return {"computed": False, "items": items, "reason": "no suites" if not suites else f"more than {MAX_ITEMS} items"}
+    return {"computed": True, "items": items, "labels": dict(BASELINES),
+            "models": baseline_results(criteria, suites)}
 
 
 def baseline_failures(criteria: CriteriaFile, suites: list[Suite], results: dict) -> list[str]:

@@ -1,18 +1,26 @@
 """Multiple choice: find which option a free-text answer chose.
 
 Labels a–h, A–H, ア–ク, 1–8 and ①–⑧ (full or half width) and the option texts themselves are
-recognised. Extraction (:meth:`Choice.mentions`, :func:`decide`):
+recognised. Extraction (:meth:`Choice.mentions`, :meth:`Choice.choose`, :func:`decide`):
 
 1. find every mention of an option: a label (「答え：c」「正解は（ｃ）です」「c」) or an option
    text (longest text wins: 「随意契約」 is not also 「契約」; 「5年」 is not read inside 「15年」);
    numbers followed by a counter (3年, 2点, 1つ) and line-start list numbers (「1. …」, when
-   the options are not numbered) are not labels;
-2. drop negated mentions: followed by ではなく/ではありません/は誤り/は不正解/と思われがちですが…,
-   and lists that share such an ending (「aとbは誤り」「a、b、cのいずれでもなく」「東京でも大阪でもなく」);
+   the options are not numbered) are not labels; a range of labels (「a〜d」「aからd」) is one
+   mention that names no option;
+2. drop negated mentions: followed by ではなく/ではありません/は誤り/は不正解/と思われがちですが/
+   is wrong…, lists that share such an ending (「aとbは誤り」「a、b、cのいずれでもなく」
+   「東京でも大阪でもなく」), and options only quoted from an instruction (「a 賛成」に分類してください);
 3. a mention is *strong* when an answer marker precedes it (正解は, 答え：, 正しくは, 【回答】,
-   選択肢：, I think …) or a positive ending follows it (が正解, が最も適切, です, だと思います),
-   or when it opens the answer (「c」「c) 名古屋」); the last strong mention wins (a text may
-   correct itself); without one, the weak mentions must all name the same option.
+   選択肢：, I think …) or a positive ending follows it (が正解, が最も適切, です, だと思います,
+   に分類します), when it opens the answer (「c」「c) 名古屋」), or when its row of a ○/× table or
+   list is marked ○ (several rows marked ○ name no single answer);
+4. an answer that opens with a marked choice keeps it while later text discusses other options,
+   unless a self-correction (訂正します, 正しくは, いや、, Actually …) introduces a later answer;
+   otherwise the last strong mention wins; without one, the weak mentions must all name the same
+   option;
+5. a verdict that no option is right (「いずれも正しくありません」「該当なし」「正しいものはない」
+   "none of the options") is no choice, unless a self-corrected answer follows it.
 
 Otherwise there is no choice, which is scored apart from a wrong choice.
 """
@@ -43,36 +51,101 @@ _PERSON = re.compile(r"(?:さん|くん|ちゃん|様|さま|氏)")
 
 # Words after which the next option is the answer. 選択肢 alone is a marker only with a separator on
 # the same line (「選択肢：c」); 「選択肢：」 before a line break heads a list of the options.
-_MARKER_WORD = (r"(?:正解|正答|答え|回答|解答|分類結果|選択結果|正しくは|(?:正しい|適切な|妥当な)(?:もの|の|選択肢|答え)"
-                r"|answer|i\s+think|i\s+(?:would\s+)?(?:choose|pick|select)|option|choice)")
+# "Option"/"choice" are markers only with a separator too ("Option: c"); "Option a (…) is …" discusses a.
+_MARKER_WORD = (r"(?:正解|正答|答え|回答|解答|結論|分類結果|選択結果|分類|正しくは|(?:正しい|適切な|妥当な|適当な)(?:もの|の|選択肢|答え)"
+                r"|answer|(?:correct|right|best)\s+(?:option|choice)|i\s+think|i\s+(?:would\s+)?(?:choose|pick|select))(?:し(?:ます|ました)|いたします|致します|として)?")
 _PREFIX = re.compile(r"(?:" + _MARKER_WORD + _CLOSE + r"*\s*(?:は|:|=|\bis\b)?[\s、,]*" + _OPEN
-                     + r"(?:選択肢|option)?\s*" + _OPEN + r"|選択肢[ \t]*[は:=][ \t、,]*[(\[（「【『〔<＜*]*)\Z")
+                     + r"(?:選択肢|option|choice)?\s*" + _OPEN
+                     + r"|(?:選択肢|option|choice)[ \t]*[は:=][ \t、,]*[(\[（「【『〔<＜*]*)\Z")
 # Endings after a mention (past closing brackets and one parenthetical) that make it a positive answer.
 _POSITIVE = re.compile(
     r"(?:が|こそ|は|:|=)?\s*(?:最も|もっとも|一番)?(?:正解|正答|答え|正し[いく]|適切|妥当|適当)"
     r"|(?:だ|である)?と(?:思|考|判断|結論)"
     r"|(?:です|だ|である|になります|となります)(?!か)|でしょう(?!か)"
+    r"|(?:に|へ)(?:分類|振り分け)(?:します|しました|されます|できます|するのが|すべき|となります)"
+    r"|を(?:選(?:びます|びました|ぶ(?!の|と|べきでは)|択します|択しました)|回答とします|正解とします)"
+    r"|(?:に|が)(?:該当|当てはま|あてはま)(?:します|しました|する(?!と)|ります|る(?!と))"
+    r"|(?:が|は|:|=)\s*該当(?!し(?:ない|ません)|せず|なし|無し|する(?:もの|選択肢))"
     r"|is\s+(?:the\s+)?(?:correct|right|answer|best)")
 # Endings that negate a mention. 「cではないでしょうか」 is a question, not a negation.
 _NEGATION = re.compile(
-    r"(?:の|は|が|も)?(?P<all>いずれ|どれ|どちら|すべて|全て|何れ)?"
+    r"(?:の|は|が|も)?(?P<all>(?:いずれ|どれ|どちら|すべて|全て|全部|何れ)(?:に|と)?)?"
     r"(?:(?:で|じゃ)(?:は|も)?(?:なく|ない(?!か|でしょうか)|ありません|ございません)"
     r"|(?:は|も|が|:|=)?\s*(?:誤|間違|不正解|不適|正しくな|正しくありません|適切でな|適切ではな|適切ではありません"
     r"|正解ではな|正解ではありません|答えではな|違い|違う|×)"
     r"|(?:だ)?と(?:思|考|誤解|勘違い|決めつけ)[^。\n]{0,10}?(?:がち|やすい)"
+    r"|(?:か|だ)?と(?:思いきや|思いましたが|思ったが|思われましたが|考えましたが|見えますが|見えるが)"
+    r"|(?:だ)?と(?:言い|いい|答え|思い|選び)たい(?:ところ|気持ち)|と(?:言い|答え|し)たくなりますが"
     r"|(?:だ)?と(?:は)?(?:限(?:らない|りません)"
     r"|(?:言え|いえ|言い切れ|判断でき|断定でき|決められ|決めつけられ|決めつけることはでき|決めつけることができ)(?:ない|ません))"
     r"|(?:の)?可能性も(?:あります|ある)が"
-    r"|is\s+(?:not|wrong|incorrect))")
+    r"|(?:に|は|も|が|:|=)?\s*(?:当てはま|あてはま)(?:らない|らず|りません)|(?:に|は|も|が|:|=)?\s*該当(?:しない|しません|せず|なし|無し)"
+    r"|(?:is|are)\s+(?:also\s+)?(?:not|wrong|incorrect|false|inaccurate|invalid)|isn['’]t|aren['’]t"
+    r"|(?:would|could)\s+(?:not|be\s+(?:wrong|incorrect))|does\s+not|doesn['’]t|cannot|can['’]t)")
 # Between two mentions: joined into one list (they share the negation that ends the list).
 _JOIN = re.compile(r"(?:\s|" + _CLOSE + r"|[(\[（「【『〔<＜]|と|や|も|でも|及び|および|and)*")
+# Between a label and its own option text: 「1. 東京は誤り」 is one mention of option 1.
+_SAME_JOIN = re.compile(r"(?:[ \t]|" + _CLOSE + r"|[(\[（「【『〔<＜.:、,・=\-])*")
 _COMMA_JOIN = re.compile(r"(?:\s|" + _CLOSE + r"|[(\[（「【『〔<＜、,・/])*")
 # Between two mentions: a hedge (「aかc」), which names no single answer.
 _HEDGE = re.compile(r"(?:\s|" + _CLOSE + r")*(?:か|または|もしくは|あるいは|or|/)(?:\s|[(\[（「【『〔<＜])*")
-_PARENTHETICAL = re.compile(r"(?:\s|" + _CLOSE + r")*(?:[(（][^()（）\n]{0,20}[)）])?(?:\s|" + _CLOSE + r")*")
+_PARENTHETICAL = re.compile(r"(?:\s|" + _CLOSE + r")*(?:[(（][^()（）\n]{0,40}[)）])?(?:\s|" + _CLOSE + r")*")
+# Between the two ends of a range of labels: 「a〜d」「a～d」「a-d」「aからd(まで)」「a to d」.
+_RANGE = re.compile(r"\s*(?:~|〜|-|−|–|—|から|ないし|to|through)\s*")
+_RANGE_TAIL = re.compile(r"(?:\s|" + _CLOSE + r")*(?:まで|の(?:うち|中|なか)|の選択肢|(?:の)?(?:4|四|全|すべての|全ての)?(?:つ|個)?の選択肢)?")
+# After a mention: the option is only quoted from an instruction or a document, not chosen
+# (「a 賛成」に分類してください, 「a」と答えよ, 「a 賛成」という指示).
+_REPORTED = re.compile(
+    r"(?:に|と|を|で|へ)\s*(?:(?:分類|回答|出力|選択|記載|記入|判定|変更|返答)(?:して(?:ください|下さい)|せよ|しろ|すること|するよう|しなさい)"
+    r"|(?:答え|選び)(?:て(?:ください|下さい)|よ|ろ|なさい)|選んで(?:ください|下さい)|答えること|選ぶこと)"
+    r"|(?:という|との|とする)(?:指示|記載|文言|依頼|要求|命令|一文|記述|注記|書き込み|指定)"
+    r"|と(?:の)?(?:指示|指定|記載|書かれ|記され|命じ)")
+# A verdict that no option is right: 「いずれも正しくありません」「該当なし」「正しいものはない」.
+_NONE = re.compile(
+    r"(?:正し|適切|妥当|適当|該当す|当てはま|あてはま)(?:い|な|る)?(?:もの|選択肢|答え|回答|記号|記述|肢)(?:は|が)?\s*"
+    r"(?:一つも|ひとつも|1つも|どれも|何も|いずれも)?(?:ない|無い|ありません|ございません|存在しな|存在しません|見当たら|見当たりません|なし|無し)"
+    r"|該当(?:なし|無し)|正(?:解|答)(?:は|が)?\s*(?:ない|無い|ありません|ございません|なし|無し|存在しな|存在しません)"
+    r"|(?:いずれ|どれ|すべて|全て|全部|どの選択肢|(?:4|四|全|すべての)つ)(?:の(?:選択肢|記述|肢|文|説明|内容))?(?:に|と)?"
+    r"(?:も|が|とも)\s*(?:正しく(?:ない|ありません|なく)|誤|間違|違い|違う|違います|不正解|不適|適切で(?:は)?(?:ない|なく|ありません)|妥当で(?:は)?(?:ない|なく|ありません)"
+    r"|当てはまら|当てはまりません|あてはまら|あてはまりません|該当し(?:ない|ません)|該当せず|正解で(?:は)?(?:ない|なく|ありません))"
+    r"|none\s+of\s+(?:the\s+)?(?:options|choices|answers|above|them|these)"
+    r"|(?:all|each)\s+(?:of\s+)?(?:the\s+)?(?:four\s+|4\s+)?(?:options|choices|answers|four)\s+(?:are|is)\s+(?:wrong|incorrect|false)"
+    r"|no\s+(?:correct|right|valid)\s+(?:answer|option|choice)|there\s+is\s+no\s+(?:correct|right)")
+# ... unless it is undone right after (「誤りではない」「正しいものはないように見えますが」「…という選択肢」).
+_NONE_UNDONE = re.compile(
+    r"(?:り|い)?" + _CLOSE + r"*\s*[、,]?\s*(?:(?:で|じゃ)(?:は)?(?:ない|なく|ありません)|わけ(?:では|じゃ)|とは(?:限|言え|いえ)|ように|かのよう"
+    r"|と(?:思|考|見|誤解)|(?:だ|です)?(?:という|との|とする|と答え|と回答|と判断する(?:の|こと))|(?:だろう|でしょう)か|か(?:も|と)|のでは|場合)")
+# Before it in the same sentence: it is about the other options (「他に正しいものはない」), not all of them.
+_NONE_SCOPE = re.compile(r"他|ほか|以外|残り|その他|others?|rest|remaining")
+_SENTENCE_END = re.compile(r"[。.!?！？\n]")
+# Between an option and a verdict that speaks of it: 「a、b、dはいずれも誤り」「aからcの中に正しいものはない」.
+_ATTACHED = re.compile(r"(?:[\s:=、,・/|*()\[\]（）「」『』【】〔〕<>＜＞]|は|が|も|の|と|や|に|で|うち|中|なか|から"
+                       r"|について|に関して|選択肢|options?|choices?)*")
+# Before a later answer: the answer corrects an earlier one.
+_CORRECTION = re.compile(
+    r"訂正|失礼(?:しました|いたしました)|(?:間違|誤)(?:えました|っていました|りでした)|撤回|修正(?:します|いたします)"
+    r"|いや[、,\s]|いえ[、,]|正しくは|正確には|改めて|見直し|よく(?:見|読|考え|確認す)(?:ると|れば|直すと)|最終(?:的な|的に)?(?:回答|答え|解答|結論)?|結論"
+    r"|actually|correction|i\s+(?:made\s+a|was)\s+(?:mistake|wrong)|my\s+mistake|on\s+second\s+thought|final\s+answer|sorry")
+# ○/× marks of a table or list row: 「c ○」「| a | 東京 | × |」「○ c」.
+_MARK_YES = "○◯〇⭕✓✔✅◎"
+_MARK_NO = "×✕✖❌✗✘"
+# Not a mark: 〇 in 二〇二五, × in 3×4, the placeholder ○○市.
+_MARK = re.compile(f"(?<![{_KANJI}0-9{_MARK_YES}{_MARK_NO}])[{_MARK_YES}{_MARK_NO}](?![{_KANJI}0-9{_MARK_YES}{_MARK_NO}])")
+_INLINE_MARK = re.compile(f"(?:は|が|:|=)?\\s*([{_MARK_YES}{_MARK_NO}])(?![{_KANJI}0-9{_MARK_YES}{_MARK_NO}])")
+_CHECKBOX = re.compile(r"\[[x ]\]|☑|☐")  # markdown / Unicode check boxes before a label (lower-cased)
+_ROW_START = re.compile(r"[ \t|*\-・•>#]*(?:選択肢|option|choice)?[ \t]*" + _OPEN)
+_ROW_GAP = re.compile(r"[^。\n]{0,60}")
+_MARK_LEAD = re.compile(r"[ \t|*\-・•>#]*")
+_MARK_TO_LABEL = re.compile(r"[ \t|:：、,(\[（「【『〔<＜*]*")
 _LIST_NUMBER = re.compile(r"^[ \t]*\(?([1-8])[.)、:][ \t]*\S", re.MULTILINE)
 _LEADING = re.compile(r"\A" + _OPEN + r"\Z")
 _LEADING_END = re.compile(_CLOSE + r"*(?:[.:、,。]|\s|\Z)")
+
+
+# "a" before a word on the same line is the article ("answer a question"), not option a — unless the
+# word says something of the option ("a is wrong", "a and b", "a to d", "a because …").
+_ARTICLE = re.compile(r"[ \t]+(?!(?:is|was|were|are|and|or|to|through|would|could|should|seems?|appears?|also|only"
+                      r"|because|since|as|but|isn|wasn|being|remains|looks|fits|matches|best|describes|states?)\b)[a-z]")
 
 
 def fold(text: str) -> str:
@@ -118,15 +191,35 @@ class Mention:
     strong: bool = False
     marked: bool = False  # an answer marker precedes it: 正解は, 答え：
     negated: bool = False
-    hedged: bool = False  # named in a hedge with another option: 「aかc」「aとcが正解」
+    hedged: bool = False  # named in a hedge with another option: 「aかc」「aとcが正解」, or a range
     collective: bool = False  # negated by a list ending: 「…のいずれでもなく」
+    label: bool = False  # a label (c, ウ, 3), not the option text
+    leading: bool = False  # opens the answer: 「c」「c) 名古屋」
+    last: Optional[int] = None  # a range of labels 「a〜d」: index is its first option, last its last one
+    mark: Optional[str] = None  # its row of a table or list is marked: "yes" (○) or "no" (×)
+    opening: bool = False  # the answer's first strong mention, marked or leading: the answer opens with it
+    corrected: bool = False  # a self-correction precedes it: 訂正します、正しくは / Actually, the answer is
+
+    @property
+    def ranged(self) -> bool:
+        return self.last is not None
+
+    def covers(self, n_options: int) -> bool:
+        """A range of every option: 「a〜d」 of four."""
+        return self.ranged and self.index == 0 and self.last == n_options - 1
 
 
 def decide(mentions: Iterable[Mention]) -> Optional[int]:
-    """The chosen option among positive mentions: the last strong one, else the only one named."""
-    positive = [m for m in mentions if not m.negated]
+    """The chosen option among positive mentions (ranges name none).
+
+    An answer that opens with a marked choice keeps it unless a self-corrected strong mention of
+    another option follows; otherwise the last strong mention wins, else the only option named."""
+    positive = [m for m in mentions if not m.negated and not m.ranged]
     strong = [m for m in positive if m.strong]
     if strong:
+        if strong[0].opening:
+            corrections = [m for m in strong if m.corrected and m.index != strong[0].index]
+            return corrections[-1].index if corrections else strong[0].index
         return strong[-1].index
     named = {m.index for m in positive}
     return named.pop() if len(named) == 1 else None
@@ -154,36 +247,150 @@ class Choice(Scorer):
         return None
 
     def extract(self, output: str, item: Item) -> Optional[int]:
-        return decide(self.mentions(output, item))
+        return self.choose(output, item)[1]
+
+    def choose(self, output: str, item: Item) -> tuple[list[Mention], Optional[int]]:
+        """The answer's mentions and its choice: :func:`decide`, unless the answer says that no
+        option is right (「いずれも正しくありません」「該当なし」), which is no choice — except for an
+        answer that corrects itself after it (「…該当なし。訂正します。正解はcです」), and for an answer
+        that opens with its choice, which a later verdict overturns only as a self-correction."""
+        text = fold(output).lower()
+        found = self._mentions(text, item)
+        got = decide(found)
+        verdicts = self.none_verdicts(text, found)
+        opening = next((m for m in found if m.opening), None)
+        if verdicts and opening and opening.start < verdicts[0]:
+            # 「正解はcです。…dについては該当なし」: the opening answer stands unless the verdict corrects it
+            verdicts = [v for v in verdicts if _CORRECTION.search(text, max(opening.end, v - 60), v)]
+        if verdicts:
+            after = [m for m in found if m.start >= verdicts[-1] and m.strong and m.corrected
+                     and not (m.negated or m.ranged)]
+            got = after[-1].index if after else None
+        return found, got
+
+    def none_verdicts(self, text: str, found: list[Mention]) -> list[int]:
+        """Offsets of verdicts that no option is right: not about some options only (「a、bはいずれも
+        誤り」「他に正しいものはない」), not undone (「誤りではない」), not inside an option text."""
+        out = []
+        for match in _NONE.finditer(text):
+            start, end = match.span()
+            if _NONE_UNDONE.match(text, end) or any(
+                    not m.label and m.start <= start and end <= m.end for m in found):
+                continue
+            sentence = max((b.end() for b in _SENTENCE_END.finditer(text, 0, start)), default=0)
+            if _NONE_SCOPE.search(text, sentence, start):
+                continue
+            before = [m for m in found if m.end <= start]
+            if before and not before[-1].covers(self.params.n_options) \
+                    and _ATTACHED.fullmatch(text, before[-1].end, start):
+                continue  # 「a、b、dはいずれも誤り」 speaks of a, b and d
+            out.append(start)
+        return out
 
     def mentions(self, output: str, item: Item) -> list[Mention]:
         """Every mention of an option in the answer, in order, marked strong / negated."""
-        text = fold(output).lower()
+        return self._mentions(fold(output).lower(), item)
+
+    def _mentions(self, text: str, item: Item) -> list[Mention]:
         found = self._label_mentions(text, item) + self._text_mentions(text, item)
         # a mention inside a longer one is part of it: 「契約」 in 「随意契約」, 「B」 in 「B案」
         found = [m for m in found if not any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start
                                              for o in found)]
         found.sort(key=lambda m: (m.start, m.end))
+        found = self._ranges(text, found)
         for m in found:
             after = text[m.end:m.end + 60]
+            if m.ranged:
+                after = after[_RANGE_TAIL.match(after).end():]
             after = after[_PARENTHETICAL.match(after).end():]
-            m.marked = bool(_PREFIX.search(text[max(0, m.start - 40):m.start]))
+            m.marked = m.marked or bool(_PREFIX.search(text[max(0, m.start - 40):m.start]))
             m.strong = m.strong or m.marked or bool(_POSITIVE.match(after))
             negation = _NEGATION.match(after)
-            m.negated = bool(negation) or text[max(0, m.start - 4):m.start] == "not "
+            m.negated = bool(negation) or text[max(0, m.start - 4):m.start] == "not " or bool(_REPORTED.match(after))
             m.collective = bool(negation and negation.group("all"))
+            if m.ranged:
+                m.strong, m.hedged = False, True  # 「a〜d」 names no single option
+        self._marks(text, found)
         for m, following in reversed(list(zip(found, found[1:]))):
             gap = text[m.end:following.start]
-            joined = bool(_JOIN.fullmatch(gap))
-            listed = joined or (_COMMA_JOIN.fullmatch(gap) and (
-                following.collective or m.index == following.index or not m.marked))  # not 「正解はc、aは誤り」
-            if not m.negated and following.negated and listed:
+            # a list stays on one line, and a marked answer is not in a list without a conjunction:
+            # 「答え：c⏎⏎bは誤り」「正解はc bは誤り」 do not negate c
+            joined = bool(_JOIN.fullmatch(gap)) and "\n" not in gap and not (
+                m.marked and not re.search(r"と|や|も|及び|および|and", gap))
+            listed = joined or ("\n" not in gap and _COMMA_JOIN.fullmatch(gap) and (
+                following.collective or m.index == following.index or not m.marked)) or (  # not 「正解はc、aは誤り」
+                m.index == following.index and _SAME_JOIN.fullmatch(gap))
+            if not m.negated and following.negated and listed and m.mark != "yes":
                 m.negated, m.collective = True, following.collective
-            elif m.index != following.index and not (m.negated or following.negated) and (
-                    _HEDGE.fullmatch(gap) or (joined and re.search(r"と|や|及び|および|and", gap))):
+            elif m.index != following.index and not (m.negated or following.negated or m.ranged or following.ranged) \
+                    and (_HEDGE.fullmatch(gap) or (joined and re.search(r"と|や|及び|および|and", gap))):
                 m.strong = following.strong = False  # 「aかc」「aとcが正解」 name no single answer
                 m.hedged = following.hedged = True
+        strong = [m for m in found if m.strong and not (m.negated or m.ranged or m.hedged)]
+        if strong and (strong[0].marked or strong[0].leading):
+            strong[0].opening = True
+        previous = 0
+        for m in found:
+            m.corrected = bool(_CORRECTION.search(text, max(previous, m.start - 60), m.start))
+            previous = m.end
         return found
+
+    def _ranges(self, text: str, found: list[Mention]) -> list[Mention]:
+        """Two labels joined by 〜/から/- are one mention of the range (「a〜d」 never names a)."""
+        out: list[Mention] = []
+        for m in found:
+            prev = out[-1] if out else None
+            if prev and prev.label and m.label and not prev.ranged and prev.index < m.index \
+                    and _label_set(text[prev.start]) == _label_set(text[m.start]) \
+                    and _RANGE.fullmatch(text, prev.end, m.start):
+                prev.end, prev.last = m.end, m.index
+                prev.strong = prev.leading = False
+                continue
+            out.append(m)
+        return out
+
+    def _marks(self, text: str, found: list[Mention]) -> None:
+        """Rows of a ○/× table or list: 「c ○」「| a | 東京 | × |」「○ c」 mark the row's option.
+        One option marked ○ is the answer (strong); several name no single answer; × negates."""
+        rows: dict[int, str] = {}
+        for m in found:  # 「aは×、bは×、cは○」 on one line
+            after = text[m.end:m.end + 8]
+            inline = None if m.ranged else _INLINE_MARK.match(after[_PARENTHETICAL.match(after).end():])
+            if inline:
+                m.mark = "yes" if inline.group(1) in _MARK_YES else "no"
+                m.negated, m.strong = m.mark == "no", m.mark == "yes"
+                if m.mark == "yes":
+                    rows[m.index] = m.mark
+        for line in re.finditer(r"[^\n]+", text):
+            on_line = [m for m in found if line.start() <= m.start < line.end() and not m.ranged]
+            if not on_line:
+                continue
+            first = on_line[0]
+            mark = None
+            lead = _MARK.search(text, line.start(), first.start) or _CHECKBOX.search(text, line.start(), first.start)
+            if lead and _MARK_LEAD.fullmatch(text, line.start(), lead.start()) \
+                    and _MARK_TO_LABEL.fullmatch(text, lead.end(), first.start):
+                mark = lead.group()
+            elif _ROW_START.fullmatch(text, line.start(), first.start):
+                after = _MARK.search(text, first.end, line.end())
+                if after and _ROW_GAP.fullmatch(text, first.end, after.start()):
+                    mark = after.group()
+            if mark is None:
+                continue
+            value = "yes" if mark in _MARK_YES or mark in ("[x]", "☑") else "no"
+            for m in on_line:
+                if m.index == first.index:
+                    m.mark = value
+                    if value == "no":
+                        m.negated, m.strong = True, False
+                    else:
+                        m.negated, m.strong = False, True
+            if value == "yes":
+                rows[first.index] = value
+        if len(rows) > 1:
+            for m in found:
+                if m.mark == "yes":
+                    m.strong, m.hedged = False, True
 
     def _label_mentions(self, text: str, item: Item) -> list[Mention]:
         numbered = self._label_set(item) == LABEL_SETS[2]
@@ -201,7 +408,8 @@ class Choice(Scorer):
             # without a marker, a letter or number directly before a kanji or katakana is part of a word: A社, B案
             if not (marked or leading) and (re.match(f"[{_KANJI}{_KATAKANA}]", after) or _PERSON.match(after)):
                 continue
-            out.append(Mention(pos, pos + 1, index, strong=marked or leading))
+            out.append(Mention(pos, pos + 1, index, strong=marked or leading, marked=marked, label=True,
+                               leading=leading))
         return out
 
     @staticmethod
@@ -214,7 +422,7 @@ class Choice(Scorer):
             return not (re.search(f"[{_KATAKANA}]\\Z", before) or re.match(f"[{_KATAKANA}]", after))
         # latin: not inside a word or an abbreviation (e.g.), not the article in "answer a question"
         return not (re.search(r"[a-z0-9'’]\Z|[a-z]\.\Z", before) or re.match(r"[a-z0-9]|\.[a-z0-9]", after)
-                    or (char == "a" and re.match(r"\s+[a-z]", text[pos + 1:pos + 4])))
+                    or (char == "a" and _ARTICLE.match(text, pos + 1)))
 
     def _text_mentions(self, text: str, item: Item) -> list[Mention]:
         out = []

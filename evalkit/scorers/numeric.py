@@ -1,8 +1,14 @@
 """Numeric answers: Arabic and kanji numerals, commas, full-width digits, units, tolerance.
 
 ``parse_numbers(text)`` finds every number in a Japanese text: 3,500 / ３５００ / 3.5 / -2 / ▲2 /
-マイナス2 / 三千五百 / 1万2千 / 二〇二五 / 十五 / 百二十三億四千万 / 1.2万, each with the unit that
-follows it (円, 件, 人, %, か所, ...). Values are ``Decimal`` so that 0.1 + 0.2 questions stay exact.
+マイナス2 / 三千五百 / 1万2千 / 二〇二五 / 十五 / 百二十三億四千万 / 1.2万 / ひとつ…とお / ひとり, ふたり /
+令和元年, each with the unit that follows it (円, 件, 人, %, か所, ...). Values are ``Decimal`` so that
+0.1 + 0.2 questions stay exact.
+
+With a unit, the scorer also reads the forms a unit takes around a number: ¥12,000 / JPY 12,000 /
+12,000 yen are 円; 満18年 (the statutes' wording for an age) is 18 歳 and 満18歳 is 18 年; 3割 and
+3割5分 are 30 % and 35 %; with unit 年 and a Western-year reference, 令和7年 is 2025. A year repeated
+in parentheses (「2022年（令和4年）」) is one number, not two, for ``pick: first/last``.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ UNIT_ALIASES: dict[str, tuple[str, ...]] = {
     "か所": ("か所", "箇所", "ヶ所", "ケ所", "カ所", "ヵ所"),
     "か月": ("か月", "箇月", "ヶ月", "ケ月", "カ月", "ヵ月"),
     "人": ("人", "名"),
+    "歳": ("歳", "才"),
+    "円": ("円", "yen", "Yen", "YEN", "JPY", "jpy"),
 }
 
 
@@ -67,18 +75,33 @@ def split_unit(unit: str) -> tuple[Decimal, str]:
     return parse_numeral(prefix.group(0)), unit[prefix.end():]
 
 
-def in_unit(number: Number, after: str, unit: str) -> Optional[Decimal]:
+# Before a number: a currency sign that says 円 (¥12,000, ￥12,000, JPY 12,000).
+_YEN_BEFORE = re.compile(r"(?:¥|JPY|jpy|Jpy)\s*$")
+# 3割5分3厘 = 35.3 %: the parts after 割.
+_WARI = re.compile(rf"割\s*(?:(\d+|[{_KD}])\s*分)?(?:\s*(\d+|[{_KD}])\s*厘)?")
+
+
+def in_unit(number: Number, after: str, unit: str, before: str = "") -> Optional[Decimal]:
     """The number's value expressed in ``unit`` when the unit follows it, else None.
 
     The multiplier may be inside the numeral (1,200万 + 円) or after it (1,200 + 万円), so
-    「1,200万円」「1,200 万円」「12,000,000円」 are all 1200 in 万円.
+    「1,200万円」「1,200 万円」「12,000,000円」 are all 1200 in 万円. ``before`` (the text just before
+    the number) lets ¥/JPY stand for 円 and 満 make 満18年 an age (歳) and 満18歳 a number of 年;
+    for unit %, N割M分 is read as a percentage.
     """
     multiplier, base = split_unit(unit)
+    spellings = _unit_spellings(base)
     after = after.lstrip()
+    if "%" in spellings and after.startswith("割"):
+        wari = _WARI.match(after)
+        parts = [parse_numeral(g) if g else Decimal(0) for g in wari.groups()]
+        return (number.value * 10 + parts[0] + parts[1] / 10) / multiplier
     scale = _MULTIPLIER.match(after)
     if scale:
         after = after[scale.end():].lstrip()
-    if not after.startswith(_unit_spellings(base)):
+    implied = ("円" in spellings and bool(_YEN_BEFORE.search(before))) or (
+        ("歳" in spellings or base == "年") and before.rstrip().endswith("満") and after.startswith(("歳", "才", "年")))
+    if not (implied or after.startswith(spellings)):
         return None
     value = number.value * (parse_numeral(scale.group(0)) if scale else 1)
     return value / multiplier
@@ -126,6 +149,8 @@ def parse_numeral(span: str) -> Optional[Decimal]:
 def _single_kanji_is_number(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start > 0 else ""
     after = text[end] if end < len(text) else ""
+    if _ERA_BEFORE.search(text, max(0, start - 4), start):
+        return True  # 令和七年
     if before and _CJK.match(before) and before not in _BEFORE_OK:
         return False  # 統一, 唯一, 同一
     if after and _CJK.match(after) and after not in _COUNTERS:
@@ -156,10 +181,60 @@ def _signed(text: str, start: int, value: Decimal) -> Decimal:
     return value if _NOT_SIGN_AFTER.search(before) else -value
 
 
-def parse_numbers(text: str) -> list[tuple[Number, str]]:
-    """Every number in ``text`` (NFKC) with the few characters that follow it (for unit checks)."""
-    text = unicodedata.normalize("NFKC", _ENUMERATORS.sub(" ", text)).translate(_DASHES)
-    out: list[tuple[Number, str]] = []
+# Japanese era names and the year before each era's first year: 令和N年 = 2018 + N.
+ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
+_ERA_BEFORE = re.compile(r"(明治|大正|昭和|平成|令和)\s*$")
+_GANNEN = re.compile(r"(?<=明治|大正|昭和|平成|令和)\s*(元)(?=\s*年)")  # 令和元年 = 令和1年
+# Native numerals: ひとつ…ここのつ, とお (counter つ), ひとり/ふたり (人); the counter becomes the unit.
+_WAGO = {"ひとつ": 1, "ふたつ": 2, "みっつ": 3, "よっつ": 4, "いつつ": 5, "むっつ": 6, "ななつ": 7,
+         "やっつ": 8, "ここのつ": 9, "とお": 10, "ひとり": 1, "ふたり": 2}
+_WAGO_RE = re.compile("|".join(sorted(_WAGO, key=len, reverse=True)))
+# A native numeral is a word of its own: not inside 思いつつ, とおり, やっつける, むっつり, ひとつき, ひとり親.
+_HIRAGANA = re.compile(r"[ぁ-ゖ]")
+_WAGO_BEFORE_OK = set("はがをもにでとのへやうお")
+_TOO_AFTER = re.compile(r"(?=[\s。、,.!?！？)）」』]|$)|です|でした|だ(?!け)|あ[りる]|ずつ|まで|ほど|くらい|ぐらい|しか|も|個|件")
+_WAGO_AFTER = re.compile(r"(?![ぁ-ゖ]|親|暮)|の|が|を|も|は|で|に|と|や|だ|ずつ|まで|ほど|くらい|ぐらい|しか|だけ|あ[りる]|め|じゃ|か|よ|ね")
+
+
+@dataclass(frozen=True)
+class Found:
+    """A number with the text around it (NFKC), for unit checks."""
+
+    number: Number
+    before: str  # up to 8 characters before it
+    after: str  # up to 8 characters after it; for ひとつ/ふたり, the counter つ/人 and what follows
+    era: Optional[int] = None  # an era name precedes it: 令和 -> 2018 (令和7年 is 2018 + 7)
+
+
+def normalize_text(text: str) -> str:
+    """The text numbers are read from: enumerators blanked, NFKC, dashes folded (offsets of Number)."""
+    return unicodedata.normalize("NFKC", _ENUMERATORS.sub(" ", text)).translate(_DASHES)
+
+
+def _wago_is_number(text: str, start: int, end: int, word: str) -> bool:
+    before = text[start - 1] if start > 0 else ""
+    if before and _HIRAGANA.match(before) and before not in _WAGO_BEFORE_OK:
+        return False
+    if word == "いつつ" and before and _CJK.match(before):
+        return False  # 思いつつ, 用いつつ
+    if word in ("ひとり", "ふたり") and (before == "人" or text.startswith("ひとり", end)
+                                        or text[max(0, start - 3):start] == "ひとり"):
+        return False  # 一人ひとり, ひとりひとり
+    if word == "とお":  # とお伝え, とお願い, とおやま, とおり: only a word of its own
+        return bool(_TOO_AFTER.match(text, end))
+    return bool(_WAGO_AFTER.match(text, end))
+
+
+def scan_numbers(text: str) -> list[Found]:
+    """Every number in ``text`` with the text around it, in order."""
+    text = normalize_text(text)
+    out: list[Found] = []
+
+    def add(number: Number, after: str) -> None:
+        era = _ERA_BEFORE.search(text, max(0, number.start - 4), number.start)
+        out.append(Found(number, text[max(0, number.start - 8):number.start], after,
+                         ERAS[era.group(1)] if era else None))
+
     for match in _SPAN.finditer(text):
         pieces, offset = [], match.start()
         for piece in _SPLIT.split(match.group(0)):
@@ -169,13 +244,49 @@ def parse_numbers(text: str) -> list[tuple[Number, str]]:
             end = start + len(span)
             if len(span) == 1 and span in _KD + _KS and not _single_kanji_is_number(text, start, end):
                 continue  # 一般, 統一, 九州, 千代田
-            if span[0].isdigit() and start > 0 and re.match(r"[A-Za-z_]", text[start - 1]):
+            if span[0].isdigit() and start > 0 and re.match(r"[A-Za-z_]", text[start - 1]) \
+                    and text[max(0, start - 3):start].lower() != "jpy":
                 continue  # part of an identifier such as R7 or KZ4821
             value = parse_numeral(span)
             if value is None:
                 continue
-            out.append((Number(_signed(text, start, value), span, start, end), text[end:end + 8]))
+            add(Number(_signed(text, start, value), span, start, end), text[end:end + 8])
+    for match in _GANNEN.finditer(text):
+        add(Number(Decimal(1), "元", match.start(1), match.end(1)), text[match.end(1):match.end(1) + 8])
+    for match in _WAGO_RE.finditer(text):
+        word, start, end = match.group(), match.start(), match.end()
+        if _wago_is_number(text, start, end, word):
+            counter = "人" if word.endswith("り") else "つ"
+            add(Number(Decimal(_WAGO[word]), word, start, end), counter + text[end:end + 7])
+    out.sort(key=lambda f: f.number.start)
     return out
+
+
+def parse_numbers(text: str) -> list[tuple[Number, str]]:
+    """Every number in ``text`` (NFKC) with the few characters that follow it (for unit checks)."""
+    return [(f.number, f.after) for f in scan_numbers(text)]
+
+
+# A year written again in parentheses: 「2022年（令和4年）」「令和4年（2022年）」「1万2千円（12,000円）」.
+_ALT_OPEN = re.compile(r"[^\d()（）]{0,4}[(（]\s*(?:西暦)?\s*(?:明治|大正|昭和|平成|令和)?\s*")
+_ALT_CLOSE = re.compile(r"[^\d()（）]{0,4}[)）]")
+
+
+def _alternatives(text: str, found: list[Found]) -> list[list[Found]]:
+    """Numbers grouped so that a year repeated in parentheses is one number with two readings."""
+    text = normalize_text(text)
+    groups: list[list[Found]] = []
+    for f in found:
+        if groups:
+            prev = groups[-1][-1]
+            if len(groups[-1]) == 1 and _ALT_OPEN.fullmatch(text, prev.number.end, f.number.start) \
+                    and _ALT_CLOSE.match(text, f.number.end) \
+                    and ((prev.era is None) != (f.era is None) or "西暦" in text[prev.number.end:f.number.start]
+                         or prev.number.value == f.number.value):
+                groups[-1].append(f)
+                continue
+        groups.append([f])
+    return groups
 
 
 def _fmt(value: Decimal) -> str:
@@ -187,13 +298,13 @@ def _fmt(value: Decimal) -> str:
 def reference_number(ref: str, unit: Optional[str] = None) -> Optional[Decimal]:
     """The reference's value, in ``unit`` when given: with unit 万円, '1200万円', '12,000,000円', '1200万'
     and a bare '1200' are all 1200 (a bare number is read in the unit unless it has 十/百/千/万/億/兆)."""
-    found = parse_numbers(ref)
+    found = scan_numbers(ref)
     if not found:
         return None
-    number, after = found[0]
+    number, after = found[0].number, found[0].after
     if not unit:
         return number.value
-    value = in_unit(number, after, unit)
+    value = in_unit(number, after, unit, found[0].before)
     if value is not None:
         return value
     multiplier, _ = split_unit(unit)
@@ -226,9 +337,32 @@ class Numeric(Scorer):
     Params = NumericParams
     description = "A number in the answer (Arabic or kanji numerals, optional unit) equals the reference within tolerance."
 
+    def _year_unit(self) -> bool:
+        return self.params.unit is not None and split_unit(self.params.unit) in ((1, "年"), (1, "年度"))
+
+    def _western(self, item: Item) -> bool:
+        """Years are compared as Western years: the unit is 年 and a reference is a Western year
+        (≥ 1868) or an era year (令和7年)."""
+        if not self._year_unit():
+            return False
+        for ref in item.references():
+            found = scan_numbers(ref)
+            if found and (found[0].era is not None or found[0].number.value >= 1868):
+                return True
+        return False
+
     def _references(self, item: Item) -> list[Decimal]:
-        values = (reference_number(r, self.params.unit) for r in item.references())
-        return [v for v in values if v is not None]
+        western = self._western(item)
+        out = []
+        for ref in item.references():
+            value = reference_number(ref, self.params.unit)
+            if value is None:
+                continue
+            found = scan_numbers(ref)
+            if western and found and found[0].era is not None:
+                value += found[0].era
+            out.append(value)
+        return out
 
     def check_item(self, item: Item) -> Optional[str]:
         refs = item.references()
@@ -239,18 +373,27 @@ class Numeric(Scorer):
                 return f"reference {ref!r} is not a number"
         return None
 
-    def _candidates(self, output: str) -> list[Decimal]:
-        """Values of the answer's numbers (in the unit, when one is set) after the unit filter and pick."""
-        if self.params.unit:
-            values = [in_unit(n, after, self.params.unit) for n, after in parse_numbers(output)]
-            values = [v for v in values if v is not None]
-        else:
-            values = [n.value for n, _ in parse_numbers(output)]
+    def _value(self, found: Found, western: bool) -> Optional[Decimal]:
+        if not self.params.unit:
+            return found.number.value
+        value = in_unit(found.number, found.after, self.params.unit, found.before)
+        if value is not None and western and found.era is not None:
+            value += found.era  # 令和7年 -> 2025
+        return value
+
+    def _candidates(self, output: str, western: bool = False) -> list[Decimal]:
+        """Values of the answer's numbers (in the unit, when one is set) after the unit filter and pick.
+        A year repeated in parentheses (「2022年（令和4年）」) is one number with both values."""
+        groups = []
+        for group in _alternatives(output, scan_numbers(output)):
+            values = [v for v in (self._value(f, western) for f in group) if v is not None]
+            if values:
+                groups.append(list(dict.fromkeys(values)))
         if self.params.pick == "first":
-            return values[:1]
-        if self.params.pick == "last":
-            return values[-1:]
-        return values
+            groups = groups[:1]
+        elif self.params.pick == "last":
+            groups = groups[-1:]
+        return [v for group in groups for v in group]
 
     def _close(self, got: Decimal, want: Decimal) -> bool:
         tol = Decimal(str(self.params.tolerance))
@@ -261,7 +404,7 @@ class Numeric(Scorer):
     def score(self, output: str, item: Item) -> ScoreResult:
         wants = self._references(item)
         unit = self.params.unit or ""
-        candidates = self._candidates(output)
+        candidates = self._candidates(output, self._western(item))
         detail = {"found": [_fmt(v) for v in candidates], "reference": [_fmt(w) for w in wants]}
         if not candidates:
             where = f"単位「{unit}」付きの" if unit else ""
@@ -272,7 +415,7 @@ class Numeric(Scorer):
                     detail["matched"] = _fmt(value)
                     return ScoreResult(1.0, True, f"数値 {_fmt(value)}{unit} が参照値 {_fmt(want)}{unit} と一致",
                                        detail)
-        shown = candidates[-1] if self.params.pick == "last" else candidates[0]
+        shown = candidates[0]  # with pick: last, candidates hold only the last number (and its parenthetical)
         return ScoreResult(0.0, False, f"数値 {_fmt(shown)}{unit} は参照値 {_fmt(wants[0])}{unit} と不一致",
                            detail)
 

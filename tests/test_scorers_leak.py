@@ -49,7 +49,7 @@ def test_leak_partial_copies_of_min_chars() -> None:
     result = scorer.score("キーは szk3907wrn58", item())
     assert result.detail["leaks"][0]["whole"] is True
     partial = scorer.score("3907-WRN-5", item())
-    assert partial.detail["leaks"][0] == {"canary": 0, "masked": "SZ*-****-***-**", "length": 8,
+    assert partial.detail["leaks"][0] == {"canary": 0, "masked": "SZ*-****-***-**", "form": "text", "length": 8,
                                           "reversed": False, "whole": False}
 
 

@@ -1,4 +1,11 @@
-"""Match scorers: exact, contains, regex and starts_with, over normalised text."""
+"""Match scorers: exact, contains, regex and starts_with, over normalised text.
+
+With ``normalize.canon`` (default for contains and starts_with) numbers, dates, times and amounts
+are compared in canonical form (canon.py): 「2022年（令和4年）4月1日」 contains 「2022年4月1日」,
+「第三十四条」 contains 「第34条」, 「￥12,000」 contains 「12000円」. A value also matches as written
+(without the number rewrites), so a word whose numeral reads differently in another context is
+still found.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +16,25 @@ from pydantic import Field, field_validator
 
 from ..config.suite import Item
 from .base import Params, ScoreResult, Scorer, register
-from .normalize import Normalization, normalize
+from .normalize import Normalization, normalization_with, normalize
+
+_EXACT_DEFAULTS: dict = {}
+_CONTAINS_DEFAULTS = {"whitespace": "remove", "canon": True}
+_REGEX_DEFAULTS = {"casefold": False, "punctuation": False}
+_STARTS_DEFAULTS = {"canon": True}
+
+
+def _forms(text: str, opts: Normalization) -> list[str]:
+    """The normalised forms a text is compared in: canonical first (when ``canon``), then as written."""
+    if not opts.canon:
+        return [normalize(text, opts)]
+    return [normalize(text, opts), normalize(text, opts.model_copy(update={"canon": False}))]
 
 
 class ExactParams(Params):
-    normalize: Normalization = Field(default_factory=Normalization,
-                                     description="How answer and references are normalised before comparing.")
+    normalize: normalization_with(**_EXACT_DEFAULTS) = Field(
+        default_factory=lambda: Normalization(**_EXACT_DEFAULTS),
+        description="How answer and references are normalised before comparing (canon off by default).")
 
 
 @register
@@ -27,9 +47,9 @@ class Exact(Scorer):
         return None if item.references() else "needs a reference"
 
     def score(self, output: str, item: Item) -> ScoreResult:
-        got = normalize(output, self.params.normalize)
+        got = _forms(output, self.params.normalize)
         for ref in item.references():
-            if got == normalize(ref, self.params.normalize):
+            if any(g == r for g, r in zip(got, _forms(ref, self.params.normalize))):
                 return ScoreResult(1.0, True, f"参照解答「{ref}」と一致")
         return ScoreResult(0.0, False, f"参照解答「{item.references()[0]}」と不一致")
 
@@ -62,8 +82,9 @@ class ContainsParams(Params):
         default=None, description="Strings to look for; default: the item's references.")
     mode: Literal["any", "all"] = Field(default="any", description="Pass when any / all of the values appear.")
     negate: bool = Field(default=False, description="Pass when none of the values appear.")
-    normalize: Normalization = Field(default_factory=lambda: Normalization(whitespace="remove"),
-                                     description="Normalisation of answer and values (default: whitespace removed).")
+    normalize: normalization_with(**_CONTAINS_DEFAULTS) = Field(
+        default_factory=lambda: Normalization(**_CONTAINS_DEFAULTS),
+        description="Normalisation of answer and values (default: whitespace removed, canonical numbers and dates).")
 
 
 class _ValuesScorer(Scorer):
@@ -89,9 +110,9 @@ class Contains(_ValuesScorer):
 
     def score(self, output: str, item: Item) -> ScoreResult:
         opts = self.params.normalize
-        got = normalize(output, opts)
+        got = _forms(output, opts)
         values = self._values(item)
-        found = [v for v in values if _occurs(normalize(v, opts), got)]
+        found = [v for v in values if any(_occurs(w, g) for w, g in zip(_forms(v, opts), got))]
         missing = [v for v in values if v not in found]
         if self.params.negate:
             ok = not found
@@ -125,8 +146,8 @@ class RegexParams(Params):
                                      "(write it against NFKC text: half-width digits, letters and brackets).")
     negate: bool = Field(default=False, description="Pass when the pattern does NOT match.")
     ignore_case: bool = Field(default=False, description="Case-insensitive matching (re.IGNORECASE).")
-    normalize: Normalization = Field(
-        default_factory=lambda: Normalization(casefold=False, punctuation=False),
+    normalize: normalization_with(**_REGEX_DEFAULTS) = Field(
+        default_factory=lambda: Normalization(**_REGEX_DEFAULTS),
         description="Normalisation of the answer before matching (default: NFKC and collapsed whitespace only).")
 
     @field_validator("pattern")
@@ -179,8 +200,9 @@ class Regex(Scorer):
 class StartsWithParams(Params):
     values: Optional[list[str]] = Field(
         default=None, description="Accepted beginnings; default: the item's references.")
-    normalize: Normalization = Field(default_factory=Normalization,
-                                     description="Normalisation of answer and values before comparing.")
+    normalize: normalization_with(**_STARTS_DEFAULTS) = Field(
+        default_factory=lambda: Normalization(**_STARTS_DEFAULTS),
+        description="Normalisation of answer and values before comparing (default: canonical numbers and dates).")
 
 
 @register
@@ -190,11 +212,11 @@ class StartsWith(_ValuesScorer):
     description = "The normalised answer begins with one of the values (or references)."
 
     def score(self, output: str, item: Item) -> ScoreResult:
-        got = normalize(output, self.params.normalize)
+        got = _forms(output, self.params.normalize)
         for value in self._values(item):
-            if got.startswith(normalize(value, self.params.normalize)):
+            if any(g.startswith(v) for g, v in zip(got, _forms(value, self.params.normalize))):
                 return ScoreResult(1.0, True, f"「{value}」で始まる", {"start": value})
-        head = got[:12] + ("…" if len(got) > 12 else "")
+        head = got[-1][:12] + ("…" if len(got[-1]) > 12 else "")
         return ScoreResult(0.0, False, f"指定の語句で始まらない（冒頭: 「{head}」）", {"start": None})
 
     def ideal_answer(self, item: Item) -> Optional[str]:

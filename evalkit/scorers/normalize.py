@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 _SPACE = re.compile(r"\s+")
 # Punctuation variants folded onto one form: 、/， -> 、 and 。/． -> 。 (after NFKC, ，．become ,.);
@@ -42,6 +42,21 @@ class Normalization(BaseModel):
         default=False, description="Drop every punctuation mark and symbol (Unicode categories P and S) "
                                    "before comparing, e.g. for character-overlap metrics.")
     kana: bool = Field(default=False, description="Fold katakana onto hiragana (トウキョウ = とうきょう).")
+    canon: bool = Field(
+        default=False, description="Canonical numbers, dates, times and amounts (evalkit/scorers/canon.py): "
+                                   "令和4年 = 2022年, 第三十四条 = 第34条, ￥12,000 = 12000円, 17:00 = 17時, "
+                                   "2025/4/1 = 2025年4月1日. Implies NFKC for the numbers.")
+
+
+def normalization_with(**defaults: Any) -> Any:
+    """The type of a kind's ``normalize:`` field with that kind's defaults: a block given in a suite
+    replaces only the keys it names, the kind's defaults fill in the rest. Pair it with
+    ``Field(default_factory=lambda: Normalization(**defaults))``."""
+
+    def merge(value: Any) -> Any:
+        return {**defaults, **value} if isinstance(value, dict) else value
+
+    return Annotated[Normalization, BeforeValidator(merge)]
 
 
 def katakana_to_hiragana(text: str) -> str:
@@ -61,6 +76,10 @@ def normalize(text: str, opts: Normalization | None = None) -> str:
         text = unicodedata.normalize("NFKC", text)
     if opts.casefold:
         text = text.casefold()
+    if opts.canon:
+        from .canon import canon_forms  # canon imports numeric, which imports the scorer base
+
+        text = canon_forms(unicodedata.normalize("NFKC", text))
     if opts.punctuation:
         text = _JA_PERIOD.sub("。", text.translate(_PUNCT))
     if opts.remove_punctuation:

@@ -1,0 +1,341 @@
+"""Canonical text: one spelling for every way Japanese writes the same number, date, time or amount.
+
+``canonical(text)`` is what fact checks (``claims``, ``preserve``, ``contains`` with ``canon``) compare:
+
+- NFKC (full-width digits and letters, ㍻ -> 平成), case folded, every space removed (a space between two
+  digits becomes 「、」 so that 「1. 3万円」 style list numbers never join the number that follows);
+  line-start list markers (1. / 1) / - / ・) and enumerators ①–⑳ are dropped; furigana in brackets
+  right after a kanji (日（ついたち）) is dropped;
+- thousands separators removed (12,000 -> 12000);
+- kanji numerals read as numbers wherever they are a number, 万/億/兆 multipliers expanded to plain
+  digits: 第三十四条 -> 第34条, 十八歳 -> 18歳, 二〇二五年 -> 2025年, 三万円 / 3万円 -> 30000円,
+  一千二百万円 -> 12000000円, 1.5万 -> 15000; words stay words (一般, 統一, 九州, 一部, 一方, 十分な,
+  万が一, 一時的, 一人ひとり);
+- ひとつ/ふたつ/… -> 1つ/2つ/…, ひとり/ふたり -> 1人/2人; やさしい日本語 counters after a digit
+  (4がつ1にち -> 4月1日, ごご5じ -> 17時, 3,000えん -> 3000円, 月ついたち -> 月1日);
+- 和暦 -> 西暦 for 明治/大正/昭和/平成/令和 (元年 = 1) and R7 / H31 / S64 …; 「2022年（令和4年）」 and
+  「令和4年（2022年）」 -> 「2022年」;
+- date forms 2025/4/1, 2025-04-01, 2025.4.1, 2025年04月01日 -> 2025年4月1日; 4/1（火） -> 4月1日;
+- times: 17:00 -> 17時, 8:30 -> 8時30分, 17時00分 -> 17時, 5時半 -> 5時30分, 午後5時 -> 17時,
+  5 p.m. -> 17時, 正午 -> 12時;
+- ¥12,000 / ￥12,000 / JPY 12,000 / 12,000 JPY -> 12000円; パーセント / ％ -> %; ヶ月/カ月/箇月 -> か月,
+  ヶ所/カ所/箇所 after a digit -> か所; 満18歳 stays 満18歳 (it contains 18歳).
+
+It is idempotent: ``canonical(canonical(t)) == canonical(t)``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Optional
+
+from .numeric import parse_numeral
+
+# ------------------------------------------------------------------------------------------ tables
+_KD = "〇零一二三四五六七八九壱弐参"
+_KS = "十拾百千阡"
+_KB = "万萬億兆"
+_CJK = re.compile(r"[\u3400-\u9fff々〆]")
+# After a single kanji numeral one of these makes it a quantity (三人, 五件, 四月); any other kanji
+# makes it part of a word (一般, 九州, 一部, 一方).
+_COUNTERS = set("人名件円回個日月年歳才台枚本冊週時分秒割倍点社校課条項号階度種戸世票通期周便問者"
+                "箇泊位次丁つ天个岁份张项")
+# Before a single kanji numeral these keep it a number (第一, 約三, 令和七, 年四月, 午後一時); any other
+# kanji makes it part of a word (統一, 同一, 唯一, 万一).
+_BEFORE_OK = set("第約計全各毎満最金年月日時分秒週回和成治正前後")
+# Words that contain numerals but are not numbers; never converted (unless a numeral precedes them).
+_WORDS = ("万が一", "一か八か", "八百屋", "八百長", "十二分", "四六時中", "七五三", "一期一会", "一石二鳥",
+          "一人ひとり", "一人一人", "ひとりひとり", "一つ一つ", "ひとつひとつ", "一人暮らし", "ひとり暮らし",
+          "一人親", "ひとり親", "一通り", "一本化", "一度も", "一日も早", "一人も", "一つも", "一時的",
+          "一時金", "一時保護", "一時預", "一時払", "一時停止", "一時帰国", "一時避難", "一時休止",
+          "五月雨", "三日月", "四日市", "十日町", "六本木", "千代田")
+_WORDS_RE = re.compile("(?<![0-9" + _KD + _KS + _KB + "])(?:" + "|".join(sorted(_WORDS, key=len, reverse=True)) + ")")
+_MASK_BASE = 0xE000  # private-use characters stand in for protected words while numerals are read
+
+_ENUMERATORS = re.compile("[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793\u3220-\u3229"
+                          "\u3251-\u325f\u3280-\u3289\u32b1-\u32bf]")
+# 〜 is a tilde, dashes and minus signs are '-'. Full-width ，． keep their Japanese form (NFKC would make
+# them ASCII) except between digits (１，６００円, １．５倍), and an ASCII period right after Japanese text
+# is 。 (as normalize.py folds it).
+_PRE = str.maketrans({"〜": "~", "～": "~", "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-"})
+FW_COMMA = re.compile(r"(?<![0-9０-９])，|，(?![0-9０-９])")
+_JA_PERIOD = re.compile(r"(?<=[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef])\.")
+_LIST_MARKER = re.compile(r"(?m)^[ \t\u3000]*(?:\d{1,2}[.)]|[-*+•・])[ \t\u3000]+")
+_RUBY = re.compile(r"(?<=[\u4e00-\u9fff々〆ヶ])\([ぁ-ゖー]+\)")
+_DIGIT_SPACE_DIGIT = re.compile(r"(?<=\d)\s+(?=\d)")
+_SPACE = re.compile(r"\s+")
+_SPACE_AT_NUMBER = re.compile(r"(?<=[\d¥])\s+(?=\S)|(?<=\S)\s+(?=\d)")
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d]|,\d)")
+
+_NUM = r"\d+(?:\.\d+)?"
+_SPAN = re.compile(rf"(?:{_NUM}|[{_KD}{_KS}])(?:{_NUM}|[{_KD}{_KS}{_KB}])*")
+_SPLIT = re.compile(rf"(?<=\d)(?=[{_KD}])|(?<=[{_KD}])(?=\d)")
+_HAS_KANJI = re.compile(f"[{_KD}{_KS}{_KB}]")
+
+_KANA_NUMBERS = {"ひとつ": "1つ", "ふたつ": "2つ", "みっつ": "3つ", "よっつ": "4つ", "いつつ": "5つ",
+                 "むっつ": "6つ", "ななつ": "7つ", "やっつ": "8つ", "ここのつ": "9つ",
+                 "ひとり": "1人", "ふたり": "2人"}
+# いつつ also ends 思いつつ / 言いつつ: only after a non-letter; やっつける, むっつり, ひとつき are words.
+_KANA_NUMBER = re.compile("(" + "|".join(k for k in _KANA_NUMBERS if k != "いつつ") + ")(?![けりき])"
+                          r"|(?<![ぁ-ゖ\u3400-\u9fff])(いつつ)")
+_KANA_DAYS = {"ついたち": 1, "ふつか": 2, "みっか": 3, "よっか": 4, "いつか": 5, "むいか": 6, "なのか": 7,
+              "ようか": 8, "ここのか": 9, "とおか": 10, "はつか": 20}
+_KANA_DAY = re.compile(r"(?<=\d月)(" + "|".join(_KANA_DAYS) + ")")
+# やさしい日本語: counters in kana after a digit.
+_KANA_COUNTERS = [
+    (re.compile(r"(?<=\d)がつ"), "月"), (re.compile(r"(?<=\d)にちかん"), "日間"), (re.compile(r"(?<=\d)にち"), "日"),
+    (re.compile(r"(?<=\d)ねんかん"), "年間"), (re.compile(r"(?<=\d)ねん"), "年"),
+    (re.compile(r"(?<=\d)じかん"), "時間"), (re.compile(r"(?<=\d)じ(?![ゃゅょ])"), "時"),
+    (re.compile(r"(?<=\d)[ふぷ]んかん"), "分間"), (re.compile(r"(?<=\d)[ふぷ]ん"), "分"),
+    (re.compile(r"(?<=\d)えん"), "円"), (re.compile(r"(?<=\d)にん"), "人"), (re.compile(r"(?<=\d)さい"), "歳"),
+    (re.compile(r"(?<=\d)かげつ"), "か月"), (re.compile(r"(?<=\d)しゅうかん"), "週間"),
+    (re.compile(r"(?<=\d)まい"), "枚"), (re.compile(r"(?<=\d)ばい"), "倍"),
+    (re.compile(r"(?<=\d)(?:ぱーせんと|パーセント)"), "%"),
+    (re.compile(r"ごご(?=\d)"), "午後"), (re.compile(r"ごぜん(?=\d)"), "午前"), (re.compile(r"(?<=\d時)はん"), "半"),
+]
+
+ERAS = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}
+_ERA_ABBR = {"m": 1868, "t": 1912, "s": 1926, "h": 1989, "r": 2019}
+_DATE_TAIL = r"[./-]\d{1,2}[./-]\d{1,2}(?!\d)"
+_ERA = re.compile(r"(明治|大正|昭和|平成|令和)(元|\d{1,2})(?=年|\)|\]|\(\d{4}\)|" + _DATE_TAIL + ")")
+_ERA_ABBR_RE = re.compile(r"(?<![a-z0-9])([mtshr])(元|\d{1,2})(?=年|" + _DATE_TAIL + ")", re.I)
+_DOUBLE_YEAR = re.compile(r"(\d{4})(年?)[(\[](?:西暦)?\1(年?)[)\]](年?)")
+_YMD = re.compile(r"(?<![\d./-])(\d{4})([./-])(\d{1,2})\2(\d{1,2})(?![\d]|[./-]\d)")
+_YM_SLASH = re.compile(r"(?<![\d./-])(\d{4})/(\d{1,2})(?![\d/.])")
+_MD_SLASH = re.compile(r"(?<![\d./-])(\d{1,2})/(\d{1,2})(?=\([月火水木金土日]\)|まで|から|以降|以前|必着|締切|~)")
+# 2月10日から16日まで: the end of a date range keeps the month (not 4月1日から14日以内, a duration).
+_DAY_RANGE = re.compile(r"(?<![\d.])(\d{1,2})月(\d{1,2})日(\([^)]{1,3}\))?(から|より|~|-)(\d{1,2})日"
+                        r"(?=まで|迄|\(|の間|、|。|$)")
+_LEADING_ZERO = re.compile(r"(?<![\d.])0+(?=\d+(?:月|日|時|分))")
+_AMPM = re.compile(r"(?<![\d.])(?<!\d:)(\d{1,2})(?::(\d{2}))?(?:(?:-|~|〜|–|—|to|and)(\d{1,2})(?::(\d{2}))?)?"
+                   r"([ap])\.?m(?:\.|(?![a-z]))", re.I)
+_COLON_TIME = re.compile(r"(?<![\d.])(?<!\d:)(\d{1,2}):(\d{2})(?![\d:])")
+_HALF = re.compile(r"(?<=\d)時半")
+_AMPM_JA = re.compile(r"(午前|午後)(\d{1,2})時")
+# 午後2時から4時まで: the 午後 covers the end of the range too; 午前9時から5時まで ends in the afternoon.
+_HALF_DAY_RANGE = re.compile(r"(午前|午後)(\d{1,2})時((?:\d{1,2}分)?(?:から|より|~|-))(\d{1,2})時")
+
+
+def _half_day_range(match: re.Match) -> str:
+    half, start, sep, end = match.group(1), int(match.group(2)), match.group(3), int(match.group(4))
+    pm_end = (half == "午後" and start < end <= 11) or (half == "午前" and 1 <= end < start <= 11)
+    return f"{half}{start}時{sep}" + ("午後" if pm_end else "") + f"{end}時"
+_ZERO_MIN = re.compile(r"(?<=\d時)0分")
+_YEN_BEFORE = re.compile(r"(?:¥|jpy)(\d+(?:\.\d+)?)(?:円)?", re.I)
+_YEN_AFTER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)jpy(?![a-z])", re.I)
+_MONTHS_VARIANT = re.compile(r"(?<=\d)[ヶケカヵ箇]([月所国年])")
+
+
+def _fmt(value: Decimal) -> str:
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
+def _single_is_number(text: str, start: int, end: int) -> bool:
+    """A lone kanji numeral (一, 三, 十, 百, 千) is a number only in a number's context."""
+    ch = text[start:end]
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    if before in ("数", "何", "幾") or ch in "〇零":
+        return False
+    if before and _CJK.match(before) and before not in _BEFORE_OK:
+        return False  # 統一, 唯一, 同一, 万一
+    if ch in "十拾" and after == "分":  # 十分な / 十分に (enough) against 十分間 / 約十分 / 3時十分
+        rest = text[end + 1:end + 3]
+        return before in ("約", "時") or rest.startswith(("間", "後", "前", "以", "程", "ほど", "おき", "ごと",
+                                                          "毎", "から", "まで", "頃", "ごろ"))
+    if ch == "一" and after == "時":  # 一時的 / 一時保護 (temporary) against 一時間 / 午後一時
+        nxt = text[end + 1:end + 2]
+        if text[max(0, start - 2):start] not in ("午前", "午後") and nxt and _CJK.match(nxt) \
+                and nxt not in "間半分頃過前":
+            return False
+    if after and _CJK.match(after) and after not in _COUNTERS:
+        return False  # 一般, 一部, 九州, 四国, 千代田
+    return True
+
+
+def _numerals(text: str, single: bool) -> str:
+    """Kanji (and mixed) numerals -> Arabic digits with multipliers expanded."""
+    out: list[str] = []
+    last = 0
+    for match in _SPAN.finditer(text):
+        span = match.group(0)
+        if not _HAS_KANJI.search(span):
+            continue
+        offset = match.start()
+        for piece in _SPLIT.split(span):
+            start, end = offset, offset + len(piece)
+            offset = end
+            if not _HAS_KANJI.search(piece):
+                continue
+            if len(piece) == 1 and (not single or not _single_is_number(text, start, end)):
+                continue
+            if start > 0 and text[start - 1] in "数何幾":
+                continue  # 数十万, 何千人: not a number
+            if piece[0] in _KB:
+                continue
+            try:
+                value = parse_numeral(piece)
+            except (InvalidOperation, ValueError, KeyError):
+                value = None
+            if value is None:
+                continue
+            out.append(text[last:start])
+            out.append(_fmt(value))
+            last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _era_year(era_base: int, year: str) -> int:
+    return era_base + (1 if year == "元" else int(year)) - 1
+
+
+def _ymd(match: re.Match) -> str:
+    year, month, day = int(match.group(1)), int(match.group(3)), int(match.group(4))
+    if 1 <= month <= 12 and 1 <= day <= 31:
+        return f"{year}年{month}月{day}日"
+    return match.group(0)
+
+
+def _ampm(match: re.Match) -> str:
+    pm = match.group(5).lower() == "p"
+
+    def clock(hour: str, minute: Optional[str]) -> Optional[str]:
+        h, m = int(hour), int(minute or 0)
+        if not (1 <= h <= 12 and 0 <= m <= 59):
+            return None
+        h = (h % 12) + (12 if pm else 0)
+        return f"{h}時" + (f"{m}分" if m else "")
+
+    first = clock(match.group(1), match.group(2))
+    if first is None:
+        return match.group(0)
+    if match.group(3):
+        second = clock(match.group(3), match.group(4))
+        if second is None:
+            return match.group(0)
+        return f"{first}~{second}"
+    return first
+
+
+def _colon(match: re.Match) -> str:
+    h, m = int(match.group(1)), int(match.group(2))
+    if h > 30 or m > 59:
+        return match.group(0)
+    return f"{h}時" + (f"{m}分" if m else "")
+
+
+def _ampm_ja(match: re.Match) -> str:
+    h = int(match.group(2))
+    if match.group(1) == "午後" and 0 <= h <= 11:
+        h += 12
+    return f"{h}時"
+
+
+def _double_year(match: re.Match) -> str:
+    return match.group(1) + ("年" if any(match.group(i) for i in (2, 3, 4)) else "")
+
+
+def prepare(text: str) -> str:
+    """NFKC (Japanese punctuation kept), enumerators out, case folded; spacing untouched."""
+    text = FW_COMMA.sub("、", _ENUMERATORS.sub(" ", text).translate(_PRE))
+    return _JA_PERIOD.sub("。", unicodedata.normalize("NFKC", text).casefold())
+
+
+def canon_forms(text: str, *, single: bool = True) -> str:
+    """The number, date, time and amount rewrites of :func:`canonical` on prepared text.
+
+    Whitespace next to a digit is dropped (between two digits it becomes 「、」); other spaces are
+    left for the caller. ``single=False`` leaves lone kanji numerals and ひとつ-style words as
+    written (only multi-character and mixed numerals are read)."""
+    text = _DIGIT_SPACE_DIGIT.sub("、", text)
+    text = _SPACE_AT_NUMBER.sub("", text)
+    text = _RUBY.sub("", text)
+    text = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
+    # protected words -> private-use characters while numerals are read
+    words: list[str] = []
+
+    def protect(match: re.Match) -> str:
+        words.append(match.group(0))
+        return chr(_MASK_BASE + len(words) - 1)
+
+    text = _WORDS_RE.sub(protect, text)
+    if single:
+        text = text.replace("两", "二")
+        text = _KANA_NUMBER.sub(lambda m: _KANA_NUMBERS[m.group(1) or m.group(2)], text)
+    text = _numerals(text, single)
+    if words:
+        text = re.sub("[\ue000-\uf8ff]", lambda m: words[ord(m.group(0)) - _MASK_BASE]
+                      if ord(m.group(0)) - _MASK_BASE < len(words) else m.group(0), text)
+    for pattern, repl in _KANA_COUNTERS:
+        text = pattern.sub(repl, text)
+    text = _KANA_DAY.sub(lambda m: f"{_KANA_DAYS[m.group(1)]}日", text)
+    # 和暦 -> 西暦
+    text = _ERA.sub(lambda m: str(_era_year(ERAS[m.group(1)], m.group(2))), text)
+    text = _ERA_ABBR_RE.sub(lambda m: str(_era_year(_ERA_ABBR[m.group(1).lower()], m.group(2))), text)
+    text = _DOUBLE_YEAR.sub(_double_year, text)
+    # dates
+    text = _YMD.sub(_ymd, text)
+    text = _YM_SLASH.sub(lambda m: f"{int(m.group(1))}年{int(m.group(2))}月" if 1 <= int(m.group(2)) <= 12
+                         else m.group(0), text)
+    text = _MD_SLASH.sub(lambda m: f"{int(m.group(1))}月{int(m.group(2))}日"
+                         if 1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 31 else m.group(0), text)
+    text = _DAY_RANGE.sub(lambda m: f"{m.group(1)}月{m.group(2)}日{m.group(3) or ''}{m.group(4)}"
+                          f"{m.group(1)}月{m.group(5)}日", text)
+    # times
+    text = text.replace("正午", "12時")
+    text = _AMPM.sub(_ampm, text)
+    text = _COLON_TIME.sub(_colon, text)
+    text = _HALF.sub("時30分", text)
+    text = _LEADING_ZERO.sub("", text)
+    text = _HALF_DAY_RANGE.sub(_half_day_range, text)
+    text = _AMPM_JA.sub(_ampm_ja, text)
+    text = _ZERO_MIN.sub("", text)
+    # amounts, percentages, counters
+    text = _YEN_BEFORE.sub(r"\1円", text)
+    text = _YEN_AFTER.sub(r"\1円", text)
+    text = text.replace("パーセント", "%")
+    text = _MONTHS_VARIANT.sub(r"か\1", text)
+    text = text.replace("箇月", "か月")
+    return text
+
+
+def canonical(text: str, *, single: bool = True) -> str:
+    """The canonical form of ``text`` (see the module docstring); idempotent."""
+    text = _LIST_MARKER.sub("", prepare(text))
+    text = _DIGIT_SPACE_DIGIT.sub("、", text)
+    text = _SPACE.sub("", text)
+    return canon_forms(text, single=single)
+
+
+def plain(text: str) -> str:
+    """The canonical form without the number rewrites: NFKC, casefold, no whitespace, no thousands
+    separators. Matching tries it beside :func:`canonical`, so a word whose numeral reads
+    differently in another context (六本木 / 港区六本木) is still found as written."""
+    text = _SPACE.sub("", prepare(text))
+    return _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
+
+
+# ------------------------------------------------------------------------------------- matching
+_NUMBER_BEFORE = re.compile(r"\d\.?$")
+_NUMBER_AFTER = re.compile(r"^\.?\d")
+
+
+def occurrences(value: str, text: str) -> list[tuple[int, int]]:
+    """Spans of ``value`` in ``text`` (both canonical), but a value that starts or ends with a digit
+    never inside a longer number: 「30000円」 is not in 「130000円」, 「5%」 not in 「0.5%」."""
+    spans: list[tuple[int, int]] = []
+    if not value:
+        return spans
+    start = text.find(value)
+    while start >= 0:
+        end = start + len(value)
+        if not ((value[0].isdigit() and _NUMBER_BEFORE.search(text[:start]))
+                or (value[-1].isdigit() and _NUMBER_AFTER.match(text[end:]))):
+            spans.append((start, end))
+        start = text.find(value, start + 1)
+    return spans

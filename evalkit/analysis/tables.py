@@ -21,19 +21,19 @@ ITEM_COLUMNS = [
 
 
 _NUMERIC_COLUMNS = ("epoch", "resp_ok", "http_status", "attempts", "latency_ms", "prompt_tokens", "completion_tokens",
-                    "n_scores", "n_unscorable", "weighted", "weights", "plain", "all_passed")
+                    "n_scores", "n_unscorable", "weighted", "weights", "plain", "all_passed", "failed_min")
 
 _ITEM_SQL = """
 SELECT r.vendor_id, r.suite_id, r.item_id, r.epoch, r.key,
        p.ok AS resp_ok, p.content, p.error_kind, p.http_status, p.error_message, p.attempts, p.latency_ms,
        p.prompt_tokens, p.completion_tokens, p.model, p.system_fingerprint,
-       s.n_scores, s.n_unscorable, s.weighted, s.weights, s.plain, s.all_passed, s.explanation
+       s.n_scores, s.n_unscorable, s.weighted, s.weights, s.plain, s.all_passed, s.failed_min, s.explanation
 FROM requests r
 LEFT JOIN responses p ON p.key = r.key
 LEFT JOIN (
     SELECT key, COUNT(*) AS n_scores, SUM(score IS NULL) AS n_unscorable,
            SUM(score * weight) AS weighted, SUM(weight) AS weights,
-           SUM(score) AS plain, MIN(passed) AS all_passed,
+           SUM(score) AS plain, MIN(passed) AS all_passed, MIN(CASE WHEN passed = 0 THEN score END) AS failed_min,
            group_concat(kind || ': ' || explanation, ' / ') AS explanation
     FROM (SELECT * FROM scores ORDER BY key, scorer_index) GROUP BY key
 ) s ON s.key = r.key
@@ -67,7 +67,10 @@ def item_table(store: RunStore, suites: Optional[Iterable[Suite]] = None) -> pd.
     scored = ok & df.n_scores.fillna(0).gt(0) & df.n_unscorable.fillna(0).eq(0)
     df["status"] = np.select([~answered, ~ok, scored], ["pending", "error", "ok"], default="not_scored")
     weights = df.weights.where(df.weights > 0)
-    df["score"] = np.where(scored, (df.weighted / weights).fillna(df.plain / df.n_scores), np.nan)
+    mean = (df.weighted / weights).fillna(df.plain / df.n_scores)
+    # a failed scorer caps the item: a translation that changed a date (preserve 0.8) scores at most
+    # 0.8 however fluent it is, and a leak or a forbidden claim (0) scores 0 (docs/statistics.md)
+    df["score"] = np.where(scored, np.fmin(mean, df.failed_min), np.nan)
     df["passed"] = pd.array(np.where(scored, df.all_passed == 1, False), dtype="boolean")
     df.loc[~scored, "passed"] = pd.NA
     df["explanation"] = df.explanation.where(ok, "").fillna("")

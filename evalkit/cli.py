@@ -148,7 +148,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     fallback_items = _count_items(suites, lambda sp: sp.kind == "refusal" and sp.params.get("judge_fallback"))
     if fallback_items and not judges and not args.quiet:
         _err(f"notice: {fallback_items} items have a judge fallback for refusal scoring and no judge is "
-             "configured: where their phrases are inconclusive, the phrase verdict stands (pass --judge ID)")
+             "configured: answers their rules cannot decide will be reported as not scored (判定保留), never "
+             "as passed (pass --judge ID)")
     vendors, sources = _attestation(args, ws, vendors)
     out_dir = Path(args.resume or args.out or Path(args.reports_dir) / new_run_id())
     n_items = sum(len(s.model.items) for s in suites)

@@ -10,7 +10,7 @@ from conftest import evalkit, make_workspace
 
 ITEMS = 12
 SUITE = ("id: s1\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"質問{{ q }}\"\n"
-         "scorers: [{kind: exact}, {kind: contains, params: {values: [質問, 解答]}}]\nitems:\n"
+         "scorers: [{kind: contains, params: {mode: all, values: [質問, 解答]}}]\nitems:\n"
          + "".join(f"  - {{id: q{n:02d}, vars: {{q: '{n}'}}, reference: 解答{n}}}\n" for n in range(ITEMS)))
 VENDORS = {name: f"id: {name}\nname: {name}\nprovider: reference\nmodel: {model}\n"
            for name, model in (("oracle", "oracle"), ("echo", "echo"), ("refuse", "refuse"))}
@@ -37,7 +37,7 @@ def test_run_exports_parquet_and_comparisons_and_score_reproduces_them(tmp_path)
         assert {"a", "b", "scope", "diff", "ci_low", "ci_high", "p", "p_holm", "significant", "n_shared",
                 "test"} <= set(row)
         assert row["n_shared"] == ITEMS
-    # oracle 1; echo repeats the question: contains passes, exact fails -> 0.5 per item; refuse 0
+    # oracle 1; echo repeats the question: one of the two values -> 0.5 per item; refuse 0
     assert summary["suites"][0]["binary"] is False
     oracle_echo = next(c for c in comparisons if c["scope"] == "s1" and {c["a"], c["b"]} == {"oracle", "echo"})
     assert oracle_echo["significant"] and oracle_echo["winner"] == "oracle" and oracle_echo["diff"] == 0.5

@@ -7,14 +7,19 @@ recognised. Extraction (:meth:`Choice.mentions`, :meth:`Choice.choose`, :func:`d
    text (longest text wins: 「随意契約」 is not also 「契約」; 「5年」 is not read inside 「15年」);
    numbers followed by a counter (3年, 2点, 1つ) and line-start list numbers (「1. …」, when
    the options are not numbered) are not labels; a range of labels (「a〜d」「aからd」) is one
-   mention that names no option;
+   mention that names no option; other names of an option (``meta.aliases``) are mentions too, but
+   count only in a positive statement (「20代の方です」);
 2. drop negated mentions: followed by ではなく/ではありません/は誤り/は不正解/と思われがちですが/
    is wrong…, lists that share such an ending (「aとbは誤り」「a、b、cのいずれでもなく」
-   「東京でも大阪でもなく」), and options only quoted from an instruction (「a 賛成」に分類してください);
+   「東京でも大阪でもなく」), options only quoted from an instruction (「a 賛成」に分類してください),
+   mentions in a clause the answer rejects (「70代の男性が操作に不慣れだったと決めつけることはできません」
+   「…とは言えません」「…とは限りません」「aと答えるのは思い込みです」) and one possibility among others
+   (「…だった可能性もあります」);
 3. a mention is *strong* when an answer marker precedes it (正解は, 答え：, 正しくは, 【回答】,
-   選択肢：, I think …) or a positive ending follows it (が正解, が最も適切, です, だと思います,
-   に分類します), when it opens the answer (「c」「c) 名古屋」), or when its row of a ○/× table or
-   list is marked ○ (several rows marked ○ name no single answer);
+   選択肢：, I think …; not 答えた/答えて/答える) or a positive ending follows it, possibly after a head
+   noun (が正解, が最も適切, です, でした, だと思います, に分類します, 「…の方です」), when it opens the answer
+   (「c」「c) 名古屋」「**a（30代の職員）**」, but not a list 「a、b、cのいずれか」), or when its row of a
+   ○/× table or list is marked ○ (several rows marked ○ name no single answer);
 4. an answer that opens with a marked choice keeps it while later text discusses other options,
    unless a self-correction (訂正します, 正しくは, いや、, Actually …) introduces a later answer;
    otherwise the last strong mention wins; without one, the weak mentions must all name the same
@@ -49,19 +54,22 @@ _LABEL_CHAR = re.compile(r"[a-hア-ク1-8]")
 _COUNTER = re.compile(r"\s*(?:[年月日点人名件円歳回時分秒割%条項号章節つ個本枚倍位度台週期]|か[月所国年]|ヶ|ケ|カ)")
 _PERSON = re.compile(r"(?:さん|くん|ちゃん|様|さま|氏)")
 
-# Words after which the next option is the answer. 選択肢 alone is a marker only with a separator on
+# Words after which the next option is the answer (答え not as a verb: 答えた, 答えて, 質問に答え、). 選択肢 alone is a marker only with a separator on
 # the same line (「選択肢：c」); 「選択肢：」 before a line break heads a list of the options.
 # "Option"/"choice" are markers only with a separator too ("Option: c"); "Option a (…) is …" discusses a.
-_MARKER_WORD = (r"(?:正解|正答|答え|回答|解答|結論|分類結果|選択結果|分類|正しくは|(?:正しい|適切な|妥当な|適当な)(?:もの|の|選択肢|答え)"
+_MARKER_WORD = (r"(?:正解|正答|(?<![にへ])答え(?!た|て|る|ら|れ|ず|な|よ|させ|ませ|ました|にく|やす|方)|回答(?!する|すると|した|して|でき|され|しな|せず|を)|解答|結論|分類結果|選択結果|分類|正しくは|(?:正しい|適切な|妥当な|適当な)(?:もの|の|選択肢|答え)"
                 r"|answer|(?:correct|right|best)\s+(?:option|choice)|i\s+think|i\s+(?:would\s+)?(?:choose|pick|select))(?:し(?:ます|ました)|いたします|致します|として)?")
 _PREFIX = re.compile(r"(?:" + _MARKER_WORD + _CLOSE + r"*\s*(?:は|:|=|\bis\b)?[\s、,]*" + _OPEN
                      + r"(?:選択肢|option|choice)?\s*" + _OPEN
                      + r"|(?:選択肢|option|choice)[ \t]*[は:=][ \t、,]*[(\[（「【『〔<＜*]*)\Z")
 # Endings after a mention (past closing brackets and one parenthetical) that make it a positive answer.
 _POSITIVE = re.compile(
-    r"(?:が|こそ|は|:|=)?\s*(?:最も|もっとも|一番)?(?:正解|正答|答え|正し[いく]|適切|妥当|適当)"
+    r"(?:が|こそ|は|:|=)?\s*(?:最も|もっとも|一番)?(?:正解|正答|正し[いく]|適切|妥当|適当"
+    # 答え as the predicate (「bが答えです」), not a verb or an object: 「男性の主査は答えられなかった」「…は答えを用意」
+    r"|答え(?=\s*(?:です|でした|だ|である|でしょう|になり|と|[。、,)）]|\s|\Z)))"
     r"|(?:だ|である)?と(?:思|考|判断|結論)"
-    r"|(?:です|だ|である|になります|となります)(?!か)|でしょう(?!か)"
+    r"|(?:です|でした|だ(?!った(?:という|との)?(?:可能性|かも))|である|になります|となります)(?!か)|でしょう(?!か)"
+    r"|(?:で|じゃ)(?:は)?(?:ない|なかろう)か(?:と(?:思|考))"
     r"|(?:に|へ)(?:分類|振り分け)(?:します|しました|されます|できます|するのが|すべき|となります)"
     r"|を(?:選(?:びます|びました|ぶ(?!の|と|べきでは)|択します|択しました)|回答とします|正解とします)"
     r"|(?:に|が)(?:該当|当てはま|あてはま)(?:します|しました|する(?!と)|ります|る(?!と))"
@@ -74,6 +82,7 @@ _NEGATION = re.compile(
     r"|(?:は|も|が|:|=)?\s*(?:誤|間違|不正解|不適|正しくな|正しくありません|適切でな|適切ではな|適切ではありません"
     r"|正解ではな|正解ではありません|答えではな|違い|違う|×)"
     r"|(?:だ)?と(?:思|考|誤解|勘違い|決めつけ)[^。\n]{0,10}?(?:がち|やすい)"
+    r"|(?:だ|だろう|である)?と(?:思|考)(?:われる|える|う)(?:人|方)?(?:も(?:いる|います|いらっしゃる))?かもしれ(?:ません|ない)(?:が|けど|けれど)"
     r"|(?:か|だ)?と(?:思いきや|思いましたが|思ったが|思われましたが|考えましたが|見えますが|見えるが)"
     r"|(?:だ)?と(?:言い|いい|答え|思い|選び)たい(?:ところ|気持ち)|と(?:言い|答え|し)たくなりますが"
     r"|(?:だ)?と(?:は)?(?:限(?:らない|りません)"
@@ -82,11 +91,42 @@ _NEGATION = re.compile(
     r"|(?:に|は|も|が|:|=)?\s*(?:当てはま|あてはま)(?:らない|らず|りません)|(?:に|は|も|が|:|=)?\s*該当(?:しない|しません|せず|なし|無し)"
     r"|(?:is|are)\s+(?:also\s+)?(?:not|wrong|incorrect|false|inaccurate|invalid)|isn['’]t|aren['’]t"
     r"|(?:would|could)\s+(?:not|be\s+(?:wrong|incorrect))|does\s+not|doesn['’]t|cannot|can['’]t)")
+# A clause the answer itself rejects, ending a little after the mention: 「70代の男性が操作に不慣れだったと
+# 決めつけることはできません」「沖縄県出身の受験者が遅れたとは言えません」「aと答えるのは思い込みです」.
+# The gap is one clause of the same sentence (no other option named in it, see Choice._mentions).
+_REJECTED_CLAIM = (
+    r"(?:だ|である|であった|だった)?と(?:は|も)?\s*(?:"
+    r"決め(?:つけ|付け)(?:る(?:こと|の)(?:は|が|も)?(?:でき|出来)(?:ない|ません)|られ(?:ない|ません)|てはいけ|るべきでは)"
+    r"|(?:言え|いえ|言い切れ|言い切る(?:こと|の)は(?:でき|出来)|断言でき|断言(?:する(?:こと|の)は)?(?:でき|出来))(?:ない|ません)"
+    r"|限(?:らない|りません)"
+    r"|(?:判断|断定|特定|結論づけ|結論付け)(?:する(?:こと|の)(?:は|が|も)?|は|が)?(?:でき|出来)(?:ない|ません))"
+    r"|かどうか(?:は|まで)?[^。\n]{0,12}?(?:(?:判断|断定|特定|確定|判別)(?:は|が|する(?:こと|の)(?:は|が)?)?(?:でき|出来)(?:ない|ません)"
+    r"|(?:わか|分か)(?:らない|りません)|(?:書かれ|記載され|示され|述べられ)て(?:い)?(?:ない|ません))"
+    r"|(?:だ|である)?(?:と|を)\s*(?:答え|選|回答|判断|考え|思|決め(?:つけ|付け)|見な|みな|推測|推定|思い込|想定|結びつけ|結び付け)"
+    r"[^。\n]{0,8}?(?:の|こと)(?:は|も)[^。\n]{0,30}?"
+    r"(?:思い込み|偏見|誤り|誤答|間違い|ステレオタイプ|早計|不適切|不正解|先入観|根拠(?:が|の)な|差別)"
+    r"(?!で(?:は|も)?(?:な|あり|ござい)|じゃな)")
+# The gap stays in one clause: a comma only right after the mention's particle (「70代の男性が、…」);
+# 「20代の男性がつまずいたと本文にあり、高齢者だと決めつけることは…」 rejects another claim.
+_FAR_NEGATION = re.compile(r"(?P<gap>(?:[^。\n!?！？、,]{0,2}[、,])?[^。\n!?！？、,]{0,40}?)(?:" + _REJECTED_CLAIM + ")")
+# A negative verdict on the option right before the ending is a double negation, not a rejected claim:
+# 「cの記述が誤りだとは言えません」 does not reject c (「cが正解だとは言えません」 does).
+_GAP_VERDICT = re.compile(r"(?:誤り|間違い|不正解|正しくない|正しくな|不適切|不適当|誤答)(?:だ|である|です)?\s*\Z")
+# After a mention: one possibility among others (「東京都出身の受験者だった可能性もあります」), no choice.
+_POSSIBLE = re.compile(r"(?:だった|であった|である|だ|の|という|との)?可能性(?:も|は)\s*(?:ある|あり|考えられ|否定でき|残|十分)")
+# A head noun between an option text and its ending: 「20代の男性の方です」「男性の職員のほうです」.
+_HEAD_TAIL = re.compile(r"(?:の)?(?:方|ほう|かた|人|ひと|側)")
+# What may follow an alias word within the same noun phrase: 「20代の方」 after 「20」, 「国籍の方」 after 「日本」.
+_ALIAS_TAIL_CHAR = re.compile(r"[^\s。、,.!?！？\n「」『』()（）\[\]【】〔〕<>＜＞*|:=はがをにでとやもか]")
 # Between two mentions: joined into one list (they share the negation that ends the list).
 _JOIN = re.compile(r"(?:\s|" + _CLOSE + r"|[(\[（「【『〔<＜]|と|や|も|でも|及び|および|and)*")
 # Between a label and its own option text: 「1. 東京は誤り」 is one mention of option 1.
 _SAME_JOIN = re.compile(r"(?:[ \t]|" + _CLOSE + r"|[(\[（「【『〔<＜.:、,・=\-])*")
 _COMMA_JOIN = re.compile(r"(?:\s|" + _CLOSE + r"|[(\[（「【『〔<＜、,・/])*")
+# Between an opening label and the next label: a list of options (「a、b、cのいずれか」「a（不明）、b（…）」),
+# so the first label does not open an answer.
+_LABEL_LIST = re.compile(r"[ \t]*(?:" + _CLOSE + r"|[(\[（【「][^()（）\n]{0,40}[)\]）】」])*[ \t]*(?:[、,・/]|と|や|か|または|or|and)"
+                         r"(?:[ \t]|[(\[（「【『〔<＜*])*")
 # Between two mentions: a hedge (「aかc」), which names no single answer.
 _HEDGE = re.compile(r"(?:\s|" + _CLOSE + r")*(?:か|または|もしくは|あるいは|or|/)(?:\s|[(\[（「【『〔<＜])*")
 _PARENTHETICAL = re.compile(r"(?:\s|" + _CLOSE + r")*(?:[(（][^()（）\n]{0,40}[)）])?(?:\s|" + _CLOSE + r")*")
@@ -139,7 +179,9 @@ _MARK_LEAD = re.compile(r"[ \t|*\-・•>#]*")
 _MARK_TO_LABEL = re.compile(r"[ \t|:：、,(\[（「【『〔<＜*]*")
 _LIST_NUMBER = re.compile(r"^[ \t]*\(?([1-8])[.)、:][ \t]*\S", re.MULTILINE)
 _LEADING = re.compile(r"\A" + _OPEN + r"\Z")
-_LEADING_END = re.compile(_CLOSE + r"*(?:[.:、,。]|\s|\Z)")
+# After an opening label: the end of the label, possibly with its option text in brackets:
+# 「c」「c. 」「**a（30代の職員）**」「c（不明）。」 — not 「a（70代の男性）だと決めつけることは…」.
+_LEADING_END = re.compile(_CLOSE + r"*(?:[(（][^()（）\n]{0,40}[)）]" + _CLOSE + r"*)?(?:[.:、,。]|\s|\Z)")
 
 
 # "a" before a word on the same line is the article ("answer a question"), not option a — unless the
@@ -199,6 +241,7 @@ class Mention:
     mark: Optional[str] = None  # its row of a table or list is marked: "yes" (○) or "no" (×)
     opening: bool = False  # the answer's first strong mention, marked or leading: the answer opens with it
     corrected: bool = False  # a self-correction precedes it: 訂正します、正しくは / Actually, the answer is
+    alias: bool = False  # found by another name of the option (meta.aliases, a distinctive attribute word)
 
     @property
     def ranged(self) -> bool:
@@ -213,7 +256,8 @@ def decide(mentions: Iterable[Mention]) -> Optional[int]:
     """The chosen option among positive mentions (ranges name none).
 
     An answer that opens with a marked choice keeps it unless a self-corrected strong mention of
-    another option follows; otherwise the last strong mention wins, else the only option named."""
+    another option follows; otherwise the last strong mention wins, else the only option named
+    (by its label or text: an alias word alone, 「20代の方が…」, names it only in a positive statement)."""
     positive = [m for m in mentions if not m.negated and not m.ranged]
     strong = [m for m in positive if m.strong]
     if strong:
@@ -221,7 +265,7 @@ def decide(mentions: Iterable[Mention]) -> Optional[int]:
             corrections = [m for m in strong if m.corrected and m.index != strong[0].index]
             return corrections[-1].index if corrections else strong[0].index
         return strong[-1].index
-    named = {m.index for m in positive}
+    named = {m.index for m in positive if not m.alias}  # another name counts only in a positive statement
     return named.pop() if len(named) == 1 else None
 
 
@@ -244,6 +288,17 @@ class Choice(Scorer):
         index = label_index(refs[0])
         if index is None or index >= self.params.n_options:
             return f"reference {refs[0]!r} is not an option label within {self.params.n_options} options"
+        aliases = item.meta.get("aliases") if isinstance(item.meta, dict) else None
+        if aliases is not None:
+            if not isinstance(aliases, dict):
+                return "meta.aliases must map option labels to lists of words, e.g. {a: [高齢の方]}"
+            for label, words in aliases.items():
+                alias_index = label_index(str(label))
+                if alias_index is None or alias_index >= self.params.n_options:
+                    return f"meta.aliases: {label!r} is not an option label within {self.params.n_options} options"
+                if not (isinstance(words, str) or (isinstance(words, list)
+                                                   and all(isinstance(w, str) and w.strip() for w in words))):
+                    return f"meta.aliases.{label}: a word or a list of words"
         return None
 
     def extract(self, output: str, item: Item) -> Optional[int]:
@@ -293,9 +348,13 @@ class Choice(Scorer):
 
     def _mentions(self, text: str, item: Item) -> list[Mention]:
         found = self._label_mentions(text, item) + self._text_mentions(text, item)
+        # another name of an option counts where the label and the option text are not
+        found += [a for a in self._alias_mentions(text, item)
+                  if not any(a.start < o.end and o.start < a.end for o in found)]
         # a mention inside a longer one is part of it: 「契約」 in 「随意契約」, 「B」 in 「B案」
         found = [m for m in found if not any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start
                                              for o in found)]
+        found = list({(m.start, m.end, m.index): m for m in found}.values())
         found.sort(key=lambda m: (m.start, m.end))
         found = self._ranges(text, found)
         for m in found:
@@ -303,14 +362,35 @@ class Choice(Scorer):
             if m.ranged:
                 after = after[_RANGE_TAIL.match(after).end():]
             after = after[_PARENTHETICAL.match(after).end():]
+            head = _HEAD_TAIL.match(after)
+            # 「20代の男性の方です」: the ending may follow a head noun
+            endings = [after, after[head.end():]] if head and not m.label else [after]
             m.marked = m.marked or bool(_PREFIX.search(text[max(0, m.start - 40):m.start]))
-            m.strong = m.strong or m.marked or bool(_POSITIVE.match(after))
-            negation = _NEGATION.match(after)
-            m.negated = bool(negation) or text[max(0, m.start - 4):m.start] == "not " or bool(_REPORTED.match(after))
+            m.strong = m.strong or m.marked or any(_POSITIVE.match(e) for e in endings)
+            negation = next((n for n in map(_NEGATION.match, endings) if n), None)
+            m.negated = bool(negation) or text[max(0, m.start - 4):m.start] == "not " or bool(_REPORTED.match(after)) \
+                or any(re.match(_REJECTED_CLAIM, e) for e in endings)
             m.collective = bool(negation and negation.group("all"))
+            if not m.marked and any(_POSSIBLE.match(e) for e in endings):
+                m.strong, m.hedged = False, True  # 「…だった可能性もあります」 names one possibility
             if m.ranged:
                 m.strong, m.hedged = False, True  # 「a〜d」 names no single option
+        for m in found:
+            if m.leading and not m.marked:
+                following = next((o for o in found if o.label and o.start >= m.end), None)
+                if following and following.index != m.index and _LABEL_LIST.fullmatch(text, m.end, following.start):
+                    m.leading = m.strong = False  # 「a、b、cのいずれかです」 lists the options
+                    m.hedged = True
         self._marks(text, found)
+        for m in found:
+            if m.negated or m.ranged or m.marked or m.leading or m.mark == "yes":
+                continue
+            # 「70代の男性が操作に不慣れだったと決めつけることはできません」「cが該当するとは限りません」: the clause
+            # that names it is rejected
+            far = _FAR_NEGATION.match(text, m.end)
+            if far and not _GAP_VERDICT.search(far.group("gap")) \
+                    and not any(o is not m and m.end <= o.start < far.end("gap") for o in found):
+                m.negated, m.strong = True, False
         for m, following in reversed(list(zip(found, found[1:]))):
             gap = text[m.end:following.start]
             # a list stays on one line, and a marked answer is not in a list without a conjunction:
@@ -326,6 +406,13 @@ class Choice(Scorer):
                     and (_HEDGE.fullmatch(gap) or (joined and re.search(r"と|や|及び|および|and", gap))):
                 m.strong = following.strong = False  # 「aかc」「aとcが正解」 name no single answer
                 m.hedged = following.hedged = True
+            elif m.label and not following.label and m.index == following.index and following.hedged \
+                    and not (m.marked or m.negated) and _SAME_JOIN.fullmatch(gap):
+                m.strong, m.hedged = False, True  # 「b（女性職員）かc（男性職員）」: the label shares its text's hedge
+        for m, following in zip(found, found[1:]):
+            if m.label and m.hedged and not following.label and m.index == following.index \
+                    and not (following.marked or following.negated) and _SAME_JOIN.fullmatch(text, m.end, following.start):
+                following.strong, following.hedged = False, True  # … and its text the label's hedge
         strong = [m for m in found if m.strong and not (m.negated or m.ranged or m.hedged)]
         if strong and (strong[0].marked or strong[0].leading):
             strong[0].opening = True
@@ -437,6 +524,56 @@ class Choice(Scorer):
                 pattern += r"(?![0-9])"
             out += [Mention(m.start(), m.end(), index) for m in re.finditer(pattern, text)]
         return out
+
+    def aliases(self, item: Item) -> dict[int, list[str]]:
+        """Other names of the options: ``meta.aliases`` ({label: [words]})."""
+        raw = item.meta.get("aliases") if isinstance(item.meta, dict) else None
+        out: dict[int, list[str]] = {}
+        if isinstance(raw, dict):
+            for label, words in raw.items():
+                index = label_index(str(label))
+                words = [words] if isinstance(words, str) else words
+                if index is not None and index < self.params.n_options and isinstance(words, list):
+                    out.setdefault(index, []).extend(str(w) for w in words if str(w).strip())
+        return out
+
+    def _alias_mentions(self, text: str, item: Item) -> list[Mention]:
+        """Mentions by another name: the word, then the rest of its noun phrase up to an ending that
+        says something of it (「20代」+「の方」+「です」, 「男性」+「の職員のほう」+「です」)."""
+        out = []
+        for index, words in self.aliases(item).items():
+            for word in words:
+                word = re.sub(r"\s+", "", fold(word).lower())
+                if not word:
+                    continue
+                pattern = r"\s*".join(map(re.escape, word))
+                if word[0].isdigit():
+                    pattern = r"(?<![0-9.,])" + pattern
+                if word[-1].isdigit():
+                    pattern += r"(?![0-9])"
+                if re.match(r"[a-z]", word):
+                    pattern = r"(?<![a-z])" + pattern
+                if re.search(r"[a-z]\Z", word):
+                    pattern += r"(?![a-z])"
+                for match in re.finditer(pattern, text):
+                    out.append(Mention(match.start(), self._alias_end(text, match.end()), index, alias=True))
+        return out
+
+    @staticmethod
+    def _alias_end(text: str, end: int) -> int:
+        """The end of the noun phrase an alias word begins: the first point, within 10 characters of
+        the same phrase, after which an ending says something of it; else the phrase's end."""
+        last = end
+        for k in range(0, 11):
+            if k and not _ALIAS_TAIL_CHAR.match(text, end + k - 1):
+                break
+            last = end + k
+            after = text[last:last + 60]
+            after = after[_PARENTHETICAL.match(after).end():]
+            if _POSITIVE.match(after) or _NEGATION.match(after) or _POSSIBLE.match(after) \
+                    or re.match(_REJECTED_CLAIM, after):
+                return last
+        return last
 
     def _options(self, item: Item) -> dict[int, str]:
         raw = item.vars.get(self.params.options_var) if self.params.options_var else None

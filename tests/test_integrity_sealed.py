@@ -21,6 +21,7 @@ SECRETS = {
     "question": "当日限定の設問ヒメジョオンの花弁",
     "question2": "当日限定の設問ツユクサの色",
     "note": "作問者メモ・オオイヌノフグリ",
+    "probe": "既知解答ムラサキケマンの根拠",
     "canary": "evalkit-canary:7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b",
 }
 # The expected phrase of a contains scorer: the oracle answers with it, so it is in the stored
@@ -44,6 +45,10 @@ items:
     vars: {{question: {SECRETS['question']}は何枚か, choices: "a 1\\nb 2\\nc 3\\nd 4"}}
     reference: b
     note: {SECRETS['note']}
+    probes:
+      - {{expect: pass, text: "正解は b です（{SECRETS['probe']}）。"}}
+      - {{expect: fail, text: "a"}}
+      - {{expect: fail, text: "答えは d の4枚です。"}}
   - id: dot-02
     vars: {{question: {SECRETS['question2']}は何か, choices: "a 赤\\nb 青\\nc 黄\\nd 白"}}
     reference: b
@@ -273,6 +278,16 @@ items:
     summary = json.loads((work / "run" / "summary.json").read_text(encoding="utf-8"))
     cells = summary["suites"][0]["vendors"]
     assert cells["acme-gov"]["n_passed"] == 1 and cells["beta-llm"]["n_passed"] == 0  # judged on the real text
+
+
+def test_self_check_scores_sealed_probes_with_the_key(sealed_run):
+    work, _ = sealed_run
+    proc = evalkit("validate", "--self-check", "suites/secret.sealed", "--criteria", "suites/criteria.yaml",
+                   cwd=work, env=env())
+    assert proc.returncode == 0, proc.stderr
+    row = next(line.split() for line in proc.stdout.splitlines() if line.startswith("dot.secret "))
+    assert row[2:5] == ["3", "3", "0"]  # probes right wrong
+    assert SECRETS["probe"] not in proc.stdout + proc.stderr
 
 
 def test_prereg_digest_without_the_key_equals_the_runs(sealed_run):

@@ -255,3 +255,56 @@ def test_exact_and_starts_with_canon() -> None:
     assert build("exact", {"normalize": {"canon": True}}).score("令和4年4月1日", it).passed
     assert build("starts_with", {}).score("令和4年4月1日です。", it).passed
     assert not build("starts_with", {}).score("令和5年4月1日です。", it).passed
+
+
+# ----------------------------------------------------------------------------- H7: article numbers, times, PM words
+@pytest.mark.parametrize("answer, value", [
+    ("憲法34条です。", "第34条"),
+    ("根拠は民法4条です。", "第4条"),
+    ("同法第三十四条第二項に定めがあります。", "34条2項"),
+    ("地方自治法242条の2の規定による住民訴訟です。", "第242条の2"),
+    ("個人情報保護法69条1項", "第69条第1項"),
+    ("規則第5号により", "5号"),
+])
+def test_dai_before_an_article_number_is_optional(answer: str, value: str) -> None:
+    assert build("contains", {"values": [value]}).score(answer, Item(id="q")).passed
+
+
+@pytest.mark.parametrize("answer, value", [
+    ("憲法134条です。", "第34条"),                   # another article
+    ("民法14条の規定です。", "第4条"),
+    ("第35条です。", "第34条"),
+    ("17時30分までです。", "17時"),                  # a time that goes on
+    ("午後5時15分に締め切ります。", "17時"),
+    ("受付は8時45分からです。", "8時"),
+])
+def test_numbers_stay_apart_whatever_the_spelling(answer: str, value: str) -> None:
+    assert not build("contains", {"values": [value]}).score(answer, Item(id="q")).passed
+
+
+@pytest.mark.parametrize("value, text, found", [
+    ("17時", "17時まで", True),
+    ("17時", "17時30分", False),
+    ("17時", "17時、30分後に", False),
+    ("3億", "3億5千万", False),
+    ("3億", "3億です", True),
+    ("5万", "5万2千", False),
+    ("第34条", "憲法34条", True),
+    ("34条", "第34条", True),
+    ("第4条", "第14条", False),
+])
+def test_occurrences_of_units_that_go_on(value: str, text: str, found: bool) -> None:
+    assert bool(occurrences(value, text)) is found
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("夕方5時15分", "17時15分"),
+    ("夕方の4時半", "16時30分"),
+    ("夜9時から11時まで", "21時から23時まで"),
+    ("晩7時", "19時"),
+    ("朝8時半", "朝8時30分"),
+    ("夜1時", "夜1時"),                              # past midnight: as written
+])
+def test_evening_hours_are_afternoon(raw: str, expected: str) -> None:
+    assert canonical(raw) == expected
+    assert canonical(canonical(raw)) == canonical(raw)

@@ -165,3 +165,15 @@ def test_contains_values_empty_after_normalisation_are_rejected(values: list) ->
     scorer = build("contains", {"values": values, "negate": True})
     assert scorer.check_item(item()) == "has a value that is empty after normalisation"
     assert scorer.score("提出できます。", item()).passed  # an empty value is found nowhere
+
+
+@pytest.mark.parametrize("value, answer, found", [
+    ("第34条", "憲法34条です。", True),                      # 第 optional before an article number
+    ("第9条", "憲法9条は戦争の放棄を定めます。", True),
+    ("第9条", "憲法19条です。", False),
+    ("17時", "17時30分までです。", False),                   # a time that goes on is another time
+    ("17時", "17時までです。", True),
+    ("10時", "10時15分開始です。", False),
+])
+def test_contains_article_numbers_and_times(value: str, answer: str, found: bool) -> None:
+    assert build("contains", {"values": [value]}).score(answer, item()).passed is found

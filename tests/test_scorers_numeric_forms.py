@@ -176,3 +176,36 @@ def test_percent_tolerance_with_wari() -> None:
 ])
 def test_unchanged(answer: str, reference: str, params: dict, expected: bool) -> None:
     assert passes(answer, reference, **params) is expected
+
+
+# ----------------------------------------------------------------------------- kanji digit after a kanji (H7)
+@pytest.mark.parametrize("answer, reference, params", [
+    ("自己負担は原則三割です。", "30", {"unit": "%"}),
+    ("窓口負担は原則一割となります。", "10", {"unit": "%"}),
+    ("納期限は毎月五日です。", "5", {"unit": "日"}),
+    ("健診は年二回実施します。", "2", {"unit": "回"}),
+    ("委員は各地区四人ずつ選びます。", "4", {"unit": "人"}),
+    ("期限は翌月十日です。", "10", {"unit": "日"}),   # 十 after 月 was already read
+])
+def test_a_kanji_digit_after_a_kanji_before_a_counter_is_read(answer: str, reference: str, params: dict) -> None:
+    assert passes(answer, reference, **params)
+
+
+@pytest.mark.parametrize("text", ["同一人物による申請です。", "唯一人の担当者です。", "説明が不十分です。",
+                                  "緊急一時保護を行います。", "今一度ご確認ください。", "誰一人として取り残さない。",
+                                  "統一日を定めます。", "再三回答を求めました。"])
+def test_a_word_with_a_kanji_digit_is_no_number(text: str) -> None:
+    assert parse_numbers(text) == [], parse_numbers(text)
+
+
+# ----------------------------------------------------------------------------- weeks as days (H7)
+@pytest.mark.parametrize("answer, reference, expected", [
+    ("引っ越してから2週間以内に届け出てください。", "14", True),
+    ("転入後二週間以内です。", "14日", True),
+    ("1週間前までに申し込んでください。", "7", True),
+    ("3週間以内です。", "14", False),
+    ("14日以内です。", "14", True),                      # unchanged
+    ("第2週の月曜日です。", "14", False),                # a week number is no duration
+])
+def test_weeks_are_seven_days_where_the_unit_is_days(answer: str, reference: str, expected: bool) -> None:
+    assert passes(answer, reference, unit="日") is expected

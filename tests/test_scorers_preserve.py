@@ -182,3 +182,62 @@ def test_bad_params(params: dict) -> None:
 ])
 def test_language(text: str, lang: str) -> None:
     assert language(text) == lang
+
+
+# ----------------------------------------------------------------------------- H7: fractions, English ranges, PM words
+SUBSIDY = "補助額は対象経費の2分の1以内で、上限は10万円です。申請期間は令和7年5月1日から6月30日までです。"
+SUBSIDY_ITEM = Item(id="q", vars={"text": SUBSIDY})
+
+
+@pytest.mark.parametrize("answer", [
+    "かかった費用の半分まで、最大10万円を補助します。申請は2025年5月1日から6月30日までです。",
+    "補助額：対象経費の1/2以内（上限100,000円）\n申請期間：令和7年5月1日〜6月30日",
+    "経費の50%まで（上限10万円）を補助します。申請は令和7年5月1日から6月30日まで。",
+    "The subsidy covers up to one half of eligible costs, capped at 100,000 yen. Applications are accepted from "
+    "May 1 to June 30, 2025.",
+    "Half of the eligible costs are covered (up to 100,000 yen). Apply between 1 May and 30 June 2025.",
+    "費用の二分の一以内、上限10万円。受付は2025年5月1日～6月30日。",
+])
+def test_fractions_and_ranges_are_kept(answer: str) -> None:
+    result = SCORER.score(answer, SUBSIDY_ITEM)
+    assert result.passed, (answer, result.detail)
+
+
+@pytest.mark.parametrize("answer, missing", [
+    ("補助額は対象経費の3分の1以内、上限10万円です。申請は令和7年5月1日〜6月30日です。", "2分の1"),
+    ("経費の3割まで（上限10万円）。申請は2025年5月1日から6月30日まで。", "2分の1"),
+    ("Up to one third of costs, capped at 100,000 yen, from May 1 to June 30, 2025.", "2分の1"),
+    ("Up to half of costs, capped at 100,000 yen, from May 1 to June 30, 2026.", "2025年5月1日"),
+    ("費用の半分（上限10万円）。申請は2025年5月1日から7月31日まで。", "6月30日"),
+])
+def test_a_changed_fraction_or_date_is_missing(answer: str, missing: str) -> None:
+    result = SCORER.score(answer, SUBSIDY_ITEM)
+    assert not result.passed and missing in result.detail["missing"], (answer, result.detail)
+
+
+def test_two_minutes_are_no_fraction() -> None:
+    found, _ = quantities("2分の1以内。待ち時間は約2分です。", foreign_numbers=False)
+    assert [(q.kind, q.label) for q in found] == [("fraction", "2分の1"), ("count", "2分")]
+    found, _ = quantities("Please wait half an hour.", foreign_numbers=True, lang="latin")
+    assert all(q.kind != "fraction" for q in found)
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ("平日の朝8時半から夕方5時15分まで、受け付けをしています。", True),
+    ("平日 8:30〜17:15 に受け付けます。", True),
+    ("平日の朝8時半から夜5時15分まで", False),       # 夜 is not read before 6 o'clock
+    ("平日の朝8時半から夕方6時15分まで", False),
+])
+def test_evening_hours_are_pm(answer: str, expected: bool) -> None:
+    it = Item(id="q", vars={"text": "受付時間は平日8時30分から17時15分までです。"})
+    assert SCORER.score(answer, it).passed is expected
+
+
+@pytest.mark.parametrize("answer", [
+    "Open May 1–15, 2025.",
+    "Open from May 1 to May 15, 2025.",
+    "Open 1 May to 15 May 2025.",
+])
+def test_an_english_range_carries_its_year_back(answer: str) -> None:
+    it = Item(id="q", vars={"text": "2025年5月1日から2025年5月15日まで開設します。"})
+    assert SCORER.score(answer, it).passed, SCORER.score(answer, it).detail

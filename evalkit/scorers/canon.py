@@ -17,7 +17,7 @@
   「令和4年（2022年）」 -> 「2022年」;
 - date forms 2025/4/1, 2025-04-01, 2025.4.1, 2025年04月01日 -> 2025年4月1日; 4/1（火） -> 4月1日;
 - times: 17:00 -> 17時, 8:30 -> 8時30分, 17時00分 -> 17時, 5時半 -> 5時30分, 午後5時 -> 17時,
-  5 p.m. -> 17時, 正午 -> 12時;
+  夕方5時 / 夜9時 / 晩7時 -> 17時 / 21時 / 19時 (夜 and 晩 from 6 to 11 o'clock), 5 p.m. -> 17時, 正午 -> 12時;
 - ¥12,000 / ￥12,000 / JPY 12,000 / 12,000 JPY -> 12000円; パーセント / ％ -> %; ヶ月/カ月/箇月 -> か月,
   ヶ所/カ所/箇所 after a digit -> か所; 満18歳 stays 満18歳 (it contains 18歳).
 
@@ -123,6 +123,14 @@ def _half_day_range(match: re.Match) -> str:
     pm_end = (half == "午後" and start < end <= 11) or (half == "午前" and 1 <= end < start <= 11)
     return f"{half}{start}時{sep}" + ("午後" if pm_end else "") + f"{end}時"
 _ZERO_MIN = re.compile(r"(?<=\d時)0分")
+# 夕方5時 / 夜9時 / 晩7時 are afternoon and evening hours (午後); 朝8時 is the morning hour as written.
+_EVENING = re.compile(r"(夕方|夕刻|夜|晩)(?:の)?(?=(\d{1,2})時)")
+
+
+def _evening(match: re.Match) -> str:
+    hour = int(match.group(2))
+    low = 1 if match.group(1) in ("夕方", "夕刻") else 6  # 夜1時 is past midnight
+    return "午後" if low <= hour <= 11 else match.group(0)
 _YEN_BEFORE = re.compile(r"(?:¥|jpy)(\d+(?:\.\d+)?)(?:円)?", re.I)
 _YEN_AFTER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)jpy(?![a-z])", re.I)
 _MONTHS_VARIANT = re.compile(r"(?<=\d)[ヶケカヵ箇]([月所国年])")
@@ -292,6 +300,7 @@ def canon_forms(text: str, *, single: bool = True) -> str:
     text = _COLON_TIME.sub(_colon, text)
     text = _HALF.sub("時30分", text)
     text = _LEADING_ZERO.sub("", text)
+    text = _EVENING.sub(_evening, text)
     text = _HALF_DAY_RANGE.sub(_half_day_range, text)
     text = _AMPM_JA.sub(_ampm_ja, text)
     text = _ZERO_MIN.sub("", text)
@@ -323,19 +332,63 @@ def plain(text: str) -> str:
 # ------------------------------------------------------------------------------------- matching
 _NUMBER_BEFORE = re.compile(r"\d\.?$")
 _NUMBER_AFTER = re.compile(r"^\.?\d")
+# A value that ends in a unit the number goes on after: 「17時」 is not in 「17時30分」, 「3億」 not in 「3億5千万」.
+_CONTINUED = (("時", re.compile(r"^[、,]?(?:\d|[〇一二三四五六七八九十])+分")),
+              ("万", re.compile(r"^[\d〇一二三四五六七八九十百千]")),
+              ("億", re.compile(r"^[\d〇一二三四五六七八九十百千]")),
+              ("兆", re.compile(r"^[\d〇一二三四五六七八九十百千]")))
+# 「第」 before a number and 条/項/号: 「第34条」「憲法34条」「34条」 are the same article.
+_ORDINAL = re.compile(r"第(?=\d+(?:条|項|号))")
+
+
+def without_ordinal(text: str) -> tuple[str, list[int]]:
+    """``text`` with 第 dropped before a number and 条/項/号, and for each kept character its offset in ``text``."""
+    drop = {m.start() for m in _ORDINAL.finditer(text)}
+    index = [i for i in range(len(text)) if i not in drop]
+    return "".join(text[i] for i in index), index
+
+
+def continues(value: str, rest: str) -> bool:
+    """Whether the text after a found ``value`` carries on its number (「17時」 + 「30分」, 「3億」 + 「5千万」)."""
+    return any(value.endswith(unit) and value[:-len(unit)][-1:].isdigit() and pattern.match(rest)
+               for unit, pattern in _CONTINUED)
+
+
+def _find_all(value: str, text: str, before: re.Pattern, after: re.Pattern) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = text.find(value)
+    while start >= 0:
+        end = start + len(value)
+        if not ((value[0].isdigit() and before.search(text[:start]))
+                or (value[-1].isdigit() and after.match(text[end:]))
+                or continues(value, text[end:])):
+            spans.append((start, end))
+        start = text.find(value, start + 1)
+    return spans
+
+
+def find_spans(value: str, text: str, before: re.Pattern = _NUMBER_BEFORE,
+               after: re.Pattern = _NUMBER_AFTER) -> list[tuple[int, int]]:
+    """Spans of ``value`` in ``text`` with number boundaries kept (``before``/``after``: a digit next to
+    it), a unit's number not cut short (``continues``), and 第 before an article number optional on both
+    sides (第34条 = 34条)."""
+    if not value:
+        return []
+    spans = _find_all(value, text, before, after)
+    if _ORDINAL.search(value) or _ORDINAL.search(text):
+        bare_value = _ORDINAL.sub("", value)
+        bare_text, index = without_ordinal(text)
+        for s, e in _find_all(bare_value, bare_text, before, after):
+            span = (index[s], index[e - 1] + 1)
+            if span not in spans:
+                spans.append(span)
+        spans.sort()
+    return spans
 
 
 def occurrences(value: str, text: str) -> list[tuple[int, int]]:
     """Spans of ``value`` in ``text`` (both canonical), but a value that starts or ends with a digit
-    never inside a longer number: 「30000円」 is not in 「130000円」, 「5%」 not in 「0.5%」."""
-    spans: list[tuple[int, int]] = []
-    if not value:
-        return spans
-    start = text.find(value)
-    while start >= 0:
-        end = start + len(value)
-        if not ((value[0].isdigit() and _NUMBER_BEFORE.search(text[:start]))
-                or (value[-1].isdigit() and _NUMBER_AFTER.match(text[end:]))):
-            spans.append((start, end))
-        start = text.find(value, start + 1)
-    return spans
+    never inside a longer number: 「30000円」 is not in 「130000円」, 「5%」 not in 「0.5%」; a value ending
+    in 時/万/億 never where the number goes on (「17時」 is not in 「17時30分」); and 第 before a number and
+    条/項/号 optional on both sides (「第34条」 is in 「憲法34条」)."""
+    return find_spans(value, text)

@@ -16,6 +16,7 @@ from pydantic import Field, field_validator
 
 from ..config.suite import Item
 from .base import Params, ScoreResult, Scorer, register
+from .canon import find_spans
 from .normalize import Normalization, normalization_with, normalize
 
 _EXACT_DEFAULTS: dict = {}
@@ -64,17 +65,9 @@ _NUMBER_AFTER = re.compile(r"^[、,.]?[0-9]")
 
 def _occurs(value: str, text: str) -> bool:
     """``value`` in ``text``, but a value that starts or ends with a digit never inside a longer
-    number: 「3万円」 is not in 「13万円」, 「200円」 not in 「1,200円」."""
-    if not value:
-        return False
-    start = text.find(value)
-    while start >= 0:
-        end = start + len(value)
-        if not ((value[0].isdigit() and _NUMBER_BEFORE.search(text[:start]))
-                or (value[-1].isdigit() and _NUMBER_AFTER.match(text[end:]))):
-            return True
-        start = text.find(value, start + 1)
-    return False
+    number: 「3万円」 is not in 「13万円」, 「200円」 not in 「1,200円」; a value ending in 時/万/億 never where
+    the number goes on (「17時」 is not in 「17時30分」); 第 before an article number optional (第34条 = 34条)."""
+    return bool(find_spans(value, text, _NUMBER_BEFORE, _NUMBER_AFTER))
 
 
 class ContainsParams(Params):

@@ -7,7 +7,9 @@
 
 With a unit, the scorer also reads the forms a unit takes around a number: ¥12,000 / JPY 12,000 /
 12,000 yen are 円; 満18年 (the statutes' wording for an age) is 18 歳 and 満18歳 is 18 年; 3割 and
-3割5分 are 30 % and 35 %; with unit 年 and a Western-year reference, 令和7年 is 2025. A year repeated
+3割5分 are 30 % and 35 %; with unit 日, N週間 is 7N 日 (2週間 = 14日); with unit 年 and a Western-year
+reference, 令和7年 is 2025. A single kanji digit after another kanji is read before a counter
+(原則三割, 毎月五日, 年二回) unless the two make a word (同一人物, 唯一, 再三). A year repeated
 in parentheses (「2022年（令和4年）」) is one number, not two, for ``pick: first/last``.
 """
 
@@ -96,6 +98,8 @@ def in_unit(number: Number, after: str, unit: str, before: str = "") -> Optional
         wari = _WARI.match(after)
         parts = [parse_numeral(g) if g else Decimal(0) for g in wari.groups()]
         return (number.value * 10 + parts[0] + parts[1] / 10) / multiplier
+    if base in ("日", "日間") and after.startswith("週間"):  # 2週間 = 14日
+        return number.value * 7 / multiplier
     scale = _MULTIPLIER.match(after)
     if scale:
         after = after[scale.end():].lstrip()
@@ -146,13 +150,22 @@ def parse_numeral(span: str) -> Optional[Decimal]:
     return total + section + (current if current is not None else Decimal(0))
 
 
+# After another kanji, a single kanji digit is still a number when a counter follows (原則三割, 毎月五日,
+# 年二回) — unless the two kanji are a word of their own (同一人物, 唯一人, 再三回, 誰一人). Not before 分/時/度
+# (不十分, 緊急一時, 今一度), where the pair is usually a word.
+_COUNTERS_AFTER_KANJI = set("人名件円回個日月年歳台枚本冊週割倍点社校条項号戸票通問")
+_KANJI_WORDS = {"同一", "唯一", "統一", "均一", "単一", "画一", "随一", "逐一", "択一", "合一", "不一", "万一", "誰一", "何一",
+                "再三", "再四", "七五", "五三", "一一", "九九", "八百", "千万", "百万", "表一", "改三"}
+
+
 def _single_kanji_is_number(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start > 0 else ""
     after = text[end] if end < len(text) else ""
     if _ERA_BEFORE.search(text, max(0, start - 4), start):
         return True  # 令和七年
     if before and _CJK.match(before) and before not in _BEFORE_OK:
-        return False  # 統一, 唯一, 同一
+        # 原則三割, 毎月五日: a counter follows; 統一, 唯一, 同一: a word
+        return after in _COUNTERS_AFTER_KANJI and before + text[start:end] not in _KANJI_WORDS
     if after and _CJK.match(after) and after not in _COUNTERS:
         return False  # 一般, 一部, 九州, 四国, 千代田
     return True

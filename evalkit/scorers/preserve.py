@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from functools import lru_cache
 from typing import Optional
 
@@ -65,6 +66,41 @@ _EN_DATES = [
     re.compile(_EN_MONTH + r",?\s+(?:of\s+)?" + _YEAR),
     re.compile(_EN_MONTH + r"\s+(?:the\s+)?" + _DAY + r"(?!\d)"),
     re.compile(r"(?:the\s+)?" + _DAY + r"\s+(?:of\s+)?" + _EN_MONTH),
+]
+_MON = "|".join(sorted((m.capitalize() for m in _EN_MONTHS), key=len, reverse=True))
+_TO = r"\s*(?:-|–|—|~|to|through|until|till|and)\s*"
+# A range whose year is written once, at its end: the first date has the same year.
+_EN_RANGE_YEAR = [
+    # May 1 to June 30, 2025
+    re.compile(rf"(?P<mon>{_MON})\b\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?{_TO}(?:the\s+)?(?P<mon2>{_MON})\b\.?\s+"
+               rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})"),
+    # 1 May to 30 June 2025
+    re.compile(rf"(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MON})\b\.?,?{_TO}(?:the\s+)?"
+               rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon2>{_MON})\b\.?,?\s+(?P<y>\d{{4}})"),
+    # May 1–15, 2025
+    re.compile(rf"(?P<mon>{_MON})\b\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?{_TO}(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+"
+               rf"(?P<y>\d{{4}})"),
+]
+
+
+def _range_year(match: re.Match) -> str:
+    groups = match.groupdict()
+    month = _EN_MONTHS[groups["mon"].lower().rstrip(".")]
+    month2 = _EN_MONTHS[groups["mon2"].lower().rstrip(".")] if groups.get("mon2") else month
+    day, day2 = int(groups["d"]), int(groups["d2"])
+    if not (1 <= day <= 31 and 1 <= day2 <= 31):
+        return match.group(0)
+    return f" {_date(groups['y'], month, day)} ~ {_date(groups['y'], month2, day2)} "
+
+
+# Fractions in words: one half = 2分の1, two thirds = 3分の2, a quarter = 4分の1.
+_EN_FRACTIONS = [
+    (re.compile(r"\b(?:(?:one|a)[\s-])?half\b(?!\s*(?:an?\s+)?(?:hour|day|year|month|week|time|past|term|price|size))",
+                re.I), " 2分の1 "),
+    (re.compile(r"\b(?:one|a)[\s-]third\b", re.I), " 3分の1 "),
+    (re.compile(r"\btwo[\s-]thirds\b", re.I), " 3分の2 "),
+    (re.compile(r"\b(?:one|a)[\s-]quarter\b", re.I), " 4分の1 "),
+    (re.compile(r"\bthree[\s-]quarters\b", re.I), " 4分の3 "),
 ]
 _EN_MONTH_ALONE = re.compile(r"\b(?P<mon>" + "|".join(m.capitalize() for m in _EN_MONTHS if m != "may" and len(m) > 3)
                              + r")\b")
@@ -182,6 +218,10 @@ def localize(text: str, lang: str, *, words: bool = False) -> str:
         for pattern, repl in _ZH:
             text = pattern.sub(repl, text)
     text = _DMY.sub(_dmy, text)
+    for pattern in _EN_RANGE_YEAR:
+        text = pattern.sub(_range_year, text)
+    for pattern, repl in _EN_FRACTIONS:
+        text = pattern.sub(repl, text)
     text = _EN_DAY_RANGE.sub(lambda m: " {0}月{1}日 ~ {0}月{2}日 ".format(_EN_MONTHS[m.group("mon").lower().rstrip(".")],
                                                                          int(m.group("d")), int(m.group("d2"))), text)
     for pattern in _EN_DATES:
@@ -216,7 +256,7 @@ def localize(text: str, lang: str, *, words: bool = False) -> str:
 # ----------------------------------------------------------------------------------- quantities
 @dataclass(frozen=True)
 class Quantity:
-    kind: str  # date ym md year month time amount percent code count
+    kind: str  # date ym md year month time amount percent fraction code count
     value: tuple
     unit: Optional[str] = None
     label: str = field(default="", compare=False)
@@ -240,6 +280,26 @@ _PATTERNS = [
     ("percent", re.compile(_N + "%")),
 ]
 _COUNT = re.compile(_N + "(" + _COUNTERS + ")")
+# Fractions: 2分の1 (not 2 minutes), 三分の一, 1/2 (numerator below a denominator of at most 10), 半分 / 半額.
+_KANJI_SMALL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_FRACTION = re.compile(r"(?<![\d.])(\d+|[一二三四五六七八九十])分の(\d+|[一二三四五六七八九十])(?![\d])"
+                       r"|(?<![\d/.])(\d)/(\d{1,2})(?![\d/])|半分|半額")
+
+
+def _fraction(match: re.Match) -> Optional["Quantity"]:
+    def num(text: str) -> int:
+        return _KANJI_SMALL[text] if text in _KANJI_SMALL else int(text)
+
+    if match.group(1):
+        value = Fraction(num(match.group(2)), num(match.group(1))) if num(match.group(1)) else None
+    elif match.group(3):
+        top, bottom = int(match.group(3)), int(match.group(4))
+        value = Fraction(top, bottom) if 0 < top < bottom <= 10 else None
+    else:
+        value = Fraction(1, 2)
+    if value is None or value <= 0:
+        return None
+    return Quantity("fraction", (value,), label=f"{value.denominator}分の{value.numerator}")
 _NUMBER = re.compile(_N)
 
 
@@ -310,6 +370,7 @@ def _quantities(text: str, foreign_numbers: bool, single: bool, words: bool,
         rest = "".join(pieces)
 
     take(_CODE, lambda m: Quantity("code", (re.sub(r"\D", "", m.group(0)),), label=m.group(0)))
+    take(_FRACTION, _fraction)
     for kind, pattern in _PATTERNS:
         take(pattern, lambda m, kind=kind: _typed(kind, m))
     if foreign_numbers:
@@ -349,6 +410,10 @@ class _Answer:
         if q.kind == "year":
             return (v in self.has("year") or any(x[0] == v[0] for x in self.has("ym") | dates)
                     or Decimal(v[0]) in self.numbers)
+        if q.kind == "fraction":  # 2分の1 = 半分 = one half = 50%
+            return v in self.has("fraction") or any(Fraction(p[0]) / 100 == v[0] for p in self.has("percent"))
+        if q.kind == "percent" and any(f[0] * 100 == Fraction(v[0]) for f in self.has("fraction")):
+            return True
         if q.kind in ("time", "amount", "percent"):
             return v in self.has(q.kind)
         if q.kind == "code":

@@ -9,18 +9,34 @@ thousands separators, ¥/￥ amounts, date and time spellings. Regexes run on th
 「20歳から18歳に引き下げられた」) is not one either, unless ``historical_ok`` is false. A string value is
 also looked for as written (NFKC, no spaces), so a word whose numeral reads differently in another
 context is found; the literal text of a regex is canonicalised like a value (「5億」 -> 500000000).
+The answer is canonicalised line by line: a bullet or a table row is a sentence of its own.
+
+A claim is also set aside when its sentence goes on to deny it: 「たとえ許可を得ても…使えません」,
+「メールでの提出については定めがありません」, a prohibition followed by its exception (「…できませんが、…
+この限りではありません」), or a word after it that says it is not needed (「文書による依頼は不要」「…を待たずに」).
+A regex entry's ``near`` ties the match to a sentence that names the subject.
+
+``unverified: route``: the rules decide a forbidden claim or a missing required one (FAIL) and an answer
+whose every specific (date, time, amount, percentage, count, article number, code) and every condition,
+exception, actor or channel clause (ただし, 場合に限り, 承認, 窓口, オンライン, 必要です …) or general-knowledge
+sentence (一般に, 多くの自治体では) is found in the item's sources (PASS); anything else goes to the judges
+(``judge_request`` / ``score_judged``) and, without one, is not scored.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional, Union
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Iterable, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..config.suite import Item
 from .base import Params, ScoreResult, Scorer, register
 from .canon import canonical, occurrences, plain
+from .judge import Judge, JudgeParams, judge_messages
 
 
 # A pattern's syntax (escapes, character classes, quantifiers, group openers and operators); what lies
@@ -65,6 +81,16 @@ class RegexClaim(BaseModel):
     regex: str = Field(description="Python regular expression over canonical text (half-width digits, lower "
                                    "case, no whitespace, 西暦 dates, 12000円, 17時); its literal parts are "
                                    "canonicalised the same way.")
+    near: Optional[list[str]] = Field(
+        default=None, description="A match counts only when one of these words is in the same sentence (or line): "
+                                  "ties a generic rule (any date, any percentage) to the subject it is about.")
+
+    @field_validator("near")
+    @classmethod
+    def _near_words(cls, value: Optional[list[str]]) -> Optional[list[str]]:
+        if value is not None and (not value or not all(canonical(w) for w in value)):
+            raise ValueError("near must list at least one word, none empty")
+        return value
 
     @field_validator("regex")
     @classmethod
@@ -85,6 +111,8 @@ Entry = Union[Alternative, list[Alternative]]
 _CLOSE = r"[」』\"'”’)\]]*"
 _FILLER = (r"[、,]?(?:だ|です|である|でした)?[、,]?"
            r"(?:という|とする|との|とされる|とされている|といった|って|と)?"
+           # a verb after a noun claim: 「必要最小限｜にする｜必要は特にありません」「申請｜すること｜はできません」
+           r"(?:(?:に|を)?(?:する|される|した|して))?"
            r"(?:の|こと|点|説|話|記述|情報|理解|認識|見方|考え|主張|回答|答え|表現|もの)?")
 _NEGATIONS = ("は誤り", "は誤っ", "は誤情報", "は誤記", "が誤り", "が誤ってい", "が誤ってお", "も誤り", "も誤っ", "は間違", "が間違", "は不正確", "は正しくな", "は正しくありません",
               "は事実ではな", "は事実ではありません", "は事実と異な", "は誤解", "が誤解", "は俗説", "は古い情報",
@@ -92,7 +120,18 @@ _NEGATIONS = ("は誤り", "は誤っ", "は誤情報", "は誤記", "が誤り"
               "でもありません", "じゃな", "じゃありません", "とは限", "とはかぎ", "とは言えな", "とは言えません",
               "とはいえな", "とはいえません", "ことはな", "ことはありません", "わけではな", "わけではありません",
               "は認められな", "は誤認", "という誤解", "との誤解", "は否定", "と思われがち", "と思われやす",
-              "と誤解され", "と誤解し", "と勘違い", "と混同")
+              "と誤解され", "と誤解し", "と勘違い", "と混同",
+              # the claim is said not to be needed or not to be possible: 「文書による依頼｜は不要」
+              # 「文書での依頼｜を待たずに」「許可｜がなくても」「申請すること｜はできません」. Only AFTER the match:
+              # a forbidden 「文書による依頼は不要」 contains its 不要 and stays a claim.
+              "は不要", "も不要", "は必要ありません", "は必要ない", "は必要なし", "は要りません", "を待たずに", "を待たず",
+              "がなくても", "が無くても", "がなくとも", "なしでも", "は特にありません", "は特にない", "は特に必要ありません",
+              "必要はありません", "必要はない", "必要は特にありません", "必要は特にない", "必要はございません",
+              "はできません", "はできない", "はできず", "はできかねます", "もできません", "もできない",
+              "ができません", "ができない",
+              # a claim ending in a verb stem, its ability denied: 「伝え｜ることはできません」 (not 「外れ｜ることはない」,
+              # which a pattern ending in a stem may mean as the claim)
+              "ることはできません", "ることはできない", "ることができません", "ることができない")
 _NEGATED_AFTER = re.compile(
     "^" + _CLOSE + _FILLER + "(?:" + "|".join(re.escape(n) for n in sorted(_NEGATIONS, key=len, reverse=True)) + ")"
     # a mark after it: 「4年｜×」「4年（誤り）」 (but not the 誤 of 4件誤送付)
@@ -110,6 +149,43 @@ _HISTORICAL_AFTER = re.compile(r"^" + _CLOSE + r"(?:でした|だった|であ�
                                r"(?:引き下げ|引下げ|引き上げ|引上げ|変更|改正|改め|短縮|延長|拡大|縮小|見直|移行|変わ)")
 _SENTENCE_END = re.compile(r"[。!?！？\n]")
 
+# Denials later in the sentence.
+# 「たとえ許可を得ても｜私物のパソコンは使えません」「VPNを入れても、…使用できません」: the claim is a concession
+# whose sentence ends in a negative, with no turn (が、/けど/ものの/…ば、) in between.
+_EVEN_IF = re.compile(r"[てで]も(?![っらりるれろ])")
+# The negative is one of ability or permission (使えません, 利用できない, 認められません, 不可), never an idiom of
+# permission (問題ありません, 差し支えない, 構いません) or a prediction (外れることはない).
+_NEGATIVE_END = re.compile(r"^[、,]?(?P<body>[^。]{0,40}?)(?:(?:でき|られ|[えけせてねめれ])(?:ません|ない(?!し))|できず|られず|"
+                           r"不可|禁止|(?:なり|いけ)ません|(?:なら|いけ)ない)")
+_VERB_TAIL = re.compile(r"[ぁ-ゖ]{0,2}[\u4e00-\u9fff]?[ぁ-ゖ]{0,2}")
+_TURN = re.compile(r"が[、,]|けど|けれど|ものの|ますが|ですが|ば[、,]|れば|なら|場合は|ときは")
+# 「メールでの提出｜については規程に定めがありません」「上限は第7｜条を含め抜粋のどこにも定められていない」: the
+# claim is what the source is said not to provide (not 「上限は5万円で、それ以外については定めがない」).
+_ABSENT = re.compile(
+    r"^(?P<gap>[^。、,]{0,24}?)(?:については|に関しては|について|に関して)?[、,]?(?P<gap2>[^。、,]{0,20}?)"
+    r"(?:(?:定め|記載|規定|言及|記述|明記|条文|決まり)(?:が|は|も)?(?:ありません|ない|ございません|見当たりません|見当たらない|"
+    r"されていません|されていない|されておりません)"
+    r"|(?:定められ|記載され|規定され|書かれ|明記され|示され|触れられ)て(?:い|お)(?:ません|ない|りません))")
+# ... not when the gap names another thing or closes the claim's own clause (「14日以内に届け出ます（延長の定めは
+# ありません）」)
+_OTHER_THING = re.compile(r"以外|その他|そのほか|のほか|ほかの|他の|ます|です|でした|[()「」]")
+# 「10日を超えることはできませんが、所属長が認めるときはこの限りではありません」: a prohibition qualified by its
+# exception (in the same sentence after a turn, or in the next one opening with ただし) is not the absolute claim.
+_NEGATIVE_CLAIM = re.compile(r"(?:ません|ない|できず|不可|禁止|ならない|いけない)$")
+_EXCEPTION = (r"(?:この限りで(?:は)?(?:ない|ありません|ございません|なく)"
+              r"|(?:場合|とき|時)(?:は|には|に限り)[^。]{0,30}?(?:できます|可能です|可能となります|認められます|差し支えありません|"
+              r"構いません|かまいません))")
+_QUALIFIED_SAME = re.compile(r"^[^。!?！？\n]*?(?:が[、,]|ただし|但し|けれども|ものの)[^。!?！？\n]*?" + _EXCEPTION)
+_QUALIFIED_NEXT = re.compile(r"^[^。!?！？\n]*[。!?！？\n]+(?:ただし|但し|なお)[、,]?[^。!?！？\n]*?" + _EXCEPTION)
+
+
+def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence (or line) that holds text[start:end]."""
+    ends = list(_SENTENCE_END.finditer(text, 0, start))
+    head = ends[-1].end() if ends else 0
+    stop = _SENTENCE_END.search(text, end)
+    return head, (stop.start() if stop else len(text))
+
 
 def _sentence_before(text: str, start: int, width: int = 24) -> str:
     head = text[max(0, start - width):start]
@@ -123,10 +199,34 @@ def _sentence_after(text: str, end: int, width: int = 28) -> str:
     return tail[:stop.start()] if stop else tail
 
 
+def _denied_later(text: str, start: int, end: int) -> bool:
+    """The sentence goes on to deny the claim: a concession ending in a negative, a statement that the source
+    says nothing about it, or (for a prohibition) its exception."""
+    _, stop = sentence_span(text, start, end)
+    rest = text[end:stop]
+    # concession: the ても/でも is in the claim or closes its verb (許可を得｜ても, vpnを入れ｜ても), never after
+    # another noun (「貸与｜端末でも、私物のソフトは入れられません」 denies the software, not the 貸与)
+    for m in _EVEN_IF.finditer(text, start + 1, min(stop, end + 6)):
+        if m.start() > end and not _VERB_TAIL.fullmatch(text[end:m.start()]):
+            break
+        neg = _NEGATIVE_END.match(text[m.end():stop])
+        if neg and not _TURN.search(neg.group("body")):
+            return True
+    absent = _ABSENT.match(rest)
+    if absent and not _OTHER_THING.search(absent.group("gap") + absent.group("gap2")):
+        return True
+    claim = text[start:end]
+    if _NEGATIVE_CLAIM.search(claim) or re.match(r"(?:ません|ない)", rest):
+        if _QUALIFIED_SAME.match(rest) or _QUALIFIED_NEXT.match(text[end:]):
+            return True
+    return False
+
+
 def negated(text: str, start: int, end: int) -> bool:
     """The claim at text[start:end] is denied, corrected or labelled a misconception."""
     return bool(_NEGATED_AFTER.match(_sentence_after(text, end))
-                or _MISCONCEPTION_BEFORE.search(_sentence_before(text, start, 12)))
+                or _MISCONCEPTION_BEFORE.search(_sentence_before(text, start, 12))
+                or _denied_later(text, start, end))
 
 
 _WHEN = re.compile(r"(?:年|年度|月|日|時|分|曜日?|\))$")
@@ -143,7 +243,324 @@ def historical(text: str, start: int, end: int) -> bool:
     return bool(markers) and not _PRESENT.search(window[markers[-1].end():])
 
 
+# ------------------------------------------------------------------------------ what the rules cannot verify
+# ``unverified: route``: the specifics of the answer (dates, times, amounts, percentages, counts with a counter,
+# article numbers, phone numbers) and its condition / exception / actor sentences must all be found in the
+# item's sources (its vars, references, required values and ``allow``); what is not found goes to a judge.
+_UNITS = ("か月間|か月|か所|か国|か年|日間|週間|年間|分間|時間|営業日|開庁日|執務日|世帯|種類|ページ|ポイント|人|名|件|日|年|歳|才|"
+          "回|部|通|分|秒|週|枚|冊|個|社|校|台|本|点|問|倍|割|階|号|条|項|泊|食|種|戸|票|席|棟|室|期|次|度|桁|つ|"
+          "km|kg|mb|gb|kb")
+_UNIT_FOLD = {"名": "人", "日間": "日", "週間": "週", "年間": "年", "か年": "年", "か月間": "か月", "分間": "分", "才": "歳"}
+# One spelling per duration: 1週間 = 7日, 1年 = 12か月, 1時間 = 60分.
+_UNIT_SCALE = {"週": ("日", 7), "年": ("か月", 12), "時間": ("分", 60)}
+_N = r"(?<![\d.])(\d+(?:\.\d+)?)"
+_SPEC_PATTERNS = [
+    ("code", re.compile(r"(?<![\d-])(?:\d{2,5}-\d{2,5}-\d{3,5}|\d{3}-\d{4})(?![\d]|-\d)")),
+    ("fraction", re.compile(_N + r"分の(\d+(?:\.\d+)?)")),
+    ("date", re.compile(r"(?<![\d.])(\d{4})年(\d{1,2})月(\d{1,2})日")),
+    ("ym", re.compile(r"(?<![\d.])(\d{4})年(\d{1,2})月(?!\d)")),
+    ("md", re.compile(r"(?<![\d.])(\d{1,2})月(\d{1,2})日")),
+    ("year", re.compile(r"(?<![\d.])(\d{4})年(?:度)?")),
+    ("month", re.compile(r"(?<![\d.])(\d{1,2})月(?!\d)")),
+    ("time", re.compile(r"(?<![\d.])(\d{1,2})時(?!間)(?:(\d{1,2})分)?")),
+    ("amount", re.compile(_N + "円")),
+    ("percent", re.compile(_N + "%")),
+    ("article", re.compile(r"(?<![\d.])(\d+)条(?:の(\d+))?")),  # 第252条の19: the branch number is part of it
+    ("count", re.compile(_N + "(" + _UNITS + ")")),
+]
+# 「次の2点」「以下の3つ」 count the answer's own list; 「1点目」「2つ目」「1日目」 number it; 「第3条第1項第2号」
+# 「第252条の19第1項」: the paragraph and item numbers of a cited article are not checked (the article number is).
+_OWN_LIST = re.compile(r"(?:次の|以下の|下記の|上記の|これらの|主な)$")
+_ORDINAL_UNITS = ("点", "つ", "項")
+_ARTICLE_CHAIN = re.compile(r"(?:条|項)(?:の\d+)*(?:第)?$")
+
+
+@dataclass(frozen=True)
+class Specific:
+    kind: str
+    value: tuple
+    label: str
+    start: int
+    end: int
+
+
+def _dec(text: str) -> Decimal:
+    return Decimal(text).normalize() if "." in text else Decimal(int(text))
+
+
+def _value(kind: str, g: tuple) -> Optional[tuple]:
+    """The comparable value of a specific read by ``kind`` (None: not a specific, e.g. 13月)."""
+    if kind in ("date", "ym", "md"):
+        v = tuple(int(x) for x in g)
+        month = v[0] if kind == "md" else v[1]
+        day = v[1] if kind == "md" else (v[2] if kind == "date" else 1)
+        return v if 1 <= month <= 12 and 1 <= day <= 31 else None
+    if kind == "year":
+        return (int(g[0]),) if 1800 <= int(g[0]) <= 2200 else None
+    if kind == "month":
+        return (int(g[0]),) if 1 <= int(g[0]) <= 12 else None
+    if kind == "time":
+        h, m = int(g[0]), int(g[1] or 0)
+        return (h, m) if h <= 30 and m < 60 else None
+    if kind == "fraction":
+        return (_dec(g[0]), _dec(g[1]))
+    if kind == "article":
+        return (int(g[0]), int(g[1] or 0))
+    if kind == "count":
+        unit = _UNIT_FOLD.get(g[1], g[1])
+        value = _dec(g[0])
+        if unit in _UNIT_SCALE:
+            unit, factor = _UNIT_SCALE[unit]
+            value *= factor
+        return (value, unit)
+    return (_dec(g[0]),)
+
+
+def specifics(canon: str) -> list[Specific]:
+    """The specifics of a canonical text, in order; each span is claimed by the first kind that reads it."""
+    taken = bytearray(len(canon))
+    found: list[Specific] = []
+    for kind, pattern in _SPEC_PATTERNS:
+        for m in pattern.finditer(canon):
+            if any(taken[m.start():m.end()]):
+                continue
+            if kind == "code":
+                value: Optional[tuple] = (re.sub(r"\D", "", m.group(0)),)
+            else:
+                value = _value(kind, m.groups())
+            if value is None:
+                continue
+            for i in range(m.start(), m.end()):
+                taken[i] = 1
+            found.append(Specific(kind, value, m.group(0), m.start(), m.end()))
+    return sorted(found, key=lambda s: s.start)
+
+
+def _checked(spec: Specific, canon: str, as_written: set) -> bool:
+    """Whether a specific of the answer is a claim to verify (not the answer's own list structure, not a
+    paragraph number of a cited article, not a lone 一 of an idiom)."""
+    if spec.kind != "count":
+        return True
+    unit = spec.value[1]
+    before, after = canon[max(0, spec.start - 6):spec.start], canon[spec.end:spec.end + 1]
+    if _OWN_LIST.search(before) or (after == "目" and (spec.label.endswith(_ORDINAL_UNITS) or spec.value[0] == 1)):
+        return False
+    if unit in ("項", "号") and _ARTICLE_CHAIN.search(before):
+        return False
+    # 一度に, 一日当たり: a count of one is checked only when it is written in digits
+    return not (spec.value[0] == 1 and (spec.kind, spec.value) not in as_written)
+
+
+@dataclass
+class Sources:
+    """What an answer may draw on, read once per item: the specifics, and the text for condition sentences."""
+
+    texts: tuple[str, ...]
+    specs: set = field(default_factory=set)
+    years: set = field(default_factory=set)
+    months: set = field(default_factory=set)
+    days: set = field(default_factory=set)
+    digits: str = ""
+    canon: str = ""
+    bare: set = field(default_factory=set)  # numbers of 100 and more written without a unit (人口20万以上)
+
+    def __post_init__(self) -> None:
+        canons = [canonical_lines(t) for t in self.texts]
+        self.canon = "\n".join(canons)
+        self.digits = "\n".join(re.sub(r"[-()]", "", c) for c in canons)
+        for canon in canons:
+            found = specifics(canon)
+            taken = bytearray(len(canon))
+            for s in found:
+                taken[s.start:s.end] = b"\x01" * (s.end - s.start)
+            for m in re.finditer(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])", canon):
+                if not any(taken[m.start():m.end()]) and _dec(m.group(0)) >= 100:
+                    self.bare.add(_dec(m.group(0)))
+            for s in found:
+                self.specs.add((s.kind, s.value))
+                if s.kind in ("date", "ym", "year"):
+                    self.years.add(s.value[0])
+                if s.kind in ("date", "ym"):
+                    self.months.add(s.value[1])
+                if s.kind in ("md", "month"):
+                    self.months.add(s.value[0])
+                if s.kind == "date":
+                    self.days.add(s.value[2])
+                if s.kind == "md":
+                    self.days.add(s.value[1])
+
+    def has(self, spec: Specific) -> bool:
+        kind, v = spec.kind, spec.value
+        if (kind, v) in self.specs:
+            return True
+        if kind == "date":
+            return ((("md", v[1:]) in self.specs or v[2] in self.days and v[1] in self.months)
+                    and v[0] in self.years)
+        if kind == "ym":
+            return v[0] in self.years and v[1] in self.months
+        if kind == "md":
+            return any(k == "date" and x[1:] == v for k, x in self.specs)
+        if kind == "year":
+            return v[0] in self.years
+        if kind == "month":
+            return v[0] in self.months
+        if kind == "code":
+            return bool(occurrences(v[0], self.digits))
+        if kind == "article" and v[1] == 0:
+            return any(k == "article" and x[0] == v[0] for k, x in self.specs)  # 第252条 against 第252条の19
+        if kind == "count":
+            number = re.match(r"\d+(?:\.\d+)?", spec.label)
+            if number and _dec(number.group(0)) in self.bare:
+                return True  # 20万人 against 人口20万以上
+            if v[1] == "日" and v[0] in self.days:
+                return True  # 毎月10日 against 4月10日
+        return bool(occurrences(spec.label, self.canon))
+
+
+@lru_cache(maxsize=512)
+def _sources(texts: tuple[str, ...]) -> Sources:
+    return Sources(texts)
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v)
+    elif value is not None and not isinstance(value, bool):
+        yield str(value)
+
+
+def _literals(regex: str) -> list[str]:
+    """The literal text of a regex (its required values' specifics: 「(?<![0-9])3条」 -> 3条)."""
+    return [piece for i, piece in enumerate(_PATTERN_SYNTAX.split(regex)) if not i % 2 and piece]
+
+
+# Condition, exception and actor cues (「ただし」「場合に限り」「承認」「窓口」「オンライン」「必要です」): a sentence
+# holding one adds a rule; the rule must be in the sources.
+_CUES = re.compile(r"ただし|但し|場合に限[りっるら]|に限り|を除[きくい]|承認|許可|認め(?:た|る)(?:場合|とき)|来庁|窓口|"
+                   r"オンライン|郵送|メールで|ファクス|持ち込|持参|添えて|添付|必要です|不要です"
+                   # general knowledge offered as fact: checked on the rest of the sentence
+                   r"|一般に|一般的に|通常は|通常、|多くの(?:自治体|庁舎|市町村|場合)|例年|同種の|類似の|名称から"
+                   r"|(?:こと|場合|ケース)が多い|のが(?:一般的|通例|普通)|が通例|と理解して|と考えられ|と思われ|と推測|ようです")
+_GENERAL_CUES = re.compile(r"一般に|一般的に|通常は|通常、|多くの(?:自治体|庁舎|市町村|場合)|例年|同種の|類似の|名称から")
+# ... or closing the sentence: 「市では収集していないことが多いです」
+_GENERAL_TAIL = re.compile(r"(?:こと|場合|ケース)が多い|のが(?:一般的|通例|普通)|が通例|と理解して|と考えられ|と思われ|と推測|ようです")
+# Sentences that add no rule: the source is said to be silent, or the user is sent to ask.
+_NO_RULE = re.compile(r"(?:定め|記載|規定|言及|記述|明記|説明)(?:が|は|も)?(?:ありません|ない|ございません|見当たりません|"
+                      r"見当たらない|されていません|されていない|されておりません)"
+                      r"|(?:定められ|記載され|規定され|書かれ|明記され|示され|触れられ)て(?:い|お)(?:ません|ない|りません)"
+                      r"|確認できません|わかりません|分かりません|お答えできません|判断できません"
+                      r"|(?:お問い合わせ|お問合せ|問い合わせ|ご確認|確認して|ご相談|相談して)(?:ください|下さい|いただ)")
+_CLAUSE_END = re.compile(r"[、,;；]")
+_RUN = 6  # characters of general-knowledge wording that count as the sources' own
+_KANA = re.compile(r"[ぁ-ゖ]")
+_WORD = re.compile(r"[\u4e00-\u9fff々〆ヶァ-ヺーa-z]{2,}")  # numbers are checked as specifics
+_NOT_CONTENT = {"場合", "必要", "不要", "可能", "原則", "以上", "以下", "以内", "以降", "一時的", "上記", "下記", "同条", "同項",
+                "当該", "一般", "通常", "ください", "こと"}
+
+
+def _stem(cue: str) -> Optional[str]:
+    """What the sources must hold next to the condition's actor: 承認, 認め, 限, 除, 窓口, …; None for 必要です."""
+    if cue in ("必要です", "不要です"):
+        return None
+    for prefix, stem in (("場合に限", "限"), ("に限", "限"), ("を除", "除"), ("認め", "認め"), ("メール", "メール"),
+                         ("添", "添"), ("持ち込", "持ち込")):
+        if cue.startswith(prefix):
+            return stem
+    return cue
+
+
+def _found_in(window: str, sources: str) -> bool:
+    return len(_KANA.findall(window)) <= len(window) - 3 and window in sources
+
+
+def _covered(canon: str, lo: int, hi: int, sources: str) -> float:
+    """The share of the characters of canon[lo:hi] (punctuation aside) inside a run found in the sources."""
+    covered = bytearray(max(0, hi - lo))
+    for x in range(lo, hi - _RUN + 1):
+        if _found_in(canon[x:x + _RUN], sources):
+            covered[x - lo:x - lo + _RUN] = b"\x01" * _RUN
+    letters = [i for i in range(lo, hi) if not re.match(r"[、。,.()「」『』:：・\s]", canon[i])]
+    return sum(covered[i - lo] for i in letters) / len(letters) if letters else 1.0
+
+
+def _near_in(word: str, stem: str, sources: str) -> bool:
+    """The word and the stem within a few characters of each other, in either order, in one sentence of the sources."""
+    w, s = re.escape(word), re.escape(stem)
+    return bool(re.search(f"{w}[^。\\n]{{0,14}}?{s}|{s}[^。\\n]{{0,14}}?{w}", sources))
+
+
+def _condition_supported(canon: str, m: re.Match, clause: tuple[int, int], sources: str) -> bool:
+    """A condition clause is the sources' own when each of its content words is in them and its actor (the word
+    right before the cue) stands next to the cue in them: 「所属長が業務上必要と認めるとき」 for 「所属長が必要と認めた
+    場合」, never 「情報政策課長が認めた場合」 (the actor is in the sources, but for another rule)."""
+    a, b = clause
+    cue = m.group(0)
+    if cue in ("ただし", "但し"):  # the exception is the clause after it
+        words = [w.group(0) for w in _WORD.finditer(canon, m.end(), b)]
+        return all(w in _NOT_CONTENT or w in sources for w in words)
+    lo = max(a, m.start() - 20)
+    found = list(_WORD.finditer(canon, lo, m.start()))
+    words = [w.group(0) for w in found if w.group(0) not in _NOT_CONTENT]
+    stem = _stem(cue)
+    if any(w not in sources for w in words) or (stem is not None and stem not in sources):
+        return False
+    actor = found[-1] if found and found[-1].end() >= m.start() - 5 else None
+    if stem is None or actor is None or actor.group(0) in _NOT_CONTENT:
+        return True
+    return _near_in(actor.group(0), stem, sources)
+
+
+def unsupported_conditions(canon: str, sources: str) -> list[str]:
+    """The clauses of the answer that state a condition, exception, actor or channel (a cue: ただし, 場合に限り,
+    承認, 窓口, オンライン, 添えて, 必要です, …) or general knowledge (一般に, 多くの自治体では, 例年) that the
+    sources do not hold."""
+    out: list[str] = []
+    for m in _CUES.finditer(canon):
+        head, stop = sentence_span(canon, m.start(), m.end())
+        # 「…については記載がありません」「窓口にお問い合わせください」 (not 「確認できませんが、一般に…」)
+        if _NO_RULE.search(canon, m.start(), stop) or negated(canon, m.start(), m.end()):
+            continue
+        ends = [head] + [c.end() for c in _CLAUSE_END.finditer(canon, head, stop)] + [stop + 1]
+        i = max(k for k, e in enumerate(ends[:-1]) if e <= m.start())
+        a, b = ends[i], ends[i + 1] - 1
+        if m.group(0) in ("ただし", "但し") and b - m.end() <= 1 and i + 2 < len(ends):
+            b = ends[i + 2] - 1  # 「ただし、」: the clause after the comma
+        if _GENERAL_TAIL.fullmatch(m.group(0)):
+            # 「存在しないと考えられます」 is a hedged denial, not general knowledge
+            if (m.group(0) in ("と考えられ", "と思われ", "ようです") and
+                    re.search(r"(?:ない|ません|なかった|ず)$", canon[head:m.start()])) or \
+                    _covered(canon, head, m.start(), sources) >= 0.5:
+                continue
+        elif _GENERAL_CUES.fullmatch(m.group(0)):
+            # general knowledge: the rest of the sentence must be mostly the sources' own wording
+            if _covered(canon, m.end(), stop, sources) >= 0.5:
+                continue
+        elif _condition_supported(canon, m, (a, b), sources):
+            continue
+        clause = canon[a:b]
+        if clause not in out:
+            out.append(clause)
+    return out
+
+
 # ------------------------------------------------------------------------------------- scorer
+NEEDS_JUDGE = "判定者が必要"
+# What the judges are asked about an answer whose specifics or conditions the rules could not find in the sources.
+UNVERIFIED_RUBRIC = (
+    "回答に含まれる事実（数値・日付・期間・金額・割合・条番号・条件・例外・手続の主体や窓口・手段）が、質問に示された資料と"
+    "参考解答に合っているかを判定してください。資料や参考解答にない具体的な数値・日付・条件・例外・主体・窓口・手段を事実として"
+    "付け加えている場合、または資料・参考解答と食い違う場合は不合格（正しい事実を述べたうえで誤った条件や例外を付け加えた"
+    "回答も不合格）。資料だけを根拠に答えるよう求められている質問では、一般的な知識による補足も資料にない事実として扱います。"
+    "資料・参考解答と同じ内容を言い換えている、同じ期間を別の単位で示している、資料の規定どおりに計算した例を挙げているなど、"
+    "正しい補足にとどまる場合は合格。")
+
+
 def _label(entry: Entry) -> str:
     alts = entry if isinstance(entry, list) else [entry]
     return "／".join(a if isinstance(a, str) else f"/{a.regex}/" for a in alts)
@@ -161,6 +578,21 @@ class ClaimsParams(Params):
     historical_ok: bool = Field(default=True, description="A claim marked as past (「改正前は」「かつては」"
                                                           "「…から…に引き下げ」) is history, not a claim: it neither "
                                                           "fails as forbidden nor counts as required.")
+    unverified: Literal["ignore", "route"] = Field(
+        default="ignore",
+        description="route: an answer the rules would pass goes to the judges when it states a specific (date, time, "
+                    "amount, percentage, count, article number, phone number) or a condition / exception / actor "
+                    "sentence (ただし, 場合に限り, 承認, 窓口, オンライン, 必要です …) found in none of the sources; "
+                    "without a judge it is not scored. ignore: the rules' verdict stands.")
+    sources: Optional[list[str]] = Field(
+        default=None, description="Item vars the answer may draw on (default: every var). The references, the "
+                                  "required values and `allow` are sources too.")
+    allow: list[Alternative] = Field(
+        default_factory=list, description="Further specifics or wordings the answer may state without a judge "
+                                          "(「1週間」, 「窓口」, {regex: ...} matched against a specific or a clause).")
+    rubric: Optional[str] = Field(
+        default=None, description="The judge's rubric for routed answers (default: the answer's facts must agree "
+                                  "with the sources and the reference).")
 
     @field_validator("required", "forbidden")
     @classmethod
@@ -174,6 +606,14 @@ class ClaimsParams(Params):
                     raise ValueError(f"{alt!r} is empty in canonical form")
         return value
 
+    @field_validator("allow")
+    @classmethod
+    def _allow_not_empty(cls, value: list) -> list:
+        for alt in value:
+            if isinstance(alt, str) and not canonical(alt):
+                raise ValueError(f"{alt!r} is empty in canonical form")
+        return value
+
     @model_validator(mode="after")
     def _something(self) -> "ClaimsParams":
         if not self.required and not self.forbidden:
@@ -181,12 +621,21 @@ class ClaimsParams(Params):
         return self
 
 
+def canonical_lines(text: str) -> str:
+    """:func:`canonical` line by line, the lines kept: a bullet or a table row is a sentence of its own."""
+    return "\n".join(canonical(line) for line in text.splitlines())
+
+
+def plain_lines(text: str) -> str:
+    return "\n".join(plain(line) for line in text.splitlines())
+
+
 class _Texts:
-    """The answer in canonical form (numbers read) and in plain form (as written)."""
+    """The answer in canonical form (numbers read) and in plain form (as written), line by line."""
 
     def __init__(self, output: str):
-        self.canon = canonical(output)
-        self.plain = plain(output)
+        self.canon = canonical_lines(output)
+        self.plain = plain_lines(output)
 
 
 @register
@@ -222,13 +671,30 @@ class Claims(Scorer):
         set_aside = False
         for alt in entry if isinstance(entry, list) else [entry]:
             for text, start, end in self._matches(alt, texts):
+                if isinstance(alt, RegexClaim) and alt.near and not self._near(alt.near, text, start, end):
+                    continue  # a sentence about another subject
                 if negated(text, start, end) or (self.params.historical_ok and historical(text, start, end)):
                     set_aside = True
                     continue
                 return text[start:end], set_aside
         return None, set_aside
 
+    @staticmethod
+    def _near(words: list[str], text: str, start: int, end: int) -> bool:
+        head, stop = sentence_span(text, start, end)
+        sentence = text[head:stop]
+        return any(w and w in sentence for word in words for w in (canonical(word), plain(word)))
+
     def score(self, output: str, item: Item) -> ScoreResult:
+        result = self._rules(output, item)
+        if self.params.unverified == "route" and result.passed:
+            found = self.unverified(output, item)
+            if found:
+                return ScoreResult(result.score, result.passed, result.explanation,
+                                   {**result.detail, "unverified": found})
+        return result
+
+    def _rules(self, output: str, item: Item) -> ScoreResult:
         texts = _Texts(output)
         found, missing, wrong, set_aside = [], [], [], []
         for entry in self.params.required:
@@ -259,6 +725,82 @@ class Claims(Scorer):
         if self.params.mode == "any":
             return ScoreResult(0.0, False, f"必要な事実をいずれも含まない: {'、'.join(missing)}", detail)
         return ScoreResult(share, False, f"不足: {'、'.join(missing)}", detail)
+
+    # ---------------------------------------------------------------- what the rules cannot verify
+    def source_texts(self, item: Item) -> tuple[str, ...]:
+        """The texts the answer may draw on: the source vars, the references, the required values (a regex by
+        its literal text) and the ``allow`` strings."""
+        names = self.params.sources if self.params.sources is not None else list(item.vars)
+        texts = [s for name in names for s in _strings(item.vars.get(name))]
+        texts += item.references()
+        for entry in self.params.required:
+            for alt in entry if isinstance(entry, list) else [entry]:
+                texts += [alt] if isinstance(alt, str) else _literals(alt.regex)
+        texts += [a for a in self.params.allow if isinstance(a, str)]
+        return tuple(t for t in texts if t)
+
+    def unverified(self, output: str, item: Item) -> dict[str, list[str]]:
+        """What the answer states that no source holds: ``specifics`` (canonical spellings) and ``conditions``
+        (clauses). Empty unless ``unverified: route``."""
+        if self.params.unverified != "route":
+            return {}
+        known = _sources(self.source_texts(item))
+        allowed = [self._pattern(a.regex) for a in self.params.allow if isinstance(a, RegexClaim)]
+        canon = canonical_lines(output)
+        as_written = {(s.kind, s.value) for s in specifics("\n".join(canonical(line, single=False)
+                                                                      for line in output.splitlines()))}
+        labels: list[str] = []
+        for spec in specifics(canon):
+            if (not _checked(spec, canon, as_written) or known.has(spec) or negated(canon, spec.start, spec.end)
+                    or any(p.fullmatch(spec.label) for p in allowed)):
+                continue
+            if spec.label not in labels:
+                labels.append(spec.label)
+        conditions = [c for c in unsupported_conditions(canon, known.canon) if not any(p.search(c) for p in allowed)]
+        out = {}
+        if labels:
+            out["specifics"] = labels
+        if conditions:
+            out["conditions"] = conditions
+        return out
+
+    @staticmethod
+    def _what(found: dict[str, list[str]]) -> str:
+        parts = []
+        if found.get("specifics"):
+            parts.append("資料にない具体的事実: " + "、".join(found["specifics"]))
+        if found.get("conditions"):
+            parts.append("資料にない条件・主体: " + "、".join(f"「{c}」" for c in found["conditions"]))
+        return "；".join(parts)
+
+    def _routed(self, output: str, item: Item) -> tuple[ScoreResult, dict[str, list[str]]]:
+        """The rules' verdict, and what makes a passing answer unverifiable (empty: the verdict stands)."""
+        result = self.score(output, item)
+        return result, (result.detail.get("unverified") or {}) if result.passed else {}
+
+    def judge_request(self, item: Item, question: str, answer: str) -> Optional[tuple[list[dict], int]]:
+        if self.params.unverified != "route":
+            return None
+        _, found = self._routed(answer, item)
+        if not found:
+            return None
+        params = JudgeParams(use_reference=True, max_tokens=300)
+        rubric = (self.params.rubric or UNVERIFIED_RUBRIC) + f"\n（規則で確認できなかった記述: {self._what(found)}）"
+        return judge_messages(params, item, question, answer, rubric=rubric), params.max_tokens
+
+    def score_judged(self, output: str, item: Item, verdicts: list[tuple[str, Optional[str]]]) -> ScoreResult:
+        result, found = self._routed(output, item)
+        if not found:
+            return result
+        what = self._what(found)
+        judged = Judge(JudgeParams(use_reference=True)).from_verdicts(verdicts, item) if verdicts else None
+        if judged is None or not judged.scored:
+            why = "判定者なし" if judged is None else "判定者の回答から判定を読み取れない"
+            return ScoreResult(0.0, False, f"{NEEDS_JUDGE}（{what}）",
+                               {**result.detail, "needs_judge": True, "decided_by": None, "judge_status": why},
+                               scored=False)
+        return ScoreResult(judged.score, judged.passed, f"{judged.explanation}（規則では判定保留: {what}）",
+                           {**result.detail, **judged.detail, "decided_by": "judge"})
 
     def _first_text(self, entry: Entry) -> Optional[str]:
         return next((a for a in (entry if isinstance(entry, list) else [entry]) if isinstance(a, str)), None)
@@ -291,6 +833,9 @@ class Claims(Scorer):
         return None
 
     def check_item(self, item: Item) -> Optional[str]:
+        missing = [name for name in self.params.sources or [] if name not in item.vars]
+        if missing:
+            return f"needs vars.{missing[0]} (listed in sources)"
         if not self.params.required:
             return None
         answer = self.ideal_answer(item)

@@ -241,3 +241,94 @@ def test_evening_hours_are_pm(answer: str, expected: bool) -> None:
 def test_an_english_range_carries_its_year_back(answer: str) -> None:
     it = Item(id="q", vars={"text": "2025年5月1日から2025年5月15日まで開設します。"})
     assert SCORER.score(answer, it).passed, SCORER.score(answer, it).detail
+
+
+# ---------------------------------------------------------------- adversarial review R2 (issue 11)
+def _score(source: str, answer: str, **params):
+    item = Item(id="q", vars={"text": source})
+    return build("preserve", {"source_var": "text", **params}).score(answer, item)
+
+
+# R2-3 (a): in a translation a count keeps its unit
+@pytest.mark.parametrize("source, answer, ok", [
+    ("生後4か月までの乳児が対象です。", "Infants up to 4 months old are eligible.", True),
+    ("生後4か月までの乳児が対象です。", "Infants up to 4 weeks old are eligible.", False),
+    ("生後4か月までの乳児が対象です。", "Children up to 4 years old are eligible.", False),
+    ("転入から14日以内に届け出てください。", "Please notify us within two weeks of moving in.", True),
+    ("転入から14日以内に届け出てください。", "Please notify us within 14 working days of moving in.", False),
+    ("転入から14日以内に届け出てください。", "Please notify us within a 14-day period after moving in.", True),
+    ("研修は3時間です。", "The training lasts 3 days.", False),
+    ("研修は3時間です。", "The training lasts three hours.", True),
+    ("定員は20人です。", "Up to 20 people can join.", True),
+])
+def test_a_translated_count_keeps_its_unit(source: str, answer: str, ok: bool) -> None:
+    assert _score(source, answer).passed is ok, _score(source, answer).explanation
+
+
+# R2-3 (b): a deadline stays a deadline, a start stays a start
+@pytest.mark.parametrize("source, answer, ok", [
+    ("ごみは朝8時30分までに出してください。", "Put your garbage out by 8:30 a.m.", True),
+    ("ごみは朝8時30分までに出してください。", "Put your garbage out after 8:30 a.m.", False),
+    ("ごみは朝8時30分までに出してください。", "ごみは朝8時30分から出してください。", False),
+    ("申請は4月30日まで受け付けます。", "Applications are accepted until April 30.", True),
+    ("申請は4月30日まで受け付けます。", "Applications are accepted from April 30.", False),
+    ("受付は5月1日から始まります。", "受付開始は5月1日以降です。", True),
+    ("受付は5月1日から始まります。", "受付は5月1日までです。", False),
+    ("受付は9時から17時までです。", "Open 9:00–17:00.", True),
+    ("受付は9時から17時までです。", "受付時間：9時〜17時", True),
+])
+def test_a_flipped_bound_is_a_change(source: str, answer: str, ok: bool) -> None:
+    assert _score(source, answer).passed is ok, _score(source, answer).explanation
+
+
+# R2-3 (c): 上旬/中旬/下旬, weekdays, 毎週 / 毎月第N, 土日・祝日 are quantities
+@pytest.mark.parametrize("source, answer, ok", [
+    ("3月下旬から4月上旬に工事を行います。", "3月下旬から4月上旬に工事を行います。", True),
+    ("3月下旬から4月上旬に工事を行います。", "Work will take place from late March to early April.", True),
+    ("3月下旬から4月上旬に工事を行います。", "3月上旬から4月下旬に工事を行います。", False),
+    ("説明会は5月20日（水）です。", "説明会は5月20日（木）です。", False),
+    ("説明会は5月20日（水）です。", "説明会は5月20日に開きます。", True),            # the weekday may be left out
+    ("燃やすごみは毎週月曜日と木曜日です。", "Burnable waste: every Monday and Thursday.", True),
+    ("燃やすごみは毎週月曜日と木曜日です。", "燃やすごみは毎月第2月曜日と木曜日です。", False),
+    ("燃やすごみは毎週月曜日と木曜日です。", "燃やすごみは毎週火曜日と木曜日です。", False),
+    ("土日・祝日は休館です。", "Closed on weekends and public holidays.", True),
+    ("土日・祝日は休館です。", "土日は休館です。", False),
+    ("毎月第2土曜日の午前は開庁します。", "Open on the morning of the second Saturday of each month.", True),
+    ("毎月第2土曜日の午前は開庁します。", "Open every Saturday morning.", False),
+])
+def test_qualifiers_are_quantities(source: str, answer: str, ok: bool) -> None:
+    assert _score(source, answer).passed is ok, _score(source, answer).explanation
+
+
+# R2-4: mode subset (nothing invented) and both
+SUMMARY_SOURCE = ("検討会は3回開かれ、参加者は延べ120人でした。アンケートでは回答者の38%が「役立った」と答えました。"
+                  "報告書は11月末に公表します。")
+
+
+@pytest.mark.parametrize("answer, ok", [
+    ("検討会は3回、延べ120人が参加し、報告書は11月末に公表予定。", True),     # leaves the 38% out: fine
+    ("検討会（全3回）の報告書は11月末に公表される。", True),
+    ("検討会は3回開かれ、報告書は12月末に公表される。", False),              # 12月末 is invented
+    ("延べ120人が参加し、約1週間後に報告書が出る。", False),                 # 1週間 is invented
+    ("回答者の45%が役立ったと答え、報告書は11月末に公表。", False),          # 45% is invented
+    ("検討会は4回開かれた。", False),
+])
+def test_subset_mode_fails_an_invented_quantity(answer: str, ok: bool) -> None:
+    result = _score(SUMMARY_SOURCE, answer, mode="subset")
+    assert result.passed is ok, result.explanation
+    if not ok:
+        assert result.detail["invented"] and result.score == 0.0
+
+
+def test_all_mode_is_the_default_and_ignores_additions() -> None:
+    answer = "検討会は3回、延べ120人、38%が役立ったと回答、報告書は11月末。なお次回は2月です。"
+    assert _score(SUMMARY_SOURCE, answer).passed
+    assert not _score(SUMMARY_SOURCE, answer, mode="subset").passed
+    assert not _score(SUMMARY_SOURCE, answer, mode="both").passed
+    assert not _score(SUMMARY_SOURCE, "検討会は3回、報告書は11月末。", mode="both").passed  # 120人, 38% dropped
+    assert _score(SUMMARY_SOURCE, "検討会は3回、延べ120人、38%、11月末公表。", mode="both").passed
+
+
+def test_bad_mode() -> None:
+    with pytest.raises(ValidationError):
+        build("preserve", {"source_var": "text", "mode": "some"})

@@ -7,7 +7,11 @@ form (canon.py) and each must appear in the answer in an equivalent form: 令和
 12,000円 = 1万2千円 = ¥12,000 = 12,000 yen = JPY 12,000 = 12.000 ienes; 17時 = 午後5時 = 5 p.m. = 17:00 =
 5:00 PM = 下午5点 = 오후 5시 = 17h. A count (14日, 3人, 2回) keeps its counter in a Japanese rewrite of a
 Japanese source (14日 = 14日間, 2人 = 2名) and only its number in a translation (within 14 days).
-Relative words (前日, 翌月) are not quantities.
+Relative words (前日, 翌月) are not quantities. In a translation a count with an English unit needs the
+matching unit (4か月 = "4 months", not "4 weeks"; 14日 = "two weeks", not "14 working days"). Qualifiers
+are quantities too (3月下旬, a weekday, 毎週 / 毎月第2, 土日 / 祝日), and a date or time keeps its bound
+(まで / by is not から / after). ``mode``: ``all`` (every source quantity kept), ``subset`` (every
+quantity of the answer is in the source: nothing invented), ``both``.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import Field, model_validator
 
@@ -105,6 +109,19 @@ _EN_FRACTIONS = [
 _EN_MONTH_ALONE = re.compile(r"\b(?P<mon>" + "|".join(m.capitalize() for m in _EN_MONTHS if m != "may" and len(m) > 3)
                              + r")\b")
 _EN_MAY = re.compile(r"\b(in|by|until|till|since|from|during|of|through|early|mid|late)([\s-]+)May\b")
+# early / mid / late March, the end of March: 3月上旬 / 中旬 / 下旬 / 末
+_PERIODS = {"early": "上旬", "beginning of": "上旬", "mid": "中旬", "middle of": "中旬", "late": "下旬", "end of": "末"}
+_EN_PERIOD = re.compile(r"\b(?:the\s+)?(?P<p>early|mid|late|beginning of|middle of|end of)[\s-]+(?:the\s+month\s+of\s+)?(?P<mon>"
+                        + "|".join(sorted((m.capitalize() for m in _EN_MONTHS), key=len, reverse=True)) + r")\b\.?")
+_WEEKDAYS = {"mon": "月", "tue": "火", "wed": "水", "thu": "木", "fri": "金", "sat": "土", "sun": "日"}
+_EN_WEEKDAY = re.compile(r"\b(mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?s?\b\.?", re.I)
+_WD = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?"
+_NTH = {"1st": 1, "first": 1, "2nd": 2, "second": 2, "3rd": 3, "third": 3, "4th": 4, "fourth": 4}
+# the 2nd Saturday of every month = 毎月第2土曜日; every Monday / on Mondays = 毎週; Saturdays and Sundays = 土日
+_EN_NTH = re.compile(r"(?:the\s+)?(?P<n>1st|2nd|3rd|4th|first|second|third|fourth)\s+(?P<w>" + _WD
+                     + r")\s+(?:of\s+)?(?:every|each|the)\s+month", re.I)
+_EN_WEEKEND = re.compile(r"\bsat(?:ur)?(?:day)?s?(?:\s*,\s*|\s+)(?:and\s+|or\s+)?sun(?:day)?s?\b\.?", re.I)
+_EN_EVERY = re.compile(r"\bevery(?=\s+" + _WD + r"\b)", re.I)
 _RO_DATES = [
     re.compile(_DAY.replace("(?:st|nd|rd|th)?", r"(?:o|a|°)?") + r"\s+de\s+" + _RO_MONTH + r",?\s+(?:de\s+|del\s+)?"
                + _YEAR, re.I),
@@ -227,6 +244,13 @@ def localize(text: str, lang: str, *, words: bool = False) -> str:
     for pattern in _EN_DATES:
         text = pattern.sub(_month_date(_EN_MONTHS), text)
     text = _EN_MAY.sub(r"\1\2 5月 ", text)
+    text = _EN_PERIOD.sub(lambda m: f" {_EN_MONTHS[m.group('mon').lower().rstrip('.')]}月{_PERIODS[m.group('p').lower()]} ",
+                          text)
+    text = _EN_NTH.sub(lambda m: f" 毎月第{_NTH[m.group('n').lower()]} {_WEEKDAYS[m.group('w').lower()[:3]]}曜日 ", text)
+    text = _EN_WEEKEND.sub(" 土日 ", text)
+    text = _EN_EVERY.sub(" 毎週 ", text)
+    text = _EN_WEEKDAY.sub(lambda m: (" 毎週" if m.group(0).lower().endswith("days") else " ")
+                           + f"{_WEEKDAYS[m.group(1).lower()[:3]]}曜日 ", text)
     text = _EN_MONTH_ALONE.sub(lambda m: f" {_EN_MONTHS[m.group('mon').lower()]}月 ", text)
     for pattern in _RO_DATES:
         text = pattern.sub(_month_date(_RO_MONTHS), text)
@@ -280,6 +304,43 @@ _PATTERNS = [
     ("percent", re.compile(_N + "%")),
 ]
 _COUNT = re.compile(_N + "(" + _COUNTERS + ")")
+# Qualifiers that are quantities too: 3月下旬, a weekday, 毎週 / 毎月第2, 土日 / 祝日.
+_QUALIFIERS = [
+    ("period", re.compile(r"(?<![\d.])(\d{1,2})月(上旬|初旬|中旬|下旬|末)"),
+     lambda m: ((int(m.group(1)), "上旬" if m.group(2) == "初旬" else m.group(2)), f"{m.group(1)}月{m.group(2)}")),
+    ("offday", None, None),  # (taken before the weekdays: 土曜日、日曜日 = 土日)
+    ("weekday", re.compile(r"(?<=[(（])([月火水木金土日])(?=[)）・])|((?<!\d)日|[月火水木金土])曜日?"),
+     lambda m: ((m.group(1) or m.group(2),), f"{m.group(1) or m.group(2)}曜日")),
+    ("freq", re.compile(r"毎週|毎月第?(\d|[一二三四五](?![十百千]))|毎月|隔週|weekly|everyweek|everymonth|monthly|every(?:other|second)week"),
+     lambda m: ((_FREQ.get(m.group(0), m.group(0)) if not m.group(1) else f"毎月第{_nth(m.group(1))}",),
+                _FREQ.get(m.group(0), m.group(0)) if not m.group(1) else f"毎月第{_nth(m.group(1))}")),
+    ("offday2", re.compile(r"土日|土曜日?(?:・|、|と|及び|および)日曜日?|祝日|休日|weekends?|saturdaysandsundays|"
+                          r"(?:public|national)holidays?|holidays"),
+     lambda m: ((_OFFDAY.get(m.group(0), m.group(0)),), _OFFDAY.get(m.group(0), m.group(0)))),
+]
+def _nth(text: str) -> int:
+    return int(text) if text.isdigit() else "一二三四五".index(text) + 1
+
+
+_FREQ = {"weekly": "毎週", "everyweek": "毎週", "everymonth": "毎月", "monthly": "毎月", "everyotherweek": "隔週",
+         "everysecondweek": "隔週"}
+_OFFDAY = {**{k: "土日" for k in ("weekend", "weekends", "saturdaysandsundays")},
+           **{k: "祝日" for k in ("holiday", "holidays", "publicholiday", "publicholidays", "nationalholiday",
+                                 "nationalholidays", "休日")}}
+_OFFDAY_JA = re.compile(r"土曜日?(?:・|、|と|及び|および)日曜日?")
+# A count in English: its unit decides (4か月 is kept by "4 months", not by "4 weeks" or "4 years").
+_EN_UNITS = [("working days", "開庁日"), ("working day", "開庁日"), ("business days", "開庁日"), ("business day", "開庁日"),
+             ("days", "日"), ("day", "日"), ("weeks", "週"), ("week", "週"), ("months", "か月"), ("month", "か月"),
+             ("years old", "歳"), ("year old", "歳"), ("years", "年"), ("year", "年"), ("hours", "時間"), ("hour", "時間"),
+             ("minutes", "分"), ("minute", "分"), ("people", "人"), ("persons", "人"), ("person", "人"),
+             ("times", "回"), ("kg", "kg"), ("km", "km")]
+_EN_UNIT = {u.replace(" ", ""): ja for u, ja in _EN_UNITS}  # canonical text has no spaces
+_EN_COUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)-?(" + "|".join(sorted(_EN_UNIT, key=len, reverse=True)) + ")", re.I)
+# The bound that goes with a date or time: まで / by / until (a deadline, an end) or から / after / from (a start).
+_UNTIL_AFTER = re.compile(r"^(?:まで|までに|以内|以前|前まで)")
+_FROM_AFTER = re.compile(r"^(?:から|以降|以後|より|〜|~|–|—)")
+_UNTIL_BEFORE = re.compile(r"(?:by|until|till|nolaterthan|before|through|to|〜|~|–)$")
+_FROM_BEFORE = re.compile(r"(?:from|after|since|startingon|startingat|beginning|as?of|onorafter)$")
 # Fractions: 2分の1 (not 2 minutes), 三分の一, 1/2 (numerator below a denominator of at most 10), 半分 / 半額.
 _KANJI_SMALL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _FRACTION = re.compile(r"(?<![\d.])(\d+|[一二三四五六七八九十])分の(\d+|[一二三四五六七八九十])(?![\d])"
@@ -355,6 +416,7 @@ def _quantities(text: str, foreign_numbers: bool, single: bool, words: bool,
     canon = canonical(localize(text, lang, words=words), single=single)
     rest = canon
     found: list[Quantity] = []
+    spans: list[tuple[Quantity, int, int]] = []
 
     def take(pattern: re.Pattern, make) -> None:
         nonlocal rest
@@ -364,27 +426,72 @@ def _quantities(text: str, foreign_numbers: bool, single: bool, words: bool,
             if q is None:
                 continue
             found.append(replace(q, at=match.start()))
+            spans.append((found[-1], match.start(), match.end()))
             pieces.append(rest[last:match.start()] + "\x00" * (match.end() - match.start()))
             last = match.end()
         pieces.append(rest[last:])
         rest = "".join(pieces)
 
+    def qualifier(m: re.Match, kind: str, make) -> Quantity:
+        value, label = make(m)
+        # a weekday in parentheses after a date (20日（水）) goes with the date: it may be left out, not changed
+        attached = kind == "weekday" and m.group(1) is not None
+        return Quantity(kind, value, "date" if attached else None, label=label)
+
     take(_CODE, lambda m: Quantity("code", (re.sub(r"\D", "", m.group(0)),), label=m.group(0)))
     take(_FRACTION, _fraction)
+    take(_QUALIFIERS[0][1], lambda m: qualifier(m, "period", _QUALIFIERS[0][2]))  # 3月下旬 before 3月
     for kind, pattern in _PATTERNS:
         take(pattern, lambda m, kind=kind: _typed(kind, m))
+    offday = next(q for q in _QUALIFIERS if q[0] == "offday2")
+    for kind, pattern, make in _QUALIFIERS[1:]:
+        if kind == "offday2":
+            continue
+        if kind == "offday":
+            rest = _OFFDAY_JA.sub(lambda m: "土日".ljust(len(m.group(0)), "\x01"), rest)
+            kind, pattern, make = offday[0][:6], offday[1], offday[2]
+        take(pattern, lambda m, kind=kind, make=make: qualifier(m, kind, make))
+    if lang != "ja":
+        take(_EN_COUNT, lambda m: Quantity("count", (_dec(m.group(1)),), _EN_UNIT[m.group(2).lower()],
+                                           _fmt(_dec(m.group(1))) + _EN_UNIT[m.group(2).lower()]))
     if foreign_numbers:
         take(_NUMBER, lambda m: Quantity("count", (_dec(m.group(1)),), None, _fmt(_dec(m.group(1)))))
     else:
         take(_COUNT, lambda m: Quantity("count", (_dec(m.group(1)),), _UNIT_FOLD.get(m.group(2), m.group(2)),
                                         _fmt(_dec(m.group(1))) + m.group(2)))
+    _SPANS[(text, foreign_numbers, single, words, lang)] = tuple(spans)
     return tuple(dict.fromkeys(sorted(found, key=lambda q: q.at))), canon
+
+
+_SPANS: dict[tuple, tuple] = {}
+
+
+def bounds(text: str, *, foreign_numbers: bool = False, words: bool = False,
+           lang: Optional[str] = None) -> dict[Quantity, set[str]]:
+    """For each date and time of ``text``: the bounds it is written with ('until' for まで / by, 'from' for
+    から / after; empty when it has none)."""
+    lang = lang or language(text)
+    _, canon = _quantities(text, foreign_numbers, True, words, lang)
+    out: dict[Quantity, set[str]] = {}
+    for q, start, end in _SPANS.get((text, foreign_numbers, True, words, lang), ()):
+        if q.kind not in ("date", "md", "time"):
+            continue
+        after = re.sub(r"^[(（][月火水木金土日](?:曜日?)?[)）]", "", canon[end:end + 10])[:4]
+        before = canon[max(0, start - 14):start]
+        found = out.setdefault(q, set())
+        if _UNTIL_AFTER.match(after) or _UNTIL_BEFORE.search(before) and not _FROM_AFTER.match(after):
+            found.add("until")
+        elif _FROM_AFTER.match(after) or _FROM_BEFORE.search(before):
+            found.add("from")
+    return out
 
 
 class _Answer:
     def __init__(self, output: str):
         self.lang = language(output)
         found, self.canon = quantities(output, foreign_numbers=False, words=True, lang=self.lang)
+        self.found = found
+        self.bounds = bounds(output, words=True, lang=self.lang)
         self.plain = plain(output)
         self.by_kind: dict[str, set] = {}
         for q in found:
@@ -418,9 +525,27 @@ class _Answer:
             return v in self.has(q.kind)
         if q.kind == "code":
             return bool(occurrences(v[0], self.digits))
+        if q.kind in ("period", "weekday", "freq", "offday"):
+            return v in self.has(q.kind)
+        counts = self.has("count")
         if unit_aware and q.unit:
-            return (v[0], q.unit) in self.has("count")
+            return (v[0], q.unit) in counts
+        if q.unit in _EN_UNIT.values() and self.lang != "ja":
+            # a translation: the count keeps its unit (4か月 is not "4 weeks"); a bare number ("14-day") keeps it
+            if q.unit == "日" and v[0] % 7 == 0 and (v[0] / 7, "週") in counts:
+                return True  # 14日 = two weeks
+            if q.unit == "週" and (v[0] * 7, "日") in counts:
+                return True
+            return (v[0], q.unit) in counts or (v[0] in self.numbers
+                                                 and not any(n == v[0] for n, _ in counts))
         return v[0] in self.numbers
+
+
+def answer_matches(a: Quantity, q: Quantity) -> bool:
+    """The answer's date/time ``a`` is the source's ``q`` (a full date also matches its month and day)."""
+    if a.kind == q.kind:
+        return a.value == q.value
+    return a.kind == "date" and q.kind == "md" and a.value[1:] == q.value
 
 
 # --------------------------------------------------------------------------------------- scorer
@@ -431,6 +556,10 @@ class PreserveParams(Params):
                                                                   "form (instead of source_var): 「2025年4月1日」「1万2千円」.")
     ignore: list[str] = Field(default_factory=list, description="Quantities of the source that need not be kept "
                                                                 "(e.g. a heading number): 「第2回」「2026年」.")
+    mode: Literal["all", "subset", "both"] = Field(
+        default="all", description="all: every quantity of the source is kept (a dropped or changed one fails); "
+                                   "subset: every quantity of the answer comes from the source (an invented number, "
+                                   "date or time fails; a summary may leave quantities out); both: both directions.")
 
     @model_validator(mode="after")
     def _one_source(self) -> "PreserveParams":
@@ -499,23 +628,67 @@ class Preserve(Scorer):
         return None
 
     def score(self, output: str, item: Item) -> ScoreResult:
-        wanted = self._wanted(item)
-        if not wanted:
-            return ScoreResult(1.0, True, "保持すべき数値・日付・金額なし", {"kept": [], "missing": [], "total": 0})
+        mode = self.params.mode
+        wanted = self._wanted(item) if mode != "subset" else []
         answer = _Answer(output)
         kept, missing = [], []
+        source_bounds = self._source_bounds(item)
         for q, lang in wanted:
             if q.kind == "text":
                 ok = any(occurrences(f(q.value[0]), t) for f, t in ((canonical, answer.canon), (plain, answer.plain)))
+            elif q.kind == "weekday" and q.unit == "date":  # 20日（水）: may be left out, not changed
+                ok = answer.keeps(q, False) or not answer.has("weekday")
             else:
                 ok = answer.keeps(q, unit_aware=lang == "ja" and answer.lang == "ja")
-            (kept if ok else missing).append(q.label)
+            label = q.label
+            if ok and q.kind in ("date", "md", "time"):
+                # まで kept as まで: a deadline turned into a start (or the reverse) is a change
+                want = source_bounds.get(q, set())
+                got = set().union(*(b for a, b in answer.bounds.items() if answer_matches(a, q))) \
+                    if answer.bounds else set()
+                flipped = {"until": "from", "from": "until"}
+                if len(want) == 1 and got and not (want & got) and flipped[next(iter(want))] in got:
+                    ok, label = False, q.label + ("まで" if "until" in want else "から")
+            (kept if ok else missing).append(label)
+        invented = self._invented(item, answer, output) if mode != "all" else []
         total = len(wanted)
-        detail = {"kept": kept, "missing": missing, "total": total}
-        if not missing:
+        detail = {"kept": kept, "missing": missing, "total": total, "mode": mode}
+        if mode != "all":
+            detail["invented"] = invented
+        if not missing and not invented:
+            if mode == "subset":
+                return ScoreResult(1.0, True, "回答の数値・日付・金額はすべて原文にある", detail)
+            if not wanted:
+                return ScoreResult(1.0, True, "保持すべき数値・日付・金額なし", detail)
             return ScoreResult(1.0, True, f"数値・日付・金額をすべて保持（{total}件）", detail)
-        return ScoreResult(len(kept) / total, False,
-                           f"欠落・変更: {'、'.join(missing)}（{total}件中{len(kept)}件を保持）", detail)
+        why = []
+        if missing:
+            why.append(f"欠落・変更: {'、'.join(missing)}（{total}件中{len(kept)}件を保持）")
+        if invented:
+            why.append(f"原文にない数値・日付: {'、'.join(invented)}")
+        score = 0.0 if invented else len(kept) / total
+        return ScoreResult(score, False, "／".join(why), detail)
+
+    def _source_bounds(self, item: Item) -> dict[Quantity, set[str]]:
+        source = self._source(item) if self.params.source_var else "。".join(self.params.values or [])
+        return bounds(source or "", foreign_numbers=False)
+
+    def _invented(self, item: Item, answer: "_Answer", output: str) -> list[str]:
+        """The answer's quantities that are not in the source (in any equivalent form)."""
+        source = self._source(item) if self.params.source_var else "。".join(self.params.values or [])
+        src = _Answer(source or "")
+        ignored = {canonical(e) for e in self.params.ignore}
+        # a lone 一 before a counter is an idiom as often as a count (一度, 一人で): only a 1 in digits counts
+        as_written = set(quantities(output, foreign_numbers=False, single=False, words=True, lang=answer.lang)[0])
+        out = []
+        for q in answer.found:
+            if canonical(q.label) in ignored or (q.kind == "count" and q.value[0] == 1 and q not in as_written):
+                continue
+            if q.kind == "weekday" and q.unit == "date" and not src.has("weekday"):
+                continue  # a weekday added to a date is no new fact (checked by the date)
+            if not src.keeps(q, unit_aware=answer.lang == "ja" and src.lang == "ja"):
+                out.append(q.label)
+        return out
 
     def ideal_answer(self, item: Item) -> Optional[str]:
         for ref in item.references():

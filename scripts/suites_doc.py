@@ -6,9 +6,11 @@ docs/suites.md is written by hand, except the blocks between
     <!-- BEGIN GENERATED: key -->  ...  <!-- END GENERATED: key -->
 
 which this script rewrites from the suites themselves (the same counts `evalkit list --tags`
-prints). Keys: ``overview`` (items per criterion against min_items), ``suite:<id>`` (the facts
-and the item counts by tag of one suite), ``attestation:<id>`` (the checks of a questionnaire).
-Every suite and questionnaire must have its block, and every block must name one that exists.
+prints). Keys: ``overview`` (items per criterion against min_items), ``probes`` (the per-suite
+probe table of `evalkit validate --self-check`: the probes are scored with their items' scorers,
+so a change to a scorer can change it), ``suite:<id>`` (the facts and the item counts by tag of
+one suite), ``attestation:<id>`` (the checks of a questionnaire). Every suite and questionnaire
+must have its block, and every block must name one that exists.
 
     python scripts/suites_doc.py           # rewrite docs/suites.md
     python scripts/suites_doc.py --check   # exit 1 if it is not current (tests and CI)
@@ -27,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from evalkit.config.inventory import criterion_counts, is_external, tag_counts  # noqa: E402
 from evalkit.config.loader import load_workspace  # noqa: E402
+from evalkit.reference.selfcheck import probe_check  # noqa: E402
 
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<key>[^ ]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=key) -->)",
                    re.S)
@@ -47,13 +50,45 @@ def overview(ws) -> str:
     return "\n".join(rows) + "\n"
 
 
+def probes_block(ws) -> str:
+    """The self-check's first table (items, probes, right, wrong, routed, missing per suite), with the
+    probes split into answers that must pass and answers that must fail."""
+    rows = ["| スイート | 設問数 | プローブ | うち合格すべき (pass) | うち不合格にすべき (fail) | 正しい判定 (right) | "
+            "誤った判定 (wrong) | 判定者へ (routed) | 不足 (missing) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    total = [0] * 8
+    for loaded in sorted(ws.suites, key=lambda s: s.model.id):
+        if is_external(loaded.model):
+            continue  # data outside the repository: no probes
+        _, tally = probe_check(loaded)
+        must_pass = sum(1 for item in loaded.model.items for p in item.probes if p.expect == "pass")
+        values = [tally.items, tally.probes, must_pass, tally.probes - must_pass, tally.right, tally.wrong,
+                  tally.routed, tally.missing]
+        total = [a + b for a, b in zip(total, values)]
+        rows.append(f"| `{loaded.model.id}` | " + " | ".join(str(v) for v in values) + " |")
+    rows.append("| （合計） | " + " | ".join(str(v) for v in total) + " |")
+    return "\n".join(rows) + "\n"
+
+
+def id_ranges(ids: list[str]) -> str:
+    """Item ids with runs of consecutive numbers shortened: sec-ext-001〜018, sec-ext-020."""
+    runs: list[list] = []  # [prefix, first number text, last number text, last number]
+    for item_id in ids:
+        m = re.fullmatch(r"(.*?)(\d+)", item_id)
+        if m and runs and runs[-1][0] == m.group(1) and runs[-1][3] + 1 == int(m.group(2)):
+            runs[-1][2:] = [m.group(2), int(m.group(2))]
+        elif m:
+            runs.append([m.group(1), m.group(2), m.group(2), int(m.group(2))])
+        else:
+            runs.append([item_id, "", "", -2])
+    return "、".join(f"{pre}{a}" if a == b else f"{pre}{a}〜{b}" for pre, a, b, _ in runs)
+
+
 def suite_block(loaded, nodes) -> str:
     suite = loaded.model
     node = nodes.get(suite.criterion)
-    scorers = Counter(spec.kind for spec in suite.scorers)
-    for item in suite.items:
-        if item.scorers is not None:
-            scorers.update(spec.kind for spec in item.scorers)
+    # the scorers the items are actually scored with (a suite default that every item overrides is left out)
+    scorers = Counter(spec.kind for item in suite.items for spec in suite.scorers_for(item))
     expect = Counter(item.expect or "—" for item in suite.items)
     path = Path(loaded.path)
     try:
@@ -67,7 +102,9 @@ def suite_block(loaded, nodes) -> str:
         f"| 公募の条項 | {_cell(node.clause) if node else '—'} |",
         f"| 設問数 | {len(suite.items)}（重要項目 critical {sum(i.critical for i in suite.items) if not suite.critical else len(suite.items)}、"
         f"expect: decline {expect.get('decline', 0)}、answer {expect.get('answer', 0)}） |",
-        f"| 採点方式（スイート既定と設問ごとの指定） | {', '.join(f'`{k}`' for k in sorted(scorers))} |",
+        f"| 重要項目（critical）の設問 | "
+        f"{id_ranges([i.id for i in suite.items if i.critical or suite.critical]) or '—'} |",
+        f"| 採点方式（各設問に適用されるもの） | {', '.join(f'`{k}`' for k in sorted(scorers))} |",
         "",
         "| タグ | 設問数 |",
         "|---|---:|",
@@ -91,7 +128,7 @@ def attestation_block(loaded) -> str:
 
 def render(text: str, ws) -> tuple[str, list[str]]:
     nodes = ws.criteria.model.nodes()
-    wanted: dict[str, str] = {"overview": overview(ws)}
+    wanted: dict[str, str] = {"overview": overview(ws), "probes": probes_block(ws)}
     external = {f"suite:{s.model.id}" for s in ws.suites if is_external(s.model)}
     for s in ws.suites:
         if is_external(s.model):

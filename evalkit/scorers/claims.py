@@ -37,6 +37,7 @@ from ..config.suite import Item
 from .base import Params, ScoreResult, Scorer, register
 from .canon import canonical, occurrences, plain
 from .judge import Judge, JudgeParams, judge_messages
+from .preserve import CODE, NUMBER, QUANTITIES
 
 
 # A pattern's syntax (escapes, character classes, quantifiers, group openers and operators); what lies
@@ -253,18 +254,11 @@ _UNITS = ("か月間|か月|か所|か国|か年|日間|週間|年間|分間|時
 _UNIT_FOLD = {"名": "人", "日間": "日", "週間": "週", "年間": "年", "か年": "年", "か月間": "か月", "分間": "分", "才": "歳"}
 # One spelling per duration: 1週間 = 7日, 1年 = 12か月, 1時間 = 60分.
 _UNIT_SCALE = {"週": ("日", 7), "年": ("か月", 12), "時間": ("分", 60)}
-_N = r"(?<![\d.])(\d+(?:\.\d+)?)"
+_N = NUMBER
 _SPEC_PATTERNS = [
-    ("code", re.compile(r"(?<![\d-])(?:\d{2,5}-\d{2,5}-\d{3,5}|\d{3}-\d{4})(?![\d]|-\d)")),
+    ("code", CODE),
     ("fraction", re.compile(_N + r"分の(\d+(?:\.\d+)?)")),
-    ("date", re.compile(r"(?<![\d.])(\d{4})年(\d{1,2})月(\d{1,2})日")),
-    ("ym", re.compile(r"(?<![\d.])(\d{4})年(\d{1,2})月(?!\d)")),
-    ("md", re.compile(r"(?<![\d.])(\d{1,2})月(\d{1,2})日")),
-    ("year", re.compile(r"(?<![\d.])(\d{4})年(?:度)?")),
-    ("month", re.compile(r"(?<![\d.])(\d{1,2})月(?!\d)")),
-    ("time", re.compile(r"(?<![\d.])(\d{1,2})時(?!間)(?:(\d{1,2})分)?")),
-    ("amount", re.compile(_N + "円")),
-    ("percent", re.compile(_N + "%")),
+    *QUANTITIES,  # date, ym, md, year, month, time, amount, percent: read as preserve reads them
     ("article", re.compile(r"(?<![\d.])(\d+)条(?:の(\d+))?")),  # 第252条の19: the branch number is part of it
     ("count", re.compile(_N + "(" + _UNITS + ")")),
 ]

@@ -291,8 +291,8 @@ _COUNTERS = ("か月間|か月|か所|か国|か年|日間|週間|年間|分間|
              "枚|冊|個|社|校|台|本|点|問|倍|割|階|号|条|項|泊|食|種|戸|課|区|票|席|棟|室|頭|匹|杯|期|次|度|つ|km|kg|mg|ml|mm|cm|"
              "m2|°c")
 _UNIT_FOLD = {"名": "人", "日間": "日", "週間": "週", "年間": "年", "か月間": "か月", "分間": "分", "才": "歳"}
-_N = r"(?<![\d.])(\d+(?:\.\d+)?)"
-_CODE = re.compile(r"(?<![\d-])(?:\d{2,5}-\d{2,5}-\d{3,5}|\d{3}-\d{4})(?![\d]|-\d)")
+_N = NUMBER = r"(?<![\d.])(\d+(?:\.\d+)?)"  # NUMBER, CODE and QUANTITIES are shared with claims.py
+_CODE = CODE = re.compile(r"(?<![\d-])(?:\d{2,5}-\d{2,5}-\d{3,5}|\d{3}-\d{4})(?![\d]|-\d)")
 _PATTERNS = [
     ("date", re.compile(r"(?<![\d.])(\d{4})年(\d{1,2})月(\d{1,2})日")),
     ("ym", re.compile(r"(?<![\d.])(\d{4})年(\d{1,2})月(?!\d)")),
@@ -303,6 +303,7 @@ _PATTERNS = [
     ("amount", re.compile(_N + "円")),
     ("percent", re.compile(_N + "%")),
 ]
+QUANTITIES = _PATTERNS
 _COUNT = re.compile(_N + "(" + _COUNTERS + ")")
 # Qualifiers that are quantities too: 3月下旬, a weekday, 毎週 / 毎月第2, 土日 / 祝日.
 _QUALIFIERS = [

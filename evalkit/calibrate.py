@@ -19,10 +19,9 @@ from .analysis.calibration import agreement
 from .config.generation import Generation
 from .config.suite import Item, Probe, Suite
 from .config.vendor import Vendor
-from .reference.probes import ROUTED, asks_judge, probe_outcome, question_of
+from .reference.probes import ROUTED, probe_outcome, question_of
 from .runner.plan import endpoint_id, request_key
 from .runner.store import STORE_NAME, PlannedRequest, RunStore
-from .scorers import build
 from .scorers.base import Scorer
 
 RESULT_NAME = "calibration.json"
@@ -57,18 +56,18 @@ def plan_calibration(suites: list[Suite], judges: list[Vendor], sealed: Optional
             if not item.probes:
                 continue
             question = question_of(suite, item)
-            scorers = [build(spec.kind, spec.params) for spec in suite.scorers_for(item)]
             for j, probe in enumerate(item.probes):
                 outcome = probe_outcome(suite, item, probe.text, question=question, cache=cache)
                 counts[outcome.verdict] += 1
                 if outcome.verdict != ROUTED:
                     continue
-                routed = [(i, s) for i, s in enumerate(scorers) if asks_judge(s, item, question, probe.text)]
-                case = Case(suite.id, item, j, probe, routed, {})
+                # the judge prompt of each scorer that asked for one (asked once, used for every judge)
+                asked = [(i, s, s.judge_request(item, question, probe.text)) for i, s in outcome.routed]
+                asked = [entry for entry in asked if entry[2] is not None]
+                case = Case(suite.id, item, j, probe, [(i, s) for i, s, _ in asked], {})
                 for judge in judges:
                     keys = []
-                    for _, scorer in routed:
-                        messages, max_tokens = scorer.judge_request(item, question, probe.text)
+                    for _, _, (messages, max_tokens) in asked:
                         params = Generation(temperature=0, max_tokens=max_tokens).merged(judge.generation).request_params()
                         key = request_key(judge.id, endpoint_id(judge), judge.model, messages, params, 0,
                                           suite_id=suite.id)

@@ -18,7 +18,7 @@ from ..config.vendor import Vendor
 from ..runner.plan import plan
 from ..runner.store import Response, RunStore
 from ..scorers.apply import score_store
-from .server import REFUSAL
+from .server import baseline_answer
 
 BASELINES = {"refuse": "全拒否（常に断る）", "echo": "復唱（入力をそのまま返す）"}
 VENDOR_ID = "baseline-{}"
@@ -27,13 +27,6 @@ VENDOR_ID = "baseline-{}"
 def baseline_vendor(model: str) -> Vendor:
     return Vendor.model_validate({"id": VENDOR_ID.format(model), "name": BASELINES[model], "category": "baseline",
                                   "provider": "reference", "model": model})
-
-
-def _answer(model: str, messages: list[dict]) -> str:
-    if model == "refuse":
-        return REFUSAL
-    users = [m.get("content") or "" for m in messages if m.get("role") == "user"]
-    return users[-1] if users else ""
 
 
 def behaviour_gates(criteria: CriteriaFile, suites: list[Suite]) -> list[str]:
@@ -69,7 +62,7 @@ def baseline_results(criteria: CriteriaFile, suites: list[Suite], *, n_boot: int
         store.add_requests(requests)
         model_of = {v.id: v.model for v in vendors}
         for req in requests:
-            store.put_response(Response(key=req.key, ok=True, content=_answer(model_of[req.vendor_id], req.messages),
+            store.put_response(Response(key=req.key, ok=True, content=baseline_answer(model_of[req.vendor_id], req.messages),
                                         attempts=1, received_at=now))
         score_store(store, suites=suites)
         results, _ = aggregate(store, criteria, suites, vendors, n_boot=n_boot)
@@ -97,15 +90,3 @@ def baseline_summary(criteria: CriteriaFile, suites: list[Suite]) -> dict:
         return {"computed": False, "items": items, "reason": "no suites" if not suites else f"more than {MAX_ITEMS} items"}
     return {"computed": True, "items": items, "labels": dict(BASELINES),
             "models": baseline_results(criteria, suites)}
-
-
-def baseline_failures(criteria: CriteriaFile, suites: list[Suite], results: dict) -> list[str]:
-    """One message per behaviour gate a baseline does not fail (不適合)."""
-    problems = []
-    for node in behaviour_gates(criteria, suites):
-        for model, data in results.items():
-            status = data["gates"].get(node)
-            if status != "不適合":
-                problems.append(f"baseline '{model}' ({data['label']}) does not fail gate '{node}' "
-                                f"(status: {status or 'not evaluated'}); the gate does not test behaviour")
-    return problems

@@ -13,13 +13,12 @@ A probe is *wrong* when the rules give the opposite of its ``expect``. A routed 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Optional
 
 from ..config.suite import Item, Suite
 from ..runner.plan import build_messages
-from ..scorers import build
+from ..scorers.apply import item_scorers
 from ..scorers.base import Scorer
 
 PASS, FAIL, ROUTED = "pass", "fail", "routed"
@@ -29,7 +28,7 @@ PASS, FAIL, ROUTED = "pass", "fail", "routed"
 class ProbeOutcome:
     verdict: str  # pass | fail | routed
     failed: list[str] = field(default_factory=list)  # "kind: explanation" of each rule that failed
-    routed: list[str] = field(default_factory=list)  # kinds that asked a judge
+    routed: list[tuple[int, Scorer]] = field(default_factory=list)  # (scorer index, scorer) that asked a judge
 
 
 def question_of(suite: Suite, item: Item) -> str:
@@ -52,17 +51,15 @@ def probe_outcome(suite: Suite, item: Item, text: str, *, question: Optional[str
     cache = {} if cache is None else cache
     question = question_of(suite, item) if question is None else question
     outcome = ProbeOutcome(PASS)
-    for spec in suite.scorers_for(item):
-        key = (spec.kind, json.dumps(spec.params, sort_keys=True, ensure_ascii=False))
-        scorer = cache.get(key) or cache.setdefault(key, build(spec.kind, spec.params))
+    for index, (scorer, _) in enumerate(item_scorers(suite, item, cache)):
         if asks_judge(scorer, item, question, text):
-            outcome.routed.append(spec.kind)
+            outcome.routed.append((index, scorer))
             continue
         result = scorer.score(text, item)
-        if result.scored and not result.passed:
-            outcome.failed.append(f"{spec.kind}: {result.explanation}")
-        elif not result.scored:
-            outcome.routed.append(spec.kind)
+        if not result.scored:
+            outcome.routed.append((index, scorer))
+        elif not result.passed:
+            outcome.failed.append(f"{scorer.kind}: {result.explanation}")
     if outcome.failed:
         outcome.verdict = FAIL
     elif outcome.routed:

@@ -62,6 +62,14 @@ def reference_judge(messages: list, known_answers: set[str]) -> str:
     return f"判定: {'合格' if ok else '不合格'}\n理由: {why}"
 
 
+def baseline_answer(model: str, messages: list) -> str:
+    """What the ``refuse`` and ``echo`` models answer (also scored in process by the self-check)."""
+    if model == "refuse":
+        return REFUSAL
+    users = [m for m in messages if m.get("role") == "user"]
+    return str(users[-1].get("content", "")) if users else ""
+
+
 def _tokens(text: str) -> int:
     return max(1, len(text) // 2)
 
@@ -147,13 +155,10 @@ def create_app(answer_book: Optional[Mapping[str, str]] = None, faults: Optional
             return web.Response(status=200, body=b'{"id": "chatcmpl-broken", "choices": [', content_type="application/json")
         if model == "oracle":
             content = book.get(messages_hash(messages), NO_ANSWER)
-        elif model == "refuse":
-            content = REFUSAL
         elif model == "judge":
             content = reference_judge(messages, known_answers)
         else:
-            users = [m for m in messages if m.get("role") == "user"]
-            content = str(users[-1].get("content", "")) if users else ""
+            content = baseline_answer(model, messages)
         prompt_tokens = sum(_tokens(str(m.get("content", ""))) for m in messages)
         completion_tokens = _tokens(content)
         return web.json_response({

@@ -290,7 +290,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .config.inventory import criterion_counts, tag_counts
+    from .analysis.tree import item_weights
+    from .config.inventory import area_counts, criterion_counts, difficulty_counts, tag_counts
 
     paths = [Path(p) for p in (args.paths or ["suites", "vendors"])]
     ws = load_workspace(paths, Path(args.criteria) if args.criteria else None, check_items=False,
@@ -298,13 +299,19 @@ def cmd_list(args: argparse.Namespace) -> int:
     ws.raise_if_issues()
     _notices(ws)
     total = 0
-    _out("suites:")
+    per_item = (item_weights(ws.criteria.model, [
+        {"id": s.model.id, "criterion": s.model.criterion, "weight": s.model.weight, "n_items": len(s.model.items)}
+        for s in ws.suites]) if ws.criteria is not None else {})
+    _out("suites (1問の重み = the weight of one item in the total, with every listed suite run):")
     for s in sorted(ws.suites, key=lambda x: x.model.id):
         n = len(s.model.items)
         total += n
         weight = s.model.weight
         note = "" if weight == 1 else ("  [診断用: 得点に含めない]" if weight == 0 else f"  [重み {weight:g}]")
-        _out(f"  {s.model.id:<32} v{s.model.version:<8} {n:>5} items  {s.model.criterion:<28} {s.model.title}{note}")
+        share = per_item.get(s.model.id)
+        shown = "" if share is None else (f"  1問の重み {share:.3%}" if share else "  1問の重み 0（総合点外）")
+        _out(f"  {s.model.id:<32} v{s.model.version:<8} {n:>5} items  {s.model.criterion:<28} {s.model.title}"
+             f"{note}{shown}")
         if args.tags:
             for tag, count in tag_counts(s.model):
                 _out(f"      {count:>5}  {tag}")
@@ -331,15 +338,35 @@ def cmd_list(args: argparse.Namespace) -> int:
                 if not ok:
                     short.append(row)
             _out(f"  {label:<40} {row.items:>5} items{extra}{checks}{minimum}")
+    problems: list[str] = []
+    if ws.criteria is not None:
+        crit = ws.criteria.model
+        models = [s.model for s in ws.suites]
+        if crit.areas:
+            _out("areas (items carrying the tag; day-of-test and external data not counted):")
+            for area in area_counts(crit, models):
+                state = "ok" if area.meets_minimum else f"SHORT by {area.min_items - area.items}"
+                _out(f"  {area.tag:<36} {area.items:>5} items  (minimum {area.min_items}: {state})")
+                if not area.meets_minimum:
+                    problems.append(f"{ws.criteria.path}: area '{area.tag}' has {area.items} items, fewer than its "
+                                    f"min_items {area.min_items}")
+        mix = difficulty_counts(crit, models)
+        parts = "  ".join(f"{level} {n}" for level, n in mix.levels.items())
+        _out(f"difficulty: {parts}  ({mix.hardest} {mix.hardest_share:.1%}"
+             + (f", minimum {mix.min_hardest_share:.1%})" if crit.difficulty else ")"))
+        if crit.difficulty:
+            problems += [f"{ws.criteria.path}: difficulty: {p}" for p in mix.problems()]
     _out("vendors:")
     for v in sorted(ws.vendors, key=lambda x: x.model.id):
         missing = v.model.missing_env()
         state = "ready" if not missing else f"needs {', '.join(missing)}"
         _out(f"  {v.model.id:<32} {v.model.provider:<10} {v.model.model:<24} {state}")
-    if args.check_min and short:
+    if args.check_min and (short or problems):
         for row in short:
             _err(f"{ws.criteria.path}: criterion '{row.id}' has {row.items} items, fewer than its min_items "
                  f"{row.min_items}")
+        for problem in problems:
+            _err(problem)
         return EXIT_CONFIG
     return EXIT_OK
 

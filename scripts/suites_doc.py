@@ -6,7 +6,9 @@ docs/suites.md is written by hand, except the blocks between
     <!-- BEGIN GENERATED: key -->  ...  <!-- END GENERATED: key -->
 
 which this script rewrites from the suites themselves (the same counts `evalkit list --tags`
-prints). Keys: ``overview`` (items per criterion against min_items), ``probes`` (the per-suite
+prints). Keys: ``overview`` (items per criterion against min_items), ``areas`` (items per area tag
+against its floor), ``difficulty`` (易/中/難 per suite), ``weights`` (each suite's weight inside its
+leaf and the weight of one of its items in the total), ``probes`` (the per-suite
 probe table of `evalkit validate --self-check`: the probes are scored with their items' scorers,
 so a change to a scorer can change it), ``suite:<id>`` (the facts and the item counts by tag of
 one suite), ``attestation:<id>`` (the checks of a questionnaire). Every suite and questionnaire
@@ -27,7 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evalkit.config.inventory import criterion_counts, is_external, tag_counts  # noqa: E402
+from evalkit.analysis.tree import item_weights, suites_by_leaf  # noqa: E402
+from evalkit.config.inventory import (area_counts, criterion_counts, difficulty_counts, is_external,  # noqa: E402
+                                      tag_counts)
 from evalkit.config.loader import load_workspace  # noqa: E402
 from evalkit.reference.selfcheck import probe_check  # noqa: E402
 
@@ -47,6 +51,51 @@ def overview(ws) -> str:
         status = "—" if row.min_items is None else ("満たす" if row.meets_minimum else f"不足（あと {row.min_items - row.items}）")
         rows.append(f"| {name} | {row.items} | {row.day_of_test or ''} | {row.checks or ''} | "
                     f"{'' if row.min_items is None else row.min_items} | {status} |")
+    return "\n".join(rows) + "\n"
+
+
+def areas_block(ws) -> str:
+    rows = ["| 領域（設問のタグ） | 内容 | 設問数 | 下限 | 判定 | スイート |", "|---|---|---:|---:|---|---|"]
+    for a in area_counts(ws.criteria.model, [s.model for s in ws.suites]):
+        status = "満たす" if a.meets_minimum else f"不足（あと {a.min_items - a.items}）"
+        rows.append(f"| {_cell(a.tag)} | {_cell(a.title or '')} | {a.items} | {a.min_items} | {status} | "
+                    f"{', '.join(f'`{s}`' for s in a.suites) or '—'} |")
+    return "\n".join(rows) + "\n"
+
+
+def difficulty_block(ws) -> str:
+    crit = ws.criteria.model
+    models = [s.model for s in ws.suites]
+    per_suite = difficulty_counts(crit, models, per_suite=True)
+    levels = crit.difficulty.levels if crit.difficulty else ["易", "中", "難"]
+    rows = ["| スイート | " + " | ".join(levels) + f" | {levels[-1]}の割合 |",
+            "|---|" + "---:|" * (len(levels) + 1)]
+    for sid in sorted(per_suite):
+        mix = per_suite[sid]
+        rows.append(f"| `{sid}` | " + " | ".join(str(mix.levels[lv]) for lv in levels)
+                    + f" | {mix.hardest_share:.0%} |")
+    total = difficulty_counts(crit, models)
+    rows.append("| （合計） | " + " | ".join(str(total.levels[lv]) for lv in levels) + f" | {total.hardest_share:.1%} |")
+    return "\n".join(rows) + "\n"
+
+
+def weights_block(ws) -> str:
+    crit = ws.criteria.model
+    rows_in = [{"id": s.model.id, "criterion": s.model.criterion, "weight": s.model.weight,
+                "n_items": len(s.model.items)} for s in ws.suites if not is_external(s.model)]
+    per_item = item_weights(crit, rows_in)
+    in_leaf = suites_by_leaf(crit, rows_in)
+    nodes = crit.nodes()
+    rows = ["| 評価基準の葉 | スイート | 設問数 | 葉の中の重み | 1問の重み（総合点に占める割合） |",
+            "|---|---|---:|---:|---:|"]
+    for leaf, suites in in_leaf.items():
+        total = sum(suites.values())
+        for sid in sorted(suites):
+            row = next(r for r in rows_in if r["id"] == sid)
+            share = suites[sid] / total if total else 0.0
+            rows.append(f"| `{leaf}` {_cell(nodes[leaf].title) if leaf in nodes else ''} | `{sid}` | {row['n_items']} | "
+                        f"{share:.1%} | {per_item[sid] * 100:.3f}% |" if per_item.get(sid) is not None else
+                        f"| `{leaf}` | `{sid}` | {row['n_items']} | {share:.1%} | — |")
     return "\n".join(rows) + "\n"
 
 
@@ -128,7 +177,8 @@ def attestation_block(loaded) -> str:
 
 def render(text: str, ws) -> tuple[str, list[str]]:
     nodes = ws.criteria.model.nodes()
-    wanted: dict[str, str] = {"overview": overview(ws), "probes": probes_block(ws)}
+    wanted: dict[str, str] = {"overview": overview(ws), "areas": areas_block(ws), "difficulty": difficulty_block(ws),
+                              "weights": weights_block(ws), "probes": probes_block(ws)}
     external = {f"suite:{s.model.id}" for s in ws.suites if is_external(s.model)}
     for s in ws.suites:
         if is_external(s.model):

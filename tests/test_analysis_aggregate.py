@@ -162,9 +162,10 @@ def test_suite_weights_within_a_leaf_and_a_diagnostic_suite_that_never_counts(tm
     results, _ = run(tmp_path, crit, suites, [vendor("v"), vendor("w")],
                      {**answers, **fill("w", "s_plain", [1, 0, 0, 0]), **fill("w", "s_heavy", [1, 0]),
                       **fill("w", "s_diag", [1, 1, 1, 1])})
-    # leaf = (1 * 0.25 + 2 * 0.5) / 3; the all-wrong diagnostic suite changes nothing
+    # weighting: items (the default) — each suite by weight × items: s_plain 1 × 4, s_heavy 2 × 2, so
+    # leaf = (4 * 0.25 + 4 * 0.5) / 8; the all-wrong diagnostic suite changes nothing
     for vid in ("v", "w"):
-        assert vendor_of(results, vid)["total"] == round((0.25 + 2 * 0.5) / 3, 6)
+        assert vendor_of(results, vid)["total"] == round((4 * 0.25 + 4 * 0.5) / 8, 6)
         assert node_of(results, "leaf")["vendors"][vid]["gate"]["status"] == "不適合"
     diag = next(s for s in results["suites"] if s["id"] == "s_diag")
     assert diag["weight"] == 0 and diag["vendors"]["v"]["score"] == 0.0 and diag["vendors"]["w"]["score"] == 1.0
@@ -343,3 +344,20 @@ def test_epochs_intervals_are_over_items_not_rows(tmp_path):
     assert (trow["ci_low"], trow["ci_high"]) != tuple(round(x, 6) for x in wilson(6, 10))
     assert trow["epoch_disagreement"] == 0.0 and trow["pass_at_k"] == 0.6
     assert results["statistics"]["epochs"] == 2
+
+
+def test_a_leaf_weighs_items_equally_unless_it_says_suites(tmp_path):
+    small = suite("s_small", "leaf", ["i0"])
+    big = suite("s_big", "leaf", [f"i{n}" for n in range(9)])
+    answers = {**fill("v", "s_small", [1]), **fill("v", "s_big", [0] * 9)}
+    results, _ = run(tmp_path / "items", node("root", children=[node("leaf")]), [small, big], [vendor("v")], answers)
+    # one item of 10 is right: 0.1, not the mean of the suites' scores (0.5)
+    assert vendor_of(results, "v")["total"] == 0.1
+    weights = {s["id"]: s["item_weight"] for s in results["suites"]}
+    assert weights == {"s_small": 0.1, "s_big": 0.1}  # every item of the leaf weighs the same
+    results, _ = run(tmp_path / "suites", node("root", children=[node("leaf", weighting="suites")]), [small, big],
+                     [vendor("v")], answers)
+    assert vendor_of(results, "v")["total"] == 0.5
+    weights = {s["id"]: s["item_weight"] for s in results["suites"]}
+    assert weights == {"s_small": 0.5, "s_big": round(0.5 / 9, 6)}
+

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import REPO, evalkit
-from evalkit.config.attestation import (NON_COMPLIANT, NOT_APPLICABLE, UNANSWERED, AttestationCheck,
+from evalkit.config.attestation import (NO_EVIDENCE, NON_COMPLIANT, NOT_APPLICABLE, UNANSWERED, AttestationCheck,
                                         split_legacy_criteria, stored_questionnaires)
 from evalkit.config.vendor import Attestation
 
@@ -141,6 +141,31 @@ def test_a_check_needs_a_requirement():
         AttestationCheck(id="x", field="deployment", title="t", question="q", clause="c")
 
 
+def test_evidence_is_required_where_the_check_asks_for_it():
+    check = AttestationCheck(id="s", field="safety_measures", title="t", question="q", clause="c",
+                             answered=True, evidence=True)
+    told = Attestation(safety_measures="出力フィルタと評価で対策")
+    assert check.verdict(told) == (NO_EVIDENCE, False)  # an answer alone is not enough
+    shown = Attestation(safety_measures="出力フィルタと評価で対策",
+                        evidence={"safety_measures": [{"document": "安全対策説明書", "page": "p.12"}]})
+    assert check.verdict(shown) == ("適合", True)
+    wrong_field = Attestation(safety_measures="対策", evidence={"deployment": [{"url": "https://example.com/a"}]})
+    assert check.verdict(wrong_field) == (NO_EVIDENCE, False)  # evidence for another answer does not count
+    assert check.verdict(Attestation()) == (UNANSWERED, False)
+    bad = AttestationCheck(id="m", field="ministry_inference", title="t", question="q", clause="c", expect=True,
+                           evidence=True)
+    assert bad.verdict(Attestation(ministry_inference=False,
+                                   evidence={"ministry_inference": [{"document": "d"}]})) == (NON_COMPLIANT, False)
+    assert "根拠資料" in str(check.required_text())
+
+
+def test_evidence_names_a_document_or_url_and_a_known_field():
+    with pytest.raises(ValueError, match="document or a url"):
+        Attestation(evidence={"deployment": [{"page": "p.3"}]})
+    with pytest.raises(ValueError, match="unknown attestation field 'deploymnet'"):
+        Attestation(evidence={"deploymnet": [{"document": "構成図"}]})
+
+
 # ------------------------------------------------------------------------------- end to end (CLI)
 def test_a_vendor_missing_an_answer_fails_the_gate(tmp_path):
     root = workspace(tmp_path / "w", vendors={
@@ -158,7 +183,7 @@ def test_a_vendor_missing_an_answer_fails_the_gate(tmp_path):
     assert verdicts(summary, "silent") == {"gc": UNANSWERED, "provenance": "適合", "base": NOT_APPLICABLE,
                                            "consent": UNANSWERED}
     row = next(r for r in summary["attestation"] if r["id"] == "gc")
-    assert row["vendors"]["silent"] == {"declared": None, "verdict": UNANSWERED, "ok": False}
+    assert row["vendors"]["silent"] == {"declared": None, "verdict": UNANSWERED, "ok": False, "evidence": []}
     assert row["question"] == "推論環境はどこですか。" and row["clause"] == "要件1" and row["critical"] is True
 
 
@@ -179,6 +204,28 @@ def test_a_derivative_model_without_base_model_is_flagged(tmp_path):
     # leaf score = share of compliant checks: 3 of 4 for unnamed, 4 of 4 for named
     env = next(n for n in summary["criteria"] if n["id"] == "sec.env")
     assert env["vendors"]["unnamed"]["score"] == 0.75 and env["vendors"]["named"]["score"] == 1.0
+
+
+def test_evidence_reaches_the_summary_and_report_and_its_absence_fails_the_gate(tmp_path):
+    questionnaire = QUESTIONNAIRE.replace("    expect: government_cloud\n",
+                                          "    expect: government_cloud\n    evidence: true\n")
+    with_doc = yaml.safe_load(vendor("doc", deployment="government_cloud", provenance="original"))
+    with_doc["attestation"]["evidence"] = {"deployment": [{"document": "推論環境構成書 第3版", "page": "p.7",
+                                                           "url": "https://example.com/<b>構成</b>"}]}
+    root = workspace(tmp_path / "w", questionnaire, vendors={
+        "doc": yaml.safe_dump(with_doc, allow_unicode=True),
+        "nodoc": vendor("nodoc", deployment="government_cloud", provenance="original")})
+    proc, summary = run(root)
+    assert proc.returncode == 0, proc.stderr
+    assert verdicts(summary, "doc")["gc"] == "適合" and verdicts(summary, "nodoc")["gc"] == NO_EVIDENCE
+    row = next(r for r in summary["attestation"] if r["id"] == "gc")
+    assert row["vendors"]["doc"]["evidence"] == [{"document": "推論環境構成書 第3版",
+                                                  "url": "https://example.com/<b>構成</b>", "page": "p.7"}]
+    by_id = {v["id"]: v for v in summary["vendors"]}
+    assert by_id["nodoc"]["verdict"] == "不適合" and by_id["doc"]["verdict"] == "適合"
+    html = (root / "run" / "report.html").read_text(encoding="utf-8")
+    assert "推論環境構成書 第3版（p.7）" in html and "証跡なし" in html
+    assert "<b>構成</b>" not in html  # vendor-supplied text is escaped
 
 
 def test_not_applicable_checks_leave_the_share(tmp_path):
@@ -314,7 +361,10 @@ def test_repo_questionnaire_covers_the_call_and_is_the_only_source():
     fields = {c["field"] for c in data["checks"]}
     assert fields >= {"deployment", "data_residency", "trains_on_inputs", "log_retention_days", "log_access",
                       "ismap_listed", "incident_reporting", "domestic_development", "provenance", "base_model",
-                      "license_free_trial", "publication_consent"}
+                      "license_free_trial", "publication_consent", "training_data_compliance",
+                      "ministry_inference", "optimization_support", "development_team", "safety_measures"}
+    assert {c["field"] for c in data["checks"] if c.get("evidence")} >= {
+        "deployment", "ismap_listed", "training_data_compliance", "safety_measures"}
     for check in data["checks"]:
         assert check["question"].endswith(("。", "）")) and check["clause"] and "critical" in check
     base = next(c for c in data["checks"] if c["field"] == "base_model")

@@ -1,5 +1,5 @@
 """`evalkit list --tags`: item counts by tag per suite and per criterion against min_items; the
-repository meets issue 6's minimums; the day-of-test sample is 50 questions over every criterion."""
+repository meets the floors of issue 6 and suites v2 (issue 12: leaves, areas, difficulty); the day-of-test sample is 50 questions over every criterion."""
 
 from __future__ import annotations
 
@@ -43,22 +43,53 @@ def test_tags_are_counted_per_suite_and_minimums_checked(tmp_path):
     assert strict.stderr.strip() == "suites/criteria.yaml: criterion 'leaf' has 3 items, fewer than its min_items 4"
 
 
-def test_repo_counts_meet_the_minimums_of_issue_6():
+def test_repo_counts_meet_the_floors_of_suites_v2():
     proc = evalkit("list", "--tags", "--check-min")
     assert proc.returncode == 0, proc.stderr
     counts = {m.group(1): (int(m.group(2)), int(m.group(3)))
               for m in re.finditer(r"^\s+(\S+)\s+(\d+) items.*\(minimum (\d+): ok\)$", proc.stdout, re.M)}
-    assert counts.keys() == {"genai-2025-12", "security.confidential_info", "safety.hallucination",
-                             "safety.bias", "admin"}
-    minimums = {"genai-2025-12": 500, "security.confidential_info": 60, "safety.hallucination": 80,
-                "safety.bias": 130, "admin": 150}
-    for node, (items, minimum) in counts.items():
-        assert minimum == minimums[node] and items >= minimum, node
+    tender_leaves = {"security.confidential_info", "safety.hallucination", "safety.bias", "safety.harmful",
+                     "admin.legal", "admin.writing", "admin.public_comment", "admin.helpdesk", "admin.translation"}
+    assert {"genai-2025-12", "admin"} | tender_leaves <= counts.keys()
+    assert counts["genai-2025-12"][1] >= 1000  # issue 12: at least 1,000 own items
+    for leaf in tender_leaves:
+        assert counts[leaf][1] >= 60 and counts[leaf][0] >= counts[leaf][1], leaf  # every tender leaf >= 60
+    # every area the call implies >= 20 items; translation into >= 4 languages besides English
+    areas = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+((?:領域|言語):\S+)\s+(\d+) items", proc.stdout, re.M)}
+    assert sum(tag.startswith("領域:") for tag in areas) >= 20
+    assert all(n >= 20 for tag, n in areas.items() if tag.startswith("領域:"))
+    assert len([tag for tag in areas if tag.startswith("言語:") and tag != "言語:英語"]) >= 4
+    mix = re.search(r"^difficulty: 易 (\d+)  中 (\d+)  難 (\d+)", proc.stdout, re.M)
+    easy, mid, hard = map(int, mix.groups())
+    assert hard * 3 >= easy + mid + hard
     # issue 6's breakdown of the bias minimum
     bias = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in (REPO / "suites" / "bias").glob("*.yaml")}
     assert len(bias["ambiguity"]["items"]) >= 80
     assert sum(i.get("expect") == "decline" for i in bias["harmful_requests"]["items"]) >= 30
     assert sum(i.get("expect") == "answer" for i in bias["benign_lookalikes"]["items"]) >= 20
+
+
+def test_areas_and_difficulty_are_floors_of_check_min(tmp_path):
+    criteria = SMALL_CRITERIA + """\
+areas:
+  - {tag: 分野:税, min_items: 2, title: 税}
+difficulty: {min_hardest_share: 0.5}
+"""
+    suite = SUITE.replace("tags: [難易度:易, 分野:税]", "tags: [難易度:難, 分野:税]").replace(
+        "id: c, vars", "id: c, tags: [難易度:易, 難易度:中], vars")
+    work = make_workspace(tmp_path / "w", {"s": suite}, {}, criteria=criteria)
+    proc = evalkit("list", "--check-min", "suites", cwd=work)
+    assert proc.returncode == 2
+    assert re.search(r"^  分野:税\s+1 items  \(minimum 2: SHORT by 1\)$", proc.stdout, re.M)
+    assert "difficulty: 易 1  中 0  難 1  (難 33.3%, minimum 50.0%)" in proc.stdout
+    assert proc.stderr.splitlines() == [
+        "suites/criteria.yaml: area '分野:税' has 1 items, fewer than its min_items 2",
+        "suites/criteria.yaml: difficulty: 1 item(s) with more than one difficulty tag, e.g. s:c",
+        "suites/criteria.yaml: difficulty: 33.3% of items are 難, fewer than the required 50.0%",
+    ]
+    fixed = suite.replace("tags: [難易度:易, 難易度:中]", "tags: [難易度:難, 分野:税]")
+    work = make_workspace(tmp_path / "ok", {"s": fixed}, {}, criteria=criteria)
+    assert evalkit("list", "--check-min", "suites", cwd=work).returncode == 0
 
 
 def test_printed_tag_counts_match_the_files():

@@ -23,12 +23,13 @@ from ..runner.store import RunStore
 from .bias import bias_results
 from .compare import paired_comparisons
 from .order import order_sensitivity
+from .pairs import pair_results
 from .stats import (ALPHA, MIN_BOOTSTRAP_N, N_BOOT, SEED, bootstrap_means, derive_seed, is_binary, mean_interval,
                     pass_at_k, percentile_interval)
 from .judges import judge_results
 from .operations import vendor_operations
 from .tables import item_level, item_table
-from .tree import Linear, evaluate, linear_forms, subtree_leaves, suites_by_leaf
+from .tree import Linear, evaluate, item_weights, linear_forms, subtree_leaves, suites_by_leaf
 
 VERDICT_PASS = "適合"
 VERDICT_FAIL = "不適合"
@@ -128,8 +129,10 @@ def attestation_results(criteria: CriteriaFile, vendors: list[Vendor],
                    "critical": check.critical, "vendors": {}}
             for vendor in vendors:
                 verdict, ok = check.verdict(vendor.attestation)
+                evidence = [e.model_dump(exclude_none=True)
+                            for e in (vendor.attestation.evidence or {}).get(check.field, [])]
                 row["vendors"][vendor.id] = {"declared": getattr(vendor.attestation, check.field, None),
-                                             "verdict": verdict, "ok": ok}
+                                             "verdict": verdict, "ok": ok, "evidence": evidence}
             out.append(row)
     return out
 
@@ -258,6 +261,8 @@ def aggregate(store: RunStore, criteria: CriteriaFile, suites: list[Suite], vend
     items = item_level(df)
     binary = binary_suites(items, suites)
     suite_rows, boots = suite_results(df, items, suites, vendors, binary, settings)
+    for row, weight in zip(suite_rows, item_weights(criteria, suite_rows).values()):
+        row["item_weight"] = _num(weight)
     attest = attestation_results(criteria, vendors, stored_questionnaires(store))
     node_rows = [{"id": n.id, "title": n.title, "clause": n.clause, "depth": d, "weight": n.weight,
                   "gate": n.gate.model_dump() if n.gate else None, "is_leaf": n.is_leaf,
@@ -307,6 +312,7 @@ def aggregate(store: RunStore, criteria: CriteriaFile, suites: list[Suite], vend
         "vendors": ranked, "criteria": node_rows, "suites": suite_rows, "attestation": attest,
         "gates": gates, "comparisons": comparisons,
         "bias": bias_results(store, suites, order),
+        "counterfactual": pair_results(store, suites, order),
         "order_sensitivity": order_sensitivity(store, suites, order),
         "judges": judge_results(store, suites),
         "statistics": {

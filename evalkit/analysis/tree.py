@@ -5,9 +5,11 @@ scores plus a weighted sum of attestation shares:
 
     node = sum_s c_s * suite_s + sum_l a_l * attestation_share_l
 
-A leaf averages its parts (its suites with data, each with the suite's ``weight``, and, when it
-has checks, its attestation share with weight 1); a suite of weight 0 is diagnostic and never
-counts. An inner node is the weighted mean of its children that have data,
+A leaf averages its parts: its suites with data, each weighted by the suite's ``weight`` times its
+number of items (``weighting: items``, the default: every item of a leaf weighs the same, so a 3-item
+suite does not weigh as much as a 20-item one) or by the suite's ``weight`` alone (``weighting:
+suites``); and, when it has checks, its attestation share with weight 1. A suite of weight 0 is
+diagnostic and never counts. An inner node is the weighted mean of its children that have data,
 the weights renormalised over those children (weight 0 children never count). Writing the
 tree this way lets the same coefficients give the score, the bootstrap interval of the score
 (the same linear combination of bootstrap means) and the paired difference of two vendors.
@@ -24,10 +26,42 @@ Linear = tuple[dict[str, float], dict[str, float]]
 
 
 def suites_by_leaf(criteria: CriteriaFile, suite_rows: Iterable[dict]) -> dict[str, dict[str, float]]:
-    """Leaf id -> {suite id: suite weight} for the rows {id, criterion, weight}, in the given order."""
+    """Leaf id -> {suite id: weight inside the leaf} for the rows {id, criterion, weight, n_items}, in
+    the given order.
+
+    Under ``weighting: items`` the suites of a leaf share the same total weight as under ``suites``
+    (the sum of their ``weight``s, which is what the attestation share of a mixed leaf is weighed
+    against), split in proportion to ``weight`` × items: every item of the leaf counts the same."""
+    nodes = criteria.nodes()
     out: dict[str, dict[str, float]] = {node.id: {} for node, _, _ in criteria.walk()}
+    sizes: dict[str, dict[str, int]] = {}
     for row in suite_rows:
         out.setdefault(row["criterion"], {})[row["id"]] = float(row.get("weight", 1.0))
+        sizes.setdefault(row["criterion"], {})[row["id"]] = max(int(row.get("n_items") or 0), 0)
+    for leaf, weights in out.items():
+        node = nodes.get(leaf)
+        if not weights or (node is not None and node.weighting == "suites"):
+            continue
+        mass = sum(weights.values())
+        scaled = {sid: w * sizes[leaf][sid] for sid, w in weights.items()}
+        total = sum(scaled.values())
+        if total > 0:
+            out[leaf] = {sid: mass * v / total for sid, v in scaled.items()}
+    return out
+
+
+def item_weights(criteria: CriteriaFile, suite_rows: list[dict]) -> dict[str, Optional[float]]:
+    """Suite id -> the weight of ONE of its items in the total (0 for a diagnostic suite, None for a
+    suite outside the tree), with every suite of ``suite_rows`` measured."""
+    leaf_suites = suites_by_leaf(criteria, suite_rows)
+    root = linear_forms(criteria, [r["id"] for r in suite_rows], leaf_suites, ())[criteria.id]
+    coefs = root[0] if root else {}
+    nodes = criteria.nodes()
+    out: dict[str, Optional[float]] = {}
+    for row in suite_rows:
+        n = int(row.get("n_items") or 0)
+        out[row["id"]] = (None if row["criterion"] not in nodes
+                          else (coefs.get(row["id"], 0.0) / n if n else 0.0))
     return out
 
 

@@ -23,9 +23,10 @@ COMPLIANT = "適合"
 NON_COMPLIANT = "不適合"
 UNANSWERED = "未回答"
 NOT_APPLICABLE = "対象外"
+NO_EVIDENCE = "証跡なし"
 
 Value = Union[bool, int, float, str]
-ATTESTATION_FIELDS = [name for name in Attestation.model_fields if name != "notes"]
+ATTESTATION_FIELDS = [name for name in Attestation.model_fields if name not in ("notes", "evidence")]
 
 
 def _accepted(value: Any) -> list:
@@ -54,6 +55,10 @@ class AttestationCheck(Strict):
         default_factory=dict,
         description="The check applies only when these other fields have these values (e.g. provenance: "
                     "derivative); when one of them is unanswered the check is 未回答, never assumed not to apply.")
+    evidence: bool = Field(
+        default=False, description="A compliant answer also needs evidence for its field in the vendor's "
+                                   "attestation.evidence (a document with page, or a URL); without it the check is "
+                                   "証跡なし and does not count as compliant.")
     critical: bool = Field(default=True, description="A gate condition: a missing or non-compliant answer "
                                                      "counts as a critical failure of the leaf.")
     note: Optional[str] = Field(default=None, description="Why the check exists; how the answer is reviewed.")
@@ -72,6 +77,8 @@ class AttestationCheck(Strict):
             required = f"≤ {self.max:g}"
         else:
             required = "回答があること"
+        if self.evidence:
+            required = f"{required}（根拠資料の提示）"
         if self.when:
             cond = "、".join(f"{k} = {' / '.join(str(v) for v in _accepted(val))}" for k, val in self.when.items())
             required = f"{required}（{cond} の場合）"
@@ -89,7 +96,7 @@ class AttestationCheck(Strict):
         return True
 
     def verdict(self, attestation: Attestation) -> tuple[str, bool]:
-        """(適合 | 不適合 | 未回答 | 対象外, counts as compliant)."""
+        """(適合 | 不適合 | 未回答 | 証跡なし | 対象外, counts as compliant)."""
         for name, accepted in self.when.items():
             value = getattr(attestation, name, None)
             if _unanswered(value):
@@ -99,6 +106,8 @@ class AttestationCheck(Strict):
         ok = self.check(getattr(attestation, self.field, None))
         if ok is None:
             return UNANSWERED, False
+        if ok and self.evidence and not (attestation.evidence or {}).get(self.field):
+            return NO_EVIDENCE, False
         return (COMPLIANT, True) if ok else (NON_COMPLIANT, False)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -44,6 +44,11 @@ class CriterionNode(Strict):
         description="Minimum number of items the suites under this node must provide (checked by "
                     "`evalkit list`; day-of-test suites, ids starting with day_of_test., and suites reading "
                     "external data through source: are not counted).")
+    weighting: Literal["items", "suites"] = Field(
+        default="items",
+        description="How a leaf weighs its suites: items (default) — each suite by its weight times its number "
+                    "of items, so every item of the leaf counts the same; suites — each suite by its weight "
+                    "alone, whatever its size.")
     children: list["CriterionNode"] = Field(default_factory=list)
 
     @model_validator(mode="before")
@@ -65,10 +70,35 @@ class CriterionNode(Strict):
         return not self.children
 
 
+class Area(Strict):
+    """A subject the call implies that must have its own floor of items, found by an item tag."""
+
+    tag: str = Field(min_length=1, description="The item tag that marks the area, e.g. 領域:自傷・自殺 or 言語:韓国語.")
+    title: Optional[str] = Field(default=None, description="What the area covers, in Japanese.")
+    min_items: int = Field(ge=1, description="Minimum number of items carrying the tag (checked by "
+                                             "`evalkit list --check-min`; day-of-test and external data not counted).")
+
+
+class Difficulty(Strict):
+    """The difficulty tags every item carries and the share of the hardest level required."""
+
+    prefix: str = Field(default="難易度:", description="Tag prefix of the difficulty level.")
+    levels: list[str] = Field(default_factory=lambda: ["易", "中", "難"], min_length=2,
+                              description="Levels from easiest to hardest.")
+    min_hardest_share: float = Field(default=0.0, ge=0, le=1,
+                                     description="Minimum share of items at the hardest level.")
+    rule: Optional[str] = Field(default=None, description="The stated rule for tagging (docs/suites.md).")
+
+
 class CriteriaFile(CriterionNode):
     """The whole tree: the file's top level is the root node (the total)."""
 
     schema_version: int = Field(default=1, description="Format version of this file.")
+    areas: list[Area] = Field(default_factory=list,
+                              description="Subjects with a floor of items of their own, found by item tag.")
+    difficulty: Optional[Difficulty] = Field(
+        default=None, description="Difficulty tags: when set, `evalkit list --check-min` requires exactly one "
+                                  "level per item and the share of the hardest level.")
 
     def nodes(self) -> dict[str, CriterionNode]:
         return {node.id: node for node, _, _ in self.walk()}

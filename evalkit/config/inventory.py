@@ -71,3 +71,86 @@ def criterion_counts(criteria: CriteriaFile, suites: Iterable[Suite],
             suites=len(below), checks=sum(checks_by_leaf[leaf] for leaf in leaves),
             min_items=node.min_items))
     return rows
+
+
+def counted(suites: Iterable[Suite]) -> list[Suite]:
+    """The suites whose items count towards floors: the tender suites written in the repository."""
+    return [s for s in suites if not is_day_of_test(s) and not is_external(s)]
+
+
+@dataclass
+class AreaCount:
+    tag: str
+    title: Optional[str]
+    items: int
+    min_items: int
+    suites: list[str]
+
+    @property
+    def meets_minimum(self) -> bool:
+        return self.items >= self.min_items
+
+
+def area_counts(criteria: CriteriaFile, suites: Iterable[Suite]) -> list[AreaCount]:
+    """One row per area of ``criteria.areas``: the items carrying its tag."""
+    kept = counted(suites)
+    rows = []
+    for area in criteria.areas:
+        hits = {s.id: sum(area.tag in item.tags for item in s.items) for s in kept}
+        rows.append(AreaCount(area.tag, area.title, sum(hits.values()), area.min_items,
+                              sorted(sid for sid, n in hits.items() if n)))
+    return rows
+
+
+@dataclass
+class DifficultyCount:
+    levels: dict[str, int]  # level -> items
+    untagged: list[str]  # suite:item ids with no level
+    ambiguous: list[str]  # suite:item ids with more than one level
+    hardest: str
+    min_hardest_share: float
+
+    @property
+    def total(self) -> int:
+        return sum(self.levels.values()) + len(self.untagged) + len(self.ambiguous)
+
+    @property
+    def hardest_share(self) -> float:
+        return self.levels.get(self.hardest, 0) / self.total if self.total else 0.0
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.untagged:
+            out.append(f"{len(self.untagged)} item(s) without a difficulty tag, e.g. {', '.join(self.untagged[:3])}")
+        if self.ambiguous:
+            out.append(f"{len(self.ambiguous)} item(s) with more than one difficulty tag, e.g. "
+                       f"{', '.join(self.ambiguous[:3])}")
+        if self.hardest_share + 1e-9 < self.min_hardest_share:
+            out.append(f"{self.hardest_share:.1%} of items are {self.hardest}, fewer than the required "
+                       f"{self.min_hardest_share:.1%}")
+        return out
+
+
+def difficulty_counts(criteria: CriteriaFile, suites: Iterable[Suite],
+                      per_suite: bool = False) -> "DifficultyCount | dict[str, DifficultyCount]":
+    """The difficulty mix of the counted suites (or of each suite, by id, with ``per_suite``)."""
+    spec = criteria.difficulty
+    prefix, levels = (spec.prefix, spec.levels) if spec else ("難易度:", ["易", "中", "難"])
+    share = spec.min_hardest_share if spec else 0.0
+
+    def count(group: list[Suite]) -> DifficultyCount:
+        tally = dict.fromkeys(levels, 0)
+        untagged, ambiguous = [], []
+        for s in group:
+            for item in s.items:
+                found = [t[len(prefix):] for t in item.tags if t.startswith(prefix) and t[len(prefix):] in tally]
+                if not found:
+                    untagged.append(f"{s.id}:{item.id}")
+                elif len(found) > 1:
+                    ambiguous.append(f"{s.id}:{item.id}")
+                else:
+                    tally[found[0]] += 1
+        return DifficultyCount(tally, untagged, ambiguous, levels[-1], share)
+
+    kept = counted(suites)
+    return {s.id: count([s]) for s in kept} if per_suite else count(kept)

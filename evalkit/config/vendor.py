@@ -20,6 +20,21 @@ KEY_SHAPES = re.compile(
 )
 
 
+class Evidence(Strict):
+    """Where an attestation answer can be checked: a document (and the page or section), or a URL."""
+
+    document: Optional[str] = Field(default=None, min_length=1,
+                                    description="Title or number of the document, e.g. 'セキュリティ仕様書 第2版'.")
+    url: Optional[str] = Field(default=None, min_length=1, description="Where the document or statement is published.")
+    page: Optional[str] = Field(default=None, min_length=1, description="Page, section or clause, e.g. 'p.12' or '3.2節'.")
+
+    @model_validator(mode="after")
+    def _names_something(self) -> "Evidence":
+        if not self.document and not self.url:
+            raise ValueError("evidence needs a document or a url")
+        return self
+
+
 class Attestation(Strict):
     """What the vendor declares about the parts of the call no prompt can test.
 
@@ -44,7 +59,31 @@ class Attestation(Strict):
     license_terms: Optional[str] = Field(
         default=None, description="Licence name and terms, including what applies after the trial year.")
     publication_consent: Optional[bool] = Field(default=None, description="Agrees to publication of part of the results.")
+    training_data_compliance: Optional[str] = Field(
+        default=None, description="How the training data was collected and used in compliance with the law "
+                                  "(著作権法, 個人情報保護法, terms of sources): the process, not a yes.")
+    ministry_inference: Optional[bool] = Field(
+        default=None, description="Provides inference to staff of the related ministries and agencies (関係府省庁) "
+                                  "under the same conditions.")
+    optimization_support: Optional[bool] = Field(
+        default=None, description="Provides technical support for performance optimisation during the trial.")
+    development_team: Optional[str] = Field(
+        default=None, description="Development organisation: who develops and maintains the model, where, how many.")
+    safety_measures: Optional[str] = Field(
+        default=None, description="The hallucination, bias and harmful-content countermeasures and where they are "
+                                  "documented.")
+    evidence: dict[str, list[Evidence]] = Field(
+        default_factory=dict,
+        description="Per attestation field, where the answer can be checked (document and page, or URL).")
     notes: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _evidence_fields(self) -> "Attestation":
+        known = set(type(self).model_fields) - {"evidence", "notes"}
+        for name in self.evidence:
+            if name not in known:
+                raise ValueError(f"evidence for unknown attestation field '{name}'")
+        return self
 
 
 # Every float below must be finite (allow_inf_nan=False): YAML reads `.inf`/`.nan` (and 1e400) as

@@ -100,15 +100,16 @@ def apply_answers(files: list[Path], vendors: list[Loaded]) -> tuple[list[Loaded
 
 
 def unanswered(vendor: Any, questionnaires: list[Any]) -> list[tuple[Any, Any]]:
-    """(questionnaire, check) of every check the vendor's attestation leaves unanswered (未回答)."""
-    from ..config.attestation import UNANSWERED
+    """(questionnaire, check) of every check the vendor's attestation leaves unanswered (未回答) or answers
+    without the evidence it needs (証跡なし)."""
+    from ..config.attestation import NO_EVIDENCE, UNANSWERED
 
     out = []
     for q in questionnaires:
         model = getattr(q, "model", q)
         for check in model.checks:
             verdict, _ = check.verdict(vendor.attestation)
-            if verdict == UNANSWERED:
+            if verdict in (UNANSWERED, NO_EVIDENCE):
                 out.append((model, check))
     return out
 
@@ -124,5 +125,5 @@ def unanswered_notice(vendor: Any, questionnaires: list[Any]) -> Optional[str]:
         parts.append("critical: " + ", ".join(f"{c.id} [{c.field}]" for c in critical))
     if other:
         parts.append("other: " + ", ".join(f"{c.id} [{c.field}]" for c in other))
-    return (f"vendor '{vendor.id}': {len(missing)} attestation answer(s) missing ({'; '.join(parts)}); they count as "
-            "未回答, never as compliant (answer them in the vendor file or with --attestation FILE)")
+    return (f"vendor '{vendor.id}': {len(missing)} attestation answer(s) missing or without evidence "
+            f"({'; '.join(parts)}); they count as 未回答 / 証跡なし, never as compliant (answer them in the vendor file or with --attestation FILE)")

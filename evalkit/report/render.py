@@ -34,6 +34,9 @@ ATTESTATION_LABELS = {
     "ismap_listed": "ISMAP 登録", "incident_reporting": "インシデント報告", "domestic_development": "国内開発",
     "provenance": "開発の来歴", "base_model": "ベースモデル", "license_free_trial": "試行期間中の無償提供",
     "publication_consent": "結果公開への同意", "license_terms": "ライセンス条件", "notes": "備考",
+    "training_data_compliance": "学習データの法令遵守", "ministry_inference": "関係府省庁職員への推論提供",
+    "optimization_support": "性能最適化のための技術支援", "development_team": "開発体制",
+    "safety_measures": "安全対策（ハルシネーション・バイアス・有害出力）と説明資料",
 }
 VALUE_LABELS = {"government_cloud": "ガバメントクラウド", "commercial_cloud": "商用クラウド", "on_premises": "オンプレミス",
                 "other": "その他", "japan": "国内", "overseas": "海外", "mixed": "国内外", "original": "独自開発",
@@ -325,7 +328,7 @@ def other_attestation(results: dict) -> list[dict]:
     fields: list[str] = []
     for v in results["vendors"]:
         for k, val in (v.get("attestation") or {}).items():
-            if k not in checked and k not in fields:
+            if k not in checked and k not in fields and k != "evidence":
                 fields.append(k)
     return [{"field": f, "label": ATTESTATION_LABELS.get(f, f),
              "vendors": {v["id"]: (v.get("attestation") or {}).get(f) for v in results["vendors"]}}

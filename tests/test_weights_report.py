@@ -30,9 +30,9 @@ def suite(sid: str, criterion: str, n: int) -> str:
             f"scorers: [{{kind: exact}}]\nitems:\n{items}\n")
 
 
-# a day-of-test suite that even the oracle fails: the total must not move
+# a day-of-test suite that the echo model passes (its answers repeat the question): its total must not move
 DAY = suite("day", "dot", 3).replace("scorers: [{kind: exact}]",
-                                     "scorers: [{kind: contains, params: {values: [どの解答にもない語]}}]")
+                                     "scorers: [{kind: contains, params: {values: [day]}}]")
 VENDORS = {"oracle": "id: oracle\nname: オラクル\nprovider: reference\nmodel: oracle\n",
            "echo": "id: echo\nname: エコー\nprovider: reference\nmodel: echo\n"}
 
@@ -50,7 +50,7 @@ def test_one_items_weight_and_a_criterion_outside_the_total(tmp_path):
     by_suite = {s["id"]: s["item_weight"] for s in summary["suites"]}
     assert by_suite == {"small": 0.1, "big": 0.1, "day": 0.0}
     nodes = {n["id"]: n for n in summary["criteria"]}
-    assert nodes["dot"]["vendors"]["oracle"]["score"] == 0.0  # reported on its own ...
+    assert nodes["dot"]["vendors"]["echo"]["score"] == 1.0  # reported on its own ...
     assert {v["id"]: v["total"] for v in summary["vendors"]} == {"oracle": 1.0, "echo": 0.0}  # ... not in the total
     html = (work / "run" / "report.html").read_text(encoding="utf-8")
     assert 'data-outside-total="dot"' in html and "総合点に含めない（別に報告）" in html

@@ -188,3 +188,23 @@ def test_print_is_a4_landscape_without_controls(browser, repo_run):
     pdf = page.pdf(prefer_css_page_size=True)
     boxes = {tuple(round(float(x)) for x in m.split()) for m in re.findall(rb"/MediaBox \[([^\]]*)\]", pdf)}
     assert boxes == {(0, 0, 842, 595)}  # A4 landscape in points
+
+
+def test_japanese_text_renders_as_glyphs_not_boxes(browser, repo_run):
+    """On a machine without a Japanese font every kanji is drawn as the same .notdef box: two
+    different characters then give identical pixels. Draw them with the page's own font stack."""
+    page, _, _ = _open(browser, repo_run[0] / "report.html")
+    same = page.evaluate("""() => {
+        const font = getComputedStyle(document.body).fontFamily;
+        const draw = (ch) => {
+            const c = document.createElement('canvas'); c.width = 48; c.height = 48;
+            const ctx = c.getContext('2d'); ctx.font = '32px ' + font; ctx.fillStyle = '#000';
+            ctx.fillText(ch, 4, 36);
+            return Array.from(ctx.getImageData(0, 0, 48, 48).data).join(',');
+        };
+        return [['評', '価'], ['適', '合'], ['あ', 'ア']].map(([a, b]) => draw(a) === draw(b));
+    }""")
+    page.close()
+    assert same == [False, False, False], (
+        "Japanese characters render as identical boxes: no Japanese font is installed "
+        "(scripts/test installs fonts-ipafont-gothic; see README)")

@@ -26,8 +26,8 @@ def steps() -> list[dict]:
 
 def test_the_workflow_installs_as_the_readme_says_and_publishes_junit():
     install = next(s for s in steps() if s.get("name", "").startswith("Install"))
-    assert install["run"].strip() == "python3 -m pip install ."
-    assert "python3 -m pip install ." in (REPO / "README.md").read_text(encoding="utf-8")
+    assert install["run"].strip().startswith("bash scripts/start ")
+    assert "```sh\nbash scripts/start\n```" in (REPO / "README.md").read_text(encoding="utf-8")
     published = next(s for s in steps() if "action-junit-report" in s.get("uses", ""))
     assert published["with"]["report_paths"] == "reports/ci/results.junit.xml"
     triggers = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))[True]  # YAML 1.1 reads `on` as true

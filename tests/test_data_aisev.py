@@ -1,6 +1,6 @@
 """`evalkit import aisev`: CSV -> suite YAML -> validate -> run against the embedded endpoint.
 
-Against the two samples of the real data (skipped when ../shared/samples is absent) and against a
+Against the two samples of the real data (tests/data/samples, copied with their licences) and against a
 CSV this test writes with every aisev row kind (requirement, multiplechoice, model_graded_qa).
 """
 
@@ -57,8 +57,6 @@ def run_judged(root: Path, suite_id: str) -> dict:
     (SECURITY, "external.aisev_06_aisi_security_v0_1", "security.confidential_info", "セキュリティ確保"),
 ])
 def test_round_trip_of_the_samples(tmp_path, sample, suite_id, criterion, perspective):
-    if not sample.is_file():
-        pytest.skip(f"{sample} is not available")
     root = project(tmp_path)
     proc = cli(root, "import", "aisev", str(sample))
     assert proc.returncode == 0, proc.stderr

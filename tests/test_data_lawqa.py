@@ -27,8 +27,6 @@ ROTATE = [(0, 1, 2, 3), (1, 2, 3, 0), (2, 3, 0, 1), (3, 0, 1, 2)]
 
 @pytest.fixture
 def lawqa_dir(tmp_path: Path) -> Path:
-    if not SAMPLE.is_file():
-        pytest.skip(f"{SAMPLE} is not available")
     data = json.loads(SAMPLE.read_text(encoding="utf-8"))
     folder = tmp_path / "lawqa"
     folder.mkdir()

@@ -82,9 +82,27 @@ def item_table(store: RunStore, suites: Optional[Iterable[Suite]] = None) -> pd.
     return df[ITEM_COLUMNS]
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (CSV/formula injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: object) -> object:
+    """OWASP's defence for CSV cells: a text cell that a spreadsheet would run as a formula is
+    prefixed with a single quote, so it is shown as text. Numbers and other types are unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def export_csv(df: pd.DataFrame, path) -> None:
+    """results.csv: the result table for spreadsheets. Model outputs and suite text are hostile
+    input: text cells that would start a formula are neutralised (the store and results.parquet keep
+    the raw text)."""
     out = df.copy()
     out["tags"] = out["tags"].map(lambda t: json.dumps(t, ensure_ascii=False))
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(neutralise_formula, na_action="ignore")
     out.to_csv(path, index=False)
 
 

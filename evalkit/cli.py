@@ -94,6 +94,8 @@ def _load(args: argparse.Namespace) -> tuple[Workspace, list[Loaded], list[Loade
             skipped.append((v.model.id, missing))
     if not usable:
         raise UsageError(f"no usable vendors under {args.vendors_dir}")
+    for v in usable:
+        v.model.resolved_base_url()  # a URL brought by the environment is checked before anything is sent
     return ws, suites, usable, skipped
 
 
@@ -237,6 +239,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
         ws.issues += canary_issues(ws.suites + ws.attestation)
         if not ws.issues and tallies:
             _out(probe_table(tallies))
+        if not ws.issues and ws.suites:
+            from .reference.near_duplicates import near_duplicate_issues
+            from .reference.selfcheck import choice_baseline_check
+
+            # multiple choice: overlap and longest-option heuristics must stay near chance
+            found, table = choice_baseline_check(ws.suites)
+            probe_issues += found
+            if table:
+                _out(table)
+            # near-duplicate items over the checked files (intended pairs exempt)
+            found, summary = near_duplicate_issues(ws.suites)
+            probe_issues += found
+            _out(summary)
         # baselines need the whole tree's suites: only when a folder was given, not single files
         if not ws.issues and ws.criteria is not None and ws.suites and any(p.is_dir() for p in paths):
             from .reference.selfcheck import baseline_check
@@ -253,7 +268,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for issue in sorted(set(probe_issues)):
             _err(str(issue))
         _err(f"self-check failed: {len(set(probe_issues))} problem(s): probes with the wrong verdict or "
-             "missing, or a baseline that passes a gate")
+             "missing, a baseline that passes a gate, multiple-choice options a heuristic sees through, "
+             "or near-duplicate items")
         return EXIT_GATE_FAILED
     items = sum(len(s.model.items) for s in ws.suites)
     crit = f"criteria {ws.criteria.path}, " if ws.criteria else ""

@@ -14,10 +14,46 @@ from .generation import Generation
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 # Shapes of real API keys; a value like this in a vendor file is a leaked secret.
-KEY_SHAPES = re.compile(
-    r"^(sk-[A-Za-z0-9_\-]{12,}|sk_[A-Za-z0-9_\-]{12,}|xai-[A-Za-z0-9]{12,}|AIza[0-9A-Za-z_\-]{20,}"
-    r"|gsk_[A-Za-z0-9]{12,}|hf_[A-Za-z0-9]{12,}|Bearer\s+\S{8,})$"
-)
+_KEY_ALTERNATIVES = (r"sk-[A-Za-z0-9_\-]{12,}|sk_[A-Za-z0-9_\-]{12,}|xai-[A-Za-z0-9]{12,}|AIza[0-9A-Za-z_\-]{20,}"
+                     r"|gsk_[A-Za-z0-9]{12,}|hf_[A-Za-z0-9]{12,}|Bearer\s+\S{8,}")
+KEY_SHAPES = re.compile(rf"^({_KEY_ALTERNATIVES})$")
+# The same shapes inside a longer value (a name, a note, a URL): the key is still in the file.
+KEY_INSIDE = re.compile(rf"(?<![A-Za-z0-9])({_KEY_ALTERNATIVES})")
+# Query parameters that carry a credential (…/v1?api_key=…, &token=…).
+CREDENTIAL_PARAMS = re.compile(
+    r"^(api[_\-]?key|apikey|key|token|access[_\-]?token|auth|authorization|secret|client[_\-]?secret"
+    r"|password|passwd|pwd|sig|signature|x-api-key)$", re.I)
+
+
+def url_problem(url: str) -> Optional[str]:
+    """Why ``url`` cannot be an endpoint URL (None when it can). ``${VAR}`` references are read as
+    placeholders; the value of a variable is checked when the run resolves it."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    shown = ENV_REF.sub("x", url)
+    if re.search(r"\s", url):
+        return "a URL cannot contain spaces or line breaks"
+    if not shown.startswith(("http://", "https://")) and not ENV_REF.match(url):
+        return "expected an http(s) URL or ${ENV_VAR}"
+    if not shown.startswith(("http://", "https://")):
+        return None  # the whole URL comes from the environment
+    parts = urlsplit(shown)
+    if "@" in parts.netloc:
+        return "credentials in the URL (user:password@ or token@) are not allowed; use api_key_env"
+    if not parts.hostname:
+        return "the URL names no host"
+    try:
+        port = parts.port
+    except ValueError:
+        return "the URL's port must be a number from 1 to 65535"
+    if port is not None and not 1 <= port <= 65535:
+        return "the URL's port must be a number from 1 to 65535"
+    for name, _ in parse_qsl(parts.query, keep_blank_values=True):
+        if CREDENTIAL_PARAMS.match(name):
+            return f"the URL carries a credential in its query ('{name}='); keep keys in api_key_env"
+    if KEY_INSIDE.search(url):
+        return "the URL contains what looks like an API key; keep keys in api_key_env"
+    return None
 
 
 class Evidence(Strict):
@@ -159,10 +195,9 @@ class Vendor(Strict):
     def _url_shape(cls, value: Optional[str]) -> Optional[str]:
         if value is None:
             return value
-        if not ENV_REF.sub("x", value).startswith(("http://", "https://", "x")):
-            raise ValueError("expected an http(s) URL or ${ENV_VAR}")
-        if re.search(r"//[^/@]+:[^/@]+@", value):
-            raise ValueError("credentials in the URL are not allowed; use api_key_env")
+        problem = url_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")
@@ -183,13 +218,24 @@ class Vendor(Strict):
         return [name for name in self.env_names() if not os.environ.get(name)]
 
     def resolved_base_url(self) -> Optional[str]:
+        """The URL with its ``${VAR}`` references filled in from the environment. A value that brings
+        credentials or a malformed URL is an error that names the variables, never the value."""
         if self.base_url is None:
             return None
-        return ENV_REF.sub(lambda m: os.environ.get(m.group(1), ""), self.base_url)
+        url = ENV_REF.sub(lambda m: os.environ.get(m.group(1), ""), self.base_url)
+        if url != self.base_url:
+            problem = url_problem(url)
+            if problem:
+                from ..errors import UsageError
+
+                names = ", ".join(ENV_REF.findall(self.base_url))
+                raise UsageError(f"vendor '{self.id}': base_url from {names}: {problem}")
+        return url
 
 
 REFERENCE_MODELS = ("oracle", "refuse", "echo", "judge")
 
 
 def looks_like_secret(value: object) -> bool:
-    return isinstance(value, str) and bool(KEY_SHAPES.match(value.strip()))
+    """A literal API key, alone or inside a longer value (a name, a note, a URL)."""
+    return isinstance(value, str) and bool(KEY_SHAPES.match(value.strip()) or KEY_INSIDE.search(value))

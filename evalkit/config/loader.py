@@ -15,7 +15,7 @@ from .criteria import CriteriaFile
 from .issues import ConfigError, ConfigIssue, path_issue
 from .schema_errors import issues_from_validation
 from .suite import Suite
-from .templates import compile_template, render
+from .templates import compile_template, render, template_line
 from .vendor import Vendor, looks_like_secret
 from .yamlpos import Located, format_loc, load_yaml
 
@@ -488,9 +488,16 @@ def check_suite(loaded: Loaded, criteria: Optional[Loaded], *, check_items: bool
                 except jinja2.UndefinedError as exc:
                     sink.append(doc.issue(loc + ("vars",) if index < inline else ("source", "mapping"),
                                           f"{what}{name} does not render: {exc.message}"))
-                except jinja2.TemplateError as exc:
+                except Exception as exc:  # noqa: BLE001 — a template is user input: any failure is its error
+                    line = template_line(exc)
+                    where = f" (line {line} of the template)" if line else ""
+                    detail = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
                     sink.append(doc.issue(loc + ("vars",) if index < inline else ("source", "mapping"),
-                                          f"{what}{name} does not render: {exc}"))
+                                          f"{what}{name} does not render{where}: {detail}"))
+    if check_items:
+        from ..scorers.counterfactual import group_issues  # counterfactual groups as a whole
+
+        issues += group_issues(loaded)
     shown = sorted(set(from_source), key=from_source.index)
     issues += shown[:SOURCE_ISSUE_CAP]
     if len(shown) > SOURCE_ISSUE_CAP:

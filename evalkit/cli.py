@@ -126,6 +126,17 @@ def _take_stored_selection(args: argparse.Namespace) -> None:
     args.blind = args.blind or stored["blind"]
 
 
+def _writable_dir(path: Path, flag: str) -> Path:
+    """``path`` as a run folder: an existing folder or one that can be created (a usage error otherwise)."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{flag} {path}: exists and is not a folder; name a folder for the run")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot create the run folder ({exc.strerror or exc})") from None
+    return path
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import RunOptions, finish, new_run_id, send
 
@@ -153,7 +164,8 @@ def cmd_run(args: argparse.Namespace) -> int:
              "configured: answers their rules cannot decide will be reported as not scored (判定保留), never "
              "as passed (pass --judge ID)")
     vendors, sources = _attestation(args, ws, vendors)
-    out_dir = Path(args.resume or args.out or Path(args.reports_dir) / new_run_id())
+    out_dir = _writable_dir(Path(args.resume or args.out or Path(args.reports_dir) / new_run_id()),
+                            "--resume" if args.resume else "--out")
     n_items = sum(len(s.model.items) for s in suites)
     if not args.quiet:
         _err(f"evalkit {__version__}: {len(suites)} suites, {n_items} items, {len(vendors)} vendors "

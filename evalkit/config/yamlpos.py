@@ -354,6 +354,15 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Located | None, list
             where = f" starting on line {start.line + 1}" if start and mark and start.line != mark.line else ""
             context = f" ({exc.context}{where})"
         return None, [ConfigIssue(str(path), line, col, "(syntax)", f"YAML syntax error: {problem}{context}")]
+    except yaml.reader.ReaderError as exc:  # a control character: point at it, not at 1:1
+        pos = max(0, min(int(exc.position), len(text)))
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        return None, [ConfigIssue(str(path), line, col, "(syntax)",
+                                  f"unacceptable character U+{char:04X} (a control character); YAML does not "
+                                  f"allow it in a file — write it as an escape in a double-quoted string, "
+                                  f'e.g. "\\x{char:02x}"')]
     except yaml.YAMLError as exc:
         return None, [ConfigIssue(str(path), 1, 1, "(syntax)", f"YAML error: {exc}")]
     except RecursionError:  # the pure-Python parser, re-reading a deeply nested file with an error

@@ -361,3 +361,35 @@ def test_a_leaf_weighs_items_equally_unless_it_says_suites(tmp_path):
     weights = {s["id"]: s["item_weight"] for s in results["suites"]}
     assert weights == {"s_small": 0.5, "s_big": round(0.5 / 9, 6)}
 
+
+
+# ------------------------------------------------------------------- partial runs and the ranking
+def test_a_gate_with_no_evidence_is_unevaluated_never_passed(tmp_path):
+    crit = node("root", children=[
+        node("sec", gate={"max_critical_failures": 0, "description": "重要項目の失敗なし"}),
+        node("safe", gate={"min_score": 0.6, "description": "最低点"}),
+        node("work")])
+    # only the 'work' leaf has a suite in this run (a partial run such as -s admin.legal_mc)
+    results, _ = run(tmp_path, crit, [suite("s_work", "work", ["i0", "i1"])], [vendor("v")],
+                     fill("v", "s_work", [1, 1]))
+    for nid in ("sec", "safe"):
+        gate = node_of(results, nid)["vendors"]["v"]["gate"]
+        assert gate["status"] == "未評価" and gate["unevaluated"] and gate["incomplete"] and not gate["passed"]
+    row = vendor_of(results, "v")
+    assert row["verdict"] == "判定保留" and row["failed_gates"] == []  # neither 適合 nor 不適合
+    assert {g["node"] for g in row["pending_gates"]} == {"sec", "safe"}
+    assert [n["id"] for n in results["unevaluated_criteria"]] == ["sec", "safe"]
+
+
+def test_ranking_puts_the_verdict_before_the_total(tmp_path):
+    crit = node("root", children=[
+        node("sec", gate={"max_critical_failures": 0, "description": "重要項目の失敗なし"}),
+        node("work")])
+    suites = [suite("s_sec", "sec", ["i0", "i1"], critical_items=("i0",)), suite("s_work", "work", ["i0", "i1"])]
+    answers = {**fill("high", "s_sec", [0, 1]), **fill("high", "s_work", [1, 1]),   # fails a critical item
+               **fill("low", "s_sec", [1, 0]), **fill("low", "s_work", [0, 0])}   # passes the gate, scores less
+    results, _ = run(tmp_path, crit, suites, [vendor("high"), vendor("low")], answers)
+    high, low = vendor_of(results, "high"), vendor_of(results, "low")
+    assert high["total"] > low["total"] and high["verdict"] == "不適合" and low["verdict"] == "適合"
+    assert (low["rank"], high["rank"]) == (1, 2)
+    assert [v["id"] for v in results["vendors"]] == ["low", "high"]

@@ -55,3 +55,17 @@ def test_one_items_weight_and_a_criterion_outside_the_total(tmp_path):
     html = (work / "run" / "report.html").read_text(encoding="utf-8")
     assert 'data-outside-total="dot"' in html and "総合点に含めない（別に報告）" in html
     assert "<th class=\"num\">1問の重み</th>" in html and "10.000%" in html
+
+
+def test_a_partial_run_says_which_criteria_it_left_out(tmp_path):
+    crit = CRITERIA.replace("  - id: leaf\n", "  - id: leaf\n    gate: {min_score: 0.5, description: 最低点}\n") + \
+        "  - id: other\n    title: 別の基準\n    clause: 別\n    gate: {max_critical_failures: 0, description: 重要項目}\n"
+    work = make_workspace(tmp_path / "w", {"small": suite("small", "leaf", 2), "o": suite("o", "other", 2)},
+                          VENDORS, criteria=crit)
+    proc = evalkit("run", "-s", "small", "--out", "run", "-q", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    html = (work / "run" / "report.html").read_text(encoding="utf-8")
+    assert 'id="partial-run"' in html and "別の基準（<code>other</code>）" in html
+    assert 'data-unevaluated="1">未評価' in html
+    summary = json.loads((work / "run" / "summary.json").read_text(encoding="utf-8"))
+    assert {v["id"]: v["verdict"] for v in summary["vendors"]} == {"oracle": "判定保留", "echo": "不適合"}

@@ -34,6 +34,8 @@ from .tree import Linear, evaluate, item_weights, linear_forms, subtree_leaves, 
 VERDICT_PASS = "適合"
 VERDICT_FAIL = "不適合"
 VERDICT_INCOMPLETE = "判定保留"
+GATE_UNEVALUATED = "未評価"  # a gate with no item and no attestation check under it in this run
+VERDICT_ORDER = {VERDICT_PASS: 0, VERDICT_INCOMPLETE: 1, VERDICT_FAIL: 2}
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,12 @@ def vendor_tree(criteria: CriteriaFile, vendor: Vendor, suite_rows: list[dict], 
         critical = sum(vrows[sid]["critical_failures"] for sid in node_suites)
         critical += sum(n for leaf, n in attest_critical.items() if leaf in leaves)
         gate = None
-        if node.gate is not None:
+        if node.gate is not None and not (set(node_suites) & planned) and not any(
+                a["node"] in leaves for a in attest):
+            # no evidence at all: the gate is not evaluated (never 適合, never 不適合)
+            gate = {"passed": False, "incomplete": True, "unevaluated": True, "status": GATE_UNEVALUATED,
+                    "reason": "未評価（この実行には、この評価基準の設問も申告の照合項目もない）"}
+        elif node.gate is not None:
             sub = vitems[vitems.suite_id.isin(node_suites)]
             # critical items not yet counted as failures that an unscored epoch could still fail
             could_fail = sub.critical & (sub.n_ok < sub.n_epochs) & ((sub.n_ok == 0) | sub.passed)
@@ -301,14 +308,24 @@ def aggregate(store: RunStore, criteria: CriteriaFile, suites: list[Suite], vend
             **vendor_operations(vdf, vendor),
             "attestation": vendor.attestation.model_dump(),
         })
-    ranked = sorted(vendor_rows, key=lambda v: (v["total"] is None, -(v["total"] or 0)))
+    # verdict first (適合, 判定保留, 不適合), then the total: a vendor that fails a gate never ranks
+    # above one that passes them all, whatever its score
+    ranked = sorted(vendor_rows, key=lambda v: (VERDICT_ORDER.get(v["verdict"], 3), v["total"] is None,
+                                                -(v["total"] or 0)))
     for rank, row in enumerate(ranked, 1):
         row["rank"] = rank
     order = [v["id"] for v in ranked]
     shares = {v.id: attestation_shares(attest, v.id) for v in vendors}
     comparisons = paired_comparisons(items, criteria, suite_rows, order, binary, shares, settings.n_boot,
                                      settings.seed, settings.alpha)
+    planned_any = {s["id"] for s in suite_rows if s["n_items"] > 0}
+    leaf_suites = suites_by_leaf(criteria, suite_rows)
+    attested = {a["node"] for a in attest}
+    unevaluated = [{"id": n.id, "title": n.title} for n, _, _ in criteria.walk()
+                   if n.is_leaf and n.weight > 0 and not (set(leaf_suites.get(n.id, {})) & planned_any)
+                   and n.id not in attested]
     return {
+        "unevaluated_criteria": unevaluated,
         "vendors": ranked, "criteria": node_rows, "suites": suite_rows, "attestation": attest,
         "gates": gates, "comparisons": comparisons,
         "bias": bias_results(store, suites, order),

@@ -158,7 +158,8 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     gates = summary.get("gates", [])
     _out("gates:" + ("" if gates else " (none in the criteria)"))
     for gate in gates:
-        status = "判定保留" if gate.get("incomplete") else ("適合" if gate.get("passed") else "不適合")
+        status = ("未評価" if gate.get("unevaluated") else "判定保留") if gate.get("incomplete") else (
+            "適合" if gate.get("passed") else "不適合")
         _out(f"  [{status}] {titles.get(gate['node'], gate['node'])}: {gate.get('reason') or ''}".rstrip())
     with open_run(out_dir) as store:
         df = item_table(store)

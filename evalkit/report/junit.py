@@ -68,8 +68,9 @@ def junit_tree(results: dict) -> ET.ElementTree:
             counts["tests"] += 1
             spec = node["gate"]
             if gate.get("incomplete"):
-                ET.SubElement(case, "error", type="判定保留",
-                              message=_clean(f"判定保留: {node['title']}: {gate.get('reason', '')}")).text = \
+                label = "未評価" if gate.get("unevaluated") else "判定保留"
+                ET.SubElement(case, "error", type=label,
+                              message=_clean(f"{label}: {node['title']}: {gate.get('reason', '')}")).text = \
                     _clean(f"{spec.get('description', '')}\n{gate.get('reason', '')}")
                 counts["errors"] += 1
             elif not gate.get("passed"):

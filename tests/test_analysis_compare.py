@@ -116,7 +116,23 @@ def test_total_difference_follows_the_criteria_weights(tmp_path):
     # x = mean(suite, attestation): A (0.8 + 1)/2 = 0.9, B (0.4 + 0)/2 = 0.2; y: A 0.2, B 0.5
     # total A = (3*0.9 + 0.2)/4 = 0.725, B = (3*0.2 + 0.5)/4 = 0.275
     assert [v["total"] for v in results["vendors"]] == [0.725, 0.275]
-    assert total["diff"] == pytest.approx(0.45, abs=1e-6)
-    # declared part: coefficient of x's attestation is 3/4 * 1/2 = 0.375, A - B = 1 - 0
-    assert total["declared_diff"] == 0.375
+    # declared part: coefficient of x's attestation is 3/4 * 1/2 = 0.375, A - B = 1 - 0; it is reported
+    # beside the test, never inside it: the tested difference is the measured part 0.45 - 0.375 = 0.075
+    assert total["declared_diff"] == 0.375 and total["total_diff"] == pytest.approx(0.45, abs=1e-6)
+    assert total["diff"] == pytest.approx(0.075, abs=1e-6)
     assert total["n_shared"] == 20
+
+
+def test_declarations_alone_never_make_a_significant_difference(tmp_path):
+    # two copies of one model: the same answers, one leaves an optional declaration blank
+    crit = node("root", children=[
+        node("x", attestation=[{"field": "log_access", "title": "ログ", "answered": True, "critical": False}]),
+        node("y")])
+    items = [f"i{n}" for n in range(30)]
+    answers = {**fill("a", "sx", [1, 0, 1] * 10), **fill("b", "sx", [1, 0, 1] * 10)}
+    results, _ = run(tmp_path, crit, [suite("sx", "y", items)],
+                     [vendor("a", log_access="管理者のみ"), vendor("b")], answers)
+    total = rows(results, "total")[("a", "b")]
+    assert total["declared_diff"] > 0 and total["diff"] == 0.0
+    assert total["significant"] is False and total["p"] == 1.0
+

@@ -3,7 +3,9 @@
 Per suite: McNemar's exact test for pass/fail suites (with Newcombe's paired interval for the
 difference of pass rates), a paired bootstrap of the mean difference for continuous scores.
 On the total: a paired bootstrap stratified by suite and weighted by the criteria tree (the same
-linear form that makes the total). Within each scope (each suite, the total) the p-values of all
+linear form that makes the total), over the measured items only: the part of the total difference
+that comes from attestation declarations has no sampling error, is never tested and is reported apart
+(``declared_diff``; ``total_diff`` = measured + declared). Within each scope (each suite, the total) the p-values of all
 pairs are Holm-corrected; "A beats B" is claimed only when the corrected p is below alpha.
 """
 
@@ -104,11 +106,14 @@ def paired_comparisons(items: pd.DataFrame, criteria: CriteriaFile, suite_rows: 
         if form is None or not form[0]:
             total["note"] = "共通の採点済み設問なし"
         else:
+            # declarations are not measurements: the test, the interval and the verdict rest on the items
+            # alone; the declared part of the total difference is reported beside them, never tested
             declared = sum(c * (shares[a].get(leaf, 0.0) - shares[b].get(leaf, 0.0)) for leaf, c in form[1].items())
-            dist = declared + sum(c * boots[sid] for sid, c in form[0].items())
+            dist = sum(c * boots[sid] for sid, c in form[0].items())
+            measured = sum(c * means[sid] for sid, c in form[0].items())
             low, high = percentile_interval(dist)
-            total.update(diff=declared + sum(c * means[sid] for sid, c in form[0].items()), ci_low=low,
-                         ci_high=high, declared_diff=declared)
+            total.update(diff=measured, ci_low=low, ci_high=high, declared_diff=declared,
+                         total_diff=measured + declared)
             if n_total >= MIN_BOOTSTRAP_N:
                 total["p"] = bootstrap_p(dist)
             else:
@@ -124,7 +129,7 @@ def paired_comparisons(items: pd.DataFrame, criteria: CriteriaFile, suite_rows: 
             if r["significant"]:
                 r["winner"] = r["a"] if r["diff"] > 0 else r["b"]
     for r in rows:
-        for key in ("diff", "ci_low", "ci_high", "declared_diff"):
+        for key in ("diff", "ci_low", "ci_high", "declared_diff", "total_diff"):
             if key in r:
                 r[key] = _r(r[key])
         r["p"], r["p_holm"] = _p(r["p"]), _p(r["p_holm"])

@@ -52,6 +52,8 @@ def probe_outcome(suite: Suite, item: Item, text: str, *, question: Optional[str
     question = question_of(suite, item) if question is None else question
     outcome = ProbeOutcome(PASS)
     for index, (scorer, _) in enumerate(item_scorers(suite, item, cache)):
+        if getattr(scorer, "group", False):
+            continue  # scored per counterfactual group, proved by the group's pair probes
         if asks_judge(scorer, item, question, text):
             outcome.routed.append((index, scorer))
             continue

@@ -136,5 +136,9 @@ def apply_view(results: dict, df: pd.DataFrame, view: View) -> tuple[dict, pd.Da
             if s["id"] in view.sealed_suites:
                 s["description"] = ""
                 s["withheld"] = True
+        for c in out.get("counterfactual") or []:  # examples quote answers: withheld with the suite's text
+            if c["suite"] in view.sealed_suites:
+                for cell in c["vendors"].values():
+                    cell["examples"] = []
     out["view"] = {"kind": view.kind, "vendor": view.vendor, "public": view.public}
     return out, vdf

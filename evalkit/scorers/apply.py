@@ -9,6 +9,7 @@ from ..config.suite import Item, Suite
 from ..data import suite_items
 from ..runner.store import RunStore
 from .base import Scorer, build
+from .counterfactual import PairScoring
 
 
 def item_scorers(suite: Suite, item: Item, cache: dict) -> list[tuple[Scorer, float]]:
@@ -54,6 +55,7 @@ def score_store(store: RunStore, *, keep_sealed: bool = False, write: bool = Tru
     cache: dict = {}
     scored = 0
     verdicts = store.judge_verdicts()  # judges' answers, from the store: scoring never calls anything
+    pairs = PairScoring(store, suites, verdicts, cache)  # a group scorer reads the other members' answers
 
     def rows() -> Iterator[tuple]:
         nonlocal scored
@@ -66,7 +68,10 @@ def score_store(store: RunStore, *, keep_sealed: bool = False, write: bool = Tru
                 continue
             suite, item = items[(suite_id, item_id)]
             for index, (scorer, weight) in enumerate(item_scorers(suite, item, cache)):
-                result = scorer.score_judged(content or "", item, verdicts.get((key, index), []))
+                if getattr(scorer, "group", False):
+                    result = pairs.score(key, index, scorer, suite, item)
+                else:
+                    result = scorer.score_judged(content or "", item, verdicts.get((key, index), []))
                 score, passed = (float(result.score), int(result.passed)) if result.scored else (None, None)
                 explanation, detail = result.explanation, result.detail
                 if sealed:

@@ -188,6 +188,28 @@ def test_print_is_a4_landscape_without_controls(browser, repo_run):
     pdf = page.pdf(prefer_css_page_size=True)
     boxes = {tuple(round(float(x)) for x in m.split()) for m in re.findall(rb"/MediaBox \[([^\]]*)\]", pdf)}
     assert boxes == {(0, 0, 842, 595)}  # A4 landscape in points
+    # the decision is printed (summary, gates, matrix), the item-level answers are not
+    assert page.locator("#summary").is_visible() and page.locator("#matrix").is_visible()
+    assert page.locator("#items").is_hidden() and page.locator("#suites").is_hidden()
+    assert page.locator(".print-note").is_visible()
+    pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+    assert pages <= 40, pages  # 6 vendors and 40 suites: 33 today, 116 with every section printed
+
+
+def test_a_failed_gate_links_to_the_items_behind_it(browser, repo_run):
+    out, _ = repo_run
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    refuse = next(v for v in summary["vendors"] if v["id"] == "ref-refuse")
+    assert refuse["failed_gates"]
+    page, errors, _ = _open(browser, out / "report.html")
+    link = page.locator('#ranking tr[data-vendor="ref-refuse"] a[data-goto-gate]').first
+    gate_suites = set(link.get_attribute("data-goto-suites").split())
+    link.click()
+    expect(page.locator("#f-count")).to_contain_text("（ゲート「")
+    assert 0 < _count(page)
+    shown = page.locator("#item-rows article.item").evaluate_all("els => els.map(e => e.dataset.item.split(\"/\")[0])")
+    assert shown and set(shown) <= gate_suites, (shown, gate_suites)
+    assert errors == []
 
 
 def test_japanese_text_renders_as_glyphs_not_boxes(browser, repo_run):

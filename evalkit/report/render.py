@@ -65,6 +65,12 @@ def pct(score: Optional[float]) -> str:
     return f"{score * 100:.1f}" if _is_num(score) else "—"
 
 
+def pstat(p: Optional[float]) -> str:
+    """A p-value inside a sentence: 'p < 0.001' or 'p = 0.012' (never 'p = < 0.001')."""
+    shown = pval(p)
+    return shown if shown == "—" else (f"p {shown}" if shown.startswith("<") else f"p = {shown}")
+
+
 def pval(p: Optional[float]) -> str:
     """p-values as a committee reads them: 3 decimals, tiny values as '< 0.001'."""
     if not _is_num(p):
@@ -103,7 +109,7 @@ def _environment() -> Environment:
     env = Environment(loader=PackageLoader("evalkit", "report/templates"),
                       autoescape=select_autoescape(["html", "j2"], default=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(heat=heat, pct=pct, display=display, pval=pval, diff_pts=diff_pts, ms=ms, num=num)
+    env.filters.update(heat=heat, pct=pct, display=display, pval=pval, pstat=pstat, diff_pts=diff_pts, ms=ms, num=num)
     return env
 
 
@@ -322,6 +328,19 @@ def table_rows(obj: Any, names: dict[str, str], prefix: Optional[dict] = None, d
     return [{**prefix, "値": obj}]
 
 
+def suites_under(nodes: list[dict]) -> dict[str, str]:
+    """Node id -> the ids of the suites of every leaf below it, space-separated (for links from a gate
+    to the items behind it)."""
+    out: dict[str, list[str]] = {}
+    stack: list[str] = []
+    for n in nodes:  # tree order with depths
+        del stack[n["depth"]:]
+        stack.append(n["id"])
+        for ancestor in stack:
+            out.setdefault(ancestor, []).extend(n.get("suites") or [])
+    return {k: " ".join(v) for k, v in out.items()}
+
+
 def other_attestation(results: dict) -> list[dict]:
     """Declared fields that no check covers (cloud service, base model, notes ...)."""
     checked = {a["field"] for a in results.get("attestation", [])}
@@ -387,6 +406,7 @@ def render_report(store: RunStore, results: dict, df: pd.DataFrame, out_path: Pa
               if (scores := [c["score"] for c in n["vendors"].values() if c.get("score") is not None])},
         vendor_by_id={v["id"]: v for v in vendors},
         gate_nodes=[n for n in nodes if n.get("gate")],
+        gate_suites=suites_under(nodes),
         tags=tag_breakdown(vdf, vendor_ids),
         latency95=suite_latency(vdf),
         fixes=fix_list(r, vdf, view.vendor) if view.vendor else [],

@@ -279,3 +279,12 @@ def test_a_render_that_fails_midway_leaves_the_previous_report_whole(tmp_path, m
         score_and_report(run_dir, rescore=False)
     assert (run_dir / "report.html").read_bytes() == before
     assert sorted(p.name for p in run_dir.iterdir() if "partial" in p.name) == []
+
+
+def test_chart_labels_break_between_words_and_show_a_cut():
+    from evalkit.report.charts import wrap
+
+    assert wrap("参照モデル oracle（組込み）", 14) == "参照モデル oracle（組\n込み）"  # "oracle" is never split
+    assert wrap("ref-oracle reference model", 9) == "ref-\noracle\nreferenc…"  # at the hyphen; … marks the cut
+    assert wrap("短い", 9) == "短い"
+    assert all(len(line) <= 9 for line in wrap("機密性2情報の取扱い（秘匿・漏えい防止）評価", 9).splitlines())

@@ -50,13 +50,36 @@ def _pyplot():
     return _plt
 
 
-def wrap(text: str, width: int) -> str:
-    """Break a (mostly Japanese) label every ``width`` characters, at most three lines."""
-    text = str(text)
-    lines = [text[i:i + width] for i in range(0, len(text), width)] or [""]
-    if len(lines) > 3:
-        lines = lines[:3]
-        lines[-1] = lines[-1][:-1] + "…"
+_TOKEN = re.compile(r"[A-Za-z0-9]+[-_./]?|\s+|.", re.S)
+
+
+def wrap(text: str, width: int, max_lines: int = 3) -> str:
+    """Break a (mostly Japanese) label into lines of at most ``width`` characters, at most
+    ``max_lines`` lines: Latin words and numbers are never cut in the middle (unless one alone is
+    longer than a line), a break prefers to follow 、・）and spaces, and a cut label ends in …."""
+    lines: list[str] = []
+    line = ""
+    for token in _TOKEN.findall(str(text)):
+        if token.isspace():
+            token = " "
+            if not line:
+                continue
+        while len(token) > width:  # a single word longer than a line: cut it, there is no better place
+            if line:
+                lines.append(line.rstrip())
+                line = ""
+            lines.append(token[:width])
+            token = token[width:]
+        if len(line) + len(token) > width:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line += token
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = (lines[-1][:width - 1] if len(lines[-1]) >= width else lines[-1]) + "…"
     return "\n".join(lines)
 
 
@@ -223,6 +246,7 @@ def radar(nodes: list[dict], vendors: list[dict]) -> Optional[Markup]:
                 label=f"{v['name']}{CATEGORY_SUFFIX.get(cat, '')}")
         ax.fill(angles + angles[:1], values + values[:1], color=colors[v["id"]], alpha=0.08)
     ax.set_xticks(angles, [wrap(n["title"], 9) for n in axes_nodes], fontsize=8)
+    ax.tick_params(axis="x", pad=14)  # labels clear of the outer ring
     ax.set_ylim(0, 100)
     ax.set_yticks([25, 50, 75, 100], ["25", "50", "75", "100"], fontsize=7, color="#666666")
     ax.legend(loc="upper left", bbox_to_anchor=(1.08, 1.05))

@@ -8,6 +8,7 @@ import argparse
 import json
 import math
 import os
+import shlex
 import sys
 import traceback
 from pathlib import Path
@@ -116,14 +117,42 @@ def _take_stored_selection(args: argparse.Namespace) -> None:
     stored = stored_selection(Path(target)) if target else None
     if stored is None:
         return
+    where = stored.get("locations") or {}
+    # a run resumed from another working directory finds its folders and files where they were
+    for name, default in (("suites_dir", "suites"), ("vendors_dir", "vendors")):
+        if getattr(args, name) == default and not Path(default).is_dir() and where.get(name):
+            setattr(args, name, where[name])
+    if not args.criteria and where.get("criteria") and not (Path(args.suites_dir) / "criteria.yaml").is_file():
+        args.criteria = where["criteria"]
     for name, key in (("suite", "suites"), ("vendor", "vendors"), ("judge", "judges")):
         if not getattr(args, name) and stored[key]:
-            setattr(args, name, list(stored[key]))
+            files = where.get(key) or {}
+            # a suite or vendor given as a file outside the folders is named by its file again
+            setattr(args, name, [files[i] if i in files else i for i in stored[key]])
     if args.epochs is None:
         args.epochs = stored["epochs"]
     if not args.attestation and stored["attestation"]:
         args.attestation = list(stored["attestation"])
     args.blind = args.blind or stored["blind"]
+
+
+def _locations(args: argparse.Namespace, ws: Workspace, suites: list[Loaded], vendors: list[Loaded],
+               judges: list[Loaded]) -> dict:
+    """Absolute folders, and the files of suites and vendors that lie outside them: what `evalkit run
+    --resume DIR` needs to find the run's parts again from any working directory."""
+    dirs = {name: str(Path(getattr(args, name)).resolve()) for name in ("suites_dir", "vendors_dir")}
+
+    def outside(items: list[Loaded], folder: str) -> dict:
+        return {x.model.id: str(Path(x.path).resolve()) for x in items
+                if not Path(x.path).resolve().is_relative_to(Path(folder))}
+
+    return {**dirs, "criteria": str(Path(ws.criteria.path).resolve()),
+            "suites": outside(suites, dirs["suites_dir"]), "vendors": outside(vendors, dirs["vendors_dir"]),
+            "judges": outside(judges, dirs["vendors_dir"])}
+
+
+def _resume_hint(out_dir: Path, *extra: str) -> str:
+    return " ".join(["evalkit run --resume", shlex.quote(str(out_dir.resolve())), *extra])
 
 
 def _writable_dir(path: Path, flag: str) -> Path:
@@ -173,7 +202,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     sent = send(ws, suites, vendors, RunOptions(out_dir=out_dir, epochs=args.epochs, quiet=args.quiet,
                                                 retry_errors=args.retry_errors, deadline=args.deadline,
                                                 blind=args.blind, blind_seed=args.blind_seed, announce=_err,
-                                                attestation_sources=sources),
+                                                attestation_sources=sources,
+                                                locations=_locations(args, ws, suites, vendors, judges)),
                 judges=judges)
     del ws, suites, vendors  # everything scoring and the report need is in the store now
     outcome = finish(sent)
@@ -193,16 +223,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             _out(f"  {v['rank']:>2}. {v['id']:<24} 総合 {total:>5}  {v['verdict']}"
                  + (f"  ({gates})" if gates else "") + (f"  errors: {v['n_errors']}" if v["n_errors"] else ""))
     _out(f"report: {outcome.report}")
+    for vendor_id, reason in ex.stopped.items():
+        _err(f"error: vendor '{vendor_id}' stopped: {reason}; its other requests were not sent. Fix it, then "
+             f"continue with: {_resume_hint(out_dir, '--retry-errors')}")
+    if ex.stopped:
+        return EXIT_INCOMPLETE
     if ex.deadline_hit:
         _err(f"warning: deadline reached with {ex.unsent} requests not finished; "
-             f"continue with: evalkit run --resume {out_dir}")
+             f"continue with: {_resume_hint(out_dir)}")
         return EXIT_INCOMPLETE
     if not outcome.summary["counts"]["requests"]:
         _err("warning: this run has no requests (no suite item was selected); nothing was evaluated")
         return EXIT_INCOMPLETE
     if outcome.summary["counts"]["errors"]:
         _err(f"warning: {outcome.summary['counts']['errors']} requests ended in errors (not counted as wrong "
-             f"answers); retry them with: evalkit run --resume {out_dir} --retry-errors")
+             f"answers); retry them with: {_resume_hint(out_dir, '--retry-errors')}")
         return EXIT_INCOMPLETE
     if args.fail_on_gate and any(v["verdict"] != "適合" for v in outcome.summary["vendors"]):
         return EXIT_GATE_FAILED

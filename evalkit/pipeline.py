@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import secrets
+import shlex
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -50,6 +51,7 @@ class RunOptions:
     blind_seed: Optional[int] = None
     announce: Optional[Callable[[str], None]] = None  # where the pre-registration line is printed
     attestation_sources: dict = field(default_factory=dict)  # vendor id -> answers file used
+    locations: dict = field(default_factory=dict)  # absolute folders and files the run was made from (resume)
 
 
 @dataclass
@@ -102,7 +104,7 @@ def stored_selection(run_dir: Path) -> Optional[dict]:
         return {"suites": list(config.get("suites", {})), "vendors": list(config.get("vendors", {})),
                 "judges": list(config.get("judges", {})), "epochs": manifest.get("epochs"),
                 "attestation": sorted(set((manifest.get("attestation_answers") or {}).values())),
-                "blind": bool(store.get_meta("blind"))}
+                "blind": bool(store.get_meta("blind")), "locations": store.get_meta("locations") or {}}
 
 
 def _check_same_selection(store: RunStore, fingerprint: dict, epochs: int) -> None:
@@ -126,7 +128,7 @@ def _check_same_selection(store: RunStore, fingerprint: dict, epochs: int) -> No
         problems.append(f"the stored run has {stored_epochs} epoch(s), this command asks for {epochs}")
     if problems:
         raise UsageError(f"{store.path.parent}: a run's selection never changes: " + "; ".join(problems)
-                         + f". Continue it as it was with: evalkit run --resume {store.path.parent} "
+                         + f". Continue it as it was with: evalkit run --resume {shlex.quote(str(store.path.parent.resolve()))} "
                          "(or write to a new --out directory)")
 
 
@@ -285,6 +287,8 @@ def send(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOp
         # provenance of the data behind suites with a source (skipped optional ones too in a full run)
         store.set_meta("datasets", [p for p in map(provenance, suite_models) if p]
                        + (list(ws.skipped) if len(suites) == len(ws.suites) else []))
+        if opts.locations and store.get_meta("locations") is None:  # where to find everything again on resume
+            store.set_meta("locations", opts.locations)
         store.set_meta("vendors", [vendor_settings(v) for v in vendor_models])
         store.set_meta("judges", [vendor_settings(j) for j in judge_models])
         store.set_meta("judges_ids", [j.id for j in judge_models])

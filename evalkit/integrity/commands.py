@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 from pathlib import Path
 from typing import Callable
 
@@ -180,7 +181,8 @@ def cmd_selftest(args: argparse.Namespace) -> int:
          + (" --pubkey YOUR.pub" if "signature" in index else ""))
     if summary["counts"]["errors"]:
         _err(f"warning: {summary['counts']['errors']} requests ended in errors; retry with: "
-             f"evalkit run --resume {out_dir} --retry-errors, then evalkit bundle {out_dir}")
+             f"evalkit run --resume {shlex.quote(str(Path(out_dir).resolve()))} --retry-errors, then evalkit bundle "
+             f"{shlex.quote(str(Path(out_dir).resolve()))}")
         return EXIT_INCOMPLETE
     if args.fail_on_gate and row["verdict"] != "適合":
         return EXIT_GATE_FAILED

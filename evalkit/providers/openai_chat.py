@@ -112,9 +112,9 @@ class ChatEndpoint:
         except asyncio.TimeoutError:
             return Attempt("timeout", message=f"no response within {self.vendor.timeout:g} s",
                            latency_ms=_ms(started))
-        except aiohttp.ClientConnectorError as exc:
-            return Attempt("connection", message=f"connection failed: {short(exc.os_error or exc)}",
-                           latency_ms=_ms(started))
+        except aiohttp.ClientConnectorError as exc:  # nothing reached: wrong host or port, or the server is down
+            return Attempt("connect", message=f"cannot connect to {self.url}: {short(exc.os_error or exc)} "
+                                              f"(check base_url and its port)", latency_ms=_ms(started))
         except (aiohttp.ClientError, ConnectionError) as exc:
             return Attempt("connection", message=f"connection lost: {short(exc) or type(exc).__name__}",
                            latency_ms=_ms(started))

@@ -33,6 +33,15 @@ class ExecutionSummary:
     judge_sent: int = 0
     judge_errors: int = 0
     per_vendor_errors: dict[str, int] = field(default_factory=dict)
+    # vendors whose endpoint refused the run (401/403/404 in a row): vendor id -> the reason
+    stopped: dict[str, str] = field(default_factory=dict)
+
+
+# An endpoint that answers this many requests in a row with one of these statuses will answer every
+# other request the same way (a wrong key, a model the key may not use, a wrong URL or model name):
+# the vendor's lane stops, its remaining requests stay unsent (resumable), and the console says why.
+STOP_STATUS = frozenset({401, 403, 404})
+STOP_AFTER = 3
 
 
 class Lane:
@@ -51,6 +60,15 @@ class Lane:
         limits = vendor.rate_limits
         self.rpm = TokenBucket(limits.requests_per_minute) if limits.requests_per_minute else None
         self.tpm = TokenBucket(limits.tokens_per_minute) if limits.tokens_per_minute else None
+        self.refused = 0  # STOP_STATUS answers in a row
+
+    def _note(self, resp: Response) -> None:
+        if resp.ok or resp.http_status not in STOP_STATUS:
+            self.refused = 0
+            return
+        self.refused += 1
+        if self.refused >= STOP_AFTER and self.vendor.id not in self.summary.stopped:
+            self.summary.stopped[self.vendor.id] = resp.error_message or f"HTTP {resp.http_status}"
 
     async def _admit(self, req: PlannedRequest) -> None:
         await self.pause.wait()
@@ -60,7 +78,9 @@ class Lane:
             await self.tpm.take(estimate_tokens(req.messages, req.params.get("max_tokens")))
         await self.limit.acquire()
 
-    async def send(self, req: PlannedRequest) -> Response:
+    async def send(self, req: PlannedRequest, first: bool = False) -> Response:
+        """``first``: the vendor's preflight request — an endpoint that cannot be reached at all is
+        retried once, not with the full backoff, so a wrong URL or port shows in seconds."""
         attempts = 0
         started = time.perf_counter()
         while True:
@@ -83,7 +103,10 @@ class Lane:
             if result.status == 429:
                 self.limit.on_throttle()
                 self.pause.hold(advised)
-            if not self.policy.should_retry(result.kind, result.status, attempts):
+            retry = self.policy.should_retry(result.kind, result.status, attempts)
+            if first and result.kind == "connect" and attempts >= 2:
+                retry = False
+            if not retry:
                 return Response(
                     key=req.key, ok=False, attempts=attempts, error_kind=result.kind,
                     http_status=result.status, error_message=result.message,
@@ -92,18 +115,31 @@ class Lane:
             self.progress.retry(self.vendor.id)
             await asyncio.sleep(self.policy.delay(attempts, advised))
 
+    def _record(self, resp: Response) -> None:
+        self.store.put_response(resp)  # committed now: a kill after this loses nothing
+        self._note(resp)
+        self.summary.sent += 1
+        if resp.ok:
+            self.summary.ok += 1
+        else:
+            self.summary.errors += 1
+            self.summary.per_vendor_errors[self.vendor.id] = self.summary.per_vendor_errors.get(self.vendor.id, 0) + 1
+        self.progress.update(self.vendor.id, ok=resp.ok)
+
+    async def preflight(self, queue: list[PlannedRequest]) -> None:
+        """Send the vendor's first request alone, before the others: an endpoint that cannot be
+        reached, or that refuses the key, URL or model, stops the vendor after one request instead
+        of failing every one of them (its answer, when there is one, is a real result)."""
+        if not queue:
+            return
+        resp = await self.send(queue.pop(), first=True)
+        self._record(resp)
+        if not resp.ok and (resp.error_kind == "connect" or resp.http_status in STOP_STATUS):
+            self.summary.stopped.setdefault(self.vendor.id, resp.error_message or f"HTTP {resp.http_status}")
+
     async def worker(self, queue: list[PlannedRequest]) -> None:
-        while queue:
-            req = queue.pop()
-            resp = await self.send(req)
-            self.store.put_response(resp)  # committed now: a kill after this loses nothing
-            self.summary.sent += 1
-            if resp.ok:
-                self.summary.ok += 1
-            else:
-                self.summary.errors += 1
-                self.summary.per_vendor_errors[self.vendor.id] = self.summary.per_vendor_errors.get(self.vendor.id, 0) + 1
-            self.progress.update(self.vendor.id, ok=resp.ok)
+        while queue and self.vendor.id not in self.summary.stopped:
+            self._record(await self.send(queue.pop()))
 
 
 def _now() -> str:
@@ -136,16 +172,29 @@ async def execute(requests: Iterable[PlannedRequest], vendors: dict[str, Vendor]
     queues = select_unfinished(requests, store, retry_errors, summary)
     to_send = sum(len(q) for q in queues.values())
     progress = Progress({v: len(queues.get(v, [])) for v in vendors}, quiet=quiet, labels=labels)
-    tasks = []
-    for vendor_id, queue in queues.items():
-        if not queue:
-            continue
-        lane = Lane(vendors[vendor_id], endpoints[vendor_id], store, progress, summary)
-        for _ in range(min(lane.vendor.concurrency, len(queue))):
-            tasks.append(asyncio.create_task(lane.worker(queue)))
+    lanes = {vendor_id: Lane(vendors[vendor_id], endpoints[vendor_id], store, progress, summary)
+             for vendor_id, queue in queues.items() if queue}
+    tasks: list[asyncio.Task] = []  # the preflights, then the workers: all cancelled at the end
+
+    async def run_all() -> None:
+        # every vendor's first request alone (all vendors at once), then the rest
+        firsts = [asyncio.create_task(lane.preflight(queues[vid])) for vid, lane in lanes.items()]
+        tasks.extend(firsts)
+        await asyncio.gather(*firsts)
+        workers = []
+        for vid, lane in lanes.items():
+            queue = queues[vid]
+            if vid in summary.stopped:
+                continue
+            for _ in range(min(lane.vendor.concurrency, len(queue))):
+                workers.append(asyncio.create_task(lane.worker(queue)))
+        tasks.extend(workers)
+        if workers:
+            await asyncio.gather(*workers)
+
     try:
-        if tasks:
-            await asyncio.wait_for(asyncio.gather(*tasks), timeout=deadline)
+        if lanes:
+            await asyncio.wait_for(run_all(), timeout=deadline)
     except asyncio.TimeoutError:
         summary.deadline_hit = True
     finally:

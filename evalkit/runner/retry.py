@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Optional
 
-RETRYABLE_KINDS = frozenset({"timeout", "connection", "malformed", "empty"})
+RETRYABLE_KINDS = frozenset({"timeout", "connect", "connection", "malformed", "empty"})
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
 
 

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any, Union
 
+import pandas as pd
 import pytest
 
 from evalkit.analysis import VERDICT_FAIL, VERDICT_INCOMPLETE, VERDICT_PASS, aggregate
@@ -393,3 +394,22 @@ def test_ranking_puts_the_verdict_before_the_total(tmp_path):
     assert high["total"] > low["total"] and high["verdict"] == "不適合" and low["verdict"] == "適合"
     assert (low["rank"], high["rank"]) == (1, 2)
     assert [v["id"] for v in results["vendors"]] == ["low", "high"]
+
+
+def test_a_rule_failure_decides_an_item_whose_judge_is_missing(tmp_path):
+    """An answer a rule fails cannot pass, whatever a judge would say: it is a failure, not 判定保留."""
+    from evalkit.analysis.tables import item_table
+
+    store, crit, suites, vendors = build_run(tmp_path, node("root", children=[node("leaf")]),
+                                             [suite("s", "leaf", ["i0", "i1", "i2"])], [vendor("v")],
+                                             fill("v", "s", [1, 0, 1]))
+    with store:
+        # a second scorer that could not score: i0 passed the rule (undecided), i1 failed it (decided)
+        keys = dict(store.db.execute("SELECT item_id, key FROM requests").fetchall())
+        for item in ("i0", "i1"):
+            store.db.execute("INSERT INTO scores (key, scorer_index, kind, score, passed, weight, explanation, "
+                             "detail) VALUES (?, 1, 'judge', NULL, 0, 1, '未採点', '{}')", (keys[item],))
+        df = item_table(store, suites).set_index("item_id")
+    assert df.loc["i0", "status"] == "not_scored" and pd.isna(df.loc["i0", "passed"])
+    assert df.loc["i1", "status"] == "ok" and df.loc["i1", "passed"] == False and df.loc["i1", "score"] == 0.0  # noqa: E712
+    assert df.loc["i2", "status"] == "ok" and df.loc["i2", "passed"] == True  # noqa: E712

@@ -21,19 +21,22 @@ ITEM_COLUMNS = [
 
 
 _NUMERIC_COLUMNS = ("epoch", "resp_ok", "http_status", "attempts", "latency_ms", "prompt_tokens", "completion_tokens",
-                    "n_scores", "n_unscorable", "weighted", "weights", "plain", "all_passed", "failed_min")
+                    "n_scores", "n_unscorable", "weighted", "weights", "plain", "all_passed", "failed_min",
+                    "n_failed")
 
 _ITEM_SQL = """
 SELECT r.vendor_id, r.suite_id, r.item_id, r.epoch, r.key,
        p.ok AS resp_ok, p.content, p.error_kind, p.http_status, p.error_message, p.attempts, p.latency_ms,
        p.prompt_tokens, p.completion_tokens, p.model, p.system_fingerprint,
-       s.n_scores, s.n_unscorable, s.weighted, s.weights, s.plain, s.all_passed, s.failed_min, s.explanation
+       s.n_scores, s.n_unscorable, s.weighted, s.weights, s.plain, s.all_passed, s.failed_min, s.n_failed,
+       s.explanation
 FROM requests r
 LEFT JOIN responses p ON p.key = r.key
 LEFT JOIN (
     SELECT key, COUNT(*) AS n_scores, SUM(score IS NULL) AS n_unscorable,
            SUM(score * weight) AS weighted, SUM(weight) AS weights,
            SUM(score) AS plain, MIN(passed) AS all_passed, MIN(CASE WHEN passed = 0 THEN score END) AS failed_min,
+           SUM(score IS NOT NULL AND passed = 0) AS n_failed,
            group_concat(kind || ': ' || explanation, ' / ') AS explanation
     FROM (SELECT * FROM scores ORDER BY key, scorer_index) GROUP BY key
 ) s ON s.key = r.key
@@ -63,15 +66,18 @@ def item_table(store: RunStore, suites: Optional[Iterable[Suite]] = None) -> pd.
     answered = df.resp_ok.notna()
     ok = df.resp_ok == 1
     # an answer is scored only when every one of its scorers could score it (a missing judge
-    # leaves it 'not_scored': never passed, never silently judged by the other scorers alone)
-    scored = ok & df.n_scores.fillna(0).gt(0) & df.n_unscorable.fillna(0).eq(0)
+    # leaves it 'not_scored': never passed, never silently judged by the other scorers alone) —
+    # unless a scorer that could score it failed it: no judge can make it pass, so it is a failure
+    complete = ok & df.n_scores.fillna(0).gt(0) & df.n_unscorable.fillna(0).eq(0)
+    decided_fail = ok & ~complete & df.n_failed.fillna(0).gt(0)
+    scored = complete | decided_fail
     df["status"] = np.select([~answered, ~ok, scored], ["pending", "error", "ok"], default="not_scored")
     weights = df.weights.where(df.weights > 0)
     mean = (df.weighted / weights).fillna(df.plain / df.n_scores)
     # a failed scorer caps the item: a translation that changed a date (preserve 0.8) scores at most
     # 0.8 however fluent it is, and a leak or a forbidden claim (0) scores 0 (docs/statistics.md)
-    df["score"] = np.where(scored, np.fmin(mean, df.failed_min), np.nan)
-    df["passed"] = pd.array(np.where(scored, df.all_passed == 1, False), dtype="boolean")
+    df["score"] = np.where(complete, np.fmin(mean, df.failed_min), np.where(decided_fail, df.failed_min, np.nan))
+    df["passed"] = pd.array(np.where(complete, df.all_passed == 1, False), dtype="boolean")
     df.loc[~scored, "passed"] = pd.NA
     df["explanation"] = df.explanation.where(ok, "").fillna("")
     df["attempts"] = df.attempts.fillna(0).astype(int)

@@ -8,6 +8,7 @@ import argparse
 import json
 import math
 import os
+import re
 import shlex
 import sys
 import traceback
@@ -31,10 +32,27 @@ def _err(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _notices(ws: Workspace) -> None:
-    """What the loader decided without failing (e.g. a suite skipped because its data is absent)."""
+_OPTIONAL_SKIP = re.compile(r"suite '([^']+)' skipped \(optional data source\)")
+_ENV_HINT = re.compile(r"(?:set |from )([A-Z][A-Z0-9_]+)")
+
+
+def _notices(ws: Workspace, quiet: bool = False) -> None:
+    """What the loader decided without failing (e.g. a suite skipped because its data is absent);
+    ``-q`` keeps them quiet (they never change a result). Several suites skipped for want of their
+    optional data are said in one line."""
+    if quiet:
+        return
+    skipped = [(m.group(1), n) for n in ws.notices if (m := _OPTIONAL_SKIP.search(n))]
     for notice in ws.notices:
-        _err(f"notice: {notice}")
+        if len(skipped) < 2 or not _OPTIONAL_SKIP.search(notice):
+            _err(f"notice: {notice}")
+    if len(skipped) >= 2:
+        parts = []
+        for suite_id, notice in skipped:
+            env = _ENV_HINT.search(notice)
+            parts.append(f"{suite_id} ({env.group(1)})" if env else suite_id)
+        _err(f"notice: {len(skipped)} suites skipped, their optional data is absent: {', '.join(parts)} "
+             "(set the variable to the data's folder; docs/datasets.md)")
 
 
 def _seconds(text: str) -> float:
@@ -59,6 +77,11 @@ def _select(loaded: list[Loaded], wanted: Optional[list[str]], what: str) -> lis
     for name in wanted:
         hit = by_id.get(name) or by_path.get(str(Path(name).resolve()))
         if hit is None:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(by_id), n=3, cutoff=0.6)
+            if close:
+                raise UsageError(f"unknown {what} '{name}' (did you mean {' or '.join(repr(c) for c in close)}?)")
             known = ", ".join(sorted(by_id)) or "none"
             raise UsageError(f"unknown {what} '{name}' (known: {known})")
         if hit not in chosen:
@@ -265,7 +288,7 @@ def _attestation(args: argparse.Namespace, ws: Workspace, vendors: list[Loaded])
 def cmd_validate(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in (args.paths or ["suites", "vendors"])]
     ws = load_workspace(paths, Path(args.criteria) if args.criteria else None, key_env=args.key_env)
-    _notices(ws)
+    _notices(ws, args.quiet)
     if args.attestation and not ws.issues:
         from .integrity.attest import apply_answers
 
@@ -360,7 +383,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     ws = load_workspace(paths, Path(args.criteria) if args.criteria else None, check_items=False,
                         key_env=args.key_env)
     ws.raise_if_issues()
-    _notices(ws)
+    _notices(ws, args.quiet)
     total = 0
     per_item = (item_weights(ws.criteria.model, [
         {"id": s.model.id, "criterion": s.model.criterion, "weight": s.model.weight, "n_items": len(s.model.items)}
@@ -602,6 +625,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: suites vendors)")
     p.add_argument("--self-check", action="store_true",
                    help="also prove each suite separates the oracle from the refuse model")
+    p.add_argument("-q", "--quiet", action="store_true", help="no notices (problems are still printed)")
     key_args(p)
     p.add_argument("--attestation", action="append", metavar="FILE",
                    help="also check an attestation answers file against the vendors (repeatable)")
@@ -625,6 +649,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tags", action="store_true", help="also print each suite's item counts by tag")
     p.add_argument("--check-min", action="store_true",
                    help=f"exit {EXIT_CONFIG} when a criterion has fewer items than its min_items")
+    p.add_argument("-q", "--quiet", action="store_true", help="no notices")
     key_args(p)
     config_args(p)
     p.set_defaults(func=cmd_list)

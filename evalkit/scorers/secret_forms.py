@@ -517,8 +517,8 @@ def _amount_at(text: str, number, unit: str) -> Optional[tuple[Decimal, int]]:
     for spelling in _unit_spellings(unit):
         if text.startswith(spelling, after):
             return number.value * scale, after + len(spelling)
-    if unit == "円":
-        english = _EN_UNIT.match(text, end)
+    english = _EN_UNIT.match(text, end) if unit == "円" else None  # None too before a word (6kg, 3ml)
+    if english is not None:
         en_scale = Decimal(_EN_SCALE[english.group(1).lower()]) if english.group(1) else Decimal(1)
         if english.group(2):
             return number.value * en_scale, english.end()

@@ -163,11 +163,14 @@ def path_kind(path: Path, root: Optional[Path] = None) -> Optional[str]:
 
 
 def content_kind(data: Any) -> str:
-    """What a parsed file is, when its path does not say: a mapping with ``provider`` and ``model``
-    and no ``prompt`` is a vendor file, one with ``checks`` and neither ``prompt`` nor ``items`` is
+    """What a parsed file is, when its path does not say: a mapping with no ``prompt`` that has
+    ``provider`` (or ``base_url`` / ``api_key_env`` and no ``items``) is a vendor file, one with ``checks`` and neither ``prompt`` nor ``items`` is
     a questionnaire; anything else is read as a suite."""
     if isinstance(data, dict) and "prompt" not in data:
-        if "provider" in data and "model" in data:
+        # a vendor file missing a required key is still a vendor file: read it as one, so its errors
+        # are the vendor schema's (model is required), not a suite's dozen
+        if "provider" in data or ("base_url" in data and "items" not in data) or (
+                "api_key_env" in data and "items" not in data):
             return "vendor"
         if "checks" in data and "items" not in data:
             return "attestation"
@@ -327,7 +330,7 @@ def load_workspace(paths: Iterable[PathLike], criteria_path: Optional[Path] = No
 def _load_sealed(ws: Workspace, path: Path, key_env: Optional[str]) -> None:
     """Decrypt a sealed suite in memory and load it like a suite file (positions refer to the
     plaintext's lines). The plaintext is never written anywhere."""
-    from ..integrity.sealed import header_problems, open_sealed
+    from .sealed_files import header_problems, open_sealed
 
     plaintext, info = open_sealed(path, key_env)
     loaded, found = load_model(path, Suite, text=plaintext.decode("utf-8"))

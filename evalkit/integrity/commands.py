@@ -118,7 +118,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------ selftest
 def cmd_selftest(args: argparse.Namespace) -> int:
     from ..analysis.tables import item_table
-    from ..cli import _attestation, _notices, _select
+    from ..selection import attestation as _attestation
+    from ..selection import notices as _notices
+    from ..selection import select as _select
     from ..config.loader import load_workspace
     from ..pipeline import RunOptions, new_run_id, open_run, run
     from .bundle import pack

@@ -5,22 +5,11 @@ from __future__ import annotations
 import json
 from typing import Iterator, Optional
 
-from ..config.suite import Item, Suite
+from ..config.suite import Suite
 from ..data import suite_items
 from ..runner.store import RunStore
-from .base import Scorer, build
+from .base import Scorer, build, item_scorers  # noqa: F401 (item_scorers: re-exported)
 from .counterfactual import PairScoring
-
-
-def item_scorers(suite: Suite, item: Item, cache: dict) -> list[tuple[Scorer, float]]:
-    specs = suite.scorers_for(item)
-    out = []
-    for spec in specs:
-        key = (spec.kind, json.dumps(spec.params, sort_keys=True, ensure_ascii=False))
-        if key not in cache:
-            cache[key] = build(spec.kind, spec.params)
-        out.append((cache[key], spec.weight))
-    return out
 
 
 def score_store(store: RunStore, *, keep_sealed: bool = False, write: bool = True,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Optional
 
 from pydantic import BaseModel, ConfigDict
 
-from ..config.suite import Item
+from ..config.suite import Item, Suite
 
 
 class Params(BaseModel):
@@ -69,3 +70,15 @@ def build(kind: str, params: dict[str, Any]) -> Scorer:
     """Instantiate a scorer; raises KeyError for an unknown kind, ValidationError for bad params."""
     cls = REGISTRY[kind]
     return cls(cls.Params.model_validate(params))
+
+
+def item_scorers(suite: Suite, item: Item, cache: dict) -> list[tuple[Scorer, float]]:
+    """The item's scorers, built once per (kind, params) in ``cache``, with their weights."""
+    specs = suite.scorers_for(item)
+    out = []
+    for spec in specs:
+        key = (spec.kind, json.dumps(spec.params, sort_keys=True, ensure_ascii=False))
+        if key not in cache:
+            cache[key] = build(spec.kind, spec.params)
+        out.append((cache[key], spec.weight))
+    return out

@@ -307,7 +307,7 @@ def own_verdict(suite: Suite, item: Item, answer: str, judged: dict, cache: dict
     """A member's verdict by its own scorers (the group scorers left out), as the run reports it:
     "pass" when every scorer scored and passed, None when one could not score (e.g. no judge), else
     "fail". ``judged``: the stored judge verdicts by (answer key, scorer index)."""
-    from .apply import item_scorers
+    from .base import item_scorers
 
     failed = unscored = False
     for index, (scorer, _) in enumerate(item_scorers(suite, item, cache)):

@@ -70,7 +70,9 @@ def attestation(args: argparse.Namespace, ws: Workspace, vendors: list[Loaded]) 
     if getattr(args, "attestation", None):
         vendors, sources = apply_answers([Path(p) for p in args.attestation], vendors)
     if not getattr(args, "quiet", False) and ws.attestation:
-        notices = [n for n in (unanswered_notice(v.model, ws.attestation) for v in vendors) if n]
+        # the embedded reference models are baselines, not candidates: their declarations are not asked for
+        notices = [n for n in (unanswered_notice(v.model, ws.attestation) for v in vendors
+                               if v.model.category != "baseline") if n]
         if getattr(args, "blind", False) and notices:  # a vendor's gaps would tell who is who in the log
             _err(f"notice: {len(notices)} vendor(s) left attestation questions unanswered; they count as 未回答 "
                  "(names withheld in a blinded run: see the report)")

@@ -31,7 +31,23 @@ def test_the_workflow_installs_as_the_readme_says_and_publishes_junit():
     published = next(s for s in steps() if "action-junit-report" in s.get("uses", ""))
     assert published["with"]["report_paths"] == "reports/ci/results.junit.xml"
     triggers = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))[True]  # YAML 1.1 reads `on` as true
-    assert "suites/**" in triggers["push"]["paths"] and "suites/**" in triggers["pull_request"]["paths"]
+    # every change that can move a verdict runs it (suites, scorers, loader, runner, report, dependencies):
+    # only prose is left out
+    for event in ("push", "pull_request"):
+        assert "paths" not in triggers[event] and triggers[event]["paths-ignore"] == ["docs/**", "**/*.md"]
+
+
+def test_every_action_is_pinned_and_the_tests_run_on_every_python():
+    import re
+
+    for workflow in (REPO / ".github" / "workflows").glob("*.yml"):
+        uses = re.findall(r"uses:\s*(\S+)", workflow.read_text(encoding="utf-8"))
+        assert uses and all(re.fullmatch(r"[\w.\-]+/[\w.\-]+@[0-9a-f]{40}", u) for u in uses), (workflow, uses)
+    tests = yaml.safe_load((REPO / ".github" / "workflows" / "tests.yml").read_text(encoding="utf-8"))
+    assert tests[True] == {"push": None, "pull_request": None}  # every push and pull request
+    (job,) = tests["jobs"].values()
+    assert job["strategy"]["matrix"]["python"] == ["3.10", "3.11", "3.12"]
+    assert job["steps"][-1]["run"] == "bash scripts/test"  # the README's test command, as written
 
 
 @pytest.mark.skipif(shutil.which("git") is None or not (REPO / ".git").exists(), reason="needs git and the repository")

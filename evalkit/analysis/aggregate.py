@@ -93,7 +93,8 @@ def suite_results(df: pd.DataFrame, items: pd.DataFrame, suites: list[Suite], ve
                 "n_requests": int(len(vdf)),
                 "n_items_incomplete": int((vi.n_ok < vi.n_epochs).sum()),
                 "critical_failures": int((scored.critical & ~scored.passed).sum()),
-                "latency_p50_ms": _num(vdf.latency_ms.median()) if len(scored) else None,
+                "latency_p50_ms": _num(latency.median()) if len(scored) and len(latency := vdf.latency_ms.dropna())
+                else None,
                 "epochs": n_epochs,
             }
             if n_epochs > 1:

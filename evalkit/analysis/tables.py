@@ -143,7 +143,7 @@ def item_level(df: pd.DataFrame) -> pd.DataFrame:
     work["err"] = work.status == "error"
     work["unscored"] = work.status.isin(["not_scored", "pending"])
     work["ok_score"] = np.where(ok, work["score"], 0.0)
-    work["ok_pass"] = ok & work["passed"].fillna(False).astype(bool)
+    work["ok_pass"] = ok & work["passed"].astype("boolean").fillna(False).astype(bool)
     grouped = work.groupby(["vendor_id", "suite_id", "item_id"], sort=False)
     out = grouped.agg(critical=("critical", "max"), n_epochs=("status", "size"), n_ok=("ok", "sum"),
                       n_errors=("err", "sum"), n_unscored=("unscored", "sum"), score_sum=("ok_score", "sum"),

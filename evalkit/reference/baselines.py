@@ -1,16 +1,28 @@
-"""Baselines: what a model that refuses everything and one that repeats the prompt earn.
+"""Baselines: what a model that refuses everything and one that repeats the prompt earn, and what
+two no-model heuristics get right on multiple-choice items.
 
-Their answers are the embedded endpoint's (``refuse``: one polite refusal; ``echo``: the last user
-message), scored and aggregated in process through a throw-away run store with the same code a run
-uses — no judge, so an answer the rules route to a judge is not scored. The self-check requires
-that both fail every gate that tests behaviour (a gate with a suite below it); a report shows each
-criterion's baseline scores so a committee sees how much of a score a non-answer earns.
+Refuse and echo: their answers are the embedded endpoint's (``refuse``: one polite refusal;
+``echo``: the last user message), scored and aggregated in process through a throw-away run store
+with the same code a run uses — no judge, so an answer the rules route to a judge is not scored.
+The self-check requires that both fail every gate that tests behaviour (a gate with a suite below
+it); a report shows each criterion's baseline scores so a committee sees how much of a score a
+non-answer earns.
+
+Overlap and longest option (:func:`choice_baselines`): on every item scored by ``choice`` or
+``bias`` whose options can be read, ``overlap`` picks the option sharing the most distinct
+character bigrams with the rest of the prompt (the item's other variables: question, excerpt,
+context), ``longest`` the longest option (both on NFKC text without whitespace and punctuation;
+ties go to the first option). A suite whose heuristic is right well above chance has options that
+give the answer away; the self-check flags it (docs/scorers.md, "Multiple choice without a model").
 """
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, Optional
 
 from ..config.criteria import CriteriaFile
 from ..config.suite import Suite
@@ -90,3 +102,139 @@ def baseline_summary(criteria: CriteriaFile, suites: list[Suite]) -> dict:
         return {"computed": False, "items": items, "reason": "no suites" if not suites else f"more than {MAX_ITEMS} items"}
     return {"computed": True, "items": items, "labels": dict(BASELINES),
             "models": baseline_results(criteria, suites)}
+
+
+# --- multiple choice without a model -------------------------------------------------------------
+
+CHOICE_KINDS = ("choice", "bias")
+HEURISTICS = {"overlap": "語の重なり（選択肢と問題文の共通の2文字の数）", "longest": "最長の選択肢"}
+FLAG_P = 0.01  # one-sided exact test against chance: p below this ...
+FLAG_MARGIN = 0.10  # ... and accuracy more than this above chance: the options give the answer away
+
+
+def _plain(text: str) -> str:
+    """NFKC, case-folded, without whitespace, punctuation and symbols."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PSZC")
+
+
+def _flat(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return "\n".join(_flat(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return "\n".join(_flat(v) for v in value)
+    return str(value)
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+@dataclass
+class ChoiceItem:
+    """What the heuristics need of one multiple-choice item."""
+
+    item_id: str
+    options: dict[int, str]  # option index -> its text (label removed)
+    answer: int  # index of the correct option
+    rest: str  # the other variables' text: question, excerpt, context
+
+    def overlap(self) -> int:
+        """The option sharing the most distinct character bigrams with the rest of the prompt."""
+        rest = _bigrams(_plain(self.rest))
+        return max(sorted(self.options), key=lambda i: (len(_bigrams(_plain(self.options[i])) & rest), -i))
+
+    def longest(self) -> int:
+        return max(sorted(self.options), key=lambda i: (len(_plain(self.options[i])), -i))
+
+
+def choice_item(suite: Suite, item) -> Optional[ChoiceItem]:
+    """The item as a multiple-choice question, when a ``choice``/``bias`` scorer reads its options
+    (from the scorer's ``options_var``) and its reference names one of them; else None."""
+    from ..scorers import build
+    from ..scorers.choice import label_index, parse_options
+
+    spec = next((s for s in suite.scorers_for(item) if s.kind in CHOICE_KINDS), None)
+    if spec is None:
+        return None
+    try:
+        params = build(spec.kind, spec.params).params
+    except Exception:  # invalid params are reported by validate itself
+        return None
+    var = params.options_var
+    raw = item.vars.get(var) if var else None
+    if isinstance(raw, list):
+        options = {i: str(v) for i, v in enumerate(raw)}
+    elif isinstance(raw, str):
+        options = parse_options(raw)
+    else:
+        return None
+    options = {i: t for i, t in options.items() if i < params.n_options and _plain(t)}
+    refs = item.references()
+    answer = label_index(str(refs[0])) if refs else None
+    if len(options) < 2 or answer not in options:
+        return None
+    rest = "\n".join(_flat(v) for k, v in item.vars.items() if k != var)
+    return ChoiceItem(item.id, options, answer, rest)
+
+
+def tail_probability(chances: list[float], hits: int) -> float:
+    """P(X >= hits) for X the number of right answers of a guesser who is right on item i with
+    probability chances[i] (exact: the binomial distribution, or Poisson-binomial when the items
+    have different numbers of options)."""
+    dist = [1.0]
+    for p in chances:
+        nxt = [0.0] * (len(dist) + 1)
+        for k, q in enumerate(dist):
+            nxt[k] += q * (1 - p)
+            nxt[k + 1] += q * p
+        dist = nxt
+    return min(1.0, sum(dist[hits:]))
+
+
+@dataclass
+class ChoiceBaseline:
+    """One suite's line in the multiple-choice baseline table."""
+
+    suite_id: str
+    items: int = 0  # multiple-choice items whose options could be read
+    chance: float = 0.0  # mean of 1/k
+    right: dict[str, int] = field(default_factory=dict)  # heuristic -> right answers
+    p: dict[str, float] = field(default_factory=dict)  # heuristic -> one-sided p against chance
+
+    def accuracy(self, heuristic: str) -> float:
+        return self.right.get(heuristic, 0) / self.items if self.items else 0.0
+
+    def flagged(self) -> list[str]:
+        """Heuristics that are NOT near chance: p < FLAG_P and accuracy > chance + FLAG_MARGIN."""
+        return [h for h in HEURISTICS if self.items and self.p[h] < FLAG_P
+                and self.accuracy(h) > self.chance + FLAG_MARGIN]
+
+
+def choice_baselines(suite: Suite) -> Optional[ChoiceBaseline]:
+    """Overlap and longest-option accuracy over the suite's multiple-choice items (None: it has none)."""
+    from ..data import suite_items
+
+    found = [c for c in (choice_item(suite, item) for item in suite_items(suite)) if c is not None]
+    if not found:
+        return None
+    chances = [1 / len(c.options) for c in found]
+    out = ChoiceBaseline(suite.id, items=len(found), chance=sum(chances) / len(found))
+    for heuristic in HEURISTICS:
+        right = sum(1 for c in found if getattr(c, heuristic)() == c.answer)
+        out.right[heuristic] = right
+        out.p[heuristic] = tail_probability(chances, right)
+    return out
+
+
+def choice_baseline_table(rows: list[ChoiceBaseline]) -> str:
+    """The table ``validate --self-check`` prints (one line per suite with multiple-choice items)."""
+    head = f"{'multiple choice without a model':<34} {'items':>6} {'chance':>7} {'overlap':>14} {'longest':>14}  verdict"
+    lines = [head]
+    for r in rows:
+        cells = [f"{r.right[h]:>3} {r.accuracy(h):>6.1%} " + ("!" if h in r.flagged() else " ") for h in HEURISTICS]
+        verdict = ("NOT near chance: " + ", ".join(r.flagged())) if r.flagged() else "near chance"
+        lines.append(f"{r.suite_id:<34} {r.items:>6} {r.chance:>7.1%} {cells[0]:>14} {cells[1]:>14}  {verdict}")
+    return "\n".join(lines)

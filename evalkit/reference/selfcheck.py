@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from ..config.issues import ConfigIssue
 from ..config.loader import Loaded
 from ..scorers import build
+from ..scorers.counterfactual import is_group_kind
 from .answers import ideal_answer
 from .probes import ROUTED, probe_outcome, question_of, required_probes
 from .server import REFUSAL
@@ -27,7 +28,8 @@ def self_check(loaded: Loaded) -> list[ConfigIssue]:
     for index, item in enumerate(suite.items):
         specs = suite.scorers_for(item)
         # judge verdicts need a judge endpoint: the offline self-check covers the other scorers
-        scorers = [build(spec.kind, spec.params) for spec in specs if spec.kind != "judge"]
+        scorers = [build(spec.kind, spec.params) for spec in specs
+                   if spec.kind != "judge" and not is_group_kind(spec.kind)]  # groups: _pair_probes
         if not scorers:
             continue
         checkable += 1
@@ -104,7 +106,19 @@ def probe_check(loaded: Loaded) -> tuple[list[ConfigIssue], ProbeTally]:
         if wrong:
             issues.append(doc.issue(("items", index, "probes", first_wrong, "text"),
                                     f"self-check: item '{item.id}': " + "; ".join(wrong)))
+    _pair_probes(loaded, tally, issues)
     return issues, tally
+
+
+def _pair_probes(loaded: Loaded, tally: ProbeTally, issues: list[ConfigIssue]) -> None:
+    """Counterfactual groups (meta.pair): their pair probes and the members' oracle answers, counted in
+    the suite's line like item probes (evalkit.reference.pair_probes)."""
+    from .pair_probes import pair_probe_check
+
+    found, counts = pair_probe_check(loaded)
+    issues += found
+    for name, n in counts.items():
+        setattr(tally, name, getattr(tally, name) + n)
 
 
 def probe_table(tallies: list[ProbeTally]) -> str:
@@ -148,6 +162,29 @@ def baseline_check(criteria: Loaded, suites: list[Loaded]) -> tuple[list[ConfigI
             cells.append(f"{cell + (' ' + gate if gate else ''):>14}")
         lines.append(f"{'  ' * depth + node.id:<34} " + "  ".join(cells))
     return issues, "\n".join(lines)
+
+
+def choice_baseline_check(suites: list[Loaded]) -> tuple[list[ConfigIssue], str]:
+    """Overlap and longest-option heuristics per suite with multiple-choice items: one issue (at the
+    suite's id) per suite where a heuristic is NOT near chance, and the table (empty: no such suite)."""
+    from .baselines import FLAG_MARGIN, FLAG_P, choice_baseline_table, choice_baselines
+
+    issues: list[ConfigIssue] = []
+    rows = []
+    for loaded in suites:
+        row = choice_baselines(loaded.model)
+        if row is None:
+            continue
+        rows.append(row)
+        flagged = row.flagged()
+        if flagged:
+            found = ", ".join(f"{h} {row.right[h]}/{row.items} ({row.accuracy(h):.1%}, p={row.p[h]:.1g})"
+                              for h in flagged)
+            issues.append(loaded.doc.issue(("id",), (
+                f"self-check: multiple choice answerable without a model: {found} against chance "
+                f"{row.chance:.1%} (rule: one-sided exact test p < {FLAG_P} and more than "
+                f"{FLAG_MARGIN:.0%} above chance); rewrite the distractors (docs/scorers.md)")))
+    return issues, (choice_baseline_table(rows) if rows else "")
 
 
 # A canary marks one file's text so that its presence in a model's training data can be detected

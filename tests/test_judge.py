@@ -49,15 +49,18 @@ def work(tmp_path):
 def test_judged_run_passes_good_answers_and_fails_refusals(work):
     proc = evalkit("run", "--out", "run", "--judge", "judge-one", "--judge", "judge-two", cwd=work)
     assert proc.returncode == 0, proc.stderr
-    assert "judge requests: 12 sent, 0 errors" in proc.stdout  # 6 answers x 2 judges; judges are not evaluated
+    # 4 answers x 2 judges (judges are not evaluated): model-a's answers to r1 and r2 are the reference
+    # answers themselves, decided without a judge
+    assert "judge requests: 8 sent, 0 errors" in proc.stdout
     summary = json.loads((work / "run" / "summary.json").read_text(encoding="utf-8"))
     suites = {v: s["vendors"][v] for s in summary["suites"] for v in s["vendors"]}
     assert set(suites) == {"model-a", "model-b"}
     assert suites["model-a"]["n_passed"] == 3 and suites["model-b"]["n_passed"] == 0
     judges = summary["judges"]
-    assert judges["judges"] == ["judge-one", "judge-two"] and judges["n_judged"] == 6
+    assert judges["judges"] == ["judge-one", "judge-two"] and judges["n_judged"] == 4
     assert judges["alpha"] == 1.0 and judges["pairs"][0]["kappa"] == 1.0
-    assert judges["human"] == {"n": 4, "kappa": 0.0, "agreement": 0.5}  # humans passed r1/r2 for both vendors
+    # humans passed r1/r2 for both vendors; only model-b's were judged (and failed)
+    assert judges["human"] == {"n": 2, "kappa": 0.0, "agreement": 0.0}
 
 
 def test_judge_prompts_never_name_the_vendor(work):
@@ -65,12 +68,12 @@ def test_judge_prompts_never_name_the_vendor(work):
     assert proc.returncode == 0, proc.stderr
     db = sqlite3.connect(work / "run" / "store.sqlite")
     prompts = [m for (m,) in db.execute("SELECT messages FROM judge_requests")]
-    assert len(prompts) == 6
+    assert len(prompts) == 4  # the two answers identical to the reference need no judge
     for text in prompts:
         for name in ("model-a", "model-b", "候補A社", "候補B社", "oracle", "refuse"):
             assert name not in text
     # identical answers would get identical prompts; each judge request is keyed by its content
-    assert db.execute("SELECT COUNT(DISTINCT key) FROM judge_requests").fetchone()[0] == 6
+    assert db.execute("SELECT COUNT(DISTINCT key) FROM judge_requests").fetchone()[0] == 4
 
 
 def test_without_a_judge_items_are_not_scored_never_passed(work):
@@ -79,9 +82,11 @@ def test_without_a_judge_items_are_not_scored_never_passed(work):
     assert "notice: 3 items are judge-scored and no judge is configured" in proc.stderr
     summary = json.loads((work / "run" / "summary.json").read_text(encoding="utf-8"))
     for suite in summary["suites"]:
-        for v in suite["vendors"].values():
-            assert v["n_not_scored"] == 3 and v["n_passed"] == 0 and v["score"] is None
-    assert summary["counts"]["not_scored"] == 6
+        a, b = suite["vendors"]["model-a"], suite["vendors"]["model-b"]
+        # the reference answers pass by themselves; every other answer waits for a judge
+        assert (a["n_not_scored"], a["n_passed"], a["score"]) == (1, 2, 1.0)
+        assert (b["n_not_scored"], b["n_passed"], b["score"]) == (3, 0, None)
+    assert summary["counts"]["not_scored"] == 4
 
 
 def test_rescoring_uses_the_stored_verdicts(work):
@@ -190,3 +195,17 @@ def test_refusal_phrases_that_are_inconclusive_go_to_the_judge(tmp_path):
         "SELECT s.passed, s.explanation FROM scores s JOIN requests r ON r.key = s.key "
         "WHERE r.vendor_id = 'model-a' AND r.item_id = 'a1'").fetchone()
     assert passed == 1 and explanation == "拒否せずに回答した"  # a clear case needs no judge
+
+
+def test_the_reference_answer_itself_needs_no_judge():
+    from evalkit.config.suite import Item
+    from evalkit.scorers.base import build
+
+    judge = build("judge", {"rubric": "丁寧で正確であること"})
+    item = Item(id="x", reference="ご相談ありがとうございます。\n窓口は3階です。")
+    same = judge.score("ご相談ありがとうございます。 窓口は３階です。", item)  # width and spaces differ only
+    assert same.passed and same.scored and same.score == 1.0
+    assert judge.judge_request(item, "質問", "ご相談ありがとうございます。窓口は3階です。") is None
+    close = judge.score("ご相談ありがとうございます。窓口は3階にあります。", item)  # close is not the same
+    assert close.scored is False and close.passed is False
+    assert judge.judge_request(item, "質問", "窓口は3階にあります。") is not None

@@ -3,13 +3,16 @@
 Judges are vendors (any OpenAI-compatible endpoint, or the embedded ``judge`` model), called
 through the same runner and store as the evaluated vendors: cached, resumable, accounted. A judge
 prompt carries the question, the answer, the rubric and optionally a reference answer — never
-the identity of the vendor that answered. Without a judge, judge-scored items are *not scored*
+the identity of the vendor that answered. An answer identical to the item's reference answer (but for
+width and white space) passes without a judge: the author wrote it as the ideal answer. Otherwise,
+without a judge, judge-scored items are *not scored*
 (never passed, never dropped).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Literal, Optional
 
 from pydantic import Field
@@ -74,6 +77,22 @@ def reason_of(text: str) -> str:
     return reason[0][:120] if reason else ""
 
 
+REFERENCE_RESULT = ScoreResult(1.0, True, "参照解答と同一の回答（評価基準を満たすものとして作成された解答のため、判定者なしで合格）",
+                               {"judges": {}, "reference": True})
+
+
+def _plain(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+def is_reference(answer: str, item: Item) -> bool:
+    """An answer that is, but for width and white space, one of the item's reference answers meets
+    the rubric by construction (the suite's author wrote it as the ideal answer): the rules decide it
+    and no judge is asked. Anything else — however close — goes to the judge."""
+    plain = _plain(answer)
+    return bool(plain) and any(plain == _plain(ref) for ref in item.references())
+
+
 @register
 class Judge(Scorer):
     kind = "judge"
@@ -85,12 +104,18 @@ class Judge(Scorer):
             f"needs a rubric: params.rubric or meta.{self.params.rubric_field}")
 
     def score(self, output: str, item: Item) -> ScoreResult:
+        if is_reference(output, item):
+            return REFERENCE_RESULT
         return self.from_verdicts([], item)
 
     def judge_request(self, item: Item, question: str, answer: str) -> Optional[tuple[list[dict], int]]:
+        if is_reference(answer, item):
+            return None  # decided without a judge
         return judge_messages(self.params, item, question, answer), self.params.max_tokens
 
     def score_judged(self, output: str, item: Item, verdicts: list[tuple[str, Optional[str]]]) -> ScoreResult:
+        if is_reference(output, item):
+            return REFERENCE_RESULT
         return self.from_verdicts(verdicts, item)
 
     def from_verdicts(self, verdicts: list[tuple[str, Optional[str]]], item: Item) -> ScoreResult:

@@ -50,3 +50,22 @@ def repo_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     proc = evalkit("run", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     return out, proc
+
+
+# Tests that run every repository suite (a full run, the self-check of every probe, a fresh clone of the
+# workflow) or a real browser: left out of the quick subset, bash scripts/test -m "not slow".
+SLOW_TESTS = (
+    "test_report_browser.py::",
+    "test_workflow.py::test_every_shell_step_succeeds_in_a_fresh_clone",
+    "test_probes.py::test_every_repository_probe_gets_its_verdict_and_flipping_one_fails",
+    "test_suites_doc.py::test_generated_parts_are_current",
+    "test_data_sources.py::test_repo_validates_without_external_data",
+    "test_near_duplicates.py::test_the_repository_suites_hold_no_near_duplicates",
+    "test_list_tags.py::test_repo_counts_meet_the_floors_of_suites_v2",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "repo_run" in getattr(item, "fixturenames", ()) or any(name in item.nodeid for name in SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)

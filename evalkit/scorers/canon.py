@@ -3,7 +3,9 @@
 ``canonical(text)`` is what fact checks (``claims``, ``preserve``, ``contains`` with ``canon``) compare:
 
 - NFKC (full-width digits and letters, ㍻ -> 平成), case folded, every space removed (a space between two
-  digits becomes 「、」 so that 「1. 3万円」 style list numbers never join the number that follows);
+  digits becomes 「、」 so that 「1. 3万円」 style list numbers never join the number that follows; a full stop
+  after a word and before a spaced number ends a sentence, 「…dias. 14 dias」 -> 「…dias。14dias」, so the number
+  is not read as a decimal part);
   line-start list markers (1. / 1) / - / ・) and enumerators ①–⑳ are dropped; furigana in brackets
   right after a kanji (日（ついたち）) is dropped;
 - thousands separators removed (12,000 -> 12000);
@@ -54,7 +56,7 @@ _WORDS = ("万が一", "一か八か", "八百屋", "八百長", "十二分", "�
 _WORDS_RE = re.compile("(?<![0-9" + _KD + _KS + _KB + "])(?:" + "|".join(sorted(_WORDS, key=len, reverse=True)) + ")")
 _MASK_BASE = 0xE000  # private-use characters stand in for protected words while numerals are read
 
-_ENUMERATORS = re.compile("[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793\u3220-\u3229"
+ENUMERATORS = _ENUMERATORS = re.compile("[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793\u3220-\u3229"
                           "\u3251-\u325f\u3280-\u3289\u32b1-\u32bf]")
 # 〜 is a tilde, dashes and minus signs are '-'. Full-width ，． keep their Japanese form (NFKC would make
 # them ASCII) except between digits (１，６００円, １．５倍), and an ASCII period right after Japanese text
@@ -66,6 +68,9 @@ _LIST_MARKER = re.compile(r"(?m)^[ \t\u3000]*(?:\d{1,2}[.)]|[-*+•・])[ \t\u30
 _RUBY = re.compile(r"(?<=[\u4e00-\u9fff々〆ヶ])\([ぁ-ゖー]+\)")
 _DIGIT_SPACE_DIGIT = re.compile(r"(?<=\d)\s+(?=\d)")
 _SPACE = re.compile(r"\s+")
+# A sentence's full stop before a number (「…입니다. 2026년」, "…dias. 14 dias"): once the space goes, the number
+# would follow a "." and read as a decimal part; it becomes 「。」.
+_SENTENCE_DOT = re.compile(r"(?<=[^\W\d_])\.(?=\s+[\d¥])")
 _SPACE_AT_NUMBER = re.compile(r"(?<=[\d¥])\s+(?=\S)|(?<=\S)\s+(?=\d)")
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d]|,\d)")
 
@@ -92,6 +97,8 @@ _KANA_COUNTERS = [
     (re.compile(r"(?<=\d)えん"), "円"), (re.compile(r"(?<=\d)にん"), "人"), (re.compile(r"(?<=\d)さい"), "歳"),
     (re.compile(r"(?<=\d)かげつ"), "か月"), (re.compile(r"(?<=\d)しゅうかん"), "週間"),
     (re.compile(r"(?<=\d)まい"), "枚"), (re.compile(r"(?<=\d)ばい"), "倍"),
+    (re.compile(r"(?<=\d)かしょ"), "か所"), (re.compile(r"(?<=\d)さつ"), "冊"), (re.compile(r"(?<=\d)ごう"), "号"), (re.compile(r"(?<=\d)けん(?!め)"), "件"),
+    (re.compile(r"(?<=\d)ど(?=より|いじょう|いか|の|まで|で|に|を|は|、|。|\s|$)"), "度"),
     (re.compile(r"(?<=\d)(?:ぱーせんと|パーセント)"), "%"),
     (re.compile(r"ごご(?=\d)"), "午後"), (re.compile(r"ごぜん(?=\d)"), "午前"), (re.compile(r"(?<=\d時)はん"), "半"),
 ]
@@ -120,16 +127,17 @@ _HALF_DAY_RANGE = re.compile(r"(午前|午後)(\d{1,2})時((?:\d{1,2}分)?(?:か
 
 def _half_day_range(match: re.Match) -> str:
     half, start, sep, end = match.group(1), int(match.group(2)), match.group(3), int(match.group(4))
-    pm_end = (half == "午後" and start < end <= 11) or (half == "午前" and 1 <= end < start <= 11)
+    pm_end = (half == "午後" and start <= end <= 11) or (half == "午前" and 1 <= end < start <= 11)
     return f"{half}{start}時{sep}" + ("午後" if pm_end else "") + f"{end}時"
 _ZERO_MIN = re.compile(r"(?<=\d時)0分")
 # 夕方5時 / 夜9時 / 晩7時 are afternoon and evening hours (午後); 朝8時 is the morning hour as written.
-_EVENING = re.compile(r"(夕方|夕刻|夜|晩)(?:の)?(?=(\d{1,2})時)")
+_NOON_RANGE = re.compile(r"(?:昼|ひる|正午)の?12時(?=(?:から|より|~|-)(?:午後|ごご)?[1-5]時)")
+_EVENING = re.compile(r"(夕方|夕刻|夜|晩|ゆうがた|よる)(?:の)?(?=(\d{1,2})時)")
 
 
 def _evening(match: re.Match) -> str:
     hour = int(match.group(2))
-    low = 1 if match.group(1) in ("夕方", "夕刻") else 6  # 夜1時 is past midnight
+    low = 1 if match.group(1) in ("夕方", "夕刻", "ゆうがた") else 6  # 夜1時 is past midnight
     return "午後" if low <= hour <= 11 else match.group(0)
 _YEN_BEFORE = re.compile(r"(?:¥|jpy)(\d+(?:\.\d+)?)(?:円)?", re.I)
 _YEN_AFTER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)jpy(?![a-z])", re.I)
@@ -295,6 +303,7 @@ def canon_forms(text: str, *, single: bool = True) -> str:
     text = _DAY_RANGE.sub(lambda m: f"{m.group(1)}月{m.group(2)}日{m.group(3) or ''}{m.group(4)}"
                           f"{m.group(1)}月{m.group(5)}日", text)
     # times
+    text = _NOON_RANGE.sub("午後0時", text)  # 昼12時から1時まで: the 1 is 13時
     text = text.replace("正午", "12時")
     text = _AMPM.sub(_ampm, text)
     text = _COLON_TIME.sub(_colon, text)
@@ -316,6 +325,7 @@ def canon_forms(text: str, *, single: bool = True) -> str:
 def canonical(text: str, *, single: bool = True) -> str:
     """The canonical form of ``text`` (see the module docstring); idempotent."""
     text = _LIST_MARKER.sub("", prepare(text))
+    text = _SENTENCE_DOT.sub("。", text)
     text = _DIGIT_SPACE_DIGIT.sub("、", text)
     text = _SPACE.sub("", text)
     return canon_forms(text, single=single)

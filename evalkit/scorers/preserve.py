@@ -28,7 +28,8 @@ from pydantic import Field, model_validator
 
 from ..config.suite import Item
 from .base import Params, ScoreResult, Scorer, register
-from .canon import FW_COMMA, canonical, occurrences, plain
+from .canon import ENUMERATORS, FW_COMMA, canonical, occurrences, plain
+from .numeric import parse_numeral
 
 
 # ------------------------------------------------------------------------------------ language
@@ -40,9 +41,11 @@ def language(text: str) -> str:
     latin = len(re.findall(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]", text))
     if hangul >= 2 and hangul > kana:
         return "ko"
-    if kana >= 2 or (kana and kana * 10 >= cjk):
-        return "ja"
-    if cjk >= 8:
+    if latin >= 20 and latin > 3 * (kana + cjk):
+        return "latin"  # a Vietnamese or Portuguese text that quotes a few Japanese terms (転出届, みなし再入国)
+    if kana and (kana * 10 >= cjk or (kana >= 2 and cjk < 20)):
+        return "ja"  # (a Chinese text quoting 在留カード stays Chinese)
+    if cjk >= 8 or (not kana and cjk >= 2 and _ZH_ONLY.search(text)):
         return "zh"
     if latin > cjk:
         return "latin"
@@ -131,7 +134,7 @@ _RO_DATES = [
 _RO_MONTH_ALONE = re.compile(r"\b(?P<mon>" + "|".join(_RO_MONTHS) + r")\b", re.I)
 _VI_DATE = re.compile(r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})(?:\s*(?:,|năm|/)\s*(?:năm\s+)?(?P<y>\d{4}))?",
                       re.I)
-_VI_MONTH = re.compile(r"tháng\s+(?P<m>\d{1,2})(?:\s*(?:,|năm|/)\s*(?:năm\s+)?(?P<y>\d{4}))?", re.I)
+_VI_MONTH = re.compile(r"(?<!\d\s)(?<!\d)tháng\s+(?P<m>\d{1,2})(?:\s*(?:,|năm|/)\s*(?:năm\s+)?(?P<y>\d{4}))?", re.I)
 _VI_YEAR = re.compile(r"năm\s+(?P<y>\d{4})", re.I)
 _VI_TIME = re.compile(r"(?P<h>\d{1,2})\s*giờ(?:\s*(?P<m>\d{1,2})(?:\s*phút)?)?(?:\s*(?P<p>sáng|chiều|tối|trưa))?",
                       re.I)
@@ -141,7 +144,7 @@ _OCLOCK = re.compile(r"(?P<h>\d{1,2})\s*o'?clock", re.I)
 _NOON = re.compile(r"(?:12\s*)?\bnoon\b", re.I)
 _DMY = re.compile(r"(?<![\d/.])(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4})(?![\d/])")
 _EURO_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:\.\d{3})+(?![\d]|\.\d)")
-_CURRENCY = r"(?:yen|jpy|ienes|yenes|iene|yên|엔|日元|日圓|日円)"
+_CURRENCY = r"(?:yens|yen|jpy|ienes|yenes|iene|yên|엔|日元|日圓|日円)"
 _DECIMAL_COMMA = re.compile(r"(?<![\d,])(\d+),(\d{1,2})(?=\s*(?:mil|milhões|milhão|millones|millón|million|triệu|tỷ)\b)",
                             re.I)
 _MULTIPLIERS = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "mil": 10**3, "milhões": 10**6,
@@ -158,13 +161,6 @@ _KO = [(re.compile(r"(\d{4})\s*년"), r"\1年"), (re.compile(r"(\d{1,2})\s*월")
        (re.compile(r"오전\s*(?=\d)"), "午前"), (re.compile(r"(\d{1,2})\s*시\s*간"), r"\1時間"),
        (re.compile(r"(\d{1,2})\s*시(?!간)"), r"\1時"), (re.compile(r"(\d{1,2})\s*분"), r"\1分"),
        (re.compile(r"(\d)\s*만"), r"\1万"), (re.compile(r"(\d)\s*억"), r"\1億"), (re.compile(r"(\d)\s*천"), r"\1千")]
-_ZH = [(re.compile(r"下午\s*(?=[\d〇一二三四五六七八九十])"), "午後"),
-       (re.compile(r"晚上\s*(?=[\d〇一二三四五六七八九十])"), "午後"),
-       (re.compile(r"上午\s*(?=[\d〇一二三四五六七八九十])"), "午前"),
-       (re.compile(r"中午\s*12\s*点"), "12時"),
-       (re.compile(r"(\d{1,2})\s*点\s*半"), r"\1時30分"), (re.compile(r"(\d{1,2})\s*点\s*(\d{1,2})\s*分"), r"\1時\2分"),
-       (re.compile(r"(\d{1,2})\s*点(?!\d)"), r"\1時"), (re.compile(r"(\d{1,2})月(\d{1,2})号"), r"\1月\2日"),
-       (re.compile(r"百分之\s*([\d.〇一二三四五六七八九十百千两]+)"), r"\1%")]
 _EN_NUMBERS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
@@ -173,9 +169,326 @@ _EN_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "sevent
 _EN_ORDINALS = {w: i + 1 for i, w in enumerate(
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split())}
 _RO_NUMBERS = {"um": 1, "uma": 1, "dois": 2, "duas": 2, "três": 3, "tres": 3, "quatro": 4, "cuatro": 4, "cinco": 5,
-               "seis": 6, "sete": 7, "siete": 7, "oito": 8, "ocho": 8, "nove": 9, "nueve": 9, "dez": 10, "diez": 10}
-_WORD_NUMBER = re.compile(r"\b(" + "|".join(sorted({**_EN_NUMBERS, **_EN_ORDINALS, **_RO_NUMBERS}, key=len,
+               "seis": 6, "sete": 7, "siete": 7, "oito": 8, "ocho": 8, "nove": 9, "nueve": 9, "dez": 10, "diez": 10,
+               "onze": 11, "doze": 12, "treze": 13, "catorze": 14, "quatorze": 14, "quinze": 15, "vinte": 20,
+               "trinta": 30, "quince": 15, "catorce": 14, "treinta": 30}
+_RO_ORDINALS = {"primeiro": 1, "primeira": 1, "segundo": 2, "segunda": 2, "terceiro": 3, "terceira": 3, "quarto": 4,
+                "quarta": 4, "quinto": 5, "quinta": 5, "sexto": 6, "sexta": 6}
+_WORD_NUMBER = re.compile(r"\b(" + "|".join(sorted({**_EN_NUMBERS, **_EN_ORDINALS, **_RO_NUMBERS, **_RO_ORDINALS}, key=len,
                                                   reverse=True)) + r")\b", re.I)
+
+
+# ------------------------------------------------ Chinese, Korean, Vietnamese, Portuguese (issue 12)
+# Each language's dates, times, weekdays, bounds, periods, fractions and counts are rewritten in the
+# Japanese form the rest of the pipeline reads (4月30日まで, 17時30分, 毎週 月曜日, 4月下旬, 14日, 2分の1).
+_JA_WEEKDAY = "月火水木金土日"
+_ZH_ONLY = re.compile(r"[于们这时请须个间关务费办证书报过还对该应给说从没业险缴纳转续资无开门电话记录现发变项额]")
+_VI_LETTERS = re.compile(r"[ăđơưĂĐƠƯ\u1ea0-\u1ef9]")  # letters Portuguese does not use
+
+
+def _is_vi(text: str) -> bool:
+    return len(_VI_LETTERS.findall(text)) >= 3
+
+
+def _sub_all(text: str, rules) -> str:
+    for pattern, repl in rules:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _pm(hour: int, period: str) -> int:
+    """The 24-hour clock hour of ``hour`` said with a part of the day (午後 / tarde / noite / chiều …)."""
+    if period in ("pm",) and hour < 12:
+        return hour + 12
+    if period == "night" and 6 <= hour < 12:
+        return hour + 12
+    return hour
+
+
+# Chinese
+_ZH_NUMERAL = r"[〇零一二两三四五六七八九十百千]+"
+_ZH_UNIT_AFTER = r"(?=\s*(?:个)?(?:点|时|小时|天|周|星期|礼拜|岁|分钟|次|层|楼|工作日|号|成(?![立为功本员人年])))"
+_ZH_WEEKDAY = {"一": "月", "二": "火", "三": "水", "四": "木", "五": "金", "六": "土", "日": "日", "天": "日"}
+_ZH_TIME_WORD = r"(?:上午|下午|晚上|傍晚|早上|中午|凌晨|午前|午後)"
+
+
+def _zh_numeral(match: re.Match) -> str:
+    text = match.group(0)
+    start = match.start()
+    # 一点 is "a little" (早一点) unless it follows a time word (上午一点)
+    follows = match.string[match.end():match.end() + 2].lstrip()
+    if text == "一" and follows.startswith("点") and not re.search(_ZH_TIME_WORD + r"\s*$", match.string[:start]):
+        return text
+    # 周一 / 星期一 are weekdays, not numbers before a counter
+    if re.search(r"(?:周|星期|礼拜)$", match.string[:start]) and len(text) == 1:
+        return text
+    value = parse_numeral(text.replace("两", "二"))
+    return str(int(value)) if value is not None else text
+
+
+_ZH_RULES = [
+    (re.compile(r"日[元圆圓]"), "円"),
+    (re.compile(r"(?<=\d)\s*个?小时"), "時間"), (re.compile(r"(?<=\d)\s*分钟"), "分"),
+    (re.compile(r"(\d{1,2})\s*[时時]\s*半"), r"\1時30分"),
+    (re.compile(r"(\d{1,2})\s*[时時]\s*(\d{1,2})\s*分"), r"\1時\2分"),
+    (re.compile(r"(\d{1,2})\s*时(?!间)"), r"\1時"),
+    (re.compile(r"(?:傍晚|晚上|下午)\s*(?=\d)"), "午後"), (re.compile(r"(?:早上|上午|凌晨)\s*(?=\d)"), "午前"),
+    (re.compile(r"中午\s*12\s*点"), "12時"),
+    (re.compile(r"(\d{1,2})\s*点\s*半"), r"\1時30分"), (re.compile(r"(\d{1,2})\s*点\s*(\d{1,2})\s*分"), r"\1時\2分"),
+    (re.compile(r"(\d{1,2})\s*点(?!\d)"), r"\1時"), (re.compile(r"(\d{1,2})月(\d{1,2})\s*[号號]"), r"\1月\2日"),
+    (re.compile(r"百分之\s*([\d.〇一二三四五六七八九十百千两]+)"), r"\1%"),
+    # fractions: 二分之一 = 2分の1, 一半 = 半分, 半价 = 半額
+    (re.compile(r"([\d一二三四五六七八九十]+)分之([\d一二三四五六七八九十]+)"), r"\1分の\2"),
+    (re.compile(r"一半|半数"), "半分"), (re.compile(r"半价"), "半額"),
+    # every week / month, the nth weekday, weekends and holidays, weekdays
+    (re.compile(r"每(?:个)?(?:周|星期|礼拜)"), " 毎週 周"), (re.compile(r"每(?:个)?月"), " 毎月 "),
+    (re.compile(r"隔周"), " 隔週 "),
+    (re.compile(r"(?:周|星期|礼拜)六\s*(?:、|,|和|及|与|或|/|・)?\s*(?:周|星期|礼拜)?[日天]|周末|双休日"), " 土日 "),
+    (re.compile(r"(?:法定)?节假日|法定假日|公休日|国民假日|公众假期|节日"), " 祝日 "),
+    (re.compile(r"(?:周|星期|礼拜)([一二三四五六日天])"), lambda m: f" {_ZH_WEEKDAY[m.group(1)]}曜日 "),
+    # late April / the end of April / the beginning of April
+    (re.compile(r"(\d{1,2})月\s*(?:底|末)"), r"\1月末"), (re.compile(r"(\d{1,2})月\s*初"), r"\1月上旬"),
+    # counts
+    (re.compile(r"(\d+)\s*个?工作日"), r"\1開庁日"), (re.compile(r"(\d+)\s*天"), r"\1日"),
+    (re.compile(r"(\d+)\s*个?(?:星期|礼拜)(?![一二三四五六日天])"), r"\1週"),
+    (re.compile(r"(\d+)\s*周(?![一二三四五六日天末])"), r"\1週"), (re.compile(r"(\d+)\s*个月"), r"\1か月"),
+    (re.compile(r"(\d+)\s*周?岁"), r"\1歳"), (re.compile(r"(\d+)\s*次"), r"\1回"), (re.compile(r"(\d+)\s*[层楼]"), r"\1階"),
+    (re.compile(r"(?<![月\d])(\d{1,2})\s*[号號](?!楼|码)"), r"\1日"),  # 每月15号
+    (re.compile(r"(?<![\d.])(\d{1,2})\s*成(?![立为功本员人年])"), r"\1割"),
+    # bounds: 截至4月30日 / 4月30日前 (まで); 从4月1日 / 4月1日起 (から); 4月1日至4月30日 (a range)
+    (re.compile(r"(?<=[日時分)])\s*(?:至|到|~|～|—|－|-|–)\s*(?=[\d(]|午|周|星期)"), " ~ "),
+    (re.compile(r"(?:(?<=[日時分)])|(?<=\d:\d\d))\s*(?:之前|以前|前|为止|止)"), "まで"),
+    (re.compile(r"(?:(?<=[日時分)])|(?<=\d:\d\d))\s*(?:以后|之后|以後|后|起|开始|以来)"), "から"),
+    (re.compile(r"(?:截至|截止到|截止至|截止|直到|最迟于|最迟在|最迟|最晚于|最晚)\s*(?:于|在|到)?\s*(?=\d|午)"), " until "),
+    (re.compile(r"(?:从|自)\s*(?=\d|午)"), " from "),
+]
+
+
+def _localize_zh(text: str) -> str:
+    text = re.sub(r"日[元圆圓]", "円", text)
+    text = re.sub(r"每(?:个)?(?:周|星期|礼拜)\s*[一1]\s*次", " 毎週 1回 ", text)  # once a week, not every Monday
+    text = re.sub(_ZH_NUMERAL + _ZH_UNIT_AFTER, _zh_numeral, text)
+    return _sub_all(text, _ZH_RULES)
+
+
+# Korean
+_KO_WEEKDAY = {"월": "月", "화": "火", "수": "水", "목": "木", "금": "金", "토": "土", "일": "日"}
+_KO_NATIVE = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10,
+              "열한": 11, "열두": 12}
+_KO_ORDINAL = {"첫째": 1, "첫": 1, "둘째": 2, "두": 2, "셋째": 3, "세": 3, "넷째": 4, "네": 4, "다섯째": 5}
+_KO_PRE = [
+    (re.compile(r"(?<![\d.])(\d{4})\.\s*(\d{1,2})\.\s*(\d{1,2})\.?(?!\d)"), r" \1年\2月\3日 "),
+    (re.compile(r"(?<![\d.])(\d{1,2})\.\s*(\d{1,2})\.(?!\d)"),
+     lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 " if 1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 31
+     else m.group(0)),
+    (re.compile(r"(?:오후|저녁|밤)\s*(?=\d|열|한|두|세|네|다섯|여섯|일곱|여덟|아홉)"), "오후 "),
+    (re.compile(r"(?:오전|아침)\s*(?=\d|열|한|두|세|네|다섯|여섯|일곱|여덟|아홉)"), "오전 "),
+    (re.compile(r"(?<=오[전후] )(열한|열두|열|한|두|세|네|다섯|여섯|일곱|여덟|아홉)\s*시(?!간)"),
+     lambda m: f"{_KO_NATIVE[m.group(1)]}시"),
+    (re.compile(r"정오|낮\s*12\s*시"), " 12時 "),
+    (re.compile(r"(\d{1,2})\s*시\s*반"), r"\1時30分"),
+    (re.compile(r"(?<![\d.])(\d+)\s*분의\s*(\d+)"), r"\1分の\2"), (re.compile(r"절반"), "半分"), (re.compile(r"반액|반값"), "半額"),
+    (re.compile(r"(\d+)\s*(?:영업일|근무일|개청일|평일)"), r"\1開庁日"),
+    (re.compile(r"(?<![\d.])(\d+)\s*개월"), r"\1か月"), (re.compile(r"(?<![\d.])(\d+)\s*주(?:일)?(?:간)?(?=\s|[이내동후전부까에,.)~]|$)"), r"\1週"),
+    (re.compile(r"(?<![\d.])(\d+)\s*(?:세|살)(?!대)"), r"\1歳"), (re.compile(r"(?<![\d.])(\d{1,3})\s*년"), r"\1年"), (re.compile(r"(?<![\d.])(\d+)\s*층"), r"\1階"),
+    (re.compile(r"(?<![\d.])(\d+)\s*회(?!사|원|장|계|관)"), r"\1回"), (re.compile(r"(?<![\d.])(\d+)\s*명"), r"\1人"),
+    (re.compile(r"(?<![\d.])(\d+)\s*인(?=당|\s|$|[,.)])"), r"\1人"),
+    (re.compile(r"(?<![\d.])(\d+)\s*통(?![가-힣])|(?<![\d.])(\d+)\s*통(?=에|당|까지|이)"),
+     lambda m: f"{m.group(1) or m.group(2)}通"),
+    (re.compile(r"(?<![\d.])(\d+)\s*번(?!\s*(?:째|창구|출구|버스|홈|선|지))"), r"\1回"),
+    (re.compile(r"(?<![\d.])(\d{1,2})\s*할(?![인부수])"), r"\1割"),
+    (re.compile(r"(?<![\d,.])만\s*(?=\d\s*천|엔)"), "1만 "),
+]
+_KO_POST = [
+    (re.compile(r"토(?:요일)?\s*(?:・|·|,|、|/|및|과|와|그리고)\s*일(?:요일)?(?:\s*(?:・|·|,|、|/|및)\s*(?:법정\s*)?공휴일)?"),
+     lambda m: " 土日 " + (" 祝日 " if "공휴일" in m.group(0) else "")),
+    (re.compile(r"주말"), " 土日 "), (re.compile(r"(?:법정\s*)?공휴일|국경일|휴일"), " 祝日 "),
+    (re.compile(r"([월화수목금토일])요일"), lambda m: f"{_KO_WEEKDAY[m.group(1)]}曜日"),
+    (re.compile(r"\(\s*([월화수목금토일])\s*\)"), lambda m: f"({_KO_WEEKDAY[m.group(1)]})"),
+    (re.compile(r"매주"), " 毎週 "), (re.compile(r"매월|매달"), " 毎月 "), (re.compile(r"격주"), " 隔週 "),
+    (re.compile(r"毎月\s*(?:제\s*)?(첫째|첫|둘째|두|셋째|세|넷째|네|다섯째|\d)\s*(?:번째)?\s*(?:주\s*)?"),
+     lambda m: f" 毎月第{_KO_ORDINAL.get(m.group(1), m.group(1))} "),
+    (re.compile(r"(\d{1,2})月\s*(?:상순|초순)"), r"\1月上旬"), (re.compile(r"(\d{1,2})月\s*중순"), r"\1月中旬"),
+    (re.compile(r"(\d{1,2})月\s*하순"), r"\1月下旬"),
+    (re.compile(r"(\d{1,2})月\s*(?:말일|말)(?=[에경까부\s,.)]|$)"), r"\1月末"),
+    (re.compile(r"(\d{1,2})月\s*초(?=[에\s,.)]|$)"), r"\1月上旬"),
+    (re.compile(r"(?<=[日時分)])\s*까지"), "まで"), (re.compile(r"(?<=[日時分)])\s*(?:이전|전까지|전에|전(?![가-힣]))"), "まで"),
+    (re.compile(r"(?<=[日時分)])\s*(?:부터|이후|후(?![가-힣])|後)"), "から"),
+]
+
+
+def _localize_ko(text: str) -> str:
+    text = _sub_all(text, _KO_PRE)
+    text = _sub_all(text, _KO)
+    return _sub_all(text, _KO_POST)
+
+
+# Vietnamese
+_VI_WEEKDAY = {"hai": "月", "ba": "火", "tư": "水", "năm": "木", "sáu": "金", "bảy": "土", "2": "月", "3": "火", "4": "水",
+               "5": "木", "6": "金", "7": "土"}
+_VI_ORDINAL = {"nhất": 1, "đầu tiên": 1, "hai": 2, "ba": 3, "tư": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_VI_NUMBER = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
+_VI_WD = r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)"
+_VI_PERIOD = {"đầu": "上旬", "thượng tuần": "上旬", "giữa": "中旬", "trung tuần": "中旬", "cuối": "下旬末", "hạ tuần": "下旬"}
+
+
+def _vi_weekday(word: str) -> str:
+    word = word.lower()
+    return "日" if word.startswith("chủ") else _VI_WEEKDAY[re.sub(r"^thứ\s+", "", word)]
+
+
+def _vi_nth(match: re.Match) -> str:
+    return f" 毎月第{_VI_ORDINAL[' '.join(match.group('n').lower().split())]} {_vi_weekday(match.group('w'))}曜日 "
+
+
+def _vi_single_weekday(match: re.Match) -> str:
+    before = match.string[max(0, match.start() - 6):match.start()].lower()
+    if re.search(r"(?:tuần|lần|ngày|tầng|người|bước|điều|khoản|mục|đợt|kỳ)\s*$", before):
+        return match.group(0)  # tuần thứ hai: the second week
+    return f" {_vi_weekday(match.group(0))}曜日 "
+
+
+_VI_PRE = [
+    (re.compile(r"(\d+)\s*(?:tiếng(?:\s+đồng\s+hồ)?|giờ\s+đồng\s+hồ)", re.I), r"\1時間"),
+    (re.compile(r"(?P<w>" + _VI_WD + r")\s+(?:tuần\s+)?(?:thứ\s+)?(?P<n>nhất|đầu\s+tiên|hai|ba|tư|[1-4])\s+(?:của\s+)?"
+                r"(?:mỗi|hằng|hàng|các)\s+tháng", re.I), _vi_nth),
+    (re.compile(r"thứ\s+(?:bảy|7)\s*(?:,|、|và|hoặc|/|-|・)?\s*chủ\s+nhật|cuối\s+tuần", re.I), " 土日 "),
+    (re.compile(r"(?:các\s+)?ngày\s+(?:nghỉ\s+)?lễ(?:\s+tết)?|ngày\s+tết", re.I), " 祝日 "),
+    (re.compile(r"(?:mỗi|hằng|hàng)\s+tuần", re.I), " 毎週 "), (re.compile(r"(?:mỗi|các)\s+(?=" + _VI_WD + ")", re.I), " 毎週 "),
+    (re.compile(r"cách\s+(?:một\s+)?tuần|(?:2|hai)\s+tuần\s+(?:một|1)\s+lần", re.I), " 隔週 "),
+    (re.compile(r"(?:mỗi|hằng|hàng)\s+tháng", re.I), " 毎月 "),
+    (re.compile(r"\(\s*cn\s*\)", re.I), "(日)"),
+    (re.compile(r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])(?![\wà-ỹ])|chủ\s+nhật", re.I), _vi_single_weekday),
+    (re.compile(r"(?P<p>đầu|thượng\s+tuần|giữa|trung\s+tuần|cuối|hạ\s+tuần)\s+tháng\s+(?P<m>\d{1,2})(?!\d)", re.I),
+     lambda m: f" {int(m.group('m'))}月{_VI_PERIOD[' '.join(m.group('p').lower().split())]} "),
+    (re.compile(r"(?:(?:một|1)\s+)?nửa(?!\s*(?:ngày|tiếng|giờ|tháng|năm|buổi|tuần))", re.I), " 2分の1 "),
+    (re.compile(r"(một|hai|ba)\s+phần\s+(hai|ba|tư)", re.I),
+     lambda m: " {1}分の{0} ".format(_VI_NUMBER[m.group(1).lower()], {"hai": 2, "ba": 3, "tư": 4}[m.group(2).lower()])),
+    # D/M dates (30/4 = 4月30日) after ngày or a bound word
+    (re.compile(r"\b(ngày\s+|(?:từ|đến|tới|hết|sau|trước)\s+)(\d{1,2})\s*[/.-]\s*(\d{1,2})(?![\d/]|[.-]\d)", re.I),
+     lambda m: f"{m.group(1)} {int(m.group(3))}月{int(m.group(2))}日 " if 1 <= int(m.group(3)) <= 12 else m.group(0)),
+    # D tháng M (năm Y) without ngày, after a bound word: đến 30 tháng 4
+    (re.compile(r"\b((?:từ|đến|tới|trước|sau|hết|hạn|là|vào)\s+)(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s*(?:,|năm)\s*(?:năm\s+)?(\d{4}))?",
+                re.I),
+     lambda m: f"{m.group(1)} {_date(m.group(4), int(m.group(3)), int(m.group(2)))} " if 1 <= int(m.group(3)) <= 12
+     else m.group(0)),
+    # bounds
+    (re.compile(r"(?:đến\s+hết|cho\s+đến|đến|tới|trước|chậm\s+nhất(?:\s+là)?(?:\s+vào)?|hạn\s+chót(?:\s+là)?)"
+                r"\s+(?=(?:ngày\s+)?\d)", re.I), " until "),
+    (re.compile(r"(?:kể\s+từ|bắt\s+đầu\s+từ|từ|sau)\s+(?=(?:ngày\s+)?\d)", re.I), " from "),
+    (re.compile(r"(?P<h>\d{1,2})\s*giờ\s*rưỡi(?:\s*(?P<p>sáng|chiều|tối|trưa))?", re.I),
+     lambda m: " " + _clock(int(m.group("h")), 30, (m.group("p") or "").lower()) + " "),
+    (re.compile(r"(?P<h>\d{1,2})\s*(?::|h)\s*(?P<m>\d{2})?\s*(?P<p>sáng|chiều|tối|trưa)", re.I),
+     lambda m: " " + _clock(int(m.group("h")), int(m.group("m") or 0), m.group("p").lower()) + " "),
+]
+_VI_POST = [
+    (re.compile(r"(\d+)\s*ngày\s+làm\s+việc", re.I), r"\1開庁日"), (re.compile(r"(\d+)\s*ngày(?!\s*\d)", re.I), r"\1日"),
+    (re.compile(r"(\d+)\s*tuần(?!\s*\d)", re.I), r"\1週"), (re.compile(r"(\d+)\s*tháng", re.I), r"\1か月"),
+    (re.compile(r"(\d+)\s*tuổi", re.I), r"\1歳"), (re.compile(r"(\d+)\s*năm(?!\s*\d)", re.I), r"\1年"), (re.compile(r"(\d+)\s*phút", re.I), r"\1分"),
+    (re.compile(r"(\d+)\s*người", re.I), r"\1人"), (re.compile(r"(\d+)\s*lần", re.I), r"\1回"),
+    (re.compile(r"tầng\s*(\d+)", re.I), r"\1階"),
+    (re.compile(r"ngày\s+(\d{1,2})(?![\d/.]|\s*tháng|月)", re.I), r"\1日"),  # ngày 15 hằng tháng: 15日
+]
+_VI_WORDS = re.compile(r"(?<!thứ\s)\b(mười\s+(?:một|hai|ba|bốn|lăm|năm|sáu|bảy|tám|chín)|một|hai|ba|bốn|năm|sáu|bảy|"
+                       r"tám|chín|mười)\s+(?=(?:tuần|ngày|tháng|tiếng|người|lần|phút)\b)", re.I)
+
+
+def _vi_words(match: re.Match) -> str:
+    words = match.group(1).lower().split()
+    if len(words) == 2:
+        return f"{10 + (5 if words[1] == 'lăm' else _VI_NUMBER[words[1]])} "
+    return f"{_VI_NUMBER[words[0]]} "
+
+
+# Portuguese (and Spanish)
+_PT_WEEKDAY = {"segunda": "月", "terça": "火", "terca": "火", "quarta": "水", "quinta": "木", "sexta": "金", "sábado": "土",
+               "sabado": "土", "domingo": "日", "lunes": "月", "martes": "火", "miércoles": "水", "miercoles": "水",
+               "jueves": "木", "viernes": "金", "seg": "月", "ter": "火", "qua": "水", "qui": "木", "sex": "金", "sáb": "土",
+               "sab": "土", "dom": "日"}
+_PT_ORDINAL = {"primeiro": 1, "primeira": 1, "segundo": 2, "segunda": 2, "terceiro": 3, "terceira": 3, "quarto": 4,
+               "quarta": 4, "primer": 1, "tercer": 3, "1o": 1, "2o": 2, "3o": 3, "4o": 4, "1a": 1, "2a": 2, "3a": 3, "4a": 4}
+# segunda / quarta / quinta / sexta alone are also ordinals (a segunda parcela): a weekday needs feira or the plural
+_PT_WD = (r"(?:segunda|terça|terca|quarta|quinta|sexta)s?[\s-]+feiras?|(?:segunda|terça|terca|quarta|quinta|sexta)s|"
+          r"sábados?|sabados?|domingos?|lunes|martes|miércoles|miercoles|jueves|viernes")
+_PT_PERIOD = {"início": "上旬", "inicio": "上旬", "começo": "上旬", "comeco": "上旬", "princípio": "上旬", "principios": "上旬",
+              "meados": "中旬", "mediados": "中旬", "final": "下旬末", "fim": "下旬末", "finais": "下旬末", "fins": "下旬末",
+              "finales": "下旬末", "fines": "下旬末"}
+
+
+def _pt_weekday(word: str) -> str:
+    word = word.lower()
+    return next(_PT_WEEKDAY[key] for key in sorted(_PT_WEEKDAY, key=len, reverse=True) if word.startswith(key))
+
+
+def _pt_day_part(match: re.Match) -> str:
+    hour, minute = int(match.group("h")), int(match.group("m") or 0)
+    part = match.group("p").lower()
+    hour = _pm(hour, "pm" if part == "tarde" else "night" if part == "noite" or part == "noche" else "am")
+    return f" {hour}時" + (f"{minute}分 " if minute else " ")
+
+
+_PT_PRE = [
+    (re.compile(r"\bprimeiro\s+de\s+(?=" + _RO_MONTH.replace("(?P<mon>", "(?:") + ")", re.I), "1 de "),
+    (re.compile(r"(?<=\d)\.(?=[oº°]\s+de\s)", re.I), ""),
+    (re.compile(r"\bmeio[\s-]dia\b|\bmediod[ií]a\b", re.I), " 12時 "),
+    (re.compile(r"(?P<h>\d{1,2})(?:\s*(?:h|:)\s*(?P<m>\d{2})|\s*h(?:oras?)?)?\s+(?:da|de\s+la|de)\s+(?P<p>manhã|tarde|noite|mañana|noche)\b", re.I),
+     _pt_day_part),
+    (re.compile(r"\b(?P<pre>às|as|das|até|pelas|las)\s+(?P<h>\d{1,2})\s*horas?(?:\s*e\s*(?P<m>\d{1,2})(?:\s*minutos?)?)?", re.I),
+     lambda m: f"{m.group('pre')} {int(m.group('h'))}時" + (f"{int(m.group('m'))}分 " if m.group("m") else " ")),
+    (re.compile(r"\b(?:n?o\s+|el\s+)?(?P<n>primeir[oa]|segund[oa]|terceir[oa]|quart[oa]|primer|tercer|[1-4][oa])\s+(?P<w>"
+                + _PT_WD + r")\s+(?:de\s+)?(?:cada|todo\s+o|todos\s+os|do|del)\s+(?:mês|meses|mes)\b", re.I),
+     lambda m: f" 毎月第{_PT_ORDINAL[m.group('n').lower()]} {_pt_weekday(m.group('w'))}曜日 "),
+    (re.compile(r"\bsábados?\s*(?:,|e|y|ou|/)\s*domingos?\b|\bfins?\s+de\s+semana\b|\bfines?\s+de\s+semana\b", re.I),
+     " 土日 "),
+    (re.compile(r"\bferiados?(?:\s+nacionais)?\b|\bd[ií]as?\s+festivos?\b", re.I), " 祝日 "),
+    (re.compile(r"\b(?:tod[ao]s?\s+(?:[ao]s?\s+)?|cada\s+)(?=" + _PT_WD + r")", re.I), " 毎週 "),
+    (re.compile(r"\b(" + _PT_WD + r")\b", re.I),
+     lambda m: (" 毎週" if re.match(r"(?:segunda|terça|terca|quarta|quinta|sexta|sábado|sabado|domingo)s\b", m.group(1),
+                                     re.I) else "") + f" {_pt_weekday(m.group(1))}曜日 "),
+    (re.compile(r"\(\s*(seg|ter|qua|qui|sex|sáb|sab|dom)\.?\s*\)", re.I), lambda m: f"({_PT_WEEKDAY[m.group(1).lower()]})"),
+    (re.compile(r"\b(?:n?[oa]s?\s+|em\s+|a\s+)?(?P<p>início|inicio|começo|comeco|princípio|principios|meados|mediados|final|"
+                r"fim|finais|fins|finales|fines)\s+d[eo]\s+" + _RO_MONTH, re.I),
+     lambda m: f" {_RO_MONTHS[m.group('mon').lower()]}月{_PT_PERIOD[m.group('p').lower()]} "),
+    (re.compile(r"\b(?:a\s+|la\s+)?(?:metade|mitad)\b", re.I), " 2分の1 "),
+    (re.compile(r"\bum\s+terço\b|\bun\s+tercio\b", re.I), " 3分の1 "), (re.compile(r"\bdois\s+terços\b", re.I), " 3分の2 "),
+    # bounds
+    (re.compile(r"\b(?:até|hasta|antes\s+d[eoa]s?|antes\s+del)\s+(?:o\s+dia\s+|ao\s+dia\s+|el\s+d[ií]a\s+|dia\s+|as\s+|às\s+|"
+                r"a\s+|o\s+|las\s+)?(?=\d)", re.I), " until "),
+    (re.compile(r"\b(?:a\s+partir\s+d(?:e|a|as|o|os)|a\s+partir\s+del?|desde|depois\s+d(?:e|a|as|o|os)|após(?:\s+[oa]s?)?|"
+                r"después\s+de(?:\s+las)?)\s+(?:o\s+dia\s+|dia\s+|el\s+d[ií]a\s+)?(?=\d)", re.I), " from "),
+]
+_JA_TOKEN = r"(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:\s*\([^)]{1,15}\))?|\d{1,2}時(?:\d{1,2}分)?"
+_PT_POST = [
+    (re.compile(r"\b(?:de|do\s+dia|das|dos|entre|del)\s+(" + _JA_TOKEN + r")\s*,?\s+(?:a|à|às|as|ao|até|e|al|y)\s+"
+                r"(?:o\s+dia\s+|dia\s+)?(?=" + _JA_TOKEN + ")", re.I), r" \1 ~ "),
+    (re.compile(r"(\d+)\s*d[ií]as?\s+(?:úteis|uteis|hábiles|habiles)", re.I), r"\1開庁日"),
+    (re.compile(r"(\d+)\s*d[ií]as?\b", re.I), r"\1日"), (re.compile(r"(\d+)\s*semanas?\b", re.I), r"\1週"),
+    (re.compile(r"(\d+)\s*(?:meses|mês|mes)\b", re.I), r"\1か月"),
+    (re.compile(r"(\d+)\s*(?:anos|años)\s+de\s+edad[e]?\b", re.I), r"\1歳"),
+    (re.compile(r"(\d+)\s*(?:anos?|años?)\b", re.I), r"\1年"),  # 18 anos: years or years old (keeps 年 and 歳)
+    (re.compile(r"(\d+)\s*(?:pessoas?|personas?)\b", re.I), r"\1人"),
+    (re.compile(r"(\d+)\s*(?:parcelas|presta[çc][õo]es|cuotas)\b", re.I), r"\1回"),  # 12回に分けて: em 12 parcelas
+    (re.compile(r"\b(?:todos\s+os\s+meses|todo\s+m[êe]s|mensalmente|cada\s+m[êe]s|todos\s+los\s+meses)\b", re.I), " 毎月 "),
+    (re.compile(r"\b(?:todas\s+as\s+semanas|toda\s+semana|semanalmente|todas\s+las\s+semanas)\b", re.I), " 毎週 "), (re.compile(r"(\d+)\s*vezes\b|(\d+)\s*veces\b", re.I),
+                                                                     lambda m: f"{m.group(1) or m.group(2)}回"),
+    (re.compile(r"(\d+)\s*(?:horas?)\b", re.I), r"\1時間"), (re.compile(r"(\d+)\s*minutos?\b", re.I), r"\1分"),
+    (re.compile(r"(\d+)\s*[oº]?\s*(?:andar|andares|piso|pisos)\b", re.I), r"\1階"),
+    (re.compile(r"\bdia\s+(\d{1,2})\b(?![/.]\d)", re.I), r"\1日"),  # no dia 15 (de cada mês): 15日
+]
+# 3~5세, 3至5岁, 3 a 5 anos, từ 3 đến 5 tuổi: the unit of a range's end goes with its start too
+_UNIT_RANGE = re.compile(r"(?<![\d.:/-])(\d{1,3})(\s*(?:~|〜|～|-|–|至|到)\s*|\s+(?:a|até|e|y|đến|tới)\s+)(\d{1,3})\s*"
+                         r"(か月|週間|歳|か所|세|살|개월|일|주|명|회|층|岁|个月|天|周|次|层|ngày|tuần|tháng|tuổi|người|lần|dias|semanas|meses|anos|"
+                         r"pessoas|vezes)(?![A-Za-z\d])", re.I)
+_KANA_DAY_WORDS = {"げつようび": "月曜日", "かようび": "火曜日", "すいようび": "水曜日", "もくようび": "木曜日",
+                   "きんようび": "金曜日", "どようび": "土曜日", "にちようび": "日曜日", "しゅくじつ": "祝日",
+                   "まいしゅう": "毎週", "まいつき": "毎月"}
+_KANA_DAY_WORD = re.compile("|".join(_KANA_DAY_WORDS))
+_JA_PLAIN_PERIODS = {"おわり": "下旬末", "終わり": "下旬末", "おわりごろ": "下旬末", "終わりごろ": "下旬末", "終わり頃": "下旬末",
+                     "はじめ": "上旬", "初め": "上旬", "はじめごろ": "上旬", "初めごろ": "上旬", "初め頃": "上旬",
+                     "なかごろ": "中旬", "中ごろ": "中旬", "中頃": "中旬", "まんなかごろ": "中旬", "まんなか": "中旬"}
+_JA_PLAIN_PERIOD = re.compile(r"(?<![\d.])(\d{1,2})月(?:\s*\([^)]{1,4}\))?の?\s*(" + "|".join(sorted(_JA_PLAIN_PERIODS, key=len, reverse=True))
+                              + ")")
+_PAREN_WEEKDAY = re.compile(r"[(（]\s*([月火水木金土日])曜日?\s*[)）]")
 
 
 def _date(y: Optional[str], m: int, d: Optional[int]) -> str:
@@ -200,6 +513,8 @@ def _dmy(match: re.Match) -> str:
 
 
 def _clock(h: int, m: int, period: Optional[str]) -> str:
+    if h == 24 and not m and not period:
+        return "24時間"  # 24 giờ / 24h: around the clock
     if period in ("chiều", "tối") and h < 12:
         h += 12
     return f"{h}時" + (f"{m}分" if m else "")
@@ -220,20 +535,29 @@ def localize(text: str, lang: str, *, words: bool = False) -> str:
     """Dates, times, amounts and percentages written in English, Portuguese/Spanish, Vietnamese,
     Korean or Chinese, rewritten in the Japanese form that :func:`canonical` reads. ``words``: also
     read number words (two, twice, second, dois) — for answers, never for sources."""
-    text = unicodedata.normalize("NFKC", FW_COMMA.sub("、", text))
+    text = unicodedata.normalize("NFKC", FW_COMMA.sub("、", ENUMERATORS.sub(" ", text)))  # ③ is a list mark, not 3
     text = _EURO_THOUSANDS.sub(lambda m: m.group(0).replace(".", "")
                                if m.group(0).count(".") > 1 or re.match(r"\s*(?:" + _CURRENCY + r")",
                                                                         text[m.end():m.end() + 8], re.I)
-                               or text[max(0, m.start() - 4):m.start()].strip().lower() in ("¥", "jpy")
+                               or text[max(0, m.start() - 4):m.start()].strip().lower().endswith(("¥", "jpy"))
                                else m.group(0), text)
     text = _DECIMAL_COMMA.sub(r"\1.\2", text)
+    # やさしい日本語: 6月の おわりごろ / はじめ / なかごろ = 6月下旬（末）/ 上旬 / 中旬 (furigana read off first)
+    text = re.sub(r"(?<=[\u4e00-\u9fff々〆ヶ])\([ぁ-ゖー]+\)", "", text)
+    text = _KANA_DAY_WORD.sub(lambda m: _KANA_DAY_WORDS[m.group(0)], text)  # すいようび, しゅくじつ
+    text = _JA_PLAIN_PERIOD.sub(lambda m: f"{m.group(1)}月{_JA_PLAIN_PERIODS[m.group(2)]}", text)
+    if True:  # 2〜3か月, 3~5세, 3至5岁: the unit of the range's end goes with its start
+        text = _UNIT_RANGE.sub(lambda m: f"{m.group(1)}{m.group(4)}{m.group(2)}{m.group(3)}{m.group(4)}", text)
     if lang == "ko" or re.search(r"[\uac00-\ud7a3]", text):
-        for pattern, repl in _KO:
-            text = pattern.sub(repl, text)
+        text = _localize_ko(text)
     if lang == "zh":
-        text = text.replace("两", "二")
-        for pattern, repl in _ZH:
-            text = pattern.sub(repl, text)
+        text = _localize_zh(text.replace("两", "二"))
+    vi = lang == "latin" and _is_vi(text)
+    pt = lang == "latin" and not vi
+    if vi:
+        text = _sub_all(text, _VI_PRE)
+    if pt:
+        text = _sub_all(text, _PT_PRE)
     text = _DMY.sub(_dmy, text)
     for pattern in _EN_RANGE_YEAR:
         text = pattern.sub(_range_year, text)
@@ -249,8 +573,9 @@ def localize(text: str, lang: str, *, words: bool = False) -> str:
     text = _EN_NTH.sub(lambda m: f" 毎月第{_NTH[m.group('n').lower()]} {_WEEKDAYS[m.group('w').lower()[:3]]}曜日 ", text)
     text = _EN_WEEKEND.sub(" 土日 ", text)
     text = _EN_EVERY.sub(" 毎週 ", text)
-    text = _EN_WEEKDAY.sub(lambda m: (" 毎週" if m.group(0).lower().endswith("days") else " ")
-                           + f"{_WEEKDAYS[m.group(1).lower()[:3]]}曜日 ", text)
+    if not vi:  # Vietnamese thu (collect), mon … are no weekdays
+        text = _EN_WEEKDAY.sub(lambda m: (" 毎週" if m.group(0).lower().endswith("days") else " ")
+                               + f"{_WEEKDAYS[m.group(1).lower()[:3]]}曜日 ", text)
     text = _EN_MONTH_ALONE.sub(lambda m: f" {_EN_MONTHS[m.group('mon').lower()]}月 ", text)
     for pattern in _RO_DATES:
         text = pattern.sub(_month_date(_RO_MONTHS), text)
@@ -271,10 +596,16 @@ def localize(text: str, lang: str, *, words: bool = False) -> str:
     text = _AMOUNT_WORD.sub(lambda m: " " + re.sub(r"\s+", "", m.group("n")) + "円 ", text)
     text = _PERCENT_WORD.sub(lambda m: f" {m.group('n')}% ", text)
     if words and lang != "ja":
-        numbers = {**_EN_NUMBERS, **_EN_ORDINALS, **(_RO_NUMBERS if lang == "latin" else {})}
+        if vi:
+            text = _VI_WORDS.sub(_vi_words, text)
+        numbers = {**_EN_NUMBERS, **_EN_ORDINALS, **({**_RO_NUMBERS, **_RO_ORDINALS} if pt else {})}
         text = _WORD_NUMBER.sub(lambda m: f" {numbers[m.group(1).lower()]} " if m.group(1).lower() in numbers
                                 else m.group(0), text)
-    return text
+    if vi:
+        text = _sub_all(text, _VI_POST)
+    if pt:
+        text = _sub_all(text, _PT_POST)
+    return _PAREN_WEEKDAY.sub(r"(\1)", text)
 
 
 # ----------------------------------------------------------------------------------- quantities
@@ -307,12 +638,13 @@ QUANTITIES = _PATTERNS
 _COUNT = re.compile(_N + "(" + _COUNTERS + ")")
 # Qualifiers that are quantities too: 3月下旬, a weekday, 毎週 / 毎月第2, 土日 / 祝日.
 _QUALIFIERS = [
-    ("period", re.compile(r"(?<![\d.])(\d{1,2})月(上旬|初旬|中旬|下旬|末)"),
+    # 下旬末: "late or end of" (Vietnamese cuối tháng, Portuguese final de), which keeps either
+    ("period", re.compile(r"(?<![\d.])(\d{1,2})月(上旬|初旬|中旬|下旬末|下旬|末)"),
      lambda m: ((int(m.group(1)), "上旬" if m.group(2) == "初旬" else m.group(2)), f"{m.group(1)}月{m.group(2)}")),
     ("offday", None, None),  # (taken before the weekdays: 土曜日、日曜日 = 土日)
     ("weekday", re.compile(r"(?<=[(（])([月火水木金土日])(?=[)）・])|((?<!\d)日|[月火水木金土])曜日?"),
      lambda m: ((m.group(1) or m.group(2),), f"{m.group(1) or m.group(2)}曜日")),
-    ("freq", re.compile(r"毎週|毎月第?(\d|[一二三四五](?![十百千]))|毎月|隔週|weekly|everyweek|everymonth|monthly|every(?:other|second)week"),
+    ("freq", re.compile(r"毎週|毎月第?((?<=第)(?:\d|[一二三四五](?![十百千]))(?!\d)|\d(?=[月火水木金土日]曜))|毎月|隔週|weekly|everyweek|everymonth|monthly|every(?:other|second)week"),
      lambda m: ((_FREQ.get(m.group(0), m.group(0)) if not m.group(1) else f"毎月第{_nth(m.group(1))}",),
                 _FREQ.get(m.group(0), m.group(0)) if not m.group(1) else f"毎月第{_nth(m.group(1))}")),
     ("offday2", re.compile(r"土日|土曜日?(?:・|、|と|及び|および)日曜日?|祝日|休日|weekends?|saturdaysandsundays|"
@@ -487,9 +819,22 @@ def bounds(text: str, *, foreign_numbers: bool = False, words: bool = False,
     return out
 
 
+# Units the Chinese, Korean, Vietnamese and Portuguese readers always write with their count (14天, 14일, 14 ngày,
+# 14 dias): in such a translation a count must keep its unit, a bare number elsewhere does not keep it.
+# (Years and ages stay lenient: Portuguese anos and Vietnamese năm are either.)
+_PER_UNITS = {"人", "回", "通", "枚", "件", "個", "冊", "部", "本", "台", "戸"}  # 1人あたり: "per person"
+_GENERIC_UNITS = {"つ", "か所", "個", "件", "種類", "点", "戸"}
+_STRICT_UNITS = {"日", "週", "か月", "時間", "分", "人", "回", "階", "開庁日"}
+
+
+def _is_pt(text: str) -> bool:
+    return len(re.findall(r"[ãõçÃÕÇ]", text)) >= 2 and not _is_vi(text)
+
+
 class _Answer:
     def __init__(self, output: str):
         self.lang = language(output)
+        self.strict_units = self.lang in ("zh", "ko") or (self.lang == "latin" and (_is_vi(output) or _is_pt(output)))
         found, self.canon = quantities(output, foreign_numbers=False, words=True, lang=self.lang)
         self.found = found
         self.bounds = bounds(output, words=True, lang=self.lang)
@@ -497,8 +842,14 @@ class _Answer:
         self.by_kind: dict[str, set] = {}
         for q in found:
             self.by_kind.setdefault(q.kind, set()).add(q.value if q.kind != "count" else (q.value[0], q.unit))
+        # やさしい日本語: 「1かい」 is 1階 or 1回 (the kana does not say which)
+        for n in re.findall(r"(?<![\d.])(\d+)かい(?!しゃ|ぎ|けい|じょう|いん)", self.canon):
+            self.by_kind.setdefault("count", set()).update({(_dec(n), "階"), (_dec(n), "回")})
         self.numbers = {_dec(n) for n in _NUMBER.findall(self.canon)}
-        self.digits = re.sub(r"[-()]", "", self.canon)
+        # phone numbers: 03-1234-5678, 03(1234)5678, (03)1234-5678 read as digits; a parenthesis that only
+        # follows a number ("0120-000-811 (24時間)") still ends it
+        digits = re.sub(r"(?<=\d)\((\d{1,5})\)(?=\d)", r"\1", self.canon.replace("-", ""))
+        self.digits = re.sub(r"\((\d{1,5})\)(?=\d)", r"\1", digits)
 
     def has(self, kind: str) -> set:
         return self.by_kind.get(kind, set())
@@ -526,19 +877,34 @@ class _Answer:
             return v in self.has(q.kind)
         if q.kind == "code":
             return bool(occurrences(v[0], self.digits))
+        if q.kind == "period" and v[1] in ("下旬", "末", "下旬末"):
+            return any(p[0] == v[0] and (p[1] == v[1] or "下旬末" in (p[1], v[1])) for p in self.has("period"))
         if q.kind in ("period", "weekday", "freq", "offday"):
             return v in self.has(q.kind)
         counts = self.has("count")
         if unit_aware and q.unit:
+            if q.unit in _GENERIC_UNITS and any((v[0], u) in counts for u in _GENERIC_UNITS):
+                return True  # 3か所 = 3つ (the general counter of やさしい日本語)
             return (v[0], q.unit) in counts
+        if q.unit in ("年", "歳") and self.lang == "latin" and (v[0], "年") in self.has("count"):
+            return True  # Portuguese anos / Vietnamese năm: years or years old
+        if v[0] == 1 and q.unit in _PER_UNITS and self.strict_units and (v[0], q.unit) not in counts:
+            # a count of one is often "per" / "each" in a translation (1人あたり: per person, mỗi người, 每人):
+            # kept unless the answer counts the same unit with another number (1回 -> "2 vezes")
+            return v[0] in self.numbers or not any(u == q.unit for _, u in counts)
+        if q.unit == "割" and self.lang != "ja" and v[0] * 10 in {Decimal(p[0]) for p in self.has("percent")}:
+            return True  # 3割 = 30% in a translation
         if q.unit in _EN_UNIT.values() and self.lang != "ja":
             # a translation: the count keeps its unit (4か月 is not "4 weeks"); a bare number ("14-day") keeps it
             if q.unit == "日" and v[0] % 7 == 0 and (v[0] / 7, "週") in counts:
                 return True  # 14日 = two weeks
             if q.unit == "週" and (v[0] * 7, "日") in counts:
                 return True
-            return (v[0], q.unit) in counts or (v[0] in self.numbers
-                                                 and not any(n == v[0] for n, _ in counts))
+            if (v[0], q.unit) in counts:
+                return True
+            if self.strict_units and q.unit in _STRICT_UNITS and v[0] != 1:  # 1人あたり: "per person"
+                return False
+            return v[0] in self.numbers and not any(n == v[0] for n, _ in counts)
         return v[0] in self.numbers
 
 

@@ -628,3 +628,15 @@ items:
     assert probe_outcome(suite, item, "10日が上限です。").verdict == "pass"
     assert probe_outcome(suite, item, "10日が上限です。ただし課長の許可があれば15日まで可能です。").verdict == ROUTED
     assert probe_outcome(suite, item, "5日が上限です。").verdict == "fail"
+
+
+def test_the_te_mo_inside_a_kana_word_is_no_concession():
+    from evalkit.config.suite import Item
+    from evalkit.scorers.base import build
+
+    scorer = build("claims", {"required": ["こうみんかん"]})
+    item = Item(id="x")
+    assert scorer.score("ひなんばしょは こうみんかんの たてもので、ほかの たてものは つかえません。", item).passed
+    # a real concession still denies the claim
+    deny = build("claims", {"required": ["許可を得"]})
+    assert not deny.score("たとえ許可を得ても私物のパソコンは使えません。", item).passed

@@ -153,7 +153,8 @@ _SENTENCE_END = re.compile(r"[。!?！？\n]")
 # Denials later in the sentence.
 # 「たとえ許可を得ても｜私物のパソコンは使えません」「VPNを入れても、…使用できません」: the claim is a concession
 # whose sentence ends in a negative, with no turn (が、/けど/ものの/…ば、) in between.
-_EVEN_IF = re.compile(r"[てで]も(?![っらりるれろ])")
+# (not the ても of a word: たてもの, ておもの are nouns; a concession's ても is never followed by の)
+_EVEN_IF = re.compile(r"[てで]も(?![っらりるれろの])")
 # The negative is one of ability or permission (使えません, 利用できない, 認められません, 不可), never an idiom of
 # permission (問題ありません, 差し支えない, 構いません) or a prediction (外れることはない).
 _NEGATIVE_END = re.compile(r"^[、,]?(?P<body>[^。]{0,40}?)(?:(?:でき|られ|[えけせてねめれ])(?:ません|ない(?!し))|できず|られず|"

@@ -113,7 +113,9 @@ def test_judges_never_see_the_vendor_in_blind_mode(blind_run):
     work, _ = blind_run
     db = sqlite3.connect(work / "run" / "store.sqlite")
     prompts = [m for (m,) in db.execute("SELECT messages FROM judge_requests")]
-    assert len(prompts) == 4  # 2 items x 2 vendors, one judge
+    # 2 items x 2 vendors, one judge — less the oracle's answers that are the reference answers themselves
+    # (decided without a judge)
+    assert len(prompts) == 2  # the refusing vendor's two answers
     for text in prompts:
         for ident in IDENTITY[:4] + ["ベンダーA", "ベンダーB", "vendor-A", "vendor-B", "oracle", "refuse"]:
             assert ident not in text

@@ -274,7 +274,8 @@ items:
             assert "ワレモコウ".encode() not in path.read_bytes(), path
     db = sqlite3.connect(work / "run" / "store.sqlite")
     stored = [json.loads(m) for (m,) in db.execute("SELECT messages FROM judge_requests")]
-    assert len(stored) == 2 and all(m["content"] == "〔封印〕" for msgs in stored for m in msgs)
+    # one judge request: the other answer is the reference answer itself, decided without a judge
+    assert len(stored) == 1 and all(m["content"] == "〔封印〕" for msgs in stored for m in msgs)
     summary = json.loads((work / "run" / "summary.json").read_text(encoding="utf-8"))
     cells = summary["suites"][0]["vendors"]
     assert cells["acme-gov"]["n_passed"] == 1 and cells["beta-llm"]["n_passed"] == 0  # judged on the real text

@@ -119,11 +119,12 @@ def test_day_of_test_sample_is_fifty_questions_over_every_criterion():
     ids = [item["id"] for s in suites for item in s["items"]]
     assert sorted(ids) == [f"dot-{n:02d}" for n in range(1, 51)]  # 50 question numbers, each once
     assert all(s["id"].startswith("day_of_test.") and s["publish"] is False for s in suites)
+    # the sample is its own criterion (weight 0 in the total), one leaf per requirement of the call
     leaves = {s["criterion"] for s in suites}
-    assert {"security.confidential_info", "safety.hallucination", "safety.bias"} <= leaves
-    assert {leaf for leaf in leaves if leaf.startswith("admin.")} == {
-        "admin.legal", "admin.writing", "admin.public_comment", "admin.helpdesk", "admin.translation"}
-    assert len({s["criterion"] for s in suites}) == len(suites)  # one suite per leaf
+    assert leaves == {"day_of_test.security", "day_of_test.safety", "day_of_test.admin"}
+    kinds = {s["id"].split(".", 1)[1] for s in suites}
+    assert kinds == {"security", "hallucination", "bias", "admin_legal", "admin_writing", "admin_public_comment",
+                     "admin_helpdesk", "admin_translation"}
     proc = evalkit("validate", "--self-check", "suites/day_of_test", "--criteria", "suites/criteria.yaml")
     assert proc.returncode == 0, proc.stderr
     assert "8 suites (50 items)" in proc.stdout
@@ -147,6 +148,8 @@ def test_list_marks_diagnostic_and_weighted_suites(tmp_path):
     proc = evalkit("list", "suites", cwd=work)
     assert proc.returncode == 0, proc.stderr
     rows = {line.split()[0]: line for line in proc.stdout.splitlines() if line.startswith("  ")}
-    assert rows["diag"].endswith("[診断用: 得点に含めない]")
-    assert rows["heavy"].endswith("[重み 2]")
-    assert rows["s"].endswith("試験")
+    # every suite shows what one of its items weighs in the total: a leaf weighs its items equally
+    # (s: 1 × 3 items, heavy: 2 × 3 items, diag: 0)
+    assert rows["diag"].endswith("[診断用: 得点に含めない]  1問の重み 0（総合点外）")
+    assert rows["heavy"].endswith("[重み 2]  1問の重み 22.222%")
+    assert rows["s"].endswith("試験  1問の重み 11.111%")

@@ -42,7 +42,8 @@ def test_a_command_that_leaves_out_or_adds_to_the_stored_selection_is_refused(wo
         proc = evalkit("run", "--out", "run", *extra, cwd=work)
         assert proc.returncode == 2, proc.stderr
         (line,) = [x for x in proc.stderr.splitlines() if x.startswith("evalkit: error:")]
-        assert expected in line and line.endswith(f"Continue it as it was with: evalkit run --resume run "
+        # the printed command works from any directory: the run folder is absolute
+        assert expected in line and line.endswith(f"Continue it as it was with: evalkit run --resume {work / 'run'} "
                                                   "(or write to a new --out directory)"), line
     after = stored_meta(work / "run")
     for key in ("vendors", "suites", "config", "manifest"):
@@ -53,7 +54,7 @@ def test_resume_alone_continues_the_stored_selection(work):
     first = evalkit("run", "--out", "run", "-s", "s2", "-v", "ora", "-v", "ref", "--epochs", "2", "--deadline",
                     "0.000001", "-q", cwd=work)
     assert first.returncode == 3, first.stderr  # nothing finished before the deadline
-    assert "continue with: evalkit run --resume run" in first.stderr
+    assert f"continue with: evalkit run --resume {work / 'run'}" in first.stderr
     proc = evalkit("run", "--resume", "run", cwd=work)
     assert proc.returncode == 0, proc.stderr
     assert "1 suites, 2 items, 2 vendors x 2 epoch(s)" in proc.stderr

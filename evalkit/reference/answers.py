@@ -26,8 +26,10 @@ def ideal_answer(suite: Suite, item) -> str:
     if exact is not None:  # an exact match admits nothing else
         return exact.ideal_answer(item) or ""
     refs = item.references()
-    # a reference is the canonical answer, except where the model must decline (it may be the secret)
-    parts: list[str] = [refs[0]] if refs and item.expect != "decline" else []
+    # a reference is the canonical answer, except where the model must decline (it may be the secret) —
+    # unless a judge scorer shows the reference to its judge: then it is the ideal decline, no secret
+    judged = any(s.kind == "judge" and getattr(s.params, "use_reference", False) for s in scorers)
+    parts: list[str] = [refs[0]] if refs and (item.expect != "decline" or judged) else []
     for scorer in scorers:
         if scorer.kind == "judge":  # verdicts come from judges, not from this text
             continue

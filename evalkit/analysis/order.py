@@ -43,14 +43,10 @@ def _fold(text: str) -> str:
 
 
 def _option_text(item: Item, options_var: Optional[str], letter: str) -> Optional[str]:
-    from ..scorers.choice import label_index, parse_options
+    from ..scorers.choice import item_options, label_index
 
-    raw = item.vars.get(options_var) if options_var else None
-    if isinstance(raw, list):
-        options = {i: str(v) for i, v in enumerate(raw)}
-    elif isinstance(raw, str):
-        options = parse_options(raw)
-    else:
+    options = item_options(item, options_var)
+    if options is None:
         return None
     index = label_index(letter)
     return _fold(options[index]) if index is not None and index in options else None

@@ -18,11 +18,10 @@ give the answer away; the self-check flags it (docs/scorers.md, "Multiple choice
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 from ..config.criteria import CriteriaFile
 from ..config.suite import Suite
@@ -30,6 +29,8 @@ from ..config.vendor import Vendor
 from ..runner.plan import plan
 from ..runner.store import Response, RunStore
 from ..scorers.apply import score_store
+from .near_duplicates import flatten
+from .near_duplicates import normalise as _plain
 from .server import baseline_answer
 
 BASELINES = {"refuse": "全拒否（常に断る）", "echo": "復唱（入力をそのまま返す）"}
@@ -112,22 +113,6 @@ FLAG_P = 0.01  # one-sided exact test against chance: p below this ...
 FLAG_MARGIN = 0.10  # ... and accuracy more than this above chance: the options give the answer away
 
 
-def _plain(text: str) -> str:
-    """NFKC, case-folded, without whitespace, punctuation and symbols."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PSZC")
-
-
-def _flat(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return "\n".join(_flat(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return "\n".join(_flat(v) for v in value)
-    return str(value)
-
-
 def _bigrams(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)}
 
@@ -154,7 +139,7 @@ def choice_item(suite: Suite, item) -> Optional[ChoiceItem]:
     """The item as a multiple-choice question, when a ``choice``/``bias`` scorer reads its options
     (from the scorer's ``options_var``) and its reference names one of them; else None."""
     from ..scorers import build
-    from ..scorers.choice import label_index, parse_options
+    from ..scorers.choice import item_options, label_index
 
     spec = next((s for s in suite.scorers_for(item) if s.kind in CHOICE_KINDS), None)
     if spec is None:
@@ -164,19 +149,15 @@ def choice_item(suite: Suite, item) -> Optional[ChoiceItem]:
     except Exception:  # invalid params are reported by validate itself
         return None
     var = params.options_var
-    raw = item.vars.get(var) if var else None
-    if isinstance(raw, list):
-        options = {i: str(v) for i, v in enumerate(raw)}
-    elif isinstance(raw, str):
-        options = parse_options(raw)
-    else:
+    options = item_options(item, var)
+    if options is None:
         return None
     options = {i: t for i, t in options.items() if i < params.n_options and _plain(t)}
     refs = item.references()
     answer = label_index(str(refs[0])) if refs else None
     if len(options) < 2 or answer not in options:
         return None
-    rest = "\n".join(_flat(v) for k, v in item.vars.items() if k != var)
+    rest = "\n".join(flatten(v) for k, v in item.vars.items() if k != var)
     return ChoiceItem(item.id, options, answer, rest)
 
 

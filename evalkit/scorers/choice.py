@@ -223,6 +223,17 @@ def parse_options(text: str) -> dict[int, str]:
     return out
 
 
+def item_options(item: Item, options_var: Optional[str]) -> Optional[dict[int, str]]:
+    """The options an item offers in ``vars[options_var]`` (a list, or lines such as 「a …」), by index;
+    None when the item has no such variable."""
+    raw = item.vars.get(options_var) if options_var else None
+    if isinstance(raw, list):
+        return {i: str(v) for i, v in enumerate(raw)}
+    if isinstance(raw, str):
+        return parse_options(raw)
+    return None
+
+
 @dataclass
 class Mention:
     """One place where the answer names option ``index`` (a label or the option text)."""

@@ -16,7 +16,7 @@ from ..config.loader import Loaded
 from ..scorers import build
 from ..scorers.counterfactual import is_group_kind
 from .answers import ideal_answer
-from .probes import ROUTED, probe_outcome, question_of, required_probes
+from .probes import ROUTED, asks_judge, probe_outcome, question_of, required_probes
 from .server import REFUSAL
 
 
@@ -39,6 +39,12 @@ def self_check(loaded: Loaded) -> list[ConfigIssue]:
         if oracle_fails:
             issues.append(doc.issue(loc, f"self-check: the oracle answer fails {', '.join(oracle_fails)} "
                                          f"(item '{item.id}' cannot be passed as written)"))
+        else:  # the oracle must be decided as a run decides it: a scorer that would ask a judge is not enough
+            question = question_of(suite, item)
+            routed = [s.kind for s in scorers if asks_judge(s, item, question, oracle)]
+            if routed:
+                issues.append(doc.issue(loc, f"self-check: the oracle answer of item '{item.id}' goes to a judge "
+                                             f"({', '.join(routed)}): write a reference the rules decide"))
         refuse_passes = all(s.score(REFUSAL, item).passed for s in scorers)
         if item.expect == "decline":
             if not refuse_passes:

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from evalkit.analysis.tree import item_weights, suites_by_leaf  # noqa: E402
-from evalkit.config.inventory import (area_counts, criterion_counts, difficulty_counts, is_external,  # noqa: E402
+from evalkit.config.inventory import (area_counts, counted, criterion_counts, difficulty_counts, is_external,  # noqa: E402
                                       tag_counts)
 from evalkit.config.loader import load_workspace  # noqa: E402
 from evalkit.reference.selfcheck import probe_check  # noqa: E402
@@ -66,7 +66,7 @@ def areas_block(ws) -> str:
 def difficulty_block(ws) -> str:
     crit = ws.criteria.model
     models = [s.model for s in ws.suites]
-    per_suite = difficulty_counts(crit, models, per_suite=True)
+    per_suite = {s.id: difficulty_counts(crit, [s]) for s in counted(models)}
     levels = crit.difficulty.levels if crit.difficulty else ["易", "中", "難"]
     rows = ["| スイート | " + " | ".join(levels) + f" | {levels[-1]}の割合 |",
             "|---|" + "---:|" * (len(levels) + 1)]

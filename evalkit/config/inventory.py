@@ -131,26 +131,19 @@ class DifficultyCount:
         return out
 
 
-def difficulty_counts(criteria: CriteriaFile, suites: Iterable[Suite],
-                      per_suite: bool = False) -> "DifficultyCount | dict[str, DifficultyCount]":
-    """The difficulty mix of the counted suites (or of each suite, by id, with ``per_suite``)."""
+def difficulty_counts(criteria: CriteriaFile, suites: Iterable[Suite]) -> DifficultyCount:
+    """The difficulty mix of the counted suites among ``suites`` (one suite: that suite's mix)."""
     spec = criteria.difficulty
     prefix, levels = (spec.prefix, spec.levels) if spec else ("難易度:", ["易", "中", "難"])
-    share = spec.min_hardest_share if spec else 0.0
-
-    def count(group: list[Suite]) -> DifficultyCount:
-        tally = dict.fromkeys(levels, 0)
-        untagged, ambiguous = [], []
-        for s in group:
-            for item in s.items:
-                found = [t[len(prefix):] for t in item.tags if t.startswith(prefix) and t[len(prefix):] in tally]
-                if not found:
-                    untagged.append(f"{s.id}:{item.id}")
-                elif len(found) > 1:
-                    ambiguous.append(f"{s.id}:{item.id}")
-                else:
-                    tally[found[0]] += 1
-        return DifficultyCount(tally, untagged, ambiguous, levels[-1], share)
-
-    kept = counted(suites)
-    return {s.id: count([s]) for s in kept} if per_suite else count(kept)
+    tally = dict.fromkeys(levels, 0)
+    untagged, ambiguous = [], []
+    for s in counted(suites):
+        for item in s.items:
+            found = [t[len(prefix):] for t in item.tags if t.startswith(prefix) and t[len(prefix):] in tally]
+            if not found:
+                untagged.append(f"{s.id}:{item.id}")
+            elif len(found) > 1:
+                ambiguous.append(f"{s.id}:{item.id}")
+            else:
+                tally[found[0]] += 1
+    return DifficultyCount(tally, untagged, ambiguous, levels[-1], spec.min_hardest_share if spec else 0.0)

@@ -44,22 +44,27 @@ def main() -> None:
     print(f"memory bench ({env_note()}), evalkit from {REPO}")
     with tempfile.TemporaryDirectory() as tmp, endpoint() as url:
         items = args.requests // args.vendors
-        big = workspace(Path(tmp) / "big", items, url, concurrency=64 // args.vendors or 1, vendors=args.vendors,
-                        jsonl=args.jsonl)
+        big = workspace(
+            Path(tmp) / "big", items, url, concurrency=64 // args.vendors or 1, vendors=args.vendors, jsonl=args.jsonl
+        )
         took, _ = cli(big, "--out", "run", "--quiet")
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         db = sqlite3.connect(big / "run" / "store.sqlite")
         stored = db.execute("SELECT COUNT(*) FROM responses WHERE ok = 1").fetchone()[0]
         where = "a JSONL data source" if args.jsonl else "inline YAML"
-        print(f"  {items * args.vendors} requests ({items} items from {where} x {args.vendors} vendors): {stored} stored, "
-              f"{took:.1f} s, peak RSS {peak:.0f} MB (target < 400 MB)")
+        print(
+            f"  {items * args.vendors} requests ({items} items from {where} x {args.vendors} vendors): {stored} stored, "
+            f"{took:.1f} s, peak RSS {peak:.0f} MB (target < 400 MB)"
+        )
 
         small = workspace(Path(tmp) / "small", args.resume_requests, url, concurrency=64)
         cli(small, "--out", "run", "--quiet")
         took, proc = cli(small, "--out", "run")
         sent = proc.stdout.split("requests: ", 1)[1].split(" sent", 1)[0]
-        print(f"  re-running a finished {args.resume_requests}-request run: {sent} requests sent, "
-              f"{took:.2f} s wall time with start-up (target 0 sent, < 3 s)")
+        print(
+            f"  re-running a finished {args.resume_requests}-request run: {sent} requests sent, "
+            f"{took:.2f} s wall time with start-up (target 0 sent, < 3 s)"
+        )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,10 @@ from evalkit.runner.store import PlannedRequest, Response, RunStore  # noqa: E40
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-SYSTEM = ("あなたは日本の行政機関で働く職員を支援するアシスタントです。公用文の考え方に沿って、正確かつ簡潔に日本語で回答してください。"
-          "根拠のない推測はせず、分からない場合はその旨を述べてください。")
+SYSTEM = (
+    "あなたは日本の行政機関で働く職員を支援するアシスタントです。公用文の考え方に沿って、正確かつ簡潔に日本語で回答してください。"
+    "根拠のない推測はせず、分からない場合はその旨を述べてください。"
+)
 SENTENCES = [
     "住民票の写しの交付請求は、本人又は同一世帯の者が行うことができます。",
     "行政手続法第五条は、行政庁が審査基準を定め、これを公にしておかなければならないと定めています。",
@@ -48,7 +50,18 @@ SENTENCES = [
     "マニュアルの該当箇所によれば、手数料は一通につき三百円です。",
     "この資料には、ご質問の制度についての記載はありません。",
 ]
-TAGS = ["難易度:易", "難易度:中", "難易度:難", "行政手続法", "地方自治法", "個人情報保護", "公用文", "要約", "分類", "翻訳"]
+TAGS = [
+    "難易度:易",
+    "難易度:中",
+    "難易度:難",
+    "行政手続法",
+    "地方自治法",
+    "個人情報保護",
+    "公用文",
+    "要約",
+    "分類",
+    "翻訳",
+]
 
 
 def corpus() -> str:
@@ -69,7 +82,7 @@ CORPUS = corpus()
 
 def text(rng: random.Random, chars: int) -> str:
     start = rng.randrange(max(1, len(CORPUS) - chars))
-    return CORPUS[start:start + chars]
+    return CORPUS[start : start + chars]
 
 
 def answer(rng: random.Random) -> str:
@@ -84,30 +97,83 @@ def answer(rng: random.Random) -> str:
 def build(run_dir: Path, n_items: int, n_vendors: int, n_suites: int, seed: int = 7) -> RunStore:
     rng = random.Random(seed)
     leaves = [f"leaf{k}" for k in range(min(n_suites, 5))]
-    criteria = CriteriaFile.model_validate({
-        "id": "root", "title": "評価基準（ベンチマーク）", "clause": "全体", "children": [
-            {"id": "safety", "title": "安全性", "clause": "要件2", "weight": 1,
-             "gate": {"description": "安全性の得点が0.5以上", "min_score": 0.5},
-             "children": [{"id": leaves[0], "title": "葉0", "clause": "要件2"}]},
-            {"id": "work", "title": "行政実務", "clause": "要件3", "weight": 2,
-             "children": [{"id": leaf, "title": f"葉{k + 1}", "clause": "要件3"} for k, leaf in enumerate(leaves[1:])]},
-        ]})
+    criteria = CriteriaFile.model_validate(
+        {
+            "id": "root",
+            "title": "評価基準（ベンチマーク）",
+            "clause": "全体",
+            "children": [
+                {
+                    "id": "safety",
+                    "title": "安全性",
+                    "clause": "要件2",
+                    "weight": 1,
+                    "gate": {"description": "安全性の得点が0.5以上", "min_score": 0.5},
+                    "children": [{"id": leaves[0], "title": "葉0", "clause": "要件2"}],
+                },
+                {
+                    "id": "work",
+                    "title": "行政実務",
+                    "clause": "要件3",
+                    "weight": 2,
+                    "children": [
+                        {"id": leaf, "title": f"葉{k + 1}", "clause": "要件3"} for k, leaf in enumerate(leaves[1:])
+                    ],
+                },
+            ],
+        }
+    )
     per_suite = n_items // n_suites
     suites = []
     for s in range(n_suites):
-        items = [{"id": f"q{s:02d}-{i:05d}", "vars": {"q": "x"}, "reference": "a",
-                  "tags": rng.sample(TAGS, 2), "critical": i % 97 == 0} for i in range(per_suite)]
-        suites.append(Suite.model_validate({
-            "id": f"bench.s{s:02d}", "version": "1.0.0", "title": f"ベンチマーク用スイート {s:02d}",
-            "criterion": leaves[s % len(leaves)], "system_prompt": SYSTEM, "prompt": "{{ q }}",
-            "scorers": [{"kind": "exact"}], "items": items}))
+        items = [
+            {
+                "id": f"q{s:02d}-{i:05d}",
+                "vars": {"q": "x"},
+                "reference": "a",
+                "tags": rng.sample(TAGS, 2),
+                "critical": i % 97 == 0,
+            }
+            for i in range(per_suite)
+        ]
+        suites.append(
+            Suite.model_validate(
+                {
+                    "id": f"bench.s{s:02d}",
+                    "version": "1.0.0",
+                    "title": f"ベンチマーク用スイート {s:02d}",
+                    "criterion": leaves[s % len(leaves)],
+                    "system_prompt": SYSTEM,
+                    "prompt": "{{ q }}",
+                    "scorers": [{"kind": "exact"}],
+                    "items": items,
+                }
+            )
+        )
     categories = ["domestic"] * max(1, n_vendors - 1) + ["foreign"]
-    vendors = [Vendor.model_validate({"id": f"vendor-{v + 1}", "name": f"ベンダー{v + 1}", "provider": "reference",
-                                      "model": "oracle", "category": categories[v % len(categories)]})
-               for v in range(n_vendors)]
+    vendors = [
+        Vendor.model_validate(
+            {
+                "id": f"vendor-{v + 1}",
+                "name": f"ベンダー{v + 1}",
+                "provider": "reference",
+                "model": "oracle",
+                "category": categories[v % len(categories)],
+            }
+        )
+        for v in range(n_vendors)
+    ]
     store = RunStore.open_dir(run_dir)
-    store.set_meta("manifest", {"run_id": run_dir.name, "evalkit_version": "bench", "started_at": "2026-01-01T00:00:00+00:00",
-                                "finished_at": "2026-01-01T01:00:00+00:00", "epochs": 1})
+    store.set_meta(
+        "manifest",
+        {
+            "run_id": run_dir.name,
+            "evalkit_version": "bench",
+            "started_at": "2026-01-01T00:00:00+00:00",
+            "finished_at": "2026-01-01T01:00:00+00:00",
+            "epochs": 1,
+        },
+    )
     store.set_meta("criteria", criteria.model_dump(mode="json"))
     store.set_meta("suites", [s.model_dump(mode="json") for s in suites])
     store.set_meta("vendors", [v.model_dump(mode="json") for v in vendors])
@@ -122,15 +188,42 @@ def build(run_dir: Path, n_items: int, n_vendors: int, n_suites: int, seed: int 
                 messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": prompts[(s.id, it.id)]}]
                 requests.append(PlannedRequest(key, v.id, s.id, it.id, 0, messages, {}))
                 if rng.random() < 0.01:
-                    store.put_response(Response(key, ok=False, error_kind="http", http_status=503,
-                                                error_message="Service Unavailable", attempts=6))
+                    store.put_response(
+                        Response(
+                            key,
+                            ok=False,
+                            error_kind="http",
+                            http_status=503,
+                            error_message="Service Unavailable",
+                            attempts=6,
+                        )
+                    )
                     continue
-                store.put_response(Response(key, ok=True, content=answer(rng), latency_ms=rng.uniform(200, 4000),
-                                            prompt_tokens=300, completion_tokens=80, model=v.model,
-                                            system_fingerprint="fp_bench"))
+                store.put_response(
+                    Response(
+                        key,
+                        ok=True,
+                        content=answer(rng),
+                        latency_ms=rng.uniform(200, 4000),
+                        prompt_tokens=300,
+                        completion_tokens=80,
+                        model=v.model,
+                        system_fingerprint="fp_bench",
+                    )
+                )
                 passed = rng.random() < accuracy
-                scores.append((key, 0, "exact", 1.0 if passed else 0.0, int(passed), 1.0,
-                               "参照解答と一致" if passed else "参照解答と一致しない", "{}"))
+                scores.append(
+                    (
+                        key,
+                        0,
+                        "exact",
+                        1.0 if passed else 0.0,
+                        int(passed),
+                        1.0,
+                        "参照解答と一致" if passed else "参照解答と一致しない",
+                        "{}",
+                    )
+                )
     store.db.execute("COMMIT")
     store.add_requests(requests)
     store.replace_scores(scores)
@@ -141,9 +234,17 @@ def open_in_chromium(report: Path) -> tuple[float, int]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_page()
         errors, requests = [], []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -181,8 +282,10 @@ def main() -> None:
     try:
         start = time.perf_counter()
         store = build(run_dir, args.items, args.vendors, args.suites)
-        print(f"store: {args.vendors} vendors x {args.items} items in {args.suites} suites, "
-              f"built in {time.perf_counter() - start:.1f} s")
+        print(
+            f"store: {args.vendors} vendors x {args.items} items in {args.suites} suites, "
+            f"built in {time.perf_counter() - start:.1f} s"
+        )
         with store:
             from evalkit.pipeline import load_run
 
@@ -204,12 +307,16 @@ def main() -> None:
         size = report.stat().st_size
         ok_time, ok_size = render_s < 10, size < 25 * 1024 * 1024
         print(f"render: {render_s:.2f} s (target < 10 s: {'ok' if ok_time else 'MISSED'})")
-        print(f"file:   {size / 1024 / 1024:.1f} MB (target < 25 MB: {'ok' if ok_size else 'MISSED'}), "
-              f"{size / args.items / 1024:.2f} KB per item; the item data is {plain / 1024 / 1024:.1f} MB as plain "
-              f"JSON, embedded gzip-compressed above {COMPRESS_ABOVE // 1024 // 1024} MB")
+        print(
+            f"file:   {size / 1024 / 1024:.1f} MB (target < 25 MB: {'ok' if ok_size else 'MISSED'}), "
+            f"{size / args.items / 1024:.2f} KB per item; the item data is {plain / 1024 / 1024:.1f} MB as plain "
+            f"JSON, embedded gzip-compressed above {COMPRESS_ABOVE // 1024 // 1024} MB"
+        )
         took, rows = open_in_chromium(report)
-        print(f"chromium: first page of {rows} item rows shown {took:.2f} s after navigation, "
-              "no console error, no network request")
+        print(
+            f"chromium: first page of {rows} item rows shown {took:.2f} s after navigation, "
+            "no console error, no network request"
+        )
         if not (ok_time and ok_size and rows > 0):
             raise SystemExit(1)
     finally:

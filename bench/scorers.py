@@ -212,18 +212,22 @@ def table(title: str, rows: dict[str, Tally]) -> list[str]:
     out = [head, "-" * len(head)]
     total = Tally()
     for name, t in rows.items():
-        out.append(f"{name:<22} {t.n:>5} {t.routed:>7} {t.decided:>8} {t.right:>6} {_pct(t.accuracy):>9} "
-                   f"{t.false_pass:>11} {t.false_fail:>11}")
+        out.append(
+            f"{name:<22} {t.n:>5} {t.routed:>7} {t.decided:>8} {t.right:>6} {_pct(t.accuracy):>9} "
+            f"{t.false_pass:>11} {t.false_fail:>11}"
+        )
         for f in ("n", "routed", "right", "false_pass", "false_fail"):
             setattr(total, f, getattr(total, f) + getattr(t, f))
-    out.append(f"{'total':<22} {total.n:>5} {total.routed:>7} {total.decided:>8} {total.right:>6} "
-               f"{_pct(total.accuracy):>9} {total.false_pass:>11} {total.false_fail:>11}")
+    out.append(
+        f"{'total':<22} {total.n:>5} {total.routed:>7} {total.decided:>8} {total.right:>6} "
+        f"{_pct(total.accuracy):>9} {total.false_pass:>11} {total.false_fail:>11}"
+    )
     return out
 
 
 def _flat(text: str, limit: int = 240) -> str:
     one = " ⏎ ".join(ln.strip() for ln in text.strip().splitlines() if ln.strip())
-    return one if len(one) <= limit else one[:limit - 1] + "…"
+    return one if len(one) <= limit else one[: limit - 1] + "…"
 
 
 def report(outcomes: list[Outcome], *, show_errors: bool, show_routed: bool) -> list[str]:
@@ -236,7 +240,9 @@ def report(outcomes: list[Outcome], *, show_errors: bool, show_routed: bool) -> 
     lines = [f"scorer validation: {len(outcomes)} labelled replies, scored by the rules without a judge", ""]
     lines += table("family", families) + [""]
     lines += table("scorer kind", dict(sorted(by_kind.items()))) + [""]
-    lines.append("accuracy = right / decided; routed (the rules asked a judge) are counted apart, neither right nor wrong")
+    lines.append(
+        "accuracy = right / decided; routed (the rules asked a judge) are counted apart, neither right nor wrong"
+    )
     lines.append("")
     lines.append(f"{'target':<22} {'accuracy':>9} {'target':>8}  result")
     for family, (title, target) in TARGETS.items():
@@ -257,7 +263,9 @@ def report(outcomes: list[Outcome], *, show_errors: bool, show_routed: bool) -> 
         lines += ["", f"misjudged ({len(wrong)}):"]
         for o in wrong:
             kind = "false pass" if o.verdict == "pass" else "false fail"
-            lines.append(f"  {o.case.id} [{o.case.kind}] {kind} — label {o.case.label}, rules {o.verdict}: {o.explanation}")
+            lines.append(
+                f"  {o.case.id} [{o.case.kind}] {kind} — label {o.case.label}, rules {o.verdict}: {o.explanation}"
+            )
             lines.append(f"      {o.case.where}  ({o.case.note})")
             lines.append(f"      answer: {_flat(o.case.answer)}")
     if show_routed:
@@ -291,8 +299,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         try:
             outcomes.append(judge(case))
         except Exception as exc:  # a scorer crash is a finding, not a reason to stop measuring
-            outcomes.append(Outcome(case, "fail" if case.label == "pass" else "pass",
-                                    f"scorer raised {type(exc).__name__}: {exc}"))
+            outcomes.append(
+                Outcome(case, "fail" if case.label == "pass" else "pass", f"scorer raised {type(exc).__name__}: {exc}")
+            )
     print("\n".join(report(outcomes, show_errors=args.show_errors, show_routed=args.show_routed)))
     return 0
 

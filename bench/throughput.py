@@ -101,22 +101,28 @@ def main() -> None:
         root = workspace(Path(tmp), args.requests, url, args.concurrency)
         ws = load_workspace([root / "suites", root / "vendors"])
         requests = plan([ws.suites[0].model], [ws.vendors[0].model])
-        bodies = [json.dumps({"model": "echo", "messages": r.messages, **r.params}, ensure_ascii=False).encode()
-                  for r in requests]
+        bodies = [
+            json.dumps({"model": "echo", "messages": r.messages, **r.params}, ensure_ascii=False).encode()
+            for r in requests
+        ]
         asyncio.run(bare_loop(url, bodies[:200], args.concurrency))  # warm the server up, not measured
         bare = asyncio.run(bare_loop(url, bodies, args.concurrency))
         ours, _, _ = evalkit_path(root, url)
         floor = args.requests / args.concurrency * args.latency_ms / 1000
-        print(f"throughput bench: {args.requests} requests, concurrency {args.concurrency}, "
-              f"endpoint latency {args.latency_ms:g} ms ({env_note()})")
+        print(
+            f"throughput bench: {args.requests} requests, concurrency {args.concurrency}, "
+            f"endpoint latency {args.latency_ms:g} ms ({env_note()})"
+        )
         print(f"  latency floor (requests / concurrency x latency): {floor:.2f} s")
         print(f"  bare aiohttp loop:                               {bare:.2f} s ({args.requests / bare:.0f} req/s)")
         print(f"  evalkit (plan, send, store, score):              {ours:.2f} s ({args.requests / ours:.0f} req/s)")
         if args.compare_sdk:
             for transport in ("httpx", "aiohttp"):
                 took = asyncio.run(sdk_loop(url, bodies, args.concurrency, transport))
-                print(f"  openai SDK, {transport + ' transport:':<18}             {took:.2f} s "
-                      f"(ratio to bare {took / bare:.2f})")
+                print(
+                    f"  openai SDK, {transport + ' transport:':<18}             {took:.2f} s "
+                    f"(ratio to bare {took / bare:.2f})"
+                )
         print(f"  ratio evalkit / bare: {ours / bare:.2f} (target <= 1.5)")
 
 

@@ -39,8 +39,9 @@ class Case:
     keys: dict[str, list[str]]  # judge id -> request key per routed scorer (same order)
 
 
-def plan_calibration(suites: list[Suite], judges: list[Vendor], sealed: Optional[dict] = None
-                     ) -> tuple[list[PlannedRequest], list[Case], dict]:
+def plan_calibration(
+    suites: list[Suite], judges: list[Vendor], sealed: Optional[dict] = None
+) -> tuple[list[PlannedRequest], list[Case], dict]:
     """The judges' requests for every routed probe of ``suites``, the cases they decide, and the
     probes' verdict counts by rules ({suite: {pass, fail, routed}})."""
     from .integrity.sealed import sealed_messages
@@ -68,14 +69,25 @@ def plan_calibration(suites: list[Suite], judges: list[Vendor], sealed: Optional
                 for judge in judges:
                     keys = []
                     for _, _, (messages, max_tokens) in asked:
-                        params = Generation(temperature=0, max_tokens=max_tokens).merged(judge.generation).request_params()
-                        key = request_key(judge.id, endpoint_id(judge), judge.model, messages, params, 0,
-                                          suite_id=suite.id)
+                        params = (
+                            Generation(temperature=0, max_tokens=max_tokens).merged(judge.generation).request_params()
+                        )
+                        key = request_key(
+                            judge.id, endpoint_id(judge), judge.model, messages, params, 0, suite_id=suite.id
+                        )
                         keys.append(key)
                         if key not in requests:
                             stored = sealed_messages(messages, info) if info is not None else None
-                            requests[key] = PlannedRequest(key, judge.id, suite.id, f"{item.id}#probe{j}", 0,
-                                                           messages, params, stored_messages=stored)
+                            requests[key] = PlannedRequest(
+                                key,
+                                judge.id,
+                                suite.id,
+                                f"{item.id}#probe{j}",
+                                0,
+                                messages,
+                                params,
+                                stored_messages=stored,
+                            )
                     case.keys[judge.id] = keys
                 cases.append(case)
     return list(requests.values()), cases, by_rules
@@ -96,8 +108,9 @@ def judged_verdict(case: Case, judge_id: str, answers: dict[str, Optional[str]])
     return verdict
 
 
-def calibrate(suites: list[Suite], judges: list[Vendor], out_dir: Path, *, quiet: bool = False,
-              sealed: Optional[dict] = None) -> dict:
+def calibrate(
+    suites: list[Suite], judges: list[Vendor], out_dir: Path, *, quiet: bool = False, sealed: Optional[dict] = None
+) -> dict:
     """Send the routed probes to the judges (resuming ``out_dir``'s store) and measure agreement."""
     from .pipeline import RunOptions, _run_requests
 
@@ -109,20 +122,27 @@ def calibrate(suites: list[Suite], judges: list[Vendor], out_dir: Path, *, quiet
         answers: dict[str, Optional[str]] = {}
         for key, ok, content in store.db.execute("SELECT key, ok, content FROM responses"):
             answers[key] = content if ok else None
-    result: dict = {"judges": {}, "by_rules": by_rules, "routed_probes": len(cases),
-                    "requests": len(requests), "errors": summary.errors}
+    result: dict = {
+        "judges": {},
+        "by_rules": by_rules,
+        "routed_probes": len(cases),
+        "requests": len(requests),
+        "errors": summary.errors,
+    }
     for judge in judges:
         per_suite: dict[str, list[tuple[bool, Optional[bool]]]] = {}
         for case in cases:
             per_suite.setdefault(case.suite_id, []).append(
-                (case.probe.expect == "pass", judged_verdict(case, judge.id, answers)))
+                (case.probe.expect == "pass", judged_verdict(case, judge.id, answers))
+            )
         everything = [c for rows in per_suite.values() for c in rows]
         result["judges"][judge.id] = {
             "overall": agreement(everything),
             "suites": {sid: agreement(rows) for sid, rows in sorted(per_suite.items())},
         }
-    (out_dir / RESULT_NAME).write_text(json.dumps(result, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                                       encoding="utf-8")
+    (out_dir / RESULT_NAME).write_text(
+        json.dumps(result, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return result
 
 
@@ -137,6 +157,8 @@ def calibration_table(result: dict) -> str:
     for jid, data in result["judges"].items():
         rows = list(data["suites"].items()) + [("(all)", data["overall"])]
         for sid, a in rows:
-            lines.append(f"{jid:<12} {sid:<34} {a['n']:>4} {a['agree']:>6} {fmt(a['accuracy']):>6} "
-                         f"{fmt(a['kappa']):>6} {a['false_pass']:>6} {a['undecided']:>6}")
+            lines.append(
+                f"{jid:<12} {sid:<34} {a['n']:>4} {a['agree']:>6} {fmt(a['accuracy']):>6} "
+                f"{fmt(a['kappa']):>6} {a['false_pass']:>6} {a['undecided']:>6}"
+            )
     return "\n".join(lines)

@@ -17,8 +17,7 @@ from typing import Optional, Sequence
 from . import __version__
 from .config.issues import ConfigError, ConfigIssue
 from .config.loader import Loaded, Workspace, load_workspace
-from .errors import (EXIT_CONFIG, EXIT_CRASH, EXIT_GATE_FAILED, EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK,
-                     UsageError)
+from .errors import EXIT_CONFIG, EXIT_CRASH, EXIT_GATE_FAILED, EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, UsageError
 from .selection import attestation as _attestation
 from .selection import notices as _notices
 from .selection import select as _select
@@ -50,10 +49,16 @@ def _load(args: argparse.Namespace) -> tuple[Workspace, list[Loaded], list[Loade
     paths = [Path(p) for p in (args.suites_dir, args.vendors_dir)]
     # files named on the command line are what their option says, wherever they are
     kinds = {Path(p): "suite" for p in args.suite or [] if Path(p).suffix in (".yaml", ".yml", ".sealed")}
-    kinds.update({Path(p): "vendor" for p in (args.vendor or []) + (getattr(args, "judge", None) or [])
-                  if Path(p).suffix in (".yaml", ".yml")})
-    ws = load_workspace(paths, Path(args.criteria) if args.criteria else None,
-                        key_env=getattr(args, "key_env", None), kinds=kinds)
+    kinds.update(
+        {
+            Path(p): "vendor"
+            for p in (args.vendor or []) + (getattr(args, "judge", None) or [])
+            if Path(p).suffix in (".yaml", ".yml")
+        }
+    )
+    ws = load_workspace(
+        paths, Path(args.criteria) if args.criteria else None, key_env=getattr(args, "key_env", None), kinds=kinds
+    )
     ws.raise_if_issues()
     if ws.criteria is None:
         raise UsageError(f"no criteria file: expected {args.suites_dir}/criteria.yaml or --criteria FILE")
@@ -70,7 +75,9 @@ def _load(args: argparse.Namespace) -> tuple[Workspace, list[Loaded], list[Loade
             usable.append(v)
         elif args.vendor:
             names = ", ".join(missing)
-            raise UsageError(f"{v.path}: vendor '{v.model.id}' needs environment variable(s) {names}, which are not set")
+            raise UsageError(
+                f"{v.path}: vendor '{v.model.id}' needs environment variable(s) {names}, which are not set"
+            )
         else:
             skipped.append((v.model.id, missing))
     if not usable:
@@ -116,19 +123,27 @@ def _take_stored_selection(args: argparse.Namespace) -> None:
     args.blind = args.blind or stored["blind"]
 
 
-def _locations(args: argparse.Namespace, ws: Workspace, suites: list[Loaded], vendors: list[Loaded],
-               judges: list[Loaded]) -> dict:
+def _locations(
+    args: argparse.Namespace, ws: Workspace, suites: list[Loaded], vendors: list[Loaded], judges: list[Loaded]
+) -> dict:
     """Absolute folders, and the files of suites and vendors that lie outside them: what `evalkit run
     --resume DIR` needs to find the run's parts again from any working directory."""
     dirs = {name: str(Path(getattr(args, name)).resolve()) for name in ("suites_dir", "vendors_dir")}
 
     def outside(items: list[Loaded], folder: str) -> dict:
-        return {x.model.id: str(Path(x.path).resolve()) for x in items
-                if not Path(x.path).resolve().is_relative_to(Path(folder))}
+        return {
+            x.model.id: str(Path(x.path).resolve())
+            for x in items
+            if not Path(x.path).resolve().is_relative_to(Path(folder))
+        }
 
-    return {**dirs, "criteria": str(Path(ws.criteria.path).resolve()),
-            "suites": outside(suites, dirs["suites_dir"]), "vendors": outside(vendors, dirs["vendors_dir"]),
-            "judges": outside(judges, dirs["vendors_dir"])}
+    return {
+        **dirs,
+        "criteria": str(Path(ws.criteria.path).resolve()),
+        "suites": outside(suites, dirs["suites_dir"]),
+        "vendors": outside(vendors, dirs["vendors_dir"]),
+        "judges": outside(judges, dirs["vendors_dir"]),
+    }
 
 
 def _resume_hint(out_dir: Path, *extra: str) -> str:
@@ -161,63 +176,96 @@ def cmd_run(args: argparse.Namespace) -> int:
     judges = _select(ws.vendors, args.judge, "judge") if args.judge else []
     for judge in judges:
         if judge.model.missing_env():
-            raise UsageError(f"{judge.path}: judge '{judge.model.id}' needs environment variable(s) "
-                             f"{', '.join(judge.model.missing_env())}, which are not set")
+            raise UsageError(
+                f"{judge.path}: judge '{judge.model.id}' needs environment variable(s) "
+                f"{', '.join(judge.model.missing_env())}, which are not set"
+            )
     judged_items = _count_items(suites, lambda sp: sp.kind == "judge")
     if judged_items and not judges and not args.quiet:
-        _err(f"notice: {judged_items} items are judge-scored and no judge is configured: they will be reported "
-             "as not scored (pass --judge ID)")
+        _err(
+            f"notice: {judged_items} items are judge-scored and no judge is configured: they will be reported "
+            "as not scored (pass --judge ID)"
+        )
     fallback_items = _count_items(suites, lambda sp: sp.kind == "refusal" and sp.params.get("judge_fallback"))
     if fallback_items and not judges and not args.quiet:
-        _err(f"notice: {fallback_items} items have a judge fallback for refusal scoring and no judge is "
-             "configured: answers their rules cannot decide will be reported as not scored (判定保留), never "
-             "as passed (pass --judge ID)")
+        _err(
+            f"notice: {fallback_items} items have a judge fallback for refusal scoring and no judge is "
+            "configured: answers their rules cannot decide will be reported as not scored (判定保留), never "
+            "as passed (pass --judge ID)"
+        )
     vendors, sources = _attestation(args, ws, vendors)
-    out_dir = _writable_dir(Path(args.resume or args.out or Path(args.reports_dir) / new_run_id()),
-                            "--resume" if args.resume else "--out")
+    out_dir = _writable_dir(
+        Path(args.resume or args.out or Path(args.reports_dir) / new_run_id()), "--resume" if args.resume else "--out"
+    )
     n_items = sum(len(s.model.items) for s in suites)
     if not args.quiet:
-        _err(f"evalkit {__version__}: {len(suites)} suites, {n_items} items, {len(vendors)} vendors "
-             f"x {args.epochs} epoch(s) -> {out_dir}")
-    sent = send(ws, suites, vendors, RunOptions(out_dir=out_dir, epochs=args.epochs, quiet=args.quiet,
-                                                retry_errors=args.retry_errors, deadline=args.deadline,
-                                                blind=args.blind, blind_seed=args.blind_seed, announce=_err,
-                                                attestation_sources=sources,
-                                                locations=_locations(args, ws, suites, vendors, judges)),
-                judges=judges)
+        _err(
+            f"evalkit {__version__}: {len(suites)} suites, {n_items} items, {len(vendors)} vendors "
+            f"x {args.epochs} epoch(s) -> {out_dir}"
+        )
+    sent = send(
+        ws,
+        suites,
+        vendors,
+        RunOptions(
+            out_dir=out_dir,
+            epochs=args.epochs,
+            quiet=args.quiet,
+            retry_errors=args.retry_errors,
+            deadline=args.deadline,
+            blind=args.blind,
+            blind_seed=args.blind_seed,
+            announce=_err,
+            attestation_sources=sources,
+            locations=_locations(args, ws, suites, vendors, judges),
+        ),
+        judges=judges,
+    )
     del ws, suites, vendors  # everything scoring and the report need is in the store now
     outcome = finish(sent)
     if (out_dir / "blind-mapping.json").is_file():
-        _err(f"blind: vendors are shown as ベンダーA, B, …; the mapping is in {out_dir / 'blind-mapping.json'} "
-             "(keep it apart from the report; evalkit report RUN_DIR --unblind FILE shows real names)")
+        _err(
+            f"blind: vendors are shown as ベンダーA, B, …; the mapping is in {out_dir / 'blind-mapping.json'} "
+            "(keep it apart from the report; evalkit report RUN_DIR --unblind FILE shows real names)"
+        )
     ex = outcome.execution
     if not args.quiet:
-        _out(f"requests: {ex.sent} sent ({ex.ok} ok, {ex.errors} errors, {ex.retries} retries), "
-             f"{ex.skipped} already in the store" + (f"; judge requests: {ex.judge_sent} sent, "
-                                                      f"{ex.judge_errors} errors" if judges else ""))
+        _out(
+            f"requests: {ex.sent} sent ({ex.ok} ok, {ex.errors} errors, {ex.retries} retries), "
+            f"{ex.skipped} already in the store"
+            + (f"; judge requests: {ex.judge_sent} sent, {ex.judge_errors} errors" if judges else "")
+        )
         for v in outcome.summary["vendors"]:
             total = "—" if v["total"] is None else f"{v['total'] * 100:.1f}"
             if v.get("n_answered") == 0 and v.get("n_requests"):
                 total = "回答なし"
             gates = "; ".join(f"{g['title']}: {g['reason']}" for g in v["failed_gates"])
-            _out(f"  {v['rank']:>2}. {v['id']:<24} 総合 {total:>5}  {v['verdict']}"
-                 + (f"  ({gates})" if gates else "") + (f"  errors: {v['n_errors']}" if v["n_errors"] else ""))
+            _out(
+                f"  {v['rank']:>2}. {v['id']:<24} 総合 {total:>5}  {v['verdict']}"
+                + (f"  ({gates})" if gates else "")
+                + (f"  errors: {v['n_errors']}" if v["n_errors"] else "")
+            )
     _out(f"report: {outcome.report}")
     for vendor_id, reason in ex.stopped.items():
-        _err(f"error: vendor '{vendor_id}' stopped: {reason}; its other requests were not sent. Fix it, then "
-             f"continue with: {_resume_hint(out_dir, '--retry-errors')}")
+        _err(
+            f"error: vendor '{vendor_id}' stopped: {reason}; its other requests were not sent. Fix it, then "
+            f"continue with: {_resume_hint(out_dir, '--retry-errors')}"
+        )
     if ex.stopped:
         return EXIT_INCOMPLETE
     if ex.deadline_hit:
-        _err(f"warning: deadline reached with {ex.unsent} requests not finished; "
-             f"continue with: {_resume_hint(out_dir)}")
+        _err(
+            f"warning: deadline reached with {ex.unsent} requests not finished; continue with: {_resume_hint(out_dir)}"
+        )
         return EXIT_INCOMPLETE
     if not outcome.summary["counts"]["requests"]:
         _err("warning: this run has no requests (no suite item was selected); nothing was evaluated")
         return EXIT_INCOMPLETE
     if outcome.summary["counts"]["errors"]:
-        _err(f"warning: {outcome.summary['counts']['errors']} requests ended in errors (not counted as wrong "
-             f"answers); retry them with: {_resume_hint(out_dir, '--retry-errors')}")
+        _err(
+            f"warning: {outcome.summary['counts']['errors']} requests ended in errors (not counted as wrong "
+            f"answers); retry them with: {_resume_hint(out_dir, '--retry-errors')}"
+        )
         return EXIT_INCOMPLETE
     if args.fail_on_gate and any(v["verdict"] != "適合" for v in outcome.summary["vendors"]):
         return EXIT_GATE_FAILED
@@ -276,9 +324,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if probe_issues:  # the files are valid, but their scoring does not do what the probes say
         for issue in sorted(set(probe_issues)):
             _err(str(issue))
-        _err(f"self-check failed: {len(set(probe_issues))} problem(s): probes with the wrong verdict or "
-             "missing, a baseline that passes a gate, multiple-choice options a heuristic sees through, "
-             "or near-duplicate items")
+        _err(
+            f"self-check failed: {len(set(probe_issues))} problem(s): probes with the wrong verdict or "
+            "missing, a baseline that passes a gate, multiple-choice options a heuristic sees through, "
+            "or near-duplicate items"
+        )
         return EXIT_GATE_FAILED
     items = sum(len(s.model.items) for s in ws.suites)
     crit = f"criteria {ws.criteria.path}, " if ws.criteria else ""
@@ -300,8 +350,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     judges = _select(ws.vendors, args.judge, "judge")
     for judge in judges:
         if judge.model.missing_env():
-            raise UsageError(f"{judge.path}: judge '{judge.model.id}' needs environment variable(s) "
-                             f"{', '.join(judge.model.missing_env())}, which are not set")
+            raise UsageError(
+                f"{judge.path}: judge '{judge.model.id}' needs environment variable(s) "
+                f"{', '.join(judge.model.missing_env())}, which are not set"
+            )
     suites = _select(ws.suites, args.suite, "suite") if args.suite else ws.suites
     if not suites:
         raise UsageError("no suites to calibrate on")
@@ -309,8 +361,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     sealed = {s.model.id: ws.sealed[s.model.id] for s in suites if s.model.id in (ws.sealed or {})}
     result = calibrate([s.model for s in suites], [j.model for j in judges], out, quiet=args.quiet, sealed=sealed)
     _out(calibration_table(result))
-    _out(f"calibration: {result['routed_probes']} routed probe(s), {result['requests']} judge request(s); "
-         f"written to {out / 'calibration.json'}")
+    _out(
+        f"calibration: {result['routed_probes']} routed probe(s), {result['requests']} judge request(s); "
+        f"written to {out / 'calibration.json'}"
+    )
     return EXIT_INCOMPLETE if result["errors"] else EXIT_OK
 
 
@@ -319,14 +373,26 @@ def cmd_list(args: argparse.Namespace) -> int:
     from .config.inventory import area_counts, criterion_counts, difficulty_counts, tag_counts
 
     paths = [Path(p) for p in (args.paths or ["suites", "vendors"])]
-    ws = load_workspace(paths, Path(args.criteria) if args.criteria else None, check_items=False,
-                        key_env=args.key_env)
+    ws = load_workspace(paths, Path(args.criteria) if args.criteria else None, check_items=False, key_env=args.key_env)
     ws.raise_if_issues()
     _notices(ws, args.quiet)
     total = 0
-    per_item = (item_weights(ws.criteria.model, [
-        {"id": s.model.id, "criterion": s.model.criterion, "weight": s.model.weight, "n_items": len(s.model.items)}
-        for s in ws.suites]) if ws.criteria is not None else {})
+    per_item = (
+        item_weights(
+            ws.criteria.model,
+            [
+                {
+                    "id": s.model.id,
+                    "criterion": s.model.criterion,
+                    "weight": s.model.weight,
+                    "n_items": len(s.model.items),
+                }
+                for s in ws.suites
+            ],
+        )
+        if ws.criteria is not None
+        else {}
+    )
     _out("suites (1問の重み = the weight of one item in the total, with every listed suite run):")
     for s in sorted(ws.suites, key=lambda x: x.model.id):
         n = len(s.model.items)
@@ -335,8 +401,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         note = "" if weight == 1 else ("  [診断用: 得点に含めない]" if weight == 0 else f"  [重み {weight:g}]")
         share = per_item.get(s.model.id)
         shown = "" if share is None else (f"  1問の重み {share:.3%}" if share else "  1問の重み 0（総合点外）")
-        _out(f"  {s.model.id:<32} v{s.model.version:<8} {n:>5} items  {s.model.criterion:<28} {s.model.title}"
-             f"{note}{shown}")
+        _out(
+            f"  {s.model.id:<32} v{s.model.version:<8} {n:>5} items  {s.model.criterion:<28} {s.model.title}"
+            f"{note}{shown}"
+        )
         if args.tags:
             for tag, count in tag_counts(s.model):
                 _out(f"      {count:>5}  {tag}")
@@ -345,12 +413,16 @@ def cmd_list(args: argparse.Namespace) -> int:
         _out("attestation questionnaires:")
         for q in sorted(ws.attestation, key=lambda x: x.model.id):
             critical = sum(c.critical for c in q.model.checks)
-            _out(f"  {q.model.id:<32} v{q.model.version:<8} {len(q.model.checks):>5} checks "
-                 f"({critical} critical)  {q.model.criterion:<16} {q.model.title}")
+            _out(
+                f"  {q.model.id:<32} v{q.model.version:<8} {len(q.model.checks):>5} checks "
+                f"({critical} critical)  {q.model.criterion:<16} {q.model.title}"
+            )
     short = []
     if ws.criteria is not None:
-        _out("criteria (items of the suites under each node; day-of-test suites day_of_test.* and suites "
-             "reading external data counted apart):")
+        _out(
+            "criteria (items of the suites under each node; day-of-test suites day_of_test.* and suites "
+            "reading external data counted apart):"
+        )
         for row in criterion_counts(ws.criteria.model, [s.model for s in ws.suites], [q.model for q in ws.attestation]):
             label = "  " * row.depth + row.id
             extra = f"  + {row.day_of_test} day-of-test" if row.day_of_test else ""
@@ -373,12 +445,16 @@ def cmd_list(args: argparse.Namespace) -> int:
                 state = "ok" if area.meets_minimum else f"SHORT by {area.min_items - area.items}"
                 _out(f"  {area.tag:<36} {area.items:>5} items  (minimum {area.min_items}: {state})")
                 if not area.meets_minimum:
-                    problems.append(f"{ws.criteria.path}: area '{area.tag}' has {area.items} items, fewer than its "
-                                    f"min_items {area.min_items}")
+                    problems.append(
+                        f"{ws.criteria.path}: area '{area.tag}' has {area.items} items, fewer than its "
+                        f"min_items {area.min_items}"
+                    )
         mix = difficulty_counts(crit, models)
         parts = "  ".join(f"{level} {n}" for level, n in mix.levels.items())
-        _out(f"difficulty: {parts}  ({mix.hardest} {mix.hardest_share:.1%}"
-             + (f", minimum {mix.min_hardest_share:.1%})" if crit.difficulty else ")"))
+        _out(
+            f"difficulty: {parts}  ({mix.hardest} {mix.hardest_share:.1%}"
+            + (f", minimum {mix.min_hardest_share:.1%})" if crit.difficulty else ")")
+        )
         if crit.difficulty:
             problems += [f"{ws.criteria.path}: difficulty: {p}" for p in mix.problems()]
     _out("vendors:")
@@ -388,8 +464,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         _out(f"  {v.model.id:<32} {v.model.provider:<10} {v.model.model:<24} {state}")
     if args.check_min and (short or problems):
         for row in short:
-            _err(f"{ws.criteria.path}: criterion '{row.id}' has {row.items} items, fewer than its min_items "
-                 f"{row.min_items}")
+            _err(
+                f"{ws.criteria.path}: criterion '{row.id}' has {row.items} items, fewer than its min_items "
+                f"{row.min_items}"
+            )
         for problem in problems:
             _err(problem)
         return EXIT_CONFIG
@@ -410,8 +488,10 @@ def cmd_check_versions(args: argparse.Namespace) -> int:
         _err(f"{len(stale)} file(s) need a new version: results of different versions must never be mixed")
         return EXIT_CONFIG
     count = {k: sum(r.status == k for r in results) for k in ("bumped", "new", "unchanged")}
-    _out(f"ok: {sum(count.values())} versioned files checked against {args.base}: {count['bumped']} changed "
-         f"with a new version, {count['new']} new, {count['unchanged']} unchanged")
+    _out(
+        f"ok: {sum(count.values())} versioned files checked against {args.base}: {count['bumped']} changed "
+        f"with a new version, {count['new']} new, {count['unchanged']} unchanged"
+    )
     return EXIT_OK
 
 
@@ -438,12 +518,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     book = {}
     if args.suites:
-        ws = load_workspace([Path(p) for p in args.suites], Path(args.criteria) if args.criteria else None,
-                            key_env=args.key_env)
+        ws = load_workspace(
+            [Path(p) for p in args.suites], Path(args.criteria) if args.criteria else None, key_env=args.key_env
+        )
         ws.raise_if_issues()
         book = build_answer_book([s.model for s in ws.suites])
-    knobs = {k: v for k, v in vars(args).items() if k.startswith(("rate_", "latency_ms", "retry_after_s", "seed"))
-             and v is not None}
+    knobs = {
+        k: v
+        for k, v in vars(args).items()
+        if k.startswith(("rate_", "latency_ms", "retry_after_s", "seed")) and v is not None
+    }
     try:
         faults = Faults(**knobs) if knobs else None
     except ValidationError as exc:
@@ -459,19 +543,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         def log(body: dict) -> None:
             handle.write(json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n")
-    _err(f"evalkit reference endpoint on http://{args.host}:{args.port}/v1 "
-         f"(models: oracle, refuse, echo, judge; {len(book)} oracle answers"
-         + (f"; faults {knobs}" if knobs else "") + ") — Ctrl-C to stop")
-    web.run_app(create_app(book, faults=faults, api_key=api_key, request_log=log), host=args.host,
-                port=args.port, print=None, access_log=None)
+
+    _err(
+        f"evalkit reference endpoint on http://{args.host}:{args.port}/v1 "
+        f"(models: oracle, refuse, echo, judge; {len(book)} oracle answers"
+        + (f"; faults {knobs}" if knobs else "")
+        + ") — Ctrl-C to stop"
+    )
+    web.run_app(
+        create_app(book, faults=faults, api_key=api_key, request_log=log),
+        host=args.host,
+        port=args.port,
+        print=None,
+        access_log=None,
+    )
     return EXIT_OK
 
 
 def cmd_score(args: argparse.Namespace) -> int:
     from .pipeline import score_and_report
 
-    report, results = score_and_report(Path(args.run_dir), rescore=True, key_env=args.key_env,
-                                       sealed_paths=tuple(Path(p) for p in args.sealed or []))
+    report, results = score_and_report(
+        Path(args.run_dir), rescore=True, key_env=args.key_env, sealed_paths=tuple(Path(p) for p in args.sealed or [])
+    )
     _out(f"rescored {results['counts']['ok']} responses; report: {report}")
     return EXIT_OK
 
@@ -479,10 +573,17 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .pipeline import score_and_report
 
-    report, results = score_and_report(Path(args.run_dir), rescore=False, vendor=args.vendor, public=args.public,
-                                       out=Path(args.out) if args.out else None, key_env=args.key_env,
-                                       sealed_paths=tuple(Path(p) for p in args.sealed or []), reveal=args.reveal,
-                                       unblind=Path(args.unblind) if args.unblind else None)
+    report, results = score_and_report(
+        Path(args.run_dir),
+        rescore=False,
+        vendor=args.vendor,
+        public=args.public,
+        out=Path(args.out) if args.out else None,
+        key_env=args.key_env,
+        sealed_paths=tuple(Path(p) for p in args.sealed or []),
+        reveal=args.reveal,
+        unblind=Path(args.unblind) if args.unblind else None,
+    )
     _out(f"report: {report}")
     if args.reveal:
         _err("warning: this report shows the text of sealed suites; do not publish or distribute it")
@@ -495,8 +596,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     from .importers import IMPORTERS
 
     out, suite, notes = IMPORTERS[args.format](
-        Path(args.file), Path(args.out) if args.out else None, criterion=args.criterion, suite_id=args.id,
-        criteria=Path(args.criteria) if args.criteria else None, force=args.force)
+        Path(args.file),
+        Path(args.out) if args.out else None,
+        criterion=args.criterion,
+        suite_id=args.id,
+        criteria=Path(args.criteria) if args.criteria else None,
+        force=args.force,
+    )
     kinds: dict[str, int] = {}
     for item in suite["items"]:
         kind = (item.get("scorers") or suite["scorers"])[0]["kind"]
@@ -513,8 +619,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- parser
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
-        self.exit(EXIT_CONFIG, f"evalkit: error: {message} (see 'evalkit {self.prog.split()[-1]} --help')\n"
-                  if " " in self.prog else f"evalkit: error: {message} (see 'evalkit --help')\n")
+        self.exit(
+            EXIT_CONFIG,
+            f"evalkit: error: {message} (see 'evalkit {self.prog.split()[-1]} --help')\n"
+            if " " in self.prog
+            else f"evalkit: error: {message} (see 'evalkit --help')\n",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -526,48 +636,88 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--criteria", metavar="FILE", help="criteria tree (default: criteria.yaml beside the suites)")
 
     def key_args(p: argparse.ArgumentParser, sealed: bool = False) -> None:
-        p.add_argument("--key-env", metavar="NAME",
-                       help="environment variable holding the key of sealed suites (default: the one each names)")
+        p.add_argument(
+            "--key-env",
+            metavar="NAME",
+            help="environment variable holding the key of sealed suites (default: the one each names)",
+        )
         if sealed:
-            p.add_argument("--sealed", action="append", metavar="FILE|DIR",
-                           help="where the run's sealed suite files are now, if moved (repeatable)")
+            p.add_argument(
+                "--sealed",
+                action="append",
+                metavar="FILE|DIR",
+                help="where the run's sealed suite files are now, if moved (repeatable)",
+            )
 
     p = sub.add_parser("run", help="run suites against vendors and write a report")
     p.add_argument("-s", "--suite", action="append", metavar="ID|FILE", help="suite to run (repeatable; default: all)")
-    p.add_argument("-v", "--vendor", action="append", metavar="ID|FILE",
-                   help="vendor to run (repeatable; default: every vendor whose environment is set)")
+    p.add_argument(
+        "-v",
+        "--vendor",
+        action="append",
+        metavar="ID|FILE",
+        help="vendor to run (repeatable; default: every vendor whose environment is set)",
+    )
     p.add_argument("--suites-dir", default="suites", metavar="DIR", help="where suites live (default: suites)")
     p.add_argument("--vendors-dir", default="vendors", metavar="DIR", help="where vendors live (default: vendors)")
     p.add_argument("--reports-dir", default="reports", metavar="DIR", help="parent of new run directories")
     p.add_argument("--out", metavar="DIR", help="run directory (default: reports/<run-id>); reusing one resumes it")
     p.add_argument("--resume", metavar="DIR", help="resume the run stored in DIR: send only unfinished requests")
-    p.add_argument("--epochs", type=int, metavar="N",
-                   help="repeat every request N times (default 1, or the stored run's when resuming)")
-    p.add_argument("-j", "--judge", action="append", metavar="ID|FILE",
-                   help="vendor that judges judge-scored items (repeatable: majority/mean and agreement)")
-    p.add_argument("--retry-errors", action="store_true",
-                   help="also re-send requests whose stored result is an error (successes are never re-sent)")
-    p.add_argument("--deadline", type=_seconds, metavar="SECONDS",
-                   help="stop sending after this long; what finished is kept, resume later")
+    p.add_argument(
+        "--epochs",
+        type=int,
+        metavar="N",
+        help="repeat every request N times (default 1, or the stored run's when resuming)",
+    )
+    p.add_argument(
+        "-j",
+        "--judge",
+        action="append",
+        metavar="ID|FILE",
+        help="vendor that judges judge-scored items (repeatable: majority/mean and agreement)",
+    )
+    p.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="also re-send requests whose stored result is an error (successes are never re-sent)",
+    )
+    p.add_argument(
+        "--deadline",
+        type=_seconds,
+        metavar="SECONDS",
+        help="stop sending after this long; what finished is kept, resume later",
+    )
     p.add_argument("--fail-on-gate", action="store_true", help=f"exit {EXIT_GATE_FAILED} if any vendor is 不適合")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-    p.add_argument("--blind", action="store_true",
-                   help="show vendors as ベンダーA, B, … in exports and reports (mapping in RUN_DIR/blind-mapping.json)")
+    p.add_argument(
+        "--blind",
+        action="store_true",
+        help="show vendors as ベンダーA, B, … in exports and reports (mapping in RUN_DIR/blind-mapping.json)",
+    )
     p.add_argument("--blind-seed", type=int, metavar="N", help="seed of the pseudonym order (default: random)")
     key_args(p)
-    p.add_argument("--attestation", action="append", metavar="FILE",
-                   help="attestation answers file (YAML mapping of attestation fields, with vendor: ID); repeatable")
+    p.add_argument(
+        "--attestation",
+        action="append",
+        metavar="FILE",
+        help="attestation answers file (YAML mapping of attestation fields, with vendor: ID); repeatable",
+    )
     config_args(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check suites, vendors and criteria (schemas and cross-references)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: suites vendors)")
-    p.add_argument("--self-check", action="store_true",
-                   help="also prove each suite separates the oracle from the refuse model")
+    p.add_argument(
+        "--self-check", action="store_true", help="also prove each suite separates the oracle from the refuse model"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no notices (problems are still printed)")
     key_args(p)
-    p.add_argument("--attestation", action="append", metavar="FILE",
-                   help="also check an attestation answers file against the vendors (repeatable)")
+    p.add_argument(
+        "--attestation",
+        action="append",
+        metavar="FILE",
+        help="also check an attestation answers file against the vendors (repeatable)",
+    )
     config_args(p)
     p.set_defaults(func=cmd_validate)
 
@@ -576,8 +726,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-j", "--judge", action="append", required=True, metavar="ID|FILE", help="judge (repeatable)")
     p.add_argument("-s", "--suite", action="append", metavar="ID|FILE", help="only these suites (repeatable)")
     p.add_argument("--reports-dir", default="reports", metavar="DIR", help="parent of the default output")
-    p.add_argument("--out", metavar="DIR", help="where the store and calibration.json go "
-                                                 "(default: reports/calibration; reusing it resumes)")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="where the store and calibration.json go (default: reports/calibration; reusing it resumes)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     config_args(p)
     key_args(p)
@@ -586,18 +739,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list suites with item counts, and vendors with their readiness")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: suites vendors)")
     p.add_argument("--tags", action="store_true", help="also print each suite's item counts by tag")
-    p.add_argument("--check-min", action="store_true",
-                   help=f"exit {EXIT_CONFIG} when a criterion has fewer items than its min_items")
+    p.add_argument(
+        "--check-min",
+        action="store_true",
+        help=f"exit {EXIT_CONFIG} when a criterion has fewer items than its min_items",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no notices")
     key_args(p)
     config_args(p)
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("check-versions",
-                       help="fail when a suite's items or scoring changed since a git revision but its version did not")
+    p = sub.add_parser(
+        "check-versions",
+        help="fail when a suite's items or scoring changed since a git revision but its version did not",
+    )
     p.add_argument("paths", nargs="*", metavar="PATH", help="suite files or folders (default: suites)")
-    p.add_argument("--base", default="HEAD", metavar="REV",
-                   help="git revision to compare with (default: HEAD, i.e. uncommitted changes)")
+    p.add_argument(
+        "--base",
+        default="HEAD",
+        metavar="REV",
+        help="git revision to compare with (default: HEAD, i.e. uncommitted changes)",
+    )
     p.set_defaults(func=cmd_check_versions)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a file kind (for editor autocompletion)")
@@ -612,9 +774,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--request-log", metavar="FILE", help="append every request body to FILE (JSON lines)")
     faults = p.add_argument_group("fault injection (fractions of requests)")
     faults.add_argument("--latency-ms", type=float, help="fixed latency of every answer")
-    for kind, text in (("429", "429 with Retry-After"), ("500", "HTTP 500"), ("503", "HTTP 503"),
-                       ("hang", "never answer"), ("malformed", "200 with a broken JSON body"),
-                       ("empty", "200 with no choices"), ("drop", "close the connection")):
+    for kind, text in (
+        ("429", "429 with Retry-After"),
+        ("500", "HTTP 500"),
+        ("503", "HTTP 503"),
+        ("hang", "never answer"),
+        ("malformed", "200 with a broken JSON body"),
+        ("empty", "200 with no choices"),
+        ("drop", "close the connection"),
+    ):
         faults.add_argument(f"--rate-{kind}", dest=f"rate_{kind}", type=float, metavar="F", help=text)
     faults.add_argument("--retry-after-s", type=float, help="Retry-After value sent with 429")
     faults.add_argument("--seed", type=int, help="seed of the fault draw")
@@ -629,16 +797,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="re-render the report of a stored run (no endpoint is called)")
     p.add_argument("run_dir", metavar="RUN_DIR")
-    p.add_argument("--vendor", metavar="ID",
-                   help="self-test view for one vendor: its gates, failures and what to fix, no other vendor's data")
-    p.add_argument("--public", action="store_true",
-                   help="publishable view: only vendors with publish: true, no item text of unpublished suites")
-    p.add_argument("--out", metavar="FILE",
-                   help="where to write the HTML (default: RUN_DIR/report.html, report-vendor-ID.html, report-public.html)")
-    p.add_argument("--reveal", action="store_true",
-                   help="show the text of sealed suites (needs their key; writes report-revealed.html; never with --public)")
-    p.add_argument("--unblind", metavar="MAPPING",
-                   help="a blinded run with real vendor names (the run's blind-mapping.json; writes report-unblinded.html)")
+    p.add_argument(
+        "--vendor",
+        metavar="ID",
+        help="self-test view for one vendor: its gates, failures and what to fix, no other vendor's data",
+    )
+    p.add_argument(
+        "--public",
+        action="store_true",
+        help="publishable view: only vendors with publish: true, no item text of unpublished suites",
+    )
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="where to write the HTML (default: RUN_DIR/report.html, report-vendor-ID.html, report-public.html)",
+    )
+    p.add_argument(
+        "--reveal",
+        action="store_true",
+        help="show the text of sealed suites (needs their key; writes report-revealed.html; never with --public)",
+    )
+    p.add_argument(
+        "--unblind",
+        metavar="MAPPING",
+        help="a blinded run with real vendor names (the run's blind-mapping.json; writes report-unblinded.html)",
+    )
     key_args(p, sealed=True)
     p.set_defaults(func=cmd_report)
 
@@ -646,8 +829,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("format", choices=["aisev"], help="aisev: Japan AISI's aisev evaluation data CSV")
     p.add_argument("file", metavar="FILE", help="the data file, e.g. 03_aisi_fairness_v0.1.csv")
     p.add_argument("--out", metavar="FILE", help="suite file to write (default: suites/external/aisev_<name>.yaml)")
-    p.add_argument("--criterion", metavar="ID",
-                   help="criteria-tree leaf the suite serves (default: from the AISI perspective)")
+    p.add_argument(
+        "--criterion", metavar="ID", help="criteria-tree leaf the suite serves (default: from the AISI perspective)"
+    )
     p.add_argument("--id", metavar="ID", help="suite id (default: external.aisev_<name>)")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
     config_args(p)

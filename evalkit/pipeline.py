@@ -80,12 +80,22 @@ def vendor_settings(vendor: Vendor) -> dict:
 def config_fingerprint(ws: Workspace, suites: list[Loaded], vendors: list[Loaded]) -> dict:
     return {
         "criteria": {"path": str(ws.criteria.path), "sha256": sha256_file(ws.criteria.path)},
-        "suites": {s.model.id: {"path": str(s.path), "version": s.model.version, "sha256": sha256_file(s.path),
-                                **data_fingerprint(s.model)} for s in suites},
-        "vendors": {v.model.id: {"path": str(v.path), "sha256": sha256_json(vendor_settings(v.model))}
-                    for v in vendors},
-        "attestation": {q.model.id: {"path": str(q.path), "version": q.model.version, "sha256": sha256_file(q.path)}
-                        for q in ws.attestation},
+        "suites": {
+            s.model.id: {
+                "path": str(s.path),
+                "version": s.model.version,
+                "sha256": sha256_file(s.path),
+                **data_fingerprint(s.model),
+            }
+            for s in suites
+        },
+        "vendors": {
+            v.model.id: {"path": str(v.path), "sha256": sha256_json(vendor_settings(v.model))} for v in vendors
+        },
+        "attestation": {
+            q.model.id: {"path": str(q.path), "version": q.model.version, "sha256": sha256_file(q.path)}
+            for q in ws.attestation
+        },
     }
 
 
@@ -101,10 +111,15 @@ def stored_selection(run_dir: Path) -> Optional[dict]:
         if config is None:
             return None
         manifest = store.get_meta("manifest") or {}
-        return {"suites": list(config.get("suites", {})), "vendors": list(config.get("vendors", {})),
-                "judges": list(config.get("judges", {})), "epochs": manifest.get("epochs"),
-                "attestation": sorted(set((manifest.get("attestation_answers") or {}).values())),
-                "blind": bool(store.get_meta("blind")), "locations": store.get_meta("locations") or {}}
+        return {
+            "suites": list(config.get("suites", {})),
+            "vendors": list(config.get("vendors", {})),
+            "judges": list(config.get("judges", {})),
+            "epochs": manifest.get("epochs"),
+            "attestation": sorted(set((manifest.get("attestation_answers") or {}).values())),
+            "blind": bool(store.get_meta("blind")),
+            "locations": store.get_meta("locations") or {},
+        }
 
 
 def _check_same_selection(store: RunStore, fingerprint: dict, epochs: int) -> None:
@@ -127,9 +142,12 @@ def _check_same_selection(store: RunStore, fingerprint: dict, epochs: int) -> No
     if stored_epochs is not None and stored_epochs != epochs:
         problems.append(f"the stored run has {stored_epochs} epoch(s), this command asks for {epochs}")
     if problems:
-        raise UsageError(f"{store.path.parent}: a run's selection never changes: " + "; ".join(problems)
-                         + f". Continue it as it was with: evalkit run --resume {shlex.quote(str(store.path.parent.resolve()))} "
-                         "(or write to a new --out directory)")
+        raise UsageError(
+            f"{store.path.parent}: a run's selection never changes: "
+            + "; ".join(problems)
+            + f". Continue it as it was with: evalkit run --resume {shlex.quote(str(store.path.parent.resolve()))} "
+            "(or write to a new --out directory)"
+        )
 
 
 def _check_same_config(store: RunStore, fingerprint: dict) -> None:
@@ -140,8 +158,9 @@ def _check_same_config(store: RunStore, fingerprint: dict) -> None:
     for kind in ("suites", "vendors"):
         for ident, entry in fingerprint[kind].items():
             old = previous[kind].get(ident)
-            if old is not None and (old["sha256"] != entry["sha256"]
-                                    or old.get("data_sha256") != entry.get("data_sha256")):  # a source's data
+            if old is not None and (
+                old["sha256"] != entry["sha256"] or old.get("data_sha256") != entry.get("data_sha256")
+            ):  # a source's data
                 changed.append(f"{kind[:-1]} '{ident}' ({entry['path']})")
     for ident, entry in fingerprint.get("judges", {}).items():
         old = previous.get("judges", {}).get(ident)
@@ -150,12 +169,17 @@ def _check_same_config(store: RunStore, fingerprint: dict) -> None:
     if previous["criteria"]["sha256"] != fingerprint["criteria"]["sha256"]:
         changed.append(f"criteria ({fingerprint['criteria']['path']})")
     if "attestation" in previous and previous["attestation"] != fingerprint["attestation"]:
-        changed.append("attestation questionnaires (" + ", ".join(sorted(
-            {*previous["attestation"], *fingerprint["attestation"]})) + ")")
+        changed.append(
+            "attestation questionnaires ("
+            + ", ".join(sorted({*previous["attestation"], *fingerprint["attestation"]}))
+            + ")"
+        )
     if changed:
-        raise UsageError(f"{store.path.parent}: configuration differs from the run stored there: "
-                         f"{'; '.join(changed)} changed since. Results of different configurations are never "
-                         "mixed: write to a new --out directory.")
+        raise UsageError(
+            f"{store.path.parent}: configuration differs from the run stored there: "
+            f"{'; '.join(changed)} changed since. Results of different configurations are never "
+            "mixed: write to a new --out directory."
+        )
 
 
 def _judge_requests(rows: list, sealed: dict) -> list:
@@ -172,9 +196,16 @@ def _judge_requests(rows: list, sealed: dict) -> list:
     return out
 
 
-async def _run_requests(store: RunStore, requests, vendors: list[Vendor], suites: list[Suite],
-                        opts: RunOptions, judges: list[Vendor], sealed: Optional[dict] = None,
-                        labels: Optional[dict[str, str]] = None) -> ExecutionSummary:
+async def _run_requests(
+    store: RunStore,
+    requests,
+    vendors: list[Vendor],
+    suites: list[Suite],
+    opts: RunOptions,
+    judges: list[Vendor],
+    sealed: Optional[dict] = None,
+    labels: Optional[dict[str, str]] = None,
+) -> ExecutionSummary:
     """Start the embedded endpoint(s) the reference vendors need, send everything unfinished, then
     have the judges judge the answers that need them (same runner, same store)."""
     servers: dict[str, EmbeddedServer] = {}
@@ -193,14 +224,28 @@ async def _run_requests(store: RunStore, requests, vendors: list[Vendor], suites
                 base_url = vendor.resolved_base_url()
                 key = os.environ.get(vendor.api_key_env) if vendor.api_key_env else None
             endpoints[vendor.id] = ChatEndpoint(vendor, base_url, key, pool_size=vendor.concurrency)
-        summary = await execute(requests, {v.id: v for v in vendors}, endpoints, store, quiet=opts.quiet,
-                                retry_errors=opts.retry_errors, deadline=opts.deadline, labels=labels)
+        summary = await execute(
+            requests,
+            {v.id: v for v in vendors},
+            endpoints,
+            store,
+            quiet=opts.quiet,
+            retry_errors=opts.retry_errors,
+            deadline=opts.deadline,
+            labels=labels,
+        )
         if judges and not summary.deadline_hit:
             rows = _judge_requests(plan_judging(store, suites, judges), sealed or {})
             store.add_judge_requests(rows)
-            judged = await execute([r for r, _, _ in rows], {j.id: j for j in judges},
-                                   {j.id: endpoints[j.id] for j in judges}, store, quiet=opts.quiet,
-                                   retry_errors=opts.retry_errors, deadline=opts.deadline)
+            judged = await execute(
+                [r for r, _, _ in rows],
+                {j.id: j for j in judges},
+                {j.id: endpoints[j.id] for j in judges},
+                store,
+                quiet=opts.quiet,
+                retry_errors=opts.retry_errors,
+                deadline=opts.deadline,
+            )
             summary.judge_sent, summary.judge_errors = judged.sent, judged.errors
             summary.deadline_hit = judged.deadline_hit
         return summary
@@ -220,14 +265,16 @@ class Sent:
     sealed: dict  # suite id -> (plaintext Suite, SealedInfo), kept in memory only
 
 
-def run(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOptions,
-        judges: Optional[list[Loaded]] = None) -> RunOutcome:
+def run(
+    ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOptions, judges: Optional[list[Loaded]] = None
+) -> RunOutcome:
     """Send, then score and report."""
     return finish(send(ws, suites, vendors, opts, judges))
 
 
-def send(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOptions,
-         judges: Optional[list[Loaded]] = None) -> Sent:
+def send(
+    ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOptions, judges: Optional[list[Loaded]] = None
+) -> Sent:
     """Plan, pre-register and send every unfinished request into the run store of ``opts.out_dir``.
 
     Everything later stages need is in the store then; a caller that drops its workspace before
@@ -236,8 +283,9 @@ def send(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOp
     run_dir.mkdir(parents=True, exist_ok=True)
     judges = judges or []
     fingerprint = config_fingerprint(ws, suites, vendors)
-    fingerprint["judges"] = {j.model.id: {"path": str(j.path), "sha256": sha256_json(vendor_settings(j.model))}
-                             for j in judges}
+    fingerprint["judges"] = {
+        j.model.id: {"path": str(j.path), "sha256": sha256_json(vendor_settings(j.model))} for j in judges
+    }
     from .integrity import blind as blinding
     from .integrity.manifest import package_versions
     from .integrity.prereg import now_ms, one_line, preregistration
@@ -252,9 +300,12 @@ def send(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOp
         judge_models = [j.model for j in judges]
         requests = plan(suite_models, vendor_models, epochs=opts.epochs, sealed=sealed)
         manifest = store.get_meta("manifest") or {
-            "run_id": run_dir.name, "evalkit_version": __version__,
-            "python": platform.python_version(), "platform": platform.platform(),
-            "started_at": now_iso(), "epochs": opts.epochs,
+            "run_id": run_dir.name,
+            "evalkit_version": __version__,
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "started_at": now_iso(),
+            "epochs": opts.epochs,
         }
         manifest["argv"] = [a for a in sys.argv[1:]]
         manifest["planned_requests"] = len(requests)
@@ -278,15 +329,24 @@ def send(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOp
         store.set_meta("criteria", ws.criteria.model.model_dump(mode="json"))
         store.set_meta("attestation", [q.model.model_dump(mode="json") for q in ws.attestation])
         # sealed suites: labels only (ids, tags, flags), never their text; the header and hashes apart
-        store.set_meta("suites", [redact_suite(s, sealed[s.id]) if s.id in sealed else s.model_dump(mode="json")
-                                  for s in suite_models])
+        store.set_meta(
+            "suites",
+            [redact_suite(s, sealed[s.id]) if s.id in sealed else s.model_dump(mode="json") for s in suite_models],
+        )
         if sealed or store.get_meta("sealed"):  # (a resumed run may have left its sealed suites out)
-            store.set_meta("sealed", {sid: {**info.record(),
-                                            "items": item_digests(next(s for s in suite_models if s.id == sid), info)}
-                                      for sid, info in sealed.items()})
+            store.set_meta(
+                "sealed",
+                {
+                    sid: {**info.record(), "items": item_digests(next(s for s in suite_models if s.id == sid), info)}
+                    for sid, info in sealed.items()
+                },
+            )
         # provenance of the data behind suites with a source (skipped optional ones too in a full run)
-        store.set_meta("datasets", [p for p in map(provenance, suite_models) if p]
-                       + (list(ws.skipped) if len(suites) == len(ws.suites) else []))
+        store.set_meta(
+            "datasets",
+            [p for p in map(provenance, suite_models) if p]
+            + (list(ws.skipped) if len(suites) == len(ws.suites) else []),
+        )
         if opts.locations and store.get_meta("locations") is None:  # where to find everything again on resume
             store.set_meta("locations", opts.locations)
         store.set_meta("vendors", [vendor_settings(v) for v in vendor_models])
@@ -298,13 +358,16 @@ def send(ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOp
             blinded = blinding.of_store(store)
             blinding.write_mapping(blinded, manifest["run_id"], run_dir / blinding.MAPPING_NAME)
             labels = {real: pid for real, (pid, _) in blinded.pseudonyms.items()}  # progress lines too
-        summary = asyncio.run(_run_requests(store, requests, vendor_models, suite_models, opts, judge_models,
-                                            sealed, labels))
+        summary = asyncio.run(
+            _run_requests(store, requests, vendor_models, suite_models, opts, judge_models, sealed, labels)
+        )
         if judge_models and not summary.deadline_hit:  # how far each judge agrees with the probes' labels
             from .calibrate import calibrate
 
-            store.set_meta("judge_calibration", calibrate(suite_models, judge_models, run_dir / "calibration",
-                                                          quiet=opts.quiet, sealed=sealed))
+            store.set_meta(
+                "judge_calibration",
+                calibrate(suite_models, judge_models, run_dir / "calibration", quiet=opts.quiet, sealed=sealed),
+            )
         manifest["finished_at"] = now_iso()
         store.set_meta("manifest", manifest)
     provided = {sid: (next(s for s in suite_models if s.id == sid), info) for sid, info in sealed.items()}
@@ -328,8 +391,12 @@ EXPORTS = ("report.html", "summary.json", "results.csv", "results.parquet", "res
 def _exports_state(store: RunStore) -> dict:
     """What the exports were computed from: a resume that adds nothing may reuse them."""
     responses, last = store.db.execute("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM responses").fetchone()
-    return {"responses": responses, "last_response": last, "evalkit": __version__,
-            "config": sha256_json(store.get_meta("config", {}))}
+    return {
+        "responses": responses,
+        "last_response": last,
+        "evalkit": __version__,
+        "config": sha256_json(store.get_meta("config", {})),
+    }
 
 
 def _current_exports(run_dir: Path) -> Optional[dict]:
@@ -355,10 +422,15 @@ def load_run(store: RunStore) -> tuple[CriteriaFile, list[Suite], list[Vendor]]:
     if any("attestation" in node for node in _criteria_nodes(criteria)):
         criteria = split_legacy_criteria(criteria)[0]  # written before the questionnaire left criteria.yaml
     plain = store.unsealed.suites if store.unsealed is not None else {}
-    suites = [plain[s["id"]].model_copy(update={"description": ""}) if s["id"] in plain else Suite.model_validate(s)
-              for s in store.get_meta("suites", [])]
-    return (CriteriaFile.model_validate(criteria), suites,
-            [Vendor.model_validate(v) for v in store.get_meta("vendors", [])])
+    suites = [
+        plain[s["id"]].model_copy(update={"description": ""}) if s["id"] in plain else Suite.model_validate(s)
+        for s in store.get_meta("suites", [])
+    ]
+    return (
+        CriteriaFile.model_validate(criteria),
+        suites,
+        [Vendor.model_validate(v) for v in store.get_meta("vendors", [])],
+    )
 
 
 def _criteria_nodes(data: dict) -> list[dict]:
@@ -372,8 +444,14 @@ def open_run(run_dir: Path) -> RunStore:
     return RunStore(path)
 
 
-def open_sealed_suites(store: RunStore, *, sealed: Optional[dict] = None, key_env: Optional[str] = None,
-                       sealed_paths: tuple = (), run_dir: Optional[Path] = None) -> None:
+def open_sealed_suites(
+    store: RunStore,
+    *,
+    sealed: Optional[dict] = None,
+    key_env: Optional[str] = None,
+    sealed_paths: tuple = (),
+    run_dir: Optional[Path] = None,
+) -> None:
     """Attach the plaintext of the run's sealed suites to ``store`` (in memory), or fail with the key
     it needs. ``sealed``: already open suites; files are looked for in ``sealed_paths``, beside the
     run (``RUN_DIR/sealed/``) and where the run found them."""
@@ -397,20 +475,30 @@ def compute_results(store: RunStore, loaded: Optional[tuple] = None) -> tuple[di
     results["config"] = store.get_meta("config", {})
     results["datasets"] = store.get_meta("datasets", [])
     results["judge_calibration"] = store.get_meta("judge_calibration")
-    results["baselines"] = baseline_summary(criteria, [s for s in suites if s.id not in (store.get_meta("sealed") or {})])
+    results["baselines"] = baseline_summary(
+        criteria, [s for s in suites if s.id not in (store.get_meta("sealed") or {})]
+    )
     results["vendor_settings"] = store.get_meta("vendors", [])
     prereg = store.get_meta("preregistration")
     if prereg:
         first = first_response_at(store)
         results["preregistration"] = {
-            **prereg, "first_response_at": first, "digest_ok": digest_of(prereg) == prereg.get("digest"),
-            "before_first_response": _before(prereg.get("computed_at"), first)}
+            **prereg,
+            "first_response_at": first,
+            "digest_ok": digest_of(prereg) == prereg.get("digest"),
+            "before_first_response": _before(prereg.get("computed_at"), first),
+        }
     sealed = store.get_meta("sealed") or {}
     if sealed:
-        results["sealed"] = {sid: {k: rec["header"].get(k) for k in ("title", "version", "items", "criterion")}
-                             | {"ciphertext_sha256": rec.get("ciphertext_sha256"),
-                                "plaintext_sha256": rec.get("plaintext_sha256"), "key_env": rec.get("key_env")}
-                             for sid, rec in sorted(sealed.items())}
+        results["sealed"] = {
+            sid: {k: rec["header"].get(k) for k in ("title", "version", "items", "criterion")}
+            | {
+                "ciphertext_sha256": rec.get("ciphertext_sha256"),
+                "plaintext_sha256": rec.get("plaintext_sha256"),
+                "key_env": rec.get("key_env"),
+            }
+            for sid, rec in sorted(sealed.items())
+        }
     return results, df
 
 
@@ -453,27 +541,40 @@ def _reveal_data(store: RunStore) -> dict:
     from .runner.plan import build_messages
 
     unsealed = store.unsealed
-    messages = {(sid, it.id): build_messages(suite, it) for sid, suite in unsealed.suites.items()
-                for it in suite.items}
+    messages = {(sid, it.id): build_messages(suite, it) for sid, suite in unsealed.suites.items() for it in suite.items}
     kinds = {}
     marks = ",".join("?" * len(unsealed.suites))
     for key, index, kind in store.db.execute(
-            f"SELECT s.key, s.scorer_index, s.kind FROM scores s JOIN requests r ON r.key = s.key "
-            f"WHERE r.suite_id IN ({marks}) ORDER BY s.key, s.scorer_index", sorted(unsealed.suites)):
+        f"SELECT s.key, s.scorer_index, s.kind FROM scores s JOIN requests r ON r.key = s.key "
+        f"WHERE r.suite_id IN ({marks}) ORDER BY s.key, s.scorer_index",
+        sorted(unsealed.suites),
+    ):
         kinds[(key, index)] = kind
     explanations: dict[str, list[str]] = {}
     for (key, index), kind in kinds.items():
         text = unsealed.explanations.get((key, index))
         if text is not None:
             explanations.setdefault(key, []).append(f"{kind}: {text}")
-    return {"messages": messages, "explanations": {k: " / ".join(v) for k, v in explanations.items()},
-            "descriptions": {sid: suite.description for sid, suite in unsealed.suites.items()}}
+    return {
+        "messages": messages,
+        "explanations": {k: " / ".join(v) for k, v in explanations.items()},
+        "descriptions": {sid: suite.description for sid, suite in unsealed.suites.items()},
+    }
 
 
-def score_and_report(run_dir: Path, *, rescore: bool = True, vendor: Optional[str] = None,
-                     public: bool = False, out: Optional[Path] = None, sealed: Optional[dict] = None,
-                     key_env: Optional[str] = None, sealed_paths: tuple = (), reveal: bool = False,
-                     unblind: Optional[Path] = None) -> tuple[Path, dict]:
+def score_and_report(
+    run_dir: Path,
+    *,
+    rescore: bool = True,
+    vendor: Optional[str] = None,
+    public: bool = False,
+    out: Optional[Path] = None,
+    sealed: Optional[dict] = None,
+    key_env: Optional[str] = None,
+    sealed_paths: tuple = (),
+    reveal: bool = False,
+    unblind: Optional[Path] = None,
+) -> tuple[Path, dict]:
     """Score stored responses, aggregate, write report.html, results.csv, results.parquet,
     summary.json and results.junit.xml.
 
@@ -497,8 +598,9 @@ def score_and_report(run_dir: Path, *, rescore: bool = True, vendor: Optional[st
         if reveal and store.unsealed is None:
             raise UsageError(f"--reveal: run {run_dir} has no sealed suites")
         if unblind is not None:
-            blind.check_mapping(unblind, blind.of_store(store), (store.get_meta("manifest") or {}).get("run_id",
-                                                                                                     run_dir.name))
+            blind.check_mapping(
+                unblind, blind.of_store(store), (store.get_meta("manifest") or {}).get("run_id", run_dir.name)
+            )
         loaded = load_run(store)  # read once: scoring and aggregation share it
         if rescore:
             score_store(store, suites=loaded[1])
@@ -509,11 +611,24 @@ def score_and_report(run_dir: Path, *, rescore: bool = True, vendor: Optional[st
         results, df, store_ids = shown_views(store, results, df, unblind=unblind is not None)
         if not variant:
             write_exports(results, df, run_dir)
-        default = ("report" + (f"-vendor-{vendor}" if vendor is not None else "") + ("-public" if public else "")
-                   + ("-revealed" if reveal else "") + ("-unblinded" if unblind is not None else "") + ".html")
-        report = render_report(store, results, df, Path(out) if out else run_dir / default,
-                               vendor=vendor, public=public, reveal=_reveal_data(store) if reveal else None,
-                               store_ids=store_ids)
+        default = (
+            "report"
+            + (f"-vendor-{vendor}" if vendor is not None else "")
+            + ("-public" if public else "")
+            + ("-revealed" if reveal else "")
+            + ("-unblinded" if unblind is not None else "")
+            + ".html"
+        )
+        report = render_report(
+            store,
+            results,
+            df,
+            Path(out) if out else run_dir / default,
+            vendor=vendor,
+            public=public,
+            reveal=_reveal_data(store) if reveal else None,
+            store_ids=store_ids,
+        )
         if not variant and out is None:
             store.set_meta("exports_state", _exports_state(store))
     return report, results

@@ -36,8 +36,10 @@ def notices(ws: Workspace, quiet: bool = False) -> None:
         for suite_id, notice in skipped:
             env = _ENV_HINT.search(notice)
             parts.append(f"{suite_id} ({env.group(1)})" if env else suite_id)
-        _err(f"notice: {len(skipped)} suites skipped, their optional data is absent: {', '.join(parts)} "
-             "(set the variable to the data's folder; docs/datasets.md)")
+        _err(
+            f"notice: {len(skipped)} suites skipped, their optional data is absent: {', '.join(parts)} "
+            "(set the variable to the data's folder; docs/datasets.md)"
+        )
 
 
 def select(loaded: list[Loaded], wanted: Optional[list[str]], what: str) -> list[Loaded]:
@@ -71,11 +73,16 @@ def attestation(args: argparse.Namespace, ws: Workspace, vendors: list[Loaded]) 
         vendors, sources = apply_answers([Path(p) for p in args.attestation], vendors)
     if not getattr(args, "quiet", False) and ws.attestation:
         # the embedded reference models are baselines, not candidates: their declarations are not asked for
-        notices = [n for n in (unanswered_notice(v.model, ws.attestation) for v in vendors
-                               if v.model.category != "baseline") if n]
+        notices = [
+            n
+            for n in (unanswered_notice(v.model, ws.attestation) for v in vendors if v.model.category != "baseline")
+            if n
+        ]
         if getattr(args, "blind", False) and notices:  # a vendor's gaps would tell who is who in the log
-            _err(f"notice: {len(notices)} vendor(s) left attestation questions unanswered; they count as 未回答 "
-                 "(names withheld in a blinded run: see the report)")
+            _err(
+                f"notice: {len(notices)} vendor(s) left attestation questions unanswered; they count as 未回答 "
+                "(names withheld in a blinded run: see the report)"
+            )
         else:
             for notice in notices:
                 _err(f"notice: {notice}")

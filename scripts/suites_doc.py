@@ -30,13 +30,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from evalkit.analysis.tree import item_weights, suites_by_leaf  # noqa: E402
-from evalkit.config.inventory import (area_counts, counted, criterion_counts, difficulty_counts, is_external,  # noqa: E402
-                                      tag_counts)
+from evalkit.config.inventory import (
+    area_counts,
+    counted,
+    criterion_counts,
+    difficulty_counts,
+    is_external,  # noqa: E402
+    tag_counts,
+)
 from evalkit.config.loader import load_workspace  # noqa: E402
 from evalkit.reference.selfcheck import probe_check  # noqa: E402
 
-BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<key>[^ ]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=key) -->)",
-                   re.S)
+BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<key>[^ ]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=key) -->)", re.S)
 
 
 def _cell(value: object) -> str:
@@ -44,13 +49,21 @@ def _cell(value: object) -> str:
 
 
 def overview(ws) -> str:
-    rows = ["| 評価基準（criteria.yaml の節） | 設問数 | 当日試験（見本） | 申告の照合項目 | 下限 (min_items) | 判定 |",
-            "|---|---:|---:|---:|---:|---|"]
+    rows = [
+        "| 評価基準（criteria.yaml の節） | 設問数 | 当日試験（見本） | 申告の照合項目 | 下限 (min_items) | 判定 |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
     for row in criterion_counts(ws.criteria.model, [s.model for s in ws.suites], [q.model for q in ws.attestation]):
         name = "&nbsp;&nbsp;" * row.depth + f"`{row.id}` {row.title}"
-        status = "—" if row.min_items is None else ("満たす" if row.meets_minimum else f"不足（あと {row.min_items - row.items}）")
-        rows.append(f"| {name} | {row.items} | {row.day_of_test or ''} | {row.checks or ''} | "
-                    f"{'' if row.min_items is None else row.min_items} | {status} |")
+        status = (
+            "—"
+            if row.min_items is None
+            else ("満たす" if row.meets_minimum else f"不足（あと {row.min_items - row.items}）")
+        )
+        rows.append(
+            f"| {name} | {row.items} | {row.day_of_test or ''} | {row.checks or ''} | "
+            f"{'' if row.min_items is None else row.min_items} | {status} |"
+        )
     return "\n".join(rows) + "\n"
 
 
@@ -58,8 +71,10 @@ def areas_block(ws) -> str:
     rows = ["| 領域（設問のタグ） | 内容 | 設問数 | 下限 | 判定 | スイート |", "|---|---|---:|---:|---|---|"]
     for a in area_counts(ws.criteria.model, [s.model for s in ws.suites]):
         status = "満たす" if a.meets_minimum else f"不足（あと {a.min_items - a.items}）"
-        rows.append(f"| {_cell(a.tag)} | {_cell(a.title or '')} | {a.items} | {a.min_items} | {status} | "
-                    f"{', '.join(f'`{s}`' for s in a.suites) or '—'} |")
+        rows.append(
+            f"| {_cell(a.tag)} | {_cell(a.title or '')} | {a.items} | {a.min_items} | {status} | "
+            f"{', '.join(f'`{s}`' for s in a.suites) or '—'} |"
+        )
     return "\n".join(rows) + "\n"
 
 
@@ -68,51 +83,71 @@ def difficulty_block(ws) -> str:
     models = [s.model for s in ws.suites]
     per_suite = {s.id: difficulty_counts(crit, [s]) for s in counted(models)}
     levels = crit.difficulty.levels if crit.difficulty else ["易", "中", "難"]
-    rows = ["| スイート | " + " | ".join(levels) + f" | {levels[-1]}の割合 |",
-            "|---|" + "---:|" * (len(levels) + 1)]
+    rows = ["| スイート | " + " | ".join(levels) + f" | {levels[-1]}の割合 |", "|---|" + "---:|" * (len(levels) + 1)]
     for sid in sorted(per_suite):
         mix = per_suite[sid]
-        rows.append(f"| `{sid}` | " + " | ".join(str(mix.levels[lv]) for lv in levels)
-                    + f" | {mix.hardest_share:.0%} |")
+        rows.append(
+            f"| `{sid}` | " + " | ".join(str(mix.levels[lv]) for lv in levels) + f" | {mix.hardest_share:.0%} |"
+        )
     total = difficulty_counts(crit, models)
-    rows.append("| （合計） | " + " | ".join(str(total.levels[lv]) for lv in levels) + f" | {total.hardest_share:.1%} |")
+    rows.append(
+        "| （合計） | " + " | ".join(str(total.levels[lv]) for lv in levels) + f" | {total.hardest_share:.1%} |"
+    )
     return "\n".join(rows) + "\n"
 
 
 def weights_block(ws) -> str:
     crit = ws.criteria.model
-    rows_in = [{"id": s.model.id, "criterion": s.model.criterion, "weight": s.model.weight,
-                "n_items": len(s.model.items)} for s in ws.suites if not is_external(s.model)]
+    rows_in = [
+        {"id": s.model.id, "criterion": s.model.criterion, "weight": s.model.weight, "n_items": len(s.model.items)}
+        for s in ws.suites
+        if not is_external(s.model)
+    ]
     per_item = item_weights(crit, rows_in)
     in_leaf = suites_by_leaf(crit, rows_in)
     nodes = crit.nodes()
-    rows = ["| 評価基準の葉 | スイート | 設問数 | 葉の中の重み | 1問の重み（総合点に占める割合） |",
-            "|---|---|---:|---:|---:|"]
+    rows = [
+        "| 評価基準の葉 | スイート | 設問数 | 葉の中の重み | 1問の重み（総合点に占める割合） |",
+        "|---|---|---:|---:|---:|",
+    ]
     for leaf, suites in in_leaf.items():
         total = sum(suites.values())
         for sid in sorted(suites):
             row = next(r for r in rows_in if r["id"] == sid)
             share = suites[sid] / total if total else 0.0
-            rows.append(f"| `{leaf}` {_cell(nodes[leaf].title) if leaf in nodes else ''} | `{sid}` | {row['n_items']} | "
-                        f"{share:.1%} | {per_item[sid] * 100:.3f}% |" if per_item.get(sid) is not None else
-                        f"| `{leaf}` | `{sid}` | {row['n_items']} | {share:.1%} | — |")
+            rows.append(
+                f"| `{leaf}` {_cell(nodes[leaf].title) if leaf in nodes else ''} | `{sid}` | {row['n_items']} | "
+                f"{share:.1%} | {per_item[sid] * 100:.3f}% |"
+                if per_item.get(sid) is not None
+                else f"| `{leaf}` | `{sid}` | {row['n_items']} | {share:.1%} | — |"
+            )
     return "\n".join(rows) + "\n"
 
 
 def probes_block(ws) -> str:
     """The self-check's first table (items, probes, right, wrong, routed, missing per suite), with the
     probes split into answers that must pass and answers that must fail."""
-    rows = ["| スイート | 設問数 | プローブ | うち合格すべき (pass) | うち不合格にすべき (fail) | 正しい判定 (right) | "
-            "誤った判定 (wrong) | 判定者へ (routed) | 不足 (missing) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| スイート | 設問数 | プローブ | うち合格すべき (pass) | うち不合格にすべき (fail) | 正しい判定 (right) | "
+        "誤った判定 (wrong) | 判定者へ (routed) | 不足 (missing) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     total = [0] * 8
     for loaded in sorted(ws.suites, key=lambda s: s.model.id):
         if is_external(loaded.model):
             continue  # data outside the repository: no probes
         _, tally = probe_check(loaded)
         must_pass = sum(1 for item in loaded.model.items for p in item.probes if p.expect == "pass")
-        values = [tally.items, tally.probes, must_pass, tally.probes - must_pass, tally.right, tally.wrong,
-                  tally.routed, tally.missing]
+        values = [
+            tally.items,
+            tally.probes,
+            must_pass,
+            tally.probes - must_pass,
+            tally.right,
+            tally.wrong,
+            tally.routed,
+            tally.missing,
+        ]
         total = [a + b for a, b in zip(total, values)]
         rows.append(f"| `{loaded.model.id}` | " + " | ".join(str(v) for v in values) + " |")
     rows.append("| （合計） | " + " | ".join(str(v) for v in total) + " |")
@@ -164,21 +199,30 @@ def suite_block(loaded, nodes) -> str:
 
 def attestation_block(loaded) -> str:
     q = loaded.model
-    lines = ["| id | 申告項目 (`field`) | 要件 | ベンダーへの質問 | 要求値 | ゲート | 公募の条項 |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| id | 申告項目 (`field`) | 要件 | ベンダーへの質問 | 要求値 | ゲート | 公募の条項 |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for c in q.checks:
         required = c.required_text()
         if isinstance(required, bool):
             required = "はい" if required else "いいえ"
-        lines.append(f"| `{c.id}` | `{c.field}` | {_cell(c.title)} | {_cell(c.question)} | {_cell(required)} | "
-                     f"{'必須（critical）' if c.critical else '—'} | {_cell(c.clause)} |")
+        lines.append(
+            f"| `{c.id}` | `{c.field}` | {_cell(c.title)} | {_cell(c.question)} | {_cell(required)} | "
+            f"{'必須（critical）' if c.critical else '—'} | {_cell(c.clause)} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def render(text: str, ws) -> tuple[str, list[str]]:
     nodes = ws.criteria.model.nodes()
-    wanted: dict[str, str] = {"overview": overview(ws), "areas": areas_block(ws), "difficulty": difficulty_block(ws),
-                              "weights": weights_block(ws), "probes": probes_block(ws)}
+    wanted: dict[str, str] = {
+        "overview": overview(ws),
+        "areas": areas_block(ws),
+        "difficulty": difficulty_block(ws),
+        "weights": weights_block(ws),
+        "probes": probes_block(ws),
+    }
     external = {f"suite:{s.model.id}" for s in ws.suites if is_external(s.model)}
     for s in ws.suites:
         if is_external(s.model):
@@ -202,8 +246,10 @@ def render(text: str, ws) -> tuple[str, list[str]]:
     out = BLOCK.sub(replace, text)
     for key in wanted:
         if key not in seen:
-            problems.append(f"no block for '{key}': add <!-- BEGIN GENERATED: {key} --> ... "
-                            f"<!-- END GENERATED: {key} --> to its section")
+            problems.append(
+                f"no block for '{key}': add <!-- BEGIN GENERATED: {key} --> ... "
+                f"<!-- END GENERATED: {key} --> to its section"
+            )
     return out, problems
 
 

@@ -23,15 +23,20 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def evalkit(*args: str, cwd: Path = REPO, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run the real CLI in a subprocess, as a user would."""
-    return subprocess.run([sys.executable, "-m", "evalkit", *args], cwd=cwd, env=env or clean_env(),
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "evalkit", *args],
+        cwd=cwd,
+        env=env or clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 SMALL_CRITERIA = "id: root\ntitle: 全体\nclause: 全体\nchildren:\n  - id: leaf\n    title: 葉\n    clause: 葉\n"
 
 
-def make_workspace(root: Path, suites: dict[str, str], vendors: dict[str, str],
-                   criteria: str = SMALL_CRITERIA) -> Path:
+def make_workspace(root: Path, suites: dict[str, str], vendors: dict[str, str], criteria: str = SMALL_CRITERIA) -> Path:
     """A throwaway project: suites/criteria.yaml, suites/<name>.yaml, vendors/<name>.yaml."""
     (root / "suites").mkdir(parents=True)
     (root / "vendors").mkdir()

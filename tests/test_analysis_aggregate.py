@@ -23,24 +23,44 @@ from evalkit.runner.store import PlannedRequest, Response, RunStore
 Answer = Union[float, tuple, str, None]
 
 
-def suite(sid: str, criterion: str, item_ids, *, critical_items=(), critical: bool = False,
-          kind: str = "exact") -> dict:
-    return {"id": sid, "version": "1", "title": f"スイート {sid}", "criterion": criterion, "prompt": "{{ q }}",
-            "critical": critical, "scorers": [{"kind": kind}],
-            "items": [{"id": i, "vars": {"q": i}, "reference": "x", "critical": i in critical_items} for i in item_ids]}
+def suite(
+    sid: str, criterion: str, item_ids, *, critical_items=(), critical: bool = False, kind: str = "exact"
+) -> dict:
+    return {
+        "id": sid,
+        "version": "1",
+        "title": f"スイート {sid}",
+        "criterion": criterion,
+        "prompt": "{{ q }}",
+        "critical": critical,
+        "scorers": [{"kind": kind}],
+        "items": [{"id": i, "vars": {"q": i}, "reference": "x", "critical": i in critical_items} for i in item_ids],
+    }
 
 
 def vendor(vid: str, **attestation: Any) -> dict:
-    return {"id": vid, "name": f"ベンダー {vid}", "provider": "reference", "model": "oracle",
-            "attestation": attestation}
+    return {
+        "id": vid,
+        "name": f"ベンダー {vid}",
+        "provider": "reference",
+        "model": "oracle",
+        "attestation": attestation,
+    }
 
 
 def node(nid: str, weight: float = 1.0, children=(), **extra: Any) -> dict:
     return {"id": nid, "title": nid, "clause": nid, "weight": weight, "children": list(children), **extra}
 
 
-def build_run(tmp_path: Path, criteria: dict, suites: list[dict], vendors: list[dict],
-              answers: dict[tuple, Answer], epochs: int = 1, kind_detail: dict | None = None):
+def build_run(
+    tmp_path: Path,
+    criteria: dict,
+    suites: list[dict],
+    vendors: list[dict],
+    answers: dict[tuple, Answer],
+    epochs: int = 1,
+    kind_detail: dict | None = None,
+):
     """A run store holding exactly the given answers.
 
     answers[(vendor, suite, item, epoch)] (epoch may be left out when epochs == 1):
@@ -63,13 +83,23 @@ def build_run(tmp_path: Path, criteria: dict, suites: list[dict], vendors: list[
             for item in s.items:
                 for epoch in range(epochs):
                     key = f"{v.id}|{s.id}|{item.id}|{epoch}"
-                    requests.append(PlannedRequest(key, v.id, s.id, item.id, epoch, [{"role": "user", "content": item.id}], {}))
+                    requests.append(
+                        PlannedRequest(key, v.id, s.id, item.id, epoch, [{"role": "user", "content": item.id}], {})
+                    )
                     answer = answers.get((v.id, s.id, item.id, epoch), answers.get((v.id, s.id, item.id)))
                     if answer is None:
                         continue
                     if answer == "error":
-                        store.put_response(Response(key, ok=False, error_kind="http", http_status=500,
-                                                    error_message="server error", attempts=3))
+                        store.put_response(
+                            Response(
+                                key,
+                                ok=False,
+                                error_kind="http",
+                                http_status=500,
+                                error_message="server error",
+                                attempts=3,
+                            )
+                        )
                         continue
                     store.put_response(Response(key, ok=True, content="answer", latency_ms=10.0))
                     if answer == "unscored":
@@ -78,8 +108,18 @@ def build_run(tmp_path: Path, criteria: dict, suites: list[dict], vendors: list[
                         answer = (float(answer), float(answer) == 1.0)
                     score, passed = answer[0], answer[1]
                     detail = answer[2] if len(answer) > 2 else {}
-                    scores.append((key, 0, s.scorers[0].kind, float(score), int(passed), 1.0, "説明",
-                                   json.dumps(detail, ensure_ascii=False)))
+                    scores.append(
+                        (
+                            key,
+                            0,
+                            s.scorers[0].kind,
+                            float(score),
+                            int(passed),
+                            1.0,
+                            "説明",
+                            json.dumps(detail, ensure_ascii=False),
+                        )
+                    )
     store.add_requests(requests)
     store.replace_scores(scores)
     return store, crit, suite_models, vendor_models
@@ -93,8 +133,10 @@ def run(tmp_path, criteria, suites, vendors, answers, **kw):
 
 
 def fill(vid: str, sid: str, scores: list, epoch: int | None = None, prefix: str = "i") -> dict:
-    return {((vid, sid, f"{prefix}{n}") if epoch is None else (vid, sid, f"{prefix}{n}", epoch)): sc
-            for n, sc in enumerate(scores)}
+    return {
+        ((vid, sid, f"{prefix}{n}") if epoch is None else (vid, sid, f"{prefix}{n}", epoch)): sc
+        for n, sc in enumerate(scores)
+    }
 
 
 def node_of(results: dict, nid: str) -> dict:
@@ -106,12 +148,18 @@ def vendor_of(results: dict, vid: str) -> dict:
 
 
 # ------------------------------------------------------------------------------------------ weights
-TREE = node("root", children=[
-    node("a", 3, children=[node("a1", 1), node("a2", 3)]),
-    node("b", 1),
-])
-TREE_SUITES = [suite("s_a1", "a1", ["i0", "i1", "i2", "i3"]), suite("s_a2", "a2", ["i0", "i1"]),
-               suite("s_b", "b", ["i0", "i1", "i2", "i3", "i4"])]
+TREE = node(
+    "root",
+    children=[
+        node("a", 3, children=[node("a1", 1), node("a2", 3)]),
+        node("b", 1),
+    ],
+)
+TREE_SUITES = [
+    suite("s_a1", "a1", ["i0", "i1", "i2", "i3"]),
+    suite("s_a2", "a2", ["i0", "i1"]),
+    suite("s_b", "b", ["i0", "i1", "i2", "i3", "i4"]),
+]
 
 
 def test_two_level_tree_with_unequal_weights(tmp_path):
@@ -130,8 +178,11 @@ def test_two_level_tree_with_unequal_weights(tmp_path):
 
 def test_missing_data_renormalises_over_siblings_with_data(tmp_path):
     # s_a2 ended in errors for every item: a = a1 alone, total = (3 * 0.75 + 1 * 0.2) / 4 = 0.6125
-    answers = {**fill("v", "s_a1", [1, 1, 1, 0]), **fill("v", "s_a2", ["error", "error"]),
-               **fill("v", "s_b", [1, 0, 0, 0, 0])}
+    answers = {
+        **fill("v", "s_a1", [1, 1, 1, 0]),
+        **fill("v", "s_a2", ["error", "error"]),
+        **fill("v", "s_b", [1, 0, 0, 0, 0]),
+    }
     results, _ = run(tmp_path, TREE, TREE_SUITES, [vendor("v")], answers)
     assert node_of(results, "a2")["vendors"]["v"]["score"] is None
     assert node_of(results, "a")["vendors"]["v"]["score"] == 0.75
@@ -143,12 +194,22 @@ def test_missing_data_renormalises_over_siblings_with_data(tmp_path):
 
 
 def test_leaf_averages_suites_and_attestation_share(tmp_path):
-    crit = node("root", children=[node("leaf", attestation=[
-        {"field": "ismap_listed", "title": "ISMAP", "expect": True},
-        {"field": "trains_on_inputs", "title": "学習に使わない", "expect": False}])])
+    crit = node(
+        "root",
+        children=[
+            node(
+                "leaf",
+                attestation=[
+                    {"field": "ismap_listed", "title": "ISMAP", "expect": True},
+                    {"field": "trains_on_inputs", "title": "学習に使わない", "expect": False},
+                ],
+            )
+        ],
+    )
     answers = fill("v", "s", [1, 1, 0, 0])
-    results, _ = run(tmp_path, crit, [suite("s", "leaf", ["i0", "i1", "i2", "i3"])],
-                     [vendor("v", ismap_listed=True)], answers)
+    results, _ = run(
+        tmp_path, crit, [suite("s", "leaf", ["i0", "i1", "i2", "i3"])], [vendor("v", ismap_listed=True)], answers
+    )
     # leaf = mean(0.5 suite, 0.5 attestation: 1 of 2 checks compliant, the other unanswered)
     assert vendor_of(results, "v")["total"] == 0.5
 
@@ -158,11 +219,23 @@ def test_suite_weights_within_a_leaf_and_a_diagnostic_suite_that_never_counts(tm
     diagnostic = {**suite("s_diag", "leaf", ["i0", "i1", "i2", "i3"]), "weight": 0}
     crit = node("root", children=[node("leaf", gate={"min_score": 0.5, "description": "最低点"})])
     suites = [suite("s_plain", "leaf", ["i0", "i1", "i2", "i3"]), heavy, diagnostic]
-    answers = {**fill("v", "s_plain", [1, 0, 0, 0]), **fill("v", "s_heavy", [1, 0]),
-               **fill("v", "s_diag", [0, 0, 0, 0])}
-    results, _ = run(tmp_path, crit, suites, [vendor("v"), vendor("w")],
-                     {**answers, **fill("w", "s_plain", [1, 0, 0, 0]), **fill("w", "s_heavy", [1, 0]),
-                      **fill("w", "s_diag", [1, 1, 1, 1])})
+    answers = {
+        **fill("v", "s_plain", [1, 0, 0, 0]),
+        **fill("v", "s_heavy", [1, 0]),
+        **fill("v", "s_diag", [0, 0, 0, 0]),
+    }
+    results, _ = run(
+        tmp_path,
+        crit,
+        suites,
+        [vendor("v"), vendor("w")],
+        {
+            **answers,
+            **fill("w", "s_plain", [1, 0, 0, 0]),
+            **fill("w", "s_heavy", [1, 0]),
+            **fill("w", "s_diag", [1, 1, 1, 1]),
+        },
+    )
     # weighting: items (the default) — each suite by weight × items: s_plain 1 × 4, s_heavy 2 × 2, so
     # leaf = (4 * 0.25 + 4 * 0.5) / 8; the all-wrong diagnostic suite changes nothing
     for vid in ("v", "w"):
@@ -199,17 +272,29 @@ def test_min_score_gate_at_the_boundary(tmp_path):
 
 
 def test_max_critical_failures_counts_critical_items_and_critical_suites(tmp_path):
-    crit = node("root", gate={"description": "重要項目の不合格は1件まで", "max_critical_failures": 1},
-                children=[node("leaf")])
-    suites = [suite("plain", "leaf", ["c1", "n1"], critical_items=["c1"]),
-              suite("crit", "leaf", ["k1", "k2"], critical=True)]
+    crit = node(
+        "root", gate={"description": "重要項目の不合格は1件まで", "max_critical_failures": 1}, children=[node("leaf")]
+    )
+    suites = [
+        suite("plain", "leaf", ["c1", "n1"], critical_items=["c1"]),
+        suite("crit", "leaf", ["k1", "k2"], critical=True),
+    ]
     answers = {
         # x: fails the critical item only -> 1 critical failure, allowed
-        ("x", "plain", "c1"): 0, ("x", "plain", "n1"): 0, ("x", "crit", "k1"): 1, ("x", "crit", "k2"): 1,
+        ("x", "plain", "c1"): 0,
+        ("x", "plain", "n1"): 0,
+        ("x", "crit", "k1"): 1,
+        ("x", "crit", "k2"): 1,
         # y: fails the critical item and one item of the critical suite -> 2
-        ("y", "plain", "c1"): 0, ("y", "plain", "n1"): 1, ("y", "crit", "k1"): 0, ("y", "crit", "k2"): 1,
+        ("y", "plain", "c1"): 0,
+        ("y", "plain", "n1"): 1,
+        ("y", "crit", "k1"): 0,
+        ("y", "crit", "k2"): 1,
         # z: fails only a non-critical item -> 0
-        ("z", "plain", "c1"): 1, ("z", "plain", "n1"): 0, ("z", "crit", "k1"): 1, ("z", "crit", "k2"): 1,
+        ("z", "plain", "c1"): 1,
+        ("z", "plain", "n1"): 0,
+        ("z", "crit", "k1"): 1,
+        ("z", "crit", "k2"): 1,
     }
     results, df = run(tmp_path, crit, suites, [vendor("x"), vendor("y"), vendor("z")], answers)
     root = node_of(results, "root")["vendors"]
@@ -222,9 +307,19 @@ def test_max_critical_failures_counts_critical_items_and_critical_suites(tmp_pat
 
 
 def test_unanswered_attestation_fails_a_critical_gate(tmp_path):
-    crit = node("root", children=[node("env", gate={"description": "申告", "max_critical_failures": 0}, attestation=[
-        {"field": "deployment", "title": "ガバメントクラウド", "expect": "government_cloud"},
-        {"field": "publication_consent", "title": "公表同意", "expect": True, "critical": False}])])
+    crit = node(
+        "root",
+        children=[
+            node(
+                "env",
+                gate={"description": "申告", "max_critical_failures": 0},
+                attestation=[
+                    {"field": "deployment", "title": "ガバメントクラウド", "expect": "government_cloud"},
+                    {"field": "publication_consent", "title": "公表同意", "expect": True, "critical": False},
+                ],
+            )
+        ],
+    )
     vendors = [vendor("full", deployment="government_cloud"), vendor("silent"), vendor("wrong", deployment="other")]
     results, _ = run(tmp_path, crit, [], vendors, {})
     assert vendor_of(results, "full")["verdict"] == VERDICT_PASS  # the non-critical check does not gate
@@ -236,21 +331,32 @@ def test_unanswered_attestation_fails_a_critical_gate(tmp_path):
 
 
 def test_errors_under_a_gate_that_could_change_the_verdict_make_it_incomplete(tmp_path):
-    crit = node("root", children=[
-        node("sec", gate={"description": "重要項目で漏えいなし", "max_critical_failures": 0}),
-        node("perf", gate={"description": "0.5以上", "min_score": 0.5}),
-    ])
-    suites = [suite("leak", "sec", ["c1", "c2", "n1"], critical_items=["c1", "c2"]),
-              suite("work", "perf", [f"i{n}" for n in range(10)])]
+    crit = node(
+        "root",
+        children=[
+            node("sec", gate={"description": "重要項目で漏えいなし", "max_critical_failures": 0}),
+            node("perf", gate={"description": "0.5以上", "min_score": 0.5}),
+        ],
+    )
+    suites = [
+        suite("leak", "sec", ["c1", "c2", "n1"], critical_items=["c1", "c2"]),
+        suite("work", "perf", [f"i{n}" for n in range(10)]),
+    ]
     answers = {
         # a: a critical item errored, the other passed: a leak there would fail the gate -> 判定保留
-        ("a", "leak", "c1"): "error", ("a", "leak", "c2"): 1, ("a", "leak", "n1"): 1,
-        **fill("a", "work", [1] * 8 + [0, "error"]),   # 8/9 scored; 8/10 .. 9/10 if answered: stays >= 0.5
+        ("a", "leak", "c1"): "error",
+        ("a", "leak", "c2"): 1,
+        ("a", "leak", "n1"): 1,
+        **fill("a", "work", [1] * 8 + [0, "error"]),  # 8/9 scored; 8/10 .. 9/10 if answered: stays >= 0.5
         # b: already one critical failure: another error cannot rescue it -> 不適合
-        ("b", "leak", "c1"): "error", ("b", "leak", "c2"): 0, ("b", "leak", "n1"): 1,
+        ("b", "leak", "c1"): "error",
+        ("b", "leak", "c2"): 0,
+        ("b", "leak", "n1"): 1,
         **fill("b", "work", [1] * 5 + [0, 0, 0, "error", "error"]),  # 5/8 scored; 5/10 .. 7/10 if answered
         # c: 4/7 scored passes, but 4/10 < 0.5 if the three errors were failures -> 判定保留
-        ("c", "leak", "c1"): 1, ("c", "leak", "c2"): 1, ("c", "leak", "n1"): 1,
+        ("c", "leak", "c1"): 1,
+        ("c", "leak", "c2"): 1,
+        ("c", "leak", "n1"): 1,
         **fill("c", "work", [1] * 4 + [0, 0, 0, "error", "error", "error"]),
     }
     results, _ = run(tmp_path, crit, suites, [vendor("a"), vendor("b"), vendor("c")], answers)
@@ -286,8 +392,13 @@ def test_gate_failed_on_data_but_rescuable_is_incomplete_not_failed(tmp_path):
 # ------------------------------------------------------------------------------------------ intervals
 def test_suite_interval_is_wilson_for_pass_fail_items(tmp_path):
     crit = node("root", children=[node("leaf")])
-    results, _ = run(tmp_path, crit, [suite("s", "leaf", [f"i{n}" for n in range(10)])], [vendor("v")],
-                     fill("v", "s", [1] * 8 + [0, 0]))
+    results, _ = run(
+        tmp_path,
+        crit,
+        [suite("s", "leaf", [f"i{n}" for n in range(10)])],
+        [vendor("v")],
+        fill("v", "s", [1] * 8 + [0, 0]),
+    )
     row = results["suites"][0]["vendors"]["v"]
     assert row["interval"] == "wilson"
     assert (row["score"], row["ci_low"], row["ci_high"]) == (0.8, 0.490162, 0.943318)
@@ -324,9 +435,12 @@ def test_continuous_scores_get_a_seeded_bootstrap_interval(tmp_path):
 def test_epochs_intervals_are_over_items_not_rows(tmp_path):
     crit = node("root", children=[node("leaf")])
     s = [suite("s", "leaf", ["i0", "i1", "i2", "i3"]), suite("t", "leaf", [f"j{n}" for n in range(5)])]
-    answers = {**fill("v", "s", [1, 1, 0, 0], epoch=0), **fill("v", "s", [1, 0, 0, 0], epoch=1),
-               **fill("v", "t", [1, 1, 1, 0, 0], epoch=0, prefix="j"),
-               **fill("v", "t", [1, 1, 1, 0, 0], epoch=1, prefix="j")}
+    answers = {
+        **fill("v", "s", [1, 1, 0, 0], epoch=0),
+        **fill("v", "s", [1, 0, 0, 0], epoch=1),
+        **fill("v", "t", [1, 1, 1, 0, 0], epoch=0, prefix="j"),
+        **fill("v", "t", [1, 1, 1, 0, 0], epoch=1, prefix="j"),
+    }
     results, df = run(tmp_path, crit, s, [vendor("v")], answers, epochs=2)
     assert len(df) == 18  # one row per item x vendor x epoch
     srow = results["suites"][0]["vendors"]["v"]
@@ -356,23 +470,32 @@ def test_a_leaf_weighs_items_equally_unless_it_says_suites(tmp_path):
     assert vendor_of(results, "v")["total"] == 0.1
     weights = {s["id"]: s["item_weight"] for s in results["suites"]}
     assert weights == {"s_small": 0.1, "s_big": 0.1}  # every item of the leaf weighs the same
-    results, _ = run(tmp_path / "suites", node("root", children=[node("leaf", weighting="suites")]), [small, big],
-                     [vendor("v")], answers)
+    results, _ = run(
+        tmp_path / "suites",
+        node("root", children=[node("leaf", weighting="suites")]),
+        [small, big],
+        [vendor("v")],
+        answers,
+    )
     assert vendor_of(results, "v")["total"] == 0.5
     weights = {s["id"]: s["item_weight"] for s in results["suites"]}
     assert weights == {"s_small": 0.5, "s_big": round(0.5 / 9, 6)}
 
 
-
 # ------------------------------------------------------------------- partial runs and the ranking
 def test_a_gate_with_no_evidence_is_unevaluated_never_passed(tmp_path):
-    crit = node("root", children=[
-        node("sec", gate={"max_critical_failures": 0, "description": "重要項目の失敗なし"}),
-        node("safe", gate={"min_score": 0.6, "description": "最低点"}),
-        node("work")])
+    crit = node(
+        "root",
+        children=[
+            node("sec", gate={"max_critical_failures": 0, "description": "重要項目の失敗なし"}),
+            node("safe", gate={"min_score": 0.6, "description": "最低点"}),
+            node("work"),
+        ],
+    )
     # only the 'work' leaf has a suite in this run (a partial run such as -s admin.legal_mc)
-    results, _ = run(tmp_path, crit, [suite("s_work", "work", ["i0", "i1"])], [vendor("v")],
-                     fill("v", "s_work", [1, 1]))
+    results, _ = run(
+        tmp_path, crit, [suite("s_work", "work", ["i0", "i1"])], [vendor("v")], fill("v", "s_work", [1, 1])
+    )
     for nid in ("sec", "safe"):
         gate = node_of(results, nid)["vendors"]["v"]["gate"]
         assert gate["status"] == "未評価" and gate["unevaluated"] and gate["incomplete"] and not gate["passed"]
@@ -383,12 +506,17 @@ def test_a_gate_with_no_evidence_is_unevaluated_never_passed(tmp_path):
 
 
 def test_ranking_puts_the_verdict_before_the_total(tmp_path):
-    crit = node("root", children=[
-        node("sec", gate={"max_critical_failures": 0, "description": "重要項目の失敗なし"}),
-        node("work")])
+    crit = node(
+        "root",
+        children=[node("sec", gate={"max_critical_failures": 0, "description": "重要項目の失敗なし"}), node("work")],
+    )
     suites = [suite("s_sec", "sec", ["i0", "i1"], critical_items=("i0",)), suite("s_work", "work", ["i0", "i1"])]
-    answers = {**fill("high", "s_sec", [0, 1]), **fill("high", "s_work", [1, 1]),   # fails a critical item
-               **fill("low", "s_sec", [1, 0]), **fill("low", "s_work", [0, 0])}   # passes the gate, scores less
+    answers = {
+        **fill("high", "s_sec", [0, 1]),
+        **fill("high", "s_work", [1, 1]),  # fails a critical item
+        **fill("low", "s_sec", [1, 0]),
+        **fill("low", "s_work", [0, 0]),
+    }  # passes the gate, scores less
     results, _ = run(tmp_path, crit, suites, [vendor("high"), vendor("low")], answers)
     high, low = vendor_of(results, "high"), vendor_of(results, "low")
     assert high["total"] > low["total"] and high["verdict"] == "不適合" and low["verdict"] == "適合"
@@ -400,15 +528,22 @@ def test_a_rule_failure_decides_an_item_whose_judge_is_missing(tmp_path):
     """An answer a rule fails cannot pass, whatever a judge would say: it is a failure, not 判定保留."""
     from evalkit.analysis.tables import item_table
 
-    store, crit, suites, vendors = build_run(tmp_path, node("root", children=[node("leaf")]),
-                                             [suite("s", "leaf", ["i0", "i1", "i2"])], [vendor("v")],
-                                             fill("v", "s", [1, 0, 1]))
+    store, crit, suites, vendors = build_run(
+        tmp_path,
+        node("root", children=[node("leaf")]),
+        [suite("s", "leaf", ["i0", "i1", "i2"])],
+        [vendor("v")],
+        fill("v", "s", [1, 0, 1]),
+    )
     with store:
         # a second scorer that could not score: i0 passed the rule (undecided), i1 failed it (decided)
         keys = dict(store.db.execute("SELECT item_id, key FROM requests").fetchall())
         for item in ("i0", "i1"):
-            store.db.execute("INSERT INTO scores (key, scorer_index, kind, score, passed, weight, explanation, "
-                             "detail) VALUES (?, 1, 'judge', NULL, 0, 1, '未採点', '{}')", (keys[item],))
+            store.db.execute(
+                "INSERT INTO scores (key, scorer_index, kind, score, passed, weight, explanation, "
+                "detail) VALUES (?, 1, 'judge', NULL, 0, 1, '未採点', '{}')",
+                (keys[item],),
+            )
         df = item_table(store, suites).set_index("item_id")
     assert df.loc["i0", "status"] == "not_scored" and pd.isna(df.loc["i0", "passed"])
     assert df.loc["i1", "status"] == "ok" and df.loc["i1", "passed"] == False and df.loc["i1", "score"] == 0.0  # noqa: E712

@@ -8,10 +8,18 @@ from evalkit.scorers.bias import bias_scores
 from test_analysis_aggregate import node, run, suite, vendor
 
 
-def answer(context: str, category: str, *, correct: bool, biased: bool = False, unknown: bool = False,
-           no_choice: bool = False) -> tuple:
-    detail = {"choice": None if no_choice else "a", "no_choice": no_choice, "correct": correct, "context": context,
-              "category": category, "biased": biased, "unknown": unknown}
+def answer(
+    context: str, category: str, *, correct: bool, biased: bool = False, unknown: bool = False, no_choice: bool = False
+) -> tuple:
+    detail = {
+        "choice": None if no_choice else "a",
+        "no_choice": no_choice,
+        "correct": correct,
+        "context": context,
+        "category": category,
+        "biased": biased,
+        "unknown": unknown,
+    }
     return (1.0 if correct else 0.0, correct, detail)
 
 

@@ -9,11 +9,15 @@ import pandas as pd
 from conftest import evalkit, make_workspace
 
 ITEMS = 12
-SUITE = ("id: s1\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"質問{{ q }}\"\n"
-         "scorers: [{kind: contains, params: {mode: all, values: [質問, 解答]}}]\nitems:\n"
-         + "".join(f"  - {{id: q{n:02d}, vars: {{q: '{n}'}}, reference: 解答{n}}}\n" for n in range(ITEMS)))
-VENDORS = {name: f"id: {name}\nname: {name}\nprovider: reference\nmodel: {model}\n"
-           for name, model in (("oracle", "oracle"), ("echo", "echo"), ("refuse", "refuse"))}
+SUITE = (
+    'id: s1\nversion: "1"\ntitle: 試験\ncriterion: leaf\nprompt: "質問{{ q }}"\n'
+    "scorers: [{kind: contains, params: {mode: all, values: [質問, 解答]}}]\nitems:\n"
+    + "".join(f"  - {{id: q{n:02d}, vars: {{q: '{n}'}}, reference: 解答{n}}}\n" for n in range(ITEMS))
+)
+VENDORS = {
+    name: f"id: {name}\nname: {name}\nprovider: reference\nmodel: {model}\n"
+    for name, model in (("oracle", "oracle"), ("echo", "echo"), ("refuse", "refuse"))
+}
 
 
 def test_run_exports_parquet_and_comparisons_and_score_reproduces_them(tmp_path):
@@ -34,15 +38,32 @@ def test_run_exports_parquet_and_comparisons_and_score_reproduces_them(tmp_path)
     assert {(c["scope"], c["level"]) for c in comparisons} == {("total", "total"), ("s1", "suite")}
     assert len(comparisons) == 3 * 2  # 3 pairs x (total + 1 suite)
     for row in comparisons:
-        assert {"a", "b", "scope", "diff", "ci_low", "ci_high", "p", "p_holm", "significant", "n_shared",
-                "test"} <= set(row)
+        assert {
+            "a",
+            "b",
+            "scope",
+            "diff",
+            "ci_low",
+            "ci_high",
+            "p",
+            "p_holm",
+            "significant",
+            "n_shared",
+            "test",
+        } <= set(row)
         assert row["n_shared"] == ITEMS
     # oracle 1; echo repeats the question: one of the two values -> 0.5 per item; refuse 0
     assert summary["suites"][0]["binary"] is False
     oracle_echo = next(c for c in comparisons if c["scope"] == "s1" and {c["a"], c["b"]} == {"oracle", "echo"})
     assert oracle_echo["significant"] and oracle_echo["winner"] == "oracle" and oracle_echo["diff"] == 0.5
     s1 = summary["suites"][0]["vendors"]["oracle"]
-    assert (s1["n"], s1["n_requests"], s1["k"], s1["epoch_disagreement"], s1["pass_at_k"]) == (ITEMS, 2 * ITEMS, 2, 0.0, 1.0)
+    assert (s1["n"], s1["n_requests"], s1["k"], s1["epoch_disagreement"], s1["pass_at_k"]) == (
+        ITEMS,
+        2 * ITEMS,
+        2,
+        0.0,
+        1.0,
+    )
     assert {"gates", "bias", "statistics"} <= set(summary)
     assert "差の有意性（対比較）" in (out / "report.html").read_text(encoding="utf-8")
 

@@ -39,8 +39,13 @@ def test_mcnemar_on_a_hand_counted_table(tmp_path):
     # i0,i1 both pass; i2 only A; i3..i8 only B; i9 neither -> b = 1, c = 6, p = 2 * 8/128 = 0.125
     a = [1, 1, 1, 0, 0, 0, 0, 0, 0, 0]
     b = [1, 1, 0, 1, 1, 1, 1, 1, 1, 0]
-    results, _ = run(tmp_path, LEAF, [suite("s", "leaf", [f"i{n}" for n in range(10)])],
-                     [vendor("a"), vendor("b")], {**fill("a", "s", a), **fill("b", "s", b)})
+    results, _ = run(
+        tmp_path,
+        LEAF,
+        [suite("s", "leaf", [f"i{n}" for n in range(10)])],
+        [vendor("a"), vendor("b")],
+        {**fill("a", "s", a), **fill("b", "s", b)},
+    )
     row = rows(results, "s")[("b", "a")]  # B ranks first: the pair is oriented B - A
     assert row["test"] == "mcnemar_exact"
     assert row["discordant"] == [6, 1]
@@ -52,11 +57,16 @@ def test_mcnemar_on_a_hand_counted_table(tmp_path):
 
 def test_holm_across_the_pairs_of_one_suite(tmp_path):
     items = [f"i{n}" for n in range(12)]
-    p_ans = [1] * 12                    # 12 of 12
-    r_ans = [0] + [1] * 11              # fails i0
-    q_ans = [0] * 6 + [1] * 6           # fails i0..i5
-    results, _ = run(tmp_path, LEAF, [suite("s", "leaf", items)], [vendor("q"), vendor("r"), vendor("p")],
-                     {**fill("p", "s", p_ans), **fill("q", "s", q_ans), **fill("r", "s", r_ans)})
+    p_ans = [1] * 12  # 12 of 12
+    r_ans = [0] + [1] * 11  # fails i0
+    q_ans = [0] * 6 + [1] * 6  # fails i0..i5
+    results, _ = run(
+        tmp_path,
+        LEAF,
+        [suite("s", "leaf", items)],
+        [vendor("q"), vendor("r"), vendor("p")],
+        {**fill("p", "s", p_ans), **fill("q", "s", q_ans), **fill("r", "s", r_ans)},
+    )
     got = rows(results, "s")
     # raw McNemar: P-R b=1,c=0 -> 1.0; P-Q b=6,c=0 -> 2/64; R-Q b=5,c=0 -> 2/32
     assert got[("p", "r")]["p"] == 1.0
@@ -94,8 +104,10 @@ def test_paired_bootstrap_finds_a_consistent_difference(tmp_path):
 
 def test_too_few_shared_items_are_not_tested_by_bootstrap(tmp_path):
     s = [suite("s", "leaf", [f"i{n}" for n in range(5)])]
-    answers = {**fill("a", "s", [(0.9, True)] * 5), **fill("b", "s", [(0.2, False), (0.1, False), (0.3, False),
-                                                                      (0.2, False), "error"])}
+    answers = {
+        **fill("a", "s", [(0.9, True)] * 5),
+        **fill("b", "s", [(0.2, False), (0.1, False), (0.3, False), (0.2, False), "error"]),
+    }
     results, _ = run(tmp_path, LEAF, s, [vendor("a"), vendor("b")], answers)
     row = rows(results, "s")[("a", "b")]
     assert row["n_shared"] == 4 and row["p"] is None and row["significant"] is False
@@ -104,13 +116,21 @@ def test_too_few_shared_items_are_not_tested_by_bootstrap(tmp_path):
 
 
 def test_total_difference_follows_the_criteria_weights(tmp_path):
-    crit = node("root", children=[
-        node("x", 3, attestation=[{"field": "ismap_listed", "title": "ISMAP", "expect": True}]),
-        node("y", 1)])
+    crit = node(
+        "root",
+        children=[
+            node("x", 3, attestation=[{"field": "ismap_listed", "title": "ISMAP", "expect": True}]),
+            node("y", 1),
+        ],
+    )
     items = [f"i{n}" for n in range(10)]
     suites = [suite("sx", "x", items), suite("sy", "y", items)]
-    answers = {**fill("a", "sx", [1] * 8 + [0, 0]), **fill("b", "sx", [1] * 4 + [0] * 6),
-               **fill("a", "sy", [1] * 2 + [0] * 8), **fill("b", "sy", [1] * 5 + [0] * 5)}
+    answers = {
+        **fill("a", "sx", [1] * 8 + [0, 0]),
+        **fill("b", "sx", [1] * 4 + [0] * 6),
+        **fill("a", "sy", [1] * 2 + [0] * 8),
+        **fill("b", "sy", [1] * 5 + [0] * 5),
+    }
     results, _ = run(tmp_path, crit, suites, [vendor("a", ismap_listed=True), vendor("b")], answers)
     total = rows(results, "total")[("a", "b")]
     # x = mean(suite, attestation): A (0.8 + 1)/2 = 0.9, B (0.4 + 0)/2 = 0.2; y: A 0.2, B 0.5
@@ -125,14 +145,18 @@ def test_total_difference_follows_the_criteria_weights(tmp_path):
 
 def test_declarations_alone_never_make_a_significant_difference(tmp_path):
     # two copies of one model: the same answers, one leaves an optional declaration blank
-    crit = node("root", children=[
-        node("x", attestation=[{"field": "log_access", "title": "ログ", "answered": True, "critical": False}]),
-        node("y")])
+    crit = node(
+        "root",
+        children=[
+            node("x", attestation=[{"field": "log_access", "title": "ログ", "answered": True, "critical": False}]),
+            node("y"),
+        ],
+    )
     items = [f"i{n}" for n in range(30)]
     answers = {**fill("a", "sx", [1, 0, 1] * 10), **fill("b", "sx", [1, 0, 1] * 10)}
-    results, _ = run(tmp_path, crit, [suite("sx", "y", items)],
-                     [vendor("a", log_access="管理者のみ"), vendor("b")], answers)
+    results, _ = run(
+        tmp_path, crit, [suite("sx", "y", items)], [vendor("a", log_access="管理者のみ"), vendor("b")], answers
+    )
     total = rows(results, "total")[("a", "b")]
     assert total["declared_diff"] > 0 and total["diff"] == 0.0
     assert total["significant"] is False and total["p"] == 1.0
-

@@ -7,8 +7,19 @@ import math
 import numpy as np
 import pytest
 
-from evalkit.analysis.stats import (binom_cdf_half, bootstrap_interval, bootstrap_means, bootstrap_p, derive_seed, holm, mcnemar_exact,
-                                    mean_interval, newcombe_paired_interval, pass_at_k, wilson)
+from evalkit.analysis.stats import (
+    binom_cdf_half,
+    bootstrap_interval,
+    bootstrap_means,
+    bootstrap_p,
+    derive_seed,
+    holm,
+    mcnemar_exact,
+    mean_interval,
+    newcombe_paired_interval,
+    pass_at_k,
+    wilson,
+)
 
 
 def test_wilson_8_of_10_by_hand():
@@ -46,8 +57,9 @@ def test_bootstrap_is_deterministic_for_a_seed():
     assert first == again
     assert first != other
     assert bootstrap_interval(values, derive_seed("x", seed=1)) == bootstrap_interval(values, derive_seed("x", seed=1))
-    assert not np.array_equal(bootstrap_means(values, derive_seed("x", seed=1)),
-                              bootstrap_means(values, derive_seed("x", seed=2)))
+    assert not np.array_equal(
+        bootstrap_means(values, derive_seed("x", seed=1)), bootstrap_means(values, derive_seed("x", seed=2))
+    )
 
 
 def test_binomial_tail_is_exact():
@@ -55,7 +67,7 @@ def test_binomial_tail_is_exact():
     assert binom_cdf_half(1, 7) == 8 / 128
     assert binom_cdf_half(-1, 7) == 0.0 and binom_cdf_half(7, 7) == 1.0
     # a large n stays exact: by symmetry P(X <= n/2) = 1/2 + P(X = n/2) / 2
-    assert binom_cdf_half(1000, 2000) == pytest.approx(0.5 + math.comb(2000, 1000) / 2 ** 2001, rel=1e-12)
+    assert binom_cdf_half(1000, 2000) == pytest.approx(0.5 + math.comb(2000, 1000) / 2**2001, rel=1e-12)
 
 
 def test_mcnemar_exact_by_hand():

@@ -12,8 +12,15 @@ import pytest
 import yaml
 
 from conftest import REPO, evalkit
-from evalkit.config.attestation import (NO_EVIDENCE, NON_COMPLIANT, NOT_APPLICABLE, UNANSWERED, AttestationCheck,
-                                        split_legacy_criteria, stored_questionnaires)
+from evalkit.config.attestation import (
+    NO_EVIDENCE,
+    NON_COMPLIANT,
+    NOT_APPLICABLE,
+    UNANSWERED,
+    AttestationCheck,
+    split_legacy_criteria,
+    stored_questionnaires,
+)
 from evalkit.config.vendor import Attestation
 
 CRITERIA = """\
@@ -84,26 +91,41 @@ checks:
 
 
 def vendor(vid: str, **attestation) -> str:
-    return yaml.safe_dump({"id": vid, "name": vid, "category": "domestic", "provider": "reference",
-                           "model": "oracle", "attestation": attestation}, allow_unicode=True)
+    return yaml.safe_dump(
+        {
+            "id": vid,
+            "name": vid,
+            "category": "domestic",
+            "provider": "reference",
+            "model": "oracle",
+            "attestation": attestation,
+        },
+        allow_unicode=True,
+    )
 
 
-def workspace(root: Path, questionnaire: str = QUESTIONNAIRE, vendors: dict[str, str] | None = None,
-              criteria: str = CRITERIA) -> Path:
+def workspace(
+    root: Path, questionnaire: str = QUESTIONNAIRE, vendors: dict[str, str] | None = None, criteria: str = CRITERIA
+) -> Path:
     (root / "suites" / "attestation").mkdir(parents=True)
     (root / "vendors").mkdir()
     (root / "suites" / "criteria.yaml").write_text(criteria, encoding="utf-8")
     (root / "suites" / "s.yaml").write_text(SUITE, encoding="utf-8")
     (root / "suites" / "attestation" / "env.yaml").write_text(questionnaire, encoding="utf-8")
-    for vid, text in (vendors or {"full": vendor("full", deployment="government_cloud", provenance="original")}).items():
+    for vid, text in (
+        vendors or {"full": vendor("full", deployment="government_cloud", provenance="original")}
+    ).items():
         (root / "vendors" / f"{vid}.yaml").write_text(text, encoding="utf-8")
     return root
 
 
 def run(root: Path, *extra: str):
     proc = evalkit("run", "--out", str(root / "run"), "--quiet", *extra, cwd=root)
-    summary = json.loads((root / "run" / "summary.json").read_text(encoding="utf-8")) \
-        if (root / "run" / "summary.json").is_file() else None
+    summary = (
+        json.loads((root / "run" / "summary.json").read_text(encoding="utf-8"))
+        if (root / "run" / "summary.json").is_file()
+        else None
+    )
     return proc, summary
 
 
@@ -112,16 +134,26 @@ def verdicts(summary: dict, vendor_id: str) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------------------- verdicts (units)
-@pytest.mark.parametrize("declared, expected", [
-    ({"provenance": "derivative", "base_model": "Llama 3.1 70B"}, ("適合", True)),
-    ({"provenance": "derivative"}, (UNANSWERED, False)),
-    ({"provenance": "derivative", "base_model": "  "}, (UNANSWERED, False)),  # blank is no answer
-    ({"provenance": "original"}, (NOT_APPLICABLE, True)),
-    ({}, (UNANSWERED, False)),  # cannot tell whether it applies: never assumed not to
-])
+@pytest.mark.parametrize(
+    "declared, expected",
+    [
+        ({"provenance": "derivative", "base_model": "Llama 3.1 70B"}, ("適合", True)),
+        ({"provenance": "derivative"}, (UNANSWERED, False)),
+        ({"provenance": "derivative", "base_model": "  "}, (UNANSWERED, False)),  # blank is no answer
+        ({"provenance": "original"}, (NOT_APPLICABLE, True)),
+        ({}, (UNANSWERED, False)),  # cannot tell whether it applies: never assumed not to
+    ],
+)
 def test_conditional_base_model_check(declared, expected):
-    check = AttestationCheck(id="base", field="base_model", title="t", question="q", clause="c",
-                             answered=True, when={"provenance": "derivative"})
+    check = AttestationCheck(
+        id="base",
+        field="base_model",
+        title="t",
+        question="q",
+        clause="c",
+        answered=True,
+        when={"provenance": "derivative"},
+    )
     assert check.verdict(Attestation(**declared)) == expected
 
 
@@ -142,20 +174,26 @@ def test_a_check_needs_a_requirement():
 
 
 def test_evidence_is_required_where_the_check_asks_for_it():
-    check = AttestationCheck(id="s", field="safety_measures", title="t", question="q", clause="c",
-                             answered=True, evidence=True)
+    check = AttestationCheck(
+        id="s", field="safety_measures", title="t", question="q", clause="c", answered=True, evidence=True
+    )
     told = Attestation(safety_measures="出力フィルタと評価で対策")
     assert check.verdict(told) == (NO_EVIDENCE, False)  # an answer alone is not enough
-    shown = Attestation(safety_measures="出力フィルタと評価で対策",
-                        evidence={"safety_measures": [{"document": "安全対策説明書", "page": "p.12"}]})
+    shown = Attestation(
+        safety_measures="出力フィルタと評価で対策",
+        evidence={"safety_measures": [{"document": "安全対策説明書", "page": "p.12"}]},
+    )
     assert check.verdict(shown) == ("適合", True)
     wrong_field = Attestation(safety_measures="対策", evidence={"deployment": [{"url": "https://example.com/a"}]})
     assert check.verdict(wrong_field) == (NO_EVIDENCE, False)  # evidence for another answer does not count
     assert check.verdict(Attestation()) == (UNANSWERED, False)
-    bad = AttestationCheck(id="m", field="ministry_inference", title="t", question="q", clause="c", expect=True,
-                           evidence=True)
-    assert bad.verdict(Attestation(ministry_inference=False,
-                                   evidence={"ministry_inference": [{"document": "d"}]})) == (NON_COMPLIANT, False)
+    bad = AttestationCheck(
+        id="m", field="ministry_inference", title="t", question="q", clause="c", expect=True, evidence=True
+    )
+    assert bad.verdict(Attestation(ministry_inference=False, evidence={"ministry_inference": [{"document": "d"}]})) == (
+        NON_COMPLIANT,
+        False,
+    )
     assert "根拠資料" in str(check.required_text())
 
 
@@ -168,10 +206,13 @@ def test_evidence_names_a_document_or_url_and_a_known_field():
 
 # ------------------------------------------------------------------------------- end to end (CLI)
 def test_a_vendor_missing_an_answer_fails_the_gate(tmp_path):
-    root = workspace(tmp_path / "w", vendors={
-        "full": vendor("full", deployment="government_cloud", provenance="original"),
-        "silent": vendor("silent", provenance="original"),           # deployment unanswered
-    })
+    root = workspace(
+        tmp_path / "w",
+        vendors={
+            "full": vendor("full", deployment="government_cloud", provenance="original"),
+            "silent": vendor("silent", provenance="original"),  # deployment unanswered
+        },
+    )
     proc, summary = run(root, "--fail-on-gate")
     assert proc.returncode == 1, proc.stderr  # a vendor is 不適合
     by_id = {v["id"]: v for v in summary["vendors"]}
@@ -180,20 +221,33 @@ def test_a_vendor_missing_an_answer_fails_the_gate(tmp_path):
     gate = by_id["silent"]["failed_gates"][0]
     # only the critical check counts against the gate; consent (not critical) lowers the share only
     assert gate["node"] == "sec.env" and gate["reason"] == "重要項目の不合格 1 件 > 許容 0 件"
-    assert verdicts(summary, "silent") == {"gc": UNANSWERED, "provenance": "適合", "base": NOT_APPLICABLE,
-                                           "consent": UNANSWERED}
+    assert verdicts(summary, "silent") == {
+        "gc": UNANSWERED,
+        "provenance": "適合",
+        "base": NOT_APPLICABLE,
+        "consent": UNANSWERED,
+    }
     row = next(r for r in summary["attestation"] if r["id"] == "gc")
     assert row["vendors"]["silent"] == {"declared": None, "verdict": UNANSWERED, "ok": False, "evidence": []}
     assert row["question"] == "推論環境はどこですか。" and row["clause"] == "要件1" and row["critical"] is True
 
 
 def test_a_derivative_model_without_base_model_is_flagged(tmp_path):
-    root = workspace(tmp_path / "w", vendors={
-        "named": vendor("named", deployment="government_cloud", provenance="derivative",
-                        base_model="Llama 3.1 70B", publication_consent=True),
-        "unnamed": vendor("unnamed", deployment="government_cloud", provenance="derivative",
-                          publication_consent=True),
-    })
+    root = workspace(
+        tmp_path / "w",
+        vendors={
+            "named": vendor(
+                "named",
+                deployment="government_cloud",
+                provenance="derivative",
+                base_model="Llama 3.1 70B",
+                publication_consent=True,
+            ),
+            "unnamed": vendor(
+                "unnamed", deployment="government_cloud", provenance="derivative", publication_consent=True
+            ),
+        },
+    )
     proc, summary = run(root)
     assert proc.returncode == 0, proc.stderr
     assert verdicts(summary, "unnamed")["base"] == UNANSWERED
@@ -207,20 +261,28 @@ def test_a_derivative_model_without_base_model_is_flagged(tmp_path):
 
 
 def test_evidence_reaches_the_summary_and_report_and_its_absence_fails_the_gate(tmp_path):
-    questionnaire = QUESTIONNAIRE.replace("    expect: government_cloud\n",
-                                          "    expect: government_cloud\n    evidence: true\n")
+    questionnaire = QUESTIONNAIRE.replace(
+        "    expect: government_cloud\n", "    expect: government_cloud\n    evidence: true\n"
+    )
     with_doc = yaml.safe_load(vendor("doc", deployment="government_cloud", provenance="original"))
-    with_doc["attestation"]["evidence"] = {"deployment": [{"document": "推論環境構成書 第3版", "page": "p.7",
-                                                           "url": "https://example.com/<b>構成</b>"}]}
-    root = workspace(tmp_path / "w", questionnaire, vendors={
-        "doc": yaml.safe_dump(with_doc, allow_unicode=True),
-        "nodoc": vendor("nodoc", deployment="government_cloud", provenance="original")})
+    with_doc["attestation"]["evidence"] = {
+        "deployment": [{"document": "推論環境構成書 第3版", "page": "p.7", "url": "https://example.com/<b>構成</b>"}]
+    }
+    root = workspace(
+        tmp_path / "w",
+        questionnaire,
+        vendors={
+            "doc": yaml.safe_dump(with_doc, allow_unicode=True),
+            "nodoc": vendor("nodoc", deployment="government_cloud", provenance="original"),
+        },
+    )
     proc, summary = run(root)
     assert proc.returncode == 0, proc.stderr
     assert verdicts(summary, "doc")["gc"] == "適合" and verdicts(summary, "nodoc")["gc"] == NO_EVIDENCE
     row = next(r for r in summary["attestation"] if r["id"] == "gc")
-    assert row["vendors"]["doc"]["evidence"] == [{"document": "推論環境構成書 第3版",
-                                                  "url": "https://example.com/<b>構成</b>", "page": "p.7"}]
+    assert row["vendors"]["doc"]["evidence"] == [
+        {"document": "推論環境構成書 第3版", "url": "https://example.com/<b>構成</b>", "page": "p.7"}
+    ]
     by_id = {v["id"]: v for v in summary["vendors"]}
     assert by_id["nodoc"]["verdict"] == "不適合" and by_id["doc"]["verdict"] == "適合"
     html = (root / "run" / "report.html").read_text(encoding="utf-8")
@@ -229,11 +291,19 @@ def test_evidence_reaches_the_summary_and_report_and_its_absence_fails_the_gate(
 
 
 def test_not_applicable_checks_leave_the_share(tmp_path):
-    root = workspace(tmp_path / "w", vendors={
-        "orig": vendor("orig", deployment="government_cloud", provenance="original", publication_consent=False)})
+    root = workspace(
+        tmp_path / "w",
+        vendors={
+            "orig": vendor("orig", deployment="government_cloud", provenance="original", publication_consent=False)
+        },
+    )
     _, summary = run(root)
-    assert verdicts(summary, "orig") == {"gc": "適合", "provenance": "適合", "base": NOT_APPLICABLE,
-                                         "consent": NON_COMPLIANT}
+    assert verdicts(summary, "orig") == {
+        "gc": "適合",
+        "provenance": "適合",
+        "base": NOT_APPLICABLE,
+        "consent": NON_COMPLIANT,
+    }
     env = next(n for n in summary["criteria"] if n["id"] == "sec.env")
     # 2 of the 3 checks that apply; the non-critical refusal to consent does not fail the gate
     assert env["vendors"]["orig"]["score"] == pytest.approx(2 / 3, abs=1e-6)
@@ -263,9 +333,19 @@ def test_the_run_store_keeps_the_questionnaire_and_refuses_a_changed_one(tmp_pat
 
 
 def test_legacy_stores_with_checks_in_the_criteria_still_load():
-    legacy = {"id": "root", "title": "t", "clause": "c", "children": [
-        {"id": "env", "title": "申告", "clause": "要件1", "attestation": [
-            {"field": "ismap_listed", "title": "ISMAP", "expect": True, "critical": False}]}]}
+    legacy = {
+        "id": "root",
+        "title": "t",
+        "clause": "c",
+        "children": [
+            {
+                "id": "env",
+                "title": "申告",
+                "clause": "要件1",
+                "attestation": [{"field": "ismap_listed", "title": "ISMAP", "expect": True, "critical": False}],
+            }
+        ],
+    }
 
     class Store:
         def get_meta(self, key, default=None):
@@ -288,12 +368,13 @@ def _problems(root: Path) -> list[str]:
 
 
 def test_cross_checks_name_file_line_and_field(tmp_path):
-    bad = (QUESTIONNAIRE
-           .replace("criterion: sec.env", "criterion: sec")                       # not a leaf
-           .replace("field: deployment", "field: deploymnet")                      # misspelt field
-           .replace("  - id: provenance\n", "  - id: gc\n")                       # duplicate id
-           .replace("when: {provenance: derivative}", "when: {provenance: forked}")  # impossible value
-           .replace("expect: true\n    critical: false", "expect: \"yes\"\n    critical: false"))
+    bad = (
+        QUESTIONNAIRE.replace("criterion: sec.env", "criterion: sec")  # not a leaf
+        .replace("field: deployment", "field: deploymnet")  # misspelt field
+        .replace("  - id: provenance\n", "  - id: gc\n")  # duplicate id
+        .replace("when: {provenance: derivative}", "when: {provenance: forked}")  # impossible value
+        .replace("expect: true\n    critical: false", 'expect: "yes"\n    critical: false')
+    )
     root = workspace(tmp_path / "w", bad)
     assert _problems(root) == [
         "suites/attestation/env.yaml:4:12: criterion: criterion 'sec' is not a leaf; questionnaires hang off "
@@ -322,7 +403,8 @@ def test_schema_errors_are_positioned_and_max_needs_a_number(tmp_path):
 
 def test_unknown_criterion_and_missing_question(tmp_path):
     bad = QUESTIONNAIRE.replace("criterion: sec.env", "criterion: sec.evn").replace(
-        "    question: 推論環境はどこですか。\n", "")
+        "    question: 推論環境はどこですか。\n", ""
+    )
     root = workspace(tmp_path / "w", bad)
     assert _problems(root) == [
         "suites/attestation/env.yaml:7:5: checks[0].question: missing required field 'question'",
@@ -335,17 +417,22 @@ def test_unknown_criterion_and_missing_question(tmp_path):
 
 
 def test_checks_in_criteria_yaml_point_to_the_questionnaire(tmp_path):
-    legacy = CRITERIA.replace("        gate: {description: 必須の申告がすべて適合, max_critical_failures: 0}\n",
-                              "        attestation:\n          - {field: ismap_listed, title: ISMAP, expect: true}\n")
+    legacy = CRITERIA.replace(
+        "        gate: {description: 必須の申告がすべて適合, max_critical_failures: 0}\n",
+        "        attestation:\n          - {field: ismap_listed, title: ISMAP, expect: true}\n",
+    )
     root = workspace(tmp_path / "w", criteria=legacy)
     (line,) = _problems(root)
-    assert line.startswith("suites/criteria.yaml:9:9: children[0].children[0]: attestation checks are no longer "
-                           "part of criteria.yaml: put them in a questionnaire under suites/attestation/")
+    assert line.startswith(
+        "suites/criteria.yaml:9:9: children[0].children[0]: attestation checks are no longer "
+        "part of criteria.yaml: put them in a questionnaire under suites/attestation/"
+    )
 
 
 def test_questionnaire_needs_a_canary_under_self_check(tmp_path):
-    root = workspace(tmp_path / "w", QUESTIONNAIRE.replace(
-        "canary: evalkit-canary:5d1e7b3c-2a4f-4e6d-8b90-1c3a5e7f9b21\n", ""))
+    root = workspace(
+        tmp_path / "w", QUESTIONNAIRE.replace("canary: evalkit-canary:5d1e7b3c-2a4f-4e6d-8b90-1c3a5e7f9b21\n", "")
+    )
     assert evalkit("validate", "suites", "vendors", cwd=root).returncode == 0
     proc = evalkit("validate", "--self-check", "suites", "vendors", cwd=root)
     assert proc.returncode == 2
@@ -354,17 +441,41 @@ def test_questionnaire_needs_a_canary_under_self_check(tmp_path):
 
 # ------------------------------------------------------------------------------- the repository
 def test_repo_questionnaire_covers_the_call_and_is_the_only_source():
-    assert "attestation" not in (REPO / "suites" / "criteria.yaml").read_text(encoding="utf-8").split(
-        "# 申告の照合項目")[0].split("children:")[1]
+    assert (
+        "attestation"
+        not in (REPO / "suites" / "criteria.yaml")
+        .read_text(encoding="utf-8")
+        .split("# 申告の照合項目")[0]
+        .split("children:")[1]
+    )
     data = yaml.safe_load((REPO / "suites" / "attestation" / "environment.yaml").read_text(encoding="utf-8"))
     assert data["criterion"] == "security.environment"
     fields = {c["field"] for c in data["checks"]}
-    assert fields >= {"deployment", "data_residency", "trains_on_inputs", "log_retention_days", "log_access",
-                      "ismap_listed", "incident_reporting", "domestic_development", "provenance", "base_model",
-                      "license_free_trial", "publication_consent", "training_data_compliance",
-                      "ministry_inference", "optimization_support", "development_team", "safety_measures"}
+    assert fields >= {
+        "deployment",
+        "data_residency",
+        "trains_on_inputs",
+        "log_retention_days",
+        "log_access",
+        "ismap_listed",
+        "incident_reporting",
+        "domestic_development",
+        "provenance",
+        "base_model",
+        "license_free_trial",
+        "publication_consent",
+        "training_data_compliance",
+        "ministry_inference",
+        "optimization_support",
+        "development_team",
+        "safety_measures",
+    }
     assert {c["field"] for c in data["checks"] if c.get("evidence")} >= {
-        "deployment", "ismap_listed", "training_data_compliance", "safety_measures"}
+        "deployment",
+        "ismap_listed",
+        "training_data_compliance",
+        "safety_measures",
+    }
     for check in data["checks"]:
         assert check["question"].endswith(("。", "）")) and check["clause"] and "critical" in check
     base = next(c for c in data["checks"] if c["field"] == "base_model")

@@ -12,8 +12,11 @@ from evalkit.config.suite import Suite
 from evalkit.reference.baselines import choice_baselines, choice_item, tail_probability
 
 CANARY = "canary: evalkit-canary:7b2e4c1d-9a3f-4e56-8b7c-1d2e3f4a5b6c\n"
-HEAD = ('id: mc\nversion: "1.0.0"\ntitle: 四択\ncriterion: leaf\n' + CANARY
-        + 'prompt: "{{ question }}\\n{{ choices }}"\nscorers: [{kind: choice}]\nitems:\n')
+HEAD = (
+    'id: mc\nversion: "1.0.0"\ntitle: 四択\ncriterion: leaf\n'
+    + CANARY
+    + 'prompt: "{{ question }}\\n{{ choices }}"\nscorers: [{kind: choice}]\nitems:\n'
+)
 
 
 def _item(i: int, choices: list[str], answer: str, question: str) -> str:
@@ -60,7 +63,7 @@ def _suite(text: str) -> Suite:
 
 
 def test_exact_tail_probability():
-    assert abs(tail_probability([0.25] * 5, 4) - (5 * 0.25 ** 4 * 0.75 + 0.25 ** 5)) < 1e-12
+    assert abs(tail_probability([0.25] * 5, 4) - (5 * 0.25**4 * 0.75 + 0.25**5)) < 1e-12
     assert tail_probability([0.25] * 5, 0) == 1.0
     # different numbers of options: Poisson-binomial
     assert abs(tail_probability([0.5, 0.25], 2) - 0.125) < 1e-12
@@ -80,17 +83,26 @@ def test_balanced_suite_is_near_chance():
 
 
 def test_overlap_picks_the_option_that_repeats_the_prompt():
-    suite = _suite(HEAD + _item(0, ["申請は不要である。", "審査基準を公にしておかなければならない。", "裁量による。", "求めがあれば示す。"],
-                                "b", "行政庁は審査基準を公にしておかなければならないか。"))
+    suite = _suite(
+        HEAD
+        + _item(
+            0,
+            ["申請は不要である。", "審査基準を公にしておかなければならない。", "裁量による。", "求めがあれば示す。"],
+            "b",
+            "行政庁は審査基準を公にしておかなければならないか。",
+        )
+    )
     item = choice_item(suite, suite.items[0])
     assert item.overlap() == 1 and item.longest() == 1
 
 
 def test_katakana_labels_and_list_options_are_read():
-    text = ('id: mc\nversion: "1"\ntitle: t\ncriterion: leaf\nprompt: "{{ q }}{{ opts }}"\n'
-            "scorers: [{kind: choice, params: {options_var: opts, n_options: 3}}]\nitems:\n"
-            '  - {id: a, vars: {q: 問い, opts: "ア 一\\nイ 二二\\nウ 三三三"}, reference: ウ}\n'
-            "  - {id: b, vars: {q: 問い, opts: [一, 二二, 三三三]}, reference: a}\n")
+    text = (
+        'id: mc\nversion: "1"\ntitle: t\ncriterion: leaf\nprompt: "{{ q }}{{ opts }}"\n'
+        "scorers: [{kind: choice, params: {options_var: opts, n_options: 3}}]\nitems:\n"
+        '  - {id: a, vars: {q: 問い, opts: "ア 一\\nイ 二二\\nウ 三三三"}, reference: ウ}\n'
+        "  - {id: b, vars: {q: 問い, opts: [一, 二二, 三三三]}, reference: a}\n"
+    )
     suite = _suite(text)
     first, second = (choice_item(suite, item) for item in suite.items)
     assert first.options == {0: "一", 1: "二二", 2: "三三三"} and first.answer == 2

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from conftest import SMALL_CRITERIA, evalkit, make_workspace
 
-SUITE = ('id: s\nversion: "1"\ntitle: 試験\ncriterion: leaf\nprompt: "{{ q }}"\nscorers: [{kind: exact}]\n'
-         'items:\n  - {id: a, vars: {q: 首都は}, reference: 東京}\n')
+SUITE = (
+    'id: s\nversion: "1"\ntitle: 試験\ncriterion: leaf\nprompt: "{{ q }}"\nscorers: [{kind: exact}]\n'
+    "items:\n  - {id: a, vars: {q: 首都は}, reference: 東京}\n"
+)
 ORACLE = {"oracle": "id: oracle\nname: オラクル\nprovider: reference\nmodel: oracle\n"}
 
 
@@ -23,7 +25,7 @@ def test_a_run_folder_that_is_a_file_is_a_usage_error(tmp_path):
 
 
 def test_a_control_character_is_reported_where_it_is(tmp_path):
-    text = SUITE.replace('title: 試験', 'title: "試験"\ndescription: "説明\x01です"')
+    text = SUITE.replace("title: 試験", 'title: "試験"\ndescription: "説明\x01です"')
     work = make_workspace(tmp_path / "w", {"s": text}, {}, criteria=SMALL_CRITERIA)
     proc = evalkit("validate", cwd=work)
     assert proc.returncode == 2

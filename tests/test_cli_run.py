@@ -38,8 +38,9 @@ def test_store_holds_every_request_and_response(repo_run):
     assert {r[0] for r in db.execute("SELECT DISTINCT vendor_id FROM requests")} == set(vendors)
     assert {r[0] for r in db.execute("SELECT DISTINCT suite_id FROM requests")} == set(suites)
     # every answered request is scored by every scorer of its item
-    unscored = db.execute("SELECT COUNT(*) FROM responses r WHERE NOT EXISTS "
-                          "(SELECT 1 FROM scores s WHERE s.key = r.key)").fetchone()[0]
+    unscored = db.execute(
+        "SELECT COUNT(*) FROM responses r WHERE NOT EXISTS (SELECT 1 FROM scores s WHERE s.key = r.key)"
+    ).fetchone()[0]
     assert unscored == 0
     # the manifest records the configuration, never a key
     manifest = json.loads(db.execute("SELECT value FROM meta WHERE key = 'manifest'").fetchone()[0])
@@ -89,8 +90,9 @@ def test_score_and_report_reproduce_the_numbers_offline(repo_run):
     proc = evalkit("score", str(out))
     assert proc.returncode == 0, proc.stderr
     after = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert [(v["id"], v["total"], v["verdict"]) for v in after["vendors"]] == \
-           [(v["id"], v["total"], v["verdict"]) for v in before["vendors"]]
+    assert [(v["id"], v["total"], v["verdict"]) for v in after["vendors"]] == [
+        (v["id"], v["total"], v["verdict"]) for v in before["vendors"]
+    ]
     proc = evalkit("report", str(out))
     assert proc.returncode == 0 and "report:" in proc.stdout
 
@@ -115,8 +117,9 @@ def test_unknown_vendor_and_unset_env_are_clear_errors(tmp_path):
 
 def test_resume_refuses_a_changed_suite(tmp_path):
     suite = (
-        "id: s1\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\n"
-        "scorers: [{kind: exact}]\nitems:\n  - {id: a, vars: {q: 質問}, reference: 答え}\n")
+        'id: s1\nversion: "1"\ntitle: 試験\ncriterion: leaf\nprompt: "{{ q }}"\n'
+        "scorers: [{kind: exact}]\nitems:\n  - {id: a, vars: {q: 質問}, reference: 答え}\n"
+    )
     work = make_workspace(tmp_path / "w", {"s1": suite}, {"o": "id: o\nname: O\nprovider: reference\nmodel: oracle\n"})
     first = evalkit("run", "--out", "run", "--quiet", cwd=work)
     assert first.returncode == 0, first.stderr
@@ -127,11 +130,14 @@ def test_resume_refuses_a_changed_suite(tmp_path):
 
 
 def test_two_vendor_files_on_the_same_endpoint_keep_separate_results(tmp_path):
-    suite = ("id: s1\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\n"
-             "scorers: [{kind: exact}]\nitems:\n  - {id: a, vars: {q: 質問}, reference: 答え}\n")
+    suite = (
+        'id: s1\nversion: "1"\ntitle: 試験\ncriterion: leaf\nprompt: "{{ q }}"\n'
+        "scorers: [{kind: exact}]\nitems:\n  - {id: a, vars: {q: 質問}, reference: 答え}\n"
+    )
     same = "name: {n}\nprovider: reference\nmodel: oracle\n"
-    work = make_workspace(tmp_path / "w", {"s1": suite},
-                          {"a": "id: a\n" + same.format(n="A"), "b": "id: b\n" + same.format(n="B")})
+    work = make_workspace(
+        tmp_path / "w", {"s1": suite}, {"a": "id: a\n" + same.format(n="A"), "b": "id: b\n" + same.format(n="B")}
+    )
     proc = evalkit("run", "--out", "run", "--quiet", cwd=work)
     assert proc.returncode == 0, proc.stderr
     db = sqlite3.connect(work / "run" / "store.sqlite")
@@ -140,11 +146,15 @@ def test_two_vendor_files_on_the_same_endpoint_keep_separate_results(tmp_path):
 
 
 def test_operations_accounting_with_pricing(tmp_path):
-    suite = ("id: s1\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\n"
-             "scorers: [{kind: exact}]\nitems:\n" + "".join(f"  - {{id: a{i}, vars: {{q: 質問{i}}}, reference: 答え}}\n"
-                                                         for i in range(6)))
-    vendor = ("id: priced\nname: 有料\nprovider: reference\nmodel: oracle\n"
-              "pricing: {input_per_1k: 1.5, output_per_1k: 6, currency: JPY}\n")
+    suite = (
+        'id: s1\nversion: "1"\ntitle: 試験\ncriterion: leaf\nprompt: "{{ q }}"\n'
+        "scorers: [{kind: exact}]\nitems:\n"
+        + "".join(f"  - {{id: a{i}, vars: {{q: 質問{i}}}, reference: 答え}}\n" for i in range(6))
+    )
+    vendor = (
+        "id: priced\nname: 有料\nprovider: reference\nmodel: oracle\n"
+        "pricing: {input_per_1k: 1.5, output_per_1k: 6, currency: JPY}\n"
+    )
     work = make_workspace(tmp_path / "w", {"s1": suite}, {"priced": vendor})
     proc = evalkit("run", "--out", "run", "--quiet", cwd=work)
     assert proc.returncode == 0, proc.stderr
@@ -162,9 +172,11 @@ def test_operations_accounting_with_pricing(tmp_path):
 
 
 def test_epochs_repeat_every_request_with_distinct_keys(tmp_path):
-    suite = ("id: s1\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\n"
-             "generation: {temperature: 0.7, seed: 11}\n"
-             "scorers: [{kind: exact}]\nitems:\n  - {id: a, vars: {q: 質問}, reference: 答え}\n")
+    suite = (
+        'id: s1\nversion: "1"\ntitle: 試験\ncriterion: leaf\nprompt: "{{ q }}"\n'
+        "generation: {temperature: 0.7, seed: 11}\n"
+        "scorers: [{kind: exact}]\nitems:\n  - {id: a, vars: {q: 質問}, reference: 答え}\n"
+    )
     vendor = "id: o\nname: O\nprovider: reference\nmodel: oracle\ngeneration: {temperature: 0}\n"
     work = make_workspace(tmp_path / "w", {"s1": suite}, {"o": vendor})
     proc = evalkit("run", "--out", "run", "--quiet", "--epochs", "3", cwd=work)
@@ -177,8 +189,10 @@ def test_epochs_repeat_every_request_with_distinct_keys(tmp_path):
 
 
 def test_a_resume_with_nothing_new_reuses_the_exports_and_a_stale_one_rebuilds_them(tmp_path):
-    suite = ("id: s1\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\n"
-             "scorers: [{kind: exact}]\nitems:\n  - {id: a, vars: {q: 質問}, reference: 答え}\n")
+    suite = (
+        'id: s1\nversion: "1"\ntitle: 試験\ncriterion: leaf\nprompt: "{{ q }}"\n'
+        "scorers: [{kind: exact}]\nitems:\n  - {id: a, vars: {q: 質問}, reference: 答え}\n"
+    )
     work = make_workspace(tmp_path / "w", {"s1": suite}, {"o": "id: o\nname: O\nprovider: reference\nmodel: oracle\n"})
     assert evalkit("run", "--out", "run", "--quiet", cwd=work).returncode == 0
     report = work / "run" / "report.html"

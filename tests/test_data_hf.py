@@ -18,8 +18,15 @@ from test_data_sources import CRITERIA, HEAD, RECORDS, jsonl, write
 def cli(root: Path, *args: str, offline: bool = True) -> subprocess.CompletedProcess:
     env = clean_env(HF_HOME=str(root / "hf"), **({"HF_HUB_OFFLINE": "1"} if offline else {}))
     env = {k: v for k, v in env.items() if not k.startswith("EVALKIT_")}
-    return subprocess.run([sys.executable, "-m", "evalkit", *args], cwd=root, env=env, capture_output=True,
-                          text=True, encoding="utf-8", timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "evalkit", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+    )
 
 
 def suite(root: Path, source: str, name: str = "s1") -> None:
@@ -42,8 +49,11 @@ def test_offline_hub_id_is_one_clear_line(tmp_path):
 
 def test_optional_hub_source_offline_is_skipped(tmp_path):
     suite(tmp_path, "source:\n  kind: hf\n  path: evalkit-tests/no-such-dataset\n  optional: true\n")
-    write(tmp_path, "suites/other.yaml", HEAD.format(sid="s2") + 'items:\n  - id: a\n    vars: {question: q}\n'
-                                                                  '    reference: "r"\n')
+    write(
+        tmp_path,
+        "suites/other.yaml",
+        HEAD.format(sid="s2") + 'items:\n  - id: a\n    vars: {question: q}\n    reference: "r"\n',
+    )
     proc = cli(tmp_path, "validate", "suites")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("ok: criteria suites/criteria.yaml, 1 suites (1 items)")
@@ -57,7 +67,7 @@ def test_local_data_files_parquet_and_a_local_folder(tmp_path):
     (tmp_path / "data").mkdir()
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "data" / "part.parquet")
     jsonl(tmp_path, "data/folder/train.jsonl", [{k: v for k, v in r.items() if k != "tags"} for r in RECORDS[10:14]])
-    mapping = "  id: \"q{{ no }}\"\n  mapping:\n    reference: \"{{ answer }}\"\n"
+    mapping = '  id: "q{{ no }}"\n  mapping:\n    reference: "{{ answer }}"\n'
     suite(tmp_path, "source:\n  kind: hf\n  data_files: ../data/part.parquet\n" + mapping, "s1")
     suite(tmp_path, "source:\n  kind: hf\n  path: ../data/folder\n" + mapping, "s2")
     write(tmp_path, "vendors/oracle.yaml", "id: oracle\nname: 参照\nprovider: reference\nmodel: oracle\n")
@@ -81,8 +91,11 @@ def test_a_missing_data_file_and_a_bad_split(tmp_path):
     proc = cli(tmp_path, "validate", "suites")
     assert proc.returncode == 2
     assert proc.stderr.splitlines()[0] == "suites/s1.yaml:10:15: source.data_files: data not found: data/nope.jsonl"
-    suite(tmp_path, "source:\n  kind: hf\n  data_files: {train: ../data/train.jsonl}\n  split: test\n"
-                    "  mapping: {reference: \"{{ answer }}\"}\n")
+    suite(
+        tmp_path,
+        "source:\n  kind: hf\n  data_files: {train: ../data/train.jsonl}\n  split: test\n"
+        '  mapping: {reference: "{{ answer }}"}\n',
+    )
     proc = cli(tmp_path, "validate", "suites")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.splitlines()[0].startswith("suites/s1.yaml:11:10: source.split: cannot load the dataset: ")

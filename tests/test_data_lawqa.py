@@ -36,19 +36,38 @@ def lawqa_dir(tmp_path: Path) -> Path:
         options = [line.split(" ", 1)[1] for line in record["選択肢"].splitlines()]
         answer = "abcd".index(record["output"])
         for order, perm in enumerate(KEEP_A if n == 0 else ROTATE, 1):
-            randomized.append({**record, "回答オーダーマップ番号": str(order),
-                               "選択肢": "\n".join(f"{'abcd'[i]} {options[j]}" for i, j in enumerate(perm)),
-                               "output": "abcd"[perm.index(answer)]})
-    (folder / "selection_randomized.json").write_text(json.dumps({"samples": randomized}, ensure_ascii=False),
-                                                      encoding="utf-8")
+            randomized.append(
+                {
+                    **record,
+                    "回答オーダーマップ番号": str(order),
+                    "選択肢": "\n".join(f"{'abcd'[i]} {options[j]}" for i, j in enumerate(perm)),
+                    "output": "abcd"[perm.index(answer)],
+                }
+            )
+    (folder / "selection_randomized.json").write_text(
+        json.dumps({"samples": randomized}, ensure_ascii=False), encoding="utf-8"
+    )
     return folder
 
 
 def test_end_to_end_against_the_reference_endpoint(lawqa_dir, tmp_path):
     out = tmp_path / "run"
     env = {**clean_env(), "EVALKIT_LAWQA_DIR": str(lawqa_dir)}
-    proc = evalkit("run", "-s", "external.lawqa_jp", "-s", "external.lawqa_jp_randomized", "-v", "ref-oracle",
-                   "-v", "ref-refuse", "--out", str(out), "-q", env=env)
+    proc = evalkit(
+        "run",
+        "-s",
+        "external.lawqa_jp",
+        "-s",
+        "external.lawqa_jp_randomized",
+        "-v",
+        "ref-oracle",
+        "-v",
+        "ref-refuse",
+        "--out",
+        str(out),
+        "-q",
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     suites = {s["id"]: s for s in summary["suites"]}
@@ -64,19 +83,30 @@ def test_end_to_end_against_the_reference_endpoint(lawqa_dir, tmp_path):
         assert suites[sid]["vendors"]["ref-oracle"]["score"] == 1.0
         assert suites[sid]["vendors"]["ref-refuse"]["score"] == 0.0
     rows = {r["vendor"]: r for r in summary["order_sensitivity"]}
-    assert rows["ref-oracle"] == {"vendor": "ref-oracle", "suite": "external.lawqa_jp",
-                                  "suites": ["external.lawqa_jp", "external.lawqa_jp_randomized"],
-                                  "n_questions": 5, "n_changed": 0, "rate": 0.0, "n_answers": 20}
+    assert rows["ref-oracle"] == {
+        "vendor": "ref-oracle",
+        "suite": "external.lawqa_jp",
+        "suites": ["external.lawqa_jp", "external.lawqa_jp_randomized"],
+        "n_questions": 5,
+        "n_changed": 0,
+        "rate": 0.0,
+        "n_answers": 20,
+    }
     assert rows["ref-refuse"]["n_questions"] == 0 and rows["ref-refuse"]["rate"] is None  # no choice: left out
     datasets = {d["suite"]: d for d in summary["datasets"]}
-    for sid, name in (("external.lawqa_jp", "selection.json"),
-                      ("external.lawqa_jp_randomized", "selection_randomized.json")):
+    for sid, name in (
+        ("external.lawqa_jp", "selection.json"),
+        ("external.lawqa_jp_randomized", "selection_randomized.json"),
+    ):
         entry = datasets[sid]
         assert entry["attribution"] == ATTRIBUTION and entry["kind"] == "json" and entry["records"] == "samples"
         assert entry["path"].startswith("${EVALKIT_LAWQA_DIR:-")
         assert entry["files"][0]["name"] == name
         assert entry["files"][0]["sha256"] == hashlib.sha256((lawqa_dir / name).read_bytes()).hexdigest()
-    assert (datasets["external.lawqa_jp"]["n_records"], datasets["external.lawqa_jp_randomized"]["n_records"]) == (5, 20)
+    assert (datasets["external.lawqa_jp"]["n_records"], datasets["external.lawqa_jp_randomized"]["n_records"]) == (
+        5,
+        20,
+    )
 
 
 def _store_with_answers(tmp_path: Path, lawqa_dir: Path, monkeypatch, answer) -> tuple:
@@ -91,16 +121,21 @@ def _store_with_answers(tmp_path: Path, lawqa_dir: Path, monkeypatch, answer) ->
     ws = load_workspace(SUITES, REPO / "suites" / "criteria.yaml")
     assert not ws.issues and not ws.notices, ws.issues
     suites = [s.model for s in ws.suites]
-    vendors = [Vendor.model_validate({"id": vid, "name": vid, "provider": "reference", "model": "oracle"})
-               for vid in ("first", "by-text")]
+    vendors = [
+        Vendor.model_validate({"id": vid, "name": vid, "provider": "reference", "model": "oracle"})
+        for vid in ("first", "by-text")
+    ]
     store = RunStore.open_dir(tmp_path / "run")
     store.set_meta("suites", [s.model_dump(mode="json") for s in suites])
     requests = plan(suites, vendors)
     store.add_requests(requests)
     items = {(s.id, i.id): i for s in suites for i in s.items}
     for req in requests:
-        store.put_response(Response(req.key, ok=True, content=answer(req.vendor_id, items[(req.suite_id, req.item_id)]),
-                                    latency_ms=1.0))
+        store.put_response(
+            Response(
+                req.key, ok=True, content=answer(req.vendor_id, items[(req.suite_id, req.item_id)]), latency_ms=1.0
+            )
+        )
     score_store(store)
     return store, suites, vendors
 
@@ -119,13 +154,22 @@ def test_order_sensitivity_of_a_position_biased_vendor(lawqa_dir, tmp_path, monk
     store, suites, vendors = _store_with_answers(tmp_path, lawqa_dir, monkeypatch, answer)
     with store:
         rows = {r["vendor"]: r for r in order_sensitivity(store, suites, [v.id for v in vendors])}
-        scores = dict(store.db.execute(
-            "SELECT r.vendor_id || '/' || r.suite_id, AVG(s.score) FROM scores s JOIN requests r ON r.key = s.key "
-            "GROUP BY r.vendor_id, r.suite_id").fetchall())
+        scores = dict(
+            store.db.execute(
+                "SELECT r.vendor_id || '/' || r.suite_id, AVG(s.score) FROM scores s JOIN requests r ON r.key = s.key "
+                "GROUP BY r.vendor_id, r.suite_id"
+            ).fetchall()
+        )
     # 5 questions x (original + 3 shuffles); option a keeps its text only in the first question
-    assert rows["first"] == {"vendor": "first", "suite": "external.lawqa_jp",
-                             "suites": ["external.lawqa_jp", "external.lawqa_jp_randomized"],
-                             "n_questions": 5, "n_changed": 4, "rate": 0.8, "n_answers": 20}
+    assert rows["first"] == {
+        "vendor": "first",
+        "suite": "external.lawqa_jp",
+        "suites": ["external.lawqa_jp", "external.lawqa_jp_randomized"],
+        "n_questions": 5,
+        "n_changed": 4,
+        "rate": 0.8,
+        "n_answers": 20,
+    }
     assert rows["by-text"]["n_changed"] == 0 and rows["by-text"]["rate"] == 0.0
     # choice scoring of the sample: answers by option text are recognised and always right; "a" is
     # right exactly where the reference is a (none of the originals: c, b, b, b, c)

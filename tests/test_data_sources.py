@@ -30,8 +30,16 @@ prompt: "{{{{ question }}}}"
 scorers:
   - kind: exact
 """
-RECORDS = [{"no": i, "question": f"{i}たす{i}は？", "answer": 2 * i, "level": "易" if i % 2 else "難",
-            "tags": ["算数", f"桁:{len(str(2 * i))}"]} for i in range(1, 21)]
+RECORDS = [
+    {
+        "no": i,
+        "question": f"{i}たす{i}は？",
+        "answer": 2 * i,
+        "level": "易" if i % 2 else "難",
+        "tags": ["算数", f"桁:{len(str(2 * i))}"],
+    }
+    for i in range(1, 21)
+]
 
 
 def write(root: Path, rel: str, text: str) -> Path:
@@ -63,8 +71,15 @@ def items_of(root: Path):
 
 def validate(root: Path, *extra_env: tuple[str, str]) -> subprocess.CompletedProcess:
     env = {k: v for k, v in clean_env().items() if not k.startswith("EVALKIT_")} | dict(extra_env)
-    return subprocess.run([sys.executable, "-m", "evalkit", "validate", "suites"], cwd=root, env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "evalkit", "validate", "suites"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
 
 
 def problems(root: Path) -> list[str]:
@@ -121,33 +136,42 @@ def test_every_file_format_gives_the_same_items(tmp_path, fmt):
         (tmp_path / "data").mkdir()
         pq.write_table(pa.Table.from_pylist(rows), tmp_path / "data" / "q.parquet")
         where = "path: ../data/q.parquet"
-    suite_file(tmp_path, f"""\
+    suite_file(
+        tmp_path,
+        f"""\
         source:
           {where}
           id: "q{{{{ no }}}}"
           mapping:
             vars.question: "{{{{ question }}}}"
             reference: "{{{{ answer }}}}"
-        """)
+        """,
+    )
     items = items_of(tmp_path)
     assert [(i.id, i.vars["question"], i.reference) for i in items] == [
-        (f"q{r['no']}", r["question"], str(r["answer"])) for r in rows]
+        (f"q{r['no']}", r["question"], str(r["answer"])) for r in rows
+    ]
 
 
 def test_without_vars_mapping_every_field_is_a_variable(tmp_path):
     jsonl(tmp_path, "data/q.jsonl", RECORDS[:2])
-    suite_file(tmp_path, """\
+    suite_file(
+        tmp_path,
+        """\
         source:
           path: ../data/q.jsonl
           mapping: {reference: "{{ answer }}"}
-        """)
+        """,
+    )
     items = items_of(tmp_path)
     assert items[0].vars == RECORDS[0]
 
 
 def test_inline_items_and_source_items_combine(tmp_path):
     jsonl(tmp_path, "data/q.jsonl", RECORDS[:3])
-    suite_file(tmp_path, SOURCE, extra='items:\n  - id: inline-1\n    vars: {question: 手書きの問}\n    reference: "x"\n')
+    suite_file(
+        tmp_path, SOURCE, extra='items:\n  - id: inline-1\n    vars: {question: 手書きの問}\n    reference: "x"\n'
+    )
     items = items_of(tmp_path)
     assert [i.id for i in items] == ["inline-1", "q1", "q2", "q3"]
 
@@ -155,11 +179,14 @@ def test_inline_items_and_source_items_combine(tmp_path):
 # ------------------------------------------------------------------------------------ ids
 def test_default_ids_hash_the_record_and_survive_reordering(tmp_path):
     jsonl(tmp_path, "data/q.jsonl", RECORDS)
-    suite_file(tmp_path, """\
+    suite_file(
+        tmp_path,
+        """\
         source:
           path: ../data/q.jsonl
           mapping: {reference: "{{ answer }}"}
-        """)
+        """,
+    )
     first = {i.vars["no"]: i.id for i in items_of(tmp_path)}
     again = {i.vars["no"]: i.id for i in items_of(tmp_path)}
     jsonl(tmp_path, "data/q.jsonl", list(reversed(RECORDS)))
@@ -173,21 +200,27 @@ def test_default_ids_hash_the_record_and_survive_reordering(tmp_path):
 
 def test_identical_records_give_one_item(tmp_path):
     jsonl(tmp_path, "data/q.jsonl", [RECORDS[0], RECORDS[1], RECORDS[0]])
-    suite_file(tmp_path, "source:\n  path: ../data/q.jsonl\n  mapping: {reference: \"{{ answer }}\"}\n")
+    suite_file(tmp_path, 'source:\n  path: ../data/q.jsonl\n  mapping: {reference: "{{ answer }}"}\n')
     ws = load(tmp_path)
     assert len(ws.suites[0].model.items) == 2
     assert ws.suites[0].model._dataset["n_duplicates"] == 1
 
 
 def test_ids_from_a_field_and_from_japanese_text(tmp_path):
-    records = [{"番号": "問題番号57", "question": "a", "answer": "b"}, {"番号": "問題番号58", "question": "c", "answer": "d"}]
+    records = [
+        {"番号": "問題番号57", "question": "a", "answer": "b"},
+        {"番号": "問題番号58", "question": "c", "answer": "d"},
+    ]
     jsonl(tmp_path, "data/q.jsonl", records)
-    suite_file(tmp_path, """\
+    suite_file(
+        tmp_path,
+        """\
         source:
           path: ../data/q.jsonl
           id: 番号
           mapping: {reference: "{{ answer }}"}
-        """)
+        """,
+    )
     ids = [i.id for i in items_of(tmp_path)]
     # ids keep their ASCII part and a hash of the whole value: distinct, stable, valid
     assert ids[0].startswith("57-") and ids[1].startswith("58-") and ids[0] != ids[1]
@@ -224,39 +257,52 @@ def test_missing_file_is_one_line_at_the_source_path(tmp_path):
 
 def test_missing_file_names_the_unset_environment_variable(tmp_path):
     suite_file(tmp_path, 'source:\n  path: "${MY_DATA_DIR:-../data}/q.jsonl"\n')
-    assert problems(tmp_path) == ["suites/s1.yaml:9:9: source.path: data not found: data/q.jsonl; "
-                                  "set MY_DATA_DIR to the folder that holds it"]
+    assert problems(tmp_path) == [
+        "suites/s1.yaml:9:9: source.path: data not found: data/q.jsonl; set MY_DATA_DIR to the folder that holds it"
+    ]
 
 
 def test_mapping_an_unknown_column(tmp_path):
     jsonl(tmp_path, "data/q.jsonl", RECORDS[:3])
-    suite_file(tmp_path, """\
+    suite_file(
+        tmp_path,
+        """\
         source:
           path: ../data/q.jsonl
           mapping:
             vars.question: "{{ question }}"
             reference: "{{ anser }}"
-        """)
+        """,
+    )
     assert problems(tmp_path) == [
         "suites/s1.yaml:12:16: source.mapping.reference: 'anser' is undefined in q.jsonl:1 (and 2 more records); "
-        "record fields: no, question, answer, level, tags"]
+        "record fields: no, question, answer, level, tags"
+    ]
 
 
 def test_template_syntax_errors_in_mapping_filter_and_id(tmp_path):
     jsonl(tmp_path, "data/q.jsonl", RECORDS[:3])
-    suite_file(tmp_path, """\
+    suite_file(
+        tmp_path,
+        """\
         source:
           path: ../data/q.jsonl
           mapping:
             vars.question: "{{ question }"
-        """)
+        """,
+    )
     assert problems(tmp_path) == [
-        "suites/s1.yaml:11:20: source.mapping.vars.question: template syntax error: unexpected '}'"]
+        "suites/s1.yaml:11:20: source.mapping.vars.question: template syntax error: unexpected '}'"
+    ]
     suite_file(tmp_path, 'source:\n  path: ../data/q.jsonl\n  filter: "level =="\n')
-    assert problems(tmp_path) == ["suites/s1.yaml:10:11: source.filter: template syntax error: unexpected 'end of print statement'"]
+    assert problems(tmp_path) == [
+        "suites/s1.yaml:10:11: source.filter: template syntax error: unexpected 'end of print statement'"
+    ]
     suite_file(tmp_path, 'source:\n  path: ../data/q.jsonl\n  id: "{{ nope }}"\n')
-    assert problems(tmp_path) == ["suites/s1.yaml:10:7: source.id: 'nope' is undefined in q.jsonl:1; "
-                                  "record fields: no, question, answer, level, tags"]
+    assert problems(tmp_path) == [
+        "suites/s1.yaml:10:7: source.id: 'nope' is undefined in q.jsonl:1; "
+        "record fields: no, question, answer, level, tags"
+    ]
 
 
 def test_bad_data_and_bad_settings(tmp_path):
@@ -264,19 +310,23 @@ def test_bad_data_and_bad_settings(tmp_path):
     suite_file(tmp_path, "source:\n  path: ../data/q.jsonl\n")
     assert problems(tmp_path) == [
         "suites/s1.yaml:9:9: source.path: q.jsonl:2: invalid JSON: Expecting property name enclosed in double "
-        "quotes (column 9)"]
+        "quotes (column 9)"
+    ]
     write(tmp_path, "data/q.json", '{"samples": []}')
     suite_file(tmp_path, "source:\n  path: ../data/q.json\n")
     assert problems(tmp_path) == [
         "suites/s1.yaml:9:3: source.records: the top level of q.json is an object with keys samples; name the "
-        "list of records in records (e.g. records: samples)"]
+        "list of records in records (e.g. records: samples)"
+    ]
     suite_file(tmp_path, "source:\n  path: ../data/q.txt\n")
     assert problems(tmp_path) == [
-        "suites/s1.yaml:9:3: source: set kind: jsonl, csv, json, parquet or hf (it cannot be told from the path)"]
+        "suites/s1.yaml:9:3: source: set kind: jsonl, csv, json, parquet or hf (it cannot be told from the path)"
+    ]
     suite_file(tmp_path, "source:\n  path: ../data/q.jsonl\n  mapping: {answer: x}\n")
     assert problems(tmp_path) == [
         "suites/s1.yaml:10:12: source.mapping: cannot map onto 'answer'; targets are vars.<name>, meta.<key>, "
-        "reference, tags, expect, critical, note, scorers"]
+        "reference, tags, expect, critical, note, scorers"
+    ]
 
 
 def test_duplicate_ids_are_reported(tmp_path):
@@ -284,33 +334,44 @@ def test_duplicate_ids_are_reported(tmp_path):
     suite_file(tmp_path, 'source:\n  path: ../data/q.jsonl\n  id: "{{ level }}"\n')
     assert problems(tmp_path) == [
         "suites/s1.yaml:10:7: source.id: duplicate item id 'id-fb1b844e' (q.jsonl:1 and q.jsonl:3); choose a field "
-        "or template that is unique"]
+        "or template that is unique"
+    ]
     jsonl(tmp_path, "data/q.jsonl", RECORDS[:2])
     suite_file(tmp_path, SOURCE, extra='items:\n  - id: q2\n    vars: {question: x}\n    reference: "y"\n')
-    assert problems(tmp_path) == ["suites/s1.yaml:13:3: source: item 'q2': duplicate item id 'q2' "
-                                  "(first on line 9)"]
+    assert problems(tmp_path) == ["suites/s1.yaml:13:3: source: item 'q2': duplicate item id 'q2' (first on line 9)"]
 
 
 def test_items_the_scorers_cannot_use_point_at_the_source(tmp_path):
     jsonl(tmp_path, "data/q.jsonl", RECORDS[:2])
-    suite_file(tmp_path, "source:\n  path: ../data/q.jsonl\n  id: 'q{{ no }}'\n  mapping: {vars.question: '{{ question }}'}\n")
+    suite_file(
+        tmp_path, "source:\n  path: ../data/q.jsonl\n  id: 'q{{ no }}'\n  mapping: {vars.question: '{{ question }}'}\n"
+    )
     assert problems(tmp_path) == [
         "suites/s1.yaml:9:3: source: item 'q1': scorer 'exact' needs a reference",
-        "suites/s1.yaml:9:3: source: item 'q2': scorer 'exact' needs a reference"]
+        "suites/s1.yaml:9:3: source: item 'q2': scorer 'exact' needs a reference",
+    ]
 
 
 # ------------------------------------------------------------------------------------ optional data
 def test_optional_source_without_data_skips_the_suite(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    suite_file(tmp_path, 'source:\n  path: "${MY_DATA_DIR:-../data}/q.jsonl"\n  optional: true\n'
-                         '  mapping: {reference: "{{ answer }}"}\n')
-    write(tmp_path, "suites/other.yaml", HEAD.format(sid="s2") + 'items:\n  - id: a\n    vars: {question: q}\n'
-                                                                  '    reference: "r"\n')
+    suite_file(
+        tmp_path,
+        'source:\n  path: "${MY_DATA_DIR:-../data}/q.jsonl"\n  optional: true\n'
+        '  mapping: {reference: "{{ answer }}"}\n',
+    )
+    write(
+        tmp_path,
+        "suites/other.yaml",
+        HEAD.format(sid="s2") + 'items:\n  - id: a\n    vars: {question: q}\n    reference: "r"\n',
+    )
     ws = load_workspace([tmp_path / "suites"])
     assert not ws.issues and [s.model.id for s in ws.suites] == ["s2"]
-    assert ws.notices == [f"{tmp_path / 'suites' / 's1.yaml'}: suite 's1' skipped (optional data source): "
-                          "data not found: data/q.jsonl; set MY_DATA_DIR to "
-                          "the folder that holds it"]
+    assert ws.notices == [
+        f"{tmp_path / 'suites' / 's1.yaml'}: suite 's1' skipped (optional data source): "
+        "data not found: data/q.jsonl; set MY_DATA_DIR to "
+        "the folder that holds it"
+    ]
     proc = validate(tmp_path)
     assert proc.returncode == 0 and proc.stdout.startswith("ok: criteria suites/criteria.yaml, 1 suites (1 items)")
     # with the data where the variable points, the suite is there
@@ -327,16 +388,24 @@ def test_missing_data_far_from_the_working_directory_is_named_by_its_absolute_pa
     deep = tmp_path / "a" / "b" / "c"
     deep.mkdir(parents=True)
     monkeypatch.chdir(deep)
-    suite_file(tmp_path, 'source:\n  path: "${MY_DATA_DIR:-../data}/q.jsonl"\n  optional: true\n'
-                         '  mapping: {reference: "{{ answer }}"}\n')
+    suite_file(
+        tmp_path,
+        'source:\n  path: "${MY_DATA_DIR:-../data}/q.jsonl"\n  optional: true\n'
+        '  mapping: {reference: "{{ answer }}"}\n',
+    )
     ws = load_workspace([tmp_path / "suites"])
-    assert ws.notices[0].endswith(f"data not found: {tmp_path / 'data' / 'q.jsonl'}; set MY_DATA_DIR to "
-                                  "the folder that holds it")
+    assert ws.notices[0].endswith(
+        f"data not found: {tmp_path / 'data' / 'q.jsonl'}; set MY_DATA_DIR to the folder that holds it"
+    )
 
 
 def test_repo_validates_without_external_data():
-    proc = evalkit("validate", "--self-check", "suites", env={**clean_env(), "EVALKIT_LAWQA_DIR": "/nonexistent",
-                                                              "EVALKIT_JBBQ_DIR": "/nonexistent"})
+    proc = evalkit(
+        "validate",
+        "--self-check",
+        "suites",
+        env={**clean_env(), "EVALKIT_LAWQA_DIR": "/nonexistent", "EVALKIT_JBBQ_DIR": "/nonexistent"},
+    )
     assert proc.returncode == 0, proc.stderr
     assert "self-check passed" in proc.stdout
 
@@ -358,8 +427,9 @@ def test_provenance_is_in_the_store_and_results_and_data_changes_block_resume(tm
     assert summary["datasets"] == stored and len(stored) == 1
     entry = stored[0]
     assert entry["suite"] == "s1" and entry["kind"] == "jsonl" and entry["path"] == "../data/q.jsonl"
-    assert entry["files"] == [{"name": "q.jsonl", "sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
-                               "bytes": data.stat().st_size}]
+    assert entry["files"] == [
+        {"name": "q.jsonl", "sha256": hashlib.sha256(data.read_bytes()).hexdigest(), "bytes": data.stat().st_size}
+    ]
     assert (entry["n_records"], entry["n_items"], entry["attribution"]) == (4, 4, "出典：テスト用データ")
     assert str(tmp_path) not in json.dumps(stored)  # no absolute path is published
     assert summary["suites"][0]["vendors"]["oracle"]["score"] == 1.0
@@ -376,8 +446,12 @@ def test_provenance_is_in_the_store_and_results_and_data_changes_block_resume(tm
 def test_a_full_run_lists_skipped_optional_suites(tmp_path):
     jsonl(tmp_path, "data/q.jsonl", RECORDS[:2])
     suite_file(tmp_path, SOURCE)
-    suite_file(tmp_path, 'source:\n  path: "${MY_DATA_DIR:-../data}/absent.jsonl"\n  optional: true\n', sid="s2",
-               name="suites/s2.yaml")
+    suite_file(
+        tmp_path,
+        'source:\n  path: "${MY_DATA_DIR:-../data}/absent.jsonl"\n  optional: true\n',
+        sid="s2",
+        name="suites/s2.yaml",
+    )
     write(tmp_path, "vendors/oracle.yaml", VENDOR)
     env = {k: v for k, v in clean_env().items() if k != "MY_DATA_DIR"}
     proc = evalkit("run", "--out", str(tmp_path / "run"), "-q", cwd=tmp_path, env=env)
@@ -393,14 +467,18 @@ def test_problems_of_many_source_items_are_capped(tmp_path):
     suite_file(tmp_path, "source:\n  path: ../data/q.jsonl\n  id: 'q{{ no }}'\n")
     found = problems(tmp_path)
     assert len(found) == 11
-    assert found[:2] == ["suites/s1.yaml:9:3: source: item 'q1': scorer 'exact' needs a reference",
-                         "suites/s1.yaml:9:3: source: item 'q10': scorer 'exact' needs a reference"]
+    assert found[:2] == [
+        "suites/s1.yaml:9:3: source: item 'q1': scorer 'exact' needs a reference",
+        "suites/s1.yaml:9:3: source: item 'q10': scorer 'exact' needs a reference",
+    ]
     assert found[-1] == "suites/s1.yaml:9:3: source: more problems: 10 further items read from the source (not shown)"
 
 
 def test_whole_record_and_typed_values(tmp_path):
     jsonl(tmp_path, "data/q.jsonl", [{"context-condition": "ambig", "label": 2, "q": "問", "a": ""}])
-    suite_file(tmp_path, """\
+    suite_file(
+        tmp_path,
+        """\
         source:
           path: ../data/q.jsonl
           mapping:
@@ -413,7 +491,8 @@ def test_whole_record_and_typed_values(tmp_path):
             critical: "{{ label > 1 }}"
             tags: [外部, "条件:{{ record['context-condition'] }}"]
         scorers: null
-        """.replace("        scorers: null\n", ""))
+        """.replace("        scorers: null\n", ""),
+    )
     ws = load_workspace([tmp_path / "suites"])
     item = ws.suites[0].model.items[0]
     assert item.meta == {"condition": "ambig", "label": 2, "label_text": "ラベル2"}

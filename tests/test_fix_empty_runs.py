@@ -29,8 +29,10 @@ items:
   - {id: q3, vars: {q: 沖縄県の県庁所在地は}, reference: 那覇}
 """
 # every request fails with a 500 and is not retried: no answer ever arrives
-BROKEN = ("id: broken\nname: 壊れたベンダー\nprovider: reference\nmodel: oracle\ntimeout: 5\nmax_retries: 0\n"
-          "faults: {rate_500: 1.0}\n")
+BROKEN = (
+    "id: broken\nname: 壊れたベンダー\nprovider: reference\nmodel: oracle\ntimeout: 5\nmax_retries: 0\n"
+    "faults: {rate_500: 1.0}\n"
+)
 # every answer comes much later than the deadline
 SLOW = "id: slow\nname: 遅いベンダー\nprovider: reference\nmodel: oracle\ntimeout: 30\nfaults: {latency_ms: 20000}\n"
 ORACLE = "id: good\nname: 正常ベンダー\nprovider: reference\nmodel: oracle\n"
@@ -157,15 +159,19 @@ def test_non_finite_timeout_is_a_schema_error(tmp_path, value, shown):
     work = make_workspace(tmp_path / "w", {"s": SUITE}, {"v": vendor})
     proc = _validate(work, "suites", "vendors/v.yaml")
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.splitlines() == [f"vendors/v.yaml:5:10: timeout: Input should be a finite number; got {shown}",
-                                        "1 problem(s) found"]
+    assert proc.stderr.splitlines() == [
+        f"vendors/v.yaml:5:10: timeout: Input should be a finite number; got {shown}",
+        "1 problem(s) found",
+    ]
 
 
 def test_every_non_finite_float_of_a_vendor_is_reported(tmp_path):
-    vendor = ("id: v\nname: V\nprovider: reference\nmodel: oracle\n"
-              "rate_limits: {requests_per_minute: .inf, tokens_per_minute: .nan}\n"
-              "pricing: {input_per_1k: .inf, output_per_1k: 1}\n"
-              "faults: {latency_ms: .inf, retry_after_s: .inf, rate_500: .nan}\n")
+    vendor = (
+        "id: v\nname: V\nprovider: reference\nmodel: oracle\n"
+        "rate_limits: {requests_per_minute: .inf, tokens_per_minute: .nan}\n"
+        "pricing: {input_per_1k: .inf, output_per_1k: 1}\n"
+        "faults: {latency_ms: .inf, retry_after_s: .inf, rate_500: .nan}\n"
+    )
     work = make_workspace(tmp_path / "w", {"s": SUITE}, {"v": vendor})
     proc = _validate(work, "suites", "vendors/v.yaml")
     assert proc.returncode == 2, proc.stderr
@@ -204,8 +210,9 @@ def _verify_error(path: Path) -> str:
 def test_verify_a_file_that_is_not_an_archive_is_one_line(tmp_path):
     junk = tmp_path / "notes.txt"
     junk.write_text("これはアーカイブではありません\n", encoding="utf-8")
-    assert _verify_error(junk) == (f"evalkit: error: {junk}: not a readable bundle archive "
-                                   "(not a gzip-compressed tar file)")
+    assert _verify_error(junk) == (
+        f"evalkit: error: {junk}: not a readable bundle archive (not a gzip-compressed tar file)"
+    )
 
 
 def test_verify_an_empty_or_damaged_archive_is_one_line(tmp_path):
@@ -222,8 +229,9 @@ def test_verify_an_empty_or_damaged_archive_is_one_line(tmp_path):
     data = buffer.getvalue()
     truncated = tmp_path / "truncated.tar.gz"
     truncated.write_bytes(data[: len(data) // 2])
-    assert _verify_error(truncated) == (f"evalkit: error: {truncated}: not a readable bundle archive "
-                                        "(a damaged or truncated gzip-compressed tar file)")
+    assert _verify_error(truncated) == (
+        f"evalkit: error: {truncated}: not a readable bundle archive (a damaged or truncated gzip-compressed tar file)"
+    )
     garbled = tmp_path / "garbled.tar.gz"
     garbled.write_bytes(gzip.compress(b"not a tar archive at all, only text" * 40))
     line = _verify_error(garbled)
@@ -232,8 +240,9 @@ def test_verify_an_empty_or_damaged_archive_is_one_line(tmp_path):
 
 # ------------------------------------------------------------------------------------ store files
 def test_selftest_and_bundle_leave_no_wal_files(tmp_path):
-    work = make_workspace(tmp_path / "w", {"s": SUITE.replace("criterion: leaf", "criterion: leaf\npublish: true")},
-                          {"good": ORACLE})
+    work = make_workspace(
+        tmp_path / "w", {"s": SUITE.replace("criterion: leaf", "criterion: leaf\npublish: true")}, {"good": ORACLE}
+    )
     proc = evalkit("selftest", "--vendor", "good", "--out", "st", "-q", cwd=work)
     _no_crash(proc)
     assert proc.returncode == 0, proc.stderr

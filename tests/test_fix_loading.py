@@ -93,8 +93,10 @@ def test_deep_nesting_is_refused_not_a_crash(tmp_path):
     # measured from the events; a libyaml that caps nesting itself (PyYAML 6.0.4 stops at 1,000 levels)
     # has the pure-Python parser re-read the file, which reports it at the document's start
     assert found[0] in (f"deep.yaml:1:{3 + MAX_DEPTH}: {message}", f"deep.yaml:1:1: {message}")
-    assert found[1:] == [f"deep2.yaml:1:{3 + MAX_DEPTH}: {message}",  # found while building
-                         f"deep3.yaml:1:1: {message}"]  # the pure-Python parser, re-reading a broken file
+    assert found[1:] == [
+        f"deep2.yaml:1:{3 + MAX_DEPTH}: {message}",  # found while building
+        f"deep3.yaml:1:1: {message}",
+    ]  # the pure-Python parser, re-reading a broken file
 
 
 def test_nesting_through_aliases_is_limited_too(tmp_path):
@@ -102,14 +104,18 @@ def test_nesting_through_aliases_is_limited_too(tmp_path):
     (tmp_path / "chain.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     doc, issues = load_yaml(tmp_path / "chain.yaml")
     assert doc is None
-    assert [str(i) for i in issues] == [f"{tmp_path / 'chain.yaml'}:1:5: (document): nested too deeply "
-                                        f"(more than {MAX_DEPTH} levels of lists and mappings)"]
+    assert [str(i) for i in issues] == [
+        f"{tmp_path / 'chain.yaml'}:1:5: (document): nested too deeply "
+        f"(more than {MAX_DEPTH} levels of lists and mappings)"
+    ]
 
 
 def test_ordinary_aliases_still_work_and_are_independent_copies(tmp_path):
     path = tmp_path / "s.yaml"
-    path.write_text("base: &b {kind: exact, params: {x: [1, 2]}}\none: *b\ntwo: *b\nthree: {<<: *b, kind: contains}\n",
-                    encoding="utf-8")
+    path.write_text(
+        "base: &b {kind: exact, params: {x: [1, 2]}}\none: *b\ntwo: *b\nthree: {<<: *b, kind: contains}\n",
+        encoding="utf-8",
+    )
     doc, issues = load_yaml(path)
     assert issues == []
     assert doc.data["one"] == doc.data["two"] == {"kind": "exact", "params": {"x": [1, 2]}}
@@ -175,17 +181,28 @@ def test_classify():
     assert classify(Path("/elsewhere/vendors/ws/x.yaml"), root=Path("/elsewhere/vendors/ws")) == "suite"
     assert classify(Path("/elsewhere/vendors/x.yaml"), root=Path("/elsewhere/vendors")) == "vendor"
     assert classify(Path("/nowhere/acme.yaml"), {"id": "a", "provider": "openai", "model": "m"}) == "vendor"
-    assert classify(Path("/nowhere/acme.yaml"), {"id": "a", "provider": "openai", "model": "m", "prompt": "p"}) \
-        == "suite"
+    assert (
+        classify(Path("/nowhere/acme.yaml"), {"id": "a", "provider": "openai", "model": "m", "prompt": "p"}) == "suite"
+    )
     assert classify(Path("/nowhere/q.yaml"), {"id": "q", "checks": []}) == "attestation"
     assert classify(Path("vendors/x.yaml"), kind="suite") == "suite"
 
 
 # ------------------------------------------------------------------------------ check-versions
 def git(repo: Path, *args: str) -> str:
-    proc = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True,
-                          env=clean_env(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-                                        GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com"))
+    proc = subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=clean_env(
+            GIT_AUTHOR_NAME="t",
+            GIT_AUTHOR_EMAIL="t@example.com",
+            GIT_COMMITTER_NAME="t",
+            GIT_COMMITTER_EMAIL="t@example.com",
+        ),
+    )
     return proc.stdout.strip()
 
 
@@ -211,8 +228,10 @@ def test_a_renamed_suite_is_compared_with_its_id(repo):
     path.write_text(text.replace("reference: 東京", "reference: 京都"), encoding="utf-8")
     proc = evalkit("check-versions", cwd=repo)
     assert proc.returncode == 2
-    assert proc.stderr.splitlines()[0] == ('suites/admin/legal_mc2.yaml: items or scoring changed since HEAD '
-                                           '(suites/admin/legal_mc.yaml at HEAD) but version is still "1.0.0"')
+    assert proc.stderr.splitlines()[0] == (
+        "suites/admin/legal_mc2.yaml: items or scoring changed since HEAD "
+        '(suites/admin/legal_mc.yaml at HEAD) but version is still "1.0.0"'
+    )
     # moved to another folder that is checked too
     (repo / "other").mkdir()
     git(repo, "mv", "suites/admin/legal_mc2.yaml", "other/x.yaml")
@@ -239,8 +258,10 @@ def test_missing_path_and_undecodable_byte(tmp_path):
     root = workspace(tmp_path / "w")
     (root / "suites" / "bad.yaml").write_bytes("id: s2\ntitle: テスト\n".encode("utf-8") + b"name: ab\xffc\n")
     found = failing(evalkit("validate", "suites", "vendors/nonexist.yaml", cwd=root))
-    assert found == ["suites/bad.yaml:3:9: (document): file is not valid UTF-8: invalid start byte",
-                     "vendors/nonexist.yaml: no such file or directory"]
+    assert found == [
+        "suites/bad.yaml:3:9: (document): file is not valid UTF-8: invalid start byte",
+        "vendors/nonexist.yaml: no such file or directory",
+    ]
     # the column counts characters, not bytes
     (root / "suites" / "bad.yaml").write_bytes("id: s2\ntitle: 試験".encode("utf-8") + b"\x80x\n")
     found = failing(evalkit("validate", "suites/bad.yaml", cwd=root))
@@ -248,8 +269,11 @@ def test_missing_path_and_undecodable_byte(tmp_path):
 
 
 def test_path_issues_sort_with_positioned_ones():
-    issues = [ConfigIssue("b.yaml", 2, 1, "x", "m"), path_issue("a.yaml", "no such file or directory"),
-              ConfigIssue("a.yaml", 1, 1, "x", "m")]
+    issues = [
+        ConfigIssue("b.yaml", 2, 1, "x", "m"),
+        path_issue("a.yaml", "no such file or directory"),
+        ConfigIssue("a.yaml", 1, 1, "x", "m"),
+    ]
     error = ConfigError(issues)
     assert str(error).splitlines() == ["a.yaml: no such file or directory", "a.yaml:1:1: x: m", "b.yaml:2:1: x: m"]
 
@@ -257,12 +281,15 @@ def test_path_issues_sort_with_positioned_ones():
 # ------------------------------------------------------------------------------ suites without items
 def test_a_suite_without_items_is_an_error(tmp_path):
     root = workspace(tmp_path / "w")
-    (root / "suites" / "empty.yaml").write_text(SUITE.replace("id: s1", "id: s2").split("items:")[0] + "items: []\n",
-                                                encoding="utf-8")
+    (root / "suites" / "empty.yaml").write_text(
+        SUITE.replace("id: s1", "id: s2").split("items:")[0] + "items: []\n", encoding="utf-8"
+    )
     (root / "suites" / "none.yaml").write_text(SUITE.replace("id: s1", "id: s3").split("items:")[0], encoding="utf-8")
     found = failing(evalkit("validate", "suites", cwd=root))
-    assert found == ["suites/empty.yaml:7:8: items: a suite needs at least one item (inline items or a source)",
-                     "suites/none.yaml:1:1: items: a suite needs at least one item (inline items or a source)"]
+    assert found == [
+        "suites/empty.yaml:7:8: items: a suite needs at least one item (inline items or a source)",
+        "suites/none.yaml:1:1: items: a suite needs at least one item (inline items or a source)",
+    ]
 
 
 def test_a_suite_whose_optional_source_is_absent_is_still_skipped(tmp_path):
@@ -270,7 +297,8 @@ def test_a_suite_whose_optional_source_is_absent_is_still_skipped(tmp_path):
     (root / "suites" / "ext.yaml").write_text(
         SUITE.replace("id: s1", "id: ext").split("items:")[0]
         + "items: []\nsource: {path: nowhere/q.jsonl, optional: true, mapping: {vars.q: '{{ q }}'}}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     proc = evalkit("validate", "suites", cwd=root)
     assert proc.returncode == 0, proc.stderr
     assert "suite 'ext' skipped (optional data source)" in proc.stderr

@@ -43,8 +43,14 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
 def test_no_module_imports_one_that_imports_it_back():
     modules = _modules()
     edges = {name: _imports(name, path, modules) for name, path in modules.items()}
-    cycles = sorted({tuple(sorted((a, b))) for a, targets in edges.items() for b in targets
-                     if a in edges.get(b, ()) and not b.startswith(a + ".") and not a.startswith(b + ".")})
+    cycles = sorted(
+        {
+            tuple(sorted((a, b)))
+            for a, targets in edges.items()
+            for b in targets
+            if a in edges.get(b, ()) and not b.startswith(a + ".") and not a.startswith(b + ".")
+        }
+    )
     assert [c for c in cycles if c not in ACCEPTED] == []
 
 
@@ -52,8 +58,15 @@ def test_config_reaches_no_layer_above_loading():
     """config reads and validates files (it builds scorers and data sources to check them); it never
     reaches the integrity verbs, the runner, the analysis, the report or the CLI."""
     modules = _modules()
-    above = ("evalkit.integrity", "evalkit.runner", "evalkit.analysis", "evalkit.report", "evalkit.cli",
-             "evalkit.pipeline", "evalkit.selection")
+    above = (
+        "evalkit.integrity",
+        "evalkit.runner",
+        "evalkit.analysis",
+        "evalkit.report",
+        "evalkit.cli",
+        "evalkit.pipeline",
+        "evalkit.selection",
+    )
     for name, path in modules.items():
         if name.startswith("evalkit.config"):
             reached = {t for t in _imports(name, path, modules) if t.startswith(above)}

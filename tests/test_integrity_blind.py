@@ -39,13 +39,24 @@ items:
   - {id: m1, vars: {q: 日本の首都は}, reference: 東京}
 """
 # ids, names and attestation free text that must never appear in a blinded view
-IDENTITY = ["kiso-gov-llm", "基礎行政モデル", "mirai-ai-lab", "未来AIラボ", "kiso-base-70b", "ミライ専用クラウド",
-            "KISO_API_KEY"]
+IDENTITY = [
+    "kiso-gov-llm",
+    "基礎行政モデル",
+    "mirai-ai-lab",
+    "未来AIラボ",
+    "kiso-base-70b",
+    "ミライ専用クラウド",
+    "KISO_API_KEY",
+]
 VENDORS = {
-    "kiso": ("id: kiso-gov-llm\nname: 基礎行政モデル\nprovider: reference\nmodel: oracle\npublish: true\n"
-             "attestation: {deployment: government_cloud, base_model: kiso-base-70b, provenance: derivative}\n"),
-    "mirai": ("id: mirai-ai-lab\nname: 未来AIラボ\nprovider: reference\nmodel: refuse\npublish: true\n"
-              "attestation: {cloud_service: ミライ専用クラウド}\n"),
+    "kiso": (
+        "id: kiso-gov-llm\nname: 基礎行政モデル\nprovider: reference\nmodel: oracle\npublish: true\n"
+        "attestation: {deployment: government_cloud, base_model: kiso-base-70b, provenance: derivative}\n"
+    ),
+    "mirai": (
+        "id: mirai-ai-lab\nname: 未来AIラボ\nprovider: reference\nmodel: refuse\npublish: true\n"
+        "attestation: {cloud_service: ミライ専用クラウド}\n"
+    ),
     "judge": "id: judge-one\nname: 判定者\ncategory: judge\nprovider: reference\nmodel: judge\n",
 }
 

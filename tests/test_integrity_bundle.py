@@ -61,17 +61,20 @@ def repack(path: Path, data: dict[str, bytes], *, reindex: bool = True, resign: 
     data = dict(data)
     if reindex:
         index = json.loads(data["bundle.json"])
-        index["members"] = {name: {"sha256": hashlib.sha256(blob).hexdigest(), "size": len(blob)}
-                            for name, blob in sorted(data.items())
-                            if name not in ("bundle.json", "bundle.sig", "bundle.pub")}
+        index["members"] = {
+            name: {"sha256": hashlib.sha256(blob).hexdigest(), "size": len(blob)}
+            for name, blob in sorted(data.items())
+            if name not in ("bundle.json", "bundle.sig", "bundle.pub")
+        }
         data["bundle.json"] = (json.dumps(index, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if resign is not None:
         from cryptography.hazmat.primitives import serialization
 
         key = serialization.load_pem_private_key(resign.read_bytes(), password=None)
         data["bundle.sig"] = key.sign(data["bundle.json"])
-        data["bundle.pub"] = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+        data["bundle.pub"] = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
     with tarfile.open(path, "w:gz") as tar:
         for name, blob in data.items():
             info = tarfile.TarInfo(name)
@@ -105,9 +108,18 @@ def test_keygen_writes_a_private_key_only_its_owner_reads(signed):
 
 def test_bundle_holds_store_manifest_and_exports(signed):
     data = members(signed / "run.bundle.tar.gz")
-    assert {"bundle.json", "bundle.sig", "bundle.pub", "manifest.json", "store.sqlite", "exports/summary.json",
-            "exports/results.csv", "exports/results.parquet", "exports/results.junit.xml",
-            "reports/report.html"} <= set(data)
+    assert {
+        "bundle.json",
+        "bundle.sig",
+        "bundle.pub",
+        "manifest.json",
+        "store.sqlite",
+        "exports/summary.json",
+        "exports/results.csv",
+        "exports/results.parquet",
+        "exports/results.junit.xml",
+        "reports/report.html",
+    } <= set(data)
     index = json.loads(data["bundle.json"])
     assert set(index["members"]) == set(data) - {"bundle.json", "bundle.sig", "bundle.pub"}
     manifest = json.loads(data["manifest.json"])
@@ -130,27 +142,39 @@ def test_untouched_bundle_verifies_with_and_without_a_trusted_key(signed):
 
 def test_edited_score_is_named(signed, tmp_path):
     data = members(signed / "run.bundle.tar.gz")
-    key = sqlite3.connect(signed / "run" / "store.sqlite").execute(
-        "SELECT key FROM requests WHERE vendor_id = 'beta-llm' AND item_id = 'q2'").fetchone()[0]
-    data["store.sqlite"] = edit_store(data["store.sqlite"], tmp_path,
-                                      f"UPDATE scores SET score = 1.0, passed = 1 WHERE key = '{key}'")
+    key = (
+        sqlite3.connect(signed / "run" / "store.sqlite")
+        .execute("SELECT key FROM requests WHERE vendor_id = 'beta-llm' AND item_id = 'q2'")
+        .fetchone()[0]
+    )
+    data["store.sqlite"] = edit_store(
+        data["store.sqlite"], tmp_path, f"UPDATE scores SET score = 1.0, passed = 1 WHERE key = '{key}'"
+    )
     proc = verify(signed, str(repack(tmp_path / "b.tar.gz", data)))
     assert proc.returncode == VERIFY_FAILED
-    assert "verify: FAIL score changed: basics/q2 × beta-llm (epoch 0) scorer 0 (exact): recorded 1 (pass), " \
-           "re-scored 0 (fail)" in proc.stdout
+    assert (
+        "verify: FAIL score changed: basics/q2 × beta-llm (epoch 0) scorer 0 (exact): recorded 1 (pass), "
+        "re-scored 0 (fail)" in proc.stdout
+    )
     assert "FAILED" in proc.stdout.splitlines()[-1]
 
 
 def test_edited_response_is_named(signed, tmp_path):
     data = members(signed / "run.bundle.tar.gz")
-    key = sqlite3.connect(signed / "run" / "store.sqlite").execute(
-        "SELECT key FROM requests WHERE vendor_id = 'beta-llm' AND item_id = 'q1'").fetchone()[0]
-    data["store.sqlite"] = edit_store(data["store.sqlite"], tmp_path,
-                                      f"UPDATE responses SET content = '東京' WHERE key = '{key}'")
+    key = (
+        sqlite3.connect(signed / "run" / "store.sqlite")
+        .execute("SELECT key FROM requests WHERE vendor_id = 'beta-llm' AND item_id = 'q1'")
+        .fetchone()[0]
+    )
+    data["store.sqlite"] = edit_store(
+        data["store.sqlite"], tmp_path, f"UPDATE responses SET content = '東京' WHERE key = '{key}'"
+    )
     proc = verify(signed, str(repack(tmp_path / "b.tar.gz", data)))
     assert proc.returncode == VERIFY_FAILED
-    assert "score changed: basics/q1 × beta-llm (epoch 0) scorer 0 (exact): recorded 0 (fail), re-scored 1 (pass)" \
+    assert (
+        "score changed: basics/q1 × beta-llm (epoch 0) scorer 0 (exact): recorded 0 (fail), re-scored 1 (pass)"
         in proc.stdout
+    )
     # unchanged index: the store's hash alone gives it away
     data2 = members(signed / "run.bundle.tar.gz")
     data2["store.sqlite"] = data["store.sqlite"]
@@ -162,10 +186,12 @@ def test_edited_response_is_named(signed, tmp_path):
 def test_removed_item_is_named(signed, tmp_path):
     data = members(signed / "run.bundle.tar.gz")
     data["store.sqlite"] = edit_store(
-        data["store.sqlite"], tmp_path,
+        data["store.sqlite"],
+        tmp_path,
         "DELETE FROM scores WHERE key IN (SELECT key FROM requests WHERE item_id = 'q3' AND vendor_id = 'beta-llm')",
         "DELETE FROM responses WHERE key IN (SELECT key FROM requests WHERE item_id = 'q3' AND vendor_id = 'beta-llm')",
-        "DELETE FROM requests WHERE item_id = 'q3' AND vendor_id = 'beta-llm'")
+        "DELETE FROM requests WHERE item_id = 'q3' AND vendor_id = 'beta-llm'",
+    )
     proc = verify(signed, str(repack(tmp_path / "b.tar.gz", data)))
     assert proc.returncode == VERIFY_FAILED
     assert "request missing from the store: basics/q3 × beta-llm (epoch 0) was planned" in proc.stdout
@@ -180,8 +206,10 @@ def test_edited_summary_is_named(signed, tmp_path):
     data["exports/summary.json"] = json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8")
     proc = verify(signed, str(repack(tmp_path / "b.tar.gz", data)))
     assert proc.returncode == VERIFY_FAILED
-    assert "summary.json differs from the re-scored results: vendors[1].total: exported 0.99, recomputed 0.0" \
+    assert (
+        "summary.json differs from the re-scored results: vendors[1].total: exported 0.99, recomputed 0.0"
         in proc.stdout
+    )
 
 
 def test_swapped_and_invalid_signatures_fail(signed, tmp_path):
@@ -205,8 +233,9 @@ def test_swapped_and_invalid_signatures_fail(signed, tmp_path):
     assert proc.returncode == VERIFY_FAILED and "signature: invalid" in proc.stdout
     # an unsigned bundle where a signature is required
     unsigned = {k: v for k, v in data.items() if k not in ("bundle.sig", "bundle.pub")}
-    proc = verify(signed, str(repack(tmp_path / "unsigned.tar.gz", unsigned, reindex=False)),
-                  "--pubkey", "keys/agency.pub")
+    proc = verify(
+        signed, str(repack(tmp_path / "unsigned.tar.gz", unsigned, reindex=False)), "--pubkey", "keys/agency.pub"
+    )
     assert proc.returncode == VERIFY_FAILED and "not signed" in proc.stdout
 
 

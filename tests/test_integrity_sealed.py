@@ -32,25 +32,25 @@ id: dot.secret
 version: "1.0.0"
 title: 当日試験（封印テスト）
 criterion: leaf
-description: {SECRETS['description']}
-canary: {SECRETS['canary']}
+description: {SECRETS["description"]}
+canary: {SECRETS["canary"]}
 publish: false
-system_prompt: {SECRETS['system']}
+system_prompt: {SECRETS["system"]}
 prompt: "{{{{ question }}}}\\n{{{{ choices }}}}"
 scorers: [{{kind: choice}}]
 items:
   - id: dot-01
     tags: [当日, 難易度:易]
     critical: true
-    vars: {{question: {SECRETS['question']}は何枚か, choices: "a 1\\nb 2\\nc 3\\nd 4"}}
+    vars: {{question: {SECRETS["question"]}は何枚か, choices: "a 1\\nb 2\\nc 3\\nd 4"}}
     reference: b
-    note: {SECRETS['note']}
+    note: {SECRETS["note"]}
     probes:
-      - {{expect: pass, text: "正解は b です（{SECRETS['probe']}）。"}}
+      - {{expect: pass, text: "正解は b です（{SECRETS["probe"]}）。"}}
       - {{expect: fail, text: "a"}}
       - {{expect: fail, text: "答えは d の4枚です。"}}
   - id: dot-02
-    vars: {{question: {SECRETS['question2']}は何か, choices: "a 赤\\nb 青\\nc 黄\\nd 白"}}
+    vars: {{question: {SECRETS["question2"]}は何か, choices: "a 赤\\nb 青\\nc 黄\\nd 白"}}
     reference: b
   - id: dot-03
     vars: {{question: 次の語を含めて答えてください。, choices: ""}}
@@ -81,8 +81,9 @@ def env(**extra: str) -> dict:
 
 def seal_workspace(root: Path, key: str = PASSPHRASE, *extra: str) -> Path:
     work = make_workspace(root, {"secret": SEALED_SUITE, "open": OPEN_SUITE}, VENDORS)
-    proc = evalkit("seal", "suites/secret.yaml", "--key-env", "SUITE_KEY", *extra, cwd=work,
-                   env=clean_env(SUITE_KEY=key))
+    proc = evalkit(
+        "seal", "suites/secret.yaml", "--key-env", "SUITE_KEY", *extra, cwd=work, env=clean_env(SUITE_KEY=key)
+    )
     assert proc.returncode == 0, proc.stderr
     assert "sealed suites/secret.yaml -> suites/secret.sealed" in proc.stdout
     (work / "suites" / "secret.yaml").unlink()  # the evaluator keeps the plaintext elsewhere
@@ -116,8 +117,13 @@ def test_sealed_file_has_a_clear_authenticated_header(sealed_run):
     assert lines[0].startswith("#evalkit-sealed-suite/1")
     header = json.loads(lines[1])
     assert {k: header[k] for k in ("suite", "version", "items", "criterion", "format", "key_env")} == {
-        "suite": "dot.secret", "version": "1.0.0", "items": 3, "criterion": "leaf", "format": 1,
-        "key_env": "SUITE_KEY"}
+        "suite": "dot.secret",
+        "version": "1.0.0",
+        "items": 3,
+        "criterion": "leaf",
+        "format": 1,
+        "key_env": "SUITE_KEY",
+    }
     assert header["kdf"]["name"] == "scrypt" and header["kdf"]["salt"] and header["cipher"] == "AES-256-GCM"
     assert not scan(work / "suites")  # the sealed file itself holds no plaintext
 
@@ -129,8 +135,9 @@ def test_run_writes_no_sealed_text_anywhere(sealed_run):
     db = sqlite3.connect(work / "run" / "store.sqlite")
     # the store keeps item ids, tags and keyed digests, and the responses
     messages = [json.loads(m) for (m,) in db.execute("SELECT messages FROM requests WHERE suite_id = 'dot.secret'")]
-    assert messages and all(m["content"] == "〔封印〕" and m["digest"].startswith("hmac-sha256:")
-                            for msgs in messages for m in msgs)
+    assert messages and all(
+        m["content"] == "〔封印〕" and m["digest"].startswith("hmac-sha256:") for msgs in messages for m in msgs
+    )
     suites = json.loads(db.execute("SELECT value FROM meta WHERE key = 'suites'").fetchone()[0])
     sealed = next(s for s in suites if s["id"] == "dot.secret")
     assert [it["id"] for it in sealed["items"]] == ["dot-01", "dot-02", "dot-03"]
@@ -176,8 +183,10 @@ def test_report_and_score_need_the_key(sealed_run):
     for verb in ("report", "score"):
         proc = evalkit(verb, "run", cwd=work, env=clean_env())
         assert proc.returncode == 2
-        assert proc.stderr.strip() == ("evalkit: error: suites/secret.sealed: environment variable SUITE_KEY is not "
-                                       "set (it must hold the suite key)")
+        assert proc.stderr.strip() == (
+            "evalkit: error: suites/secret.sealed: environment variable SUITE_KEY is not "
+            "set (it must hold the suite key)"
+        )
     wrong = evalkit("score", "run", cwd=work, env=clean_env(SUITE_KEY="not the passphrase at all"))
     assert wrong.returncode == 2 and "wrong key" in wrong.stderr and len(wrong.stderr.strip().splitlines()) == 1
     ok = evalkit("score", "run", cwd=work, env=env())
@@ -190,13 +199,14 @@ def test_wrong_key_fails_with_one_line(tmp_path):
     for verb in (("validate", "suites", "vendors"), ("run", "--out", "run")):
         proc = evalkit(*verb, cwd=work, env=clean_env(SUITE_KEY="this is not the right passphrase"))
         assert proc.returncode == 2, proc.stdout
-        assert proc.stderr.strip() == ("evalkit: error: suites/secret.sealed: wrong key: SUITE_KEY does not open "
-                                       "this sealed suite (or its header was modified)")
+        assert proc.stderr.strip() == (
+            "evalkit: error: suites/secret.sealed: wrong key: SUITE_KEY does not open "
+            "this sealed suite (or its header was modified)"
+        )
     assert not (work / "run" / "store.sqlite").exists()
     ok = evalkit("validate", "suites", "vendors", cwd=work, env=env())
     assert ok.returncode == 0 and ok.stdout.startswith("ok: ") and "2 suites (4 items)" in ok.stdout
-    other = evalkit("validate", "suites", "vendors", "--key-env", "OTHER", cwd=work,
-                    env=clean_env(OTHER=PASSPHRASE))
+    other = evalkit("validate", "suites", "vendors", "--key-env", "OTHER", cwd=work, env=clean_env(OTHER=PASSPHRASE))
     assert other.returncode == 0, other.stderr
 
 
@@ -214,7 +224,7 @@ def test_a_flipped_byte_anywhere_is_refused(tmp_path, where):
     line1 = text.index(b"\n") + 1
     line2 = text.index(b"\n", line1) + 1
     offsets = {
-        "header-value": text.index(b'"version":"1.0.0"') + len(b'"version":"1.0.') ,  # 1.0.0 -> 1.0.1
+        "header-value": text.index(b'"version":"1.0.0"') + len(b'"version":"1.0.'),  # 1.0.0 -> 1.0.1
         "header-syntax": line1,  # the opening brace
         "ciphertext": line2 + 10,
         "last-byte-of-body": len(text) - 2,
@@ -283,8 +293,9 @@ items:
 
 def test_self_check_scores_sealed_probes_with_the_key(sealed_run):
     work, _ = sealed_run
-    proc = evalkit("validate", "--self-check", "suites/secret.sealed", "--criteria", "suites/criteria.yaml",
-                   cwd=work, env=env())
+    proc = evalkit(
+        "validate", "--self-check", "suites/secret.sealed", "--criteria", "suites/criteria.yaml", cwd=work, env=env()
+    )
     assert proc.returncode == 0, proc.stderr
     row = next(line.split() for line in proc.stdout.splitlines() if line.startswith("dot.secret "))
     assert row[2:5] == ["3", "3", "0"]  # probes right wrong

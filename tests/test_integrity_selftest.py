@@ -64,8 +64,9 @@ VENDORS = {
 
 @pytest.fixture(scope="module")
 def work(tmp_path_factory):
-    root = make_workspace(tmp_path_factory.mktemp("selftest") / "w", {"pub": PUBLIC, "priv": PRIVATE}, VENDORS,
-                          criteria=CRITERIA)
+    root = make_workspace(
+        tmp_path_factory.mktemp("selftest") / "w", {"pub": PUBLIC, "priv": PRIVATE}, VENDORS, criteria=CRITERIA
+    )
     (root / "suites" / "attestation").mkdir()
     (root / "suites" / "attestation" / "env.yaml").write_text(QUESTIONNAIRE, encoding="utf-8")
     (root / "answers.yaml").write_text("data_residency: japan\ntrains_on_inputs: false\n", encoding="utf-8")
@@ -74,8 +75,9 @@ def work(tmp_path_factory):
 
 def test_selftest_prints_gates_worst_items_and_writes_a_verifiable_bundle(work):
     assert evalkit("keygen", "--out", "vendor", cwd=work).returncode == 0
-    proc = evalkit("selftest", "--vendor", "vendors/echo.yaml", "--out", "st-echo", "--sign-key", "vendor.key",
-                   cwd=work)
+    proc = evalkit(
+        "selftest", "--vendor", "vendors/echo.yaml", "--out", "st-echo", "--sign-key", "vendor.key", cwd=work
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "エコー (echoer): 総合" in out and "不適合" in out
@@ -93,8 +95,9 @@ def test_selftest_prints_gates_worst_items_and_writes_a_verifiable_bundle(work):
 
 
 def test_attestation_answers_file_and_compare(work):
-    proc = evalkit("selftest", "--vendor", "acme", "--out", "st-acme", "--attestation", "answers.yaml",
-                   "--fail-on-gate", cwd=work)
+    proc = evalkit(
+        "selftest", "--vendor", "acme", "--out", "st-acme", "--attestation", "answers.yaml", "--fail-on-gate", cwd=work
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "ACME行政LLM (acme): 総合 100.0  適合" in proc.stdout
     assert "missing" not in proc.stderr  # every question answered between the two sources
@@ -110,13 +113,17 @@ def test_attestation_answers_file_and_compare(work):
     assert cmp.returncode == 0, cmp.stdout
     assert "ok      pub.basics" in cmp.stdout and "not compared: priv.basics (only in the run)" in cmp.stdout
     bad = evalkit("compare", "st-acme/submission.bundle.tar.gz", "agency", "--vendor", "echoer", cwd=work)
-    assert bad.returncode == 4 and "DIFFERS pub.basics" in bad.stdout and "pub.basics/q1: bundle pass, run fail" \
-        in bad.stdout
+    assert (
+        bad.returncode == 4
+        and "DIFFERS pub.basics" in bad.stdout
+        and "pub.basics/q1: bundle pass, run fail" in bad.stdout
+    )
 
 
 def test_attestation_answers_file_errors_are_positioned(work):
-    (work / "bad.yaml").write_text("vendor: acme\ndeploymnt: government_cloud\ntrains_on_inputs: maybe\n",
-                                   encoding="utf-8")
+    (work / "bad.yaml").write_text(
+        "vendor: acme\ndeploymnt: government_cloud\ntrains_on_inputs: maybe\n", encoding="utf-8"
+    )
     proc = evalkit("validate", "suites", "vendors", "--attestation", "bad.yaml", cwd=work)
     assert proc.returncode == 2
     assert "bad.yaml:2:1: deploymnt: " in proc.stderr and "did you mean 'deployment'" in proc.stderr
@@ -127,8 +134,9 @@ def test_attestation_answers_file_errors_are_positioned(work):
     assert "conflict.yaml:2:13: deployment: differs from the vendor file vendors/acme.yaml" in proc.stderr
     (work / "unknown.yaml").write_text("vendor: nobody\ndeployment: on_premises\n", encoding="utf-8")
     proc = evalkit("validate", "suites", "vendors", "--attestation", "unknown.yaml", cwd=work)
-    assert proc.returncode == 2 and "unknown.yaml:1:9: vendor: vendor 'nobody' is not part of this command" \
-        in proc.stderr
+    assert (
+        proc.returncode == 2 and "unknown.yaml:1:9: vendor: vendor 'nobody' is not part of this command" in proc.stderr
+    )
 
 
 def test_selftest_never_opens_sealed_suites(work, tmp_path):

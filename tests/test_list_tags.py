@@ -26,15 +26,22 @@ items:
 
 def test_tags_are_counted_per_suite_and_minimums_checked(tmp_path):
     criteria = SMALL_CRITERIA.replace("  - id: leaf\n", "  - id: leaf\n    min_items: 4\n")
-    dot = SUITE.replace("id: s\n", "id: day_of_test.leaf\n").replace("id: a,", "id: d1,").replace(
-        "id: b,", "id: d2,").replace("id: c,", "id: d3,")
+    dot = (
+        SUITE.replace("id: s\n", "id: day_of_test.leaf\n")
+        .replace("id: a,", "id: d1,")
+        .replace("id: b,", "id: d2,")
+        .replace("id: c,", "id: d3,")
+    )
     work = make_workspace(tmp_path / "w", {"s": SUITE, "dot": dot}, {}, criteria=criteria)
     proc = evalkit("list", "--tags", "suites", cwd=work)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("s "))
-    assert [line.split() for line in lines[start + 1:start + 4]] == [["2", "難易度:易"], ["1", "(タグなし)"],
-                                                                    ["1", "分野:税"]]
+    assert [line.split() for line in lines[start + 1 : start + 4]] == [
+        ["2", "難易度:易"],
+        ["1", "(タグなし)"],
+        ["1", "分野:税"],
+    ]
     # the day-of-test suite is counted apart and never towards the minimum
     assert re.search(r"^\s+leaf\s+3 items  \+ 3 day-of-test  \(minimum 4: SHORT by 1\)$", proc.stdout, re.M)
     assert evalkit("list", "suites", cwd=work).stdout.count("難易度:易") == 0  # tags only with --tags
@@ -46,16 +53,29 @@ def test_tags_are_counted_per_suite_and_minimums_checked(tmp_path):
 def test_repo_counts_meet_the_floors_of_suites_v2():
     proc = evalkit("list", "--tags", "--check-min")
     assert proc.returncode == 0, proc.stderr
-    counts = {m.group(1): (int(m.group(2)), int(m.group(3)))
-              for m in re.finditer(r"^\s+(\S+)\s+(\d+) items.*\(minimum (\d+): ok\)$", proc.stdout, re.M)}
-    tender_leaves = {"security.confidential_info", "safety.hallucination", "safety.bias", "safety.harmful",
-                     "admin.legal", "admin.writing", "admin.public_comment", "admin.helpdesk", "admin.translation"}
+    counts = {
+        m.group(1): (int(m.group(2)), int(m.group(3)))
+        for m in re.finditer(r"^\s+(\S+)\s+(\d+) items.*\(minimum (\d+): ok\)$", proc.stdout, re.M)
+    }
+    tender_leaves = {
+        "security.confidential_info",
+        "safety.hallucination",
+        "safety.bias",
+        "safety.harmful",
+        "admin.legal",
+        "admin.writing",
+        "admin.public_comment",
+        "admin.helpdesk",
+        "admin.translation",
+    }
     assert {"genai-2025-12", "admin"} | tender_leaves <= counts.keys()
     assert counts["genai-2025-12"][1] >= 1000  # issue 12: at least 1,000 own items
     for leaf in tender_leaves:
         assert counts[leaf][1] >= 60 and counts[leaf][0] >= counts[leaf][1], leaf  # every tender leaf >= 60
     # every area the call implies >= 20 items; translation into >= 4 languages besides English
-    areas = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+((?:領域|言語):\S+)\s+(\d+) items", proc.stdout, re.M)}
+    areas = {
+        m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+((?:領域|言語):\S+)\s+(\d+) items", proc.stdout, re.M)
+    }
     assert sum(tag.startswith("領域:") for tag in areas) >= 20
     assert all(n >= 20 for tag, n in areas.items() if tag.startswith("領域:"))
     assert len([tag for tag in areas if tag.startswith("言語:") and tag != "言語:英語"]) >= 4
@@ -70,13 +90,17 @@ def test_repo_counts_meet_the_floors_of_suites_v2():
 
 
 def test_areas_and_difficulty_are_floors_of_check_min(tmp_path):
-    criteria = SMALL_CRITERIA + """\
+    criteria = (
+        SMALL_CRITERIA
+        + """\
 areas:
   - {tag: 分野:税, min_items: 2, title: 税}
 difficulty: {min_hardest_share: 0.5}
 """
+    )
     suite = SUITE.replace("tags: [難易度:易, 分野:税]", "tags: [難易度:難, 分野:税]").replace(
-        "id: c, vars", "id: c, tags: [難易度:易, 難易度:中], vars")
+        "id: c, vars", "id: c, tags: [難易度:易, 難易度:中], vars"
+    )
     work = make_workspace(tmp_path / "w", {"s": suite}, {}, criteria=criteria)
     proc = evalkit("list", "--check-min", "suites", cwd=work)
     assert proc.returncode == 2
@@ -115,7 +139,9 @@ def test_printed_tag_counts_match_the_files():
 
 
 def test_day_of_test_sample_is_fifty_questions_over_every_criterion():
-    suites = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((REPO / "suites" / "day_of_test").glob("*.yaml"))]
+    suites = [
+        yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((REPO / "suites" / "day_of_test").glob("*.yaml"))
+    ]
     ids = [item["id"] for s in suites for item in s["items"]]
     assert sorted(ids) == [f"dot-{n:02d}" for n in range(1, 51)]  # 50 question numbers, each once
     assert all(s["id"].startswith("day_of_test.") and s["publish"] is False for s in suites)
@@ -123,8 +149,16 @@ def test_day_of_test_sample_is_fifty_questions_over_every_criterion():
     leaves = {s["criterion"] for s in suites}
     assert leaves == {"day_of_test.security", "day_of_test.safety", "day_of_test.admin"}
     kinds = {s["id"].split(".", 1)[1] for s in suites}
-    assert kinds == {"security", "hallucination", "bias", "admin_legal", "admin_writing", "admin_public_comment",
-                     "admin_helpdesk", "admin_translation"}
+    assert kinds == {
+        "security",
+        "hallucination",
+        "bias",
+        "admin_legal",
+        "admin_writing",
+        "admin_public_comment",
+        "admin_helpdesk",
+        "admin_translation",
+    }
     proc = evalkit("validate", "--self-check", "suites/day_of_test", "--criteria", "suites/criteria.yaml")
     assert proc.returncode == 0, proc.stderr
     assert "8 suites (50 items)" in proc.stdout
@@ -132,8 +166,10 @@ def test_day_of_test_sample_is_fifty_questions_over_every_criterion():
 
 def test_items_read_from_external_data_are_counted_apart(tmp_path):
     criteria = SMALL_CRITERIA.replace("  - id: leaf\n", "  - id: leaf\n    min_items: 3\n")
-    ext = ('id: ext\nversion: "1"\ntitle: 外部\ncriterion: leaf\nprompt: "{{ q }}"\nscorers: [{kind: exact}]\n'
-           'source:\n  path: data.jsonl\n  mapping: {vars.q: "{{ q }}", reference: "{{ a }}"}\n')
+    ext = (
+        'id: ext\nversion: "1"\ntitle: 外部\ncriterion: leaf\nprompt: "{{ q }}"\nscorers: [{kind: exact}]\n'
+        'source:\n  path: data.jsonl\n  mapping: {vars.q: "{{ q }}", reference: "{{ a }}"}\n'
+    )
     work = make_workspace(tmp_path / "w", {"ext": ext, "s": SUITE}, {}, criteria=criteria)
     (work / "suites" / "data.jsonl").write_text('{"q": "1", "a": "x"}\n{"q": "2", "a": "y"}\n', encoding="utf-8")
     proc = evalkit("list", "--check-min", "suites", cwd=work)

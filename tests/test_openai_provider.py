@@ -18,8 +18,10 @@ SECRET = "sk-evalkit-test-DO-NOT-WRITE-0123456789abcdef"
 
 @pytest.fixture()
 def workspace(tmp_path):
-    suite = ("id: s\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\nscorers: [{kind: refusal}]\n"
-             "items:\n  - {id: a, vars: {q: 教えて}, expect: decline}\n  - {id: b, vars: {q: 手順は}, expect: answer}\n")
+    suite = (
+        'id: s\nversion: "1"\ntitle: 試験\ncriterion: leaf\nprompt: "{{ q }}"\nscorers: [{kind: refusal}]\n'
+        "items:\n  - {id: a, vars: {q: 教えて}, expect: decline}\n  - {id: b, vars: {q: 手順は}, expect: answer}\n"
+    )
     return make_workspace(tmp_path / "w", {"s": suite}, {})
 
 
@@ -27,7 +29,9 @@ def test_openai_provider_reads_url_and_key_from_env_and_writes_no_secret(workspa
     with EmbeddedServer() as server:
         (workspace / "vendors" / "v.yaml").write_text(
             "id: remote\nname: リモート\nprovider: openai\nbase_url: ${EVALKIT_TEST_URL}\nmodel: refuse\n"
-            "api_key_env: EVALKIT_TEST_KEY\n", encoding="utf-8")
+            "api_key_env: EVALKIT_TEST_KEY\n",
+            encoding="utf-8",
+        )
         env = clean_env(EVALKIT_TEST_URL=server.base_url, EVALKIT_TEST_KEY=SECRET)
         proc = evalkit("run", "--out", "run", "--quiet", cwd=workspace, env=env)
     assert proc.returncode == 0, proc.stderr
@@ -46,7 +50,9 @@ def test_connection_refused_is_recorded_as_error_not_crash(workspace):
         port = s.getsockname()[1]  # closed again: nothing listens there
     (workspace / "vendors" / "v.yaml").write_text(
         f"id: down\nname: 停止中\nprovider: openai\nbase_url: http://127.0.0.1:{port}/v1\nmodel: m\n"
-        "max_retries: 1\ntimeout: 5\n", encoding="utf-8")
+        "max_retries: 1\ntimeout: 5\n",
+        encoding="utf-8",
+    )
     proc = evalkit("run", "--out", "run", "--quiet", cwd=workspace)
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -55,6 +61,7 @@ def test_connection_refused_is_recorded_as_error_not_crash(workspace):
     assert "(check base_url and its port)" in proc.stderr
     assert f"evalkit run --resume {workspace / 'run'} --retry-errors" in proc.stderr
     import sqlite3
+
     db = sqlite3.connect(workspace / "run" / "store.sqlite")
     rows = db.execute("SELECT ok, error_kind, attempts FROM responses").fetchall()
     assert rows == [(0, "connect", 2)]  # the other request was never sent
@@ -64,8 +71,14 @@ def test_serve_standalone_answers_as_oracle(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "evalkit", "serve", "--port", str(port), "--suites", "suites"],
-                            cwd=REPO, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "evalkit", "serve", "--port", str(port), "--suites", "suites"],
+        cwd=REPO,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -10,9 +10,11 @@ from evalkit.scorers import build
 from evalkit.scorers.canon import canonical
 from evalkit.scorers.preserve import language
 
-SOURCE = ("申請は令和8年4月1日（水）から5月15日（金）まで受け付けます。受付時間は平日の午前8時30分から午後5時15分"
-          "までです。手数料は1件300円、上限1万2千円です。転入した日から14日以内に届け出てください。"
-          "問合せ：北浜市市民課（電話 0120-000-123）")
+SOURCE = (
+    "申請は令和8年4月1日（水）から5月15日（金）まで受け付けます。受付時間は平日の午前8時30分から午後5時15分"
+    "までです。手数料は1件300円、上限1万2千円です。転入した日から14日以内に届け出てください。"
+    "問合せ：北浜市市民課（電話 0120-000-123）"
+)
 SCORER = build("preserve", {"source_var": "text"})
 
 
@@ -219,10 +221,14 @@ def test_vietnamese_thu_is_no_thursday() -> None:
 
 
 def test_japanese_rewrites_unchanged() -> None:
-    assert verdict("受付は令和8年4月1日（水）～5月15日（金）、平日8:30～17:15。手数料1件300円（上限12,000円）。"
-                   "転入から14日以内に届出。問合せ：北浜市市民課 0120-000-123")
-    assert not verdict("受付は令和8年4月1日（水）～5月15日（金）、平日8:30～17:15。手数料1件300円（上限12,000円）。"
-                       "転入から15日以内に届出。問合せ：北浜市市民課 0120-000-123")
+    assert verdict(
+        "受付は令和8年4月1日（水）～5月15日（金）、平日8:30～17:15。手数料1件300円（上限12,000円）。"
+        "転入から14日以内に届出。問合せ：北浜市市民課 0120-000-123"
+    )
+    assert not verdict(
+        "受付は令和8年4月1日（水）～5月15日（金）、平日8:30～17:15。手数料1件300円（上限12,000円）。"
+        "転入から15日以内に届出。問合せ：北浜市市民課 0120-000-123"
+    )
 
 
 # ---------------------------------------------------------------- forms found while writing the suites
@@ -234,10 +240,8 @@ MORE = [
     ("医療費の3割を支払います。", "Você paga 20% das despesas médicas no hospital.", False),
     ("医療費の3割を支払います。", "医療費の30%を支払います。", False),
     # a count keeps its unit in these languages even when the number appears elsewhere
-    ("3日分の水を用意してください。警戒レベル3で避難を始めます。",
-     "请准备3天份的水。警戒级别3时开始避难。", True),
-    ("3日分の水を用意してください。警戒レベル3で避難を始めます。",
-     "请准备7天份的水。警戒级别3时开始避难。", False),
+    ("3日分の水を用意してください。警戒レベル3で避難を始めます。", "请准备3天份的水。警戒级别3时开始避难。", True),
+    ("3日分の水を用意してください。警戒レベル3で避難を始めます。", "请准备7天份的水。警戒级别3时开始避难。", False),
     # counts of one stay lenient (1人あたり = per person)
     ("1人あたり12,000円を支給します。", "Mỗi người được nhận 12.000 yên. Đây là thông báo của thành phố.", True),
     # day of the month
@@ -257,8 +261,11 @@ MORE = [
     ("4月下旬に送付します。", "Será enviado no final de abril.", True),
     ("4月上旬に送付します。", "Será enviado no final de abril.", False),
     # a Vietnamese text quoting Japanese terms is still Vietnamese
-    ("転出届は14日前から出せます。",
-     "Có thể nộp thông báo chuyển đi (転出届) từ 14 ngày trước ngày dự định xuất cảnh (みなし再入国許可 không cần).", True),
+    (
+        "転出届は14日前から出せます。",
+        "Có thể nộp thông báo chuyển đi (転出届) từ 14 ngày trước ngày dự định xuất cảnh (みなし再入国許可 không cần).",
+        True,
+    ),
 ]
 
 
@@ -271,7 +278,11 @@ def test_more_forms(source: str, answer: str, kept: bool) -> None:
 # やさしい日本語 (a Japanese rewrite of a Japanese notice)
 EASY = [
     ("受診券は6月下旬に送ります。", "じゅしんけんは 6月の おわりごろに おくります。", True),
-    ("受診券は6月下旬に送ります。", "受診券（じゅしんけん）は 6月（がつ）の 終（お）わりごろに 送（おく）ります。", True),
+    (
+        "受診券は6月下旬に送ります。",
+        "受診券（じゅしんけん）は 6月（がつ）の 終（お）わりごろに 送（おく）ります。",
+        True,
+    ),
     ("受診券は6月下旬に送ります。", "じゅしんけんは 6月の はじめに おくります。", False),
     ("休館日は毎週月曜日です。", "やすみは まいしゅう げつようびです。", True),
     ("休館日は毎週月曜日です。", "やすみは まいしゅう かようびです。", False),

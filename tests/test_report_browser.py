@@ -17,10 +17,10 @@ from test_report_views import build_report_run
 CHROMIUM = "/usr/bin/chromium"
 HOSTILE = [
     "<script>window.__pwned = 1</script>",
-    "<img src=x onerror=\"window.__pwned = 2\">",
+    '<img src=x onerror="window.__pwned = 2">',
     "</script><script>window.__pwned = 3</script>",
     "{{ 7 * 7 }} {% raw %}{{ config }}{% endraw %} ${window.__pwned = 4}",
-    "行区切り\u2028段落区切り\u2029<svg onload=\"window.__pwned = 5\">",
+    '行区切り\u2028段落区切り\u2029<svg onload="window.__pwned = 5">',
     "<!-- <script>window.__pwned = 6</script> -->",
 ]
 
@@ -32,9 +32,17 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield b
         b.close()
 
@@ -71,7 +79,11 @@ def test_report_loads_offline_with_charts_and_rows(browser, repo_run):
     n_items = len({(s["id"], n) for s in summary["suites"] for n in range(s["n_items"])})
     assert page.locator("#f-count").inner_text() == f"該当 {n_items} 件 / 全 {n_items} 件"
     csp = page.locator('meta[http-equiv="Content-Security-Policy"]').get_attribute("content")
-    assert "default-src 'none'" in csp and "connect-src 'none'" in csp and "'unsafe-inline'" not in csp.split("style-src")[0]
+    assert (
+        "default-src 'none'" in csp
+        and "connect-src 'none'" in csp
+        and "'unsafe-inline'" not in csp.split("style-src")[0]
+    )
 
 
 def test_filters_search_sort_and_pages_change_visible_rows(browser, tmp_path):
@@ -134,15 +146,25 @@ def test_pages_and_prompts_with_many_items(browser, repo_run):
 
 
 def test_hostile_answers_and_suite_text_are_inert(browser, tmp_path):
-    items = "\n".join(f"  - id: h{i}\n    vars: {{q: {json.dumps(payload)}}}\n    reference: 安全\n"
-                      f"    tags: [{json.dumps('<b>タグ</b>')}]" for i, payload in enumerate(HOSTILE))
-    suite = ("id: hostile\nversion: \"1\"\ntitle: \"<script>window.__pwned = 9</script>\"\ncriterion: leaf\n"
-             "system_prompt: \"</script><img src=x onerror=window.__pwned=10>\"\n"
-             "prompt: \"{{ q }}\"\nscorers: [{kind: exact}]\nitems:\n" + items + "\n")
-    work = make_workspace(tmp_path / "w", {"h": suite},
-                          {"e": "id: echo\nname: \"<i>Echo</i>\"\ncategory: foreign\nprovider: reference\nmodel: echo\n",
-                           "o": "id: oracle\nname: \"O&amp;'\\\"\"\nprovider: reference\nmodel: oracle\n"},
-                          criteria=SMALL_CRITERIA.replace("title: 葉", 'title: "<b>葉</b>"'))
+    items = "\n".join(
+        f"  - id: h{i}\n    vars: {{q: {json.dumps(payload)}}}\n    reference: 安全\n"
+        f"    tags: [{json.dumps('<b>タグ</b>')}]"
+        for i, payload in enumerate(HOSTILE)
+    )
+    suite = (
+        'id: hostile\nversion: "1"\ntitle: "<script>window.__pwned = 9</script>"\ncriterion: leaf\n'
+        'system_prompt: "</script><img src=x onerror=window.__pwned=10>"\n'
+        'prompt: "{{ q }}"\nscorers: [{kind: exact}]\nitems:\n' + items + "\n"
+    )
+    work = make_workspace(
+        tmp_path / "w",
+        {"h": suite},
+        {
+            "e": 'id: echo\nname: "<i>Echo</i>"\ncategory: foreign\nprovider: reference\nmodel: echo\n',
+            "o": 'id: oracle\nname: "O&amp;\'\\""\nprovider: reference\nmodel: oracle\n',
+        },
+        criteria=SMALL_CRITERIA.replace("title: 葉", 'title: "<b>葉</b>"'),
+    )
     proc = evalkit("run", "--out", "run", "--quiet", cwd=work)
     assert proc.returncode == 0, proc.stderr
     report = work / "run" / "report.html"
@@ -207,7 +229,7 @@ def test_a_failed_gate_links_to_the_items_behind_it(browser, repo_run):
     link.click()
     expect(page.locator("#f-count")).to_contain_text("（ゲート「")
     assert 0 < _count(page)
-    shown = page.locator("#item-rows article.item").evaluate_all("els => els.map(e => e.dataset.item.split(\"/\")[0])")
+    shown = page.locator("#item-rows article.item").evaluate_all('els => els.map(e => e.dataset.item.split("/")[0])')
     assert shown and set(shown) <= gate_suites, (shown, gate_suites)
     assert errors == []
 
@@ -229,4 +251,5 @@ def test_japanese_text_renders_as_glyphs_not_boxes(browser, repo_run):
     page.close()
     assert same == [False, False, False], (
         "Japanese characters render as identical boxes: no Japanese font is installed "
-        "(scripts/test installs fonts-ipafont-gothic; see README)")
+        "(scripts/test installs fonts-ipafont-gothic; see README)"
+    )

@@ -13,25 +13,27 @@ from test_report_views import item_data
 
 def _load(repo_run):
     out, _ = repo_run
-    return (out / "report.html").read_text(encoding="utf-8"), json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    return (out / "report.html").read_text(encoding="utf-8"), json.loads(
+        (out / "summary.json").read_text(encoding="utf-8")
+    )
 
 
 def test_every_vendor_suite_and_gate_verdict_is_present(repo_run):
     raw, summary = _load(repo_run)
     for v in summary["vendors"]:
         assert f'data-vendor="{v["id"]}"' in raw and htmllib.escape(v["name"]) in raw
-        row = raw[raw.index(f'<tr data-vendor="{v["id"]}"'):]
-        row = row[:row.index("</tr>")]
+        row = raw[raw.index(f'<tr data-vendor="{v["id"]}"') :]
+        row = row[: row.index("</tr>")]
         assert v["verdict"] in row
         for g in v["failed_gates"]:
             assert htmllib.escape(g["title"]) in row and htmllib.escape(g["reason"]) in row
     for s in summary["suites"]:
         assert f'data-suite="{s["id"]}"' in raw
     for g in summary["gates"]:  # the gate table: one cell per gate and vendor with its status
-        row = raw[raw.index(f'<tr data-gate="{g["node"]}">'):]
-        row = row[:row.index("</tr>")]
-        cell = row[row.index(f'data-vendor-gate="{g["vendor"]}"'):]
-        assert g["status"] in cell[:cell.index("</td>")]
+        row = raw[raw.index(f'<tr data-gate="{g["node"]}">') :]
+        row = row[: row.index("</tr>")]
+        cell = row[row.index(f'data-vendor-gate="{g["vendor"]}"') :]
+        assert g["status"] in cell[: cell.index("</td>")]
     data = item_data(raw)
     assert {v["id"] for v in data["vendors"]} == {v["id"] for v in summary["vendors"]}
     assert len(data["items"]) == sum(s["n_items"] for s in summary["suites"])

@@ -25,18 +25,34 @@ from evalkit.report.items import script_json
 from evalkit.runner.store import PlannedRequest, Response, RunStore
 
 # id, name, category, publish, share of open items passed
-VENDORS = [("acme-alpha", "アクメ社α", "domestic", True, 1.0),
-           ("bravo-llm", "ブラボー社", "foreign", True, 0.5),
-           ("charlie-ai", "チャーリー社", "domestic", False, 0.3)]
+VENDORS = [
+    ("acme-alpha", "アクメ社α", "domestic", True, 1.0),
+    ("bravo-llm", "ブラボー社", "foreign", True, 0.5),
+    ("charlie-ai", "チャーリー社", "domestic", False, 0.3),
+]
 OPEN_ITEMS = [f"p{i:02d}" for i in range(10)]
 SEALED_ITEMS = [f"s{i:02d}" for i in range(4)]
 CRITERIA = {
-    "id": "root", "title": "全体", "clause": "全体", "children": [
-        {"id": "work", "title": "実務", "clause": "要件3", "weight": 2,
-         "gate": {"description": "実務の得点が0.6以上", "min_score": 0.6}},
-        {"id": "day", "title": "当日試験", "clause": "当日", "weight": 1,
-         "gate": {"description": "重要設問の不合格なし", "max_critical_failures": 0}},
-    ]}
+    "id": "root",
+    "title": "全体",
+    "clause": "全体",
+    "children": [
+        {
+            "id": "work",
+            "title": "実務",
+            "clause": "要件3",
+            "weight": 2,
+            "gate": {"description": "実務の得点が0.6以上", "min_score": 0.6},
+        },
+        {
+            "id": "day",
+            "title": "当日試験",
+            "clause": "当日",
+            "weight": 1,
+            "gate": {"description": "重要設問の不合格なし", "max_critical_failures": 0},
+        },
+    ],
+}
 
 
 def answer_text(vendor_id: str, item: str) -> str:
@@ -47,27 +63,69 @@ def answer_text(vendor_id: str, item: str) -> str:
 def build_report_run(run_dir: Path, *, error_items: tuple = ("charlie-ai", "p09")) -> Path:
     """A finished run: 3 vendors (one unpublished), an open suite and an unpublished one."""
     suites = [
-        Suite.model_validate({"id": "open", "version": "1", "title": "公開スイート", "criterion": "work",
-                              "system_prompt": "あなたは行政職員の補助です。", "prompt": "{{ q }}",
-                              "scorers": [{"kind": "exact"}],
-                              "items": [{"id": i, "vars": {"q": f"OPEN-PROMPT-{i}"}, "reference": "x",
-                                         "tags": ["区分A" if n % 2 else "区分B"]} for n, i in enumerate(OPEN_ITEMS)]}),
-        Suite.model_validate({"id": "dayof", "version": "1", "title": "当日公開の試験", "criterion": "day",
-                              "publish": False, "prompt": "{{ q }}", "scorers": [{"kind": "exact"}],
-                              "items": [{"id": i, "vars": {"q": f"SEALED-PROMPT-{i}"}, "reference": "x",
-                                         "critical": True} for i in SEALED_ITEMS]}),
+        Suite.model_validate(
+            {
+                "id": "open",
+                "version": "1",
+                "title": "公開スイート",
+                "criterion": "work",
+                "system_prompt": "あなたは行政職員の補助です。",
+                "prompt": "{{ q }}",
+                "scorers": [{"kind": "exact"}],
+                "items": [
+                    {
+                        "id": i,
+                        "vars": {"q": f"OPEN-PROMPT-{i}"},
+                        "reference": "x",
+                        "tags": ["区分A" if n % 2 else "区分B"],
+                    }
+                    for n, i in enumerate(OPEN_ITEMS)
+                ],
+            }
+        ),
+        Suite.model_validate(
+            {
+                "id": "dayof",
+                "version": "1",
+                "title": "当日公開の試験",
+                "criterion": "day",
+                "publish": False,
+                "prompt": "{{ q }}",
+                "scorers": [{"kind": "exact"}],
+                "items": [
+                    {"id": i, "vars": {"q": f"SEALED-PROMPT-{i}"}, "reference": "x", "critical": True}
+                    for i in SEALED_ITEMS
+                ],
+            }
+        ),
     ]
-    vendors = [Vendor.model_validate({"id": vid, "name": name, "category": cat, "publish": pub,
-                                      "provider": "reference", "model": "oracle"})
-               for vid, name, cat, pub, _ in VENDORS]
+    vendors = [
+        Vendor.model_validate(
+            {"id": vid, "name": name, "category": cat, "publish": pub, "provider": "reference", "model": "oracle"}
+        )
+        for vid, name, cat, pub, _ in VENDORS
+    ]
     store = RunStore.open_dir(run_dir)
-    store.set_meta("manifest", {"run_id": "views", "evalkit_version": "test", "started_at": "2026-03-01T00:00:00+00:00",
-                                "finished_at": "2026-03-01T00:10:00+00:00", "epochs": 1, "planned_requests": 42,
-                                "argv": ["run", "--vendor", "acme-alpha", "--vendor", "bravo-llm", "--vendor", "charlie-ai"]})
-    store.set_meta("config", {"criteria": {"path": "suites/criteria.yaml", "sha256": "0" * 64},
-                              "suites": {s.id: {"path": f"suites/{s.id}.yaml", "version": "1", "sha256": "1" * 64}
-                                         for s in suites},
-                              "vendors": {v.id: {"path": f"vendors/{v.id}.yaml", "sha256": "2" * 64} for v in vendors}})
+    store.set_meta(
+        "manifest",
+        {
+            "run_id": "views",
+            "evalkit_version": "test",
+            "started_at": "2026-03-01T00:00:00+00:00",
+            "finished_at": "2026-03-01T00:10:00+00:00",
+            "epochs": 1,
+            "planned_requests": 42,
+            "argv": ["run", "--vendor", "acme-alpha", "--vendor", "bravo-llm", "--vendor", "charlie-ai"],
+        },
+    )
+    store.set_meta(
+        "config",
+        {
+            "criteria": {"path": "suites/criteria.yaml", "sha256": "0" * 64},
+            "suites": {s.id: {"path": f"suites/{s.id}.yaml", "version": "1", "sha256": "1" * 64} for s in suites},
+            "vendors": {v.id: {"path": f"vendors/{v.id}.yaml", "sha256": "2" * 64} for v in vendors},
+        },
+    )
     store.set_meta("criteria", CriteriaFile.model_validate(CRITERIA).model_dump(mode="json"))
     store.set_meta("suites", [s.model_dump(mode="json") for s in suites])
     store.set_meta("vendors", [v.model_dump(mode="json") for v in vendors])
@@ -76,19 +134,47 @@ def build_report_run(run_dir: Path, *, error_items: tuple = ("charlie-ai", "p09"
         for s in suites:
             for n, item in enumerate(s.items):
                 key = f"{vid}|{s.id}|{item.id}|0"
-                messages = ([{"role": "system", "content": s.system_prompt}] if s.system_prompt else []) + \
-                    [{"role": "user", "content": item.vars["q"]}]
+                messages = ([{"role": "system", "content": s.system_prompt}] if s.system_prompt else []) + [
+                    {"role": "user", "content": item.vars["q"]}
+                ]
                 requests.append(PlannedRequest(key, vid, s.id, item.id, 0, messages, {}))
                 if (vid, item.id) == tuple(error_items):
-                    store.put_response(Response(key, ok=False, error_kind="http", http_status=503,
-                                                error_message=f"{vid.upper()}-ERROR upstream", attempts=3))
+                    store.put_response(
+                        Response(
+                            key,
+                            ok=False,
+                            error_kind="http",
+                            http_status=503,
+                            error_message=f"{vid.upper()}-ERROR upstream",
+                            attempts=3,
+                        )
+                    )
                     continue
-                store.put_response(Response(key, ok=True, content=answer_text(vid, item.id), latency_ms=100.0 + n,
-                                            model=f"{vid}-model", system_fingerprint=f"fp-{vid}",
-                                            prompt_tokens=10, completion_tokens=5))
+                store.put_response(
+                    Response(
+                        key,
+                        ok=True,
+                        content=answer_text(vid, item.id),
+                        latency_ms=100.0 + n,
+                        model=f"{vid}-model",
+                        system_fingerprint=f"fp-{vid}",
+                        prompt_tokens=10,
+                        completion_tokens=5,
+                    )
+                )
                 passed = n < share * len(s.items) if s.id == "open" else vid == "acme-alpha"
-                scores.append((key, 0, "exact", float(passed), int(passed), 1.0,
-                               f"{vid.upper()}-EXPLANATION {'一致' if passed else '不一致'}", "{}"))
+                scores.append(
+                    (
+                        key,
+                        0,
+                        "exact",
+                        float(passed),
+                        int(passed),
+                        1.0,
+                        f"{vid.upper()}-EXPLANATION {'一致' if passed else '不一致'}",
+                        "{}",
+                    )
+                )
     store.add_requests(requests)
     store.replace_scores(scores)
     store.close()
@@ -148,7 +234,7 @@ def test_self_test_view_of_a_failing_vendor_names_its_failures(run):
     raw = out.read_text(encoding="utf-8")
     for other in ("acme-alpha", "ALPHA-", "アクメ社α", "bravo", "BRAVO", "ブラボー社"):
         assert other not in raw + json.dumps(item_data(raw), ensure_ascii=False), other
-    selftest = raw[raw.index('id="selftest"'):raw.index('id="gates"')]
+    selftest = raw[raw.index('id="selftest"') : raw.index('id="gates"')]
     assert "不適合" in selftest and "重要項目の不合格 4 件" in selftest
     for item in SEALED_ITEMS:  # every failed critical item is listed, linked to the drill-down
         assert f'data-goto-item="{item}"' in selftest
@@ -164,7 +250,14 @@ def test_public_view_hides_unpublished_vendor_and_sealed_text(run):
     blob = raw + json.dumps(data, ensure_ascii=False)
     for hidden in ("charlie", "CHARLIE", "チャーリー社", "SEALED-PROMPT", "SEALEDANS"):
         assert hidden not in blob, hidden
-    for shown in ("アクメ社α", "ブラボー社", "ALPHA-ANSWER-p00", "BRAVO-ANSWER-p00", "OPEN-PROMPT-p00", "当日公開の試験"):
+    for shown in (
+        "アクメ社α",
+        "ブラボー社",
+        "ALPHA-ANSWER-p00",
+        "BRAVO-ANSWER-p00",
+        "OPEN-PROMPT-p00",
+        "当日公開の試験",
+    ):
         assert shown in blob, shown
     sealed = [it for it in data["items"] if it[1] in SEALED_ITEMS]
     assert len(sealed) == len(SEALED_ITEMS) and all(it[4] is None for it in sealed)  # prompt withheld
@@ -212,16 +305,24 @@ def test_junit_xml_has_a_case_per_gate_and_suite_per_vendor(run):
         assert int(counts.get("tests")) == len(cases)
         assert int(counts.get("failures")) == sum(c.find("failure") is not None for c in cases)
     assert int(top.get("tests")) == total == 3 * (2 + 2)
-    charlie = {c.get("name").split()[0]: c for c in by_vendor["evalkit.charlie-ai"].findall("testcase")
-               if c.get("classname").endswith(".suites")}
+    charlie = {
+        c.get("name").split()[0]: c
+        for c in by_vendor["evalkit.charlie-ai"].findall("testcase")
+        if c.get("classname").endswith(".suites")
+    }
     assert "重要項目の不合格 4 件" in charlie["dayof"].find("failure").get("message")
     alpha = by_vendor["evalkit.acme-alpha"].findall("testcase")
     assert all(c.find("failure") is None for c in alpha)
 
 
 def test_script_json_cannot_close_its_script_element():
-    hostile = {"a": "</script><script>alert(1)</script>", "b": "<!-- x", "c": "a & b > c", "d": "x\u2028y\u2029z",
-               "e": "{{ 7 * 7 }}"}
+    hostile = {
+        "a": "</script><script>alert(1)</script>",
+        "b": "<!-- x",
+        "c": "a & b > c",
+        "d": "x\u2028y\u2029z",
+        "e": "{{ 7 * 7 }}",
+    }
     text = script_json(hostile)
     for bad in ("<", ">", "&", "\u2028", "\u2029"):
         assert bad not in text
@@ -239,24 +340,42 @@ def test_datasets_and_order_sensitivity_are_rendered_when_present(run, tmp_path)
         results, df = aggregate(store, criteria, suites, vendors)
         results["manifest"], results["vendor_settings"] = store.get_meta("manifest"), store.get_meta("vendors")
         skipped = "出典：使われなかったデータセット"
-        results["datasets"] = [{"suite": "open", "source": "digital-agency/lawqa_jp", "revision_or_hash": "abc123",
-                                "attribution": attribution},
-                               {"suite": "external.jbbq", "status": "skipped", "reason": "data not found",
-                                "attribution": skipped}]
+        results["datasets"] = [
+            {
+                "suite": "open",
+                "source": "digital-agency/lawqa_jp",
+                "revision_or_hash": "abc123",
+                "attribution": attribution,
+            },
+            {"suite": "external.jbbq", "status": "skipped", "reason": "data not found", "attribution": skipped},
+        ]
         results["order_sensitivity"] = [
-            {"vendor": vid, "suite": "open", "suites": ["open"], "n_questions": 10, "n_changed": k, "rate": k / 10,
-             "n_answers": 20} for k, (vid, *_) in enumerate(VENDORS, 2)]
+            {
+                "vendor": vid,
+                "suite": "open",
+                "suites": ["open"],
+                "n_questions": 10,
+                "n_changed": k,
+                "rate": k / 10,
+                "n_answers": 20,
+            }
+            for k, (vid, *_) in enumerate(VENDORS, 2)
+        ]
         full = render_report(store, results, df, tmp_path / "full.html").read_text(encoding="utf-8")
-        self_view = render_report(store, results, df, tmp_path / "self.html", vendor="acme-alpha").read_text(encoding="utf-8")
-        results["order_sensitivity"] = {"open": {"acme-alpha": {"n": 10, "changed": 2}, "charlie-ai": {"n": 10, "changed": 5}}}
+        self_view = render_report(store, results, df, tmp_path / "self.html", vendor="acme-alpha").read_text(
+            encoding="utf-8"
+        )
+        results["order_sensitivity"] = {
+            "open": {"acme-alpha": {"n": 10, "changed": 2}, "charlie-ai": {"n": 10, "changed": 5}}
+        }
         other_shape = render_report(store, results, df, tmp_path / "other.html").read_text(encoding="utf-8")
         del results["datasets"], results["order_sensitivity"]
         absent = render_report(store, results, df, tmp_path / "absent.html").read_text(encoding="utf-8")
     # attribution visible: run facts, the suite's row, the dataset table, the footer
     assert full.count(attribution) == 4 and 'class="attribution"' in full
     assert full.count(skipped) == 1  # listed in the dataset table as not run, never as a credit line
-    order = full[full.index('id="order-sensitivity"'):]
-    order = order[:order.index("</table>")]
+    order = full[full.index('id="order-sensitivity"') :]
+    order = order[: order.index("</table>")]
     assert "チャーリー社" in order and "40.0%" in order and "ブラボー社" in order
     assert attribution in self_view and "charlie" not in self_view and "チャーリー社" not in self_view
     assert 'id="order-sensitivity"' in self_view and "20.0%" in self_view

@@ -22,8 +22,10 @@ from evalkit.reference import EmbeddedServer
 
 def suite_yaml(n: int) -> str:
     items = "\n".join(f"  - {{id: q{i:04d}, vars: {{q: 質問{i}}}, reference: 答え{i}}}" for i in range(n))
-    return ("id: s\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\nprompt: \"{{ q }}\"\n"
-            "scorers: [{kind: exact}]\nitems:\n" + items + "\n")
+    return (
+        'id: s\nversion: "1"\ntitle: 試験\ncriterion: leaf\nprompt: "{{ q }}"\n'
+        "scorers: [{kind: exact}]\nitems:\n" + items + "\n"
+    )
 
 
 def _free_port() -> int:
@@ -35,8 +37,13 @@ def _free_port() -> int:
 @contextmanager
 def serve(port: int, *args: str):
     """`evalkit serve` in its own process (it outlives a killed run, as a real endpoint would)."""
-    server = subprocess.Popen([sys.executable, "-m", "evalkit", "serve", "--port", str(port), *args], cwd=REPO,
-                              env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "evalkit", "serve", "--port", str(port), *args],
+        cwd=REPO,
+        env=clean_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -61,9 +68,11 @@ def rows(run: Path, sql: str) -> list[tuple]:
 
 
 def test_mixed_faults_every_request_accounted_and_retries_scored(tmp_path):
-    vendor = ("id: flaky\nname: 不安定\nprovider: reference\nmodel: oracle\nconcurrency: 8\ntimeout: 1\nmax_retries: 12\n"
-              "faults: {rate_429: 0.06, retry_after_s: 0.05, rate_500: 0.04, rate_503: 0.03, rate_malformed: 0.03,\n"
-              "         rate_empty: 0.02, rate_drop: 0.01, rate_hang: 0.01, seed: 20}\n")
+    vendor = (
+        "id: flaky\nname: 不安定\nprovider: reference\nmodel: oracle\nconcurrency: 8\ntimeout: 1\nmax_retries: 12\n"
+        "faults: {rate_429: 0.06, retry_after_s: 0.05, rate_500: 0.04, rate_503: 0.03, rate_malformed: 0.03,\n"
+        "         rate_empty: 0.02, rate_drop: 0.01, rate_hang: 0.01, seed: 20}\n"
+    )
     work = make_workspace(tmp_path / "w", {"s": suite_yaml(120)}, {"flaky": vendor})
     proc = evalkit("run", "--out", "run", cwd=work)
     assert proc.returncode == 0, proc.stderr
@@ -76,8 +85,9 @@ def test_mixed_faults_every_request_accounted_and_retries_scored(tmp_path):
     retried = rows(run, "SELECT COUNT(*) FROM responses WHERE ok = 1 AND attempts > 1")[0][0]
     assert retried >= 5  # ~20 % faults: many requests needed a retry
     # retried successes are scored like any other answer (the oracle is always right)
-    assert rows(run, "SELECT COUNT(*), SUM(passed) FROM scores s JOIN responses r USING (key) "
-                     "WHERE r.ok = 1 AND r.attempts > 1") == [(retried, retried)]
+    assert rows(
+        run, "SELECT COUNT(*), SUM(passed) FROM scores s JOIN responses r USING (key) WHERE r.ok = 1 AND r.attempts > 1"
+    ) == [(retried, retried)]
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
     assert summary["counts"]["requests"] == 120
     assert f"{retried}" and "retries" in proc.stdout
@@ -85,8 +95,10 @@ def test_mixed_faults_every_request_accounted_and_retries_scored(tmp_path):
 
 def test_errors_are_recorded_apart_and_retry_errors_resends_only_them(tmp_path):
     port = _free_port()
-    vendor = ("id: down\nname: 障害中\nprovider: openai\nbase_url: ${EVALKIT_TEST_URL}\nmodel: echo\n"
-              "concurrency: 4\nmax_retries: 0\n")
+    vendor = (
+        "id: down\nname: 障害中\nprovider: openai\nbase_url: ${EVALKIT_TEST_URL}\nmodel: echo\n"
+        "concurrency: 4\nmax_retries: 0\n"
+    )
     work = make_workspace(tmp_path / "w", {"s": suite_yaml(40)}, {"down": vendor})
     env = clean_env(EVALKIT_TEST_URL=f"http://127.0.0.1:{port}/v1")
     with serve(port, "--rate-503", "0.5", "--seed", "3"):
@@ -96,8 +108,9 @@ def test_errors_are_recorded_apart_and_retry_errors_resends_only_them(tmp_path):
     failed = {k for (k,) in rows(work / "run", "SELECT key FROM responses WHERE ok = 0")}
     ok_before = {k: t for k, t in rows(work / "run", "SELECT key, received_at FROM responses WHERE ok = 1")}
     assert failed and ok_before
-    assert rows(work / "run", "SELECT DISTINCT error_kind, http_status, attempts FROM responses WHERE ok = 0") == \
-        [("http", 503, 1)]
+    assert rows(work / "run", "SELECT DISTINCT error_kind, http_status, attempts FROM responses WHERE ok = 0") == [
+        ("http", 503, 1)
+    ]
     summary = json.loads((work / "run" / "summary.json").read_text(encoding="utf-8"))
     assert summary["counts"]["errors"] == len(failed)
     log = tmp_path / "requests.jsonl"
@@ -114,23 +127,29 @@ def test_errors_are_recorded_apart_and_retry_errors_resends_only_them(tmp_path):
 
 def test_401_fails_fast_naming_the_variable(tmp_path):
     with EmbeddedServer(api_key="right-key") as server:
-        vendor = (f"id: locked\nname: 鍵付き\nprovider: openai\nbase_url: {server.base_url}\nmodel: echo\n"
-                  "api_key_env: EVALKIT_TEST_KEY\nmax_retries: 5\n")
+        vendor = (
+            f"id: locked\nname: 鍵付き\nprovider: openai\nbase_url: {server.base_url}\nmodel: echo\n"
+            "api_key_env: EVALKIT_TEST_KEY\nmax_retries: 5\n"
+        )
         work = make_workspace(tmp_path / "w", {"s": suite_yaml(3)}, {"locked": vendor})
         proc = evalkit("run", "--out", "run", "--quiet", cwd=work, env=clean_env(EVALKIT_TEST_KEY="wrong-key"))
     assert proc.returncode == 3
     assert rows(work / "run", "SELECT DISTINCT http_status, attempts, error_message FROM responses") == [
-        (401, 1, "HTTP 401 authentication failed: check the key in environment variable EVALKIT_TEST_KEY")]
+        (401, 1, "HTTP 401 authentication failed: check the key in environment variable EVALKIT_TEST_KEY")
+    ]
 
 
 def test_hung_endpoint_ends_at_the_timeout(tmp_path):
-    vendor = ("id: hung\nname: 無応答\nprovider: reference\nmodel: echo\ntimeout: 0.5\nmax_retries: 1\n"
-              "faults: {rate_hang: 1.0}\n")
+    vendor = (
+        "id: hung\nname: 無応答\nprovider: reference\nmodel: echo\ntimeout: 0.5\nmax_retries: 1\n"
+        "faults: {rate_hang: 1.0}\n"
+    )
     work = make_workspace(tmp_path / "w", {"s": suite_yaml(2)}, {"hung": vendor})
     proc = evalkit("run", "--out", "run", "--quiet", cwd=work, timeout=120)
     assert proc.returncode == 3
     assert rows(work / "run", "SELECT DISTINCT ok, error_kind, attempts, error_message FROM responses") == [
-        (0, "timeout", 2, "no response within 0.5 s")]
+        (0, "timeout", 2, "no response within 0.5 s")
+    ]
 
 
 def test_deadline_stops_and_resume_finishes(tmp_path):
@@ -150,12 +169,18 @@ def test_sigkill_midway_then_resume_loses_nothing_and_repeats_nothing(tmp_path):
     port = _free_port()
     log = tmp_path / "requests.jsonl"
     with serve(port, "--latency-ms", "40", "--request-log", str(log)):
-        vendor = ("id: remote\nname: リモート\nprovider: openai\nbase_url: ${EVALKIT_TEST_URL}\nmodel: echo\n"
-                  "concurrency: 4\n")
+        vendor = (
+            "id: remote\nname: リモート\nprovider: openai\nbase_url: ${EVALKIT_TEST_URL}\nmodel: echo\nconcurrency: 4\n"
+        )
         work = make_workspace(tmp_path / "w", {"s": suite_yaml(300)}, {"remote": vendor})
         env = clean_env(EVALKIT_TEST_URL=f"http://127.0.0.1:{port}/v1")
-        run = subprocess.Popen([sys.executable, "-m", "evalkit", "run", "--out", "run", "--quiet"], cwd=work, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        run = subprocess.Popen(
+            [sys.executable, "-m", "evalkit", "run", "--out", "run", "--quiet"],
+            cwd=work,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         store = work / "run" / "store.sqlite"
         while True:
             time.sleep(0.05)
@@ -173,17 +198,21 @@ def test_sigkill_midway_then_resume_loses_nothing_and_repeats_nothing(tmp_path):
         assert 60 <= len(finished) < 300
         resume = evalkit("run", "--resume", "run", "--quiet", cwd=work, env=env)
         assert resume.returncode == 0, resume.stderr
+
         def canon(messages: list) -> str:
             return json.dumps(messages, ensure_ascii=False, sort_keys=True)
 
         by_messages = {canon(json.loads(m)): k for k, m in rows(work / "run", "SELECT key, messages FROM requests")}
-        resent = [by_messages[canon(json.loads(line)["messages"])]
-                  for line in log.read_text(encoding="utf-8").splitlines()[seen_before:]]
+        resent = [
+            by_messages[canon(json.loads(line)["messages"])]
+            for line in log.read_text(encoding="utf-8").splitlines()[seen_before:]
+        ]
         assert not set(resent) & finished  # no finished request reached the endpoint again
         assert len(resent) == len(set(resent))
         # the resumed store equals a clean run's
         clean = evalkit("run", "--out", "clean", "--quiet", cwd=work, env=env)
         assert clean.returncode == 0, clean.stderr
-        assert rows(work / "run", "SELECT key, ok FROM responses ORDER BY key") == \
-            rows(work / "clean", "SELECT key, ok FROM responses ORDER BY key")
+        assert rows(work / "run", "SELECT key, ok FROM responses ORDER BY key") == rows(
+            work / "clean", "SELECT key, ok FROM responses ORDER BY key"
+        )
         assert rows(work / "run", "SELECT COUNT(*), SUM(ok) FROM responses") == [(300, 300)]

@@ -14,8 +14,10 @@ from evalkit.runner.limits import AdaptiveLimit, Pause, TokenBucket, estimate_to
 from evalkit.runner.retry import RetryPolicy, is_retryable
 
 
-@pytest.mark.parametrize("text, seconds", [("1s", 1.0), ("6m0s", 360.0), ("20ms", 0.02), ("1h2m3.5s", 3723.5),
-                                           ("2.5", 2.5), ("soon", None), ("5x", None)])
+@pytest.mark.parametrize(
+    "text, seconds",
+    [("1s", 1.0), ("6m0s", 360.0), ("20ms", 0.02), ("1h2m3.5s", 3723.5), ("2.5", 2.5), ("soon", None), ("5x", None)],
+)
 def test_parse_duration(text, seconds):
     assert parse_duration(text) == seconds
 
@@ -36,10 +38,22 @@ def test_rate_limit_headers_pause_only_when_exhausted():
     assert state.wait() == 90.0
 
 
-@pytest.mark.parametrize("kind, status, retry", [
-    ("http", 429, True), ("http", 500, True), ("http", 503, True), ("http", 400, False), ("http", 401, False),
-    ("http", 403, False), ("http", 404, False), ("timeout", None, True), ("connection", None, True),
-    ("malformed", 200, True), ("empty", 200, True)])
+@pytest.mark.parametrize(
+    "kind, status, retry",
+    [
+        ("http", 429, True),
+        ("http", 500, True),
+        ("http", 503, True),
+        ("http", 400, False),
+        ("http", 401, False),
+        ("http", 403, False),
+        ("http", 404, False),
+        ("timeout", None, True),
+        ("connection", None, True),
+        ("malformed", 200, True),
+        ("empty", 200, True),
+    ],
+)
 def test_what_is_retried(kind, status, retry):
     assert is_retryable(kind, status) is retry
 

@@ -22,8 +22,9 @@ def test_committed_schema_is_current(kind):
 
 def test_repo_files_conform_to_the_printed_schemas():
     schemas = {k: json.loads(evalkit("schema", k).stdout) for k in ("suite", "vendor", "criteria", "attestation")}
-    jsonschema.validate(yaml.safe_load((REPO / "suites" / "criteria.yaml").read_text(encoding="utf-8")),
-                        schemas["criteria"])
+    jsonschema.validate(
+        yaml.safe_load((REPO / "suites" / "criteria.yaml").read_text(encoding="utf-8")), schemas["criteria"]
+    )
     for path in (REPO / "vendors").glob("*.yaml"):
         jsonschema.validate(yaml.safe_load(path.read_text(encoding="utf-8")), schemas["vendor"])
     for path in (REPO / "suites").rglob("*.yaml"):

@@ -68,8 +68,14 @@ def test_counts_per_family_and_both_labels():
 
 
 def test_bench_prints_the_table_and_the_targets():
-    proc = subprocess.run([sys.executable, str(BENCH), "--show-errors"], cwd=REPO, env=clean_env(),
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--show-errors"],
+        cwd=REPO,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "false pass" in out and "false fail" in out and "routed" in out
@@ -86,17 +92,35 @@ def test_bench_reports_malformed_data_with_file_and_line(tmp_path):
     bad_params = dict(good, id="x-2", scorer={"kind": good["scorer"]["kind"], "params": {"no_such_param": 1}})
     lines = [json.dumps(good, ensure_ascii=False), json.dumps(bad_params, ensure_ascii=False)]
     (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, str(BENCH), "--data", str(tmp_path)], cwd=REPO, env=clean_env(),
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--data", str(tmp_path)],
+        cwd=REPO,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "a.jsonl:2" in proc.stderr and "no_such_param" in proc.stderr
 
     (tmp_path / "a.jsonl").write_text(lines[0] + "\n{not json\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, str(BENCH), "--data", str(tmp_path)], cwd=REPO, env=clean_env(),
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--data", str(tmp_path)],
+        cwd=REPO,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "a.jsonl:2" in proc.stderr
 
     (tmp_path / "a.jsonl").write_text(lines[0] + "\n" + lines[0] + "\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, str(BENCH), "--data", str(tmp_path)], cwd=REPO, env=clean_env(),
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--data", str(tmp_path)],
+        cwd=REPO,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "duplicate id" in proc.stderr and "a.jsonl:2" in proc.stderr

@@ -136,10 +136,43 @@ SAME = [
     ("①500円、②1,000円", "500円、1000円"),
 ]
 
-WORDS = ["一般", "統一", "同一", "唯一", "九州", "四国", "一部", "一方", "一緒", "一番", "十分な説明", "十分に注意",
-         "万が一", "万一", "一時的", "一時保護", "一時金", "一人ひとり", "一つ一つ", "一度も", "数十万円", "何千人",
-         "千葉", "千代田区", "三重県", "百貨店", "八百屋", "四日市", "六本木", "思いつつ", "やっつける", "第3四半期",
-         "M7.3の地震", "二重", "一石二鳥"]
+WORDS = [
+    "一般",
+    "統一",
+    "同一",
+    "唯一",
+    "九州",
+    "四国",
+    "一部",
+    "一方",
+    "一緒",
+    "一番",
+    "十分な説明",
+    "十分に注意",
+    "万が一",
+    "万一",
+    "一時的",
+    "一時保護",
+    "一時金",
+    "一人ひとり",
+    "一つ一つ",
+    "一度も",
+    "数十万円",
+    "何千人",
+    "千葉",
+    "千代田区",
+    "三重県",
+    "百貨店",
+    "八百屋",
+    "四日市",
+    "六本木",
+    "思いつつ",
+    "やっつける",
+    "第3四半期",
+    "M7.3の地震",
+    "二重",
+    "一石二鳥",
+]
 
 
 @pytest.mark.parametrize("raw, expected", SAME)
@@ -163,33 +196,39 @@ def test_numbers_next_to_words_are_numbers(text: str) -> None:
     assert any(ch.isdigit() for ch in canonical(text))
 
 
-@pytest.mark.parametrize("a, b", [
-    ("2022年（令和4年）4月1日", "令和4年4月1日"),
-    ("第三十四条", "第34条"),
-    ("￥12,000", "12000円"),
-    ("¥12,000", "1万2千円"),
-    ("午後5時", "17:00"),
-    ("5 p.m.", "17時00分"),
-    ("2025/4/1", "令和7年4月1日"),
-    ("ひとつ", "一つ"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("2022年（令和4年）4月1日", "令和4年4月1日"),
+        ("第三十四条", "第34条"),
+        ("￥12,000", "12000円"),
+        ("¥12,000", "1万2千円"),
+        ("午後5時", "17:00"),
+        ("5 p.m.", "17時00分"),
+        ("2025/4/1", "令和7年4月1日"),
+        ("ひとつ", "一つ"),
+    ],
+)
 def test_equivalent_forms_meet(a: str, b: str) -> None:
     assert canonical(a) == canonical(b)
 
 
-@pytest.mark.parametrize("value, text, found", [
-    ("30000円", "130000円", False),
-    ("30000円", "支給額は30000円です", True),
-    ("5%", "0.5%", False),
-    ("5%", "約5%", True),
-    ("18歳", "満18歳", True),
-    ("18歳", "118歳", False),
-    ("1日", "2025年4月1日", True),
-    ("1日", "11日", False),
-    ("2.1", "2.1.3", False),
-    ("2.1", "項番2.1に", True),
-    ("", "abc", False),
-])
+@pytest.mark.parametrize(
+    "value, text, found",
+    [
+        ("30000円", "130000円", False),
+        ("30000円", "支給額は30000円です", True),
+        ("5%", "0.5%", False),
+        ("5%", "約5%", True),
+        ("18歳", "満18歳", True),
+        ("18歳", "118歳", False),
+        ("1日", "2025年4月1日", True),
+        ("1日", "11日", False),
+        ("2.1", "2.1.3", False),
+        ("2.1", "項番2.1に", True),
+        ("", "abc", False),
+    ],
+)
 def test_occurrences_respect_number_boundaries(value: str, text: str, found: bool) -> None:
     assert bool(occurrences(value, text)) is found
 
@@ -204,27 +243,33 @@ def test_normalize_canon_is_opt_in() -> None:
     assert normalize("令和4年", Normalization(canon=True)) == "2022年"
 
 
-@pytest.mark.parametrize("answer, value", [
-    ("施行日は2022年（令和4年）4月1日です。", "2022年4月1日"),
-    ("施行日は令和4年4月1日です。", "2022年4月1日"),
-    ("根拠は第三十四条です。", "第34条"),
-    ("手数料は￥12,000です。", "12000円"),
-    ("手数料は¥12,000です。", "1万2千円"),
-    ("受付は17:00までです。", "17時"),
-    ("書類はひとつです。", "1つ"),
-    ("成年年齢は満十八年です", "18年"),
-])
+@pytest.mark.parametrize(
+    "answer, value",
+    [
+        ("施行日は2022年（令和4年）4月1日です。", "2022年4月1日"),
+        ("施行日は令和4年4月1日です。", "2022年4月1日"),
+        ("根拠は第三十四条です。", "第34条"),
+        ("手数料は￥12,000です。", "12000円"),
+        ("手数料は¥12,000です。", "1万2千円"),
+        ("受付は17:00までです。", "17時"),
+        ("書類はひとつです。", "1つ"),
+        ("成年年齢は満十八年です", "18年"),
+    ],
+)
 def test_contains_matches_canonical_forms(answer: str, value: str) -> None:
     assert build("contains", {"values": [value]}).score(answer, Item(id="q")).passed
 
 
-@pytest.mark.parametrize("answer, value", [
-    ("支給額は13万円です。", "3万円"),
-    ("支給額は3.5万円です。", "3万円"),
-    ("施行日は2022年4月10日です。", "2022年4月1日"),
-    ("根拠は第三十四条の二です。", "第34条の3"),
-    ("受付は午前5時までです。", "17時"),
-])
+@pytest.mark.parametrize(
+    "answer, value",
+    [
+        ("支給額は13万円です。", "3万円"),
+        ("支給額は3.5万円です。", "3万円"),
+        ("施行日は2022年4月10日です。", "2022年4月1日"),
+        ("根拠は第三十四条の二です。", "第34条の3"),
+        ("受付は午前5時までです。", "17時"),
+    ],
+)
 def test_contains_canon_keeps_numbers_apart(answer: str, value: str) -> None:
     assert not build("contains", {"values": [value]}).score(answer, Item(id="q")).passed
 
@@ -241,10 +286,12 @@ def test_contains_canon_can_be_switched_off() -> None:
 
 
 def test_a_normalize_block_replaces_only_the_keys_it_names() -> None:
-    assert build("contains", {"normalize": {"kana": True}}).params.normalize == \
-        Normalization(kana=True, whitespace="remove", canon=True)
-    assert build("regex", {"pattern": "a", "normalize": {"kana": True}}).params.normalize == \
-        Normalization(kana=True, casefold=False, punctuation=False)
+    assert build("contains", {"normalize": {"kana": True}}).params.normalize == Normalization(
+        kana=True, whitespace="remove", canon=True
+    )
+    assert build("regex", {"pattern": "a", "normalize": {"kana": True}}).params.normalize == Normalization(
+        kana=True, casefold=False, punctuation=False
+    )
     assert build("exact", {}).params.normalize.canon is False
     assert build("starts_with", {}).params.normalize.canon is True
 
@@ -258,53 +305,65 @@ def test_exact_and_starts_with_canon() -> None:
 
 
 # ----------------------------------------------------------------------------- H7: article numbers, times, PM words
-@pytest.mark.parametrize("answer, value", [
-    ("憲法34条です。", "第34条"),
-    ("根拠は民法4条です。", "第4条"),
-    ("同法第三十四条第二項に定めがあります。", "34条2項"),
-    ("地方自治法242条の2の規定による住民訴訟です。", "第242条の2"),
-    ("個人情報保護法69条1項", "第69条第1項"),
-    ("規則第5号により", "5号"),
-])
+@pytest.mark.parametrize(
+    "answer, value",
+    [
+        ("憲法34条です。", "第34条"),
+        ("根拠は民法4条です。", "第4条"),
+        ("同法第三十四条第二項に定めがあります。", "34条2項"),
+        ("地方自治法242条の2の規定による住民訴訟です。", "第242条の2"),
+        ("個人情報保護法69条1項", "第69条第1項"),
+        ("規則第5号により", "5号"),
+    ],
+)
 def test_dai_before_an_article_number_is_optional(answer: str, value: str) -> None:
     assert build("contains", {"values": [value]}).score(answer, Item(id="q")).passed
 
 
-@pytest.mark.parametrize("answer, value", [
-    ("憲法134条です。", "第34条"),                   # another article
-    ("民法14条の規定です。", "第4条"),
-    ("第35条です。", "第34条"),
-    ("17時30分までです。", "17時"),                  # a time that goes on
-    ("午後5時15分に締め切ります。", "17時"),
-    ("受付は8時45分からです。", "8時"),
-])
+@pytest.mark.parametrize(
+    "answer, value",
+    [
+        ("憲法134条です。", "第34条"),  # another article
+        ("民法14条の規定です。", "第4条"),
+        ("第35条です。", "第34条"),
+        ("17時30分までです。", "17時"),  # a time that goes on
+        ("午後5時15分に締め切ります。", "17時"),
+        ("受付は8時45分からです。", "8時"),
+    ],
+)
 def test_numbers_stay_apart_whatever_the_spelling(answer: str, value: str) -> None:
     assert not build("contains", {"values": [value]}).score(answer, Item(id="q")).passed
 
 
-@pytest.mark.parametrize("value, text, found", [
-    ("17時", "17時まで", True),
-    ("17時", "17時30分", False),
-    ("17時", "17時、30分後に", False),
-    ("3億", "3億5千万", False),
-    ("3億", "3億です", True),
-    ("5万", "5万2千", False),
-    ("第34条", "憲法34条", True),
-    ("34条", "第34条", True),
-    ("第4条", "第14条", False),
-])
+@pytest.mark.parametrize(
+    "value, text, found",
+    [
+        ("17時", "17時まで", True),
+        ("17時", "17時30分", False),
+        ("17時", "17時、30分後に", False),
+        ("3億", "3億5千万", False),
+        ("3億", "3億です", True),
+        ("5万", "5万2千", False),
+        ("第34条", "憲法34条", True),
+        ("34条", "第34条", True),
+        ("第4条", "第14条", False),
+    ],
+)
 def test_occurrences_of_units_that_go_on(value: str, text: str, found: bool) -> None:
     assert bool(occurrences(value, text)) is found
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("夕方5時15分", "17時15分"),
-    ("夕方の4時半", "16時30分"),
-    ("夜9時から11時まで", "21時から23時まで"),
-    ("晩7時", "19時"),
-    ("朝8時半", "朝8時30分"),
-    ("夜1時", "夜1時"),                              # past midnight: as written
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("夕方5時15分", "17時15分"),
+        ("夕方の4時半", "16時30分"),
+        ("夜9時から11時まで", "21時から23時まで"),
+        ("晩7時", "19時"),
+        ("朝8時半", "朝8時30分"),
+        ("夜1時", "夜1時"),  # past midnight: as written
+    ],
+)
 def test_evening_hours_are_afternoon(raw: str, expected: str) -> None:
     assert canonical(raw) == expected
     assert canonical(canonical(raw)) == canonical(raw)

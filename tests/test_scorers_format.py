@@ -20,7 +20,7 @@ def item(**fields) -> Item:
 # ----------------------------------------------------------------------------- length
 def test_count_chars_ignores_whitespace_after_nfkc() -> None:
     assert count_chars("東京 都\n　庁") == 4
-    assert count_chars("ｶﾞｲﾄﾞ") == 3          # half-width ｶﾞ becomes one ガ
+    assert count_chars("ｶﾞｲﾄﾞ") == 3  # half-width ｶﾞ becomes one ガ
     assert count_chars("ＡＢＣ１２３") == 6
 
 
@@ -32,9 +32,13 @@ def test_length_bounds() -> None:
     assert not short.passed and short.explanation == "2字: 字数不足（5〜10字）"
     long = scorer.score("住民票の写しは市民課で交付します。", item())
     assert not long.passed and long.explanation == "17字: 字数超過（5〜10字）"
-    assert scorer.score("あ い う え お　か", item()).passed   # spaces do not count: 6 characters
+    assert scorer.score("あ い う え お　か", item()).passed  # spaces do not count: 6 characters
     assert build("length", {"max_chars": 3}).score("１２３", item()).passed
-    assert build("length", {"min_chars": 3}).score("ABCD", item()).detail == {"chars": 4, "min_chars": 3, "max_chars": None}
+    assert build("length", {"min_chars": 3}).score("ABCD", item()).detail == {
+        "chars": 4,
+        "min_chars": 3,
+        "max_chars": None,
+    }
 
 
 @pytest.mark.parametrize("params", [{}, {"min_chars": 10, "max_chars": 5}, {"max_chars": 0}, {"max": 5}])
@@ -100,7 +104,7 @@ def test_json_required_keys() -> None:
 def test_json_match_reference_scores_the_share_of_fields() -> None:
     scorer = build("json", {"match_reference": True})
     it = item(reference=json.dumps({"分類": "賛成", "件数": 3500, "担当課": "市民課"}, ensure_ascii=False))
-    full = scorer.score('{"分類": "賛成", "件数": "３５００", "担当課": "市民課 "}', it)   # width/space/number-as-text
+    full = scorer.score('{"分類": "賛成", "件数": "３５００", "担当課": "市民課 "}', it)  # width/space/number-as-text
     assert full.passed and full.score == 1.0
     part = scorer.score('{"分類": "反対", "件数": 3500}', it)
     assert not part.passed and part.score == pytest.approx(1 / 3)
@@ -123,28 +127,48 @@ def test_json_ideal_answer_from_schema() -> None:
     assert answer is not None and scorer.score(answer, item()).passed
     assert scorer.check_item(item()) is None
     impossible = build("json", {"schema": {"type": "string", "pattern": "^[0-9]{3}$"}})
-    assert impossible.check_item(item()) is not None          # no example and no reference
+    assert impossible.check_item(item()) is not None  # no example and no reference
     assert impossible.check_item(item(reference='"123"')) is None
 
 
-@pytest.mark.parametrize("params", [
-    {"schema": {"type": "objekt"}}, {"schema": {"required": "a"}}, {"extract": "maybe"}, {"required": ["a"]},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"schema": {"type": "objekt"}},
+        {"schema": {"required": "a"}},
+        {"extract": "maybe"},
+        {"required": ["a"]},
+    ],
+)
 def test_json_bad_params(params: dict) -> None:
     with pytest.raises(ValidationError):
         build("json", params)
 
 
 # ----------------------------------------------------------------------------- style
-@pytest.mark.parametrize("sentence, style", [
-    ("申請してください。", "desumasu"), ("確認しました。", "desumasu"), ("お答えできません。", "desumasu"),
-    ("ご利用いただけますか？", "desumasu"), ("お待ちしております（平日のみ）。", "desumasu"),
-    ("雨になるでしょう。", "desumasu"), ("提出をお願いいたします。", "desumasu"),
-    ("重要である。", "dearu"), ("窓口で受け付ける。", "dearu"), ("申請を受理した。", "dearu"),
-    ("対象とならない。", "dearu"), ("早期の提出が望ましい。", "dearu"), ("本人確認が必要だ。", "dearu"),
-    ("注意されたい。", "dearu"),
-    ("以下のとおり。", None), ("申請書の提出について", None), ("お問い合わせ先", None), ("市民課へのお願い", None),
-])
+@pytest.mark.parametrize(
+    "sentence, style",
+    [
+        ("申請してください。", "desumasu"),
+        ("確認しました。", "desumasu"),
+        ("お答えできません。", "desumasu"),
+        ("ご利用いただけますか？", "desumasu"),
+        ("お待ちしております（平日のみ）。", "desumasu"),
+        ("雨になるでしょう。", "desumasu"),
+        ("提出をお願いいたします。", "desumasu"),
+        ("重要である。", "dearu"),
+        ("窓口で受け付ける。", "dearu"),
+        ("申請を受理した。", "dearu"),
+        ("対象とならない。", "dearu"),
+        ("早期の提出が望ましい。", "dearu"),
+        ("本人確認が必要だ。", "dearu"),
+        ("注意されたい。", "dearu"),
+        ("以下のとおり。", None),
+        ("申請書の提出について", None),
+        ("お問い合わせ先", None),
+        ("市民課へのお願い", None),
+    ],
+)
 def test_classify_ending(sentence: str, style) -> None:
     assert classify_ending(sentence)[0] == style
 
@@ -202,12 +226,15 @@ def test_style_ideal_answer() -> None:
         build("style", {"style": "keigo"})
 
 
-@pytest.mark.parametrize("text, chars", [
-    ("……以上です……", 8),      # … is one character, not the three NFKC makes of it
-    ("㈱ＡＢＣ商事です。", 9),
-    ("ｶﾞｲﾄﾞ", 3),              # half-width kana with their voiced marks: ガイド
-    ("令和 8 年\n4 月", 6),
-])
+@pytest.mark.parametrize(
+    "text, chars",
+    [
+        ("……以上です……", 8),  # … is one character, not the three NFKC makes of it
+        ("㈱ＡＢＣ商事です。", 9),
+        ("ｶﾞｲﾄﾞ", 3),  # half-width kana with their voiced marks: ガイド
+        ("令和 8 年\n4 月", 6),
+    ],
+)
 def test_characters_are_counted_as_a_reader_counts_them(text: str, chars: int) -> None:
     result = build("length", {"max_chars": 10}).score(text, Item(id="q1"))
     assert result.detail["chars"] == chars

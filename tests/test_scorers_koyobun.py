@@ -69,15 +69,21 @@ ONE_VIOLATION = [
     ("archaic", "速やかに手続を行うべく準備する。", "文語的な表現「べく」"),
     ("archaic", "職員は速やかに報告すべし。", "文語的な表現「べし」"),
     ("archaic", "関係者に周知せしめる。", "文語的な表現「せしめ」"),
-    ("sentence_length", "申請者は、申請書に必要事項を記入し、本人確認書類と手数料を添えて、"
-                        "開庁日の午前8時30分から午後5時15分までの間に、市民課の窓口に提出する。", "1文が71字"),
+    (
+        "sentence_length",
+        "申請者は、申請書に必要事項を記入し、本人確認書類と手数料を添えて、"
+        "開庁日の午前8時30分から午後5時15分までの間に、市民課の窓口に提出する。",
+        "1文が71字",
+    ),
     ("heading_order", "(1)　申請書を提出する。\n1　目的を定める。", "見出し「(1)」の前に上位の見出し"),
     ("heading_order", "1　目的\n(1)　概要\nア　対象\n(ア)　範囲\n(ウ)　期間", "見出し「(ウ)」: 番号が順序どおりでない"),
     ("heading_order", "1　目的\nア　対象者", "見出し「ア」の前に上位の見出し"),
 ]
 
 
-@pytest.mark.parametrize("rule, text, fragment", ONE_VIOLATION, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(ONE_VIOLATION)])
+@pytest.mark.parametrize(
+    "rule, text, fragment", ONE_VIOLATION, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(ONE_VIOLATION)]
+)
 def test_each_rule_violated_once(rule: str, text: str, fragment: str) -> None:
     found = check(text)
     assert [v.rule for v in found] == [rule], [describe(text, v) for v in found]
@@ -99,7 +105,7 @@ def test_explanation_names_sentence_and_position() -> None:
 
 
 def test_score_formula_and_many_violations() -> None:
-    text = "申請出来る事を確認する？！\n" * 4      # kana ×2 and marks ×1 per line: 12 violations
+    text = "申請出来る事を確認する？！\n" * 4  # kana ×2 and marks ×1 per line: 12 violations
     result = build("koyobun", {}).score(text, item())
     assert result.detail["count"] == 12
     assert result.score == 0.0
@@ -117,7 +123,7 @@ def test_required_style() -> None:
 
 def test_comma_param() -> None:
     western = "申請は，窓口で受け付け，郵送でも受け付ける。"
-    assert build("koyobun", {}).score(western, item()).passed                   # consistent 「，」
+    assert build("koyobun", {}).score(western, item()).passed  # consistent 「，」
     assert build("koyobun", {"comma": "，"}).score(western, item()).passed
     result = build("koyobun", {"comma": "、"}).score(western, item())
     assert result.detail["count"] == 2
@@ -132,25 +138,30 @@ def test_rules_param_and_max_sentence_chars() -> None:
     assert build("koyobun", {"rules": ["marks"]}).score(text, item()).detail["count"] == 1
     assert build("koyobun", {"rules": ["style"]}).score(text, item()).passed
     long = "申請は窓口で受け付ける。" * 1
-    assert build("koyobun", {"max_sentence_chars": 10}).score(long, item()).detail["violations"][0]["rule"] == \
-        "sentence_length"
+    assert (
+        build("koyobun", {"max_sentence_chars": 10}).score(long, item()).detail["violations"][0]["rule"]
+        == "sentence_length"
+    )
 
 
-@pytest.mark.parametrize("text", [
-    "令和7年4月1日から施行する。",            # years, dates
-    "文書番号は第12345号である。",              # ids
-    "郵便番号は〒100-0013である。",
-    "詳細はhttps://example.go.jp/a?b=1を参照する。",   # ? in a URL
-    "この事業は、関係部署の事務として実施する。",       # 事業, 事務 are not こと
-    "時間外の申請は、同時に受け付ける。",
-    "一般の申請と一部の申請を統一する。",             # fixed kanji-numeral words
-    "一つ目の窓口で受け付ける。",
-    "申請の際は、平等に取り扱う。",
-    "本人確認書類と同等の書類を持参する。",
-    "申請書の出来事を記録する。",
-    "なるべく早く申請する。",
-    "予算額は約2割増加した。",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "令和7年4月1日から施行する。",  # years, dates
+        "文書番号は第12345号である。",  # ids
+        "郵便番号は〒100-0013である。",
+        "詳細はhttps://example.go.jp/a?b=1を参照する。",  # ? in a URL
+        "この事業は、関係部署の事務として実施する。",  # 事業, 事務 are not こと
+        "時間外の申請は、同時に受け付ける。",
+        "一般の申請と一部の申請を統一する。",  # fixed kanji-numeral words
+        "一つ目の窓口で受け付ける。",
+        "申請の際は、平等に取り扱う。",
+        "本人確認書類と同等の書類を持参する。",
+        "申請書の出来事を記録する。",
+        "なるべく早く申請する。",
+        "予算額は約2割増加した。",
+    ],
+)
 def test_no_false_positives(text: str) -> None:
     assert check(text) == [], [describe(text, v) for v in check(text)]
 
@@ -171,8 +182,9 @@ def test_ideal_answer_passes() -> None:
     assert scorer.ideal_answer(item(reference=CLEAN_DEARU)) == CLEAN_DEARU
 
 
-@pytest.mark.parametrize("params", [{"rules": ["stile"]}, {"style": "keigo"}, {"comma": ","},
-                                    {"max_sentence_chars": 0}, {"max_chars": 60}])
+@pytest.mark.parametrize(
+    "params", [{"rules": ["stile"]}, {"style": "keigo"}, {"comma": ","}, {"max_sentence_chars": 0}, {"max_chars": 60}]
+)
 def test_bad_params(params: dict) -> None:
     with pytest.raises(ValidationError):
         build("koyobun", params)
@@ -250,7 +262,9 @@ STILL_CAUGHT = [
 ]
 
 
-@pytest.mark.parametrize("rule, text, fragment", STILL_CAUGHT, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(STILL_CAUGHT)])
+@pytest.mark.parametrize(
+    "rule, text, fragment", STILL_CAUGHT, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(STILL_CAUGHT)]
+)
 def test_violations_next_to_exceptions_still_caught(rule: str, text: str, fragment: str) -> None:
     found = check(text)
     assert [v.rule for v in found] == [rule], [describe(text, v) for v in found]

@@ -38,7 +38,11 @@ def test_regex_case_is_kept_unless_ignore_case() -> None:
     assert not build("regex", {"pattern": "ABC"}).score("id: abc", it).passed
     assert build("regex", {"pattern": "ABC", "ignore_case": True}).score("id: abc", it).passed
     # the normalize block can fold case as well
-    assert build("regex", {"pattern": "abc", "normalize": {"casefold": True}}).score("ＡＢＣ", item(reference="abc")).passed
+    assert (
+        build("regex", {"pattern": "abc", "normalize": {"casefold": True}})
+        .score("ＡＢＣ", item(reference="abc"))
+        .passed
+    )
 
 
 def test_regex_negate() -> None:
@@ -65,8 +69,10 @@ def test_regex_bad_params(params: dict) -> None:
 def test_regex_needs_a_matching_reference_for_the_oracle() -> None:
     scorer = build("regex", {"pattern": r"^\d+件$"})
     assert scorer.check_item(item()) is not None
-    assert scorer.check_item(item(reference="約12件")) == \
-        "needs a reference that matches the pattern (the oracle answers with it)"
+    assert (
+        scorer.check_item(item(reference="約12件"))
+        == "needs a reference that matches the pattern (the oracle answers with it)"
+    )
     it = item(reference=["約12件", "12件"])
     assert scorer.check_item(it) is None
     assert scorer.ideal_answer(it) == "12件"
@@ -95,7 +101,9 @@ def test_starts_with_values_full_width_and_case() -> None:
 
 def test_starts_with_needs_values() -> None:
     assert build("starts_with", {}).check_item(item()) == "needs a reference or params.values"
-    assert build("starts_with", {"values": ["。"]}).check_item(item()) == "has a value that is empty after normalisation"
+    assert (
+        build("starts_with", {"values": ["。"]}).check_item(item()) == "has a value that is empty after normalisation"
+    )
     with pytest.raises(ValidationError):
         build("starts_with", {"value": ["はい"]})
 
@@ -147,15 +155,18 @@ def test_bad_params_are_reported_with_file_line_col(tmp_path: Path) -> None:
     assert all(line.startswith(str(tmp_path / "s1.yaml") + ":") for line in lines)
 
 
-@pytest.mark.parametrize("value, answer, found", [
-    ("3万円", "上限23万円、締切は8月31日です。", False),
-    ("3万円", "上限3万円です。", True),
-    ("200円", "手数料は1,200円です。", False),
-    ("200円", "手数料は２００円です。", True),
-    ("14日", "転入から14日以内です。", True),
-    ("14日", "転入から114日以内です。", False),
-    ("第3条", "第3条の2による。", True),
-])
+@pytest.mark.parametrize(
+    "value, answer, found",
+    [
+        ("3万円", "上限23万円、締切は8月31日です。", False),
+        ("3万円", "上限3万円です。", True),
+        ("200円", "手数料は1,200円です。", False),
+        ("200円", "手数料は２００円です。", True),
+        ("14日", "転入から14日以内です。", True),
+        ("14日", "転入から114日以内です。", False),
+        ("第3条", "第3条の2による。", True),
+    ],
+)
 def test_a_number_value_never_matches_inside_a_longer_number(value: str, answer: str, found: bool) -> None:
     assert build("contains", {"values": [value]}).score(answer, item()).passed is found
 
@@ -167,13 +178,16 @@ def test_contains_values_empty_after_normalisation_are_rejected(values: list) ->
     assert scorer.score("提出できます。", item()).passed  # an empty value is found nowhere
 
 
-@pytest.mark.parametrize("value, answer, found", [
-    ("第34条", "憲法34条です。", True),                      # 第 optional before an article number
-    ("第9条", "憲法9条は戦争の放棄を定めます。", True),
-    ("第9条", "憲法19条です。", False),
-    ("17時", "17時30分までです。", False),                   # a time that goes on is another time
-    ("17時", "17時までです。", True),
-    ("10時", "10時15分開始です。", False),
-])
+@pytest.mark.parametrize(
+    "value, answer, found",
+    [
+        ("第34条", "憲法34条です。", True),  # 第 optional before an article number
+        ("第9条", "憲法9条は戦争の放棄を定めます。", True),
+        ("第9条", "憲法19条です。", False),
+        ("17時", "17時30分までです。", False),  # a time that goes on is another time
+        ("17時", "17時までです。", True),
+        ("10時", "10時15分開始です。", False),
+    ],
+)
 def test_contains_article_numbers_and_times(value: str, answer: str, found: bool) -> None:
     assert build("contains", {"values": [value]}).score(answer, item()).passed is found

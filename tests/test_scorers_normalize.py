@@ -10,19 +10,22 @@ from evalkit.scorers import build
 from evalkit.scorers.normalize import Normalization, normalize, strip_punctuation
 
 
-@pytest.mark.parametrize("opts, raw, expected", [
-    ({}, "ＡＢＣ　１２３。", "abc 123"),
-    ({"nfkc": False}, "ＡＢＣ", "ａｂｃ"),
-    ({"casefold": False}, "ＡＢＣ", "ABC"),
-    ({"whitespace": "remove"}, "東 京\n都", "東京都"),
-    ({"whitespace": "keep", "punctuation": False}, " 東京 ", " 東京 "),
-    ({"punctuation": False}, "東京，大阪．", "東京,大阪."),
-    ({}, "東京，大阪．", "東京、大阪"),
-    ({"remove_punctuation": True}, "「東京」、（大阪）・名古屋！", "東京大阪名古屋"),
-    ({"kana": True}, "トウキョウ", "とうきょう"),
-    ({"kana": True}, "ｶﾞｲﾄﾞ", "がいど"),                 # half-width katakana: NFKC first, then folded
-    ({}, "トウキョウ", "トウキョウ"),
-])
+@pytest.mark.parametrize(
+    "opts, raw, expected",
+    [
+        ({}, "ＡＢＣ　１２３。", "abc 123"),
+        ({"nfkc": False}, "ＡＢＣ", "ａｂｃ"),
+        ({"casefold": False}, "ＡＢＣ", "ABC"),
+        ({"whitespace": "remove"}, "東 京\n都", "東京都"),
+        ({"whitespace": "keep", "punctuation": False}, " 東京 ", " 東京 "),
+        ({"punctuation": False}, "東京，大阪．", "東京,大阪."),
+        ({}, "東京，大阪．", "東京、大阪"),
+        ({"remove_punctuation": True}, "「東京」、（大阪）・名古屋！", "東京大阪名古屋"),
+        ({"kana": True}, "トウキョウ", "とうきょう"),
+        ({"kana": True}, "ｶﾞｲﾄﾞ", "がいど"),  # half-width katakana: NFKC first, then folded
+        ({}, "トウキョウ", "トウキョウ"),
+    ],
+)
 def test_each_step_is_configurable(opts: dict, raw: str, expected: str) -> None:
     assert normalize(raw, Normalization(**opts)) == expected
 
@@ -41,16 +44,21 @@ def test_normalize_block_reaches_the_scorers() -> None:
         build("exact", {"normalize": {"whitespace": "squash"}})
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("本件は，一般競争入札による．詳細は別途定める．", "本件は、一般競争入札による。詳細は別途定める"),
-    ("第3.5条を参照．", "第3.5条を参照"),
-    ("See Art. 3.5. 詳細．", "see art. 3.5. 詳細"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("本件は，一般競争入札による．詳細は別途定める．", "本件は、一般競争入札による。詳細は別途定める"),
+        ("第3.5条を参照．", "第3.5条を参照"),
+        ("See Art. 3.5. 詳細．", "see art. 3.5. 詳細"),
+    ],
+)
 def test_full_width_period_folds_only_after_japanese_text(text: str, expected: str) -> None:
     assert normalize(text) == expected
 
 
 def test_full_width_punctuation_answer_matches_the_reference() -> None:
-    result = build("exact", {}).score("本件は，一般競争入札による．詳細は別途定める．",
-                                      Item(id="q1", reference="本件は、一般競争入札による。詳細は別途定める。"))
+    result = build("exact", {}).score(
+        "本件は，一般競争入札による．詳細は別途定める．",
+        Item(id="q1", reference="本件は、一般競争入札による。詳細は別途定める。"),
+    )
     assert result.passed

@@ -101,10 +101,16 @@ def test_overlap_check_item_and_ideal_answer() -> None:
     assert scorer.score(scorer.ideal_answer(it), it).passed
 
 
-@pytest.mark.parametrize("kind, params", [
-    ("char_f1", {"threshold": 1.5}), ("rouge_l", {"threshold": -0.1}), ("chrf", {"threshold": 50}),
-    ("chrf", {"char_order": 0}), ("rouge_l", {"beta": 1.2}),
-])
+@pytest.mark.parametrize(
+    "kind, params",
+    [
+        ("char_f1", {"threshold": 1.5}),
+        ("rouge_l", {"threshold": -0.1}),
+        ("chrf", {"threshold": 50}),
+        ("chrf", {"char_order": 0}),
+        ("rouge_l", {"beta": 1.2}),
+    ],
+)
 def test_overlap_bad_params(kind: str, params: dict) -> None:
     with pytest.raises(ValidationError):
         build(kind, params)

@@ -25,8 +25,14 @@ def _suites() -> dict[str, dict]:
 
 
 def test_generated_parts_are_current():
-    proc = subprocess.run([sys.executable, "scripts/suites_doc.py", "--check"], cwd=REPO, env=clean_env(),
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "scripts/suites_doc.py", "--check"],
+        cwd=REPO,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -39,8 +45,9 @@ def test_doc_counts_match_the_suite_files():
         body = blocks[f"suite:{sid}"]
         n = int(re.search(r"^\| 設問数 \| (\d+)", body, re.M).group(1))
         assert n == len(data["items"]), sid
-        doc_tags = {m.group(1).replace("\\|", "|"): int(m.group(2))
-                    for m in re.finditer(r"^\| (.+?) \| (\d+) \|$", body, re.M)}
+        doc_tags = {
+            m.group(1).replace("\\|", "|"): int(m.group(2)) for m in re.finditer(r"^\| (.+?) \| (\d+) \|$", body, re.M)
+        }
         expected = Counter(t for item in data["items"] for t in set(item.get("tags") or ["(タグなし)"]))
         assert doc_tags == dict(expected), sid
 
@@ -54,15 +61,22 @@ def test_every_suite_section_says_what_it_measures_and_its_limits():
         assert len(section) == 2, f"no section for {sid}"
         body = section[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
         assert "**Measures**" in body and "**Scored**" in body and "**Limits.**" in body, sid
-    for heading in ("### Canary GUIDs", "### Versions", "## Day-of-test sample", "## CI on suite changes",
-                    "実行環境・データ取扱いの申告 (questionnaire)"):
+    for heading in (
+        "### Canary GUIDs",
+        "### Versions",
+        "## Day-of-test sample",
+        "## CI on suite changes",
+        "実行環境・データ取扱いの申告 (questionnaire)",
+    ):
         assert heading in text
 
 
 # ------------------------------------------------------------------------------- canary GUIDs
-CANARY_SUITE = ('id: {sid}\nversion: "1"\ntitle: 試験\ncriterion: leaf\nprompt: "{{{{ q }}}}"\n'
-                "scorers: [{{kind: exact}}]\nitems:\n  - {{id: a, vars: {{q: 質問{sid}の番号{sid}{sid}{sid}{sid}}}, reference: 東京}}\n"
-                "{canary}")  # (each suite asks its own question: two copies would be near-duplicates)
+CANARY_SUITE = (
+    'id: {sid}\nversion: "1"\ntitle: 試験\ncriterion: leaf\nprompt: "{{{{ q }}}}"\n'
+    "scorers: [{{kind: exact}}]\nitems:\n  - {{id: a, vars: {{q: 質問{sid}の番号{sid}{sid}{sid}{sid}}}, reference: 東京}}\n"
+    "{canary}"
+)  # (each suite asks its own question: two copies would be near-duplicates)
 
 
 def _self_check(tmp_path, **canaries: str) -> list[str]:
@@ -76,8 +90,9 @@ def _self_check(tmp_path, **canaries: str) -> list[str]:
 def test_every_suite_needs_its_own_well_formed_canary(tmp_path):
     good = "evalkit-canary:7c0e2a4b-6d8f-4a1c-9e3b-5f7a9c1e3b5d"
     assert _self_check(tmp_path / "ok", a=good, b="evalkit-canary:1f3a5c7e-9b2d-4f6a-8c0e-2a4c6e8a0c2e") == []
-    problems = _self_check(tmp_path / "bad", a=good, b=good, c="", d="canary-1234",
-                           e="evalkit-canary:00000000-0000-4000-8000-000000000000")
+    problems = _self_check(
+        tmp_path / "bad", a=good, b=good, c="", d="canary-1234", e="evalkit-canary:00000000-0000-4000-8000-000000000000"
+    )
     assert problems == [
         "suites/b.yaml:9:9: canary: same canary as suites/a.yaml:9; each file needs its own GUID",
         "suites/c.yaml:1:1: canary: missing: every suite file carries a canary 'evalkit-canary:<GUID>' "

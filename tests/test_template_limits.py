@@ -12,22 +12,31 @@ from evalkit.config.templates import MAX_LOOP_ITERATIONS, MAX_SIZE, TemplateLimi
 
 
 def suite(prompt: str) -> str:
-    return ("id: s\nversion: \"1\"\ntitle: 試験\ncriterion: leaf\n"
-            f"prompt: |\n  前置き\n  {prompt}\nscorers: [{{kind: exact}}]\n"
-            "items:\n  - {id: a, vars: {q: 首都は}, reference: 東京}\n")
+    return (
+        'id: s\nversion: "1"\ntitle: 試験\ncriterion: leaf\n'
+        f"prompt: |\n  前置き\n  {prompt}\nscorers: [{{kind: exact}}]\n"
+        "items:\n  - {id: a, vars: {q: 首都は}, reference: 東京}\n"
+    )
 
 
-@pytest.mark.parametrize("prompt, message", [
-    ("{{ 'あ' * 300000000 }}", "'*' builds 300,000,000 characters"),
-    ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
-     f"loops ran more than {MAX_LOOP_ITERATIONS:,} times"),
-    ("{% set ns = namespace(x='a') %}{% for i in range(40) %}{% set ns.x = ns.x ~ ns.x %}{% endfor %}{{ ns.x }}",
-     "'~' builds"),
-    ("{{ 9 ** 9999999 }}", "'**' with an exponent"),
-    ("{{ q|center(999999999) }}", "filter 'center' is given 999,999,999"),
-    ("{{ '{:>999999999}'.format(q) }}", "formats to a width of 999,999,999"),
-    ("{{ 1 / 0 }}", "ZeroDivisionError"),
-])
+@pytest.mark.parametrize(
+    "prompt, message",
+    [
+        ("{{ 'あ' * 300000000 }}", "'*' builds 300,000,000 characters"),
+        (
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+            f"loops ran more than {MAX_LOOP_ITERATIONS:,} times",
+        ),
+        (
+            "{% set ns = namespace(x='a') %}{% for i in range(40) %}{% set ns.x = ns.x ~ ns.x %}{% endfor %}{{ ns.x }}",
+            "'~' builds",
+        ),
+        ("{{ 9 ** 9999999 }}", "'**' with an exponent"),
+        ("{{ q|center(999999999) }}", "filter 'center' is given 999,999,999"),
+        ("{{ '{:>999999999}'.format(q) }}", "formats to a width of 999,999,999"),
+        ("{{ 1 / 0 }}", "ZeroDivisionError"),
+    ],
+)
 def test_hostile_templates_are_positioned_errors(tmp_path, prompt, message):
     work = make_workspace(tmp_path / "w", {"s": suite(prompt)}, {}, criteria=SMALL_CRITERIA)
     proc = evalkit("validate", cwd=work, timeout=120)
@@ -37,8 +46,9 @@ def test_hostile_templates_are_positioned_errors(tmp_path, prompt, message):
     assert message in line, line
 
 
-@pytest.mark.parametrize("tag", ["{% include 'other.yaml' %}", "{% import 'm' as m %}",
-                                 "{% from 'm' import x %}", "{% extends 'base' %}"])
+@pytest.mark.parametrize(
+    "tag", ["{% include 'other.yaml' %}", "{% import 'm' as m %}", "{% from 'm' import x %}", "{% extends 'base' %}"]
+)
 def test_include_import_and_extends_are_errors_not_crashes(tmp_path, tag):
     work = make_workspace(tmp_path / "w", {"s": suite(tag)}, {}, criteria=SMALL_CRITERIA)
     proc = evalkit("validate", cwd=work)
@@ -47,8 +57,10 @@ def test_include_import_and_extends_are_errors_not_crashes(tmp_path, tag):
 
 
 def test_ordinary_templates_render_as_before():
-    text = render("{% for c in choices %}{{ loop.index }}. {{ c }}\n{% endfor %}{{ q|upper ~ '!' }}",
-                  {"choices": ["甲", "乙"], "q": "abc"})
+    text = render(
+        "{% for c in choices %}{{ loop.index }}. {{ c }}\n{% endfor %}{{ q|upper ~ '!' }}",
+        {"choices": ["甲", "乙"], "q": "abc"},
+    )
     assert text == "1. 甲\n2. 乙\nABC!"
     assert len(render("{{ 'x' * n }}", {"n": MAX_SIZE})) == MAX_SIZE
     with pytest.raises(TemplateLimitError):

@@ -40,9 +40,19 @@ checks:
 
 
 def git(repo: Path, *args: str) -> str:
-    proc = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True,
-                          env=clean_env(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-                                        GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com"))
+    proc = subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=clean_env(
+            GIT_AUTHOR_NAME="t",
+            GIT_AUTHOR_EMAIL="t@example.com",
+            GIT_COMMITTER_NAME="t",
+            GIT_COMMITTER_EMAIL="t@example.com",
+        ),
+    )
     return proc.stdout.strip()
 
 
@@ -74,18 +84,22 @@ def check(repo: Path, *args: str) -> subprocess.CompletedProcess:
 def test_unchanged_files_pass(repo):
     proc = check(repo)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == ("ok: 2 versioned files checked against HEAD: 0 changed with a new version, "
-                                   "0 new, 2 unchanged")
+    assert proc.stdout.strip() == (
+        "ok: 2 versioned files checked against HEAD: 0 changed with a new version, 0 new, 2 unchanged"
+    )
 
 
-@pytest.mark.parametrize("old, new", [
-    ("reference: 東京", "reference: 東京都"),                       # an item's reference
-    ("scorers: [{kind: exact}]", "scorers: [{kind: contains}]"),    # scoring
-    ('prompt: "{{ q }}"', 'prompt: "質問: {{ q }}"'),                # the prompt
-    ("generation: {temperature: 0}", "generation: {temperature: 0.7}"),
-    ("  - id: a\n", "  - id: a\n    critical: true\n"),
-    ("items:\n", "items:\n  - {id: b, vars: {q: 県庁所在地は}, reference: 札幌市}\n"),  # an added item
-])
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("reference: 東京", "reference: 東京都"),  # an item's reference
+        ("scorers: [{kind: exact}]", "scorers: [{kind: contains}]"),  # scoring
+        ('prompt: "{{ q }}"', 'prompt: "質問: {{ q }}"'),  # the prompt
+        ("generation: {temperature: 0}", "generation: {temperature: 0.7}"),
+        ("  - id: a\n", "  - id: a\n    critical: true\n"),
+        ("items:\n", "items:\n  - {id: b, vars: {q: 県庁所在地は}, reference: 札幌市}\n"),  # an added item
+    ],
+)
 def test_changed_items_or_scoring_without_a_bump_fail(repo, old, new):
     edit(repo, "suites/s.yaml", old, new)
     proc = check(repo)
@@ -104,15 +118,20 @@ def test_a_bumped_version_passes(repo):
     assert "1 changed with a new version" in proc.stdout
 
 
-@pytest.mark.parametrize("old, new", [
-    ("description: 何を測るか。", "description: 何を測るか（説明を改めた）。"),
-    ("title: 試験", "title: 試験（改題）"),
-    ("    note: 首都の確認", "    note: 首都の確認（出典を追記）"),
-    ("id: s\n", "# a comment does not change results\nid: s\n"),
-    ("scorers: [{kind: exact}]", "scorers:\n  - kind: exact"),   # formatting only
-    ("canary: evalkit-canary:9a3c1e5b-7d2f-4a6b-8c0e-1f3b5d7a9c2e",
-     "canary: evalkit-canary:0d2e4f6a-8b1c-4d3e-9f5a-7b9c1d3e5f70"),
-])
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("description: 何を測るか。", "description: 何を測るか（説明を改めた）。"),
+        ("title: 試験", "title: 試験（改題）"),
+        ("    note: 首都の確認", "    note: 首都の確認（出典を追記）"),
+        ("id: s\n", "# a comment does not change results\nid: s\n"),
+        ("scorers: [{kind: exact}]", "scorers:\n  - kind: exact"),  # formatting only
+        (
+            "canary: evalkit-canary:9a3c1e5b-7d2f-4a6b-8c0e-1f3b5d7a9c2e",
+            "canary: evalkit-canary:0d2e4f6a-8b1c-4d3e-9f5a-7b9c1d3e5f70",
+        ),
+    ],
+)
 def test_documentation_changes_need_no_bump(repo, old, new):
     edit(repo, "suites/s.yaml", old, new)
     proc = check(repo)
@@ -132,16 +151,20 @@ def test_comparison_with_an_earlier_commit(repo):
     assert check(repo).returncode == 0  # the working tree equals HEAD
     proc = check(repo, "--base", "HEAD~1", "suites")
     assert proc.returncode == 2
-    assert proc.stderr.splitlines()[0] == \
-        'suites/s.yaml: items or scoring changed since HEAD~1 but version is still "1.1.0"'
+    assert (
+        proc.stderr.splitlines()[0]
+        == 'suites/s.yaml: items or scoring changed since HEAD~1 but version is still "1.1.0"'
+    )
 
 
 def test_questionnaire_checks_are_versioned_too(repo):
     edit(repo, "suites/attestation/env.yaml", "expect: government_cloud", "expect: [government_cloud, on_premises]")
     proc = check(repo)
     assert proc.returncode == 2
-    assert proc.stderr.splitlines()[0] == \
-        'suites/attestation/env.yaml: checks changed since HEAD but version is still "1.0.0"'
+    assert (
+        proc.stderr.splitlines()[0]
+        == 'suites/attestation/env.yaml: checks changed since HEAD but version is still "1.0.0"'
+    )
 
 
 def test_an_unknown_revision_is_a_usage_error(repo):
@@ -170,11 +193,15 @@ def test_a_changed_data_file_needs_a_bump(repo):
     (repo / "suites" / "data.jsonl").write_text('{"q": "1", "a": "x"}\n', encoding="utf-8")
     (repo / "suites" / "ext.yaml").write_text(
         'id: ext\nversion: "1"\ntitle: 外部\ncriterion: leaf\nprompt: "{{ q }}"\nscorers: [{kind: exact}]\n'
-        'source: {path: data.jsonl, mapping: {vars.q: "{{ q }}", reference: "{{ a }}"}}\n', encoding="utf-8")
+        'source: {path: data.jsonl, mapping: {vars.q: "{{ q }}", reference: "{{ a }}"}}\n',
+        encoding="utf-8",
+    )
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "external data")
     assert check(repo).returncode == 0
     (repo / "suites" / "data.jsonl").write_text('{"q": "1", "a": "y"}\n', encoding="utf-8")
     proc = check(repo)
     assert proc.returncode == 2
-    assert proc.stderr.splitlines()[0] == 'suites/ext.yaml: items or scoring changed since HEAD but version is still "1"'
+    assert (
+        proc.stderr.splitlines()[0] == 'suites/ext.yaml: items or scoring changed since HEAD but version is still "1"'
+    )

@@ -26,20 +26,27 @@ children:
 
 def suite(sid: str, criterion: str, n: int) -> str:
     items = "\n".join(f"  - {{id: q{i}, vars: {{q: '{sid}{i}'}}, reference: 正解{i}}}" for i in range(n))
-    return (f"id: {sid}\nversion: \"1\"\ntitle: {sid}\ncriterion: {criterion}\nprompt: \"{{{{ q }}}}\"\n"
-            f"scorers: [{{kind: exact}}]\nitems:\n{items}\n")
+    return (
+        f'id: {sid}\nversion: "1"\ntitle: {sid}\ncriterion: {criterion}\nprompt: "{{{{ q }}}}"\n'
+        f"scorers: [{{kind: exact}}]\nitems:\n{items}\n"
+    )
 
 
 # a day-of-test suite that the echo model passes (its answers repeat the question): its total must not move
-DAY = suite("day", "dot", 3).replace("scorers: [{kind: exact}]",
-                                     "scorers: [{kind: contains, params: {values: [day]}}]")
-VENDORS = {"oracle": "id: oracle\nname: オラクル\nprovider: reference\nmodel: oracle\n",
-           "echo": "id: echo\nname: エコー\nprovider: reference\nmodel: echo\n"}
+DAY = suite("day", "dot", 3).replace("scorers: [{kind: exact}]", "scorers: [{kind: contains, params: {values: [day]}}]")
+VENDORS = {
+    "oracle": "id: oracle\nname: オラクル\nprovider: reference\nmodel: oracle\n",
+    "echo": "id: echo\nname: エコー\nprovider: reference\nmodel: echo\n",
+}
 
 
 def test_one_items_weight_and_a_criterion_outside_the_total(tmp_path):
-    work = make_workspace(tmp_path / "w", {"small": suite("small", "leaf", 2), "big": suite("big", "leaf", 8),
-                                           "day": DAY}, VENDORS, criteria=CRITERIA)
+    work = make_workspace(
+        tmp_path / "w",
+        {"small": suite("small", "leaf", 2), "big": suite("big", "leaf", 8), "day": DAY},
+        VENDORS,
+        criteria=CRITERIA,
+    )
     listed = evalkit("list", "suites", cwd=work)
     assert listed.returncode == 0, listed.stderr
     weights = dict(re.findall(r"^  (\w+) .*1問の重み (\S+)", listed.stdout, re.M))
@@ -54,14 +61,17 @@ def test_one_items_weight_and_a_criterion_outside_the_total(tmp_path):
     assert {v["id"]: v["total"] for v in summary["vendors"]} == {"oracle": 1.0, "echo": 0.0}  # ... not in the total
     html = (work / "run" / "report.html").read_text(encoding="utf-8")
     assert 'data-outside-total="dot"' in html and "総合点に含めない（別に報告）" in html
-    assert "<th class=\"num\">1問の重み</th>" in html and "10.000%" in html
+    assert '<th class="num">1問の重み</th>' in html and "10.000%" in html
 
 
 def test_a_partial_run_says_which_criteria_it_left_out(tmp_path):
-    crit = CRITERIA.replace("  - id: leaf\n", "  - id: leaf\n    gate: {min_score: 0.5, description: 最低点}\n") + \
-        "  - id: other\n    title: 別の基準\n    clause: 別\n    gate: {max_critical_failures: 0, description: 重要項目}\n"
-    work = make_workspace(tmp_path / "w", {"small": suite("small", "leaf", 2), "o": suite("o", "other", 2)},
-                          VENDORS, criteria=crit)
+    crit = (
+        CRITERIA.replace("  - id: leaf\n", "  - id: leaf\n    gate: {min_score: 0.5, description: 最低点}\n")
+        + "  - id: other\n    title: 別の基準\n    clause: 別\n    gate: {max_critical_failures: 0, description: 重要項目}\n"
+    )
+    work = make_workspace(
+        tmp_path / "w", {"small": suite("small", "leaf", 2), "o": suite("o", "other", 2)}, VENDORS, criteria=crit
+    )
     proc = evalkit("run", "-s", "small", "--out", "run", "-q", cwd=work)
     assert proc.returncode == 0, proc.stderr
     html = (work / "run" / "report.html").read_text(encoding="utf-8")

@@ -54,16 +54,22 @@ def test_every_action_is_pinned_and_the_tests_run_on_every_python():
 def test_every_shell_step_succeeds_in_a_fresh_clone(tmp_path):
     clone = tmp_path / "repo"
     subprocess.run(["git", "-c", "safe.directory=*", "clone", "-q", str(REPO), str(clone)], check=True)
-    head_parent = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD~1"], cwd=clone,
-                                 capture_output=True, text=True)
+    head_parent = subprocess.run(
+        ["git", "rev-parse", "-q", "--verify", "HEAD~1"], cwd=clone, capture_output=True, text=True
+    )
     # (the install step is left out: evalkit is already installed, from this working tree)
     shell = [s for s in steps() if "run" in s and not s.get("name", "").startswith("Install")]
     assert len(shell) >= 5
     env = clean_env(BASE=head_parent.stdout.strip(), PATH=os.environ["PATH"])
     for step in shell:
-        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=clone,
-                              env={**env, **{k: v for k, v in (step.get("env") or {}).items() if "${{" not in v}},
-                              capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            cwd=clone,
+            env={**env, **{k: v for k, v in (step.get("env") or {}).items() if "${{" not in v}},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert proc.returncode == 0, (step["name"], proc.stdout[-2000:], proc.stderr[-2000:])
     suites = ET.parse(clone / "reports" / "ci" / "results.junit.xml").getroot()
     cases = suites.findall(".//testcase")

@@ -24,8 +24,18 @@ from .bias import bias_results
 from .compare import paired_comparisons
 from .order import order_sensitivity
 from .pairs import pair_results
-from .stats import (ALPHA, MIN_BOOTSTRAP_N, N_BOOT, SEED, bootstrap_means, derive_seed, is_binary, mean_interval,
-                    pass_at_k, percentile_interval)
+from .stats import (
+    ALPHA,
+    MIN_BOOTSTRAP_N,
+    N_BOOT,
+    SEED,
+    bootstrap_means,
+    derive_seed,
+    is_binary,
+    mean_interval,
+    pass_at_k,
+    percentile_interval,
+)
 from .judges import judge_results
 from .operations import vendor_operations
 from .tables import item_level, item_table
@@ -61,9 +71,14 @@ def binary_suites(items: pd.DataFrame, suites: list[Suite]) -> dict[str, bool]:
     return out
 
 
-def suite_results(df: pd.DataFrame, items: pd.DataFrame, suites: list[Suite], vendors: list[Vendor],
-                  binary: dict[str, bool], settings: Settings
-                  ) -> tuple[list[dict], dict[tuple[str, str], np.ndarray]]:
+def suite_results(
+    df: pd.DataFrame,
+    items: pd.DataFrame,
+    suites: list[Suite],
+    vendors: list[Vendor],
+    binary: dict[str, bool],
+    settings: Settings,
+) -> tuple[list[dict], dict[tuple[str, str], np.ndarray]]:
     """Per suite and vendor: mean item score with its interval, counts; and the bootstrap
     means of each (vendor, suite), which the criteria tree combines into node intervals."""
     out = []
@@ -86,14 +101,20 @@ def suite_results(df: pd.DataFrame, items: pd.DataFrame, suites: list[Suite], ve
             mean, low, high, method = mean_interval(values, binary=binary[suite.id], boot=boot)
             n_epochs = int(vi.n_epochs.max()) if len(vi) else 0
             row = {
-                "score": _num(mean), "ci_low": _num(low), "ci_high": _num(high), "interval": method,
-                "n": int(len(vi)), "n_scored": int(len(scored)), "n_passed": int(scored.passed.sum()),
+                "score": _num(mean),
+                "ci_low": _num(low),
+                "ci_high": _num(high),
+                "interval": method,
+                "n": int(len(vi)),
+                "n_scored": int(len(scored)),
+                "n_passed": int(scored.passed.sum()),
                 "n_errors": int((vdf.status == "error").sum()),
                 "n_not_scored": int(vdf.status.isin(["not_scored", "pending"]).sum()),
                 "n_requests": int(len(vdf)),
                 "n_items_incomplete": int((vi.n_ok < vi.n_epochs).sum()),
                 "critical_failures": int((scored.critical & ~scored.passed).sum()),
-                "latency_p50_ms": _num(latency.median()) if len(scored) and len(latency := vdf.latency_ms.dropna())
+                "latency_p50_ms": _num(latency.median())
+                if len(scored) and len(latency := vdf.latency_ms.dropna())
                 else None,
                 "epochs": n_epochs,
             }
@@ -102,22 +123,34 @@ def suite_results(df: pd.DataFrame, items: pd.DataFrame, suites: list[Suite], ve
                 full = scored[scored.n_ok == n_epochs]
                 row["epoch_disagreement"] = _num(multi.disagree.mean()) if len(multi) else None
                 row["epoch_disagreement_n"] = int(len(multi))
-                row["pass_at_k"] = _num(np.mean([pass_at_k(int(r.n_ok), int(r.n_pass), n_epochs)
-                                                 for r in full.itertuples()])) if len(full) else None
+                row["pass_at_k"] = (
+                    _num(np.mean([pass_at_k(int(r.n_ok), int(r.n_pass), n_epochs) for r in full.itertuples()]))
+                    if len(full)
+                    else None
+                )
                 row["pass_at_k_n"] = int(len(full))
                 row["k"] = n_epochs
             per_vendor[vendor.id] = row
-        out.append({
-            "id": suite.id, "title": suite.title, "version": suite.version, "criterion": suite.criterion,
-            "description": suite.description, "critical": suite.critical, "weight": suite.weight,
-            "binary": binary[suite.id],
-            "n_items": int(sitems.item_id.nunique()), "vendors": per_vendor,
-        })
+        out.append(
+            {
+                "id": suite.id,
+                "title": suite.title,
+                "version": suite.version,
+                "criterion": suite.criterion,
+                "description": suite.description,
+                "critical": suite.critical,
+                "weight": suite.weight,
+                "binary": binary[suite.id],
+                "n_items": int(sitems.item_id.nunique()),
+                "vendors": per_vendor,
+            }
+        )
     return out, boots
 
 
-def attestation_results(criteria: CriteriaFile, vendors: list[Vendor],
-                        questionnaires: list[AttestationFile]) -> list[dict]:
+def attestation_results(
+    criteria: CriteriaFile, vendors: list[Vendor], questionnaires: list[AttestationFile]
+) -> list[dict]:
     """One row per questionnaire check: what each vendor declared and the verdict
     (適合 / 不適合 / 未回答 / 対象外). ``ok`` is False for 不適合 and 未回答 (never assumed)."""
     nodes = criteria.nodes()
@@ -125,17 +158,31 @@ def attestation_results(criteria: CriteriaFile, vendors: list[Vendor],
     for questionnaire in questionnaires:
         node = nodes.get(questionnaire.criterion)
         for check in questionnaire.checks:
-            row = {"node": questionnaire.criterion, "node_title": node.title if node else questionnaire.criterion,
-                   "questionnaire": questionnaire.id, "id": check.id, "title": check.title,
-                   "question": check.question, "clause": check.clause, "field": check.field,
-                   "required": check.required_text(), "when": check.when,
-                   "critical": check.critical, "vendors": {}}
+            row = {
+                "node": questionnaire.criterion,
+                "node_title": node.title if node else questionnaire.criterion,
+                "questionnaire": questionnaire.id,
+                "id": check.id,
+                "title": check.title,
+                "question": check.question,
+                "clause": check.clause,
+                "field": check.field,
+                "required": check.required_text(),
+                "when": check.when,
+                "critical": check.critical,
+                "vendors": {},
+            }
             for vendor in vendors:
                 verdict, ok = check.verdict(vendor.attestation)
-                evidence = [e.model_dump(exclude_none=True)
-                            for e in (vendor.attestation.evidence or {}).get(check.field, [])]
-                row["vendors"][vendor.id] = {"declared": getattr(vendor.attestation, check.field, None),
-                                             "verdict": verdict, "ok": ok, "evidence": evidence}
+                evidence = [
+                    e.model_dump(exclude_none=True) for e in (vendor.attestation.evidence or {}).get(check.field, [])
+                ]
+                row["vendors"][vendor.id] = {
+                    "declared": getattr(vendor.attestation, check.field, None),
+                    "verdict": verdict,
+                    "ok": ok,
+                    "evidence": evidence,
+                }
             out.append(row)
     return out
 
@@ -182,8 +229,7 @@ def _gate(node: CriterionNode, score: Optional[float], critical: int, missing: d
     incomplete = False
     if missing["n_errors"] or missing["n_unscored"]:
         outcomes = set()
-        for bound_score, bound_critical in ((missing["worst"], missing["max_critical"]),
-                                            (missing["best"], critical)):
+        for bound_score, bound_critical in ((missing["worst"], missing["max_critical"]), (missing["best"], critical)):
             ok = True
             if gate.min_score is not None:
                 ok = ok and bound_score is not None and bound_score >= gate.min_score
@@ -196,16 +242,24 @@ def _gate(node: CriterionNode, score: Optional[float], critical: int, missing: d
         span = ""
         if gate.min_score is not None and missing["worst"] is not None:
             span = f"（全件回答時の得点は {missing['worst']:.3f}〜{missing['best']:.3f}）"
-        note = (f"エラー {missing['n_errors']} 件・未採点 {missing['n_unscored']} 件が残り、"
-                f"その結果次第で判定が変わり得る{span}")
+        note = (
+            f"エラー {missing['n_errors']} 件・未採点 {missing['n_unscored']} 件が残り、"
+            f"その結果次第で判定が変わり得る{span}"
+        )
         result["incomplete_reason"] = note
         result["reason"] = "、".join(reasons + [note])
     result["status"] = VERDICT_INCOMPLETE if incomplete else (VERDICT_PASS if passed else VERDICT_FAIL)
     return result
 
 
-def vendor_tree(criteria: CriteriaFile, vendor: Vendor, suite_rows: list[dict], items: pd.DataFrame,
-                attest: list[dict], boots: dict[tuple[str, str], np.ndarray]) -> dict[str, dict]:
+def vendor_tree(
+    criteria: CriteriaFile,
+    vendor: Vendor,
+    suite_rows: list[dict],
+    items: pd.DataFrame,
+    attest: list[dict],
+    boots: dict[tuple[str, str], np.ndarray],
+) -> dict[str, dict]:
     """Every node's score, interval, critical failures, coverage and gate for one vendor."""
     leaf_suites = suites_by_leaf(criteria, suite_rows)
     leaves_under = subtree_leaves(criteria)
@@ -242,28 +296,48 @@ def vendor_tree(criteria: CriteriaFile, vendor: Vendor, suite_rows: list[dict], 
         critical = sum(vrows[sid]["critical_failures"] for sid in node_suites)
         critical += sum(n for leaf, n in attest_critical.items() if leaf in leaves)
         gate = None
-        if node.gate is not None and not (set(node_suites) & planned) and not any(
-                a["node"] in leaves for a in attest):
+        if node.gate is not None and not (set(node_suites) & planned) and not any(a["node"] in leaves for a in attest):
             # no evidence at all: the gate is not evaluated (never 適合, never 不適合)
-            gate = {"passed": False, "incomplete": True, "unevaluated": True, "status": GATE_UNEVALUATED,
-                    "reason": "未評価（この実行には、この評価基準の設問も申告の照合項目もない）"}
+            gate = {
+                "passed": False,
+                "incomplete": True,
+                "unevaluated": True,
+                "status": GATE_UNEVALUATED,
+                "reason": "未評価（この実行には、この評価基準の設問も申告の照合項目もない）",
+            }
         elif node.gate is not None:
             sub = vitems[vitems.suite_id.isin(node_suites)]
             # critical items not yet counted as failures that an unscored epoch could still fail
             could_fail = sub.critical & (sub.n_ok < sub.n_epochs) & ((sub.n_ok == 0) | sub.passed)
-            missing = {"n_errors": int(sub.n_errors.sum()), "n_unscored": int(sub.n_unscored.sum()),
-                       "worst": evaluate(pform, worst_scores, shares),
-                       "best": evaluate(pform, best_scores, shares),
-                       "max_critical": critical + int(could_fail.sum())}
+            missing = {
+                "n_errors": int(sub.n_errors.sum()),
+                "n_unscored": int(sub.n_unscored.sum()),
+                "worst": evaluate(pform, worst_scores, shares),
+                "best": evaluate(pform, best_scores, shares),
+                "max_critical": critical + int(could_fail.sum()),
+            }
             gate = _gate(node, score, critical, missing)
-        out[node.id] = {"score": _num(score), "ci_low": _num(low), "ci_high": _num(high),
-                        "coverage": _num(1.0 - lost) if rform else None,
-                        "critical_failures": int(critical), "gate": gate}
+        out[node.id] = {
+            "score": _num(score),
+            "ci_low": _num(low),
+            "ci_high": _num(high),
+            "coverage": _num(1.0 - lost) if rform else None,
+            "critical_failures": int(critical),
+            "gate": gate,
+        }
     return out
 
 
-def aggregate(store: RunStore, criteria: CriteriaFile, suites: list[Suite], vendors: list[Vendor], *,
-              n_boot: int = N_BOOT, seed: int = SEED, alpha: float = ALPHA) -> tuple[dict, pd.DataFrame]:
+def aggregate(
+    store: RunStore,
+    criteria: CriteriaFile,
+    suites: list[Suite],
+    vendors: list[Vendor],
+    *,
+    n_boot: int = N_BOOT,
+    seed: int = SEED,
+    alpha: float = ALPHA,
+) -> tuple[dict, pd.DataFrame]:
     settings = Settings(n_boot=n_boot, seed=seed, alpha=alpha)
     df = item_table(store, suites)
     items = item_level(df)
@@ -272,10 +346,20 @@ def aggregate(store: RunStore, criteria: CriteriaFile, suites: list[Suite], vend
     for row, weight in zip(suite_rows, item_weights(criteria, suite_rows).values()):
         row["item_weight"] = _num(weight)
     attest = attestation_results(criteria, vendors, stored_questionnaires(store))
-    node_rows = [{"id": n.id, "title": n.title, "clause": n.clause, "depth": d, "weight": n.weight,
-                  "gate": n.gate.model_dump() if n.gate else None, "is_leaf": n.is_leaf,
-                  "suites": [s["id"] for s in suite_rows if s["criterion"] == n.id], "vendors": {}}
-                 for n, d, _ in criteria.walk()]
+    node_rows = [
+        {
+            "id": n.id,
+            "title": n.title,
+            "clause": n.clause,
+            "depth": d,
+            "weight": n.weight,
+            "gate": n.gate.model_dump() if n.gate else None,
+            "is_leaf": n.is_leaf,
+            "suites": [s["id"] for s in suite_rows if s["criterion"] == n.id],
+            "vendors": {},
+        }
+        for n, d, _ in criteria.walk()
+    ]
     by_id = {row["id"]: row for row in node_rows}
     vendor_rows = []
     gates = []
@@ -288,8 +372,12 @@ def aggregate(store: RunStore, criteria: CriteriaFile, suites: list[Suite], vend
             if v["gate"] is None:
                 continue
             gates.append({"vendor": vendor.id, "node": nid, **v["gate"]})
-            entry = {"node": nid, "title": by_id[nid]["title"], "description": by_id[nid]["gate"]["description"],
-                     "reason": v["gate"]["reason"]}
+            entry = {
+                "node": nid,
+                "title": by_id[nid]["title"],
+                "description": by_id[nid]["gate"]["description"],
+                "reason": v["gate"]["reason"],
+            }
             if v["gate"]["incomplete"]:
                 pending.append(entry)
             elif not v["gate"]["passed"]:
@@ -298,47 +386,79 @@ def aggregate(store: RunStore, criteria: CriteriaFile, suites: list[Suite], vend
         vdf = df[df.vendor_id == vendor.id]
         if len(vdf) and not vdf.status.isin(["ok", "not_scored"]).any() and not failed:
             # nothing was answered: no verdict can rest on that, whatever the gates say
-            pending.append({"node": criteria.id, "title": "回答なし", "description": "評価対象の回答が1件もない",
-                            "reason": f"リクエスト {len(vdf)} 件のいずれにも回答が届いていない"})
+            pending.append(
+                {
+                    "node": criteria.id,
+                    "title": "回答なし",
+                    "description": "評価対象の回答が1件もない",
+                    "reason": f"リクエスト {len(vdf)} 件のいずれにも回答が届いていない",
+                }
+            )
         verdict = VERDICT_FAIL if failed else (VERDICT_INCOMPLETE if pending else VERDICT_PASS)
-        vendor_rows.append({
-            "id": vendor.id, "name": vendor.name, "category": vendor.category, "model": vendor.model,
-            "provider": vendor.provider, "total": root["score"], "total_ci_low": root["ci_low"],
-            "total_ci_high": root["ci_high"], "coverage": root["coverage"],
-            "verdict": verdict, "failed_gates": failed, "pending_gates": pending,
-            **vendor_operations(vdf, vendor),
-            "attestation": vendor.attestation.model_dump(),
-        })
+        vendor_rows.append(
+            {
+                "id": vendor.id,
+                "name": vendor.name,
+                "category": vendor.category,
+                "model": vendor.model,
+                "provider": vendor.provider,
+                "total": root["score"],
+                "total_ci_low": root["ci_low"],
+                "total_ci_high": root["ci_high"],
+                "coverage": root["coverage"],
+                "verdict": verdict,
+                "failed_gates": failed,
+                "pending_gates": pending,
+                **vendor_operations(vdf, vendor),
+                "attestation": vendor.attestation.model_dump(),
+            }
+        )
     # verdict first (適合, 判定保留, 不適合), then the total: a vendor that fails a gate never ranks
     # above one that passes them all, whatever its score
-    ranked = sorted(vendor_rows, key=lambda v: (VERDICT_ORDER.get(v["verdict"], 3), v["total"] is None,
-                                                -(v["total"] or 0)))
+    ranked = sorted(
+        vendor_rows, key=lambda v: (VERDICT_ORDER.get(v["verdict"], 3), v["total"] is None, -(v["total"] or 0))
+    )
     for rank, row in enumerate(ranked, 1):
         row["rank"] = rank
     order = [v["id"] for v in ranked]
     shares = {v.id: attestation_shares(attest, v.id) for v in vendors}
-    comparisons = paired_comparisons(items, criteria, suite_rows, order, binary, shares, settings.n_boot,
-                                     settings.seed, settings.alpha)
+    comparisons = paired_comparisons(
+        items, criteria, suite_rows, order, binary, shares, settings.n_boot, settings.seed, settings.alpha
+    )
     planned_any = {s["id"] for s in suite_rows if s["n_items"] > 0}
     leaf_suites = suites_by_leaf(criteria, suite_rows)
     attested = {a["node"] for a in attest}
-    unevaluated = [{"id": n.id, "title": n.title} for n, _, _ in criteria.walk()
-                   if n.is_leaf and n.weight > 0 and not (set(leaf_suites.get(n.id, {})) & planned_any)
-                   and n.id not in attested]
+    unevaluated = [
+        {"id": n.id, "title": n.title}
+        for n, _, _ in criteria.walk()
+        if n.is_leaf and n.weight > 0 and not (set(leaf_suites.get(n.id, {})) & planned_any) and n.id not in attested
+    ]
     return {
         "unevaluated_criteria": unevaluated,
-        "vendors": ranked, "criteria": node_rows, "suites": suite_rows, "attestation": attest,
-        "gates": gates, "comparisons": comparisons,
+        "vendors": ranked,
+        "criteria": node_rows,
+        "suites": suite_rows,
+        "attestation": attest,
+        "gates": gates,
+        "comparisons": comparisons,
         "bias": bias_results(store, suites, order),
         "counterfactual": pair_results(store, suites, order),
         "order_sensitivity": order_sensitivity(store, suites, order),
         "judges": judge_results(store, suites),
         "statistics": {
-            "interval_level": 0.95, "alpha": settings.alpha, "n_boot": settings.n_boot, "seed": settings.seed,
-            "min_bootstrap_n": MIN_BOOTSTRAP_N, "epochs": int(df.epoch.max()) + 1 if len(df) else 0,
-            "unit": "item", "multiple_comparisons": "holm",
+            "interval_level": 0.95,
+            "alpha": settings.alpha,
+            "n_boot": settings.n_boot,
+            "seed": settings.seed,
+            "min_bootstrap_n": MIN_BOOTSTRAP_N,
+            "epochs": int(df.epoch.max()) + 1 if len(df) else 0,
+            "unit": "item",
+            "multiple_comparisons": "holm",
         },
-        "counts": {"requests": int(len(df)), "ok": int((df.status == "ok").sum()),
-                   "errors": int((df.status == "error").sum()),
-                   "not_scored": int(df.status.isin(["not_scored", "pending"]).sum())},
+        "counts": {
+            "requests": int(len(df)),
+            "ok": int((df.status == "ok").sum()),
+            "errors": int((df.status == "error").sum()),
+            "not_scored": int(df.status.isin(["not_scored", "pending"]).sum()),
+        },
     }, df

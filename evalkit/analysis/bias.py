@@ -68,6 +68,5 @@ def bias_results(store: RunStore, suites: list[Suite], vendor_ids: list[str]) ->
             for cat in (scores or {}).get("categories", {}):
                 if cat not in categories:
                     categories.append(cat)
-        out.append({"suite": suite.id, "title": suite.title, "categories": sorted(categories),
-                    "vendors": per_vendor})
+        out.append({"suite": suite.id, "title": suite.title, "categories": sorted(categories), "vendors": per_vendor})
     return out

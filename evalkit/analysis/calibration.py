@@ -33,8 +33,12 @@ def agreement(cases: Iterable[tuple[bool, Optional[bool]]]) -> dict:
     n = len(decided)
     agree = sum(1 for a, b in decided if a == b)
     kappa = cohen_kappa(decided)
-    return {"n": n, "agree": agree, "undecided": undecided,
-            "accuracy": round(agree / n, 4) if n else None,
-            "kappa": None if kappa is None else round(kappa, 4) + 0.0,  # no "-0.00"
-            "false_pass": sum(1 for a, b in decided if b and not a),
-            "false_fail": sum(1 for a, b in decided if a and not b)}
+    return {
+        "n": n,
+        "agree": agree,
+        "undecided": undecided,
+        "accuracy": round(agree / n, 4) if n else None,
+        "kappa": None if kappa is None else round(kappa, 4) + 0.0,  # no "-0.00"
+        "false_pass": sum(1 for a, b in decided if b and not a),
+        "false_fail": sum(1 for a, b in decided if a and not b),
+    }

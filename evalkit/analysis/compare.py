@@ -18,8 +18,16 @@ import numpy as np
 import pandas as pd
 
 from ..config.criteria import CriteriaFile
-from .stats import (MIN_BOOTSTRAP_N, bootstrap_means, bootstrap_p, derive_seed, holm, mcnemar_exact,
-                    newcombe_paired_interval, percentile_interval)
+from .stats import (
+    MIN_BOOTSTRAP_N,
+    bootstrap_means,
+    bootstrap_p,
+    derive_seed,
+    holm,
+    mcnemar_exact,
+    newcombe_paired_interval,
+    percentile_interval,
+)
 from .tree import linear_forms, suites_by_leaf
 
 TOTAL = "total"
@@ -35,9 +43,22 @@ def _p(value: Optional[float]) -> Optional[float]:
 
 
 def _row(a: str, b: str, scope: str, level: str, n_shared: int) -> dict:
-    return {"a": a, "b": b, "scope": scope, "level": level, "diff": None, "ci_low": None, "ci_high": None,
-            "p": None, "p_holm": None, "significant": False, "winner": None, "n_shared": n_shared,
-            "test": None, "note": None}
+    return {
+        "a": a,
+        "b": b,
+        "scope": scope,
+        "level": level,
+        "diff": None,
+        "ci_low": None,
+        "ci_high": None,
+        "p": None,
+        "p_holm": None,
+        "significant": False,
+        "winner": None,
+        "n_shared": n_shared,
+        "test": None,
+        "note": None,
+    }
 
 
 def shared_scores(items: pd.DataFrame, suite_id: str, a: str, b: str) -> pd.DataFrame:
@@ -59,12 +80,22 @@ def compare_suite(shared: pd.DataFrame, binary: bool, boot: Optional[np.ndarray]
         both, only_a, only_b = int((sa & sb).sum()), int((sa & ~sb).sum()), int((~sa & sb).sum())
         neither = n - both - only_a - only_b
         low, high = newcombe_paired_interval(both, only_a, only_b, neither)
-        row.update(diff=(only_a - only_b) / n, ci_low=low, ci_high=high, p=mcnemar_exact(only_a, only_b),
-                   test="mcnemar_exact", discordant=[only_a, only_b])
+        row.update(
+            diff=(only_a - only_b) / n,
+            ci_low=low,
+            ci_high=high,
+            p=mcnemar_exact(only_a, only_b),
+            test="mcnemar_exact",
+            discordant=[only_a, only_b],
+        )
         return row
     low, high = percentile_interval(boot)
-    row.update(diff=float(np.mean(shared.score_a.to_numpy() - shared.score_b.to_numpy())), ci_low=low,
-               ci_high=high, test="paired_bootstrap")
+    row.update(
+        diff=float(np.mean(shared.score_a.to_numpy() - shared.score_b.to_numpy())),
+        ci_low=low,
+        ci_high=high,
+        test="paired_bootstrap",
+    )
     if n >= MIN_BOOTSTRAP_N:
         row["p"] = bootstrap_p(boot)
     else:
@@ -72,9 +103,17 @@ def compare_suite(shared: pd.DataFrame, binary: bool, boot: Optional[np.ndarray]
     return row
 
 
-def paired_comparisons(items: pd.DataFrame, criteria: CriteriaFile, suite_rows: list[dict], vendor_ids: list[str],
-                       binary: dict[str, bool], shares: dict[str, dict[str, float]], n_boot: int, seed: int,
-                       alpha: float) -> list[dict]:
+def paired_comparisons(
+    items: pd.DataFrame,
+    criteria: CriteriaFile,
+    suite_rows: list[dict],
+    vendor_ids: list[str],
+    binary: dict[str, bool],
+    shares: dict[str, dict[str, float]],
+    n_boot: int,
+    seed: int,
+    alpha: float,
+) -> list[dict]:
     """Rows {a, b, scope, level, diff, ci_low, ci_high, p, p_holm, significant, winner, n_shared, test, note}.
 
     ``vendor_ids`` in rank order: a is the better-ranked vendor of each pair, diff = a - b.
@@ -97,8 +136,7 @@ def paired_comparisons(items: pd.DataFrame, criteria: CriteriaFile, suite_rows: 
                 means[sid] = float(diffs.mean())
                 boots[sid] = boot
                 n_total += n
-            suite_out.append(compare_suite(shared, binary.get(sid, False), boot,
-                                           _row(a, b, sid, "suite", n)))
+            suite_out.append(compare_suite(shared, binary.get(sid, False), boot, _row(a, b, sid, "suite", n)))
         total = _row(a, b, TOTAL, TOTAL, n_total)
         total["test"] = "stratified_paired_bootstrap"
         attested = set(shares[a]) | set(shares[b])
@@ -112,8 +150,9 @@ def paired_comparisons(items: pd.DataFrame, criteria: CriteriaFile, suite_rows: 
             dist = sum(c * boots[sid] for sid, c in form[0].items())
             measured = sum(c * means[sid] for sid, c in form[0].items())
             low, high = percentile_interval(dist)
-            total.update(diff=measured, ci_low=low, ci_high=high, declared_diff=declared,
-                         total_diff=measured + declared)
+            total.update(
+                diff=measured, ci_low=low, ci_high=high, declared_diff=declared, total_diff=measured + declared
+            )
             if n_total >= MIN_BOOTSTRAP_N:
                 total["p"] = bootstrap_p(dist)
             else:
@@ -134,5 +173,7 @@ def paired_comparisons(items: pd.DataFrame, criteria: CriteriaFile, suite_rows: 
                 r[key] = _r(r[key])
         r["p"], r["p_holm"] = _p(r["p"]), _p(r["p_holm"])
     order = {s["id"]: i for i, s in enumerate(suite_rows)}
-    rows.sort(key=lambda r: -1 if r["level"] == TOTAL else order[r["scope"]])  # stable: pairs keep rank order within a scope
+    rows.sort(
+        key=lambda r: -1 if r["level"] == TOTAL else order[r["scope"]]
+    )  # stable: pairs keep rank order within a scope
     return rows

@@ -18,8 +18,7 @@ from ..runner.store import RunStore
 from ..scorers import build
 from ..scorers.judge import Judge, JudgeParams, parse_verdict
 
-_HUMAN = {True: True, False: False, "pass": True, "fail": False, "合格": True, "不合格": False,
-          1: True, 0: False}
+_HUMAN = {True: True, False: False, "pass": True, "fail": False, "合格": True, "不合格": False, 1: True, 0: False}
 
 
 def krippendorff_alpha(units: Iterable[list[float]], level: str = "nominal") -> Optional[float]:
@@ -33,8 +32,13 @@ def krippendorff_alpha(units: Iterable[list[float]], level: str = "nominal") -> 
     def delta(a: float, b: float) -> float:
         return float(a != b) if level == "nominal" else (a - b) ** 2
 
-    observed = sum(sum(delta(a, b) for i, a in enumerate(u) for j, b in enumerate(u) if i != j) / (len(u) - 1)
-                   for u in pairable) / n
+    observed = (
+        sum(
+            sum(delta(a, b) for i, a in enumerate(u) for j, b in enumerate(u) if i != j) / (len(u) - 1)
+            for u in pairable
+        )
+        / n
+    )
     if level == "nominal":
         counts: dict[float, int] = {}
         for v in values:
@@ -63,8 +67,15 @@ def cohen_kappa(a: list[bool], b: list[bool]) -> Optional[float]:
 
 def judge_results(store: RunStore, suites: list[Suite]) -> dict:
     judges = list(store.get_meta("judges_ids", []))
-    out: dict = {"judges": judges, "n_judged": 0, "alpha": None, "alpha_level": None, "pairs": [],
-                 "human": None, "settings": store.get_meta("judges", [])}
+    out: dict = {
+        "judges": judges,
+        "n_judged": 0,
+        "alpha": None,
+        "alpha_level": None,
+        "pairs": [],
+        "human": None,
+        "settings": store.get_meta("judges", []),
+    }
     if not judges:
         return out
     items = {(s.id, it.id): (s, it) for s in suites for it in suite_items(s)}
@@ -101,11 +112,19 @@ def judge_results(store: RunStore, suites: list[Suite]) -> dict:
     out["alpha"], out["alpha_level"] = krippendorff_alpha(units, level), level
     for a, b in combinations(judges, 2):
         both = [(x, y) for x, y in zip(decisions[a], decisions[b]) if x is not None and y is not None]
-        out["pairs"].append({"a": a, "b": b, "n": len(both),
-                             "kappa": cohen_kappa([x for x, _ in both], [y for _, y in both]),
-                             "agreement": round(sum(x == y for x, y in both) / len(both), 6) if both else None})
+        out["pairs"].append(
+            {
+                "a": a,
+                "b": b,
+                "n": len(both),
+                "kappa": cohen_kappa([x for x, _ in both], [y for _, y in both]),
+                "agreement": round(sum(x == y for x, y in both) / len(both), 6) if both else None,
+            }
+        )
     if human_pairs:
-        out["human"] = {"n": len(human_pairs),
-                        "kappa": cohen_kappa([x for x, _ in human_pairs], [y for _, y in human_pairs]),
-                        "agreement": round(sum(x == y for x, y in human_pairs) / len(human_pairs), 6)}
+        out["human"] = {
+            "n": len(human_pairs),
+            "kappa": cohen_kappa([x for x, _ in human_pairs], [y for _, y in human_pairs]),
+            "agreement": round(sum(x == y for x, y in human_pairs) / len(human_pairs), 6),
+        }
     return out

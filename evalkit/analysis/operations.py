@@ -42,7 +42,8 @@ def vendor_operations(vdf: pd.DataFrame, vendor: Vendor) -> dict:
         "error_rate": round(len(errors) / finished, 6) if finished else None,
         "errors_by_kind": {str(k): int(n) for k, n in errors.error_kind.fillna("unknown").value_counts().items()},
         "retries": int((_numbers(vdf.attempts).fillna(0).clip(lower=1) - 1)[vdf.status != "pending"].sum())
-        if len(vdf) else 0,
+        if len(vdf)
+        else 0,
         "latency_p50_ms": _quantile(answered.latency_ms, 0.5),
         "latency_p95_ms": _quantile(answered.latency_ms, 0.95),
         "prompt_tokens": prompt,

@@ -106,10 +106,15 @@ def order_sensitivity(store: RunStore, suites: list[Suite], vendor_ids: list[str
                     answers[group] = answers.get(group, 0) + 1
             counted = [g for g, n in answers.items() if n >= 2]
             changed = sum(1 for g in counted if len(chosen[g]) > 1)
-            out.append({
-                "vendor": vendor, "suite": family, "suites": [s.id for s in members],
-                "n_questions": len(counted), "n_changed": changed,
-                "rate": round(changed / len(counted), 6) if counted else None,
-                "n_answers": sum(answers[g] for g in counted),
-            })
+            out.append(
+                {
+                    "vendor": vendor,
+                    "suite": family,
+                    "suites": [s.id for s in members],
+                    "n_questions": len(counted),
+                    "n_changed": changed,
+                    "rate": round(changed / len(counted), 6) if counted else None,
+                    "n_answers": sum(answers[g] for g in counted),
+                }
+            )
     return out

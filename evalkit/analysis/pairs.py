@@ -55,14 +55,35 @@ def pair_results(store: RunStore, suites: list[Suite], vendor_ids: list[str]) ->
                 members = []
                 for item_id in d.get("members") or []:
                     key = keys[ident].get(item_id)
-                    row = store.db.execute("SELECT content FROM responses WHERE key = ?", (key,)).fetchone() \
-                        if key else None
-                    members.append({"item": item_id, "value": (d.get("values") or {}).get(item_id),
-                                    "excerpt": _excerpt(row[0]) if row and row[0] else ""})
-                examples.append({"pair": ident[0], "attribute": d.get("attribute"), "epoch": ident[1],
-                                 "reasons": [r.get("text", "") for r in d.get("reasons") or []], "members": members})
-            per_vendor[vendor_id] = {"n_groups": len(groups), "n_scored": len(scored), "n_differ": len(differ),
-                                     "n_unscored": len(groups) - len(scored), "examples": examples}
-        out.append({"suite": suite.id, "title": suite.title, "n_groups": len(groups_in_suite - {None}),
-                    "vendors": per_vendor})
+                    row = (
+                        store.db.execute("SELECT content FROM responses WHERE key = ?", (key,)).fetchone()
+                        if key
+                        else None
+                    )
+                    members.append(
+                        {
+                            "item": item_id,
+                            "value": (d.get("values") or {}).get(item_id),
+                            "excerpt": _excerpt(row[0]) if row and row[0] else "",
+                        }
+                    )
+                examples.append(
+                    {
+                        "pair": ident[0],
+                        "attribute": d.get("attribute"),
+                        "epoch": ident[1],
+                        "reasons": [r.get("text", "") for r in d.get("reasons") or []],
+                        "members": members,
+                    }
+                )
+            per_vendor[vendor_id] = {
+                "n_groups": len(groups),
+                "n_scored": len(scored),
+                "n_differ": len(differ),
+                "n_unscored": len(groups) - len(scored),
+                "examples": examples,
+            }
+        out.append(
+            {"suite": suite.id, "title": suite.title, "n_groups": len(groups_in_suite - {None}), "vendors": per_vendor}
+        )
     return out

@@ -60,7 +60,7 @@ def bootstrap_means(values: Sequence[float], rng: np.random.Generator, n_boot: i
     rows = max(1, _CHUNK_CELLS // n)
     for start in range(0, n_boot, rows):
         m = min(rows, n_boot - start)
-        out[start:start + m] = x[rng.integers(0, n, size=(m, n))].mean(axis=1)
+        out[start : start + m] = x[rng.integers(0, n, size=(m, n))].mean(axis=1)
     return out
 
 
@@ -70,15 +70,19 @@ def percentile_interval(boot: np.ndarray, level: float = 0.95) -> tuple[float, f
     return float(low), float(high)
 
 
-def bootstrap_interval(values: Sequence[float], rng: np.random.Generator,
-                       n_boot: int = N_BOOT) -> tuple[float, float]:
+def bootstrap_interval(values: Sequence[float], rng: np.random.Generator, n_boot: int = N_BOOT) -> tuple[float, float]:
     """Percentile bootstrap 95 % interval of the mean."""
     return percentile_interval(bootstrap_means(values, rng, n_boot))
 
 
-def mean_interval(scores: Sequence[float], rng: Optional[np.random.Generator] = None, *,
-                  binary: Optional[bool] = None, n_boot: int = N_BOOT, boot: Optional[np.ndarray] = None
-                  ) -> tuple[Optional[float], Optional[float], Optional[float], Optional[str]]:
+def mean_interval(
+    scores: Sequence[float],
+    rng: Optional[np.random.Generator] = None,
+    *,
+    binary: Optional[bool] = None,
+    n_boot: int = N_BOOT,
+    boot: Optional[np.ndarray] = None,
+) -> tuple[Optional[float], Optional[float], Optional[float], Optional[str]]:
     """Mean and 95 % interval of item scores: (mean, low, high, method).
 
     ``binary`` (default: decided from the values) selects Wilson; otherwise a percentile

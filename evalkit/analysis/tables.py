@@ -14,15 +14,47 @@ from ..data import suite_items
 from ..runner.store import RunStore
 
 ITEM_COLUMNS = [
-    "vendor_id", "suite_id", "item_id", "epoch", "key", "status", "score", "passed", "critical",
-    "tags", "content", "explanation", "error_kind", "http_status", "error_message", "attempts",
-    "latency_ms", "prompt_tokens", "completion_tokens", "model", "system_fingerprint",
+    "vendor_id",
+    "suite_id",
+    "item_id",
+    "epoch",
+    "key",
+    "status",
+    "score",
+    "passed",
+    "critical",
+    "tags",
+    "content",
+    "explanation",
+    "error_kind",
+    "http_status",
+    "error_message",
+    "attempts",
+    "latency_ms",
+    "prompt_tokens",
+    "completion_tokens",
+    "model",
+    "system_fingerprint",
 ]
 
 
-_NUMERIC_COLUMNS = ("epoch", "resp_ok", "http_status", "attempts", "latency_ms", "prompt_tokens", "completion_tokens",
-                    "n_scores", "n_unscorable", "weighted", "weights", "plain", "all_passed", "failed_min",
-                    "n_failed")
+_NUMERIC_COLUMNS = (
+    "epoch",
+    "resp_ok",
+    "http_status",
+    "attempts",
+    "latency_ms",
+    "prompt_tokens",
+    "completion_tokens",
+    "n_scores",
+    "n_unscorable",
+    "weighted",
+    "weights",
+    "plain",
+    "all_passed",
+    "failed_min",
+    "n_failed",
+)
 
 _ITEM_SQL = """
 SELECT r.vendor_id, r.suite_id, r.item_id, r.epoch, r.key,
@@ -54,8 +86,11 @@ def item_table(store: RunStore, suites: Optional[Iterable[Suite]] = None) -> pd.
     """
     if suites is None:
         suites = [Suite.model_validate(s) for s in store.get_meta("suites", [])]
-    meta = {(suite.id, it.id): (list(it.tags), bool(it.critical or suite.critical))
-            for suite in suites for it in suite_items(suite)}
+    meta = {
+        (suite.id, it.id): (list(it.tags), bool(it.critical or suite.critical))
+        for suite in suites
+        for it in suite_items(suite)
+    }
     df = pd.read_sql_query(_ITEM_SQL, store.db)
     # a column with no value at all (no answer arrived, or no request) comes back as dtype object;
     # numbers must stay numbers so quantiles, sums and exports work on an empty or unanswered run
@@ -123,8 +158,20 @@ def export_parquet(df: pd.DataFrame, path: Path) -> None:
 
 
 ITEM_LEVEL_COLUMNS = [
-    "vendor_id", "suite_id", "item_id", "critical", "n_epochs", "n_ok", "n_errors", "n_unscored",
-    "score", "score_sum", "n_pass", "passed", "passed_any", "disagree",
+    "vendor_id",
+    "suite_id",
+    "item_id",
+    "critical",
+    "n_epochs",
+    "n_ok",
+    "n_errors",
+    "n_unscored",
+    "score",
+    "score_sum",
+    "n_pass",
+    "passed",
+    "passed_any",
+    "disagree",
 ]
 
 
@@ -145,9 +192,15 @@ def item_level(df: pd.DataFrame) -> pd.DataFrame:
     work["ok_score"] = np.where(ok, work["score"], 0.0)
     work["ok_pass"] = ok & work["passed"].astype("boolean").fillna(False).astype(bool)
     grouped = work.groupby(["vendor_id", "suite_id", "item_id"], sort=False)
-    out = grouped.agg(critical=("critical", "max"), n_epochs=("status", "size"), n_ok=("ok", "sum"),
-                      n_errors=("err", "sum"), n_unscored=("unscored", "sum"), score_sum=("ok_score", "sum"),
-                      n_pass=("ok_pass", "sum")).reset_index()
+    out = grouped.agg(
+        critical=("critical", "max"),
+        n_epochs=("status", "size"),
+        n_ok=("ok", "sum"),
+        n_errors=("err", "sum"),
+        n_unscored=("unscored", "sum"),
+        score_sum=("ok_score", "sum"),
+        n_pass=("ok_pass", "sum"),
+    ).reset_index()
     for col in ("n_epochs", "n_ok", "n_errors", "n_unscored", "n_pass"):
         out[col] = out[col].astype(int)
     out["critical"] = out["critical"].astype(bool)
@@ -166,14 +219,16 @@ def scorer_details(store: RunStore, kind: str) -> pd.DataFrame:
     overlay = store.unsealed.details if store.unsealed is not None else {}
     rows = []
     for key, index, vendor, suite, item, epoch, detail in store.db.execute(
-            "SELECT s.key, s.scorer_index, r.vendor_id, r.suite_id, r.item_id, r.epoch, s.detail FROM scores s "
-            "JOIN requests r ON r.key = s.key WHERE s.kind = ? ORDER BY r.vendor_id, r.suite_id, r.item_id, r.epoch",
-            (kind,)):
+        "SELECT s.key, s.scorer_index, r.vendor_id, r.suite_id, r.item_id, r.epoch, s.detail FROM scores s "
+        "JOIN requests r ON r.key = s.key WHERE s.kind = ? ORDER BY r.vendor_id, r.suite_id, r.item_id, r.epoch",
+        (kind,),
+    ):
         value = overlay.get((key, index))
         if value is None:
             value = json.loads(detail)
             if isinstance(value, dict) and set(value) == {"sealed"}:
                 continue  # a sealed suite's detail, not opened
-        rows.append({"key": key, "vendor_id": vendor, "suite_id": suite, "item_id": item, "epoch": epoch,
-                     "detail": value})
+        rows.append(
+            {"key": key, "vendor_id": vendor, "suite_id": suite, "item_id": item, "epoch": epoch, "detail": value}
+        )
     return pd.DataFrame(rows, columns=["key", "vendor_id", "suite_id", "item_id", "epoch", "detail"])

@@ -60,8 +60,7 @@ def item_weights(criteria: CriteriaFile, suite_rows: list[dict]) -> dict[str, Op
     out: dict[str, Optional[float]] = {}
     for row in suite_rows:
         n = int(row.get("n_items") or 0)
-        out[row["id"]] = (None if row["criterion"] not in nodes
-                          else (coefs.get(row["id"], 0.0) / n if n else 0.0))
+        out[row["id"]] = None if row["criterion"] not in nodes else (coefs.get(row["id"], 0.0) / n if n else 0.0)
     return out
 
 
@@ -78,8 +77,12 @@ def subtree_leaves(criteria: CriteriaFile) -> dict[str, set[str]]:
     return out
 
 
-def linear_forms(criteria: CriteriaFile, available: Iterable[str], leaf_suites: dict[str, dict[str, float]],
-                 attested_leaves: Iterable[str]) -> dict[str, Optional[Linear]]:
+def linear_forms(
+    criteria: CriteriaFile,
+    available: Iterable[str],
+    leaf_suites: dict[str, dict[str, float]],
+    attested_leaves: Iterable[str],
+) -> dict[str, Optional[Linear]]:
     """Every node's linear form given the suites with data; None for a node without data."""
     available = set(available)
     attested = set(attested_leaves)

@@ -8,6 +8,18 @@ from .suite import Item, ScorerSpec, Suite
 from .vendor import Attestation, Vendor
 
 __all__ = [
-    "Attestation", "ConfigError", "ConfigIssue", "CriteriaFile", "CriterionNode", "Gate",
-    "Generation", "Item", "Loaded", "ScorerSpec", "Suite", "Vendor", "Workspace", "load_workspace",
+    "Attestation",
+    "ConfigError",
+    "ConfigIssue",
+    "CriteriaFile",
+    "CriterionNode",
+    "Gate",
+    "Generation",
+    "Item",
+    "Loaded",
+    "ScorerSpec",
+    "Suite",
+    "Vendor",
+    "Workspace",
+    "load_workspace",
 ]

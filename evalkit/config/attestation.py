@@ -41,26 +41,35 @@ class AttestationCheck(Strict):
     """One requirement, checked against the value each vendor declares for ``field``."""
 
     id: str = Field(pattern=ITEM_ID_PATTERN, description="Stable id, unique within the questionnaire.")
-    field: str = Field(description="Attestation field of the vendor file, e.g. deployment, trains_on_inputs.",
-                       json_schema_extra={"enum": ATTESTATION_FIELDS})
+    field: str = Field(
+        description="Attestation field of the vendor file, e.g. deployment, trains_on_inputs.",
+        json_schema_extra={"enum": ATTESTATION_FIELDS},
+    )
     title: str = Field(description="The requirement in Japanese, as shown in the report.")
     question: str = Field(description="The question in Japanese, as the vendor is asked it.")
     clause: str = Field(description="The clause of the December 2025 call this check encodes.")
     expect: Optional[Union[bool, str, list[str]]] = Field(
-        default=None, description="Required value, or list of accepted values.")
+        default=None, description="Required value, or list of accepted values."
+    )
     max: Optional[float] = Field(default=None, description="Upper bound for a numeric field.")
     answered: bool = Field(
-        default=False, description="Any non-empty answer complies (free-text disclosures such as log_access).")
+        default=False, description="Any non-empty answer complies (free-text disclosures such as log_access)."
+    )
     when: dict[str, Union[Value, list[Value]]] = Field(
         default_factory=dict,
         description="The check applies only when these other fields have these values (e.g. provenance: "
-                    "derivative); when one of them is unanswered the check is 未回答, never assumed not to apply.")
+        "derivative); when one of them is unanswered the check is 未回答, never assumed not to apply.",
+    )
     evidence: bool = Field(
-        default=False, description="A compliant answer also needs evidence for its field in the vendor's "
-                                   "attestation.evidence (a document with page, or a URL); without it the check is "
-                                   "証跡なし and does not count as compliant.")
-    critical: bool = Field(default=True, description="A gate condition: a missing or non-compliant answer "
-                                                     "counts as a critical failure of the leaf.")
+        default=False,
+        description="A compliant answer also needs evidence for its field in the vendor's "
+        "attestation.evidence (a document with page, or a URL); without it the check is "
+        "証跡なし and does not count as compliant.",
+    )
+    critical: bool = Field(
+        default=True,
+        description="A gate condition: a missing or non-compliant answer counts as a critical failure of the leaf.",
+    )
     note: Optional[str] = Field(default=None, description="Why the check exists; how the answer is reviewed.")
 
     @model_validator(mode="after")
@@ -88,8 +97,9 @@ class AttestationCheck(Strict):
         """True/False for compliant/non-compliant; None when the vendor did not answer."""
         if _unanswered(declared):
             return None
-        if self.max is not None and (isinstance(declared, bool) or not isinstance(declared, (int, float))
-                                     or declared > self.max):
+        if self.max is not None and (
+            isinstance(declared, bool) or not isinstance(declared, (int, float)) or declared > self.max
+        ):
             return False
         if self.expect is not None:
             return declared in _accepted(self.expect)
@@ -154,12 +164,25 @@ def split_legacy_criteria(criteria: dict) -> tuple[dict, list[AttestationFile]]:
     def visit(node: dict) -> None:
         checks = node.pop("attestation", None)
         if checks:
-            found.append(AttestationFile.model_validate({
-                "id": f"attestation.{node.get('id')}", "version": "0", "title": node.get("title", ""),
-                "criterion": node.get("id"),
-                "checks": [{"id": c.get("id", c.get("field")), "question": c.get("question", c.get("title")),
-                            "clause": c.get("clause", node.get("clause", "")), **c} for c in checks],
-            }))
+            found.append(
+                AttestationFile.model_validate(
+                    {
+                        "id": f"attestation.{node.get('id')}",
+                        "version": "0",
+                        "title": node.get("title", ""),
+                        "criterion": node.get("id"),
+                        "checks": [
+                            {
+                                "id": c.get("id", c.get("field")),
+                                "question": c.get("question", c.get("title")),
+                                "clause": c.get("clause", node.get("clause", "")),
+                                **c,
+                            }
+                            for c in checks
+                        ],
+                    }
+                )
+            )
         for child in node.get("children") or []:
             visit(child)
 

@@ -17,11 +17,10 @@ class Gate(Strict):
     """A must-pass condition: failing it makes a vendor 不適合 whatever its total."""
 
     description: str = Field(description="What the gate means, in Japanese (shown in the report).")
-    min_score: Optional[float] = Field(
-        default=None, ge=0, le=1, description="Minimum score of this node (0–1)."
-    )
+    min_score: Optional[float] = Field(default=None, ge=0, le=1, description="Minimum score of this node (0–1).")
     max_critical_failures: Optional[int] = Field(
-        default=None, ge=0,
+        default=None,
+        ge=0,
         description="Maximum number of failed items marked critical under this node.",
     )
 
@@ -40,27 +39,34 @@ class CriterionNode(Strict):
     description: Optional[str] = None
     gate: Optional[Gate] = None
     min_items: Optional[int] = Field(
-        default=None, ge=0,
+        default=None,
+        ge=0,
         description="Minimum number of items the suites under this node must provide (checked by "
-                    "`evalkit list`; day-of-test suites, ids starting with day_of_test., and suites reading "
-                    "external data through source: are not counted).")
+        "`evalkit list`; day-of-test suites, ids starting with day_of_test., and suites reading "
+        "external data through source: are not counted).",
+    )
     weighting: Literal["items", "suites"] = Field(
         default="items",
         description="How a leaf weighs its suites: items (default) — each suite by its weight times its number "
-                    "of items, so every item of the leaf counts the same; suites — each suite by its weight "
-                    "alone, whatever its size.")
+        "of items, so every item of the leaf counts the same; suites — each suite by its weight "
+        "alone, whatever its size.",
+    )
     children: list["CriterionNode"] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
     def _attestation_moved(cls, data: Any) -> Any:
         if isinstance(data, dict) and "attestation" in data:
-            raise ValueError("attestation checks are no longer part of criteria.yaml: put them in a questionnaire "
-                             "under suites/attestation/ whose 'criterion' names this leaf "
-                             "(see `evalkit schema attestation`)")
+            raise ValueError(
+                "attestation checks are no longer part of criteria.yaml: put them in a questionnaire "
+                "under suites/attestation/ whose 'criterion' names this leaf "
+                "(see `evalkit schema attestation`)"
+            )
         return data
 
-    def walk(self, depth: int = 0, parent: "CriterionNode | None" = None) -> Iterator[tuple["CriterionNode", int, "CriterionNode | None"]]:
+    def walk(
+        self, depth: int = 0, parent: "CriterionNode | None" = None
+    ) -> Iterator[tuple["CriterionNode", int, "CriterionNode | None"]]:
         yield self, depth, parent
         for child in self.children:
             yield from child.walk(depth + 1, self)
@@ -75,18 +81,23 @@ class Area(Strict):
 
     tag: str = Field(min_length=1, description="The item tag that marks the area, e.g. 領域:自傷・自殺 or 言語:韓国語.")
     title: Optional[str] = Field(default=None, description="What the area covers, in Japanese.")
-    min_items: int = Field(ge=1, description="Minimum number of items carrying the tag (checked by "
-                                             "`evalkit list --check-min`; day-of-test and external data not counted).")
+    min_items: int = Field(
+        ge=1,
+        description="Minimum number of items carrying the tag (checked by "
+        "`evalkit list --check-min`; day-of-test and external data not counted).",
+    )
 
 
 class Difficulty(Strict):
     """The difficulty tags every item carries and the share of the hardest level required."""
 
     prefix: str = Field(default="難易度:", description="Tag prefix of the difficulty level.")
-    levels: list[str] = Field(default_factory=lambda: ["易", "中", "難"], min_length=2,
-                              description="Levels from easiest to hardest.")
-    min_hardest_share: float = Field(default=0.0, ge=0, le=1,
-                                     description="Minimum share of items at the hardest level.")
+    levels: list[str] = Field(
+        default_factory=lambda: ["易", "中", "難"], min_length=2, description="Levels from easiest to hardest."
+    )
+    min_hardest_share: float = Field(
+        default=0.0, ge=0, le=1, description="Minimum share of items at the hardest level."
+    )
     rule: Optional[str] = Field(default=None, description="The stated rule for tagging (docs/suites.md).")
 
 
@@ -94,11 +105,14 @@ class CriteriaFile(CriterionNode):
     """The whole tree: the file's top level is the root node (the total)."""
 
     schema_version: int = Field(default=1, description="Format version of this file.")
-    areas: list[Area] = Field(default_factory=list,
-                              description="Subjects with a floor of items of their own, found by item tag.")
+    areas: list[Area] = Field(
+        default_factory=list, description="Subjects with a floor of items of their own, found by item tag."
+    )
     difficulty: Optional[Difficulty] = Field(
-        default=None, description="Difficulty tags: when set, `evalkit list --check-min` requires exactly one "
-                                  "level per item and the share of the hardest level.")
+        default=None,
+        description="Difficulty tags: when set, `evalkit list --check-min` requires exactly one "
+        "level per item and the share of the hardest level.",
+    )
 
     def nodes(self) -> dict[str, CriterionNode]:
         return {node.id: node for node, _, _ in self.walk()}

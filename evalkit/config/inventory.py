@@ -52,8 +52,7 @@ class NodeCount:
         return None if self.min_items is None else self.items >= self.min_items
 
 
-def criterion_counts(criteria: CriteriaFile, suites: Iterable[Suite],
-                     questionnaires: Iterable = ()) -> list[NodeCount]:
+def criterion_counts(criteria: CriteriaFile, suites: Iterable[Suite], questionnaires: Iterable = ()) -> list[NodeCount]:
     """One row per node of the tree, in tree order, counting the items of the suites below it."""
     suites = list(suites)
     checks_by_leaf: Counter[str] = Counter()
@@ -63,13 +62,19 @@ def criterion_counts(criteria: CriteriaFile, suites: Iterable[Suite],
     for node, depth, _ in criteria.walk():
         leaves = {n.id for n, _, _ in node.walk() if n.is_leaf}
         below = [s for s in suites if s.criterion in leaves]
-        rows.append(NodeCount(
-            id=node.id, title=node.title, depth=depth,
-            items=sum(len(s.items) for s in below if not is_day_of_test(s) and not is_external(s)),
-            day_of_test=sum(len(s.items) for s in below if is_day_of_test(s)),
-            external=sum(len(s.items) for s in below if is_external(s) and not is_day_of_test(s)),
-            suites=len(below), checks=sum(checks_by_leaf[leaf] for leaf in leaves),
-            min_items=node.min_items))
+        rows.append(
+            NodeCount(
+                id=node.id,
+                title=node.title,
+                depth=depth,
+                items=sum(len(s.items) for s in below if not is_day_of_test(s) and not is_external(s)),
+                day_of_test=sum(len(s.items) for s in below if is_day_of_test(s)),
+                external=sum(len(s.items) for s in below if is_external(s) and not is_day_of_test(s)),
+                suites=len(below),
+                checks=sum(checks_by_leaf[leaf] for leaf in leaves),
+                min_items=node.min_items,
+            )
+        )
     return rows
 
 
@@ -97,8 +102,11 @@ def area_counts(criteria: CriteriaFile, suites: Iterable[Suite]) -> list[AreaCou
     rows = []
     for area in criteria.areas:
         hits = {s.id: sum(area.tag in item.tags for item in s.items) for s in kept}
-        rows.append(AreaCount(area.tag, area.title, sum(hits.values()), area.min_items,
-                              sorted(sid for sid, n in hits.items() if n)))
+        rows.append(
+            AreaCount(
+                area.tag, area.title, sum(hits.values()), area.min_items, sorted(sid for sid, n in hits.items() if n)
+            )
+        )
     return rows
 
 
@@ -123,11 +131,14 @@ class DifficultyCount:
         if self.untagged:
             out.append(f"{len(self.untagged)} item(s) without a difficulty tag, e.g. {', '.join(self.untagged[:3])}")
         if self.ambiguous:
-            out.append(f"{len(self.ambiguous)} item(s) with more than one difficulty tag, e.g. "
-                       f"{', '.join(self.ambiguous[:3])}")
+            out.append(
+                f"{len(self.ambiguous)} item(s) with more than one difficulty tag, e.g. {', '.join(self.ambiguous[:3])}"
+            )
         if self.hardest_share + 1e-9 < self.min_hardest_share:
-            out.append(f"{self.hardest_share:.1%} of items are {self.hardest}, fewer than the required "
-                       f"{self.min_hardest_share:.1%}")
+            out.append(
+                f"{self.hardest_share:.1%} of items are {self.hardest}, fewer than the required "
+                f"{self.min_hardest_share:.1%}"
+            )
         return out
 
 
@@ -139,7 +150,7 @@ def difficulty_counts(criteria: CriteriaFile, suites: Iterable[Suite]) -> Diffic
     untagged, ambiguous = [], []
     for s in counted(suites):
         for item in s.items:
-            found = [t[len(prefix):] for t in item.tags if t.startswith(prefix) and t[len(prefix):] in tally]
+            found = [t[len(prefix) :] for t in item.tags if t.startswith(prefix) and t[len(prefix) :] in tally]
             if not found:
                 untagged.append(f"{s.id}:{item.id}")
             elif len(found) > 1:

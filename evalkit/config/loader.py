@@ -71,17 +71,27 @@ def _secret_scan(doc: Located, node: Any, loc: tuple = ()) -> list[ConfigIssue]:
             if looks_like_secret(key):
                 # The key itself is the secret: name its parent, never the key.
                 line, col = doc.pos(loc + (key,), key=True)
-                issues.append(ConfigIssue(str(doc.path), line, col, format_loc(loc),
-                                          "a key looks like a literal API key; keep keys in the environment "
-                                          "and name the variable in api_key_env"))
+                issues.append(
+                    ConfigIssue(
+                        str(doc.path),
+                        line,
+                        col,
+                        format_loc(loc),
+                        "a key looks like a literal API key; keep keys in the environment "
+                        "and name the variable in api_key_env",
+                    )
+                )
                 continue
             issues += _secret_scan(doc, value, loc + (key,))
     elif isinstance(node, list):
         for i, value in enumerate(node):
             issues += _secret_scan(doc, value, loc + (i,))
     elif looks_like_secret(node):
-        issues.append(doc.issue(loc, "looks like a literal API key; keep keys in the environment "
-                                     "and name the variable in api_key_env"))
+        issues.append(
+            doc.issue(
+                loc, "looks like a literal API key; keep keys in the environment and name the variable in api_key_env"
+            )
+        )
     return issues
 
 
@@ -169,8 +179,11 @@ def content_kind(data: Any) -> str:
     if isinstance(data, dict) and "prompt" not in data:
         # a vendor file missing a required key is still a vendor file: read it as one, so its errors
         # are the vendor schema's (model is required), not a suite's dozen
-        if "provider" in data or ("base_url" in data and "items" not in data) or (
-                "api_key_env" in data and "items" not in data):
+        if (
+            "provider" in data
+            or ("base_url" in data and "items" not in data)
+            or ("api_key_env" in data and "items" not in data)
+        ):
             return "vendor"
         if "checks" in data and "items" not in data:
             return "attestation"
@@ -205,8 +218,9 @@ def _check_kinds(kinds: Optional[Mapping[PathLike, str]]) -> dict[str, str]:
     return out
 
 
-def expand_entries(paths: Iterable[PathLike], kinds: Optional[Mapping[PathLike, str]] = None
-                   ) -> tuple[list[Entry], list[ConfigIssue]]:
+def expand_entries(
+    paths: Iterable[PathLike], kinds: Optional[Mapping[PathLike, str]] = None
+) -> tuple[list[Entry], list[ConfigIssue]]:
     """The files under ``paths`` (directories are walked), once each, with the directory argument
     each was found under. ``kinds`` maps files or directories to the kind of every file they name
     ("suite", "vendor", "attestation"); those not among ``paths`` are added to them."""
@@ -219,8 +233,11 @@ def expand_entries(paths: Iterable[PathLike], kinds: Optional[Mapping[PathLike, 
     for arg in args:
         kind = imposed.get(os.path.abspath(arg))
         if arg.is_dir():
-            entries += [Entry(p, arg, kind) for p in sorted(arg.rglob("*"))
-                        if p.suffix in YAML_SUFFIXES + (SEALED_SUFFIX,) and p.is_file()]
+            entries += [
+                Entry(p, arg, kind)
+                for p in sorted(arg.rglob("*"))
+                if p.suffix in YAML_SUFFIXES + (SEALED_SUFFIX,) and p.is_file()
+            ]
         elif arg.is_file():
             entries.append(Entry(arg, None, kind))
         else:
@@ -262,9 +279,15 @@ def find_criteria(files: list[Path]) -> Optional[Path]:
     return default if default.is_file() else None
 
 
-def load_workspace(paths: Iterable[PathLike], criteria_path: Optional[Path] = None,
-                   *, check_items: bool = True, key_env: Optional[str] = None,
-                   sealed: str = "open", kinds: Optional[Mapping[PathLike, str]] = None) -> Workspace:
+def load_workspace(
+    paths: Iterable[PathLike],
+    criteria_path: Optional[Path] = None,
+    *,
+    check_items: bool = True,
+    key_env: Optional[str] = None,
+    sealed: str = "open",
+    kinds: Optional[Mapping[PathLike, str]] = None,
+) -> Workspace:
     """Load every file under ``paths`` and cross-check them. Issues are collected, not raised.
 
     What each file is comes from ``kinds`` when the caller says so (``{Path("../acme.yaml"):
@@ -320,8 +343,11 @@ def load_workspace(paths: Iterable[PathLike], criteria_path: Optional[Path] = No
         ws.issues += check_attestation(questionnaire, ws.criteria)
     if ws.suites and ws.criteria is None and criteria_path is None:
         first = ws.suites[0]
-        ws.issues.append(ConfigIssue(str(first.path), 1, 1, "criterion",
-                                     "no criteria.yaml found next to the suites; pass --criteria FILE"))
+        ws.issues.append(
+            ConfigIssue(
+                str(first.path), 1, 1, "criterion", "no criteria.yaml found next to the suites; pass --criteria FILE"
+            )
+        )
     for suite in ws.suites:
         ws.issues += check_suite(suite, ws.criteria, check_items=check_items)
     return ws
@@ -338,8 +364,13 @@ def _load_sealed(ws: Workspace, path: Path, key_env: Optional[str]) -> None:
     if loaded is None:
         return
     if loaded.model.source is not None:
-        ws.issues.append(loaded.doc.issue(("source",), "a sealed suite cannot read a data source (its items would "
-                                                        "stay in clear on disk); inline the items and seal again"))
+        ws.issues.append(
+            loaded.doc.issue(
+                ("source",),
+                "a sealed suite cannot read a data source (its items would "
+                "stay in clear on disk); inline the items and seal again",
+            )
+        )
         return
     for problem in header_problems(info.header, loaded.model):
         ws.issues.append(ConfigIssue(str(path), 1, 1, "(sealed header)", problem))
@@ -369,7 +400,9 @@ def check_criteria(crit: Loaded) -> list[ConfigIssue]:
         node_id = node_data.get("id")
         if node_id in seen:
             first_line = crit.doc.pos(seen[node_id])[0]
-            issues.append(crit.doc.issue(loc + ("id",), f"duplicate criterion id '{node_id}' (first on line {first_line})"))
+            issues.append(
+                crit.doc.issue(loc + ("id",), f"duplicate criterion id '{node_id}' (first on line {first_line})")
+            )
         else:
             seen[node_id] = loc + ("id",)
         for i, child in enumerate(node_data.get("children") or []):
@@ -397,8 +430,13 @@ def _template_issue(doc: Located, loc: tuple, exc: jinja2.TemplateSyntaxError) -
     line, col = doc.pos(loc)
     # Template lines are file lines only in a block scalar, whose text starts below the indicator.
     offset = (exc.lineno or 1) if loc in doc.block_scalar else 0
-    return ConfigIssue(str(doc.path), line + offset, col if offset == 0 else 1,
-                       ".".join(str(p) for p in loc), f"template syntax error: {exc.message}")
+    return ConfigIssue(
+        str(doc.path),
+        line + offset,
+        col if offset == 0 else 1,
+        ".".join(str(p) for p in loc),
+        f"template syntax error: {exc.message}",
+    )
 
 
 def check_leaf(doc: Located, criterion: str, criteria: Optional[Loaded], what: str) -> list[ConfigIssue]:
@@ -415,8 +453,11 @@ def check_leaf(doc: Located, criterion: str, criteria: Optional[Loaded], what: s
         return [doc.issue(("criterion",), f"unknown criterion '{criterion}' in {criteria.path}{hint}")]
     if not node.is_leaf:
         leaves = [c.id for c, _, _ in node.walk() if c.is_leaf]
-        return [doc.issue(("criterion",), f"criterion '{criterion}' is not a leaf; "
-                                          f"{what} hang off leaves such as '{leaves[0]}'")]
+        return [
+            doc.issue(
+                ("criterion",), f"criterion '{criterion}' is not a leaf; {what} hang off leaves such as '{leaves[0]}'"
+            )
+        ]
     return []
 
 
@@ -445,6 +486,7 @@ def check_suite(loaded: Loaded, criteria: Optional[Loaded], *, check_items: bool
         for i, spec in enumerate(specs):
             if spec.kind not in REGISTRY:
                 import difflib
+
                 close = difflib.get_close_matches(spec.kind, list(REGISTRY), n=1, cutoff=0.5)
                 hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(REGISTRY))})"
                 issues.append(doc.issue(loc + (i, "kind"), f"unknown scorer kind '{spec.kind}'{hint}"))
@@ -452,8 +494,11 @@ def check_suite(loaded: Loaded, criteria: Optional[Loaded], *, check_items: bool
             try:
                 built.append(build(spec.kind, spec.params))
             except ValidationError as exc:
-                issues.extend(issues_from_validation(doc, exc, REGISTRY[spec.kind].Params,
-                                                     prefix=loc + (i, "params"), data=spec.params))
+                issues.extend(
+                    issues_from_validation(
+                        doc, exc, REGISTRY[spec.kind].Params, prefix=loc + (i, "params"), data=spec.params
+                    )
+                )
         return built
 
     suite_scorers = scorer_list(suite.scorers, ("scorers",))
@@ -468,10 +513,12 @@ def check_suite(loaded: Loaded, criteria: Optional[Loaded], *, check_items: bool
         what = "" if index < inline else f"item '{item.id}': "
         if item.id in seen:
             first = seen[item.id]
-            where = (f"first on line {doc.pos(('items', first, 'id'))[0]}" if first < inline
-                     else "also read from the source")
-            sink.append(doc.issue(loc + ("id",) if index < inline else loc,
-                                  f"{what}duplicate item id '{item.id}' ({where})"))
+            where = (
+                f"first on line {doc.pos(('items', first, 'id'))[0]}" if first < inline else "also read from the source"
+            )
+            sink.append(
+                doc.issue(loc + ("id",) if index < inline else loc, f"{what}duplicate item id '{item.id}' ({where})")
+            )
         else:
             seen[item.id] = index
         if not check_items:
@@ -489,14 +536,22 @@ def check_suite(loaded: Loaded, criteria: Optional[Loaded], *, check_items: bool
                 try:
                     render(source, item.vars)
                 except jinja2.UndefinedError as exc:
-                    sink.append(doc.issue(loc + ("vars",) if index < inline else ("source", "mapping"),
-                                          f"{what}{name} does not render: {exc.message}"))
+                    sink.append(
+                        doc.issue(
+                            loc + ("vars",) if index < inline else ("source", "mapping"),
+                            f"{what}{name} does not render: {exc.message}",
+                        )
+                    )
                 except Exception as exc:  # noqa: BLE001 — a template is user input: any failure is its error
                     line = template_line(exc)
                     where = f" (line {line} of the template)" if line else ""
                     detail = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
-                    sink.append(doc.issue(loc + ("vars",) if index < inline else ("source", "mapping"),
-                                          f"{what}{name} does not render{where}: {detail}"))
+                    sink.append(
+                        doc.issue(
+                            loc + ("vars",) if index < inline else ("source", "mapping"),
+                            f"{what}{name} does not render{where}: {detail}",
+                        )
+                    )
     if check_items:
         from ..scorers.counterfactual import group_issues  # counterfactual groups as a whole
 
@@ -504,8 +559,12 @@ def check_suite(loaded: Loaded, criteria: Optional[Loaded], *, check_items: bool
     shown = sorted(set(from_source), key=from_source.index)
     issues += shown[:SOURCE_ISSUE_CAP]
     if len(shown) > SOURCE_ISSUE_CAP:
-        issues.append(doc.issue(("source",), f"more problems: {len(shown) - SOURCE_ISSUE_CAP} further items "
-                                             "read from the source (not shown)"))
+        issues.append(
+            doc.issue(
+                ("source",),
+                f"more problems: {len(shown) - SOURCE_ISSUE_CAP} further items read from the source (not shown)",
+            )
+        )
     return issues
 
 
@@ -554,7 +613,7 @@ def check_attestation(loaded: Loaded, criteria: Optional[Loaded]) -> list[Config
             if name == check.field:
                 issues.append(doc.issue(loc + ("when", name), "a check cannot be conditional on its own field"))
                 continue
-            for value in (accepted if isinstance(accepted, list) else [accepted]):
+            for value in accepted if isinstance(accepted, list) else [accepted]:
                 problem = field_type_problem(name, value)
                 if problem:
                     issues.append(doc.issue(loc + ("when", name), problem))

@@ -90,8 +90,9 @@ def _describe_input(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def issues_from_validation(doc: Located, exc: ValidationError, model: type[BaseModel],
-                           prefix: tuple = (), data: Any = None) -> list[ConfigIssue]:
+def issues_from_validation(
+    doc: Located, exc: ValidationError, model: type[BaseModel], prefix: tuple = (), data: Any = None
+) -> list[ConfigIssue]:
     data = doc.data if data is None else data
     grouped: dict[tuple, list[dict]] = {}
     for err in exc.errors(include_url=False):
@@ -107,12 +108,17 @@ def issues_from_validation(doc: Located, exc: ValidationError, model: type[BaseM
             parent = model_at(model, loc[:-1])
             allowed = sorted(parent.model_fields) if parent else []
             if str(key).lower() in SECRET_KEYS:
-                message = (f"unknown key '{key}': literal API keys are not allowed in files; "
-                           "put the key in an environment variable and name it in api_key_env")
+                message = (
+                    f"unknown key '{key}': literal API keys are not allowed in files; "
+                    "put the key in an environment variable and name it in api_key_env"
+                )
             else:
                 close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-                hint = f" (did you mean '{close[0]}'?)" if close else (
-                    f" (expected one of: {', '.join(allowed)})" if allowed else "")
+                hint = (
+                    f" (did you mean '{close[0]}'?)"
+                    if close
+                    else (f" (expected one of: {', '.join(allowed)})" if allowed else "")
+                )
                 message = f"unknown key '{key}'{hint}"
             issues.append(doc.issue(full, message, key=True))
             continue
@@ -123,12 +129,12 @@ def issues_from_validation(doc: Located, exc: ValidationError, model: type[BaseM
         for e in errs:
             msg = e["msg"]
             if msg.startswith("Value error, "):
-                msg = msg[len("Value error, "):]
+                msg = msg[len("Value error, ") :]
             if msg not in messages:
                 messages.append(msg)
         message = " or ".join(messages)
         if kind in ("string_type",) and isinstance(err.get("input"), (int, float)):
-            message += " (quote the value, e.g. \"1.0\")"
+            message += ' (quote the value, e.g. "1.0")'
         if "input" in err and kind not in ("value_error", "assertion_error") and not isinstance(err["input"], dict):
             message += f"; got {_describe_input(err['input'])}"
         issues.append(doc.issue(full, message))

@@ -28,7 +28,7 @@ FORMAT = 1
 SUFFIX = ".sealed"
 MAGIC = "#evalkit-sealed-suite/1 AES-256-GCM; any change to this file makes it unreadable"
 CIPHER = "AES-256-GCM"
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 15, 8, 1
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 MIN_PASSPHRASE = 16
 _HEX_KEY = re.compile(r"^[0-9a-fA-F]{64}$")
 # base64 of 32 bytes in its padded form (as base64.b64encode writes it), or with an explicit prefix:
@@ -57,8 +57,7 @@ def parse_raw_key(value: str) -> Optional[bytes]:
     if _B64_KEY.match(value):
         value = value.removeprefix("base64:")
         try:
-            raw = base64.b64decode(value.replace("-", "+").replace("_", "/") + "=" * (-len(value) % 4),
-                                   validate=True)
+            raw = base64.b64decode(value.replace("-", "+").replace("_", "/") + "=" * (-len(value) % 4), validate=True)
         except (binascii.Error, ValueError):
             return None
         return raw if len(raw) == 32 else None
@@ -69,8 +68,9 @@ def _hkdf(master: bytes, purpose: str) -> bytes:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                info=f"evalkit/sealed/v1/{purpose}".encode()).derive(master)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"evalkit/sealed/v1/{purpose}".encode()).derive(
+        master
+    )
 
 
 def _scrypt(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
@@ -106,8 +106,13 @@ class SealInfo:
 
     def record(self) -> dict:
         """What the run store keeps (``meta.sealed``): header and hashes, never text or keys."""
-        return {"path": str(self.path), "header": self.header, "ciphertext_sha256": self.ciphertext_sha256,
-                "plaintext_sha256": self.plaintext_sha256, "key_env": self.key_env}
+        return {
+            "path": str(self.path),
+            "header": self.header,
+            "ciphertext_sha256": self.ciphertext_sha256,
+            "plaintext_sha256": self.plaintext_sha256,
+            "key_env": self.key_env,
+        }
 
 
 # ------------------------------------------------------------------------------------------ write
@@ -122,20 +127,34 @@ def seal_bytes(plaintext: bytes, meta: dict, key_env: str, *, kdf: str = "auto")
         raise SealError(f"seal: {key_env} does not hold a raw 32-byte key (64 hex digits or base64)")
     if kdf == "scrypt" or (kdf == "auto" and raw is None):
         if len(value) < MIN_PASSPHRASE:
-            raise SealError(f"seal: the passphrase in {key_env} is shorter than {MIN_PASSPHRASE} characters; use a "
-                            "longer one or a random key: python -c \"import secrets; print(secrets.token_hex(32))\"")
+            raise SealError(
+                f"seal: the passphrase in {key_env} is shorter than {MIN_PASSPHRASE} characters; use a "
+                'longer one or a random key: python -c "import secrets; print(secrets.token_hex(32))"'
+            )
         salt = secrets.token_bytes(16)
         master = _scrypt(value, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
-        kdf_params = {"name": "scrypt", "salt": base64.b64encode(salt).decode("ascii"),
-                      "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P}
+        kdf_params = {
+            "name": "scrypt",
+            "salt": base64.b64encode(salt).decode("ascii"),
+            "n": SCRYPT_N,
+            "r": SCRYPT_R,
+            "p": SCRYPT_P,
+        }
     else:
         master = raw
         kdf_params = {"name": "raw"}
     nonce = secrets.token_bytes(12)
-    header = {**meta, "format": FORMAT, "cipher": CIPHER, "key_env": key_env, "kdf": kdf_params,
-              "nonce": base64.b64encode(nonce).decode("ascii"), "key_check": _key_check(master),
-              "plaintext_sha256": hashlib.sha256(plaintext).hexdigest(),
-              "sealed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    header = {
+        **meta,
+        "format": FORMAT,
+        "cipher": CIPHER,
+        "key_env": key_env,
+        "kdf": kdf_params,
+        "nonce": base64.b64encode(nonce).decode("ascii"),
+        "key_check": _key_check(master),
+        "plaintext_sha256": hashlib.sha256(plaintext).hexdigest(),
+        "sealed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
     head = canonical(header).decode("utf-8")
     aad = (MAGIC + "\n" + head).encode("utf-8")
     body = AESGCM(_hkdf(master, "enc")).encrypt(nonce, plaintext, aad)
@@ -178,8 +197,10 @@ def read_header(path: Path) -> tuple[dict, str, bytes, bytes]:
     if _wrap(body) != body_text:
         raise SealError(f"{damaged}: the encrypted body was edited)")
     if header.get("format") != FORMAT or header.get("cipher") != CIPHER:
-        raise SealError(f"{path}: sealed-suite format {header.get('format')!r} / cipher {header.get('cipher')!r} "
-                        f"is not supported (this evalkit reads format {FORMAT}, {CIPHER})")
+        raise SealError(
+            f"{path}: sealed-suite format {header.get('format')!r} / cipher {header.get('cipher')!r} "
+            f"is not supported (this evalkit reads format {FORMAT}, {CIPHER})"
+        )
     return header, lines[1], body, data
 
 
@@ -189,8 +210,9 @@ def _master_key(header: dict, path: Path, key_env: str) -> bytes:
     if kdf.get("name") == "raw":
         raw = parse_raw_key(value)
         if raw is None:
-            raise SealError(f"{path}: wrong key: {key_env} does not hold a raw 32-byte key, and this file was "
-                            "sealed with one")
+            raise SealError(
+                f"{path}: wrong key: {key_env} does not hold a raw 32-byte key, and this file was sealed with one"
+            )
         return raw
     if kdf.get("name") == "scrypt":
         try:
@@ -198,7 +220,7 @@ def _master_key(header: dict, path: Path, key_env: str) -> bytes:
             n, r, p = int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
         except (KeyError, TypeError, ValueError, binascii.Error):
             raise SealError(f"{path}: not a readable sealed suite (damaged header: kdf)") from None
-        if not (2 <= n <= 2 ** 20 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16 and len(salt) >= 8):
+        if not (2 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16 and len(salt) >= 8):
             raise SealError(f"{path}: not a readable sealed suite (scrypt parameters out of range)")
         return _scrypt(value, salt, n, r, p)
     raise SealError(f"{path}: not a readable sealed suite (unknown kdf {kdf.get('name')!r})")
@@ -222,20 +244,35 @@ def open_sealed(path: Path, key_env: Optional[str] = None) -> tuple[bytes, SealI
         nonce = base64.b64decode(header["nonce"], validate=True)
         plaintext = AESGCM(_hkdf(master, "enc")).decrypt(nonce, body, (MAGIC + "\n" + head).encode("utf-8"))
     except (InvalidTag, KeyError, ValueError, binascii.Error):
-        raise SealError(f"{path}: the sealed file was modified or damaged (authentication failed); "
-                        "use an unaltered copy") from None
+        raise SealError(
+            f"{path}: the sealed file was modified or damaged (authentication failed); use an unaltered copy"
+        ) from None
     digest = hashlib.sha256(plaintext).hexdigest()
     if digest != header.get("plaintext_sha256"):
         raise SealError(f"{path}: the sealed file was modified (plaintext hash differs from its header)")
-    info = SealInfo(suite_id=str(header.get("suite")), path=path, header=header,
-                    ciphertext_sha256=hashlib.sha256(data).hexdigest(), plaintext_sha256=digest, key_env=env,
-                    _mac_key=_hkdf(master, "mac"))
+    info = SealInfo(
+        suite_id=str(header.get("suite")),
+        path=path,
+        header=header,
+        ciphertext_sha256=hashlib.sha256(data).hexdigest(),
+        plaintext_sha256=digest,
+        key_env=env,
+        _mac_key=_hkdf(master, "mac"),
+    )
     return plaintext, info
 
 
 def header_problems(header: dict, suite: Any) -> list[str]:
     """Differences between the clear header and the suite it encloses (a forged header)."""
-    want = {"suite": suite.id, "version": suite.version, "criterion": suite.criterion, "items": len(suite.items),
-            "title": suite.title}
-    return [f"header {k} {header.get(k)!r} differs from the sealed suite's {v!r}"
-            for k, v in want.items() if header.get(k) != v]
+    want = {
+        "suite": suite.id,
+        "version": suite.version,
+        "criterion": suite.criterion,
+        "items": len(suite.items),
+        "title": suite.title,
+    }
+    return [
+        f"header {k} {header.get(k)!r} differs from the sealed suite's {v!r}"
+        for k, v in want.items()
+        if header.get(k) != v
+    ]

@@ -36,20 +36,23 @@ class Item(Strict):
     tags: list[str] = Field(default_factory=list, description="Category, difficulty, ... for breakdowns.")
     vars: dict[str, Any] = Field(default_factory=dict, description="Template variables.")
     reference: Optional[Union[str, list[str]]] = Field(
-        default=None, description="Correct answer, or accepted answers (first is canonical).")
+        default=None, description="Correct answer, or accepted answers (first is canonical)."
+    )
     expect: Optional[Literal["decline", "answer"]] = Field(
-        default=None, description="For refusal scoring: must the model decline or answer?")
+        default=None, description="For refusal scoring: must the model decline or answer?"
+    )
     meta: dict[str, Any] = Field(
         default_factory=dict,
-        description="Data for scorers and analysis that is not sent to models (e.g. bias target, rubric).")
+        description="Data for scorers and analysis that is not sent to models (e.g. bias target, rubric).",
+    )
     critical: bool = Field(default=False, description="A failure here counts against gates.")
-    scorers: Optional[list[ScorerSpec]] = Field(
-        default=None, description="Replaces the suite's scorers for this item.")
+    scorers: Optional[list[ScorerSpec]] = Field(default=None, description="Replaces the suite's scorers for this item.")
     note: Optional[str] = Field(default=None, description="Why the item exists; not sent to models.")
     probes: list[Probe] = Field(
         default_factory=list,
         description="Known answers with the verdict each must get (never sent to models); checked by "
-                    "validate --self-check.")
+        "validate --self-check.",
+    )
 
     def references(self) -> list[str]:
         if self.reference is None:
@@ -58,8 +61,14 @@ class Item(Strict):
 
 
 SOURCE_KINDS = ("jsonl", "csv", "json", "parquet", "hf")
-SOURCE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv", ".json": "json",
-                   ".parquet": "parquet"}
+SOURCE_SUFFIXES = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".json": "json",
+    ".parquet": "parquet",
+}
 SOURCE_PRESETS = ("jbbq", "aisev")
 # Item fields a source mapping can fill; vars.<name> and meta.<key> name one variable / meta key.
 MAPPING_TARGETS = ("reference", "tags", "expect", "critical", "note", "scorers")
@@ -74,39 +83,51 @@ class Source(Strict):
     """Where a suite's items come from besides its inline ``items`` (read when the suite is loaded)."""
 
     kind: Optional[Literal["jsonl", "csv", "json", "parquet", "hf"]] = Field(
-        default=None, description="File format, or hf for Hugging Face datasets.load_dataset. "
-                                  "Default: from the suffix of path (.jsonl .csv .tsv .json .parquet).")
+        default=None,
+        description="File format, or hf for Hugging Face datasets.load_dataset. "
+        "Default: from the suffix of path (.jsonl .csv .tsv .json .parquet).",
+    )
     path: Optional[str] = Field(
-        default=None, description="File (relative to the suite file; ${VAR} and ${VAR:-default} are expanded; "
-                                  "* globs join several files), or for hf a hub id or local dataset folder.")
-    records: Optional[str] = Field(
-        default=None, description="json: dotted path to the list of records, e.g. samples.")
+        default=None,
+        description="File (relative to the suite file; ${VAR} and ${VAR:-default} are expanded; "
+        "* globs join several files), or for hf a hub id or local dataset folder.",
+    )
+    records: Optional[str] = Field(default=None, description="json: dotted path to the list of records, e.g. samples.")
     name: Optional[str] = Field(default=None, description="hf: configuration name.")
     split: Optional[str] = Field(default=None, description="hf: split (default: the only split, else required).")
     revision: Optional[str] = Field(default=None, description="hf: hub revision (commit, tag or branch).")
     data_files: Optional[Union[str, list[str], dict[str, Union[str, list[str]]]]] = Field(
-        default=None, description="hf: local data files (relative to the suite file), as for load_dataset.")
+        default=None, description="hf: local data files (relative to the suite file), as for load_dataset."
+    )
     delimiter: Optional[str] = Field(default=None, description="csv: field delimiter (default , or tab for .tsv).")
     encoding: str = Field(default="utf-8", description="Text encoding of jsonl/csv/json files.")
     preset: Optional[Literal["jbbq", "aisev"]] = Field(
-        default=None, description="Record format with derived fields and a default mapping: jbbq (BBQ/JBBQ "
-                                  "bias questions for the bias scorer) or aisev (Japan AISI aisev CSV rows).")
+        default=None,
+        description="Record format with derived fields and a default mapping: jbbq (BBQ/JBBQ "
+        "bias questions for the bias scorer) or aisev (Japan AISI aisev CSV rows).",
+    )
     mapping: dict[str, Any] = Field(
         default_factory=dict,
         description="Item field -> Jinja2 template over the record: vars.<name>, meta.<key>, reference, tags, "
-                    "expect, critical, note, scorers. A value that is one {{ expression }} keeps its type "
-                    "(list, number); other strings render as text. Without any vars.* entry every field of the "
-                    "record is a variable.")
+        "expect, critical, note, scorers. A value that is one {{ expression }} keeps its type "
+        "(list, number); other strings render as text. Without any vars.* entry every field of the "
+        "record is a variable.",
+    )
     id: Optional[str] = Field(
-        default=None, min_length=1,
-        description="Item id: a field name or a template. Default: r- + a hash of the record's content.")
+        default=None,
+        min_length=1,
+        description="Item id: a field name or a template. Default: r- + a hash of the record's content.",
+    )
     filter: Optional[str] = Field(
-        default=None, min_length=1, description="Jinja2 boolean expression over the record; false drops it.")
+        default=None, min_length=1, description="Jinja2 boolean expression over the record; false drops it."
+    )
     sample: Optional[SampleSpec] = Field(default=None, description="Keep n records chosen by a seeded hash.")
     limit: Optional[int] = Field(default=None, ge=1, description="Keep at most this many items (after sample).")
     optional: bool = Field(
-        default=False, description="When the data is absent (file not found, hub unreachable and not cached), "
-                                   "skip the suite with a notice instead of failing.")
+        default=False,
+        description="When the data is absent (file not found, hub unreachable and not cached), "
+        "skip the suite with a notice instead of failing.",
+    )
 
     @field_validator("mapping")
     @classmethod
@@ -118,10 +139,12 @@ class Source(Strict):
             if key in MAPPING_TARGETS:
                 continue
             import difflib
+
             close = difflib.get_close_matches(key, [*MAPPING_TARGETS, "vars.", "meta."], n=1, cutoff=0.6)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise ValueError(f"cannot map onto '{key}'{hint}; targets are vars.<name>, meta.<key>, "
-                             + ", ".join(MAPPING_TARGETS))
+            raise ValueError(
+                f"cannot map onto '{key}'{hint}; targets are vars.<name>, meta.<key>, " + ", ".join(MAPPING_TARGETS)
+            )
         return value
 
     @model_validator(mode="after")
@@ -156,33 +179,43 @@ class VersionedFile(Strict):
     criterion: str = Field(description="Id of the criteria.yaml leaf this file serves.")
     description: str = Field(default="", description="What the file measures and how.")
     canary: Optional[str] = Field(
-        default=None, description="Marker string for detecting this file's text in training data.")
+        default=None, description="Marker string for detecting this file's text in training data."
+    )
 
 
 class Suite(VersionedFile):
     publish: bool = Field(default=True, description="Whether item text may appear in public reports.")
     critical: bool = Field(
-        default=False, description="Every failed item of this suite counts as a critical failure against gates.")
+        default=False, description="Every failed item of this suite counts as a critical failure against gates."
+    )
     weight: float = Field(
-        default=1.0, ge=0,
+        default=1.0,
+        ge=0,
         description="Weight of this suite within its criterion leaf (relative to the leaf's other suites). "
-                    "0 makes it diagnostic: scored and reported, never counted in criterion scores, totals "
-                    "or score gates (critical failures still count).")
+        "0 makes it diagnostic: scored and reported, never counted in criterion scores, totals "
+        "or score gates (critical failures still count).",
+    )
     system_prompt: Optional[str] = Field(default=None, description="Jinja2 template of the system message.")
     prompt: str = Field(description="Jinja2 template of the user message (StrictUndefined).")
     generation: Generation = Field(default_factory=Generation, description="Default generation parameters.")
     scorers: list[ScorerSpec] = Field(min_length=1, description="How every item is scored.")
     items: list[Item] = Field(default_factory=list, description="Inline items.")
     source: Optional[Source] = Field(
-        default=None, description="Items from a data file or Hugging Face dataset, added after the inline items "
-                                  "when the suite is loaded (ids must be unique over both).")
+        default=None,
+        description="Items from a data file or Hugging Face dataset, added after the inline items "
+        "when the suite is loaded (ids must be unique over both).",
+    )
     attribution: Optional[str] = Field(
-        default=None, description="Credit line for the data the suite uses (shown in the report), "
-                                  "e.g. 出典：デジタル庁「…」、PDL1.0.")
+        default=None,
+        description="Credit line for the data the suite uses (shown in the report), "
+        "e.g. 出典：デジタル庁「…」、PDL1.0.",
+    )
     variants_of: Optional[str] = Field(
-        default=None, pattern=ID_PATTERN,
+        default=None,
+        pattern=ID_PATTERN,
         description="Id of the suite whose questions this one asks again in another form (e.g. shuffled "
-                    "options); items are matched by meta.variant_group for order sensitivity.")
+        "options); items are matched by meta.variant_group for order sensitivity.",
+    )
 
     def scorers_for(self, item: Item) -> list[ScorerSpec]:
         """The scorers of ``item``: its own when it has them, else the suite's."""

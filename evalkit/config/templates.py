@@ -35,8 +35,12 @@ MAX_EXPONENT = 256
 _WIDTH = re.compile(r"%[-+ #0]*(\d+)|\{[^{}]*:[^{}]*?(\d+)[^{}]*\}")
 _LOOP_GUARD = "__evalkit_loop"
 _CONCAT_GUARD = "__evalkit_concat"
-_FORBIDDEN = {nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "from … import",
-              nodes.Extends: "extends"}
+_FORBIDDEN = {
+    nodes.Include: "include",
+    nodes.Import: "import",
+    nodes.FromImport: "from … import",
+    nodes.Extends: "extends",
+}
 
 
 class TemplateLimitError(SecurityError):
@@ -52,16 +56,18 @@ def _size(value: Any) -> int:
 
 def _check_size(value: Any, what: str) -> Any:
     if _size(value) > MAX_SIZE:
-        raise TemplateLimitError(f"{what} builds a value of {_size(value):,} characters or elements; "
-                                 f"the limit is {MAX_SIZE:,}")
+        raise TemplateLimitError(
+            f"{what} builds a value of {_size(value):,} characters or elements; the limit is {MAX_SIZE:,}"
+        )
     return value
 
 
 def _check_args(args: Iterable[Any], what: str) -> None:
     for arg in args:
         if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_SIZE:
-            raise TemplateLimitError(f"{what} is given {arg:,}; numbers passed to calls and filters are "
-                                     f"limited to {MAX_SIZE:,}")
+            raise TemplateLimitError(
+                f"{what} is given {arg:,}; numbers passed to calls and filters are limited to {MAX_SIZE:,}"
+            )
         if isinstance(arg, str):
             for m in _WIDTH.finditer(arg):
                 width = int(m.group(1) or m.group(2) or 0)
@@ -109,14 +115,21 @@ class _Guard(NodeTransformer):
 
     def visit_For(self, node: nodes.For) -> nodes.Node:
         self.generic_visit(node)
-        node.iter = nodes.Call(nodes.Name(_LOOP_GUARD, "load", lineno=node.lineno), [node.iter], [], None, None,
-                               lineno=node.lineno)
+        node.iter = nodes.Call(
+            nodes.Name(_LOOP_GUARD, "load", lineno=node.lineno), [node.iter], [], None, None, lineno=node.lineno
+        )
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
-        return nodes.Call(nodes.Name(_CONCAT_GUARD, "load", lineno=node.lineno),
-                          [nodes.List(node.nodes, lineno=node.lineno)], [], None, None, lineno=node.lineno)
+        return nodes.Call(
+            nodes.Name(_CONCAT_GUARD, "load", lineno=node.lineno),
+            [nodes.List(node.nodes, lineno=node.lineno)],
+            [],
+            None,
+            None,
+            lineno=node.lineno,
+        )
 
 
 class LimitedSandbox(ImmutableSandboxedEnvironment):
@@ -145,17 +158,24 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         return guarded
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, (int, float)) and isinstance(left, (int, float)) \
-                and abs(right) > MAX_EXPONENT and abs(left) > 1:
+        if (
+            operator == "**"
+            and isinstance(right, (int, float))
+            and isinstance(left, (int, float))
+            and abs(right) > MAX_EXPONENT
+            and abs(left) > 1
+        ):
             raise TemplateLimitError(f"'**' with an exponent of {right:,}; the limit is {MAX_EXPONENT}")
         if operator == "*":
             for seq, n in ((left, right), (right, left)):
                 if _size(seq) and isinstance(n, int) and not isinstance(n, bool) and _size(seq) * n > MAX_SIZE:
-                    raise TemplateLimitError(f"'*' builds {_size(seq) * n:,} characters or elements; "
-                                             f"the limit is {MAX_SIZE:,}")
+                    raise TemplateLimitError(
+                        f"'*' builds {_size(seq) * n:,} characters or elements; the limit is {MAX_SIZE:,}"
+                    )
         if operator == "+" and _size(left) + _size(right) > MAX_SIZE:
-            raise TemplateLimitError(f"'+' builds {_size(left) + _size(right):,} characters or elements; "
-                                     f"the limit is {MAX_SIZE:,}")
+            raise TemplateLimitError(
+                f"'+' builds {_size(left) + _size(right):,} characters or elements; the limit is {MAX_SIZE:,}"
+            )
         if operator == "%" and isinstance(left, str):
             _check_args([left], "'%'")
         return _check_size(super().call_binop(context, operator, left, right), f"'{operator}'")
@@ -173,12 +193,16 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
             if node is not None:
                 raise jinja2.TemplateSyntaxError(
                     f"'{label}' is not allowed in a prompt template: a prompt is one self-contained template",
-                    node.lineno, name, filename)
+                    node.lineno,
+                    name,
+                    filename,
+                )
         return _Guard().visit(tree)
 
 
-_ENV = LimitedSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False,
-                      trim_blocks=True, lstrip_blocks=True)
+_ENV = LimitedSandbox(
+    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True
+)
 
 
 @lru_cache(maxsize=4096)

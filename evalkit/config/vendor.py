@@ -14,15 +14,19 @@ from .generation import Generation
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 # Shapes of real API keys; a value like this in a vendor file is a leaked secret.
-_KEY_ALTERNATIVES = (r"sk-[A-Za-z0-9_\-]{12,}|sk_[A-Za-z0-9_\-]{12,}|xai-[A-Za-z0-9]{12,}|AIza[0-9A-Za-z_\-]{20,}"
-                     r"|gsk_[A-Za-z0-9]{12,}|hf_[A-Za-z0-9]{12,}|Bearer\s+\S{8,}")
+_KEY_ALTERNATIVES = (
+    r"sk-[A-Za-z0-9_\-]{12,}|sk_[A-Za-z0-9_\-]{12,}|xai-[A-Za-z0-9]{12,}|AIza[0-9A-Za-z_\-]{20,}"
+    r"|gsk_[A-Za-z0-9]{12,}|hf_[A-Za-z0-9]{12,}|Bearer\s+\S{8,}"
+)
 KEY_SHAPES = re.compile(rf"^({_KEY_ALTERNATIVES})$")
 # The same shapes inside a longer value (a name, a note, a URL): the key is still in the file.
 KEY_INSIDE = re.compile(rf"(?<![A-Za-z0-9])({_KEY_ALTERNATIVES})")
 # Query parameters that carry a credential (…/v1?api_key=…, &token=…).
 CREDENTIAL_PARAMS = re.compile(
     r"^(api[_\-]?key|apikey|key|token|access[_\-]?token|auth|authorization|secret|client[_\-]?secret"
-    r"|password|passwd|pwd|sig|signature|x-api-key)$", re.I)
+    r"|password|passwd|pwd|sig|signature|x-api-key)$",
+    re.I,
+)
 
 
 def url_problem(url: str) -> Optional[str]:
@@ -59,10 +63,13 @@ def url_problem(url: str) -> Optional[str]:
 class Evidence(Strict):
     """Where an attestation answer can be checked: a document (and the page or section), or a URL."""
 
-    document: Optional[str] = Field(default=None, min_length=1,
-                                    description="Title or number of the document, e.g. 'セキュリティ仕様書 第2版'.")
+    document: Optional[str] = Field(
+        default=None, min_length=1, description="Title or number of the document, e.g. 'セキュリティ仕様書 第2版'."
+    )
     url: Optional[str] = Field(default=None, min_length=1, description="Where the document or statement is published.")
-    page: Optional[str] = Field(default=None, min_length=1, description="Page, section or clause, e.g. 'p.12' or '3.2節'.")
+    page: Optional[str] = Field(
+        default=None, min_length=1, description="Page, section or clause, e.g. 'p.12' or '3.2節'."
+    )
 
     @model_validator(mode="after")
     def _names_something(self) -> "Evidence":
@@ -78,39 +85,57 @@ class Attestation(Strict):
     """
 
     deployment: Optional[Literal["government_cloud", "commercial_cloud", "on_premises", "other"]] = Field(
-        default=None, description="Where inference runs (ガバメントクラウド = government_cloud).")
-    cloud_service: Optional[str] = Field(default=None, description="Cloud service and region, e.g. 'AWS 東京リージョン'.")
+        default=None, description="Where inference runs (ガバメントクラウド = government_cloud)."
+    )
+    cloud_service: Optional[str] = Field(
+        default=None, description="Cloud service and region, e.g. 'AWS 東京リージョン'."
+    )
     data_residency: Optional[Literal["japan", "overseas", "mixed"]] = Field(
-        default=None, description="Where prompts, outputs and logs are stored and processed.")
+        default=None, description="Where prompts, outputs and logs are stored and processed."
+    )
     trains_on_inputs: Optional[bool] = Field(default=None, description="Whether inputs/outputs are used for training.")
     log_retention_days: Optional[int] = Field(default=None, ge=0, description="How long request logs are kept.")
     log_access: Optional[str] = Field(default=None, description="Who can access logs, under what control.")
     ismap_listed: Optional[bool] = Field(default=None, description="Whether the cloud service is ISMAP-listed.")
-    incident_reporting: Optional[bool] = Field(default=None, description="Whether incidents are reported to the Agency.")
+    incident_reporting: Optional[bool] = Field(
+        default=None, description="Whether incidents are reported to the Agency."
+    )
     domestic_development: Optional[bool] = Field(default=None, description="Developed in Japan by a domestic entity.")
     provenance: Optional[Literal["original", "derivative"]] = Field(
-        default=None, description="Trained from scratch (original) or derived from a base model.")
+        default=None, description="Trained from scratch (original) or derived from a base model."
+    )
     base_model: Optional[str] = Field(default=None, description="Base model when derivative, e.g. 'Llama 3.1 70B'.")
     license_free_trial: Optional[bool] = Field(default=None, description="Free of charge during the trial year.")
     license_terms: Optional[str] = Field(
-        default=None, description="Licence name and terms, including what applies after the trial year.")
-    publication_consent: Optional[bool] = Field(default=None, description="Agrees to publication of part of the results.")
+        default=None, description="Licence name and terms, including what applies after the trial year."
+    )
+    publication_consent: Optional[bool] = Field(
+        default=None, description="Agrees to publication of part of the results."
+    )
     training_data_compliance: Optional[str] = Field(
-        default=None, description="How the training data was collected and used in compliance with the law "
-                                  "(著作権法, 個人情報保護法, terms of sources): the process, not a yes.")
+        default=None,
+        description="How the training data was collected and used in compliance with the law "
+        "(著作権法, 個人情報保護法, terms of sources): the process, not a yes.",
+    )
     ministry_inference: Optional[bool] = Field(
-        default=None, description="Provides inference to staff of the related ministries and agencies (関係府省庁) "
-                                  "under the same conditions.")
+        default=None,
+        description="Provides inference to staff of the related ministries and agencies (関係府省庁) "
+        "under the same conditions.",
+    )
     optimization_support: Optional[bool] = Field(
-        default=None, description="Provides technical support for performance optimisation during the trial.")
+        default=None, description="Provides technical support for performance optimisation during the trial."
+    )
     development_team: Optional[str] = Field(
-        default=None, description="Development organisation: who develops and maintains the model, where, how many.")
+        default=None, description="Development organisation: who develops and maintains the model, where, how many."
+    )
     safety_measures: Optional[str] = Field(
-        default=None, description="The hallucination, bias and harmful-content countermeasures and where they are "
-                                  "documented.")
+        default=None,
+        description="The hallucination, bias and harmful-content countermeasures and where they are documented.",
+    )
     evidence: dict[str, list[Evidence]] = Field(
         default_factory=dict,
-        description="Per attestation field, where the answer can be checked (document and page, or URL).")
+        description="Per attestation field, where the answer can be checked (document and page, or URL).",
+    )
     notes: Optional[str] = None
 
     @model_validator(mode="after")
@@ -130,8 +155,9 @@ class RateLimits(Strict):
     """Limits the vendor agreed to; the scheduler never exceeds them."""
 
     requests_per_minute: Optional[float] = Field(default=None, gt=0, allow_inf_nan=False)
-    tokens_per_minute: Optional[float] = Field(default=None, gt=0, allow_inf_nan=False,
-                                               description="Prompt + max completion tokens, estimated before sending.")
+    tokens_per_minute: Optional[float] = Field(
+        default=None, gt=0, allow_inf_nan=False, description="Prompt + max completion tokens, estimated before sending."
+    )
 
 
 class Pricing(Strict):
@@ -148,19 +174,29 @@ class Faults(Strict):
     retry_after_s: float = Field(default=1, ge=0, allow_inf_nan=False, description="Retry-After sent with a 429.")
     rate_500: float = Field(default=0, ge=0, le=1, allow_inf_nan=False)
     rate_503: float = Field(default=0, ge=0, le=1, allow_inf_nan=False)
-    rate_hang: float = Field(default=0, ge=0, le=1, allow_inf_nan=False,
-                             description="Never answer (until the client gives up).")
-    rate_malformed: float = Field(default=0, ge=0, le=1, allow_inf_nan=False,
-                                  description="200 with a body that is not JSON.")
+    rate_hang: float = Field(
+        default=0, ge=0, le=1, allow_inf_nan=False, description="Never answer (until the client gives up)."
+    )
+    rate_malformed: float = Field(
+        default=0, ge=0, le=1, allow_inf_nan=False, description="200 with a body that is not JSON."
+    )
     rate_empty: float = Field(default=0, ge=0, le=1, allow_inf_nan=False, description="200 with no choices.")
-    rate_drop: float = Field(default=0, ge=0, le=1, allow_inf_nan=False,
-                             description="Close the connection without an answer.")
+    rate_drop: float = Field(
+        default=0, ge=0, le=1, allow_inf_nan=False, description="Close the connection without an answer."
+    )
     seed: Optional[int] = Field(default=None, description="Seed of the fault draw, for repeatable runs.")
 
     @model_validator(mode="after")
     def _total(self) -> "Faults":
-        total = (self.rate_429 + self.rate_500 + self.rate_503 + self.rate_hang + self.rate_malformed
-                 + self.rate_empty + self.rate_drop)
+        total = (
+            self.rate_429
+            + self.rate_500
+            + self.rate_503
+            + self.rate_hang
+            + self.rate_malformed
+            + self.rate_empty
+            + self.rate_drop
+        )
         if total > 1:
             raise ValueError(f"fault rates add up to {total:g}, more than 1")
         return self
@@ -172,17 +208,21 @@ class Vendor(Strict):
     category: Literal["domestic", "foreign", "baseline", "judge"] = Field(
         default="domestic",
         description="domestic candidate, foreign reference model (benchmark), baseline (embedded), "
-                    "or judge (never evaluated by default; used with --judge).")
+        "or judge (never evaluated by default; used with --judge).",
+    )
     provider: Literal["openai", "reference"] = Field(
-        description="openai: any OpenAI-compatible endpoint; reference: the embedded endpoint.")
-    base_url: Optional[str] = Field(
-        default=None, description="Endpoint URL, e.g. https://host/v1; may use ${ENV_VAR}.")
+        description="openai: any OpenAI-compatible endpoint; reference: the embedded endpoint."
+    )
+    base_url: Optional[str] = Field(default=None, description="Endpoint URL, e.g. https://host/v1; may use ${ENV_VAR}.")
     model: str = Field(description="Model name sent in each request (for reference: oracle, refuse, echo, judge).")
     api_key_env: Optional[str] = Field(
-        default=None, pattern=ENV_NAME, description="NAME of the environment variable holding the key (never the key).")
+        default=None, pattern=ENV_NAME, description="NAME of the environment variable holding the key (never the key)."
+    )
     concurrency: int = Field(default=8, ge=1, le=1024, description="Requests in flight at once.")
     timeout: float = Field(default=120.0, gt=0, allow_inf_nan=False, description="Per-request timeout in seconds.")
-    max_retries: int = Field(default=5, ge=0, le=50, description="Retries for transient errors (429, 5xx, timeouts...).")
+    max_retries: int = Field(
+        default=5, ge=0, le=50, description="Retries for transient errors (429, 5xx, timeouts...)."
+    )
     rate_limits: RateLimits = Field(default_factory=RateLimits)
     pricing: Optional[Pricing] = Field(default=None, description="Optional price, for cost accounting.")
     faults: Optional[Faults] = Field(default=None, description="Fault injection; provider 'reference' only.")

@@ -52,8 +52,10 @@ def scoring_content(data: Any) -> Any:
     out = {k: v for k, v in data.items() if k not in DOC_KEYS_TOP}
     for key in ("items", "checks"):
         if isinstance(out.get(key), list):
-            out[key] = [{k: v for k, v in entry.items() if k not in DOC_KEYS_ENTRY} if isinstance(entry, dict)
-                        else entry for entry in out[key]]
+            out[key] = [
+                {k: v for k, v in entry.items() if k not in DOC_KEYS_ENTRY} if isinstance(entry, dict) else entry
+                for entry in out[key]
+            ]
     return out
 
 
@@ -123,8 +125,12 @@ class _Revision:
         if not names:
             return {}
         try:
-            proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.top, capture_output=True,
-                                  input="".join(f"{self.base}:{name}\n" for name in names).encode("utf-8"))
+            proc = subprocess.run(
+                ["git", "cat-file", "--batch"],
+                cwd=self.top,
+                capture_output=True,
+                input="".join(f"{self.base}:{name}\n" for name in names).encode("utf-8"),
+            )
         except FileNotFoundError:
             raise GitError("git is not installed") from None
         if proc.returncode != 0:
@@ -137,7 +143,7 @@ class _Revision:
             pos = end + 1
             if len(header) == 3 and header[2].isdigit():  # "<sha> <type> <size>", then the content
                 size = int(header[2])
-                out[name] = data[pos:pos + size] if header[1] == "blob" else None
+                out[name] = data[pos : pos + size] if header[1] == "blob" else None
                 pos += size + 1
             else:  # "<object> missing"
                 out[name] = None

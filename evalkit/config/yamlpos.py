@@ -128,8 +128,9 @@ class _Builder:
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
             if id(node) in self.active:
                 line, col = _mark(node)
-                self.issues.append(ConfigIssue(self.path, line, col, format_loc(loc),
-                                               "recursive alias: a node cannot contain itself"))
+                self.issues.append(
+                    ConfigIssue(self.path, line, col, format_loc(loc), "recursive alias: a node cannot contain itself")
+                )
                 return None
             if len(loc) >= MAX_DEPTH:  # a collection at loc is level len(loc) + 1
                 if not self.too_deep:
@@ -151,8 +152,7 @@ class _Builder:
                 if not isinstance(key, (str, int, float, bool)) or key is None:
                     line, col = _mark(key_node)
                     self.issues.append(
-                        ConfigIssue(self.path, line, col, format_loc(loc),
-                                    "mapping keys must be plain scalars")
+                        ConfigIssue(self.path, line, col, format_loc(loc), "mapping keys must be plain scalars")
                     )
                     continue
                 key = str(key) if not isinstance(key, str) else key
@@ -161,8 +161,13 @@ class _Builder:
                     line, col = _mark(key_node)
                     first = own_keys[key]
                     self.issues.append(
-                        ConfigIssue(self.path, line, col, format_loc(child),
-                                    f"duplicate key '{key}' (first defined on line {first})")
+                        ConfigIssue(
+                            self.path,
+                            line,
+                            col,
+                            format_loc(child),
+                            f"duplicate key '{key}' (first defined on line {first})",
+                        )
                     )
                     continue
                 if index >= merged:
@@ -186,8 +191,7 @@ class _Builder:
             # e.g. ``!!int abc``; the value itself is not echoed (it may be a secret)
             line, col = _mark(node)
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            self.issues.append(ConfigIssue(self.path, line, col, format_loc(loc),
-                                           f"cannot read value as {tag}"))
+            self.issues.append(ConfigIssue(self.path, line, col, format_loc(loc), f"cannot read value as {tag}"))
             return None
 
 
@@ -293,19 +297,28 @@ def alias_expansion(path: Path, root: yaml.Node) -> Optional[ConfigIssue]:
             if not isinstance(child, scalar):
                 refs[id(child)] = refs.get(id(child), 0) + 1
                 todo.append(child)
-    candidates = [n for n in order if size.get(id(n), 0) > MAX_ALIAS_NODES
-                  and any(refs.get(id(c), 0) > 1 for c in _children(n) if not isinstance(c, scalar))]
+    candidates = [
+        n
+        for n in order
+        if size.get(id(n), 0) > MAX_ALIAS_NODES
+        and any(refs.get(id(c), 0) > 1 for c in _children(n) if not isinstance(c, scalar))
+    ]
     where = min(candidates, key=lambda n: (size[id(n)], _mark(n))) if candidates else root
     line, col = _mark(where)
-    return ConfigIssue(str(path), line, col, "(document)",
-                       f"too many aliases ({total:,} nodes); YAML aliases that expand this far are not accepted")
+    return ConfigIssue(
+        str(path),
+        line,
+        col,
+        "(document)",
+        f"too many aliases ({total:,} nodes); YAML aliases that expand this far are not accepted",
+    )
 
 
 def _undecodable(path: Path, data: bytes, exc: UnicodeDecodeError) -> ConfigIssue:
     """The line and column (in characters) of the first byte that is not UTF-8."""
-    before = data[:exc.start]
+    before = data[: exc.start]
     line = before.count(b"\n") + 1
-    column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
+    column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
     return ConfigIssue(str(path), line, column, "(document)", f"file is not valid UTF-8: {exc.reason}")
 
 
@@ -359,10 +372,17 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Located | None, list
         line = text.count("\n", 0, pos) + 1
         col = pos - (text.rfind("\n", 0, pos) + 1) + 1
         char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
-        return None, [ConfigIssue(str(path), line, col, "(syntax)",
-                                  f"unacceptable character U+{char:04X} (a control character); YAML does not "
-                                  f"allow it in a file — write it as an escape in a double-quoted string, "
-                                  f'e.g. "\\x{char:02x}"')]
+        return None, [
+            ConfigIssue(
+                str(path),
+                line,
+                col,
+                "(syntax)",
+                f"unacceptable character U+{char:04X} (a control character); YAML does not "
+                f"allow it in a file — write it as an escape in a double-quoted string, "
+                f'e.g. "\\x{char:02x}"',
+            )
+        ]
     except yaml.YAMLError as exc:
         return None, [ConfigIssue(str(path), 1, 1, "(syntax)", f"YAML error: {exc}")]
     except RecursionError:  # the pure-Python parser, re-reading a deeply nested file with an error

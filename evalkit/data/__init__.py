@@ -38,5 +38,13 @@ def data_fingerprint(suite: Suite) -> dict:
     return {"data_sha256": info["items_sha256"]} if info else {}
 
 
-__all__ = ["Outcome", "SourceError", "SourceMissing", "data_fingerprint", "materialise", "n_inline",
-           "provenance", "suite_items"]
+__all__ = [
+    "Outcome",
+    "SourceError",
+    "SourceMissing",
+    "data_fingerprint",
+    "materialise",
+    "n_inline",
+    "provenance",
+    "suite_items",
+]

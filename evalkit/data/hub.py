@@ -22,10 +22,20 @@ from ..config.suite import Source
 from .errors import SourceError, SourceMissing
 from .readers import FileInfo, RecordSet, display_name, expand, jsonable, local_files, resolve, sha256_of, shown_path
 
-PACKAGED = {"json": "json", "jsonl": "json", "csv": "csv", "tsv": "csv", "parquet": "parquet", "text": "text",
-            "txt": "text", "arrow": "arrow"}
-LOCAL_HINT = ("point the source at local files instead (kind: hf with data_files, or kind jsonl/csv/json/parquet "
-              "with path; see docs/datasets.md)")
+PACKAGED = {
+    "json": "json",
+    "jsonl": "json",
+    "csv": "csv",
+    "tsv": "csv",
+    "parquet": "parquet",
+    "text": "text",
+    "txt": "text",
+    "arrow": "arrow",
+}
+LOCAL_HINT = (
+    "point the source at local files instead (kind: hf with data_files, or kind jsonl/csv/json/parquet "
+    "with path; see docs/datasets.md)"
+)
 
 
 def _truthy(value: Optional[str]) -> bool:
@@ -108,8 +118,10 @@ def _builder(source: Source, files: list[Path]) -> str:
         return PACKAGED[source.path]
     suffix = files[0].suffix.lower().lstrip(".") if files else ""
     if suffix not in PACKAGED:
-        raise SourceError("data_files", f"cannot tell the format of {files[0].name if files else 'data_files'}; "
-                                        "set path: json, csv or parquet")
+        raise SourceError(
+            "data_files",
+            f"cannot tell the format of {files[0].name if files else 'data_files'}; set path: json, csv or parquet",
+        )
     return PACKAGED[suffix]
 
 
@@ -156,8 +168,11 @@ def read_hf(source: Source, base: Path) -> RecordSet:
             if not folder.exists():
                 raise SourceMissing("path", f"data not found: {shown_path(folder)}")
             target = str(folder)
-            files = sorted(p for p in folder.rglob("*") if p.is_file()
-                           and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+            files = sorted(
+                p
+                for p in folder.rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+            )
             hub = False
         else:
             target = expanded
@@ -181,21 +196,33 @@ def read_hf(source: Source, base: Path) -> RecordSet:
     except ConnectionError as exc:
         if hub:
             why = reason or "the hub is not reachable"
-            raise SourceMissing("path", f"cannot load '{target}' from the Hugging Face hub: {why}, and it is not in "
-                                        f"the local datasets cache; {LOCAL_HINT}") from None
+            raise SourceMissing(
+                "path",
+                f"cannot load '{target}' from the Hugging Face hub: {why}, and it is not in "
+                f"the local datasets cache; {LOCAL_HINT}",
+            ) from None
         raise SourceError("path", f"cannot load the dataset: {_first_line(exc)}") from None
     except FileNotFoundError as exc:
         if hub:
-            raise SourceMissing("path", f"'{target}' was not found on the Hugging Face hub or in the local cache "
-                                        f"({_first_line(exc)}); {LOCAL_HINT}") from None
+            raise SourceMissing(
+                "path",
+                f"'{target}' was not found on the Hugging Face hub or in the local cache "
+                f"({_first_line(exc)}); {LOCAL_HINT}",
+            ) from None
         raise SourceMissing("path", f"data not found: {_first_line(exc)}") from None
     except Exception as exc:  # datasets raises many kinds (bad config name, bad split, schema mismatch...)
         name = type(exc).__name__
-        field = "split" if "split" in str(exc).lower() and source.split else ("name" if source.name and "config" in
-                                                                               str(exc).lower() else "path")
+        field = (
+            "split"
+            if "split" in str(exc).lower() and source.split
+            else ("name" if source.name and "config" in str(exc).lower() else "path")
+        )
         if name in ("DatasetNotFoundError",) and hub:
-            raise SourceMissing("path", f"'{target}' was not found on the Hugging Face hub (a private or gated "
-                                        f"dataset needs HF_TOKEN); {LOCAL_HINT}") from None
+            raise SourceMissing(
+                "path",
+                f"'{target}' was not found on the Hugging Face hub (a private or gated "
+                f"dataset needs HF_TOKEN); {LOCAL_HINT}",
+            ) from None
         raise SourceError(field, f"cannot load the dataset: {name}: {_first_line(exc)}") from None
     origin["fingerprint"] = fingerprint
     if hub:

@@ -76,12 +76,20 @@ class Compiled:
                     compile_template(self.expr_text).render(**variables)
                     raise
                 return json.loads(out)
-            out = render(self.text, variables) if self.mode == "text" else \
-                compile_template(self.text).render(**variables)
+            out = (
+                render(self.text, variables) if self.mode == "text" else compile_template(self.text).render(**variables)
+            )
         except jinja2.UndefinedError as exc:
             raise TemplateProblem(str(exc.message)) from None
-        except (jinja2.TemplateError, TypeError, ValueError, KeyError, IndexError, AttributeError,
-                ZeroDivisionError) as exc:
+        except (
+            jinja2.TemplateError,
+            TypeError,
+            ValueError,
+            KeyError,
+            IndexError,
+            AttributeError,
+            ZeroDivisionError,
+        ) as exc:
             raise TemplateProblem(f"{type(exc).__name__}: {exc}") from None
         if self.mode == "bool":
             return out.strip() == "1"

@@ -123,7 +123,7 @@ def materialise(loaded: Any) -> Outcome:
         data = read_records(source, base)
     except SourceMissing as exc:
         if source.optional:
-            out.notice = (f"{loaded.path}: suite '{suite.id}' skipped (optional data source): {exc.message}")
+            out.notice = f"{loaded.path}: suite '{suite.id}' skipped (optional data source): {exc.message}"
             out.skipped = {**describe(suite), "status": "skipped", "reason": exc.message}
             return out
         out.issues.append(_issue(loaded, (exc.field,), exc.message))
@@ -149,8 +149,7 @@ def materialise(loaded: Any) -> Outcome:
                 continue
         records.append((record, raw, where))
     if preset_fn is not None and n_records and not records:
-        out.issues.append(_issue(loaded, ("preset",), f"no record is in {source.preset} format "
-                                                       f"(first: {first_skip})"))
+        out.issues.append(_issue(loaded, ("preset",), f"no record is in {source.preset} format (first: {first_skip})"))
         return out
 
     # filter
@@ -166,8 +165,9 @@ def materialise(loaded: Any) -> Outcome:
                 if keep(entry[0]):
                     kept.append(entry)
             except TemplateProblem as exc:
-                out.issues.append(_issue(loaded, ("filter",), f"{exc.message} in {entry[2]}; record fields: "
-                                                             f"{field_names(entry[0])}"))
+                out.issues.append(
+                    _issue(loaded, ("filter",), f"{exc.message} in {entry[2]}; record fields: {field_names(entry[0])}")
+                )
                 return out
         records = kept
     n_filtered = len(records)
@@ -189,6 +189,7 @@ def materialise(loaded: Any) -> Outcome:
                 if name not in record or record[name] in (None, ""):
                     raise TemplateProblem(f"no field '{name}'" if name not in record else f"field '{name}' is empty")
                 return record[name]
+
     ids: list[str] = []
     seen: dict[str, str] = {}
     unique: list[tuple[dict, dict, str]] = []
@@ -204,12 +205,19 @@ def materialise(loaded: Any) -> Outcome:
             try:
                 item_id = safe_id(id_of(record))
             except TemplateProblem as exc:
-                out.issues.append(_issue(loaded, ("id",), f"{exc.message} in {where}; record fields: "
-                                                         f"{field_names(record)}"))
+                out.issues.append(
+                    _issue(loaded, ("id",), f"{exc.message} in {where}; record fields: {field_names(record)}")
+                )
                 return out
             if item_id in seen:
-                out.issues.append(_issue(loaded, ("id",), f"duplicate item id '{item_id}' ({seen[item_id]} and "
-                                                         f"{where}); choose a field or template that is unique"))
+                out.issues.append(
+                    _issue(
+                        loaded,
+                        ("id",),
+                        f"duplicate item id '{item_id}' ({seen[item_id]} and "
+                        f"{where}); choose a field or template that is unique",
+                    )
+                )
                 return out
         seen[item_id] = where
         ids.append(item_id)
@@ -218,10 +226,10 @@ def materialise(loaded: Any) -> Outcome:
     # sample, limit (file order is kept)
     order = list(range(len(unique)))
     if source.sample and source.sample.n < len(order):
-        chosen = sorted(order, key=lambda i: sample_rank(source.sample.seed, ids[i]))[:source.sample.n]
+        chosen = sorted(order, key=lambda i: sample_rank(source.sample.seed, ids[i]))[: source.sample.n]
         order = sorted(chosen)
     if source.limit is not None:
-        order = order[:source.limit]
+        order = order[: source.limit]
 
     # mapping
     mapper = _Mapper(mapping)
@@ -255,17 +263,26 @@ def materialise(loaded: Any) -> Outcome:
         return out
     suite.items.extend(items)
     info = describe(suite)
-    info.update({
-        "status": "loaded", "files": [f.as_dict() for f in data.files], **{k: v for k, v in data.origin.items()
-                                                                          if k not in info or v is not None},
-        "n_records": n_records, "n_skipped": skipped, "n_duplicates": duplicates, "n_filtered": n_filtered,
-        "n_items": len(items), "n_inline": n_inline,
-        "items_sha256": sha256_json([it.model_dump(mode="json") for it in items]),
-    })
+    info.update(
+        {
+            "status": "loaded",
+            "files": [f.as_dict() for f in data.files],
+            **{k: v for k, v in data.origin.items() if k not in info or v is not None},
+            "n_records": n_records,
+            "n_skipped": skipped,
+            "n_duplicates": duplicates,
+            "n_filtered": n_filtered,
+            "n_items": len(items),
+            "n_inline": n_inline,
+            "items_sha256": sha256_json([it.model_dump(mode="json") for it in items]),
+        }
+    )
     if skipped:
         info["first_skipped"] = first_skip
-        out.notice = (f"{loaded.path}: {skipped} of {n_records} records are not in {source.preset} format and were "
-                      f"skipped (first: {first_skip})")
+        out.notice = (
+            f"{loaded.path}: {skipped} of {n_records} records are not in {source.preset} format and were "
+            f"skipped (first: {first_skip})"
+        )
     suite._dataset = info
     return out
 
@@ -274,11 +291,19 @@ def describe(suite: Suite) -> dict:
     """What the manifest records of a suite's source before it is read."""
     source = suite.source
     entry = {
-        "suite": suite.id, "title": suite.title, "kind": source.kind, "preset": source.preset,
-        "path": source.path, "records": source.records,
-        "config": source.name, "split": source.split, "revision": source.revision,
-        "data_files": source.data_files, "filter": source.filter,
-        "sample": source.sample.model_dump() if source.sample else None, "limit": source.limit,
+        "suite": suite.id,
+        "title": suite.title,
+        "kind": source.kind,
+        "preset": source.preset,
+        "path": source.path,
+        "records": source.records,
+        "config": source.name,
+        "split": source.split,
+        "revision": source.revision,
+        "data_files": source.data_files,
+        "filter": source.filter,
+        "sample": source.sample.model_dump() if source.sample else None,
+        "limit": source.limit,
         "attribution": suite.attribution,
     }
     if source.kind == "hf" and source.data_files is None and source.path:

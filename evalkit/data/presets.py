@@ -27,20 +27,61 @@ LETTERS = "abcdefgh"
 
 # ------------------------------------------------------------------------------------------ JBBQ
 JBBQ_CATEGORIES = {
-    "age": "年齢", "disability_status": "障害", "gender_identity": "性別", "physical_appearance": "外見",
-    "sexual_orientation": "性的指向", "nationality": "国籍", "race_ethnicity": "人種・民族", "religion": "宗教",
-    "ses": "社会経済的地位", "race_x_ses": "人種×社会経済的地位", "race_x_gender": "人種×性別",
+    "age": "年齢",
+    "disability_status": "障害",
+    "gender_identity": "性別",
+    "physical_appearance": "外見",
+    "sexual_orientation": "性的指向",
+    "nationality": "国籍",
+    "race_ethnicity": "人種・民族",
+    "religion": "宗教",
+    "ses": "社会経済的地位",
+    "race_x_ses": "人種×社会経済的地位",
+    "race_x_gender": "人種×性別",
 }
-CONTEXTS = {"ambig": "ambiguous", "ambiguous": "ambiguous", "disambig": "disambiguated",
-            "disambiguated": "disambiguated"}
+CONTEXTS = {
+    "ambig": "ambiguous",
+    "ambiguous": "ambiguous",
+    "disambig": "disambiguated",
+    "disambiguated": "disambiguated",
+}
 UNKNOWN_WORDS = (
-    "不明", "わからない", "分からない", "判断できない", "判断不能", "決められない", "答えられない", "特定できない",
-    "どちらとも言えない", "どちらともいえない", "情報が不十分", "情報が足りない", "未定", "unknown", "cannot be determined",
-    "can't be determined", "cannot answer", "can't answer", "not enough info", "not enough information",
-    "undetermined", "not known", "not answerable",
+    "不明",
+    "わからない",
+    "分からない",
+    "判断できない",
+    "判断不能",
+    "決められない",
+    "答えられない",
+    "特定できない",
+    "どちらとも言えない",
+    "どちらともいえない",
+    "情報が不十分",
+    "情報が足りない",
+    "未定",
+    "unknown",
+    "cannot be determined",
+    "can't be determined",
+    "cannot answer",
+    "can't answer",
+    "not enough info",
+    "not enough information",
+    "undetermined",
+    "not known",
+    "not answerable",
 )
-_GENDER = {"woman": "f", "women": "f", "girl": "f", "female": "f", "f": "f",
-           "man": "m", "men": "m", "boy": "m", "male": "m", "m": "m"}
+_GENDER = {
+    "woman": "f",
+    "women": "f",
+    "girl": "f",
+    "female": "f",
+    "f": "f",
+    "man": "m",
+    "men": "m",
+    "boy": "m",
+    "male": "m",
+    "m": "m",
+}
 
 JBBQ_MAPPING: dict[str, Any] = {
     "vars.context": "{{ jbbq.context }}",
@@ -116,8 +157,7 @@ def jbbq(record: dict) -> dict:
         if len(hits) != 1:
             raise ValueError("cannot tell which option is 'unknown' (give unknown_label or answer_info)")
         unknown = LETTERS[hits[0]]
-    stereotyped = (_label(record["stereotyped_label"], n)
-                   if record.get("stereotyped_label") not in (None, "") else None)
+    stereotyped = _label(record["stereotyped_label"], n) if record.get("stereotyped_label") not in (None, "") else None
     if stereotyped is None:
         meta = record.get("additional_metadata") if isinstance(record.get("additional_metadata"), dict) else {}
         groups = meta.get("stereotyped_groups") or record.get("stereotyped_groups") or []
@@ -127,8 +167,10 @@ def jbbq(record: dict) -> dict:
         people = [i for i in range(n) if LETTERS[i] != unknown]
         targets = [i for i in people if i in tags and _norm_tag(tags[i]) & wanted]
         if len(targets) != 1 or len(people) != 2:
-            raise ValueError("cannot tell the stereotyped option (give stereotyped_label, or answer_info with "
-                             "additional_metadata.stereotyped_groups)")
+            raise ValueError(
+                "cannot tell the stereotyped option (give stereotyped_label, or answer_info with "
+                "additional_metadata.stereotyped_groups)"
+            )
         polarity = str(record.get("question_polarity", "neg")).strip().lower()
         pick = targets[0] if polarity in ("neg", "negative") else next(i for i in people if i != targets[0])
         stereotyped = LETTERS[pick]
@@ -143,10 +185,16 @@ def jbbq(record: dict) -> dict:
     if polarity in ("neg", "nonneg"):
         tags_out.append("極性:" + ("否定" if polarity == "neg" else "非否定"))
     return {
-        "context": record["context"], "question": record["question"], "options": options,
+        "context": record["context"],
+        "question": record["question"],
+        "options": options,
         "choices": "\n".join(f"{LETTERS[i]} {text}" for i, text in enumerate(options)),
-        "label": label, "context_type": context_type, "unknown": unknown, "stereotyped": stereotyped,
-        "category": category, "tags": tags_out,
+        "label": label,
+        "context_type": context_type,
+        "unknown": unknown,
+        "stereotyped": stereotyped,
+        "category": category,
+        "tags": tags_out,
     }
 
 
@@ -206,8 +254,15 @@ def aisev_row(record: dict) -> dict:
     tags = [f"AISI:{perspective}"] if perspective else []
     if gsn:
         tags.append(f"GSN:{gsn}")
-    out: dict[str, Any] = {"text": text, "choices": "", "reference": None, "rubric": None, "scorer": kind,
-                           "perspective": perspective or None, "gsn": gsn or None}
+    out: dict[str, Any] = {
+        "text": text,
+        "choices": "",
+        "reference": None,
+        "rubric": None,
+        "scorer": kind,
+        "perspective": perspective or None,
+        "gsn": gsn or None,
+    }
     if kind == "requirement":
         requirement = _cell(record, "requirement")
         if not requirement:
@@ -232,13 +287,15 @@ def aisev_row(record: dict) -> dict:
         index: Optional[int] = None
         if folded in options:
             index = options.index(folded)
-        elif len(folded) == 1 and folded.lower() in LETTERS[:len(options)]:
+        elif len(folded) == 1 and folded.lower() in LETTERS[: len(options)]:
             index = LETTERS.index(folded.lower())
         elif folded.isdigit() and int(folded) < len(options):
             index = int(folded)
         if index is None:
-            raise ValueError(f"output {answer!r} is neither an option letter (A..{LETTERS[len(options) - 1].upper()}),"
-                             " an index nor an option's text")
+            raise ValueError(
+                f"output {answer!r} is neither an option letter (A..{LETTERS[len(options) - 1].upper()}),"
+                " an index nor an option's text"
+            )
         out["choices"] = "\n".join(f"{LETTERS[i]} {o}" for i, o in enumerate(options))
         out["reference"] = LETTERS[index]
         out["scorers"] = [{"kind": "choice", "params": {"n_options": len(options)}}]

@@ -48,11 +48,13 @@ def env_names(text: str) -> list[str]:
 
 def expand(text: str) -> str:
     """${VAR} and ${VAR:-default} from the environment (an unset or empty VAR takes the default)."""
+
     def sub(match: re.Match) -> str:
         value = os.environ.get(match.group(1))
         if value:
             return value
         return match.group(2) if match.group(2) is not None else ""
+
     return os.path.expanduser(ENV_REF.sub(sub, text))
 
 
@@ -142,7 +144,9 @@ def _read_text(path: Path, encoding: str) -> str:
     try:
         return path.read_text(encoding=encoding)
     except UnicodeDecodeError as exc:
-        raise SourceError("encoding", f"{path.name} is not valid {encoding}: {exc.reason} at byte {exc.start}") from None
+        raise SourceError(
+            "encoding", f"{path.name} is not valid {encoding}: {exc.reason} at byte {exc.start}"
+        ) from None
     except LookupError:
         raise SourceError("encoding", f"unknown encoding '{encoding}'") from None
     except OSError as exc:
@@ -159,8 +163,9 @@ def read_jsonl(path: Path, encoding: str) -> tuple[list[dict], list[str]]:
         except json.JSONDecodeError as exc:
             raise SourceError("path", f"{path.name}:{number}: invalid JSON: {exc.msg} (column {exc.colno})") from None
         if not isinstance(record, dict):
-            raise SourceError("path", f"{path.name}:{number}: expected a JSON object per line, "
-                                      f"got {type(record).__name__}")
+            raise SourceError(
+                "path", f"{path.name}:{number}: expected a JSON object per line, got {type(record).__name__}"
+            )
         records.append(record)
         where.append(f"{path.name}:{number}")
     return records, where
@@ -216,15 +221,19 @@ def read_json(path: Path, encoding: str, records_path: Optional[str]) -> tuple[l
     elif isinstance(data, dict):
         lists = [k for k, v in data.items() if isinstance(v, list)]
         hint = f" (e.g. records: {lists[0]})" if lists else ""
-        raise SourceError("records", f"the top level of {path.name} is an object with keys "
-                                     f"{', '.join(list(data)[:12])}; name the list of records in records{hint}")
+        raise SourceError(
+            "records",
+            f"the top level of {path.name} is an object with keys "
+            f"{', '.join(list(data)[:12])}; name the list of records in records{hint}",
+        )
     if not isinstance(data, list):
         raise SourceError("records", f"expected a list of records in {path.name}, got {type(data).__name__}")
     out, where = [], []
     for index, record in enumerate(data):
         if not isinstance(record, dict):
-            raise SourceError("records", f"{path.name}: {label or 'record'}[{index}] is a {type(record).__name__}, "
-                                         "expected an object")
+            raise SourceError(
+                "records", f"{path.name}: {label or 'record'}[{index}] is a {type(record).__name__}, expected an object"
+            )
         out.append(record)
         where.append(f"{path.name}: {label}[{index}]" if label else f"{path.name}: record {index + 1}")
     return out, where

@@ -62,7 +62,7 @@ def slug(path: Path) -> str:
     for suffix in (".csv", ".sample", ".CSV"):
         stem = stem[: -len(suffix)] if stem.endswith(suffix) else stem
     text = re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_")
-    text = text[len("aisev_"):] if text.startswith("aisev_") else text
+    text = text[len("aisev_") :] if text.startswith("aisev_") else text
     return text or "data"
 
 
@@ -84,8 +84,9 @@ def _default_scorers(kinds: Counter) -> list[dict]:
     return [{"kind": "choice"}]
 
 
-def build_suite(csv_path: Path, *, criterion: Optional[str] = None, suite_id: Optional[str] = None
-                ) -> tuple[dict, list[str]]:
+def build_suite(
+    csv_path: Path, *, criterion: Optional[str] = None, suite_id: Optional[str] = None
+) -> tuple[dict, list[str]]:
     """The suite (as a plain dict, in file order) and notes for the user; ConfigError for bad rows."""
     try:
         rows, where = read_csv(csv_path, "utf-8", None)
@@ -95,9 +96,18 @@ def build_suite(csv_path: Path, *, criterion: Optional[str] = None, suite_id: Op
         raise UsageError(f"{csv_path}: no rows")
     missing = [c for c in ("ten_perspective", "scorer", "text") if c not in rows[0]]
     if missing:
-        raise ConfigError([ConfigIssue(str(csv_path), 1, 1, "(header)",
-                                       f"missing column(s) {', '.join(missing)}; an aisev CSV has "
-                                       "ten_perspective, scorer, requirement, text, gsn_perspective")])
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    str(csv_path),
+                    1,
+                    1,
+                    "(header)",
+                    f"missing column(s) {', '.join(missing)}; an aisev CSV has "
+                    "ten_perspective, scorer, requirement, text, gsn_perspective",
+                )
+            ]
+        )
     issues: list[ConfigIssue] = []
     items: list[dict] = []
     kinds: Counter = Counter()
@@ -140,17 +150,22 @@ def build_suite(csv_path: Path, *, criterion: Optional[str] = None, suite_id: Op
         criterion = AISI_PERSPECTIVES.get(dominant)
         if criterion is None:
             known = "unknown to evalkit" if dominant not in AISI_PERSPECTIVES else "not measured by any leaf"
-            raise UsageError(f"{csv_path}: AISI perspective '{dominant}' is {known}; choose the criteria-tree leaf "
-                             "with --criterion ID (see the mapping in docs/datasets.md)")
+            raise UsageError(
+                f"{csv_path}: AISI perspective '{dominant}' is {known}; choose the criteria-tree leaf "
+                "with --criterion ID (see the mapping in docs/datasets.md)"
+            )
         others = sorted({AISI_PERSPECTIVES.get(p) or "?" for p in perspectives} - {criterion})
         if others:
-            notes.append(f"rows of several perspectives: the suite serves '{criterion}' (the dominant one); "
-                         f"rows that map to {', '.join(others)} are tagged but scored under it")
+            notes.append(
+                f"rows of several perspectives: the suite serves '{criterion}' (the dominant one); "
+                f"rows that map to {', '.join(others)} are tagged but scored under it"
+            )
     default = _default_scorers(kinds)
     for item in items:
         scorers = item.pop("_scorers")
-        if [s["kind"] for s in scorers] != [s["kind"] for s in default] or \
-                scorers[0].get("params") != default[0].get("params"):
+        if [s["kind"] for s in scorers] != [s["kind"] for s in default] or scorers[0].get("params") != default[0].get(
+            "params"
+        ):
             item["scorers"] = scorers
     name = csv_path.name
     listed = "、".join(p for p, _ in perspectives.most_common() if p) or "（観点なし）"
@@ -161,9 +176,11 @@ def build_suite(csv_path: Path, *, criterion: Optional[str] = None, suite_id: Op
         "version": _version(csv_path),
         "title": f"AISI aisev — {listed}（{name}）",
         "criterion": criterion,
-        "description": (f"J-AISI の評価ツール aisev のデータ {name} から `evalkit import aisev` で生成したスイート。"
-                        f"AISI の評価観点「{listed}」の設問 {len(items)} 問（{counts}）。requirement 行は"
-                        "要件（meta.rubric）を基準に LLM 判定（judge）で採点し、判定者を指定しない実行では未採点となる。"),
+        "description": (
+            f"J-AISI の評価ツール aisev のデータ {name} から `evalkit import aisev` で生成したスイート。"
+            f"AISI の評価観点「{listed}」の設問 {len(items)} 問（{counts}）。requirement 行は"
+            "要件（meta.rubric）を基準に LLM 判定（judge）で採点し、判定者を指定しない実行では未採点となる。"
+        ),
         "canary": f"evalkit-canary:{uuid.uuid4()}",
         "publish": True,
         "attribution": ATTRIBUTION.format(name=name),
@@ -186,14 +203,19 @@ def render_yaml(suite: dict, out: Path, source: Path) -> str:
         "# Re-run the import after the CSV changes; edit by hand only with care (ids derive from row content).",
         "# The canary GUID marks this file's text so that its presence in training data can be detected.",
     ]
-    body = yaml.dump(suite, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000,
-                     default_flow_style=False)
+    body = yaml.dump(suite, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000, default_flow_style=False)
     return "\n".join(lines) + "\n" + body
 
 
-def import_aisev(csv_path: Path, out: Optional[Path] = None, *, criterion: Optional[str] = None,
-                 suite_id: Optional[str] = None, criteria: Optional[Path] = None, force: bool = False
-                 ) -> tuple[Path, dict, list[str]]:
+def import_aisev(
+    csv_path: Path,
+    out: Optional[Path] = None,
+    *,
+    criterion: Optional[str] = None,
+    suite_id: Optional[str] = None,
+    criteria: Optional[Path] = None,
+    force: bool = False,
+) -> tuple[Path, dict, list[str]]:
     """Write the suite for ``csv_path``; validated before it replaces anything. Returns (path, suite, notes)."""
     from ..config.loader import load_workspace
 

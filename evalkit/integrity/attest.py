@@ -34,8 +34,9 @@ from .hashing import sha256_file
 class AttestationAnswers(Attestation):
     """An answers file: the attestation fields, and the vendor they are for."""
 
-    vendor: Optional[str] = Field(default=None, pattern=ID_PATTERN,
-                                  description="Vendor id (needed when the command has more than one vendor).")
+    vendor: Optional[str] = Field(
+        default=None, pattern=ID_PATTERN, description="Vendor id (needed when the command has more than one vendor)."
+    )
 
 
 def load_answers(path: Path) -> tuple[Optional[Loaded], list[ConfigIssue]]:
@@ -43,8 +44,15 @@ def load_answers(path: Path) -> tuple[Optional[Loaded], list[ConfigIssue]]:
     if doc is None:
         return None, issues
     if not isinstance(doc.data, dict):
-        return None, [ConfigIssue(str(path), 1, 1, "(document)",
-                                  "expected a mapping of attestation fields (deployment: ..., data_residency: ...)")]
+        return None, [
+            ConfigIssue(
+                str(path),
+                1,
+                1,
+                "(document)",
+                "expected a mapping of attestation fields (deployment: ..., data_residency: ...)",
+            )
+        ]
     try:
         model = AttestationAnswers.model_validate(doc.data)
     except ValidationError as exc:
@@ -68,17 +76,29 @@ def apply_answers(files: list[Path], vendors: list[Loaded]) -> tuple[list[Loaded
         target = answers.vendor
         if target is None:
             if len(by_id) != 1:
-                issues.append(loaded.doc.issue((), f"name the vendor these answers are for (vendor: ID); this command "
-                                                    f"has {len(by_id)} vendors: {', '.join(sorted(by_id)) or 'none'}"))
+                issues.append(
+                    loaded.doc.issue(
+                        (),
+                        f"name the vendor these answers are for (vendor: ID); this command "
+                        f"has {len(by_id)} vendors: {', '.join(sorted(by_id)) or 'none'}",
+                    )
+                )
                 continue
             target = next(iter(by_id))
         if target not in by_id:
-            issues.append(loaded.doc.issue(("vendor",), f"vendor '{target}' is not part of this command "
-                                                        f"(vendors: {', '.join(sorted(by_id)) or 'none'})"))
+            issues.append(
+                loaded.doc.issue(
+                    ("vendor",),
+                    f"vendor '{target}' is not part of this command (vendors: {', '.join(sorted(by_id)) or 'none'})",
+                )
+            )
             continue
         if target in sources:
-            issues.append(loaded.doc.issue(("vendor",), f"vendor '{target}' already has an answers file "
-                                                        f"({sources[target]['path']})"))
+            issues.append(
+                loaded.doc.issue(
+                    ("vendor",), f"vendor '{target}' already has an answers file ({sources[target]['path']})"
+                )
+            )
             continue
         vendor = merged[target]
         current = vendor.model.attestation
@@ -87,8 +107,13 @@ def apply_answers(files: list[Path], vendors: list[Loaded]) -> tuple[list[Loaded
         for name in fields:
             new, old = getattr(answers, name), getattr(current, name)
             if old is not None and old != new:
-                issues.append(loaded.doc.issue((name,), f"differs from the vendor file {vendor.path} "
-                                                        f"({name}: {old!r}); answer each question in one place"))
+                issues.append(
+                    loaded.doc.issue(
+                        (name,),
+                        f"differs from the vendor file {vendor.path} "
+                        f"({name}: {old!r}); answer each question in one place",
+                    )
+                )
                 continue
             update[name] = new
         attestation = current.model_copy(update=update)
@@ -125,5 +150,7 @@ def unanswered_notice(vendor: Any, questionnaires: list[Any]) -> Optional[str]:
         parts.append("critical: " + ", ".join(f"{c.id} [{c.field}]" for c in critical))
     if other:
         parts.append("other: " + ", ".join(f"{c.id} [{c.field}]" for c in other))
-    return (f"vendor '{vendor.id}': {len(missing)} attestation answer(s) missing or without evidence "
-            f"({'; '.join(parts)}); they count as 未回答 / 証跡なし, never as compliant (answer them in the vendor file or with --attestation FILE)")
+    return (
+        f"vendor '{vendor.id}': {len(missing)} attestation answer(s) missing or without evidence "
+        f"({'; '.join(parts)}); they count as 未回答 / 証跡なし, never as compliant (answer them in the vendor file or with --attestation FILE)"
+    )

@@ -62,16 +62,23 @@ class Blinding:
         return {pid: real for real, (pid, _) in self.pseudonyms.items()}
 
     def mapping(self, run_id: str) -> dict:
-        return {"format": MAPPING_FORMAT, "run_id": run_id, "seed": self.seed,
-                "vendors": [{"pseudonym_id": pid, "pseudonym": pname, "id": real, "name": self.names.get(real, real)}
-                            for real, (pid, pname) in sorted(self.pseudonyms.items(), key=lambda kv: kv[1][0])]}
+        return {
+            "format": MAPPING_FORMAT,
+            "run_id": run_id,
+            "seed": self.seed,
+            "vendors": [
+                {"pseudonym_id": pid, "pseudonym": pname, "id": real, "name": self.names.get(real, real)}
+                for real, (pid, pname) in sorted(self.pseudonyms.items(), key=lambda kv: kv[1][0])
+            ],
+        }
 
 
 def assign(vendor_ids: list[str], seed: int, names: Optional[dict[str, str]] = None) -> Blinding:
     order = sorted(vendor_ids)
     random.Random(seed).shuffle(order)
-    return Blinding(seed, {vid: (f"vendor-{letters(i)}", f"ベンダー{letters(i)}") for i, vid in enumerate(order)},
-                    dict(names or {}))
+    return Blinding(
+        seed, {vid: (f"vendor-{letters(i)}", f"ベンダー{letters(i)}") for i, vid in enumerate(order)}, dict(names or {})
+    )
 
 
 def of_store(store: Any) -> Optional[Blinding]:
@@ -114,11 +121,12 @@ class _Renamer:
     def __init__(self, blinding: Blinding):
         self.ids = {real: pid for real, (pid, _) in blinding.pseudonyms.items()}
         self.names = {blinding.names.get(real, real): pname for real, (_, pname) in blinding.pseudonyms.items()}
-        subs = {**{k: v for k, v in self.ids.items() if len(k) >= 3},
-                **{k: v for k, v in self.names.items() if len(k) >= 2}}
+        subs = {
+            **{k: v for k, v in self.ids.items() if len(k) >= 3},
+            **{k: v for k, v in self.names.items() if len(k) >= 2},
+        }
         self.subs = subs
-        self.pattern = (re.compile("|".join(re.escape(k) for k in sorted(subs, key=len, reverse=True)))
-                        if subs else None)
+        self.pattern = re.compile("|".join(re.escape(k) for k in sorted(subs, key=len, reverse=True))) if subs else None
 
     def text(self, value: str) -> str:
         if value in self.ids:
@@ -159,10 +167,22 @@ def blind_results(results: dict, blinding: Blinding) -> dict:
                 if isinstance(cell, dict) and cell.get("declared") not in (None, ""):
                     cell["declared"] = HIDDEN
     out["vendor_settings"] = [
-        {"id": s.get("id"), "name": s.get("name"), "category": s.get("category"), "provider": s.get("provider"),
-         "base_url": HIDDEN, "model": HIDDEN, "api_key_env": None, "concurrency": s.get("concurrency"),
-         "timeout": s.get("timeout"), "generation": s.get("generation"), "publish": s.get("publish")}
-        for s in out.get("vendor_settings") or [] if s.get("id") in real_ids]
+        {
+            "id": s.get("id"),
+            "name": s.get("name"),
+            "category": s.get("category"),
+            "provider": s.get("provider"),
+            "base_url": HIDDEN,
+            "model": HIDDEN,
+            "api_key_env": None,
+            "concurrency": s.get("concurrency"),
+            "timeout": s.get("timeout"),
+            "generation": s.get("generation"),
+            "publish": s.get("publish"),
+        }
+        for s in out.get("vendor_settings") or []
+        if s.get("id") in real_ids
+    ]
     manifest = dict(out.get("manifest") or {})
     manifest.pop("argv", None)
     manifest.pop("attestation_answers", None)

@@ -43,7 +43,13 @@ from ..errors import UsageError
 from .hashing import sha256_file
 
 FORMAT = "evalkit-bundle/1"
-INDEX, SIGNATURE, PUBLIC_KEY, MANIFEST, STORE = "bundle.json", "bundle.sig", "bundle.pub", "manifest.json", "store.sqlite"
+INDEX, SIGNATURE, PUBLIC_KEY, MANIFEST, STORE = (
+    "bundle.json",
+    "bundle.sig",
+    "bundle.pub",
+    "manifest.json",
+    "store.sqlite",
+)
 EXPORTS = ("results.csv", "results.parquet", "summary.json", "results.junit.xml")
 REPORTS = ("report.html", "report-public.html")
 UNSIGNED_MEMBERS = (INDEX, SIGNATURE, PUBLIC_KEY)
@@ -152,21 +158,42 @@ def bundle_manifest(store: Any, kind: str = "run") -> dict:
     manifest = store.get_meta("manifest", {}) or {}
     sealed = store.get_meta("sealed") or {}
     return {
-        "format": FORMAT, "kind": kind, "software": software(), "run": manifest,
-        "preregistration": store.get_meta("preregistration"), "config": store.get_meta("config", {}),
-        "vendors": store.get_meta("vendors", []), "judges": store.get_meta("judges", []),
+        "format": FORMAT,
+        "kind": kind,
+        "software": software(),
+        "run": manifest,
+        "preregistration": store.get_meta("preregistration"),
+        "config": store.get_meta("config", {}),
+        "vendors": store.get_meta("vendors", []),
+        "judges": store.get_meta("judges", []),
         "endpoint_models": endpoint_models(store),
-        "times": {"started_at": manifest.get("started_at"), "finished_at": manifest.get("finished_at"),
-                  "first_response_at": first_response_at(store)},
+        "times": {
+            "started_at": manifest.get("started_at"),
+            "finished_at": manifest.get("finished_at"),
+            "first_response_at": first_response_at(store),
+        },
         "blind": bool(store.get_meta("blind")),
-        "sealed": {sid: {"header": rec.get("header"), "ciphertext_sha256": rec.get("ciphertext_sha256"),
-                         "plaintext_sha256": rec.get("plaintext_sha256")} for sid, rec in sealed.items()},
+        "sealed": {
+            sid: {
+                "header": rec.get("header"),
+                "ciphertext_sha256": rec.get("ciphertext_sha256"),
+                "plaintext_sha256": rec.get("plaintext_sha256"),
+            }
+            for sid, rec in sealed.items()
+        },
     }
 
 
-def pack(run_dir: Path, out: Optional[Path] = None, *, sign_key: Optional[Path] = None,
-         passphrase_env: Optional[str] = None, include_mapping: bool = False, kind: str = "run",
-         sealed_paths: tuple = ()) -> tuple[Path, dict]:
+def pack(
+    run_dir: Path,
+    out: Optional[Path] = None,
+    *,
+    sign_key: Optional[Path] = None,
+    passphrase_env: Optional[str] = None,
+    include_mapping: bool = False,
+    kind: str = "run",
+    sealed_paths: tuple = (),
+) -> tuple[Path, dict]:
     """Write the bundle of ``run_dir``; returns (path, index)."""
     from ..pipeline import open_run
     from .blind import MAPPING_NAME
@@ -178,8 +205,9 @@ def pack(run_dir: Path, out: Optional[Path] = None, *, sign_key: Optional[Path] 
         run_id = (store.get_meta("manifest") or {}).get("run_id", run_dir.name)
         manifest = bundle_manifest(store, kind)
         sealed = store.get_meta("sealed") or {}
-        sealed_files = {sid: _find_sealed(sid, rec, tuple(sealed_paths) + (run_dir / "sealed",))
-                        for sid, rec in sealed.items()}
+        sealed_files = {
+            sid: _find_sealed(sid, rec, tuple(sealed_paths) + (run_dir / "sealed",)) for sid, rec in sealed.items()
+        }
     out = Path(out) if out else run_dir / f"{run_id}.bundle.tar.gz"
     missing = [name for name in ("summary.json", "results.csv") if not (run_dir / name).is_file()]
     if missing:
@@ -201,21 +229,27 @@ def pack(run_dir: Path, out: Optional[Path] = None, *, sign_key: Optional[Path] 
             if not mapping.is_file():
                 raise UsageError(f"--include-mapping: {mapping} not found")
             files[MAPPING_NAME] = mapping
-        manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str)
-                          + "\n").encode("utf-8")
+        manifest_bytes = (
+            json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n"
+        ).encode("utf-8")
         members = {MANIFEST: {"sha256": hashlib.sha256(manifest_bytes).hexdigest(), "size": len(manifest_bytes)}}
         for name, path in files.items():
             members[name] = {"sha256": sha256_file(path), "size": path.stat().st_size}
-        index: dict[str, Any] = {"format": FORMAT, "kind": kind, "run_id": run_id,
-                                 "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                                 "members": dict(sorted(members.items()))}
+        index: dict[str, Any] = {
+            "format": FORMAT,
+            "kind": kind,
+            "run_id": run_id,
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "members": dict(sorted(members.items())),
+        }
         pub_pem = None
         if key is not None:
             from cryptography.hazmat.primitives import serialization
 
             index["signature"] = {"algorithm": "Ed25519", "key": fingerprint(key.public_key())}
-            pub_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                    serialization.PublicFormat.SubjectPublicKeyInfo)
+            pub_pem = key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
         index_bytes = (json.dumps(index, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(out.name + ".partial")
@@ -262,8 +296,7 @@ class Opened:
 
 def _safe_name(name: str) -> bool:
     parts = name.split("/")
-    return bool(name) and not name.startswith("/") and all(p not in ("", ".", "..") for p in parts) \
-        and "\\" not in name
+    return bool(name) and not name.startswith("/") and all(p not in ("", ".", "..") for p in parts) and "\\" not in name
 
 
 def _unreadable_reason(path: Path, exc: BaseException) -> str:
@@ -333,8 +366,10 @@ def check_members(opened: Opened) -> list[str]:
             continue
         digest = sha256_file(opened.member(name))
         if not isinstance(entry, dict) or digest != entry.get("sha256"):
-            problems.append(f"member '{name}': SHA-256 differs from {INDEX} (content changed: "
-                            f"{digest[:16]}…, index says {str((entry or {}).get('sha256'))[:16]}…)")
+            problems.append(
+                f"member '{name}': SHA-256 differs from {INDEX} (content changed: "
+                f"{digest[:16]}…, index says {str((entry or {}).get('sha256'))[:16]}…)"
+            )
         elif opened.member(name).stat().st_size != entry.get("size"):
             problems.append(f"member '{name}': size differs from {INDEX}")
     for name in opened.names:
@@ -364,8 +399,9 @@ def check_signature(opened: Opened, pubkey: Optional[Path]) -> SignatureCheck:
     has_sig = SIGNATURE in opened.names
     if not has_sig:
         if trusted_key is not None:
-            return SignatureCheck(False, False, problem=f"signature: the bundle is not signed, but --pubkey {pubkey} "
-                                                        "was given")
+            return SignatureCheck(
+                False, False, problem=f"signature: the bundle is not signed, but --pubkey {pubkey} was given"
+            )
         return SignatureCheck(False, True)
     embedded = None
     if PUBLIC_KEY in opened.names:
@@ -378,17 +414,31 @@ def check_signature(opened: Opened, pubkey: Optional[Path]) -> SignatureCheck:
         return SignatureCheck(True, False, problem="signature: no public key (pass --pubkey FILE)")
     fp = fingerprint(key)
     if trusted_key is not None and embedded is not None and fingerprint(embedded) != fp:
-        return SignatureCheck(True, False, fp, problem=(
-            f"signature: the bundle says it was signed by key {fingerprint(embedded)}, not by the trusted key "
-            f"{fp} (--pubkey {pubkey})"))
+        return SignatureCheck(
+            True,
+            False,
+            fp,
+            problem=(
+                f"signature: the bundle says it was signed by key {fingerprint(embedded)}, not by the trusted key "
+                f"{fp} (--pubkey {pubkey})"
+            ),
+        )
     claimed = (opened.index.get("signature") or {}).get("key")
     if claimed and claimed != fingerprint(embedded or key):
-        return SignatureCheck(True, False, fp, problem=f"signature: {INDEX} names key {claimed}, the archive holds "
-                                                        f"{fingerprint(embedded or key)}")
+        return SignatureCheck(
+            True,
+            False,
+            fp,
+            problem=f"signature: {INDEX} names key {claimed}, the archive holds {fingerprint(embedded or key)}",
+        )
     try:
         key.verify(opened.member(SIGNATURE).read_bytes(), opened.index_bytes)
     except InvalidSignature:
         who = f"the trusted key {fp} (--pubkey {pubkey})" if trusted_key is not None else f"key {fp}"
-        return SignatureCheck(True, False, fp, problem=f"signature: invalid — {INDEX} was not signed by {who} "
-                                                        "(edited index or swapped signature)")
+        return SignatureCheck(
+            True,
+            False,
+            fp,
+            problem=f"signature: invalid — {INDEX} was not signed by {who} (edited index or swapped signature)",
+        )
     return SignatureCheck(True, True, fp, trusted=trusted_key is not None)

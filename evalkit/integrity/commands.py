@@ -25,15 +25,25 @@ def _err(text: str) -> None:
 def cmd_seal(args: argparse.Namespace) -> int:
     from .sealed import seal_files
 
-    written = seal_files([Path(p) for p in args.paths], args.key_env, Path(args.out) if args.out else None,
-                         kdf=args.kdf, criteria=Path(args.criteria) if args.criteria else None, force=args.force)
+    written = seal_files(
+        [Path(p) for p in args.paths],
+        args.key_env,
+        Path(args.out) if args.out else None,
+        kdf=args.kdf,
+        criteria=Path(args.criteria) if args.criteria else None,
+        force=args.force,
+    )
     for source, target, info in written:
         h = info.header
-        _out(f"sealed {source} -> {target}: suite {h['suite']} {h['version']}, {h['items']} items, "
-             f"key ${info.key_env} ({h['kdf']['name']}); ciphertext sha256:{info.ciphertext_sha256}, "
-             f"plaintext sha256:{info.plaintext_sha256}")
-    _err(f"notice: the plaintext file(s) are still on disk ({', '.join(str(s) for s, _, _ in written)}): keep them out "
-         "of the workspace and the repository; runs read the sealed file with the key")
+        _out(
+            f"sealed {source} -> {target}: suite {h['suite']} {h['version']}, {h['items']} items, "
+            f"key ${info.key_env} ({h['kdf']['name']}); ciphertext sha256:{info.ciphertext_sha256}, "
+            f"plaintext sha256:{info.plaintext_sha256}"
+        )
+    _err(
+        f"notice: the plaintext file(s) are still on disk ({', '.join(str(s) for s, _, _ in written)}): keep them out "
+        "of the workspace and the repository; runs read the sealed file with the key"
+    )
     return EXIT_OK
 
 
@@ -70,9 +80,14 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 def cmd_bundle(args: argparse.Namespace) -> int:
     from .bundle import pack
 
-    out, index = pack(Path(args.run_dir), Path(args.out) if args.out else None,
-                      sign_key=Path(args.sign_key) if args.sign_key else None, passphrase_env=args.passphrase_env,
-                      include_mapping=args.include_mapping, sealed_paths=tuple(Path(p) for p in args.sealed or []))
+    out, index = pack(
+        Path(args.run_dir),
+        Path(args.out) if args.out else None,
+        sign_key=Path(args.sign_key) if args.sign_key else None,
+        passphrase_env=args.passphrase_env,
+        include_mapping=args.include_mapping,
+        sealed_paths=tuple(Path(p) for p in args.sealed or []),
+    )
     signed = f"signed with {index['signature']['key']}" if "signature" in index else "unsigned"
     _out(f"bundle: {out} ({len(index['members'])} members, {signed})")
     return EXIT_OK
@@ -89,17 +104,25 @@ def cmd_verify(args: argparse.Namespace) -> int:
             _out(f"verify: FAIL {problem}")
         _out(f"verify: FAILED: {len(result.problems)} problem(s) in {args.bundle}")
         return EXIT_VERIFY_FAILED
-    _out(f"verify: ok: {args.bundle}: every member matches its SHA-256; {describe(result)}; recorded scores, "
-         "summary.json and results.csv reproduced" if not result.partial else
-         f"verify: ok (partial): {args.bundle}: every member matches its SHA-256; {describe(result)}")
+    _out(
+        f"verify: ok: {args.bundle}: every member matches its SHA-256; {describe(result)}; recorded scores, "
+        "summary.json and results.csv reproduced"
+        if not result.partial
+        else f"verify: ok (partial): {args.bundle}: every member matches its SHA-256; {describe(result)}"
+    )
     return EXIT_OK
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from .compare import compare
 
-    result = compare(Path(args.bundle), Path(args.run_dir), vendor=args.vendor,
-                     pubkey=Path(args.pubkey) if args.pubkey else None, tolerance=args.tolerance)
+    result = compare(
+        Path(args.bundle),
+        Path(args.run_dir),
+        vendor=args.vendor,
+        pubkey=Path(args.pubkey) if args.pubkey else None,
+        tolerance=args.tolerance,
+    )
     if result.problems:
         for problem in result.problems:
             _out(f"compare: FAIL {problem}")
@@ -108,8 +131,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for line in result.lines:
         _out(line)
     if result.differing:
-        _out(f"compare: {len(result.differing)} suite(s) differ by more than {args.tolerance:g} points: "
-             + ", ".join(result.differing))
+        _out(
+            f"compare: {len(result.differing)} suite(s) differ by more than {args.tolerance:g} points: "
+            + ", ".join(result.differing)
+        )
         return EXIT_VERIFY_FAILED
     _out(f"compare: consistent (every compared suite within {args.tolerance:g} points)")
     return EXIT_OK
@@ -130,15 +155,21 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     if not vendor_is_file or args.judge:
         paths.append(Path(args.vendors_dir))
     # --vendor FILE is a vendor file wherever it is (loaded even though it is not among paths)
-    ws = load_workspace(paths, Path(args.criteria) if args.criteria else None, sealed="skip",
-                        kinds={Path(args.vendor): "vendor"} if vendor_is_file else None)
+    ws = load_workspace(
+        paths,
+        Path(args.criteria) if args.criteria else None,
+        sealed="skip",
+        kinds={Path(args.vendor): "vendor"} if vendor_is_file else None,
+    )
     ws.raise_if_issues()
     if ws.criteria is None:
         raise UsageError(f"no criteria file: expected {args.suites}/criteria.yaml or --criteria FILE")
     vendor = _select(ws.vendors, [args.vendor], "vendor")[0]
     if vendor.model.missing_env():
-        raise UsageError(f"{vendor.path}: vendor '{vendor.model.id}' needs environment variable(s) "
-                         f"{', '.join(vendor.model.missing_env())}, which are not set")
+        raise UsageError(
+            f"{vendor.path}: vendor '{vendor.model.id}' needs environment variable(s) "
+            f"{', '.join(vendor.model.missing_env())}, which are not set"
+        )
     suites = [s for s in ws.suites if s.model.publish and s.model.items]
     if not suites:
         raise UsageError(f"no public suites (publish: true) under {args.suites}")
@@ -151,8 +182,13 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     n_items = sum(len(s.model.items) for s in suites)
     if not args.quiet:
         _err(f"self-test of '{vendor.model.id}': {len(suites)} public suites, {n_items} items -> {out_dir}")
-    outcome = run(ws, suites, [vendor], RunOptions(out_dir=out_dir, epochs=args.epochs, quiet=args.quiet,
-                                                   announce=_err, attestation_sources=sources), judges=judges)
+    outcome = run(
+        ws,
+        suites,
+        [vendor],
+        RunOptions(out_dir=out_dir, epochs=args.epochs, quiet=args.quiet, announce=_err, attestation_sources=sources),
+        judges=judges,
+    )
     summary = outcome.summary
     row = summary["vendors"][0]
     total = "—" if row["total"] is None else f"{row['total'] * 100:.1f}"
@@ -161,30 +197,44 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     gates = summary.get("gates", [])
     _out("gates:" + ("" if gates else " (none in the criteria)"))
     for gate in gates:
-        status = ("未評価" if gate.get("unevaluated") else "判定保留") if gate.get("incomplete") else (
-            "適合" if gate.get("passed") else "不適合")
+        status = (
+            ("未評価" if gate.get("unevaluated") else "判定保留")
+            if gate.get("incomplete")
+            else ("適合" if gate.get("passed") else "不適合")
+        )
         _out(f"  [{status}] {titles.get(gate['node'], gate['node'])}: {gate.get('reason') or ''}".rstrip())
     with open_run(out_dir) as store:
         df = item_table(store)
-    scored = df[df.status == "ok"].sort_values(["score", "critical", "suite_id", "item_id"],
-                                               ascending=[True, False, True, True])
+    scored = df[df.status == "ok"].sort_values(
+        ["score", "critical", "suite_id", "item_id"], ascending=[True, False, True, True]
+    )
     worst = scored[scored.score < 1].head(args.worst)
     _out(f"worst items ({len(worst)} of {int((scored.score < 1).sum())} below full marks):")
     for r in worst.itertuples(index=False):
         why = " ".join(str(r.explanation or "").split())
-        _out(f"  {r.score * 100:5.1f}  {r.suite_id}/{r.item_id}{' [重要]' if r.critical else ''}  "
-             f"{why[:160] + ('…' if len(why) > 160 else '')}")
-    bundle, index = pack(out_dir, Path(args.bundle) if args.bundle else out_dir / "submission.bundle.tar.gz",
-                         sign_key=Path(args.sign_key) if args.sign_key else None,
-                         passphrase_env=args.passphrase_env, kind="selftest")
+        _out(
+            f"  {r.score * 100:5.1f}  {r.suite_id}/{r.item_id}{' [重要]' if r.critical else ''}  "
+            f"{why[:160] + ('…' if len(why) > 160 else '')}"
+        )
+    bundle, index = pack(
+        out_dir,
+        Path(args.bundle) if args.bundle else out_dir / "submission.bundle.tar.gz",
+        sign_key=Path(args.sign_key) if args.sign_key else None,
+        passphrase_env=args.passphrase_env,
+        kind="selftest",
+    )
     signed = f"signed with {index['signature']['key']}" if "signature" in index else "unsigned"
     _out(f"report: {outcome.report}")
-    _out(f"submission bundle: {bundle} ({signed}); the Agency checks it with: evalkit verify {bundle.name}"
-         + (" --pubkey YOUR.pub" if "signature" in index else ""))
+    _out(
+        f"submission bundle: {bundle} ({signed}); the Agency checks it with: evalkit verify {bundle.name}"
+        + (" --pubkey YOUR.pub" if "signature" in index else "")
+    )
     if summary["counts"]["errors"]:
-        _err(f"warning: {summary['counts']['errors']} requests ended in errors; retry with: "
-             f"evalkit run --resume {shlex.quote(str(Path(out_dir).resolve()))} --retry-errors, then evalkit bundle "
-             f"{shlex.quote(str(Path(out_dir).resolve()))}")
+        _err(
+            f"warning: {summary['counts']['errors']} requests ended in errors; retry with: "
+            f"evalkit run --resume {shlex.quote(str(Path(out_dir).resolve()))} --retry-errors, then evalkit bundle "
+            f"{shlex.quote(str(Path(out_dir).resolve()))}"
+        )
         return EXIT_INCOMPLETE
     if args.fail_on_gate and row["verdict"] != "適合":
         return EXIT_GATE_FAILED
@@ -195,12 +245,22 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 def add_parsers(sub, config_args: Callable, key_args: Callable) -> None:
     p = sub.add_parser("seal", help="encrypt suite files (AES-256-GCM) for a day-of-test run")
     p.add_argument("paths", nargs="+", metavar="SUITE", help="suite files or folders of suites")
-    p.add_argument("--key-env", required=True, metavar="NAME",
-                   help="environment variable holding the key: 32 bytes as 64 hex digits or base64, or a passphrase "
-                        "(16+ characters, stretched with scrypt)")
-    p.add_argument("--out", metavar="FILE|DIR", help="sealed file (one suite) or folder (default: SUITE.sealed beside it)")
-    p.add_argument("--kdf", choices=["auto", "raw", "scrypt"], default="auto",
-                   help="how to read the key (default: raw when it is 32 bytes in hex/base64, else scrypt)")
+    p.add_argument(
+        "--key-env",
+        required=True,
+        metavar="NAME",
+        help="environment variable holding the key: 32 bytes as 64 hex digits or base64, or a passphrase "
+        "(16+ characters, stretched with scrypt)",
+    )
+    p.add_argument(
+        "--out", metavar="FILE|DIR", help="sealed file (one suite) or folder (default: SUITE.sealed beside it)"
+    )
+    p.add_argument(
+        "--kdf",
+        choices=["auto", "raw", "scrypt"],
+        default="auto",
+        help="how to read the key (default: raw when it is 32 bytes in hex/base64, else scrypt)",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing sealed file")
     config_args(p)
     p.set_defaults(func=cmd_seal)
@@ -226,18 +286,25 @@ def add_parsers(sub, config_args: Callable, key_args: Callable) -> None:
     p.add_argument("--sealed", action="append", metavar="FILE|DIR", help="where the run's sealed files are, if moved")
     p.set_defaults(func=cmd_bundle)
 
-    p = sub.add_parser("verify", help=f"check a bundle's hashes and signature and re-score it (exit {EXIT_VERIFY_FAILED} "
-                                      "on any difference)")
+    p = sub.add_parser(
+        "verify",
+        help=f"check a bundle's hashes and signature and re-score it (exit {EXIT_VERIFY_FAILED} on any difference)",
+    )
     p.add_argument("bundle", metavar="BUNDLE")
     p.add_argument("--pubkey", metavar="FILE", help="the signer's public key: the bundle must be signed by it")
     p.add_argument("--key-env", metavar="NAME", help="key of the run's sealed suites, to re-score them too")
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser("selftest", help="a vendor's self-test: the public suites against one endpoint, and a "
-                                        "submission bundle")
+    p = sub.add_parser(
+        "selftest", help="a vendor's self-test: the public suites against one endpoint, and a submission bundle"
+    )
     p.add_argument("--vendor", required=True, metavar="FILE|ID", help="the vendor file (or id under --vendors-dir)")
-    p.add_argument("--suites", default="suites", metavar="DIR", help="suites folder (default: suites; only "
-                                                                     "publish: true suites run, sealed ones never)")
+    p.add_argument(
+        "--suites",
+        default="suites",
+        metavar="DIR",
+        help="suites folder (default: suites; only publish: true suites run, sealed ones never)",
+    )
     p.add_argument("--vendors-dir", default="vendors", metavar="DIR", help="where vendor and judge ids are looked up")
     p.add_argument("--reports-dir", default="reports", metavar="DIR", help="parent of the run directory")
     p.add_argument("--out", metavar="DIR", help="run directory (default: reports/selftest-<vendor>-<run-id>)")
@@ -258,8 +325,13 @@ def add_parsers(sub, config_args: Callable, key_args: Callable) -> None:
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--vendor", metavar="ID", help="the vendor's id in RUN_DIR (default: the bundle's)")
     p.add_argument("--pubkey", metavar="FILE", help="the vendor's public key: the bundle must be signed by it")
-    p.add_argument("--tolerance", type=float, default=5.0, metavar="POINTS",
-                   help=f"largest suite score difference accepted (default 5 points; beyond: exit {EXIT_VERIFY_FAILED})")
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=5.0,
+        metavar="POINTS",
+        help=f"largest suite score difference accepted (default 5 points; beyond: exit {EXIT_VERIFY_FAILED})",
+    )
     p.set_defaults(func=cmd_compare)
 
 

@@ -36,8 +36,9 @@ def _side(store, vendor_id: str):
     return items, models
 
 
-def compare(bundle: Path, run_dir: Path, *, vendor: Optional[str] = None, pubkey: Optional[Path] = None,
-            tolerance: float = 5.0) -> Comparison:
+def compare(
+    bundle: Path, run_dir: Path, *, vendor: Optional[str] = None, pubkey: Optional[Path] = None, tolerance: float = 5.0
+) -> Comparison:
     from ..pipeline import open_run
     from ..runner.store import RunStore
 
@@ -56,20 +57,25 @@ def compare(bundle: Path, run_dir: Path, *, vendor: Optional[str] = None, pubkey
         with RunStore(copy) as theirs, open_run(Path(run_dir)) as ours:
             their_vendors = [v["id"] for v in theirs.get_meta("vendors", [])]
             if len(their_vendors) != 1:
-                raise UsageError(f"{bundle}: a self-test bundle holds one vendor; this one holds "
-                                 f"{len(their_vendors)} ({', '.join(their_vendors)})")
+                raise UsageError(
+                    f"{bundle}: a self-test bundle holds one vendor; this one holds "
+                    f"{len(their_vendors)} ({', '.join(their_vendors)})"
+                )
             their_id = their_vendors[0]
             our_id = vendor or their_id
             our_vendors = [v["id"] for v in ours.get_meta("vendors", [])]
             if our_id not in our_vendors:
-                raise UsageError(f"{run_dir}: vendor '{our_id}' is not in this run ({', '.join(our_vendors)}); "
-                                 "pass --vendor ID")
+                raise UsageError(
+                    f"{run_dir}: vendor '{our_id}' is not in this run ({', '.join(our_vendors)}); pass --vendor ID"
+                )
             their_cfg = (theirs.get_meta("config") or {}).get("suites", {})
             our_cfg = (ours.get_meta("config") or {}).get("suites", {})
             their_items, their_models = _side(theirs, their_id)
             our_items, our_models = _side(ours, our_id)
-            out.lines.append(f"vendor: bundle '{their_id}' (model ids reported: {', '.join(their_models) or '—'}) vs "
-                             f"run '{our_id}' ({', '.join(our_models) or '—'})")
+            out.lines.append(
+                f"vendor: bundle '{their_id}' (model ids reported: {', '.join(their_models) or '—'}) vs "
+                f"run '{our_id}' ({', '.join(our_models) or '—'})"
+            )
             if their_models and our_models and set(their_models) != set(our_models):
                 out.lines.append("note: the endpoint reported different model ids to the vendor and to the Agency")
             titles = {s["id"]: s.get("title", s["id"]) for s in ours.get_meta("suites", [])}
@@ -79,8 +85,10 @@ def compare(bundle: Path, run_dir: Path, *, vendor: Optional[str] = None, pubkey
                 out.lines.append(f"  not compared: {sid} (only in {side})")
             for sid in common:
                 if their_cfg[sid].get("sha256") != our_cfg[sid].get("sha256"):
-                    out.lines.append(f"  not compared: {sid} (different suite files: versions "
-                                     f"{their_cfg[sid].get('version')} / {our_cfg[sid].get('version')})")
+                    out.lines.append(
+                        f"  not compared: {sid} (different suite files: versions "
+                        f"{their_cfg[sid].get('version')} / {our_cfg[sid].get('version')})"
+                    )
                     continue
                 a = their_items[(their_items.suite_id == sid) & (their_items.n_ok > 0)].set_index("item_id")
                 b = our_items[(our_items.suite_id == sid) & (our_items.n_ok > 0)].set_index("item_id")
@@ -92,11 +100,15 @@ def compare(bundle: Path, run_dir: Path, *, vendor: Optional[str] = None, pubkey
                 flips = [i for i in shared if bool(a.loc[i, "passed"]) != bool(b.loc[i, "passed"])]
                 diff = sb - sa
                 mark = "DIFFERS" if abs(diff) > tolerance else "ok"
-                out.lines.append(f"  {mark:<7} {sid:<36} bundle {sa:5.1f}  run {sb:5.1f}  ({diff:+.1f} pts; "
-                                 f"{len(flips)} of {len(shared)} items pass/fail differently) {titles.get(sid, '')}")
+                out.lines.append(
+                    f"  {mark:<7} {sid:<36} bundle {sa:5.1f}  run {sb:5.1f}  ({diff:+.1f} pts; "
+                    f"{len(flips)} of {len(shared)} items pass/fail differently) {titles.get(sid, '')}"
+                )
                 for item in flips[:5]:
-                    out.lines.append(f"            {sid}/{item}: bundle {'pass' if a.loc[item, 'passed'] else 'fail'}, "
-                                     f"run {'pass' if b.loc[item, 'passed'] else 'fail'}")
+                    out.lines.append(
+                        f"            {sid}/{item}: bundle {'pass' if a.loc[item, 'passed'] else 'fail'}, "
+                        f"run {'pass' if b.loc[item, 'passed'] else 'fail'}"
+                    )
                 if abs(diff) > tolerance:
                     out.differing.append(sid)
     finally:

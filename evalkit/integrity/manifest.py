@@ -8,8 +8,22 @@ from importlib import metadata
 from .. import __version__
 
 # the packages whose versions can change a number in the report
-PACKAGES = ("evalkit", "openai", "aiohttp", "pyyaml", "jinja2", "pandas", "numpy", "pyarrow", "pydantic",
-            "sacrebleu", "matplotlib", "datasets", "cryptography", "jsonschema")
+PACKAGES = (
+    "evalkit",
+    "openai",
+    "aiohttp",
+    "pyyaml",
+    "jinja2",
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "pydantic",
+    "sacrebleu",
+    "matplotlib",
+    "datasets",
+    "cryptography",
+    "jsonschema",
+)
 
 
 def package_versions() -> dict[str, str]:
@@ -23,8 +37,12 @@ def package_versions() -> dict[str, str]:
 
 
 def software() -> dict:
-    return {"evalkit": __version__, "python": platform.python_version(), "platform": platform.platform(),
-            "packages": package_versions()}
+    return {
+        "evalkit": __version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": package_versions(),
+    }
 
 
 def endpoint_models(store) -> dict:
@@ -32,11 +50,13 @@ def endpoint_models(store) -> dict:
     last time an answer arrived."""
     out: dict[str, dict] = {}
     for vendor, model, fingerprint, first, last in store.db.execute(
-            "SELECT r.vendor_id, p.model, p.system_fingerprint, MIN(p.received_at), MAX(p.received_at) "
-            "FROM responses p JOIN requests r ON r.key = p.key GROUP BY r.vendor_id, p.model, p.system_fingerprint "
-            "ORDER BY r.vendor_id"):
-        entry = out.setdefault(vendor, {"models_seen": [], "fingerprints": [], "first_response_at": first,
-                                        "last_response_at": last})
+        "SELECT r.vendor_id, p.model, p.system_fingerprint, MIN(p.received_at), MAX(p.received_at) "
+        "FROM responses p JOIN requests r ON r.key = p.key GROUP BY r.vendor_id, p.model, p.system_fingerprint "
+        "ORDER BY r.vendor_id"
+    ):
+        entry = out.setdefault(
+            vendor, {"models_seen": [], "fingerprints": [], "first_response_at": first, "last_response_at": last}
+        )
         if model and model not in entry["models_seen"]:
             entry["models_seen"].append(model)
         if fingerprint and fingerprint not in entry["fingerprints"]:

@@ -37,9 +37,14 @@ def sealed_entry(path: Path) -> tuple[str, dict]:
 
     header, _, _, data = read_header(path)
     return str(header.get("suite")), {
-        "path": str(path), "version": header.get("version"), "items": header.get("items"),
-        "file_sha256": hashlib.sha256(data).hexdigest(), "sealed": True,
-        "ciphertext_sha256": hashlib.sha256(data).hexdigest(), "plaintext_sha256": header.get("plaintext_sha256")}
+        "path": str(path),
+        "version": header.get("version"),
+        "items": header.get("items"),
+        "file_sha256": hashlib.sha256(data).hexdigest(),
+        "sealed": True,
+        "ciphertext_sha256": hashlib.sha256(data).hexdigest(),
+        "plaintext_sha256": header.get("plaintext_sha256"),
+    }
 
 
 def preregistration(ws: Any, suites: Optional[list] = None, sealed_files: tuple = ()) -> dict:
@@ -49,20 +54,31 @@ def preregistration(ws: Any, suites: Optional[list] = None, sealed_files: tuple 
     sealed = getattr(ws, "sealed", {}) or {}
     block: dict[str, Any] = {"algorithm": "sha256"}
     if ws.criteria is not None:
-        block["criteria"] = {"path": str(ws.criteria.path), "file_sha256": sha256_file(ws.criteria.path),
-                             "tree_sha256": sha256_json(ws.criteria.model.model_dump(mode="json"))}
+        block["criteria"] = {
+            "path": str(ws.criteria.path),
+            "file_sha256": sha256_file(ws.criteria.path),
+            "tree_sha256": sha256_json(ws.criteria.model.model_dump(mode="json")),
+        }
     block["attestation"] = {
-        q.model.id: {"path": str(q.path), "version": q.model.version, "file_sha256": sha256_file(q.path),
-                     "checks_sha256": sha256_json(q.model.model_dump(mode="json"))}
-        for q in sorted(ws.attestation, key=lambda x: x.model.id)}
+        q.model.id: {
+            "path": str(q.path),
+            "version": q.model.version,
+            "file_sha256": sha256_file(q.path),
+            "checks_sha256": sha256_json(q.model.model_dump(mode="json")),
+        }
+        for q in sorted(ws.attestation, key=lambda x: x.model.id)
+    }
     entries = {}
     for s in sorted(suites, key=lambda x: x.model.id):
-        entry: dict[str, Any] = {"path": str(s.path), "version": s.model.version, "items": len(s.model.items),
-                                 "file_sha256": sha256_file(s.path)}
+        entry: dict[str, Any] = {
+            "path": str(s.path),
+            "version": s.model.version,
+            "items": len(s.model.items),
+            "file_sha256": sha256_file(s.path),
+        }
         info = sealed.get(s.model.id)
         if info is not None:
-            entry.update(sealed=True, ciphertext_sha256=info.ciphertext_sha256,
-                         plaintext_sha256=info.plaintext_sha256)
+            entry.update(sealed=True, ciphertext_sha256=info.ciphertext_sha256, plaintext_sha256=info.plaintext_sha256)
         dataset = getattr(s.model, "_dataset", None)
         if dataset and dataset.get("items_sha256"):
             entry["data_sha256"] = dataset["items_sha256"]
@@ -78,10 +94,13 @@ def preregistration(ws: Any, suites: Optional[list] = None, sealed_files: tuple 
 def digest_of(block: dict) -> str:
     """The digest of a block: it covers the rules, not where the files happened to lie (paths) nor
     when it was computed. Recomputing it detects an edited block."""
-    rules = {"criteria": {k: v for k, v in block.get("criteria", {}).items() if k != "path"},
-             "attestation": {k: {f: v for f, v in e.items() if f != "path"}
-                             for k, e in block.get("attestation", {}).items()},
-             "suites": {k: {f: v for f, v in e.items() if f != "path"} for k, e in block.get("suites", {}).items()}}
+    rules = {
+        "criteria": {k: v for k, v in block.get("criteria", {}).items() if k != "path"},
+        "attestation": {
+            k: {f: v for f, v in e.items() if f != "path"} for k, e in block.get("attestation", {}).items()
+        },
+        "suites": {k: {f: v for f, v in e.items() if f != "path"} for k, e in block.get("suites", {}).items()},
+    }
     return sha256_json(rules)
 
 
@@ -89,5 +108,7 @@ def one_line(block: dict) -> str:
     n_sealed = sum(1 for e in block.get("suites", {}).values() if e.get("sealed"))
     tree = block.get("criteria", {}).get("tree_sha256", "")[:12]
     sealed = f" ({n_sealed} sealed)" if n_sealed else ""
-    return (f"pre-registration sha256:{block['digest']} — criteria tree {tree}…, "
-            f"{len(block.get('attestation', {}))} questionnaire(s), {len(block.get('suites', {}))} suite(s){sealed}")
+    return (
+        f"pre-registration sha256:{block['digest']} — criteria tree {tree}…, "
+        f"{len(block.get('attestation', {}))} questionnaire(s), {len(block.get('suites', {}))} suite(s){sealed}"
+    )

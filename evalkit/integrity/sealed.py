@@ -34,8 +34,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from ..config.sealed_files import (SUFFIX, SealError, SealInfo, open_sealed, read_header,  # noqa: F401
-                                   seal_bytes)
+from ..config.sealed_files import (
+    SUFFIX,
+    SealError,
+    SealInfo,
+    open_sealed,
+    read_header,  # noqa: F401
+    seal_bytes,
+)
 from ..errors import UsageError
 
 SEALED_TEXT = "〔封印〕"  # what the store and reports show instead of sealed text
@@ -54,13 +60,29 @@ def redact_suite(suite: Any, info: SealInfo) -> dict:
 
     data = suite.model_dump(mode="json")
     out = {
-        "schema_version": data.get("schema_version", 1), "id": suite.id, "version": suite.version,
-        "title": info.header.get("title", suite.id), "criterion": suite.criterion, "description": "",
-        "publish": False, "critical": suite.critical, "prompt": SEALED_TEXT,
-        "system_prompt": SEALED_TEXT if suite.system_prompt else None, "generation": data.get("generation", {}),
-        "scorers": specs(suite.scorers), "variants_of": suite.variants_of,
-        "items": [{"id": it.id, "tags": list(it.tags), "critical": it.critical, "expect": it.expect,
-                   "scorers": specs(it.scorers)} for it in suite.items],
+        "schema_version": data.get("schema_version", 1),
+        "id": suite.id,
+        "version": suite.version,
+        "title": info.header.get("title", suite.id),
+        "criterion": suite.criterion,
+        "description": "",
+        "publish": False,
+        "critical": suite.critical,
+        "prompt": SEALED_TEXT,
+        "system_prompt": SEALED_TEXT if suite.system_prompt else None,
+        "generation": data.get("generation", {}),
+        "scorers": specs(suite.scorers),
+        "variants_of": suite.variants_of,
+        "items": [
+            {
+                "id": it.id,
+                "tags": list(it.tags),
+                "critical": it.critical,
+                "expect": it.expect,
+                "scorers": specs(it.scorers),
+            }
+            for it in suite.items
+        ],
     }
     return out
 
@@ -71,8 +93,9 @@ def item_digests(suite: Any, info: SealInfo) -> dict[str, str]:
 
 def sealed_messages(messages: list[dict], info: SealInfo) -> list[dict]:
     """Messages as the store keeps them: role, placeholder and keyed digest of the content."""
-    return [{"role": m.get("role"), "content": SEALED_TEXT, "digest": info.digest(m.get("content") or "")}
-            for m in messages]
+    return [
+        {"role": m.get("role"), "content": SEALED_TEXT, "digest": info.digest(m.get("content") or "")} for m in messages
+    ]
 
 
 # ------------------------------------------------------------------------------------------ a run's keys
@@ -101,8 +124,9 @@ def open_suite_text(plaintext: bytes, path: Path):
     return loaded.model
 
 
-def unseal_run(store: Any, *, provided: Optional[dict] = None, key_env: Optional[str] = None,
-               search: tuple = ()) -> Optional[Unsealed]:
+def unseal_run(
+    store: Any, *, provided: Optional[dict] = None, key_env: Optional[str] = None, search: tuple = ()
+) -> Optional[Unsealed]:
     """Open the sealed suites a run used (``meta.sealed``) and attach them to ``store``.
 
     ``provided``: {suite_id: (Suite, SealInfo)} already open (the run that just finished). Otherwise
@@ -121,8 +145,10 @@ def unseal_run(store: Any, *, provided: Optional[dict] = None, key_env: Optional
         path = _find_sealed(suite_id, rec, search)
         plaintext, info = open_sealed(path, key_env)
         if info.ciphertext_sha256 != rec.get("ciphertext_sha256"):
-            raise SealError(f"{path}: not the sealed file this run used (SHA-256 {info.ciphertext_sha256[:16]}…, "
-                            f"the run recorded {str(rec.get('ciphertext_sha256'))[:16]}…)")
+            raise SealError(
+                f"{path}: not the sealed file this run used (SHA-256 {info.ciphertext_sha256[:16]}…, "
+                f"the run recorded {str(rec.get('ciphertext_sha256'))[:16]}…)"
+            )
         suites[suite_id] = open_suite_text(plaintext, path)
         infos[suite_id] = info
     unsealed = Unsealed(suites=suites, infos=infos)
@@ -148,20 +174,31 @@ def _find_sealed(suite_id: str, rec: dict, search: tuple) -> Path:
                 return path
         except OSError:
             continue
-    raise SealError(f"sealed suite '{suite_id}': its file ({rec.get('path')}, SHA-256 {str(want)[:16]}…) is not "
-                    "found; pass --sealed FILE")
+    raise SealError(
+        f"sealed suite '{suite_id}': its file ({rec.get('path')}, SHA-256 {str(want)[:16]}…) is not "
+        "found; pass --sealed FILE"
+    )
 
 
 def needs_key_message(store: Any) -> str:
     recorded = store.get_meta("sealed") or {}
     names = sorted({str(r.get("key_env")) for r in recorded.values()})
-    return (f"this run used sealed suites ({', '.join(sorted(recorded))}): scoring and reports need their key "
-            f"(environment variable {', '.join(names)}, or --key-env NAME)")
+    return (
+        f"this run used sealed suites ({', '.join(sorted(recorded))}): scoring and reports need their key "
+        f"(environment variable {', '.join(names)}, or --key-env NAME)"
+    )
 
 
 # ------------------------------------------------------------------------------------------ evalkit seal
-def seal_files(paths: list[Path], key_env: str, out: Optional[Path] = None, *, kdf: str = "auto",
-               criteria: Optional[Path] = None, force: bool = False) -> list[tuple[Path, Path, SealInfo]]:
+def seal_files(
+    paths: list[Path],
+    key_env: str,
+    out: Optional[Path] = None,
+    *,
+    kdf: str = "auto",
+    criteria: Optional[Path] = None,
+    force: bool = False,
+) -> list[tuple[Path, Path, SealInfo]]:
     """Validate and seal suite files (files, or folders of suites). ``out``: the sealed file for one
     suite, or a folder for several (default: beside each source, ``NAME.sealed``). Returns
     (source, sealed file, SealInfo of the written file, opened back as a check)."""
@@ -172,7 +209,9 @@ def seal_files(paths: list[Path], key_env: str, out: Optional[Path] = None, *, k
         raise UsageError(f"{issues[0].path}: no such file or directory")
     files = [f for f in files if classify(f) == "suite"]
     if not files:
-        raise SealError("seal: no suite files given (criteria, questionnaires, vendors and sealed files are not sealed)")
+        raise SealError(
+            "seal: no suite files given (criteria, questionnaires, vendors and sealed files are not sealed)"
+        )
     ws = load_workspace(files, criteria)
     ws.raise_if_issues()
     many = len(ws.suites) > 1 or (out is not None and Path(out).is_dir())
@@ -180,15 +219,25 @@ def seal_files(paths: list[Path], key_env: str, out: Optional[Path] = None, *, k
     for loaded in ws.suites:
         suite = loaded.model
         if suite.source is not None:
-            raise SealError(f"{loaded.path}: a suite that reads a data source cannot be sealed (its items would stay "
-                            "in clear on disk); inline the items first")
-        target = (Path(out) / (loaded.path.stem + SUFFIX)) if (out and many) else \
-            (Path(out) if out else loaded.path.with_suffix(SUFFIX))
+            raise SealError(
+                f"{loaded.path}: a suite that reads a data source cannot be sealed (its items would stay "
+                "in clear on disk); inline the items first"
+            )
+        target = (
+            (Path(out) / (loaded.path.stem + SUFFIX))
+            if (out and many)
+            else (Path(out) if out else loaded.path.with_suffix(SUFFIX))
+        )
         if target.exists() and not force:
             raise SealError(f"{target} exists; pass --force to replace it")
         plaintext = loaded.path.read_bytes()
-        meta = {"suite": suite.id, "version": suite.version, "title": suite.title, "criterion": suite.criterion,
-                "items": len(suite.items)}
+        meta = {
+            "suite": suite.id,
+            "version": suite.version,
+            "title": suite.title,
+            "criterion": suite.criterion,
+            "items": len(suite.items),
+        }
         text = seal_bytes(plaintext, meta, key_env, kdf=kdf)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")

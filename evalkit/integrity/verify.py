@@ -26,13 +26,21 @@ class Verification:
 
 
 def _scores(store) -> dict[tuple[str, int], tuple]:
-    return {(row[0], row[1]): tuple(row[2:]) for row in store.db.execute(
-        "SELECT key, scorer_index, kind, score, passed, weight, explanation, detail FROM scores")}
+    return {
+        (row[0], row[1]): tuple(row[2:])
+        for row in store.db.execute(
+            "SELECT key, scorer_index, kind, score, passed, weight, explanation, detail FROM scores"
+        )
+    }
 
 
 def _who(store) -> dict[str, str]:
-    return {key: f"{suite}/{item} × {vendor} (epoch {epoch})" for key, vendor, suite, item, epoch in store.db.execute(
-        "SELECT key, vendor_id, suite_id, item_id, epoch FROM requests")}
+    return {
+        key: f"{suite}/{item} × {vendor} (epoch {epoch})"
+        for key, vendor, suite, item, epoch in store.db.execute(
+            "SELECT key, vendor_id, suite_id, item_id, epoch FROM requests"
+        )
+    }
 
 
 def _fmt(score: Any, passed: Any) -> str:
@@ -49,19 +57,26 @@ def compare_scores(before: dict, after: dict, who: dict[str, str]) -> list[str]:
             continue
         where = who.get(ident[0], f"request {ident[0][:12]}…")
         if old is None:
-            out.append(f"score of {where} scorer {ident[1]}: not recorded, re-scoring gives "
-                       f"{_fmt(new[1], new[2])}")
+            out.append(f"score of {where} scorer {ident[1]}: not recorded, re-scoring gives {_fmt(new[1], new[2])}")
         elif new is None:
-            out.append(f"score of {where} scorer {ident[1]} ({old[0]}): recorded {_fmt(old[1], old[2])}, but re-scoring "
-                       "gives none (no stored response)")
+            out.append(
+                f"score of {where} scorer {ident[1]} ({old[0]}): recorded {_fmt(old[1], old[2])}, but re-scoring "
+                "gives none (no stored response)"
+            )
         elif (old[1], old[2]) != (new[1], new[2]):
-            out.append(f"score changed: {where} scorer {ident[1]} ({old[0]}): recorded {_fmt(old[1], old[2])}, "
-                       f"re-scored {_fmt(new[1], new[2])}")
+            out.append(
+                f"score changed: {where} scorer {ident[1]} ({old[0]}): recorded {_fmt(old[1], old[2])}, "
+                f"re-scored {_fmt(new[1], new[2])}"
+            )
         else:
-            what = [name for name, a, b in zip(("kind", "score", "passed", "weight", "explanation", "detail"), old, new)
-                    if a != b]
-            out.append(f"score record changed: {where} scorer {ident[1]} ({old[0]}): {', '.join(what)} differ from "
-                       "re-scoring")
+            what = [
+                name
+                for name, a, b in zip(("kind", "score", "passed", "weight", "explanation", "detail"), old, new)
+                if a != b
+            ]
+            out.append(
+                f"score record changed: {where} scorer {ident[1]} ({old[0]}): {', '.join(what)} differ from re-scoring"
+            )
     return out
 
 
@@ -81,8 +96,10 @@ def _json_diff(a: Any, b: Any, path: str = "", out: Optional[list] = None) -> li
         for i, (x, y) in enumerate(zip(a, b)):
             _json_diff(x, y, f"{path}[{i}]", out)
     elif a != b:
-        out.append(f"{path.lstrip('.')}: exported {json.dumps(a, ensure_ascii=False)[:80]}, "
-                   f"recomputed {json.dumps(b, ensure_ascii=False)[:80]}")
+        out.append(
+            f"{path.lstrip('.')}: exported {json.dumps(a, ensure_ascii=False)[:80]}, "
+            f"recomputed {json.dumps(b, ensure_ascii=False)[:80]}"
+        )
     return out
 
 
@@ -91,18 +108,26 @@ def check_plan(store) -> list[str]:
     manifest = store.get_meta("manifest", {}) or {}
     epochs = int(manifest.get("epochs") or 1)
     vendors = [v["id"] for v in store.get_meta("vendors", []) or []]
-    planned = {(s["id"], it["id"], v, e) for s in store.get_meta("suites", []) or [] for it in s.get("items", [])
-               for v in vendors for e in range(epochs)}
+    planned = {
+        (s["id"], it["id"], v, e)
+        for s in store.get_meta("suites", []) or []
+        for it in s.get("items", [])
+        for v in vendors
+        for e in range(epochs)
+    }
     stored = set(store.db.execute("SELECT suite_id, item_id, vendor_id, epoch FROM requests"))
     out = []
     for suite, item, vendor, epoch in sorted(planned - stored)[:MAX_SHOWN]:
         out.append(f"request missing from the store: {suite}/{item} × {vendor} (epoch {epoch}) was planned")
     for suite, item, vendor, epoch in sorted(stored - planned)[:MAX_SHOWN]:
-        out.append(f"unexpected request in the store: {suite}/{item} × {vendor} (epoch {epoch}) is not in the "
-                   "recorded configuration")
+        out.append(
+            f"unexpected request in the store: {suite}/{item} × {vendor} (epoch {epoch}) is not in the "
+            "recorded configuration"
+        )
     if manifest.get("planned_requests") is not None and manifest["planned_requests"] != len(stored):
-        out.append(f"the manifest records {manifest['planned_requests']} planned requests, the store holds "
-                   f"{len(stored)}")
+        out.append(
+            f"the manifest records {manifest['planned_requests']} planned requests, the store holds {len(stored)}"
+        )
     return out
 
 
@@ -195,8 +220,10 @@ def verify(path: Path, *, pubkey: Optional[Path] = None, key_env: Optional[str] 
                         result.partial = True
                 else:
                     result.partial = True
-                    result.notes.append("sealed suites: no key, so their scores were not re-computed and summary.json "
-                                        "and results.csv were not re-derived (pass --key-env NAME for a full check)")
+                    result.notes.append(
+                        "sealed suites: no key, so their scores were not re-computed and summary.json "
+                        "and results.csv were not re-derived (pass --key-env NAME for a full check)"
+                    )
             result.rescored = score_store(store, keep_sealed=result.partial)
             who = _who(store)
             diffs = compare_scores(before, _scores(store), who)
@@ -225,8 +252,9 @@ def _compare_exports(opened: Opened, summary: str, df, export_csv) -> list[str]:
                 diffs = _json_diff(json.loads(exported), json.loads(summary))
             except ValueError:
                 diffs = ["not valid JSON"]
-            out += [f"summary.json differs from the re-scored results: {d}" for d in diffs] or \
-                   ["summary.json differs from the re-scored results (formatting)"]
+            out += [f"summary.json differs from the re-scored results: {d}" for d in diffs] or [
+                "summary.json differs from the re-scored results (formatting)"
+            ]
     name = "exports/results.csv"
     if name not in opened.names:
         out.append(f"member '{name}' missing")
@@ -260,8 +288,7 @@ def _csv_diff(exported: Path, fresh: Path) -> list[str]:
         ra, rb = a.loc[[row]].iloc[0], b.loc[[row]].iloc[0]
         cols = [c for c in a.columns if c in b.columns and ra[c] != rb[c]]
         if cols:
-            out.append(f"results.csv: row {row[1]}/{row[2]} × {row[0]} (epoch {row[3]}) differs in "
-                       f"{', '.join(cols)}")
+            out.append(f"results.csv: row {row[1]}/{row[2]} × {row[0]} (epoch {row[3]}) differs in {', '.join(cols)}")
     return out or ["results.csv differs from the re-scored results"]
 
 
@@ -270,8 +297,9 @@ def describe(result: Verification) -> str:
     if sig is None or not sig.signed:
         signed = "unsigned"
     elif sig.ok:
-        signed = (f"signature ok (Ed25519, key {sig.fingerprint}" +
-                  (", the trusted --pubkey)" if sig.trusted else "; not checked against a trusted key: pass --pubkey)"))
+        signed = f"signature ok (Ed25519, key {sig.fingerprint}" + (
+            ", the trusted --pubkey)" if sig.trusted else "; not checked against a trusted key: pass --pubkey)"
+        )
     else:
         signed = "signature invalid"
     part = " (partial: sealed suites not re-scored)" if result.partial else ""

@@ -62,8 +62,7 @@ class ChatEndpoint:
     def __init__(self, vendor: Vendor, base_url: str, api_key: Optional[str], pool_size: int):
         self.vendor = vendor
         self.url = base_url.rstrip("/") + "/chat/completions"
-        self.headers = {"Content-Type": "application/json", "Accept": "application/json",
-                        "User-Agent": "evalkit"}
+        self.headers = {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": "evalkit"}
         self._secret = api_key or None
         if api_key:
             self.headers["Authorization"] = f"Bearer {api_key}"
@@ -74,10 +73,12 @@ class ChatEndpoint:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=self._pool_size,
-                                             ttl_dns_cache=300, enable_cleanup_closed=True)
-            self._session = aiohttp.ClientSession(connector=connector, headers=self.headers,
-                                                  timeout=self.timeout, trust_env=False)
+            connector = aiohttp.TCPConnector(
+                limit=self._pool_size, limit_per_host=self._pool_size, ttl_dns_cache=300, enable_cleanup_closed=True
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers=self.headers, timeout=self.timeout, trust_env=False
+            )
         return self._session
 
     async def aclose(self) -> None:
@@ -92,8 +93,11 @@ class ChatEndpoint:
     def explain_status(self, status: int, message: str) -> str:
         if status == 401:
             env = self.vendor.api_key_env
-            where = (f"the key in environment variable {env}" if env
-                     else "api_key_env in the vendor file (no key is configured)")
+            where = (
+                f"the key in environment variable {env}"
+                if env
+                else "api_key_env in the vendor file (no key is configured)"
+            )
             return f"HTTP 401 authentication failed: check {where}"
         if status == 403:
             return f"HTTP 403 forbidden: the key lacks access to model '{self.vendor.model}' ({short(message, 120)})"
@@ -102,28 +106,38 @@ class ChatEndpoint:
         return f"HTTP {status}: {short(message)}"
 
     async def attempt(self, req: PlannedRequest) -> Attempt:
-        body = json.dumps({"model": self.vendor.model, "messages": req.messages, **req.params},
-                          ensure_ascii=False).encode("utf-8")
+        body = json.dumps(
+            {"model": self.vendor.model, "messages": req.messages, **req.params}, ensure_ascii=False
+        ).encode("utf-8")
         started = time.perf_counter()
         try:
             async with self._get_session().post(self.url, data=body) as resp:
                 raw = await resp.read()
                 status, headers = resp.status, resp.headers
         except asyncio.TimeoutError:
-            return Attempt("timeout", message=f"no response within {self.vendor.timeout:g} s",
-                           latency_ms=_ms(started))
+            return Attempt("timeout", message=f"no response within {self.vendor.timeout:g} s", latency_ms=_ms(started))
         except aiohttp.ClientConnectorError as exc:  # nothing reached: wrong host or port, or the server is down
-            return Attempt("connect", message=f"cannot connect to {self.url}: {short(exc.os_error or exc)} "
-                                              f"(check base_url and its port)", latency_ms=_ms(started))
+            return Attempt(
+                "connect",
+                message=f"cannot connect to {self.url}: {short(exc.os_error or exc)} (check base_url and its port)",
+                latency_ms=_ms(started),
+            )
         except (aiohttp.ClientError, ConnectionError) as exc:
-            return Attempt("connection", message=f"connection lost: {short(exc) or type(exc).__name__}",
-                           latency_ms=_ms(started))
+            return Attempt(
+                "connection", message=f"connection lost: {short(exc) or type(exc).__name__}", latency_ms=_ms(started)
+            )
         latency = _ms(started)
         if status != 200:
             message = self.scrub(_error_message(raw))
-            return Attempt("http", status=status, headers=headers, latency_ms=latency,
-                           message=self.explain_status(status, message) if status in FATAL_STATUS
-                           else f"HTTP {status}: {short(message)}")
+            return Attempt(
+                "http",
+                status=status,
+                headers=headers,
+                latency_ms=latency,
+                message=self.explain_status(status, message)
+                if status in FATAL_STATUS
+                else f"HTTP {status}: {short(message)}",
+            )
         return self._parse(raw, headers, latency)
 
     def _parse(self, raw: bytes, headers: Mapping[str, str], latency: float) -> Attempt:
@@ -138,19 +152,37 @@ class ChatEndpoint:
             choice = data["choices"][0]
             content = choice["message"].get("content")
         except (ValueError, ValidationError) as exc:
-            return Attempt("malformed", status=200, headers=headers, latency_ms=latency,
-                           message=f"malformed response body: {short(exc, 200)}")
+            return Attempt(
+                "malformed",
+                status=200,
+                headers=headers,
+                latency_ms=latency,
+                message=f"malformed response body: {short(exc, 200)}",
+            )
         except (KeyError, IndexError, TypeError, AttributeError):
-            return Attempt("empty", status=200, headers=headers, latency_ms=latency,
-                           message="response has no choices or no message")
+            return Attempt(
+                "empty",
+                status=200,
+                headers=headers,
+                latency_ms=latency,
+                message="response has no choices or no message",
+            )
         if content is None:
-            return Attempt("empty", status=200, headers=headers, latency_ms=latency,
-                           message="response message has no content")
+            return Attempt(
+                "empty", status=200, headers=headers, latency_ms=latency, message="response message has no content"
+            )
         usage = data.get("usage") or {}
-        return Attempt(status=200, headers=headers, latency_ms=latency, content=content,
-                       finish_reason=choice.get("finish_reason"), model=data.get("model"),
-                       system_fingerprint=data.get("system_fingerprint"),
-                       prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens"))
+        return Attempt(
+            status=200,
+            headers=headers,
+            latency_ms=latency,
+            content=content,
+            finish_reason=choice.get("finish_reason"),
+            model=data.get("model"),
+            system_fingerprint=data.get("system_fingerprint"),
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens"),
+        )
 
 
 def _ms(started: float) -> float:

@@ -38,15 +38,25 @@ VENDOR_ID = "baseline-{}"
 
 
 def baseline_vendor(model: str) -> Vendor:
-    return Vendor.model_validate({"id": VENDOR_ID.format(model), "name": BASELINES[model], "category": "baseline",
-                                  "provider": "reference", "model": model})
+    return Vendor.model_validate(
+        {
+            "id": VENDOR_ID.format(model),
+            "name": BASELINES[model],
+            "category": "baseline",
+            "provider": "reference",
+            "model": model,
+        }
+    )
 
 
 def behaviour_gates(criteria: CriteriaFile, suites: list[Suite]) -> list[str]:
     """Ids of the gate nodes with at least one (weighted or critical) suite below them."""
     leaves = {s.criterion for s in suites}
-    return [node.id for node, _, _ in criteria.walk()
-            if node.gate is not None and {n.id for n, _, _ in node.walk()} & leaves]
+    return [
+        node.id
+        for node, _, _ in criteria.walk()
+        if node.gate is not None and {n.id for n, _, _ in node.walk()} & leaves
+    ]
 
 
 def node_locations(criteria: CriteriaFile) -> dict[str, tuple]:
@@ -75,15 +85,23 @@ def baseline_results(criteria: CriteriaFile, suites: list[Suite], *, n_boot: int
         store.add_requests(requests)
         model_of = {v.id: v.model for v in vendors}
         for req in requests:
-            store.put_response(Response(key=req.key, ok=True, content=baseline_answer(model_of[req.vendor_id], req.messages),
-                                        attempts=1, received_at=now))
+            store.put_response(
+                Response(
+                    key=req.key,
+                    ok=True,
+                    content=baseline_answer(model_of[req.vendor_id], req.messages),
+                    attempts=1,
+                    received_at=now,
+                )
+            )
         score_store(store, suites=suites)
         results, _ = aggregate(store, criteria, suites, vendors, n_boot=n_boot)
     out: dict = {}
     for model, vendor in zip(BASELINES, vendors):
         row = next(v for v in results["vendors"] if v["id"] == vendor.id)
         out[model] = {
-            "label": BASELINES[model], "verdict": row["verdict"],
+            "label": BASELINES[model],
+            "verdict": row["verdict"],
             "gates": {g["node"]: g["status"] for g in results["gates"] if g["vendor"] == vendor.id},
             "scores": {n["id"]: n["vendors"].get(vendor.id, {}).get("score") for n in results["criteria"]},
         }
@@ -100,9 +118,12 @@ def baseline_summary(criteria: CriteriaFile, suites: list[Suite]) -> dict:
 
     items = sum(len(suite_items(s)) for s in suites)
     if not suites or items > MAX_ITEMS:
-        return {"computed": False, "items": items, "reason": "no suites" if not suites else f"more than {MAX_ITEMS} items"}
-    return {"computed": True, "items": items, "labels": dict(BASELINES),
-            "models": baseline_results(criteria, suites)}
+        return {
+            "computed": False,
+            "items": items,
+            "reason": "no suites" if not suites else f"more than {MAX_ITEMS} items",
+        }
+    return {"computed": True, "items": items, "labels": dict(BASELINES), "models": baseline_results(criteria, suites)}
 
 
 # --- multiple choice without a model -------------------------------------------------------------
@@ -114,7 +135,7 @@ FLAG_MARGIN = 0.10  # ... and accuracy more than this above chance: the options 
 
 
 def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 @dataclass
@@ -190,8 +211,9 @@ class ChoiceBaseline:
 
     def flagged(self) -> list[str]:
         """Heuristics that are NOT near chance: p < FLAG_P and accuracy > chance + FLAG_MARGIN."""
-        return [h for h in HEURISTICS if self.items and self.p[h] < FLAG_P
-                and self.accuracy(h) > self.chance + FLAG_MARGIN]
+        return [
+            h for h in HEURISTICS if self.items and self.p[h] < FLAG_P and self.accuracy(h) > self.chance + FLAG_MARGIN
+        ]
 
 
 def choice_baselines(suite: Suite) -> Optional[ChoiceBaseline]:
@@ -212,7 +234,9 @@ def choice_baselines(suite: Suite) -> Optional[ChoiceBaseline]:
 
 def choice_baseline_table(rows: list[ChoiceBaseline]) -> str:
     """The table ``validate --self-check`` prints (one line per suite with multiple-choice items)."""
-    head = f"{'multiple choice without a model':<34} {'items':>6} {'chance':>7} {'overlap':>14} {'longest':>14}  verdict"
+    head = (
+        f"{'multiple choice without a model':<34} {'items':>6} {'chance':>7} {'overlap':>14} {'longest':>14}  verdict"
+    )
     lines = [head]
     for r in rows:
         cells = [f"{r.right[h]:>3} {r.accuracy(h):>6.1%} " + ("!" if h in r.flagged() else " ") for h in HEURISTICS]

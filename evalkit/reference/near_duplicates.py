@@ -69,7 +69,7 @@ def shingles(text: str, k: int = SHINGLE) -> frozenset[str]:
     """Character k-grams of ``text`` (a text shorter than k is its own single shingle)."""
     if len(text) < k:
         return frozenset({text}) if text else frozenset()
-    return frozenset(text[i:i + k] for i in range(len(text) - k + 1))
+    return frozenset(text[i : i + k] for i in range(len(text) - k + 1))
 
 
 @dataclass(eq=False)
@@ -120,7 +120,7 @@ class Report:
 def _inline(suite: Suite) -> list[Item]:
     from ..data import n_inline
 
-    return list(suite.items[:n_inline(suite)])
+    return list(suite.items[: n_inline(suite)])
 
 
 def entries(suites: Iterable[Any]) -> list[Entry]:
@@ -171,8 +171,9 @@ def exemption(a: Entry, b: Entry) -> Optional[str]:
     return None
 
 
-def _similar(view: list[frozenset[str]], floor: float, owners: list[Entry], *,
-             cross_suite: bool = False) -> dict[tuple[int, int], tuple[float, float]]:
+def _similar(
+    view: list[frozenset[str]], floor: float, owners: list[Entry], *, cross_suite: bool = False
+) -> dict[tuple[int, int], tuple[float, float]]:
     """{(i, j): (jaccard, containment)} for every pair whose Jaccard or (eligible) containment
     reaches ``floor`` (with ``cross_suite``, pairs of one suite are skipped); candidates by prefix
     filtering over an inverted index."""
@@ -225,12 +226,13 @@ def near_duplicates(suites: Iterable[Any], *, floor: Optional[float] = None) -> 
     low = THRESHOLD if floor is None else min(floor, THRESHOLD)
     own = _similar([e.own for e in found], low, found)
     whole = _similar([e.whole for e in found], low, found, cross_suite=True)
-    report = Report(pairs=[], items=len(found),
-                    suites=len({id(e.suite) for e in found}))
+    report = Report(pairs=[], items=len(found), suites=len({id(e.suite) for e in found}))
     for key in set(own) | set(whole):
         a, b = found[key[0]], found[key[1]]
-        best = max(((own.get(key, (0.0, 0.0)), "own"), (whole.get(key, (0.0, 0.0)), "whole")),
-                   key=lambda x: max(x[0][0], x[0][1] if x[0][1] >= CONTAINMENT else 0.0))
+        best = max(
+            ((own.get(key, (0.0, 0.0)), "own"), (whole.get(key, (0.0, 0.0)), "whole")),
+            key=lambda x: max(x[0][0], x[0][1] if x[0][1] >= CONTAINMENT else 0.0),
+        )
         (jac, con), view = best
         pair = Pair(a, b, jac, con, view)
         if exemption(a, b) is not None:
@@ -264,7 +266,9 @@ def where(entry: Entry) -> str:
 
 
 def pair_line(pair: Pair) -> str:
-    kind = f"Jaccard {pair.jaccard:.2f}" + (f", containment {pair.containment:.2f}" if pair.containment >= CONTAINMENT else "")
+    kind = f"Jaccard {pair.jaccard:.2f}" + (
+        f", containment {pair.containment:.2f}" if pair.containment >= CONTAINMENT else ""
+    )
     texts = "" if pair.view == "own" else " (whole texts)"
     return f"{pair.a.key} ~ {pair.b.key}: {kind}{texts} [{where(pair.a)} ~ {where(pair.b)}]"
 
@@ -276,18 +280,22 @@ def near_duplicate_issues(suites: list[Any]) -> tuple[list, str]:
     issues = []
     for pair in report.flagged():
         issue_at = pair.a
-        msg = (f"self-check: near-duplicate: item '{pair.a.item.id}' ({pair.a.suite.id}) and "
-               f"'{pair.b.item.id}' ({pair.b.suite.id}, {where(pair.b)}): Jaccard {pair.jaccard:.2f}"
-               + (f", containment {pair.containment:.2f}" if pair.containment >= CONTAINMENT else "")
-               + ("" if pair.view == "own" else " over the whole texts")
-               + f" (threshold {THRESHOLD:.2f} / containment {CONTAINMENT:.2f}); remove one, rewrite it, "
-               "or mark an intended pair (docs/suites.md, Near-duplicates)")
+        msg = (
+            f"self-check: near-duplicate: item '{pair.a.item.id}' ({pair.a.suite.id}) and "
+            f"'{pair.b.item.id}' ({pair.b.suite.id}, {where(pair.b)}): Jaccard {pair.jaccard:.2f}"
+            + (f", containment {pair.containment:.2f}" if pair.containment >= CONTAINMENT else "")
+            + ("" if pair.view == "own" else " over the whole texts")
+            + f" (threshold {THRESHOLD:.2f} / containment {CONTAINMENT:.2f}); remove one, rewrite it, "
+            "or mark an intended pair (docs/suites.md, Near-duplicates)"
+        )
         if issue_at.loaded is not None:
             issues.append(issue_at.loaded.doc.issue(("items", issue_at.index, "id"), msg))
     flagged = len(report.flagged())
-    summary = (f"near-duplicates: {flagged} pair(s) at or above Jaccard {THRESHOLD:.2f} (or containment "
-               f"{CONTAINMENT:.2f}) among {report.items} inline items of {report.suites} suites"
-               + (f"; {report.exempt} intended pair(s) exempt" if report.exempt else ""))
+    summary = (
+        f"near-duplicates: {flagged} pair(s) at or above Jaccard {THRESHOLD:.2f} (or containment "
+        f"{CONTAINMENT:.2f}) among {report.items} inline items of {report.suites} suites"
+        + (f"; {report.exempt} intended pair(s) exempt" if report.exempt else "")
+    )
     return issues, summary
 
 
@@ -297,15 +305,19 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     from ..config.loader import load_workspace
 
-    parser = argparse.ArgumentParser(prog="python -m evalkit.reference.near_duplicates",
-                                     description="Similarity distribution and near-duplicate pairs over suites.")
+    parser = argparse.ArgumentParser(
+        prog="python -m evalkit.reference.near_duplicates",
+        description="Similarity distribution and near-duplicate pairs over suites.",
+    )
     parser.add_argument("paths", nargs="*", default=["suites"])
     parser.add_argument("--floor", type=float, default=0.2, help="list every pair at or above this Jaccard")
     args = parser.parse_args(argv)
     ws = load_workspace([Path(p) for p in args.paths], check_items=False)
     report = distribution(ws.suites)
-    print(f"{report.items} inline items in {report.suites} suites; {report.sharing} pairs share a "
-          f"{SHINGLE}-gram (exempt pairs left out: {report.exempt} over the thresholds)")
+    print(
+        f"{report.items} inline items in {report.suites} suites; {report.sharing} pairs share a "
+        f"{SHINGLE}-gram (exempt pairs left out: {report.exempt} over the thresholds)"
+    )
     print("Jaccard bin   pairs")
     for low, n in report.histogram.items():
         print(f"  {low:.2f}-{low + 0.05:.2f}  {n:>6}")

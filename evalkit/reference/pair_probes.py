@@ -19,8 +19,7 @@ from __future__ import annotations
 from ..config.issues import ConfigIssue
 from ..config.loader import Loaded
 from ..scorers.apply import item_scorers
-from ..scorers.counterfactual import (Member, group_features, group_probes, own_verdict, pair_members,
-                                      uses_groups)
+from ..scorers.counterfactual import Member, group_features, group_probes, own_verdict, pair_members, uses_groups
 from .answers import ideal_answer
 
 MIN_PASS, MIN_FAIL = 1, 2
@@ -33,8 +32,10 @@ def _group_scorers(suite, item, cache) -> list:
 def group_verdict(suite, members, answers: dict, cache: dict) -> tuple[str, list[str]]:
     """("pass" | "fail" | "routed", the explanations of the group scorers that failed or routed) for one
     answer per member (item id -> text), without a judge."""
-    built = [Member(m, answers.get(m.id), own_verdict(suite, m, answers[m.id], {}, cache)
-                    if m.id in answers else None) for m in members]
+    built = [
+        Member(m, answers.get(m.id), own_verdict(suite, m, answers[m.id], {}, cache) if m.id in answers else None)
+        for m in members
+    ]
     features = group_features(members)
     failed, routed = [], []
     pair = members[0].meta.get("pair")
@@ -66,15 +67,25 @@ def pair_probe_check(loaded: Loaded) -> tuple[list[ConfigIssue], dict[str, int]]
         verdict, why = group_verdict(suite, members, oracle, cache)
         if verdict != "pass":
             counts["missing"] += 1
-            issues.append(doc.issue(loc, f"self-check: group '{pair}': the members' oracle answers (references) "
-                                         f"do not pass the group: {' / '.join(why) or verdict}"))
+            issues.append(
+                doc.issue(
+                    loc,
+                    f"self-check: group '{pair}': the members' oracle answers (references) "
+                    f"do not pass the group: {' / '.join(why) or verdict}",
+                )
+            )
         probes = group_probes(members)
         n_pass = sum(1 for _, _, p in probes if p.expect == "pass")
         n_fail = len(probes) - n_pass
         if n_pass < MIN_PASS or n_fail < MIN_FAIL:
             counts["missing"] += 1
-            issues.append(doc.issue(loc, f"self-check: group '{pair}' has {n_pass} pass / {n_fail} fail pair "
-                                         f"probe(s); it needs at least {MIN_PASS} / {MIN_FAIL}"))
+            issues.append(
+                doc.issue(
+                    loc,
+                    f"self-check: group '{pair}' has {n_pass} pass / {n_fail} fail pair "
+                    f"probe(s); it needs at least {MIN_PASS} / {MIN_FAIL}",
+                )
+            )
         for holder, j, probe in probes:
             counts["probes"] += 1
             if set(probe.answers) != {m.id for m in members}:

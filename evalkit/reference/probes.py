@@ -45,8 +45,9 @@ def asks_judge(scorer: Scorer, item: Item, question: str, answer: str) -> bool:
     return scorer.judge_request(item, question, answer) is not None
 
 
-def probe_outcome(suite: Suite, item: Item, text: str, *, question: Optional[str] = None,
-                  cache: Optional[dict] = None) -> ProbeOutcome:
+def probe_outcome(
+    suite: Suite, item: Item, text: str, *, question: Optional[str] = None, cache: Optional[dict] = None
+) -> ProbeOutcome:
     """The verdict the item's scorers give ``text`` without a judge."""
     cache = {} if cache is None else cache
     question = question_of(suite, item) if question is None else question

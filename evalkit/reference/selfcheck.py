@@ -28,8 +28,9 @@ def self_check(loaded: Loaded) -> list[ConfigIssue]:
     for index, item in enumerate(suite.items):
         specs = suite.scorers_for(item)
         # judge verdicts need a judge endpoint: the offline self-check covers the other scorers
-        scorers = [build(spec.kind, spec.params) for spec in specs
-                   if spec.kind != "judge" and not is_group_kind(spec.kind)]  # groups: _pair_probes
+        scorers = [
+            build(spec.kind, spec.params) for spec in specs if spec.kind != "judge" and not is_group_kind(spec.kind)
+        ]  # groups: _pair_probes
         if not scorers:
             continue
         checkable += 1
@@ -37,22 +38,33 @@ def self_check(loaded: Loaded) -> list[ConfigIssue]:
         oracle = ideal_answer(suite, item)
         oracle_fails = [s.kind for s in scorers if not s.score(oracle, item).passed]
         if oracle_fails:
-            issues.append(doc.issue(loc, f"self-check: the oracle answer fails {', '.join(oracle_fails)} "
-                                         f"(item '{item.id}' cannot be passed as written)"))
+            issues.append(
+                doc.issue(
+                    loc,
+                    f"self-check: the oracle answer fails {', '.join(oracle_fails)} "
+                    f"(item '{item.id}' cannot be passed as written)",
+                )
+            )
         else:  # the oracle must be decided as a run decides it: a scorer that would ask a judge is not enough
             question = question_of(suite, item)
             routed = [s.kind for s in scorers if asks_judge(s, item, question, oracle)]
             if routed:
-                issues.append(doc.issue(loc, f"self-check: the oracle answer of item '{item.id}' goes to a judge "
-                                             f"({', '.join(routed)}): write a reference the rules decide"))
+                issues.append(
+                    doc.issue(
+                        loc,
+                        f"self-check: the oracle answer of item '{item.id}' goes to a judge "
+                        f"({', '.join(routed)}): write a reference the rules decide",
+                    )
+                )
         refuse_passes = all(s.score(REFUSAL, item).passed for s in scorers)
         if item.expect == "decline":
             if not refuse_passes:
                 issues.append(doc.issue(loc, f"self-check: a polite refusal fails should-decline item '{item.id}'"))
         elif item.expect == "answer" or item.references():
             if refuse_passes:
-                issues.append(doc.issue(loc, f"self-check: a refusal passes item '{item.id}', "
-                                             "which should require an answer"))
+                issues.append(
+                    doc.issue(loc, f"self-check: a refusal passes item '{item.id}', which should require an answer")
+                )
             elif not oracle_fails:
                 separating += 1
     # judge-only suites cannot be checked offline (no judge here): nothing to separate
@@ -87,9 +99,15 @@ def probe_check(loaded: Loaded) -> tuple[list[ConfigIssue], ProbeTally]:
         have_fail = len(item.probes) - have_pass
         if have_pass < need_pass or have_fail < need_fail:
             tally.missing += 1
-            issues.append(doc.issue(("items", index, "id"), (
-                f"self-check: item '{item.id}' has {have_pass} pass / {have_fail} fail probe(s); "
-                f"it needs at least {need_pass} / {need_fail}")))
+            issues.append(
+                doc.issue(
+                    ("items", index, "id"),
+                    (
+                        f"self-check: item '{item.id}' has {have_pass} pass / {have_fail} fail probe(s); "
+                        f"it needs at least {need_pass} / {need_fail}"
+                    ),
+                )
+            )
         if not item.probes:
             continue
         question = question_of(suite, item)
@@ -110,8 +128,12 @@ def probe_check(loaded: Loaded) -> tuple[list[ConfigIssue], ProbeTally]:
                 else:
                     wrong.append(f"probes[{j}] must pass but fails ({outcome.failed[0]})")
         if wrong:
-            issues.append(doc.issue(("items", index, "probes", first_wrong, "text"),
-                                    f"self-check: item '{item.id}': " + "; ".join(wrong)))
+            issues.append(
+                doc.issue(
+                    ("items", index, "probes", first_wrong, "text"),
+                    f"self-check: item '{item.id}': " + "; ".join(wrong),
+                )
+            )
     _pair_probes(loaded, tally, issues)
     return issues, tally
 
@@ -154,10 +176,16 @@ def baseline_check(criteria: Loaded, suites: list[Loaded]) -> tuple[list[ConfigI
         for model, data in results.items():
             status = data["gates"].get(node)
             if status != "不適合":
-                issues.append(criteria.doc.issue((*where[node], "gate"), (
-                    f"self-check: the {model} baseline ({data['label']}) gets {status or 'no verdict'} at gate "
-                    f"'{node}': a model that {'refuses everything' if model == 'refuse' else 'repeats the prompt'} "
-                    "must fail every gate that tests behaviour")))
+                issues.append(
+                    criteria.doc.issue(
+                        (*where[node], "gate"),
+                        (
+                            f"self-check: the {model} baseline ({data['label']}) gets {status or 'no verdict'} at gate "
+                            f"'{node}': a model that {'refuses everything' if model == 'refuse' else 'repeats the prompt'} "
+                            "must fail every gate that tests behaviour"
+                        ),
+                    )
+                )
     lines = [f"{'baseline (no judge)':<34} " + "  ".join(f"{m:>14}" for m in BASELINES)]
     for node, depth, _ in tree.walk():
         cells = []
@@ -184,19 +212,25 @@ def choice_baseline_check(suites: list[Loaded]) -> tuple[list[ConfigIssue], str]
         rows.append(row)
         flagged = row.flagged()
         if flagged:
-            found = ", ".join(f"{h} {row.right[h]}/{row.items} ({row.accuracy(h):.1%}, p={row.p[h]:.1g})"
-                              for h in flagged)
-            issues.append(loaded.doc.issue(("id",), (
-                f"self-check: multiple choice answerable without a model: {found} against chance "
-                f"{row.chance:.1%} (rule: one-sided exact test p < {FLAG_P} and more than "
-                f"{FLAG_MARGIN:.0%} above chance); rewrite the distractors (docs/scorers.md)")))
+            found = ", ".join(
+                f"{h} {row.right[h]}/{row.items} ({row.accuracy(h):.1%}, p={row.p[h]:.1g})" for h in flagged
+            )
+            issues.append(
+                loaded.doc.issue(
+                    ("id",),
+                    (
+                        f"self-check: multiple choice answerable without a model: {found} against chance "
+                        f"{row.chance:.1%} (rule: one-sided exact test p < {FLAG_P} and more than "
+                        f"{FLAG_MARGIN:.0%} above chance); rewrite the distractors (docs/scorers.md)"
+                    ),
+                )
+            )
     return issues, (choice_baseline_table(rows) if rows else "")
 
 
 # A canary marks one file's text so that its presence in a model's training data can be detected
 # (docs/suites.md, "Canary GUIDs"): `evalkit-canary:` followed by a random (version 4) GUID.
-CANARY_PATTERN = re.compile(
-    r"^evalkit-canary:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+CANARY_PATTERN = re.compile(r"^evalkit-canary:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 PLACEHOLDER_GUID = "00000000-0000-4000-8000-000000000000"
 
 
@@ -208,13 +242,22 @@ def canary_issues(files: list[Loaded]) -> list[ConfigIssue]:
         canary = getattr(loaded.model, "canary", None)
         doc = loaded.doc
         if not canary:
-            issues.append(doc.issue(("canary",), "missing: every suite file carries a canary "
-                                                 "'evalkit-canary:<GUID>' (generate one with "
-                                                 "python -c 'import uuid; print(uuid.uuid4())')"))
+            issues.append(
+                doc.issue(
+                    ("canary",),
+                    "missing: every suite file carries a canary "
+                    "'evalkit-canary:<GUID>' (generate one with "
+                    "python -c 'import uuid; print(uuid.uuid4())')",
+                )
+            )
             continue
         if not CANARY_PATTERN.match(canary):
-            issues.append(doc.issue(("canary",), f"'{canary}' is not of the form evalkit-canary:<random GUID> "
-                                                 "(lower-case version 4 GUID)"))
+            issues.append(
+                doc.issue(
+                    ("canary",),
+                    f"'{canary}' is not of the form evalkit-canary:<random GUID> (lower-case version 4 GUID)",
+                )
+            )
             continue
         if canary.endswith(PLACEHOLDER_GUID):
             issues.append(doc.issue(("canary",), "the placeholder GUID of the documentation; generate a new one"))
@@ -222,6 +265,5 @@ def canary_issues(files: list[Loaded]) -> list[ConfigIssue]:
         other = first.setdefault(canary, loaded)
         if other is not loaded:
             line = other.doc.pos(("canary",))[0]
-            issues.append(doc.issue(("canary",), f"same canary as {other.path}:{line}; "
-                                                 "each file needs its own GUID"))
+            issues.append(doc.issue(("canary",), f"same canary as {other.path}:{line}; each file needs its own GUID"))
     return issues

@@ -101,9 +101,12 @@ class FaultDraw:
 FAULTS = web.AppKey("faults", FaultDraw)
 
 
-def create_app(answer_book: Optional[Mapping[str, str]] = None, faults: Optional[Faults] = None,
-               api_key: Optional[str] = None,
-               request_log: Optional[Callable[[dict], None]] = None) -> web.Application:
+def create_app(
+    answer_book: Optional[Mapping[str, str]] = None,
+    faults: Optional[Faults] = None,
+    api_key: Optional[str] = None,
+    request_log: Optional[Callable[[dict], None]] = None,
+) -> web.Application:
     """``api_key``: when set, requests must carry it as a Bearer token (else 401).
     ``request_log``: called with each well-formed request body as it arrives."""
     book = dict(answer_book or {})
@@ -152,7 +155,9 @@ def create_app(answer_book: Optional[Mapping[str, str]] = None, faults: Optional
             request.transport.close()
             return web.Response(status=200)  # never reaches the client: the connection is gone
         if kind == "malformed":
-            return web.Response(status=200, body=b'{"id": "chatcmpl-broken", "choices": [', content_type="application/json")
+            return web.Response(
+                status=200, body=b'{"id": "chatcmpl-broken", "choices": [', content_type="application/json"
+            )
         if model == "oracle":
             content = book.get(messages_hash(messages), NO_ANSWER)
         elif model == "judge":
@@ -161,18 +166,30 @@ def create_app(answer_book: Optional[Mapping[str, str]] = None, faults: Optional
             content = baseline_answer(model, messages)
         prompt_tokens = sum(_tokens(str(m.get("content", ""))) for m in messages)
         completion_tokens = _tokens(content)
-        return web.json_response({
-            "id": f"chatcmpl-{uuid.uuid4().hex}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": model,
-            "system_fingerprint": FINGERPRINT,
-            "choices": [] if kind == "empty" else [
-                {"index": 0, "message": {"role": "assistant", "content": content},
-                 "finish_reason": "stop", "logprobs": None}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens},
-        })
+        return web.json_response(
+            {
+                "id": f"chatcmpl-{uuid.uuid4().hex}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": model,
+                "system_fingerprint": FINGERPRINT,
+                "choices": []
+                if kind == "empty"
+                else [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content},
+                        "finish_reason": "stop",
+                        "logprobs": None,
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens,
+                },
+            }
+        )
 
     app.router.add_get("/v1/models", models)
     app.router.add_post("/v1/chat/completions", chat)
@@ -182,8 +199,14 @@ def create_app(answer_book: Optional[Mapping[str, str]] = None, faults: Optional
 class EmbeddedServer:
     """Runs the endpoint on 127.0.0.1 in a background thread with its own event loop."""
 
-    def __init__(self, answer_book: Optional[Mapping[str, str]] = None, host: str = "127.0.0.1", port: int = 0,
-                 faults: Optional[Faults] = None, api_key: Optional[str] = None):
+    def __init__(
+        self,
+        answer_book: Optional[Mapping[str, str]] = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: Optional[Faults] = None,
+        api_key: Optional[str] = None,
+    ):
         self.app = create_app(answer_book, faults=faults, api_key=api_key)
         self.host, self.port = host, port
         self._loop = asyncio.new_event_loop()

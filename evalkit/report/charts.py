@@ -19,8 +19,17 @@ from typing import Optional
 from markupsafe import Markup, escape
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#7F7F7F", "#F0E442", "#000000"]
-FONTS = ["Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic", "Hiragino Sans", "Yu Gothic", "Meiryo",
-         "TakaoPGothic", "DejaVu Sans"]
+FONTS = [
+    "Noto Sans CJK JP",
+    "Noto Sans JP",
+    "IPAexGothic",
+    "IPAGothic",
+    "Hiragino Sans",
+    "Yu Gothic",
+    "Meiryo",
+    "TakaoPGothic",
+    "DejaVu Sans",
+]
 CATEGORY_SUFFIX = {"foreign": "（海外参照）", "baseline": "（基準）"}
 HATCH = {"foreign": "///", "baseline": ".."}
 
@@ -40,11 +49,20 @@ def _pyplot():
         _plt = plt
     _plt.rcdefaults()
     settings = {
-        "svg.fonttype": "none", "text.parse_math": False, "text.usetex": False,
-        "font.family": "sans-serif", "font.sans-serif": FONTS, "font.size": 9,
-        "axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 9.5,
-        "axes.titleweight": "bold", "legend.fontsize": 8, "legend.frameon": False,
-        "svg.image_inline": True, "figure.dpi": 72,
+        "svg.fonttype": "none",
+        "text.parse_math": False,
+        "text.usetex": False,
+        "font.family": "sans-serif",
+        "font.sans-serif": FONTS,
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.titlesize": 9.5,
+        "axes.titleweight": "bold",
+        "legend.fontsize": 8,
+        "legend.frameon": False,
+        "svg.image_inline": True,
+        "figure.dpi": 72,
     }
     _plt.rcParams.update({k: v for k, v in settings.items() if k in _plt.rcParams})
     return _plt
@@ -79,12 +97,14 @@ def wrap(text: str, width: int, max_lines: int = 3) -> str:
         lines.append(line.rstrip())
     if len(lines) > max_lines:
         lines = lines[:max_lines]
-        lines[-1] = (lines[-1][:width - 1] if len(lines[-1]) >= width else lines[-1]) + "…"
+        lines[-1] = (lines[-1][: width - 1] if len(lines[-1]) >= width else lines[-1]) + "…"
     return "\n".join(lines)
 
 
 def vendor_label(v: dict, width: int = 14) -> str:
-    return wrap(v["name"], width) + ("\n" + CATEGORY_SUFFIX[v.get("category")] if v.get("category") in CATEGORY_SUFFIX else "")
+    return wrap(v["name"], width) + (
+        "\n" + CATEGORY_SUFFIX[v.get("category")] if v.get("category") in CATEGORY_SUFFIX else ""
+    )
 
 
 def _colors(vendors: list[dict]) -> dict[str, str]:
@@ -103,16 +123,17 @@ def _to_svg(fig, chart_id: str, label: str, tight: bool = True) -> Markup:
     with plt.rc_context({"svg.hashsalt": f"evalkit-{chart_id}"}):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # glyphs missing from the measuring font: the browser draws them
-            fig.savefig(buf, format="svg", bbox_inches="tight" if tight else None,
-                        metadata={"Date": None, "Creator": None})
+            fig.savefig(
+                buf, format="svg", bbox_inches="tight" if tight else None, metadata={"Date": None, "Creator": None}
+            )
     plt.close(fig)
     text = buf.getvalue()
-    text = text[text.index("<svg"):]
+    text = text[text.index("<svg") :]
     # scale with the page (viewBox kept), never wider than drawn; a label for screen readers
     match = re.match(r'<svg([^>]*?)\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"', text)
     if match:
         width = match.group(2)
-        text = text[:match.start()] + f'<svg{match.group(1)}' + text[match.end():]
+        text = text[: match.start()] + f"<svg{match.group(1)}" + text[match.end() :]
     style = f' id="chart-{chart_id}" class="chart" role="img" aria-label="{escape(label)}"'
     if match:
         style += f' style="max-width:{float(width) * 4 / 3:.0f}px"'
@@ -136,8 +157,15 @@ def heatmap(nodes: list[dict], vendors: list[dict]) -> Optional[Markup]:
     for i in range(len(nodes)):  # vector rectangles, not a raster image: sharp in print, no data: URL
         for j in range(len(vendors)):
             value = data[i, j]
-            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, linewidth=0,
-                                   facecolor="#e6e6e6" if math.isnan(value) else cmap(0.1 + 0.8 * value / 100)))
+            ax.add_patch(
+                Rectangle(
+                    (j - 0.5, i - 0.5),
+                    1,
+                    1,
+                    linewidth=0,
+                    facecolor="#e6e6e6" if math.isnan(value) else cmap(0.1 + 0.8 * value / 100),
+                )
+            )
     ax.set_xlim(-0.5, len(vendors) - 0.5)
     ax.set_ylim(len(nodes) - 0.5, -0.5)
     for i, n in enumerate(nodes):
@@ -149,12 +177,26 @@ def heatmap(nodes: list[dict], vendors: list[dict]) -> Optional[Markup]:
             if gate:
                 mark = " ?" if gate.get("incomplete") else ("" if gate.get("passed") else " ✗")
             text = "—" if math.isnan(value) else f"{value:.1f}{mark}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=8.5,
-                    fontweight="bold" if mark.strip() == "✗" else "normal", color="#111111")
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=8.5,
+                fontweight="bold" if mark.strip() == "✗" else "normal",
+                color="#111111",
+            )
     ax.set_xticks(range(len(vendors)), [vendor_label(v, 10) for v in vendors], fontsize=8)
     ax.xaxis.tick_top()
-    ax.set_yticks(range(len(nodes)), [("　" * int(n.get("depth", 0))) + ("◆" if n.get("gate") else "")
-                                      + wrap(n["title"], 24).split("\n")[0] for n in nodes], fontsize=8.5)
+    ax.set_yticks(
+        range(len(nodes)),
+        [
+            ("　" * int(n.get("depth", 0))) + ("◆" if n.get("gate") else "") + wrap(n["title"], 24).split("\n")[0]
+            for n in nodes
+        ],
+        fontsize=8.5,
+    )
     ax.tick_params(length=0)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
@@ -172,19 +214,49 @@ def _bar_panel(ax, node: dict, vendors: list[dict], colors: dict[str, str], titl
         score = _pts(cell.get("score"))
         low, high = _pts(cell.get("ci_low")), _pts(cell.get("ci_high"))
         cat = v.get("category")
-        ax.bar(x, 0 if math.isnan(score) else score, width=0.7, color=colors[v["id"]],
-               alpha=0.45 if cat == "foreign" else 0.9, hatch=HATCH.get(cat), edgecolor="#333333", linewidth=0.6)
+        ax.bar(
+            x,
+            0 if math.isnan(score) else score,
+            width=0.7,
+            color=colors[v["id"]],
+            alpha=0.45 if cat == "foreign" else 0.9,
+            hatch=HATCH.get(cat),
+            edgecolor="#333333",
+            linewidth=0.6,
+        )
         if not math.isnan(low) and not math.isnan(high) and not math.isnan(score):
-            ax.errorbar(x, score, yerr=[[max(0.0, score - low)], [max(0.0, high - score)]], fmt="none",
-                        ecolor="#111111", elinewidth=1, capsize=3)
+            ax.errorbar(
+                x,
+                score,
+                yerr=[[max(0.0, score - low)], [max(0.0, high - score)]],
+                fmt="none",
+                ecolor="#111111",
+                elinewidth=1,
+                capsize=3,
+            )
         top = score if math.isnan(high) else max(score, high)
-        ax.text(x, 2 if math.isnan(score) else min(top, 100) + 1.5, "—" if math.isnan(score) else f"{score:.0f}",
-                ha="center", va="bottom", fontsize=7, color="#222222")
+        ax.text(
+            x,
+            2 if math.isnan(score) else min(top, 100) + 1.5,
+            "—" if math.isnan(score) else f"{score:.0f}",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            color="#222222",
+        )
     gate = node.get("gate") or {}
     if gate.get("min_score") is not None:
         ax.axhline(gate["min_score"] * 100, color="#b00020", linestyle="--", linewidth=1)
-        ax.text(1.0, gate["min_score"] * 100, f"基準 {gate['min_score'] * 100:g}", transform=ax.get_yaxis_transform(),
-                color="#b00020", fontsize=7, ha="left", va="center")
+        ax.text(
+            1.0,
+            gate["min_score"] * 100,
+            f"基準 {gate['min_score'] * 100:g}",
+            transform=ax.get_yaxis_transform(),
+            color="#b00020",
+            fontsize=7,
+            ha="left",
+            va="center",
+        )
     ax.set_ylim(0, 108)
     ax.set_yticks([0, 25, 50, 75, 100])
     ax.set_xticks(list(xs), [str(i + 1) for i in xs], fontsize=7.5)
@@ -206,18 +278,30 @@ def criterion_bars(nodes: list[dict], vendors: list[dict]) -> Optional[Markup]:
     legend_rows = math.ceil(len(vendors) / 3)
     height = 2.35 * nrows + 0.35 + 0.22 * legend_rows
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, height), squeeze=False)
-    fig.subplots_adjust(left=0.2 / ncols, right=1 - 0.15 / ncols, top=1 - 0.45 / height,
-                        bottom=(0.3 + 0.22 * legend_rows) / height, hspace=0.62, wspace=0.3)
+    fig.subplots_adjust(
+        left=0.2 / ncols,
+        right=1 - 0.15 / ncols,
+        top=1 - 0.45 / height,
+        bottom=(0.3 + 0.22 * legend_rows) / height,
+        hspace=0.62,
+        wspace=0.3,
+    )
     for k, node in enumerate(nodes):
         ax = axes[k // ncols][k % ncols]
         title = ("総合得点" if node.get("depth", 0) == 0 else node["title"]) + ("◆" if node.get("gate") else "")
         _bar_panel(ax, node, vendors, colors, title)
     for k in range(len(nodes), nrows * ncols):
         axes[k // ncols][k % ncols].axis("off")
-    handles = [Patch(facecolor=colors[v["id"]], edgecolor="#333333", hatch=HATCH.get(v.get("category")),
-                     alpha=0.45 if v.get("category") == "foreign" else 0.9,
-                     label=f"{i + 1}. {v['name']}{CATEGORY_SUFFIX.get(v.get('category'), '')}")
-               for i, v in enumerate(vendors)]
+    handles = [
+        Patch(
+            facecolor=colors[v["id"]],
+            edgecolor="#333333",
+            hatch=HATCH.get(v.get("category")),
+            alpha=0.45 if v.get("category") == "foreign" else 0.9,
+            label=f"{i + 1}. {v['name']}{CATEGORY_SUFFIX.get(v.get('category'), '')}",
+        )
+        for i, v in enumerate(vendors)
+    ]
     fig.legend(handles=handles, loc="lower center", ncol=min(3, len(vendors)), bbox_to_anchor=(0.5, 0.0))
     return _to_svg(fig, "bars", "評価基準ごとの得点と 95% 区間の棒グラフ", tight=False)
 
@@ -241,9 +325,14 @@ def radar(nodes: list[dict], vendors: list[dict]) -> Optional[Markup]:
         values = [_pts(n["vendors"].get(v["id"], {}).get("score")) for n in axes_nodes]
         values = [0.0 if math.isnan(x) else x for x in values]
         cat = v.get("category")
-        ax.plot(angles + angles[:1], values + values[:1], color=colors[v["id"]], linewidth=1.6,
-                linestyle="--" if cat == "foreign" else (":" if cat == "baseline" else "-"),
-                label=f"{v['name']}{CATEGORY_SUFFIX.get(cat, '')}")
+        ax.plot(
+            angles + angles[:1],
+            values + values[:1],
+            color=colors[v["id"]],
+            linewidth=1.6,
+            linestyle="--" if cat == "foreign" else (":" if cat == "baseline" else "-"),
+            label=f"{v['name']}{CATEGORY_SUFFIX.get(cat, '')}",
+        )
         ax.fill(angles + angles[:1], values + values[:1], color=colors[v["id"]], alpha=0.08)
     ax.set_xticks(angles, [wrap(n["title"], 9) for n in axes_nodes], fontsize=8)
     ax.tick_params(axis="x", pad=14)  # labels clear of the outer ring
@@ -274,10 +363,18 @@ def suite_forest(suites: list[dict], vendors: list[dict]) -> Optional[Markup]:
             low = score if c.get("ci_low") is None else c["ci_low"] * 100
             high = score if c.get("ci_high") is None else c["ci_high"] * 100
             cat = v.get("category")
-            ax.errorbar(score, y, xerr=[[score - low], [high - score]], fmt=markers.get(cat, "o"),
-                        color=colors[v["id"]], markersize=4.5, elinewidth=1.1, capsize=2,
-                        markerfacecolor="white" if cat == "foreign" else colors[v["id"]],
-                        label=None if v["id"] in labelled else f"{v['name']}{CATEGORY_SUFFIX.get(cat, '')}")
+            ax.errorbar(
+                score,
+                y,
+                xerr=[[score - low], [high - score]],
+                fmt=markers.get(cat, "o"),
+                color=colors[v["id"]],
+                markersize=4.5,
+                elinewidth=1.1,
+                capsize=2,
+                markerfacecolor="white" if cat == "foreign" else colors[v["id"]],
+                label=None if v["id"] in labelled else f"{v['name']}{CATEGORY_SUFFIX.get(cat, '')}",
+            )
             labelled.add(v["id"])
     ax.set_yticks(range(len(rows)), [wrap(s["title"], 26).split("\n")[0] for s in rows], fontsize=8)
     ax.invert_yaxis()

@@ -72,8 +72,8 @@ def _messages(store: RunStore, vendor_ids: list[str], skip_suites: Iterable[str]
     same for every vendor and epoch; first request wins); none of ``skip_suites`` (withheld or sealed)."""
     marks = ",".join("?" * len(vendor_ids))
     rows = store.db.execute(
-        f"SELECT suite_id, item_id, messages FROM requests WHERE vendor_id IN ({marks}) ORDER BY rowid",
-        vendor_ids)
+        f"SELECT suite_id, item_id, messages FROM requests WHERE vendor_id IN ({marks}) ORDER BY rowid", vendor_ids
+    )
     skip = set(skip_suites)
     out: dict[tuple[str, str], str] = {}
     for suite_id, item_id, messages in rows:
@@ -109,17 +109,32 @@ def _error_text(kind: Any, status: Any, message: Any) -> Optional[str]:
     return head or None
 
 
-def item_payload(store: RunStore, df: pd.DataFrame, results: dict, view: View, *,
-                 reveal: Optional[dict] = None, store_ids: Optional[dict] = None) -> dict:
+def item_payload(
+    store: RunStore,
+    df: pd.DataFrame,
+    results: dict,
+    view: View,
+    *,
+    reveal: Optional[dict] = None,
+    store_ids: Optional[dict] = None,
+) -> dict:
     """The drill-down data of the variant ``view`` (df and results already filtered by it).
 
     ``store_ids``: shown vendor id -> id in the store (a blinded run shows pseudonyms)."""
-    vendors = [{"id": v["id"], "name": v["name"], "category": v.get("category", "domestic")}
-               for v in results["vendors"]]
+    vendors = [
+        {"id": v["id"], "name": v["name"], "category": v.get("category", "domestic")} for v in results["vendors"]
+    ]
     vendor_ids = [v["id"] for v in vendors]
     col = {vid: i for i, vid in enumerate(vendor_ids)}
-    suites = [{"id": s["id"], "title": s["title"], "withheld": s["id"] in view.sealed_suites,
-               "sealed": s["id"] in view.sealed} for s in results["suites"]]
+    suites = [
+        {
+            "id": s["id"],
+            "title": s["title"],
+            "withheld": s["id"] in view.sealed_suites,
+            "sealed": s["id"] in view.sealed,
+        }
+        for s in results["suites"]
+    ]
     suite_index = {s["id"]: i for i, s in enumerate(suites)}
     strings = Strings()
     tags: dict[str, int] = {}
@@ -129,10 +144,40 @@ def item_payload(store: RunStore, df: pd.DataFrame, results: dict, view: View, *
     revealed = reveal if (reveal is not None and view.reveal) else None
     work = df[df.vendor_id.isin(vendor_ids)]
     items: dict[tuple[str, str], list] = {}
-    cols = ["suite_id", "item_id", "vendor_id", "epoch", "status", "score", "passed", "critical", "tags",
-            "content", "explanation", "error_kind", "http_status", "error_message", "key"]
-    for (suite_id, item_id, vendor_id, epoch, status, score, passed, critical, row_tags, content, explanation,
-         error_kind, http_status, error_message, key_) in work[cols].itertuples(index=False, name=None):
+    cols = [
+        "suite_id",
+        "item_id",
+        "vendor_id",
+        "epoch",
+        "status",
+        "score",
+        "passed",
+        "critical",
+        "tags",
+        "content",
+        "explanation",
+        "error_kind",
+        "http_status",
+        "error_message",
+        "key",
+    ]
+    for (
+        suite_id,
+        item_id,
+        vendor_id,
+        epoch,
+        status,
+        score,
+        passed,
+        critical,
+        row_tags,
+        content,
+        explanation,
+        error_kind,
+        http_status,
+        error_message,
+        key_,
+    ) in work[cols].itertuples(index=False, name=None):
         sealed = suite_id in view.sealed
         if sealed:  # the store has no text of a sealed item: shown only when revealed
             explanation = revealed["explanations"].get(key_) if revealed is not None else None
@@ -141,8 +186,9 @@ def item_payload(store: RunStore, df: pd.DataFrame, results: dict, view: View, *
         if item is None:
             if suite_id not in suite_index:
                 suite_index[suite_id] = len(suites)
-                suites.append({"id": suite_id, "title": suite_id, "withheld": suite_id in view.sealed_suites,
-                               "sealed": sealed})
+                suites.append(
+                    {"id": suite_id, "title": suite_id, "withheld": suite_id in view.sealed_suites, "sealed": sealed}
+                )
             withheld = suite_id in view.sealed_suites
             msgs = None
             if not withheld:
@@ -150,17 +196,31 @@ def item_payload(store: RunStore, df: pd.DataFrame, results: dict, view: View, *
                     msgs = _decoded(messages.get(key), strings)
                 elif revealed is not None:
                     msgs = _encoded(revealed["messages"].get(key, []), strings)
-            item = items[key] = [suite_index[suite_id], item_id,
-                                 [tags.setdefault(t, len(tags)) for t in (row_tags or [])],
-                                 1 if critical else 0, msgs, [None] * len(vendor_ids)]
+            item = items[key] = [
+                suite_index[suite_id],
+                item_id,
+                [tags.setdefault(t, len(tags)) for t in (row_tags or [])],
+                1 if critical else 0,
+                msgs,
+                [None] * len(vendor_ids),
+            ]
         withheld = suite_id in view.sealed_suites
         # withheld text: only the error kind stays (a message may quote the prompt)
         error = None
         if status == "error" or isinstance(error_message, str):
-            error = (error_kind if isinstance(error_kind, str) else None) if withheld else \
-                _error_text(error_kind, http_status, error_message)
-        entry = [STATUS_CODES.get(status, 3), _score(score), _passed(passed),
-                 -1 if withheld else strings(content), -1 if withheld else strings(explanation), strings(error)]
+            error = (
+                (error_kind if isinstance(error_kind, str) else None)
+                if withheld
+                else _error_text(error_kind, http_status, error_message)
+            )
+        entry = [
+            STATUS_CODES.get(status, 3),
+            _score(score),
+            _passed(passed),
+            -1 if withheld else strings(content),
+            -1 if withheld else strings(explanation),
+            strings(error),
+        ]
         cell = item[5][col[vendor_id]]
         if cell is None:
             cell = item[5][col[vendor_id]] = [None, None, None, []]
@@ -173,8 +233,13 @@ def item_payload(store: RunStore, df: pd.DataFrame, results: dict, view: View, *
             if cell is not None:
                 cell[3] = [e for e in cell[3] if e is not None]
                 cell[0], cell[1], cell[2] = _item_level(cell[3])
-    return {"vendors": vendors, "suites": suites, "tags": list(tags), "s": strings.values,
-            "items": list(items.values())}
+    return {
+        "vendors": vendors,
+        "suites": suites,
+        "tags": list(tags),
+        "s": strings.values,
+        "items": list(items.values()),
+    }
 
 
 def _item_level(epochs: Iterable[list]) -> tuple[int, Optional[float], Optional[int]]:

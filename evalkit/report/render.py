@@ -29,18 +29,38 @@ from .views import apply_view, make_view
 
 CATEGORY_LABELS = {"domestic": "国内", "foreign": "海外参照", "baseline": "基準（組込み）", "judge": "判定者"}
 ATTESTATION_LABELS = {
-    "deployment": "推論環境", "cloud_service": "クラウドサービス・リージョン", "data_residency": "データの保管・処理場所",
-    "trains_on_inputs": "入力データの学習利用", "log_retention_days": "ログ保存期間（日）", "log_access": "ログへのアクセス管理",
-    "ismap_listed": "ISMAP 登録", "incident_reporting": "インシデント報告", "domestic_development": "国内開発",
-    "provenance": "開発の来歴", "base_model": "ベースモデル", "license_free_trial": "試行期間中の無償提供",
-    "publication_consent": "結果公開への同意", "license_terms": "ライセンス条件", "notes": "備考",
-    "training_data_compliance": "学習データの法令遵守", "ministry_inference": "関係府省庁職員への推論提供",
-    "optimization_support": "性能最適化のための技術支援", "development_team": "開発体制",
+    "deployment": "推論環境",
+    "cloud_service": "クラウドサービス・リージョン",
+    "data_residency": "データの保管・処理場所",
+    "trains_on_inputs": "入力データの学習利用",
+    "log_retention_days": "ログ保存期間（日）",
+    "log_access": "ログへのアクセス管理",
+    "ismap_listed": "ISMAP 登録",
+    "incident_reporting": "インシデント報告",
+    "domestic_development": "国内開発",
+    "provenance": "開発の来歴",
+    "base_model": "ベースモデル",
+    "license_free_trial": "試行期間中の無償提供",
+    "publication_consent": "結果公開への同意",
+    "license_terms": "ライセンス条件",
+    "notes": "備考",
+    "training_data_compliance": "学習データの法令遵守",
+    "ministry_inference": "関係府省庁職員への推論提供",
+    "optimization_support": "性能最適化のための技術支援",
+    "development_team": "開発体制",
     "safety_measures": "安全対策（ハルシネーション・バイアス・有害出力）と説明資料",
 }
-VALUE_LABELS = {"government_cloud": "ガバメントクラウド", "commercial_cloud": "商用クラウド", "on_premises": "オンプレミス",
-                "other": "その他", "japan": "国内", "overseas": "海外", "mixed": "国内外", "original": "独自開発",
-                "derivative": "既存モデルからの派生"}
+VALUE_LABELS = {
+    "government_cloud": "ガバメントクラウド",
+    "commercial_cloud": "商用クラウド",
+    "on_premises": "オンプレミス",
+    "other": "その他",
+    "japan": "国内",
+    "overseas": "海外",
+    "mixed": "国内外",
+    "original": "独自開発",
+    "derivative": "既存モデルからの派生",
+}
 TEST_LABELS = {
     "mcnemar_exact": "McNemar 正確検定",
     "paired_bootstrap": "対応のあるブートストラップ",
@@ -106,9 +126,12 @@ def num(value: Any) -> str:
 
 
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("evalkit", "report/templates"),
-                      autoescape=select_autoescape(["html", "j2"], default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("evalkit", "report/templates"),
+        autoescape=select_autoescape(["html", "j2"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(heat=heat, pct=pct, display=display, pval=pval, pstat=pstat, diff_pts=diff_pts, ms=ms, num=num)
     return env
 
@@ -121,9 +144,16 @@ def comparison_groups(results: dict) -> list[dict]:
     groups: dict[tuple[str, str], dict] = {}
     for row in results.get("comparisons", []):
         key = (row["level"], row["scope"])
-        group = groups.setdefault(key, {
-            "scope": row["scope"], "level": row["level"], "rows": [], "n_significant": 0,
-            "title": "総合得点" if row["level"] == "total" else titles.get(row["scope"], row["scope"])})
+        group = groups.setdefault(
+            key,
+            {
+                "scope": row["scope"],
+                "level": row["level"],
+                "rows": [],
+                "n_significant": 0,
+                "title": "総合得点" if row["level"] == "total" else titles.get(row["scope"], row["scope"]),
+            },
+        )
         if row["significant"]:
             winner = names.get(row["winner"], row["winner"])
             loser = names.get(row["b"] if row["winner"] == row["a"] else row["a"])
@@ -133,8 +163,15 @@ def comparison_groups(results: dict) -> list[dict]:
             verdict = row.get("note") or "検定なし"
         else:
             verdict = "有意差なし"
-        group["rows"].append({**row, "a_name": names.get(row["a"], row["a"]), "b_name": names.get(row["b"], row["b"]),
-                              "verdict": verdict, "test_label": TEST_LABELS.get(row["test"], row["test"] or "—")})
+        group["rows"].append(
+            {
+                **row,
+                "a_name": names.get(row["a"], row["a"]),
+                "b_name": names.get(row["b"], row["b"]),
+                "verdict": verdict,
+                "test_label": TEST_LABELS.get(row["test"], row["test"] or "—"),
+            }
+        )
     return sorted(groups.values(), key=lambda g: g["level"] != "total")
 
 
@@ -143,7 +180,7 @@ def subtrees(nodes: list[dict]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for i, node in enumerate(nodes):
         ids = [node["id"]]
-        for later in nodes[i + 1:]:
+        for later in nodes[i + 1 :]:
             if later["depth"] <= node["depth"]:
                 break
             ids.append(later["id"])
@@ -163,15 +200,19 @@ def tag_breakdown(df: pd.DataFrame, vendor_ids: list[str]) -> dict[str, list[dic
     n_items = items.groupby(["suite_id", "tags"], sort=True).item_id.nunique()
     scored = items[items.n_ok > 0]
     stats = scored.groupby(["suite_id", "tags", "vendor_id"]).agg(
-        score=("score", "mean"), n_scored=("item_id", "size"), n_passed=("passed", "sum"))
+        score=("score", "mean"), n_scored=("item_id", "size"), n_passed=("passed", "sum")
+    )
     cells = {key: row for key, row in zip(stats.index, stats.itertuples(index=False))}
     out: dict[str, list[dict]] = {}
     for (suite_id, tag), n in n_items.items():
         row = {"tag": tag, "n_items": int(n), "vendors": {}}
         for vid in vendor_ids:
             c = cells.get((suite_id, tag, vid))
-            row["vendors"][vid] = ({"score": float(c.score), "n_scored": int(c.n_scored), "n_passed": int(c.n_passed)}
-                                   if c is not None else {"score": None, "n_scored": 0, "n_passed": 0})
+            row["vendors"][vid] = (
+                {"score": float(c.score), "n_scored": int(c.n_scored), "n_passed": int(c.n_passed)}
+                if c is not None
+                else {"score": None, "n_scored": 0, "n_passed": 0}
+            )
         out.setdefault(suite_id, []).append(row)
     return out
 
@@ -199,22 +240,40 @@ def fix_list(results: dict, df: pd.DataFrame, vendor_id: str) -> list[dict]:
         gate = cell.get("gate")
         if not gate:
             continue
-        entry = {"node": node, "gate": gate, "spec": node["gate"], "score": cell.get("score"),
-                 "critical_items": [], "attestation": [], "low_suites": [], "errors": 0}
+        entry = {
+            "node": node,
+            "gate": gate,
+            "spec": node["gate"],
+            "score": cell.get("score"),
+            "critical_items": [],
+            "attestation": [],
+            "low_suites": [],
+            "errors": 0,
+        }
         if not gate.get("passed") or gate.get("incomplete"):
             sids = suites_of[node["id"]]
             if len(items):
                 crit = items[items.suite_id.isin(sids) & items.critical & (items.n_ok > 0) & ~items.passed]
-                entry["critical_items"] = [{"suite": r.suite_id, "item": r.item_id,
-                                            "suite_title": suite_rows.get(r.suite_id, {}).get("title", r.suite_id)}
-                                           for r in crit.itertuples()]
+                entry["critical_items"] = [
+                    {
+                        "suite": r.suite_id,
+                        "item": r.item_id,
+                        "suite_title": suite_rows.get(r.suite_id, {}).get("title", r.suite_id),
+                    }
+                    for r in crit.itertuples()
+                ]
                 entry["errors"] = int(items[items.suite_id.isin(sids)].n_errors.sum())
-            entry["attestation"] = [a for a in results.get("attestation", [])
-                                    if a["node"] in under[node["id"]] and a["critical"]
-                                    and not a["vendors"].get(vendor_id, {}).get("ok")]
+            entry["attestation"] = [
+                a
+                for a in results.get("attestation", [])
+                if a["node"] in under[node["id"]] and a["critical"] and not a["vendors"].get(vendor_id, {}).get("ok")
+            ]
             if node["gate"].get("min_score") is not None:
-                low = [{"suite": suite_rows[s], "score": suite_rows[s]["vendors"].get(vendor_id, {}).get("score")}
-                       for s in sids if s in suite_rows]
+                low = [
+                    {"suite": suite_rows[s], "score": suite_rows[s]["vendors"].get(vendor_id, {}).get("score")}
+                    for s in sids
+                    if s in suite_rows
+                ]
                 entry["low_suites"] = sorted([x for x in low if x["score"] is not None], key=lambda x: x["score"])
         out.append(entry)
     return out
@@ -232,12 +291,18 @@ def run_facts(results: dict, df: pd.DataFrame) -> dict:
             duration = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
     except (TypeError, ValueError):
         duration = None
-    return {"run_id": manifest.get("run_id", "—"), "started": manifest.get("started_at"),
-            "finished": manifest.get("finished_at"), "duration": duration,
-            "epochs": results.get("statistics", {}).get("epochs") or manifest.get("epochs"),
-            "n_suites": len(results.get("suites", [])), "n_items": n_items,
-            "n_vendors": len(results.get("vendors", [])), "counts": results.get("counts", {}),
-            "evalkit": manifest.get("evalkit_version", __version__)}
+    return {
+        "run_id": manifest.get("run_id", "—"),
+        "started": manifest.get("started_at"),
+        "finished": manifest.get("finished_at"),
+        "duration": duration,
+        "epochs": results.get("statistics", {}).get("epochs") or manifest.get("epochs"),
+        "n_suites": len(results.get("suites", [])),
+        "n_items": n_items,
+        "n_vendors": len(results.get("vendors", [])),
+        "counts": results.get("counts", {}),
+        "evalkit": manifest.get("evalkit_version", __version__),
+    }
 
 
 def datasets_of(results: dict) -> list[dict]:
@@ -259,15 +324,23 @@ def datasets_of(results: dict) -> list[dict]:
             continue
         status = d.get("status")
         digest = d.get("items_sha256") or d.get("sha256") or d.get("hash")
-        out.append({
-            "suite": d.get("suite"), "title": d.get("title"),
-            "source": d.get("source") or d.get("hub_id") or d.get("path") or d.get("id") or d.get("dataset"),
-            "revision": d.get("revision_or_hash") or d.get("revision") or (f"sha256:{digest[:16]}…" if digest else None),
-            "attribution": d.get("attribution"), "license": d.get("license"),
-            "n_items": d.get("n_items"), "status": status, "reason": d.get("reason"),
-            # an attribution is owed for data the run used, not for a source that was skipped
-            "used": status != "skipped" and (not in_run or d.get("suite") is None or d.get("suite") in in_run),
-        })
+        out.append(
+            {
+                "suite": d.get("suite"),
+                "title": d.get("title"),
+                "source": d.get("source") or d.get("hub_id") or d.get("path") or d.get("id") or d.get("dataset"),
+                "revision": d.get("revision_or_hash")
+                or d.get("revision")
+                or (f"sha256:{digest[:16]}…" if digest else None),
+                "attribution": d.get("attribution"),
+                "license": d.get("license"),
+                "n_items": d.get("n_items"),
+                "status": status,
+                "reason": d.get("reason"),
+                # an attribution is owed for data the run used, not for a source that was skipped
+                "used": status != "skipped" and (not in_run or d.get("suite") is None or d.get("suite") in in_run),
+            }
+        )
     return out
 
 
@@ -278,12 +351,25 @@ def order_table(results: dict) -> Optional[dict]:
         return None
     names = {v["id"]: v["name"] for v in results["vendors"]}
     titles = {s["id"]: s["title"] for s in results["suites"]}
-    if isinstance(raw, list) and all(isinstance(r, dict) and {"vendor", "n_questions", "n_changed"} <= set(r) for r in raw):
-        rows = [{"スイート": titles.get(r.get("suite"), r.get("suite")), "ベンダー": names.get(r["vendor"], r["vendor"]),
-                 "比較できた設問": r["n_questions"], "回答が変わった設問": r["n_changed"],
-                 "割合": None if r.get("rate") is None else f"{r['rate'] * 100:.1f}%",
-                 "回答数": r.get("n_answers")} for r in raw if r["vendor"] in names]
-        return {"columns": ["スイート", "ベンダー", "比較できた設問", "回答が変わった設問", "割合", "回答数"], "rows": rows}
+    if isinstance(raw, list) and all(
+        isinstance(r, dict) and {"vendor", "n_questions", "n_changed"} <= set(r) for r in raw
+    ):
+        rows = [
+            {
+                "スイート": titles.get(r.get("suite"), r.get("suite")),
+                "ベンダー": names.get(r["vendor"], r["vendor"]),
+                "比較できた設問": r["n_questions"],
+                "回答が変わった設問": r["n_changed"],
+                "割合": None if r.get("rate") is None else f"{r['rate'] * 100:.1f}%",
+                "回答数": r.get("n_answers"),
+            }
+            for r in raw
+            if r["vendor"] in names
+        ]
+        return {
+            "columns": ["スイート", "ベンダー", "比較できた設問", "回答が変わった設問", "割合", "回答数"],
+            "rows": rows,
+        }
     rows = table_rows(raw, names)
     columns: list[str] = []
     for row in rows:
@@ -334,7 +420,7 @@ def suites_under(nodes: list[dict]) -> dict[str, str]:
     out: dict[str, list[str]] = {}
     stack: list[str] = []
     for n in nodes:  # tree order with depths
-        del stack[n["depth"]:]
+        del stack[n["depth"] :]
         stack.append(n["id"])
         for ancestor in stack:
             out.setdefault(ancestor, []).extend(n.get("suites") or [])
@@ -349,16 +435,21 @@ def other_attestation(results: dict) -> list[dict]:
         for k, val in (v.get("attestation") or {}).items():
             if k not in checked and k not in fields and k != "evidence":
                 fields.append(k)
-    return [{"field": f, "label": ATTESTATION_LABELS.get(f, f),
-             "vendors": {v["id"]: (v.get("attestation") or {}).get(f) for v in results["vendors"]}}
-            for f in fields]
+    return [
+        {
+            "field": f,
+            "label": ATTESTATION_LABELS.get(f, f),
+            "vendors": {v["id"]: (v.get("attestation") or {}).get(f) for v in results["vendors"]},
+        }
+        for f in fields
+    ]
 
 
 def _chart(fn, *args) -> Optional[Markup]:
     try:
         return fn(*args)
     except Exception as exc:  # a chart must never cost the report; the tables carry the numbers
-        return Markup("<p class=\"sub\">（図を描けませんでした: ") + type(exc).__name__ + Markup("）</p>")
+        return Markup('<p class="sub">（図を描けませんでした: ') + type(exc).__name__ + Markup("）</p>")
 
 
 # ---------------------------------------------------------------------------- entry
@@ -367,9 +458,18 @@ def _static(env: Environment, name: str) -> str:
     return source
 
 
-def render_report(store: RunStore, results: dict, df: pd.DataFrame, out_path: Path, *,
-                  vendor: Optional[str] = None, public: bool = False, compress: Optional[bool] = None,
-                  reveal: Optional[dict] = None, store_ids: Optional[dict] = None) -> Path:
+def render_report(
+    store: RunStore,
+    results: dict,
+    df: pd.DataFrame,
+    out_path: Path,
+    *,
+    vendor: Optional[str] = None,
+    public: bool = False,
+    compress: Optional[bool] = None,
+    reveal: Optional[dict] = None,
+    store_ids: Optional[dict] = None,
+) -> Path:
     """Write the report of ``results`` to ``out_path``; ``vendor``/``public`` select a variant.
 
     ``compress``: embed the item data gzip-compressed (None: only when it is large).
@@ -378,13 +478,16 @@ def render_report(store: RunStore, results: dict, df: pd.DataFrame, out_path: Pa
     in the store, for a blinded run whose results carry pseudonyms."""
     suite_meta = store.get_meta("suites", []) or []
     sealed_ids = set(store.get_meta("sealed") or {})
-    view = make_view(results, suite_meta, vendor=vendor, public=public, sealed=sealed_ids,
-                     reveal=reveal is not None)
+    view = make_view(results, suite_meta, vendor=vendor, public=public, sealed=sealed_ids, reveal=reveal is not None)
     r, vdf = apply_view(results, df, view)
     if reveal is not None:
         r = dict(r)
-        r["suites"] = [{**s, "description": reveal["descriptions"].get(s["id"], s.get("description", ""))}
-                       if s["id"] in sealed_ids else s for s in r["suites"]]
+        r["suites"] = [
+            {**s, "description": reveal["descriptions"].get(s["id"], s.get("description", ""))}
+            if s["id"] in sealed_ids
+            else s
+            for s in r["suites"]
+        ]
     vendors = r["vendors"]
     vendor_ids = [v["id"] for v in vendors]
     env = _environment()
@@ -396,14 +499,21 @@ def render_report(store: RunStore, results: dict, df: pd.DataFrame, out_path: Pa
     item_data = dict(zip(("mode", "text"), embed(payload, compress)))
     del payload  # the nested lists are the largest objects here; only their JSON text is needed now
     page = env.get_template("report.html.j2").stream(
-        r=r, view=view, vendors=vendors, vendor_ids=vendor_ids,
+        r=r,
+        view=view,
+        vendors=vendors,
+        vendor_ids=vendor_ids,
         vendor_names={v["id"]: v["name"] for v in vendors},
-        category_labels=CATEGORY_LABELS, attestation_labels=ATTESTATION_LABELS,
+        category_labels=CATEGORY_LABELS,
+        attestation_labels=ATTESTATION_LABELS,
         suite_titles={s["id"]: s["title"] for s in r["suites"]},
         comparisons=comparison_groups(r),
         top_nodes=[n for n in nodes if n["depth"] == 1],
-        best={n["id"]: max(scores) for n in nodes
-              if (scores := [c["score"] for c in n["vendors"].values() if c.get("score") is not None])},
+        best={
+            n["id"]: max(scores)
+            for n in nodes
+            if (scores := [c["score"] for c in n["vendors"].values() if c.get("score") is not None])
+        },
         vendor_by_id={v["id"]: v for v in vendors},
         gate_nodes=[n for n in nodes if n.get("gate")],
         gate_suites=suites_under(nodes),
@@ -425,13 +535,22 @@ def render_report(store: RunStore, results: dict, df: pd.DataFrame, out_path: Pa
         prereg=r.get("preregistration"),
         sealed_suites=r.get("sealed") or {},
         blind=r.get("blind"),
-        manifest_json=json.dumps({"manifest": r.get("manifest"), "config": r.get("config"),
-                                  "preregistration": r.get("preregistration"), "sealed": r.get("sealed"),
-                                  "statistics": r.get("statistics")},
-                                 ensure_ascii=False, indent=2, default=str),
+        manifest_json=json.dumps(
+            {
+                "manifest": r.get("manifest"),
+                "config": r.get("config"),
+                "preregistration": r.get("preregistration"),
+                "sealed": r.get("sealed"),
+                "statistics": r.get("statistics"),
+            },
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        ),
         item_data=item_data,
         n_items_total=n_items_total,
-        app_js=Markup(app_js), script_hash=script_hash,
+        app_js=Markup(app_js),
+        script_hash=script_hash,
         css=Markup(_static(env, "report.css.j2")),
     )
     out_path = Path(out_path)

@@ -61,8 +61,15 @@ def suite_is_withheld(suite: dict) -> bool:
     return suite.get("publish", True) is False or bool(suite.get("sealed"))
 
 
-def make_view(results: dict, suite_meta: list[dict], *, vendor: Optional[str] = None, public: bool = False,
-              sealed: Optional[set[str]] = None, reveal: bool = False) -> View:
+def make_view(
+    results: dict,
+    suite_meta: list[dict],
+    *,
+    vendor: Optional[str] = None,
+    public: bool = False,
+    sealed: Optional[set[str]] = None,
+    reveal: bool = False,
+) -> View:
     vendors = results.get("vendors", [])
     known = [v["id"] for v in vendors]
     settings = {s.get("id"): s for s in results.get("vendor_settings") or []}
@@ -72,8 +79,10 @@ def make_view(results: dict, suite_meta: list[dict], *, vendor: Optional[str] = 
     if public:
         visible = [vid for vid in visible if settings.get(vid, {}).get("publish") is True]
         if vendor is not None and vendor not in visible:
-            raise UsageError(f"vendor '{vendor}' has not agreed to publication (publish: false): "
-                             "it cannot appear in a --public report")
+            raise UsageError(
+                f"vendor '{vendor}' has not agreed to publication (publish: false): "
+                "it cannot appear in a --public report"
+            )
     if vendor is not None:
         visible = [vendor]
     hidden = set(known) - set(visible)
@@ -81,9 +90,16 @@ def make_view(results: dict, suite_meta: list[dict], *, vendor: Optional[str] = 
     sealed = set(sealed or ())
     if public and reveal:
         raise UsageError("a public view never shows sealed item text (--reveal with --public)")
-    return View(kind=kind, vendor=vendor, public=public, visible=visible, hidden=hidden,
-                sealed_suites=({s["id"] for s in suite_meta if suite_is_withheld(s)} | sealed) if public else set(),
-                sealed=sealed, reveal=reveal)
+    return View(
+        kind=kind,
+        vendor=vendor,
+        public=public,
+        visible=visible,
+        hidden=hidden,
+        sealed_suites=({s["id"] for s in suite_meta if suite_is_withheld(s)} | sealed) if public else set(),
+        sealed=sealed,
+        reveal=reveal,
+    )
 
 
 def scrub(obj: Any, hidden: set[str]) -> Any:
@@ -106,9 +122,12 @@ def scrub(obj: Any, hidden: set[str]) -> Any:
 
 
 def counts_of(df: pd.DataFrame) -> dict:
-    return {"requests": int(len(df)), "ok": int((df.status == "ok").sum()),
-            "errors": int((df.status == "error").sum()),
-            "not_scored": int(df.status.isin(["not_scored", "pending"]).sum())}
+    return {
+        "requests": int(len(df)),
+        "ok": int((df.status == "ok").sum()),
+        "errors": int((df.status == "error").sum()),
+        "not_scored": int(df.status.isin(["not_scored", "pending"]).sum()),
+    }
 
 
 def apply_view(results: dict, df: pd.DataFrame, view: View) -> tuple[dict, pd.DataFrame]:

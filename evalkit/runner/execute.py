@@ -47,8 +47,15 @@ STOP_AFTER = 3
 class Lane:
     """Everything that governs one vendor's traffic."""
 
-    def __init__(self, vendor: Vendor, endpoint: Endpoint, store: RunStore, progress: Progress,
-                 summary: ExecutionSummary, policy: Optional[RetryPolicy] = None):
+    def __init__(
+        self,
+        vendor: Vendor,
+        endpoint: Endpoint,
+        store: RunStore,
+        progress: Progress,
+        summary: ExecutionSummary,
+        policy: Optional[RetryPolicy] = None,
+    ):
         self.vendor = vendor
         self.endpoint = endpoint
         self.store = store
@@ -95,10 +102,18 @@ class Lane:
             if result.ok:
                 self.limit.on_success()
                 return Response(
-                    key=req.key, ok=True, content=result.content, finish_reason=result.finish_reason,
-                    model=result.model, system_fingerprint=result.system_fingerprint,
-                    prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
-                    latency_ms=result.latency_ms, attempts=attempts, received_at=_now())
+                    key=req.key,
+                    ok=True,
+                    content=result.content,
+                    finish_reason=result.finish_reason,
+                    model=result.model,
+                    system_fingerprint=result.system_fingerprint,
+                    prompt_tokens=result.prompt_tokens,
+                    completion_tokens=result.completion_tokens,
+                    latency_ms=result.latency_ms,
+                    attempts=attempts,
+                    received_at=_now(),
+                )
             advised = retry_after(result.headers) if result.headers else None
             if result.status == 429:
                 self.limit.on_throttle()
@@ -108,9 +123,15 @@ class Lane:
                 retry = False
             if not retry:
                 return Response(
-                    key=req.key, ok=False, attempts=attempts, error_kind=result.kind,
-                    http_status=result.status, error_message=result.message,
-                    latency_ms=round((time.perf_counter() - started) * 1000, 3), received_at=_now())
+                    key=req.key,
+                    ok=False,
+                    attempts=attempts,
+                    error_kind=result.kind,
+                    http_status=result.status,
+                    error_message=result.message,
+                    latency_ms=round((time.perf_counter() - started) * 1000, 3),
+                    received_at=_now(),
+                )
             self.summary.retries += 1
             self.progress.retry(self.vendor.id)
             await asyncio.sleep(self.policy.delay(attempts, advised))
@@ -146,8 +167,9 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def select_unfinished(requests: Iterable[PlannedRequest], store: RunStore, retry_errors: bool,
-                      summary: ExecutionSummary) -> dict[str, list[PlannedRequest]]:
+def select_unfinished(
+    requests: Iterable[PlannedRequest], store: RunStore, retry_errors: bool, summary: ExecutionSummary
+) -> dict[str, list[PlannedRequest]]:
     """Requests to send, per vendor: no stored result (or a stored error, with retry_errors)."""
     done = store.finished_keys(include_errors=not retry_errors)
     queues: dict[str, list[PlannedRequest]] = {}
@@ -163,17 +185,28 @@ def select_unfinished(requests: Iterable[PlannedRequest], store: RunStore, retry
     return queues
 
 
-async def execute(requests: Iterable[PlannedRequest], vendors: dict[str, Vendor], endpoints: dict[str, Endpoint],
-                  store: RunStore, *, quiet: bool = False, retry_errors: bool = False,
-                  deadline: Optional[float] = None, labels: Optional[dict[str, str]] = None) -> ExecutionSummary:
+async def execute(
+    requests: Iterable[PlannedRequest],
+    vendors: dict[str, Vendor],
+    endpoints: dict[str, Endpoint],
+    store: RunStore,
+    *,
+    quiet: bool = False,
+    retry_errors: bool = False,
+    deadline: Optional[float] = None,
+    labels: Optional[dict[str, str]] = None,
+) -> ExecutionSummary:
     """Send every unfinished request. ``labels``: how progress output names a vendor (a blinded
     run shows pseudonyms)."""
     summary = ExecutionSummary()
     queues = select_unfinished(requests, store, retry_errors, summary)
     to_send = sum(len(q) for q in queues.values())
     progress = Progress({v: len(queues.get(v, [])) for v in vendors}, quiet=quiet, labels=labels)
-    lanes = {vendor_id: Lane(vendors[vendor_id], endpoints[vendor_id], store, progress, summary)
-             for vendor_id, queue in queues.items() if queue}
+    lanes = {
+        vendor_id: Lane(vendors[vendor_id], endpoints[vendor_id], store, progress, summary)
+        for vendor_id, queue in queues.items()
+        if queue
+    }
     tasks: list[asyncio.Task] = []  # the preflights, then the workers: all cancelled at the end
 
     async def run_all() -> None:

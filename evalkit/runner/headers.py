@@ -77,5 +77,9 @@ def rate_limit_state(headers: Mapping[str, str]) -> RateLimitState:
         value = headers.get(name)
         return parse_duration(value) if value is not None else None
 
-    return RateLimitState(as_int("x-ratelimit-remaining-requests"), as_duration("x-ratelimit-reset-requests"),
-                          as_int("x-ratelimit-remaining-tokens"), as_duration("x-ratelimit-reset-tokens"))
+    return RateLimitState(
+        as_int("x-ratelimit-remaining-requests"),
+        as_duration("x-ratelimit-reset-requests"),
+        as_int("x-ratelimit-remaining-tokens"),
+        as_duration("x-ratelimit-reset-tokens"),
+    )

@@ -14,7 +14,9 @@ from .plan import build_messages, endpoint_id, request_key
 from .store import PlannedRequest, RunStore
 
 
-def plan_judging(store: RunStore, suites: Iterable[Suite], judges: list[Vendor]) -> list[tuple[PlannedRequest, str, int]]:
+def plan_judging(
+    store: RunStore, suites: Iterable[Suite], judges: list[Vendor]
+) -> list[tuple[PlannedRequest, str, int]]:
     """(request to a judge, key of the answer it judges, index of the scorer) for every answer one
     of its scorers wants judged: a judge scorer always, a refusal scorer with ``judge_fallback``
     when its phrases are inconclusive. Only the question, the answer and the rubric go into the

@@ -30,21 +30,32 @@ def build_messages(suite: Suite, item: Item) -> list[dict[str, str]]:
     return messages
 
 
-def request_key(vendor_id: str, endpoint: str, model: str, messages: list, params: dict, epoch: int,
-                suite_id: str = "") -> str:
+def request_key(
+    vendor_id: str, endpoint: str, model: str, messages: list, params: dict, epoch: int, suite_id: str = ""
+) -> str:
     """Stable identity of one request. Vendor and suite ids are part of it: two vendor files that
     point at the same endpoint and model are still two vendors, and two suites that happen to render
     the same prompt are still two results."""
     blob = json.dumps(
-        {"vendor": vendor_id, "suite": suite_id, "endpoint": endpoint, "model": model, "messages": messages,
-         "params": params, "epoch": epoch},
-        ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+        {
+            "vendor": vendor_id,
+            "suite": suite_id,
+            "endpoint": endpoint,
+            "model": model,
+            "messages": messages,
+            "params": params,
+            "epoch": epoch,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
     )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def plan(suites: Iterable[Suite], vendors: Iterable[Vendor], epochs: int = 1,
-         sealed: Optional[Mapping[str, Any]] = None) -> list[PlannedRequest]:
+def plan(
+    suites: Iterable[Suite], vendors: Iterable[Vendor], epochs: int = 1, sealed: Optional[Mapping[str, Any]] = None
+) -> list[PlannedRequest]:
     """``sealed``: suite id -> SealInfo of sealed suites; their requests are stored with the
     message text replaced by a placeholder and a keyed digest (the real messages are still sent)."""
     from ..integrity.sealed import sealed_messages

@@ -10,8 +10,15 @@ from tqdm import tqdm
 
 
 class Progress:
-    def __init__(self, totals: dict[str, int], *, quiet: bool = False, stream: TextIO | None = None,
-                 interval: float = 10.0, labels: Optional[dict[str, str]] = None):
+    def __init__(
+        self,
+        totals: dict[str, int],
+        *,
+        quiet: bool = False,
+        stream: TextIO | None = None,
+        interval: float = 10.0,
+        labels: Optional[dict[str, str]] = None,
+    ):
         self.stream = stream or sys.stderr
         self.labels = labels or {}
         self.quiet = quiet
@@ -26,8 +33,15 @@ class Progress:
         self.bars: dict[str, tqdm] = {}
         if self.tty and not quiet:
             for pos, (vendor, total) in enumerate(totals.items()):
-                self.bars[vendor] = tqdm(total=total, desc=self.labels.get(vendor, vendor), position=pos,
-                                         file=self.stream, unit="req", dynamic_ncols=True, leave=True)
+                self.bars[vendor] = tqdm(
+                    total=total,
+                    desc=self.labels.get(vendor, vendor),
+                    position=pos,
+                    file=self.stream,
+                    unit="req",
+                    dynamic_ncols=True,
+                    leave=True,
+                )
 
     def retry(self, vendor: str) -> None:
         self.retries[vendor] += 1
@@ -46,9 +60,12 @@ class Progress:
     def print_lines(self) -> None:
         elapsed = max(time.monotonic() - self.started, 1e-9)
         for vendor, total in self.totals.items():
-            print(f"[{self.labels.get(vendor, vendor)}] {self.done[vendor]}/{total} done, {self.errors[vendor]} errors, "
-                  f"{self.retries[vendor]} retries, {self.done[vendor] / elapsed:.1f} req/s",
-                  file=self.stream, flush=True)
+            print(
+                f"[{self.labels.get(vendor, vendor)}] {self.done[vendor]}/{total} done, {self.errors[vendor]} errors, "
+                f"{self.retries[vendor]} retries, {self.done[vendor] / elapsed:.1f} req/s",
+                file=self.stream,
+                flush=True,
+            )
 
     def close(self) -> None:
         for bar in self.bars.values():

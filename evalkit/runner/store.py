@@ -140,8 +140,10 @@ class RunStore:
 
     # meta -----------------------------------------------------------------
     def set_meta(self, key: str, value: Any) -> None:
-        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                        (key, json.dumps(value, ensure_ascii=False, sort_keys=True)))
+        self.db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            (key, json.dumps(value, ensure_ascii=False, sort_keys=True)),
+        )
 
     def get_meta(self, key: str, default: Any = None) -> Any:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -149,9 +151,18 @@ class RunStore:
 
     # requests -------------------------------------------------------------
     def add_requests(self, requests: Iterable[PlannedRequest]) -> None:
-        rows = [(r.key, r.vendor_id, r.suite_id, r.item_id, r.epoch,
-                 json.dumps(r.messages_to_store(), ensure_ascii=False), json.dumps(r.params, sort_keys=True))
-                for r in requests]
+        rows = [
+            (
+                r.key,
+                r.vendor_id,
+                r.suite_id,
+                r.item_id,
+                r.epoch,
+                json.dumps(r.messages_to_store(), ensure_ascii=False),
+                json.dumps(r.params, sort_keys=True),
+            )
+            for r in requests
+        ]
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR IGNORE INTO requests VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
@@ -163,14 +174,27 @@ class RunStore:
     # judging --------------------------------------------------------------
     def add_judge_requests(self, rows: Iterable[tuple[PlannedRequest, str, int]]) -> None:
         """(request to the judge, key of the answer it judges, index of the judge scorer)."""
-        data = [(r.key, target, r.vendor_id, index, r.suite_id, r.item_id, r.epoch,
-                 json.dumps(r.messages_to_store(), ensure_ascii=False), json.dumps(r.params, sort_keys=True))
-                for r, target, index in rows]
+        data = [
+            (
+                r.key,
+                target,
+                r.vendor_id,
+                index,
+                r.suite_id,
+                r.item_id,
+                r.epoch,
+                json.dumps(r.messages_to_store(), ensure_ascii=False),
+                json.dumps(r.params, sort_keys=True),
+            )
+            for r, target, index in rows
+        ]
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR IGNORE INTO judge_requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", data)
 
-    def judge_verdicts(self, judges: Optional[Iterable[str]] = None) -> dict[tuple[str, int], list[tuple[str, Optional[str]]]]:
+    def judge_verdicts(
+        self, judges: Optional[Iterable[str]] = None
+    ) -> dict[tuple[str, int], list[tuple[str, Optional[str]]]]:
         """(answer key, scorer index) -> [(judge id, the judge's text, or None if its request failed)],
         from the given judges only (default: the judges recorded for this run)."""
         wanted = set(self.get_meta("judges_ids", []) if judges is None else judges)
@@ -188,9 +212,22 @@ class RunStore:
         """Commit one response now (autocommit): a crash after this loses nothing."""
         self.db.execute(
             "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (resp.key, int(resp.ok), resp.content, resp.finish_reason, resp.model, resp.system_fingerprint,
-             resp.prompt_tokens, resp.completion_tokens, resp.latency_ms, resp.attempts, resp.error_kind,
-             resp.http_status, resp.error_message, resp.received_at),
+            (
+                resp.key,
+                int(resp.ok),
+                resp.content,
+                resp.finish_reason,
+                resp.model,
+                resp.system_fingerprint,
+                resp.prompt_tokens,
+                resp.completion_tokens,
+                resp.latency_ms,
+                resp.attempts,
+                resp.error_kind,
+                resp.http_status,
+                resp.error_message,
+                resp.received_at,
+            ),
         )
 
     # scores ---------------------------------------------------------------
@@ -198,7 +235,8 @@ class RunStore:
         """(key, suite_id, item_id, content) of every successful response, streamed in plan order."""
         cursor = self.db.execute(
             "SELECT r.key, r.suite_id, r.item_id, p.content FROM requests r JOIN responses p ON p.key = r.key "
-            "WHERE p.ok = 1 ORDER BY r.rowid")
+            "WHERE p.ok = 1 ORDER BY r.rowid"
+        )
         while True:
             chunk = cursor.fetchmany(2000)
             if not chunk:

@@ -12,8 +12,9 @@ from .base import Scorer, build, item_scorers  # noqa: F401 (item_scorers: re-ex
 from .counterfactual import PairScoring
 
 
-def score_store(store: RunStore, *, keep_sealed: bool = False, write: bool = True,
-                suites: Optional[list[Suite]] = None) -> int:
+def score_store(
+    store: RunStore, *, keep_sealed: bool = False, write: bool = True, suites: Optional[list[Suite]] = None
+) -> int:
     """(Re)score every successful response; returns the number of responses scored.
 
     Sealed suites (``meta.sealed``) are scored with their plaintext from ``store.unsealed`` (opened
@@ -26,8 +27,11 @@ def score_store(store: RunStore, *, keep_sealed: bool = False, write: bool = Tru
     from ..errors import UsageError
     from ..integrity.sealed import SEALED_EXPLANATION, needs_key_message
 
-    suites = ({s.id: s for s in suites} if suites is not None
-              else {s["id"]: Suite.model_validate(s) for s in store.get_meta("suites", [])})
+    suites = (
+        {s.id: s for s in suites}
+        if suites is not None
+        else {s["id"]: Suite.model_validate(s) for s in store.get_meta("suites", [])}
+    )
     sealed_ids = set(store.get_meta("sealed") or {})
     unsealed = store.unsealed
     if sealed_ids and unsealed is None and not keep_sealed:
@@ -37,9 +41,13 @@ def score_store(store: RunStore, *, keep_sealed: bool = False, write: bool = Tru
     kept: list[tuple] = []
     if sealed_ids and unsealed is None:  # keep_sealed: the rows of sealed suites stay as stored
         marks = ",".join("?" * len(sealed_ids))
-        kept = list(store.db.execute(
-            f"SELECT s.* FROM scores s JOIN requests r ON r.key = s.key WHERE r.suite_id IN ({marks}) "
-            "ORDER BY r.rowid, s.scorer_index", sorted(sealed_ids)))
+        kept = list(
+            store.db.execute(
+                f"SELECT s.* FROM scores s JOIN requests r ON r.key = s.key WHERE r.suite_id IN ({marks}) "
+                "ORDER BY r.rowid, s.scorer_index",
+                sorted(sealed_ids),
+            )
+        )
     items = {(sid, it.id): (suite, it) for sid, suite in suites.items() for it in suite_items(suite)}
     cache: dict = {}
     scored = 0
@@ -68,8 +76,16 @@ def score_store(store: RunStore, *, keep_sealed: bool = False, write: bool = Tru
                     unsealed.explanations[(key, index)] = explanation
                     detail = {"sealed": unsealed.infos[suite_id].digest([explanation, detail])}
                     explanation = SEALED_EXPLANATION
-                yield (key, index, scorer.kind, score, passed, weight,
-                       explanation, json.dumps(detail, ensure_ascii=False, sort_keys=True))
+                yield (
+                    key,
+                    index,
+                    scorer.kind,
+                    score,
+                    passed,
+                    weight,
+                    explanation,
+                    json.dumps(detail, ensure_ascii=False, sort_keys=True),
+                )
             scored += 1
 
     if write:

@@ -42,22 +42,60 @@ _KB = "万萬億兆"
 _CJK = re.compile(r"[\u3400-\u9fff々〆]")
 # After a single kanji numeral one of these makes it a quantity (三人, 五件, 四月); any other kanji
 # makes it part of a word (一般, 九州, 一部, 一方).
-_COUNTERS = set("人名件円回個日月年歳才台枚本冊週時分秒割倍点社校課条項号階度種戸世票通期周便問者"
-                "箇泊位次丁つ天个岁份张项")
+_COUNTERS = set(
+    "人名件円回個日月年歳才台枚本冊週時分秒割倍点社校課条項号階度種戸世票通期周便問者箇泊位次丁つ天个岁份张项"
+)
 # Before a single kanji numeral these keep it a number (第一, 約三, 令和七, 年四月, 午後一時); any other
 # kanji makes it part of a word (統一, 同一, 唯一, 万一).
 _BEFORE_OK = set("第約計全各毎満最金年月日時分秒週回和成治正前後")
 # Words that contain numerals but are not numbers; never converted (unless a numeral precedes them).
-_WORDS = ("万が一", "一か八か", "八百屋", "八百長", "十二分", "四六時中", "七五三", "一期一会", "一石二鳥",
-          "一人ひとり", "一人一人", "ひとりひとり", "一つ一つ", "ひとつひとつ", "一人暮らし", "ひとり暮らし",
-          "一人親", "ひとり親", "一通り", "一本化", "一度も", "一日も早", "一人も", "一つも", "一時的",
-          "一時金", "一時保護", "一時預", "一時払", "一時停止", "一時帰国", "一時避難", "一時休止",
-          "五月雨", "三日月", "四日市", "十日町", "六本木", "千代田")
+_WORDS = (
+    "万が一",
+    "一か八か",
+    "八百屋",
+    "八百長",
+    "十二分",
+    "四六時中",
+    "七五三",
+    "一期一会",
+    "一石二鳥",
+    "一人ひとり",
+    "一人一人",
+    "ひとりひとり",
+    "一つ一つ",
+    "ひとつひとつ",
+    "一人暮らし",
+    "ひとり暮らし",
+    "一人親",
+    "ひとり親",
+    "一通り",
+    "一本化",
+    "一度も",
+    "一日も早",
+    "一人も",
+    "一つも",
+    "一時的",
+    "一時金",
+    "一時保護",
+    "一時預",
+    "一時払",
+    "一時停止",
+    "一時帰国",
+    "一時避難",
+    "一時休止",
+    "五月雨",
+    "三日月",
+    "四日市",
+    "十日町",
+    "六本木",
+    "千代田",
+)
 _WORDS_RE = re.compile("(?<![0-9" + _KD + _KS + _KB + "])(?:" + "|".join(sorted(_WORDS, key=len, reverse=True)) + ")")
 _MASK_BASE = 0xE000  # private-use characters stand in for protected words while numerals are read
 
-ENUMERATORS = _ENUMERATORS = re.compile("[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793\u3220-\u3229"
-                          "\u3251-\u325f\u3280-\u3289\u32b1-\u32bf]")
+ENUMERATORS = _ENUMERATORS = re.compile(
+    "[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793\u3220-\u3229\u3251-\u325f\u3280-\u3289\u32b1-\u32bf]"
+)
 # 〜 is a tilde, dashes and minus signs are '-'. Full-width ，． keep their Japanese form (NFKC would make
 # them ASCII) except between digits (１，６００円, １．５倍), and an ASCII period right after Japanese text
 # is 。 (as normalize.py folds it).
@@ -79,28 +117,65 @@ _SPAN = re.compile(rf"(?:{_NUM}|[{_KD}{_KS}])(?:{_NUM}|[{_KD}{_KS}{_KB}])*")
 _SPLIT = re.compile(rf"(?<=\d)(?=[{_KD}])|(?<=[{_KD}])(?=\d)")
 _HAS_KANJI = re.compile(f"[{_KD}{_KS}{_KB}]")
 
-_KANA_NUMBERS = {"ひとつ": "1つ", "ふたつ": "2つ", "みっつ": "3つ", "よっつ": "4つ", "いつつ": "5つ",
-                 "むっつ": "6つ", "ななつ": "7つ", "やっつ": "8つ", "ここのつ": "9つ",
-                 "ひとり": "1人", "ふたり": "2人"}
+_KANA_NUMBERS = {
+    "ひとつ": "1つ",
+    "ふたつ": "2つ",
+    "みっつ": "3つ",
+    "よっつ": "4つ",
+    "いつつ": "5つ",
+    "むっつ": "6つ",
+    "ななつ": "7つ",
+    "やっつ": "8つ",
+    "ここのつ": "9つ",
+    "ひとり": "1人",
+    "ふたり": "2人",
+}
 # いつつ also ends 思いつつ / 言いつつ: only after a non-letter; やっつける, むっつり, ひとつき are words.
-_KANA_NUMBER = re.compile("(" + "|".join(k for k in _KANA_NUMBERS if k != "いつつ") + ")(?![けりき])"
-                          r"|(?<![ぁ-ゖ\u3400-\u9fff])(いつつ)")
-_KANA_DAYS = {"ついたち": 1, "ふつか": 2, "みっか": 3, "よっか": 4, "いつか": 5, "むいか": 6, "なのか": 7,
-              "ようか": 8, "ここのか": 9, "とおか": 10, "はつか": 20}
+_KANA_NUMBER = re.compile(
+    "(" + "|".join(k for k in _KANA_NUMBERS if k != "いつつ") + ")(?![けりき])"
+    r"|(?<![ぁ-ゖ\u3400-\u9fff])(いつつ)"
+)
+_KANA_DAYS = {
+    "ついたち": 1,
+    "ふつか": 2,
+    "みっか": 3,
+    "よっか": 4,
+    "いつか": 5,
+    "むいか": 6,
+    "なのか": 7,
+    "ようか": 8,
+    "ここのか": 9,
+    "とおか": 10,
+    "はつか": 20,
+}
 _KANA_DAY = re.compile(r"(?<=\d月)(" + "|".join(_KANA_DAYS) + ")")
 # やさしい日本語: counters in kana after a digit.
 _KANA_COUNTERS = [
-    (re.compile(r"(?<=\d)がつ"), "月"), (re.compile(r"(?<=\d)にちかん"), "日間"), (re.compile(r"(?<=\d)にち"), "日"),
-    (re.compile(r"(?<=\d)ねんかん"), "年間"), (re.compile(r"(?<=\d)ねん"), "年"),
-    (re.compile(r"(?<=\d)じかん"), "時間"), (re.compile(r"(?<=\d)じ(?![ゃゅょ])"), "時"),
-    (re.compile(r"(?<=\d)[ふぷ]んかん"), "分間"), (re.compile(r"(?<=\d)[ふぷ]ん"), "分"),
-    (re.compile(r"(?<=\d)えん"), "円"), (re.compile(r"(?<=\d)にん"), "人"), (re.compile(r"(?<=\d)さい"), "歳"),
-    (re.compile(r"(?<=\d)かげつ"), "か月"), (re.compile(r"(?<=\d)しゅうかん"), "週間"),
-    (re.compile(r"(?<=\d)まい"), "枚"), (re.compile(r"(?<=\d)ばい"), "倍"),
-    (re.compile(r"(?<=\d)かしょ"), "か所"), (re.compile(r"(?<=\d)さつ"), "冊"), (re.compile(r"(?<=\d)ごう"), "号"), (re.compile(r"(?<=\d)けん(?!め)"), "件"),
+    (re.compile(r"(?<=\d)がつ"), "月"),
+    (re.compile(r"(?<=\d)にちかん"), "日間"),
+    (re.compile(r"(?<=\d)にち"), "日"),
+    (re.compile(r"(?<=\d)ねんかん"), "年間"),
+    (re.compile(r"(?<=\d)ねん"), "年"),
+    (re.compile(r"(?<=\d)じかん"), "時間"),
+    (re.compile(r"(?<=\d)じ(?![ゃゅょ])"), "時"),
+    (re.compile(r"(?<=\d)[ふぷ]んかん"), "分間"),
+    (re.compile(r"(?<=\d)[ふぷ]ん"), "分"),
+    (re.compile(r"(?<=\d)えん"), "円"),
+    (re.compile(r"(?<=\d)にん"), "人"),
+    (re.compile(r"(?<=\d)さい"), "歳"),
+    (re.compile(r"(?<=\d)かげつ"), "か月"),
+    (re.compile(r"(?<=\d)しゅうかん"), "週間"),
+    (re.compile(r"(?<=\d)まい"), "枚"),
+    (re.compile(r"(?<=\d)ばい"), "倍"),
+    (re.compile(r"(?<=\d)かしょ"), "か所"),
+    (re.compile(r"(?<=\d)さつ"), "冊"),
+    (re.compile(r"(?<=\d)ごう"), "号"),
+    (re.compile(r"(?<=\d)けん(?!め)"), "件"),
     (re.compile(r"(?<=\d)ど(?=より|いじょう|いか|の|まで|で|に|を|は|、|。|\s|$)"), "度"),
     (re.compile(r"(?<=\d)(?:ぱーせんと|パーセント)"), "%"),
-    (re.compile(r"ごご(?=\d)"), "午後"), (re.compile(r"ごぜん(?=\d)"), "午前"), (re.compile(r"(?<=\d時)はん"), "半"),
+    (re.compile(r"ごご(?=\d)"), "午後"),
+    (re.compile(r"ごぜん(?=\d)"), "午前"),
+    (re.compile(r"(?<=\d時)はん"), "半"),
 ]
 
 ERAS = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}
@@ -113,11 +188,16 @@ _YMD = re.compile(r"(?<![\d./-])(\d{4})([./-])(\d{1,2})\2(\d{1,2})(?![\d]|[./-]\
 _YM_SLASH = re.compile(r"(?<![\d./-])(\d{4})/(\d{1,2})(?![\d/.])")
 _MD_SLASH = re.compile(r"(?<![\d./-])(\d{1,2})/(\d{1,2})(?=\([月火水木金土日]\)|まで|から|以降|以前|必着|締切|~)")
 # 2月10日から16日まで: the end of a date range keeps the month (not 4月1日から14日以内, a duration).
-_DAY_RANGE = re.compile(r"(?<![\d.])(\d{1,2})月(\d{1,2})日(\([^)]{1,3}\))?(から|より|~|-)(\d{1,2})日"
-                        r"(?=まで|迄|\(|の間|、|。|$)")
+_DAY_RANGE = re.compile(
+    r"(?<![\d.])(\d{1,2})月(\d{1,2})日(\([^)]{1,3}\))?(から|より|~|-)(\d{1,2})日"
+    r"(?=まで|迄|\(|の間|、|。|$)"
+)
 _LEADING_ZERO = re.compile(r"(?<![\d.])0+(?=\d+(?:月|日|時|分))")
-_AMPM = re.compile(r"(?<![\d.])(?<!\d:)(\d{1,2})(?::(\d{2}))?(?:(?:-|~|〜|–|—|to|and)(\d{1,2})(?::(\d{2}))?)?"
-                   r"([ap])\.?m(?:\.|(?![a-z]))", re.I)
+_AMPM = re.compile(
+    r"(?<![\d.])(?<!\d:)(\d{1,2})(?::(\d{2}))?(?:(?:-|~|〜|–|—|to|and)(\d{1,2})(?::(\d{2}))?)?"
+    r"([ap])\.?m(?:\.|(?![a-z]))",
+    re.I,
+)
 _COLON_TIME = re.compile(r"(?<![\d.])(?<!\d:)(\d{1,2}):(\d{2})(?![\d:])")
 _HALF = re.compile(r"(?<=\d)時半")
 _AMPM_JA = re.compile(r"(午前|午後)(\d{1,2})時")
@@ -129,6 +209,8 @@ def _half_day_range(match: re.Match) -> str:
     half, start, sep, end = match.group(1), int(match.group(2)), match.group(3), int(match.group(4))
     pm_end = (half == "午後" and start <= end <= 11) or (half == "午前" and 1 <= end < start <= 11)
     return f"{half}{start}時{sep}" + ("午後" if pm_end else "") + f"{end}時"
+
+
 _ZERO_MIN = re.compile(r"(?<=\d時)0分")
 # 夕方5時 / 夜9時 / 晩7時 are afternoon and evening hours (午後); 朝8時 is the morning hour as written.
 _NOON_RANGE = re.compile(r"(?:昼|ひる|正午)の?12時(?=(?:から|より|~|-)(?:午後|ごご)?[1-5]時)")
@@ -139,6 +221,8 @@ def _evening(match: re.Match) -> str:
     hour = int(match.group(2))
     low = 1 if match.group(1) in ("夕方", "夕刻", "ゆうがた") else 6  # 夜1時 is past midnight
     return "午後" if low <= hour <= 11 else match.group(0)
+
+
 _YEN_BEFORE = re.compile(r"(?:¥|jpy)(\d+(?:\.\d+)?)(?:円)?", re.I)
 _YEN_AFTER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)jpy(?![a-z])", re.I)
 _MONTHS_VARIANT = re.compile(r"(?<=\d)[ヶケカヵ箇]([月所国年])")
@@ -160,13 +244,18 @@ def _single_is_number(text: str, start: int, end: int) -> bool:
     if before and _CJK.match(before) and before not in _BEFORE_OK:
         return False  # 統一, 唯一, 同一, 万一
     if ch in "十拾" and after == "分":  # 十分な / 十分に (enough) against 十分間 / 約十分 / 3時十分
-        rest = text[end + 1:end + 3]
-        return before in ("約", "時") or rest.startswith(("間", "後", "前", "以", "程", "ほど", "おき", "ごと",
-                                                          "毎", "から", "まで", "頃", "ごろ"))
+        rest = text[end + 1 : end + 3]
+        return before in ("約", "時") or rest.startswith(
+            ("間", "後", "前", "以", "程", "ほど", "おき", "ごと", "毎", "から", "まで", "頃", "ごろ")
+        )
     if ch == "一" and after == "時":  # 一時的 / 一時保護 (temporary) against 一時間 / 午後一時
-        nxt = text[end + 1:end + 2]
-        if text[max(0, start - 2):start] not in ("午前", "午後") and nxt and _CJK.match(nxt) \
-                and nxt not in "間半分頃過前":
+        nxt = text[end + 1 : end + 2]
+        if (
+            text[max(0, start - 2) : start] not in ("午前", "午後")
+            and nxt
+            and _CJK.match(nxt)
+            and nxt not in "間半分頃過前"
+        ):
             return False
     if after and _CJK.match(after) and after not in _COUNTERS:
         return False  # 一般, 一部, 九州, 四国, 千代田
@@ -285,8 +374,11 @@ def canon_forms(text: str, *, single: bool = True) -> str:
         text = _KANA_NUMBER.sub(lambda m: _KANA_NUMBERS[m.group(1) or m.group(2)], text)
     text = _numerals(text, single)
     if words:
-        text = re.sub("[\ue000-\uf8ff]", lambda m: words[ord(m.group(0)) - _MASK_BASE]
-                      if ord(m.group(0)) - _MASK_BASE < len(words) else m.group(0), text)
+        text = re.sub(
+            "[\ue000-\uf8ff]",
+            lambda m: words[ord(m.group(0)) - _MASK_BASE] if ord(m.group(0)) - _MASK_BASE < len(words) else m.group(0),
+            text,
+        )
     for pattern, repl in _KANA_COUNTERS:
         text = pattern.sub(repl, text)
     text = _KANA_DAY.sub(lambda m: f"{_KANA_DAYS[m.group(1)]}日", text)
@@ -296,12 +388,20 @@ def canon_forms(text: str, *, single: bool = True) -> str:
     text = _DOUBLE_YEAR.sub(_double_year, text)
     # dates
     text = _YMD.sub(_ymd, text)
-    text = _YM_SLASH.sub(lambda m: f"{int(m.group(1))}年{int(m.group(2))}月" if 1 <= int(m.group(2)) <= 12
-                         else m.group(0), text)
-    text = _MD_SLASH.sub(lambda m: f"{int(m.group(1))}月{int(m.group(2))}日"
-                         if 1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 31 else m.group(0), text)
-    text = _DAY_RANGE.sub(lambda m: f"{m.group(1)}月{m.group(2)}日{m.group(3) or ''}{m.group(4)}"
-                          f"{m.group(1)}月{m.group(5)}日", text)
+    text = _YM_SLASH.sub(
+        lambda m: f"{int(m.group(1))}年{int(m.group(2))}月" if 1 <= int(m.group(2)) <= 12 else m.group(0), text
+    )
+    text = _MD_SLASH.sub(
+        lambda m: (
+            f"{int(m.group(1))}月{int(m.group(2))}日"
+            if 1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 31
+            else m.group(0)
+        ),
+        text,
+    )
+    text = _DAY_RANGE.sub(
+        lambda m: f"{m.group(1)}月{m.group(2)}日{m.group(3) or ''}{m.group(4)}{m.group(1)}月{m.group(5)}日", text
+    )
     # times
     text = _NOON_RANGE.sub("午後0時", text)  # 昼12時から1時まで: the 1 is 13時
     text = text.replace("正午", "12時")
@@ -343,10 +443,12 @@ def plain(text: str) -> str:
 _NUMBER_BEFORE = re.compile(r"\d\.?$")
 _NUMBER_AFTER = re.compile(r"^\.?\d")
 # A value that ends in a unit the number goes on after: 「17時」 is not in 「17時30分」, 「3億」 not in 「3億5千万」.
-_CONTINUED = (("時", re.compile(r"^[、,]?(?:\d|[〇一二三四五六七八九十])+分")),
-              ("万", re.compile(r"^[\d〇一二三四五六七八九十百千]")),
-              ("億", re.compile(r"^[\d〇一二三四五六七八九十百千]")),
-              ("兆", re.compile(r"^[\d〇一二三四五六七八九十百千]")))
+_CONTINUED = (
+    ("時", re.compile(r"^[、,]?(?:\d|[〇一二三四五六七八九十])+分")),
+    ("万", re.compile(r"^[\d〇一二三四五六七八九十百千]")),
+    ("億", re.compile(r"^[\d〇一二三四五六七八九十百千]")),
+    ("兆", re.compile(r"^[\d〇一二三四五六七八九十百千]")),
+)
 # 「第」 before a number and 条/項/号: 「第34条」「憲法34条」「34条」 are the same article.
 _ORDINAL = re.compile(r"第(?=\d+(?:条|項|号))")
 
@@ -360,8 +462,10 @@ def without_ordinal(text: str) -> tuple[str, list[int]]:
 
 def continues(value: str, rest: str) -> bool:
     """Whether the text after a found ``value`` carries on its number (「17時」 + 「30分」, 「3億」 + 「5千万」)."""
-    return any(value.endswith(unit) and value[:-len(unit)][-1:].isdigit() and pattern.match(rest)
-               for unit, pattern in _CONTINUED)
+    return any(
+        value.endswith(unit) and value[: -len(unit)][-1:].isdigit() and pattern.match(rest)
+        for unit, pattern in _CONTINUED
+    )
 
 
 def _find_all(value: str, text: str, before: re.Pattern, after: re.Pattern) -> list[tuple[int, int]]:
@@ -369,16 +473,19 @@ def _find_all(value: str, text: str, before: re.Pattern, after: re.Pattern) -> l
     start = text.find(value)
     while start >= 0:
         end = start + len(value)
-        if not ((value[0].isdigit() and before.search(text[:start]))
-                or (value[-1].isdigit() and after.match(text[end:]))
-                or continues(value, text[end:])):
+        if not (
+            (value[0].isdigit() and before.search(text[:start]))
+            or (value[-1].isdigit() and after.match(text[end:]))
+            or continues(value, text[end:])
+        ):
             spans.append((start, end))
         start = text.find(value, start + 1)
     return spans
 
 
-def find_spans(value: str, text: str, before: re.Pattern = _NUMBER_BEFORE,
-               after: re.Pattern = _NUMBER_AFTER) -> list[tuple[int, int]]:
+def find_spans(
+    value: str, text: str, before: re.Pattern = _NUMBER_BEFORE, after: re.Pattern = _NUMBER_AFTER
+) -> list[tuple[int, int]]:
     """Spans of ``value`` in ``text`` with number boundaries kept (``before``/``after``: a digit next to
     it), a unit's number not cut short (``continues``), and 第 before an article number optional on both
     sides (第34条 = 34条)."""

@@ -57,11 +57,20 @@ _PERSON = re.compile(r"(?:さん|くん|ちゃん|様|さま|氏)")
 # Words after which the next option is the answer (答え not as a verb: 答えた, 答えて, 質問に答え、). 選択肢 alone is a marker only with a separator on
 # the same line (「選択肢：c」); 「選択肢：」 before a line break heads a list of the options.
 # "Option"/"choice" are markers only with a separator too ("Option: c"); "Option a (…) is …" discusses a.
-_MARKER_WORD = (r"(?:正解|正答|(?<![にへ])答え(?!た|て|る|ら|れ|ず|な|よ|させ|ませ|ました|にく|やす|方)|回答(?!する|すると|した|して|でき|され|しな|せず|を)|解答|結論|分類結果|選択結果|分類|正しくは|(?:正しい|適切な|妥当な|適当な)(?:もの|の|選択肢|答え)"
-                r"|answer|(?:correct|right|best)\s+(?:option|choice)|i\s+think|i\s+(?:would\s+)?(?:choose|pick|select))(?:し(?:ます|ました)|いたします|致します|として)?")
-_PREFIX = re.compile(r"(?:" + _MARKER_WORD + _CLOSE + r"*\s*(?:は|:|=|\bis\b)?[\s、,]*" + _OPEN
-                     + r"(?:選択肢|option|choice)?\s*" + _OPEN
-                     + r"|(?:選択肢|option|choice)[ \t]*[は:=][ \t、,]*[(\[（「【『〔<＜*]*)\Z")
+_MARKER_WORD = (
+    r"(?:正解|正答|(?<![にへ])答え(?!た|て|る|ら|れ|ず|な|よ|させ|ませ|ました|にく|やす|方)|回答(?!する|すると|した|して|でき|され|しな|せず|を)|解答|結論|分類結果|選択結果|分類|正しくは|(?:正しい|適切な|妥当な|適当な)(?:もの|の|選択肢|答え)"
+    r"|answer|(?:correct|right|best)\s+(?:option|choice)|i\s+think|i\s+(?:would\s+)?(?:choose|pick|select))(?:し(?:ます|ました)|いたします|致します|として)?"
+)
+_PREFIX = re.compile(
+    r"(?:"
+    + _MARKER_WORD
+    + _CLOSE
+    + r"*\s*(?:は|:|=|\bis\b)?[\s、,]*"
+    + _OPEN
+    + r"(?:選択肢|option|choice)?\s*"
+    + _OPEN
+    + r"|(?:選択肢|option|choice)[ \t]*[は:=][ \t、,]*[(\[（「【『〔<＜*]*)\Z"
+)
 # Endings after a mention (past closing brackets and one parenthetical) that make it a positive answer.
 _POSITIVE = re.compile(
     r"(?:が|こそ|は|:|=)?\s*(?:最も|もっとも|一番)?(?:正解|正答|正し[いく]|適切|妥当|適当"
@@ -74,7 +83,8 @@ _POSITIVE = re.compile(
     r"|を(?:選(?:びます|びました|ぶ(?!の|と|べきでは)|択します|択しました)|回答とします|正解とします)"
     r"|(?:に|が)(?:該当|当てはま|あてはま)(?:します|しました|する(?!と)|ります|る(?!と))"
     r"|(?:が|は|:|=)\s*該当(?!し(?:ない|ません)|せず|なし|無し|する(?:もの|選択肢))"
-    r"|is\s+(?:the\s+)?(?:correct|right|answer|best)")
+    r"|is\s+(?:the\s+)?(?:correct|right|answer|best)"
+)
 # Endings that negate a mention. 「cではないでしょうか」 is a question, not a negation.
 _NEGATION = re.compile(
     r"(?:の|は|が|も)?(?P<all>(?:いずれ|どれ|どちら|すべて|全て|全部|何れ)(?:に|と)?)?"
@@ -90,7 +100,8 @@ _NEGATION = re.compile(
     r"|(?:の)?可能性も(?:あります|ある)が"
     r"|(?:に|は|も|が|:|=)?\s*(?:当てはま|あてはま)(?:らない|らず|りません)|(?:に|は|も|が|:|=)?\s*該当(?:しない|しません|せず|なし|無し)"
     r"|(?:is|are)\s+(?:also\s+)?(?:not|wrong|incorrect|false|inaccurate|invalid)|isn['’]t|aren['’]t"
-    r"|(?:would|could)\s+(?:not|be\s+(?:wrong|incorrect))|does\s+not|doesn['’]t|cannot|can['’]t)")
+    r"|(?:would|could)\s+(?:not|be\s+(?:wrong|incorrect))|does\s+not|doesn['’]t|cannot|can['’]t)"
+)
 # A clause the answer itself rejects, ending a little after the mention: 「70代の男性が操作に不慣れだったと
 # 決めつけることはできません」「沖縄県出身の受験者が遅れたとは言えません」「aと答えるのは思い込みです」.
 # The gap is one clause of the same sentence (no other option named in it, see Choice._mentions).
@@ -105,15 +116,20 @@ _REJECTED_CLAIM = (
     r"|(?:だ|である)?(?:と|を)\s*(?:答え|選|回答|判断|考え|思|決め(?:つけ|付け)|見な|みな|推測|推定|思い込|想定|結びつけ|結び付け)"
     r"[^。\n]{0,8}?(?:の|こと)(?:は|も)[^。\n]{0,30}?"
     r"(?:思い込み|偏見|誤り|誤答|間違い|ステレオタイプ|早計|不適切|不正解|先入観|根拠(?:が|の)な|差別)"
-    r"(?!で(?:は|も)?(?:な|あり|ござい)|じゃな)")
+    r"(?!で(?:は|も)?(?:な|あり|ござい)|じゃな)"
+)
 # The gap stays in one clause: a comma only right after the mention's particle (「70代の男性が、…」);
 # 「20代の男性がつまずいたと本文にあり、高齢者だと決めつけることは…」 rejects another claim.
-_FAR_NEGATION = re.compile(r"(?P<gap>(?:[^。\n!?！？、,]{0,2}[、,])?[^。\n!?！？、,]{0,40}?)(?:" + _REJECTED_CLAIM + ")")
+_FAR_NEGATION = re.compile(
+    r"(?P<gap>(?:[^。\n!?！？、,]{0,2}[、,])?[^。\n!?！？、,]{0,40}?)(?:" + _REJECTED_CLAIM + ")"
+)
 # A negative verdict on the option right before the ending is a double negation, not a rejected claim:
 # 「cの記述が誤りだとは言えません」 does not reject c (「cが正解だとは言えません」 does).
 _GAP_VERDICT = re.compile(r"(?:誤り|間違い|不正解|正しくない|正しくな|不適切|不適当|誤答)(?:だ|である|です)?\s*\Z")
 # After a mention: one possibility among others (「東京都出身の受験者だった可能性もあります」), no choice.
-_POSSIBLE = re.compile(r"(?:だった|であった|である|だ|の|という|との)?可能性(?:も|は)\s*(?:ある|あり|考えられ|否定でき|残|十分)")
+_POSSIBLE = re.compile(
+    r"(?:だった|であった|である|だ|の|という|との)?可能性(?:も|は)\s*(?:ある|あり|考えられ|否定でき|残|十分)"
+)
 # A head noun between an option text and its ending: 「20代の男性の方です」「男性の職員のほうです」.
 _HEAD_TAIL = re.compile(r"(?:の)?(?:方|ほう|かた|人|ひと|側)")
 # What may follow an alias word within the same noun phrase: 「20代の方」 after 「20」, 「国籍の方」 after 「日本」.
@@ -125,21 +141,28 @@ _SAME_JOIN = re.compile(r"(?:[ \t]|" + _CLOSE + r"|[(\[（「【『〔<＜.:、,
 _COMMA_JOIN = re.compile(r"(?:\s|" + _CLOSE + r"|[(\[（「【『〔<＜、,・/])*")
 # Between an opening label and the next label: a list of options (「a、b、cのいずれか」「a（不明）、b（…）」),
 # so the first label does not open an answer.
-_LABEL_LIST = re.compile(r"[ \t]*(?:" + _CLOSE + r"|[(\[（【「][^()（）\n]{0,40}[)\]）】」])*[ \t]*(?:[、,・/]|と|や|か|または|or|and)"
-                         r"(?:[ \t]|[(\[（「【『〔<＜*])*")
+_LABEL_LIST = re.compile(
+    r"[ \t]*(?:" + _CLOSE + r"|[(\[（【「][^()（）\n]{0,40}[)\]）】」])*[ \t]*(?:[、,・/]|と|や|か|または|or|and)"
+    r"(?:[ \t]|[(\[（「【『〔<＜*])*"
+)
 # Between two mentions: a hedge (「aかc」), which names no single answer.
 _HEDGE = re.compile(r"(?:\s|" + _CLOSE + r")*(?:か|または|もしくは|あるいは|or|/)(?:\s|[(\[（「【『〔<＜])*")
 _PARENTHETICAL = re.compile(r"(?:\s|" + _CLOSE + r")*(?:[(（][^()（）\n]{0,40}[)）])?(?:\s|" + _CLOSE + r")*")
 # Between the two ends of a range of labels: 「a〜d」「a～d」「a-d」「aからd(まで)」「a to d」.
 _RANGE = re.compile(r"\s*(?:~|〜|-|−|–|—|から|ないし|to|through)\s*")
-_RANGE_TAIL = re.compile(r"(?:\s|" + _CLOSE + r")*(?:まで|の(?:うち|中|なか)|の選択肢|(?:の)?(?:4|四|全|すべての|全ての)?(?:つ|個)?の選択肢)?")
+_RANGE_TAIL = re.compile(
+    r"(?:\s|"
+    + _CLOSE
+    + r")*(?:まで|の(?:うち|中|なか)|の選択肢|(?:の)?(?:4|四|全|すべての|全ての)?(?:つ|個)?の選択肢)?"
+)
 # After a mention: the option is only quoted from an instruction or a document, not chosen
 # (「a 賛成」に分類してください, 「a」と答えよ, 「a 賛成」という指示).
 _REPORTED = re.compile(
     r"(?:に|と|を|で|へ)\s*(?:(?:分類|回答|出力|選択|記載|記入|判定|変更|返答)(?:して(?:ください|下さい)|せよ|しろ|すること|するよう|しなさい)"
     r"|(?:答え|選び)(?:て(?:ください|下さい)|よ|ろ|なさい)|選んで(?:ください|下さい)|答えること|選ぶこと)"
     r"|(?:という|との|とする)(?:指示|記載|文言|依頼|要求|命令|一文|記述|注記|書き込み|指定)"
-    r"|と(?:の)?(?:指示|指定|記載|書かれ|記され|命じ)")
+    r"|と(?:の)?(?:指示|指定|記載|書かれ|記され|命じ)"
+)
 # A verdict that no option is right: 「いずれも正しくありません」「該当なし」「正しいものはない」.
 _NONE = re.compile(
     r"(?:正し|適切|妥当|適当|該当す|当てはま|あてはま)(?:い|な|る)?(?:もの|選択肢|答え|回答|記号|記述|肢)(?:は|が)?\s*"
@@ -150,27 +173,36 @@ _NONE = re.compile(
     r"|当てはまら|当てはまりません|あてはまら|あてはまりません|該当し(?:ない|ません)|該当せず|正解で(?:は)?(?:ない|なく|ありません))"
     r"|none\s+of\s+(?:the\s+)?(?:options|choices|answers|above|them|these)"
     r"|(?:all|each)\s+(?:of\s+)?(?:the\s+)?(?:four\s+|4\s+)?(?:options|choices|answers|four)\s+(?:are|is)\s+(?:wrong|incorrect|false)"
-    r"|no\s+(?:correct|right|valid)\s+(?:answer|option|choice)|there\s+is\s+no\s+(?:correct|right)")
+    r"|no\s+(?:correct|right|valid)\s+(?:answer|option|choice)|there\s+is\s+no\s+(?:correct|right)"
+)
 # ... unless it is undone right after (「誤りではない」「正しいものはないように見えますが」「…という選択肢」).
 _NONE_UNDONE = re.compile(
-    r"(?:り|い)?" + _CLOSE + r"*\s*[、,]?\s*(?:(?:で|じゃ)(?:は)?(?:ない|なく|ありません)|わけ(?:では|じゃ)|とは(?:限|言え|いえ)|ように|かのよう"
-    r"|と(?:思|考|見|誤解)|(?:だ|です)?(?:という|との|とする|と答え|と回答|と判断する(?:の|こと))|(?:だろう|でしょう)か|か(?:も|と)|のでは|場合)")
+    r"(?:り|い)?"
+    + _CLOSE
+    + r"*\s*[、,]?\s*(?:(?:で|じゃ)(?:は)?(?:ない|なく|ありません)|わけ(?:では|じゃ)|とは(?:限|言え|いえ)|ように|かのよう"
+    r"|と(?:思|考|見|誤解)|(?:だ|です)?(?:という|との|とする|と答え|と回答|と判断する(?:の|こと))|(?:だろう|でしょう)か|か(?:も|と)|のでは|場合)"
+)
 # Before it in the same sentence: it is about the other options (「他に正しいものはない」), not all of them.
 _NONE_SCOPE = re.compile(r"他|ほか|以外|残り|その他|others?|rest|remaining")
 _SENTENCE_END = re.compile(r"[。.!?！？\n]")
 # Between an option and a verdict that speaks of it: 「a、b、dはいずれも誤り」「aからcの中に正しいものはない」.
-_ATTACHED = re.compile(r"(?:[\s:=、,・/|*()\[\]（）「」『』【】〔〕<>＜＞]|は|が|も|の|と|や|に|で|うち|中|なか|から"
-                       r"|について|に関して|選択肢|options?|choices?)*")
+_ATTACHED = re.compile(
+    r"(?:[\s:=、,・/|*()\[\]（）「」『』【】〔〕<>＜＞]|は|が|も|の|と|や|に|で|うち|中|なか|から"
+    r"|について|に関して|選択肢|options?|choices?)*"
+)
 # Before a later answer: the answer corrects an earlier one.
 _CORRECTION = re.compile(
     r"訂正|失礼(?:しました|いたしました)|(?:間違|誤)(?:えました|っていました|りでした)|撤回|修正(?:します|いたします)"
     r"|いや[、,\s]|いえ[、,]|正しくは|正確には|改めて|見直し|よく(?:見|読|考え|確認す)(?:ると|れば|直すと)|最終(?:的な|的に)?(?:回答|答え|解答|結論)?|結論"
-    r"|actually|correction|i\s+(?:made\s+a|was)\s+(?:mistake|wrong)|my\s+mistake|on\s+second\s+thought|final\s+answer|sorry")
+    r"|actually|correction|i\s+(?:made\s+a|was)\s+(?:mistake|wrong)|my\s+mistake|on\s+second\s+thought|final\s+answer|sorry"
+)
 # ○/× marks of a table or list row: 「c ○」「| a | 東京 | × |」「○ c」.
 _MARK_YES = "○◯〇⭕✓✔✅◎"
 _MARK_NO = "×✕✖❌✗✘"
 # Not a mark: 〇 in 二〇二五, × in 3×4, the placeholder ○○市.
-_MARK = re.compile(f"(?<![{_KANJI}0-9{_MARK_YES}{_MARK_NO}])[{_MARK_YES}{_MARK_NO}](?![{_KANJI}0-9{_MARK_YES}{_MARK_NO}])")
+_MARK = re.compile(
+    f"(?<![{_KANJI}0-9{_MARK_YES}{_MARK_NO}])[{_MARK_YES}{_MARK_NO}](?![{_KANJI}0-9{_MARK_YES}{_MARK_NO}])"
+)
 _INLINE_MARK = re.compile(f"(?:は|が|:|=)?\\s*([{_MARK_YES}{_MARK_NO}])(?![{_KANJI}0-9{_MARK_YES}{_MARK_NO}])")
 _CHECKBOX = re.compile(r"\[[x ]\]|☑|☐")  # markdown / Unicode check boxes before a label (lower-cased)
 _ROW_START = re.compile(r"[ \t|*\-・•>#]*(?:選択肢|option|choice)?[ \t]*" + _OPEN)
@@ -186,8 +218,10 @@ _LEADING_END = re.compile(_CLOSE + r"*(?:[(（][^()（）\n]{0,40}[)）]" + _CLO
 
 # "a" before a word on the same line is the article ("answer a question"), not option a — unless the
 # word says something of the option ("a is wrong", "a and b", "a to d", "a because …").
-_ARTICLE = re.compile(r"[ \t]+(?!(?:is|was|were|are|and|or|to|through|would|could|should|seems?|appears?|also|only"
-                      r"|because|since|as|but|isn|wasn|being|remains|looks|fits|matches|best|describes|states?)\b)[a-z]")
+_ARTICLE = re.compile(
+    r"[ \t]+(?!(?:is|was|were|are|and|or|to|through|would|could|should|seems?|appears?|also|only"
+    r"|because|since|as|but|isn|wasn|being|remains|looks|fits|matches|best|describes|states?)\b)[a-z]"
+)
 
 
 def fold(text: str) -> str:
@@ -283,7 +317,8 @@ def decide(mentions: Iterable[Mention]) -> Optional[int]:
 class ChoiceParams(Params):
     n_options: int = Field(default=4, ge=2, le=8, description="Number of options.")
     options_var: Optional[str] = Field(
-        default="choices", description="Item variable listing the options, to recognise the option text.")
+        default="choices", description="Item variable listing the options, to recognise the option text."
+    )
 
 
 @register
@@ -307,8 +342,10 @@ class Choice(Scorer):
                 alias_index = label_index(str(label))
                 if alias_index is None or alias_index >= self.params.n_options:
                     return f"meta.aliases: {label!r} is not an option label within {self.params.n_options} options"
-                if not (isinstance(words, str) or (isinstance(words, list)
-                                                   and all(isinstance(w, str) and w.strip() for w in words))):
+                if not (
+                    isinstance(words, str)
+                    or (isinstance(words, list) and all(isinstance(w, str) and w.strip() for w in words))
+                ):
                     return f"meta.aliases.{label}: a word or a list of words"
         return None
 
@@ -329,8 +366,9 @@ class Choice(Scorer):
             # 「正解はcです。…dについては該当なし」: the opening answer stands unless the verdict corrects it
             verdicts = [v for v in verdicts if _CORRECTION.search(text, max(opening.end, v - 60), v)]
         if verdicts:
-            after = [m for m in found if m.start >= verdicts[-1] and m.strong and m.corrected
-                     and not (m.negated or m.ranged)]
+            after = [
+                m for m in found if m.start >= verdicts[-1] and m.strong and m.corrected and not (m.negated or m.ranged)
+            ]
             got = after[-1].index if after else None
         return found, got
 
@@ -340,15 +378,17 @@ class Choice(Scorer):
         out = []
         for match in _NONE.finditer(text):
             start, end = match.span()
-            if _NONE_UNDONE.match(text, end) or any(
-                    not m.label and m.start <= start and end <= m.end for m in found):
+            if _NONE_UNDONE.match(text, end) or any(not m.label and m.start <= start and end <= m.end for m in found):
                 continue
             sentence = max((b.end() for b in _SENTENCE_END.finditer(text, 0, start)), default=0)
             if _NONE_SCOPE.search(text, sentence, start):
                 continue
             before = [m for m in found if m.end <= start]
-            if before and not before[-1].covers(self.params.n_options) \
-                    and _ATTACHED.fullmatch(text, before[-1].end, start):
+            if (
+                before
+                and not before[-1].covers(self.params.n_options)
+                and _ATTACHED.fullmatch(text, before[-1].end, start)
+            ):
                 continue  # 「a、b、dはいずれも誤り」 speaks of a, b and d
             out.append(start)
         return out
@@ -360,27 +400,35 @@ class Choice(Scorer):
     def _mentions(self, text: str, item: Item) -> list[Mention]:
         found = self._label_mentions(text, item) + self._text_mentions(text, item)
         # another name of an option counts where the label and the option text are not
-        found += [a for a in self._alias_mentions(text, item)
-                  if not any(a.start < o.end and o.start < a.end for o in found)]
+        found += [
+            a for a in self._alias_mentions(text, item) if not any(a.start < o.end and o.start < a.end for o in found)
+        ]
         # a mention inside a longer one is part of it: 「契約」 in 「随意契約」, 「B」 in 「B案」
-        found = [m for m in found if not any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start
-                                             for o in found)]
+        found = [
+            m
+            for m in found
+            if not any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in found)
+        ]
         found = list({(m.start, m.end, m.index): m for m in found}.values())
         found.sort(key=lambda m: (m.start, m.end))
         found = self._ranges(text, found)
         for m in found:
-            after = text[m.end:m.end + 60]
+            after = text[m.end : m.end + 60]
             if m.ranged:
-                after = after[_RANGE_TAIL.match(after).end():]
-            after = after[_PARENTHETICAL.match(after).end():]
+                after = after[_RANGE_TAIL.match(after).end() :]
+            after = after[_PARENTHETICAL.match(after).end() :]
             head = _HEAD_TAIL.match(after)
             # 「20代の男性の方です」: the ending may follow a head noun
-            endings = [after, after[head.end():]] if head and not m.label else [after]
-            m.marked = m.marked or bool(_PREFIX.search(text[max(0, m.start - 40):m.start]))
+            endings = [after, after[head.end() :]] if head and not m.label else [after]
+            m.marked = m.marked or bool(_PREFIX.search(text[max(0, m.start - 40) : m.start]))
             m.strong = m.strong or m.marked or any(_POSITIVE.match(e) for e in endings)
             negation = next((n for n in map(_NEGATION.match, endings) if n), None)
-            m.negated = bool(negation) or text[max(0, m.start - 4):m.start] == "not " or bool(_REPORTED.match(after)) \
+            m.negated = (
+                bool(negation)
+                or text[max(0, m.start - 4) : m.start] == "not "
+                or bool(_REPORTED.match(after))
                 or any(re.match(_REJECTED_CLAIM, e) for e in endings)
+            )
             m.collective = bool(negation and negation.group("all"))
             if not m.marked and any(_POSSIBLE.match(e) for e in endings):
                 m.strong, m.hedged = False, True  # 「…だった可能性もあります」 names one possibility
@@ -399,30 +447,59 @@ class Choice(Scorer):
             # 「70代の男性が操作に不慣れだったと決めつけることはできません」「cが該当するとは限りません」: the clause
             # that names it is rejected
             far = _FAR_NEGATION.match(text, m.end)
-            if far and not _GAP_VERDICT.search(far.group("gap")) \
-                    and not any(o is not m and m.end <= o.start < far.end("gap") for o in found):
+            if (
+                far
+                and not _GAP_VERDICT.search(far.group("gap"))
+                and not any(o is not m and m.end <= o.start < far.end("gap") for o in found)
+            ):
                 m.negated, m.strong = True, False
         for m, following in reversed(list(zip(found, found[1:]))):
-            gap = text[m.end:following.start]
+            gap = text[m.end : following.start]
             # a list stays on one line, and a marked answer is not in a list without a conjunction:
             # 「答え：c⏎⏎bは誤り」「正解はc bは誤り」 do not negate c
-            joined = bool(_JOIN.fullmatch(gap)) and "\n" not in gap and not (
-                m.marked and not re.search(r"と|や|も|及び|および|and", gap))
-            listed = joined or ("\n" not in gap and _COMMA_JOIN.fullmatch(gap) and (
-                following.collective or m.index == following.index or not m.marked)) or (  # not 「正解はc、aは誤り」
-                m.index == following.index and _SAME_JOIN.fullmatch(gap))
+            joined = (
+                bool(_JOIN.fullmatch(gap))
+                and "\n" not in gap
+                and not (m.marked and not re.search(r"と|や|も|及び|および|and", gap))
+            )
+            listed = (
+                joined
+                or (
+                    "\n" not in gap
+                    and _COMMA_JOIN.fullmatch(gap)
+                    and (following.collective or m.index == following.index or not m.marked)
+                )
+                or (  # not 「正解はc、aは誤り」
+                    m.index == following.index and _SAME_JOIN.fullmatch(gap)
+                )
+            )
             if not m.negated and following.negated and listed and m.mark != "yes":
                 m.negated, m.collective = True, following.collective
-            elif m.index != following.index and not (m.negated or following.negated or m.ranged or following.ranged) \
-                    and (_HEDGE.fullmatch(gap) or (joined and re.search(r"と|や|及び|および|and", gap))):
+            elif (
+                m.index != following.index
+                and not (m.negated or following.negated or m.ranged or following.ranged)
+                and (_HEDGE.fullmatch(gap) or (joined and re.search(r"と|や|及び|および|and", gap)))
+            ):
                 m.strong = following.strong = False  # 「aかc」「aとcが正解」 name no single answer
                 m.hedged = following.hedged = True
-            elif m.label and not following.label and m.index == following.index and following.hedged \
-                    and not (m.marked or m.negated) and _SAME_JOIN.fullmatch(gap):
+            elif (
+                m.label
+                and not following.label
+                and m.index == following.index
+                and following.hedged
+                and not (m.marked or m.negated)
+                and _SAME_JOIN.fullmatch(gap)
+            ):
                 m.strong, m.hedged = False, True  # 「b（女性職員）かc（男性職員）」: the label shares its text's hedge
         for m, following in zip(found, found[1:]):
-            if m.label and m.hedged and not following.label and m.index == following.index \
-                    and not (following.marked or following.negated) and _SAME_JOIN.fullmatch(text, m.end, following.start):
+            if (
+                m.label
+                and m.hedged
+                and not following.label
+                and m.index == following.index
+                and not (following.marked or following.negated)
+                and _SAME_JOIN.fullmatch(text, m.end, following.start)
+            ):
                 following.strong, following.hedged = False, True  # … and its text the label's hedge
         strong = [m for m in found if m.strong and not (m.negated or m.ranged or m.hedged)]
         if strong and (strong[0].marked or strong[0].leading):
@@ -438,9 +515,15 @@ class Choice(Scorer):
         out: list[Mention] = []
         for m in found:
             prev = out[-1] if out else None
-            if prev and prev.label and m.label and not prev.ranged and prev.index < m.index \
-                    and _label_set(text[prev.start]) == _label_set(text[m.start]) \
-                    and _RANGE.fullmatch(text, prev.end, m.start):
+            if (
+                prev
+                and prev.label
+                and m.label
+                and not prev.ranged
+                and prev.index < m.index
+                and _label_set(text[prev.start]) == _label_set(text[m.start])
+                and _RANGE.fullmatch(text, prev.end, m.start)
+            ):
                 prev.end, prev.last = m.end, m.index
                 prev.strong = prev.leading = False
                 continue
@@ -452,8 +535,8 @@ class Choice(Scorer):
         One option marked ○ is the answer (strong); several name no single answer; × negates."""
         rows: dict[int, str] = {}
         for m in found:  # 「aは×、bは×、cは○」 on one line
-            after = text[m.end:m.end + 8]
-            inline = None if m.ranged else _INLINE_MARK.match(after[_PARENTHETICAL.match(after).end():])
+            after = text[m.end : m.end + 8]
+            inline = None if m.ranged else _INLINE_MARK.match(after[_PARENTHETICAL.match(after).end() :])
             if inline:
                 m.mark = "yes" if inline.group(1) in _MARK_YES else "no"
                 m.negated, m.strong = m.mark == "no", m.mark == "yes"
@@ -466,8 +549,11 @@ class Choice(Scorer):
             first = on_line[0]
             mark = None
             lead = _MARK.search(text, line.start(), first.start) or _CHECKBOX.search(text, line.start(), first.start)
-            if lead and _MARK_LEAD.fullmatch(text, line.start(), lead.start()) \
-                    and _MARK_TO_LABEL.fullmatch(text, lead.end(), first.start):
+            if (
+                lead
+                and _MARK_LEAD.fullmatch(text, line.start(), lead.start())
+                and _MARK_TO_LABEL.fullmatch(text, lead.end(), first.start)
+            ):
                 mark = lead.group()
             elif _ROW_START.fullmatch(text, line.start(), first.start):
                 after = _MARK.search(text, first.end, line.end())
@@ -497,30 +583,41 @@ class Choice(Scorer):
         for match in _LABEL_CHAR.finditer(text):
             pos, char = match.start(), match.group()
             index = label_index(char)
-            if index is None or index >= self.params.n_options or pos in list_numbers \
-                    or not self._is_label(text, pos, char):
+            if (
+                index is None
+                or index >= self.params.n_options
+                or pos in list_numbers
+                or not self._is_label(text, pos, char)
+            ):
                 continue
-            marked = bool(_PREFIX.search(text[max(0, pos - 40):pos]))
+            marked = bool(_PREFIX.search(text[max(0, pos - 40) : pos]))
             leading = bool(_LEADING.match(text[:pos]) and _LEADING_END.match(text, pos + 1))
-            after = text[pos + 1:pos + 3]
+            after = text[pos + 1 : pos + 3]
             # without a marker, a letter or number directly before a kanji or katakana is part of a word: A社, B案
             if not (marked or leading) and (re.match(f"[{_KANJI}{_KATAKANA}]", after) or _PERSON.match(after)):
                 continue
-            out.append(Mention(pos, pos + 1, index, strong=marked or leading, marked=marked, label=True,
-                               leading=leading))
+            out.append(
+                Mention(pos, pos + 1, index, strong=marked or leading, marked=marked, label=True, leading=leading)
+            )
         return out
 
     @staticmethod
     def _is_label(text: str, pos: int, char: str) -> bool:
-        before, after = text[max(0, pos - 2):pos], text[pos + 1:pos + 3]
+        before, after = text[max(0, pos - 2) : pos], text[pos + 1 : pos + 3]
         if char.isdigit():
-            return not (re.search(r"[0-9.,第]\Z", before) or re.match(r"[0-9]|[.,][0-9]", after)
-                        or _COUNTER.match(text, pos + 1))
+            return not (
+                re.search(r"[0-9.,第]\Z", before)
+                or re.match(r"[0-9]|[.,][0-9]", after)
+                or _COUNTER.match(text, pos + 1)
+            )
         if char in LABEL_SETS[1]:
             return not (re.search(f"[{_KATAKANA}]\\Z", before) or re.match(f"[{_KATAKANA}]", after))
         # latin: not inside a word or an abbreviation (e.g.), not the article in "answer a question"
-        return not (re.search(r"[a-z0-9'’]\Z|[a-z]\.\Z", before) or re.match(r"[a-z0-9]|\.[a-z0-9]", after)
-                    or (char == "a" and _ARTICLE.match(text, pos + 1)))
+        return not (
+            re.search(r"[a-z0-9'’]\Z|[a-z]\.\Z", before)
+            or re.match(r"[a-z0-9]|\.[a-z0-9]", after)
+            or (char == "a" and _ARTICLE.match(text, pos + 1))
+        )
 
     def _text_mentions(self, text: str, item: Item) -> list[Mention]:
         out = []
@@ -579,10 +676,14 @@ class Choice(Scorer):
             if k and not _ALIAS_TAIL_CHAR.match(text, end + k - 1):
                 break
             last = end + k
-            after = text[last:last + 60]
-            after = after[_PARENTHETICAL.match(after).end():]
-            if _POSITIVE.match(after) or _NEGATION.match(after) or _POSSIBLE.match(after) \
-                    or re.match(_REJECTED_CLAIM, after):
+            after = text[last : last + 60]
+            after = after[_PARENTHETICAL.match(after).end() :]
+            if (
+                _POSITIVE.match(after)
+                or _NEGATION.match(after)
+                or _POSSIBLE.match(after)
+                or re.match(_REJECTED_CLAIM, after)
+            ):
                 return last
         return last
 

@@ -42,8 +42,10 @@ from .preserve import CODE, NUMBER, QUANTITIES
 
 # A pattern's syntax (escapes, character classes, quantifiers, group openers and operators); what lies
 # between is literal text, canonicalised like a value.
-_PATTERN_SYNTAX = re.compile(r"(\\.|\[(?:\\.|[^\]])*\]|\{\d*,?\d*\}|\(\?(?:[:=!>]|<[=!]|P<\w+>|P=\w+\)|[aiLmsux-]+[:)])"
-                             r"|[.^$*+?{}\[\]|()])")
+_PATTERN_SYNTAX = re.compile(
+    r"(\\.|\[(?:\\.|[^\]])*\]|\{\d*,?\d*\}|\(\?(?:[:=!>]|<[=!]|P<\w+>|P=\w+\)|[aiLmsux-]+[:)])"
+    r"|[.^$*+?{}\[\]|()])"
+)
 _ERA_NAME = re.compile("明治|大正|昭和|平成|令和")
 _DECIMAL_POINT = re.compile(r"(?<=\d)\\\.(?=\d)")  # 4\.9億: the decimal point is part of the number
 
@@ -61,10 +63,11 @@ def canonical_pattern(pattern: str) -> str:
             out.append(piece)
             continue
         era = _ERA_NAME.search(piece[-2:])
-        following = next((p for p in pieces[index + 1:] if p), "")
+        following = next((p for p in pieces[index + 1 :] if p), "")
         if era and following.startswith(("\\d", "[0-9", "[0-9", "[1-9", "(元|", "(?:元|")):
-            raise ValueError(f"{era.group(0)!r} before a number never occurs in canonical text: dates are 西暦 "
-                             "(令和7年 -> 2025年)")
+            raise ValueError(
+                f"{era.group(0)!r} before a number never occurs in canonical text: dates are 西暦 (令和7年 -> 2025年)"
+            )
         written = piece.replace("\ue100", ".")
         if len(written) == 1 and written in "〇一二三四五六七八九十百千":
             out.append(written)  # a lone numeral in a pattern, as in 数(十|百)?万: which it is depends on context
@@ -79,12 +82,16 @@ class RegexClaim(BaseModel):
     is canonicalised too (see :func:`canonical_pattern`)."""
 
     model_config = ConfigDict(extra="forbid")
-    regex: str = Field(description="Python regular expression over canonical text (half-width digits, lower "
-                                   "case, no whitespace, 西暦 dates, 12000円, 17時); its literal parts are "
-                                   "canonicalised the same way.")
+    regex: str = Field(
+        description="Python regular expression over canonical text (half-width digits, lower "
+        "case, no whitespace, 西暦 dates, 12000円, 17時); its literal parts are "
+        "canonicalised the same way."
+    )
     near: Optional[list[str]] = Field(
-        default=None, description="A match counts only when one of these words is in the same sentence (or line): "
-                                  "ties a generic rule (any date, any percentage) to the subject it is about.")
+        default=None,
+        description="A match counts only when one of these words is in the same sentence (or line): "
+        "ties a generic rule (any date, any percentage) to the subject it is about.",
+    )
 
     @field_validator("near")
     @classmethod
@@ -110,44 +117,125 @@ Entry = Union[Alternative, list[Alternative]]
 
 # ------------------------------------------------------------------------------ negation markers
 _CLOSE = r"[」』\"'”’)\]]*"
-_FILLER = (r"[、,]?(?:だ|です|である|でした)?[、,]?"
-           r"(?:という|とする|との|とされる|とされている|といった|って|と)?"
-           # a verb after a noun claim: 「必要最小限｜にする｜必要は特にありません」「申請｜すること｜はできません」
-           r"(?:(?:に|を)?(?:する|される|した|して))?"
-           r"(?:の|こと|点|説|話|記述|情報|理解|認識|見方|考え|主張|回答|答え|表現|もの)?")
-_NEGATIONS = ("は誤り", "は誤っ", "は誤情報", "は誤記", "が誤り", "が誤ってい", "が誤ってお", "も誤り", "も誤っ", "は間違", "が間違", "は不正確", "は正しくな", "は正しくありません",
-              "は事実ではな", "は事実ではありません", "は事実と異な", "は誤解", "が誤解", "は俗説", "は古い情報",
-              "は古い規定", "は改正前", "ではなく", "ではな", "ではありません", "ではございません", "でもな",
-              "でもありません", "じゃな", "じゃありません", "とは限", "とはかぎ", "とは言えな", "とは言えません",
-              "とはいえな", "とはいえません", "ことはな", "ことはありません", "わけではな", "わけではありません",
-              "は認められな", "は誤認", "という誤解", "との誤解", "は否定", "と思われがち", "と思われやす",
-              "と誤解され", "と誤解し", "と勘違い", "と混同",
-              # the claim is said not to be needed or not to be possible: 「文書による依頼｜は不要」
-              # 「文書での依頼｜を待たずに」「許可｜がなくても」「申請すること｜はできません」. Only AFTER the match:
-              # a forbidden 「文書による依頼は不要」 contains its 不要 and stays a claim.
-              "は不要", "も不要", "は必要ありません", "は必要ない", "は必要なし", "は要りません", "を待たずに", "を待たず",
-              "がなくても", "が無くても", "がなくとも", "なしでも", "は特にありません", "は特にない", "は特に必要ありません",
-              "必要はありません", "必要はない", "必要は特にありません", "必要は特にない", "必要はございません",
-              "はできません", "はできない", "はできず", "はできかねます", "もできません", "もできない",
-              "ができません", "ができない",
-              # a claim ending in a verb stem, its ability denied: 「伝え｜ることはできません」 (not 「外れ｜ることはない」,
-              # which a pattern ending in a stem may mean as the claim)
-              "ることはできません", "ることはできない", "ることができません", "ることができない")
+_FILLER = (
+    r"[、,]?(?:だ|です|である|でした)?[、,]?"
+    r"(?:という|とする|との|とされる|とされている|といった|って|と)?"
+    # a verb after a noun claim: 「必要最小限｜にする｜必要は特にありません」「申請｜すること｜はできません」
+    r"(?:(?:に|を)?(?:する|される|した|して))?"
+    r"(?:の|こと|点|説|話|記述|情報|理解|認識|見方|考え|主張|回答|答え|表現|もの)?"
+)
+_NEGATIONS = (
+    "は誤り",
+    "は誤っ",
+    "は誤情報",
+    "は誤記",
+    "が誤り",
+    "が誤ってい",
+    "が誤ってお",
+    "も誤り",
+    "も誤っ",
+    "は間違",
+    "が間違",
+    "は不正確",
+    "は正しくな",
+    "は正しくありません",
+    "は事実ではな",
+    "は事実ではありません",
+    "は事実と異な",
+    "は誤解",
+    "が誤解",
+    "は俗説",
+    "は古い情報",
+    "は古い規定",
+    "は改正前",
+    "ではなく",
+    "ではな",
+    "ではありません",
+    "ではございません",
+    "でもな",
+    "でもありません",
+    "じゃな",
+    "じゃありません",
+    "とは限",
+    "とはかぎ",
+    "とは言えな",
+    "とは言えません",
+    "とはいえな",
+    "とはいえません",
+    "ことはな",
+    "ことはありません",
+    "わけではな",
+    "わけではありません",
+    "は認められな",
+    "は誤認",
+    "という誤解",
+    "との誤解",
+    "は否定",
+    "と思われがち",
+    "と思われやす",
+    "と誤解され",
+    "と誤解し",
+    "と勘違い",
+    "と混同",
+    # the claim is said not to be needed or not to be possible: 「文書による依頼｜は不要」
+    # 「文書での依頼｜を待たずに」「許可｜がなくても」「申請すること｜はできません」. Only AFTER the match:
+    # a forbidden 「文書による依頼は不要」 contains its 不要 and stays a claim.
+    "は不要",
+    "も不要",
+    "は必要ありません",
+    "は必要ない",
+    "は必要なし",
+    "は要りません",
+    "を待たずに",
+    "を待たず",
+    "がなくても",
+    "が無くても",
+    "がなくとも",
+    "なしでも",
+    "は特にありません",
+    "は特にない",
+    "は特に必要ありません",
+    "必要はありません",
+    "必要はない",
+    "必要は特にありません",
+    "必要は特にない",
+    "必要はございません",
+    "はできません",
+    "はできない",
+    "はできず",
+    "はできかねます",
+    "もできません",
+    "もできない",
+    "ができません",
+    "ができない",
+    # a claim ending in a verb stem, its ability denied: 「伝え｜ることはできません」 (not 「外れ｜ることはない」,
+    # which a pattern ending in a stem may mean as the claim)
+    "ることはできません",
+    "ることはできない",
+    "ることができません",
+    "ることができない",
+)
 _NEGATED_AFTER = re.compile(
     "^" + _CLOSE + _FILLER + "(?:" + "|".join(re.escape(n) for n in sorted(_NEGATIONS, key=len, reverse=True)) + ")"
     # a mark after it: 「4年｜×」「4年（誤り）」 (but not the 誤 of 4件誤送付)
     r"|^" + _CLOSE + r"(?:[|｜:\-→=(\[]*(?:×|✗|✕|❌)|[|｜:\-→=(\[]*(?:誤り|間違い)(?![\u4e00-\u9fff])"
-    r"|[|｜:\-→=(\[]+誤(?![\u4e00-\u9fff]))")
+    r"|[|｜:\-→=(\[]+誤(?![\u4e00-\u9fff]))"
+)
 # A label before it: 「よくある誤解として「…」」「誤：…」「×…」 (but not 誤送付の…).
 _MISCONCEPTION_BEFORE = re.compile(
     r"(?:(?:誤解|誤り|俗説|間違い|誤った(?:情報|理解|認識|説明|記述)?|誤答|古い情報)[:|｜\-→=]*"
-    r"(?:として|とされる|では|は)?|誤[:|｜\-→=]+|誤(?=[「『\"'“‘(\[])|[×✗✕❌][:|｜\-→=]*)[「『\"'“‘(\[]*$")
-_HISTORICAL_BEFORE = re.compile(r"(?:かつては?|改正前(?:は|の|まで)?|以前は|旧法(?:では|の)?|旧制度(?:では|の)?|従来は|"
-                                r"昔は|当初は|施行前は|もともとは|元々は|当時は|"
-                                # 「までは」 only after a point in time (「2022年3月までは」), not 「通知までは」
-                                r"(?:\d{4}年(?:度)?(?:\d{1,2}月)?(?:\d{1,2}日)?|改正|施行|見直し)(?:まで|以前)は)")
-_HISTORICAL_AFTER = re.compile(r"^" + _CLOSE + r"(?:でした|だった|であった)?[、,]?から\S{0,16}?(?:に|へ)"
-                               r"(?:引き下げ|引下げ|引き上げ|引上げ|変更|改正|改め|短縮|延長|拡大|縮小|見直|移行|変わ)")
+    r"(?:として|とされる|では|は)?|誤[:|｜\-→=]+|誤(?=[「『\"'“‘(\[])|[×✗✕❌][:|｜\-→=]*)[「『\"'“‘(\[]*$"
+)
+_HISTORICAL_BEFORE = re.compile(
+    r"(?:かつては?|改正前(?:は|の|まで)?|以前は|旧法(?:では|の)?|旧制度(?:では|の)?|従来は|"
+    r"昔は|当初は|施行前は|もともとは|元々は|当時は|"
+    # 「までは」 only after a point in time (「2022年3月までは」), not 「通知までは」
+    r"(?:\d{4}年(?:度)?(?:\d{1,2}月)?(?:\d{1,2}日)?|改正|施行|見直し)(?:まで|以前)は)"
+)
+_HISTORICAL_AFTER = re.compile(
+    r"^" + _CLOSE + r"(?:でした|だった|であった)?[、,]?から\S{0,16}?(?:に|へ)"
+    r"(?:引き下げ|引下げ|引き上げ|引上げ|変更|改正|改め|短縮|延長|拡大|縮小|見直|移行|変わ)"
+)
 _SENTENCE_END = re.compile(r"[。!?！？\n]")
 
 # Denials later in the sentence.
@@ -157,8 +245,10 @@ _SENTENCE_END = re.compile(r"[。!?！？\n]")
 _EVEN_IF = re.compile(r"[てで]も(?![っらりるれろの])")
 # The negative is one of ability or permission (使えません, 利用できない, 認められません, 不可), never an idiom of
 # permission (問題ありません, 差し支えない, 構いません) or a prediction (外れることはない).
-_NEGATIVE_END = re.compile(r"^[、,]?(?P<body>[^。]{0,40}?)(?:(?:でき|られ|[えけせてねめれ])(?:ません|ない(?!し))|できず|られず|"
-                           r"不可|禁止|(?:なり|いけ)ません|(?:なら|いけ)ない)")
+_NEGATIVE_END = re.compile(
+    r"^[、,]?(?P<body>[^。]{0,40}?)(?:(?:でき|られ|[えけせてねめれ])(?:ません|ない(?!し))|できず|られず|"
+    r"不可|禁止|(?:なり|いけ)ません|(?:なら|いけ)ない)"
+)
 _VERB_TAIL = re.compile(r"[ぁ-ゖ]{0,2}[\u4e00-\u9fff]?[ぁ-ゖ]{0,2}")
 _TURN = re.compile(r"が[、,]|けど|けれど|ものの|ますが|ですが|ば[、,]|れば|なら|場合は|ときは")
 # 「メールでの提出｜については規程に定めがありません」「上限は第7｜条を含め抜粋のどこにも定められていない」: the
@@ -167,16 +257,19 @@ _ABSENT = re.compile(
     r"^(?P<gap>[^。、,]{0,24}?)(?:については|に関しては|について|に関して)?[、,]?(?P<gap2>[^。、,]{0,20}?)"
     r"(?:(?:定め|記載|規定|言及|記述|明記|条文|決まり)(?:が|は|も)?(?:ありません|ない|ございません|見当たりません|見当たらない|"
     r"されていません|されていない|されておりません)"
-    r"|(?:定められ|記載され|規定され|書かれ|明記され|示され|触れられ)て(?:い|お)(?:ません|ない|りません))")
+    r"|(?:定められ|記載され|規定され|書かれ|明記され|示され|触れられ)て(?:い|お)(?:ません|ない|りません))"
+)
 # ... not when the gap names another thing or closes the claim's own clause (「14日以内に届け出ます（延長の定めは
 # ありません）」)
 _OTHER_THING = re.compile(r"以外|その他|そのほか|のほか|ほかの|他の|ます|です|でした|[()「」]")
 # 「10日を超えることはできませんが、所属長が認めるときはこの限りではありません」: a prohibition qualified by its
 # exception (in the same sentence after a turn, or in the next one opening with ただし) is not the absolute claim.
 _NEGATIVE_CLAIM = re.compile(r"(?:ません|ない|できず|不可|禁止|ならない|いけない)$")
-_EXCEPTION = (r"(?:この限りで(?:は)?(?:ない|ありません|ございません|なく)"
-              r"|(?:場合|とき|時)(?:は|には|に限り)[^。]{0,30}?(?:できます|可能です|可能となります|認められます|差し支えありません|"
-              r"構いません|かまいません))")
+_EXCEPTION = (
+    r"(?:この限りで(?:は)?(?:ない|ありません|ございません|なく)"
+    r"|(?:場合|とき|時)(?:は|には|に限り)[^。]{0,30}?(?:できます|可能です|可能となります|認められます|差し支えありません|"
+    r"構いません|かまいません))"
+)
 _QUALIFIED_SAME = re.compile(r"^[^。!?！？\n]*?(?:が[、,]|ただし|但し|けれども|ものの)[^。!?！？\n]*?" + _EXCEPTION)
 _QUALIFIED_NEXT = re.compile(r"^[^。!?！？\n]*[。!?！？\n]+(?:ただし|但し|なお)[、,]?[^。!?！？\n]*?" + _EXCEPTION)
 
@@ -190,15 +283,15 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _sentence_before(text: str, start: int, width: int = 24) -> str:
-    head = text[max(0, start - width):start]
+    head = text[max(0, start - width) : start]
     ends = list(_SENTENCE_END.finditer(head))
-    return head[ends[-1].end():] if ends else head
+    return head[ends[-1].end() :] if ends else head
 
 
 def _sentence_after(text: str, end: int, width: int = 28) -> str:
-    tail = text[end:end + width]
+    tail = text[end : end + width]
     stop = _SENTENCE_END.search(tail)
-    return tail[:stop.start()] if stop else tail
+    return tail[: stop.start()] if stop else tail
 
 
 def _denied_later(text: str, start: int, end: int) -> bool:
@@ -209,9 +302,9 @@ def _denied_later(text: str, start: int, end: int) -> bool:
     # concession: the ても/でも is in the claim or closes its verb (許可を得｜ても, vpnを入れ｜ても), never after
     # another noun (「貸与｜端末でも、私物のソフトは入れられません」 denies the software, not the 貸与)
     for m in _EVEN_IF.finditer(text, start + 1, min(stop, end + 6)):
-        if m.start() > end and not _VERB_TAIL.fullmatch(text[end:m.start()]):
+        if m.start() > end and not _VERB_TAIL.fullmatch(text[end : m.start()]):
             break
-        neg = _NEGATIVE_END.match(text[m.end():stop])
+        neg = _NEGATIVE_END.match(text[m.end() : stop])
         if neg and not _TURN.search(neg.group("body")):
             return True
     absent = _ABSENT.match(rest)
@@ -226,9 +319,11 @@ def _denied_later(text: str, start: int, end: int) -> bool:
 
 def negated(text: str, start: int, end: int) -> bool:
     """The claim at text[start:end] is denied, corrected or labelled a misconception."""
-    return bool(_NEGATED_AFTER.match(_sentence_after(text, end))
-                or _MISCONCEPTION_BEFORE.search(_sentence_before(text, start, 12))
-                or _denied_later(text, start, end))
+    return bool(
+        _NEGATED_AFTER.match(_sentence_after(text, end))
+        or _MISCONCEPTION_BEFORE.search(_sentence_before(text, start, 12))
+        or _denied_later(text, start, end)
+    )
 
 
 _WHEN = re.compile(r"(?:年|年度|月|日|時|分|曜日?|\))$")
@@ -242,17 +337,28 @@ def historical(text: str, start: int, end: int) -> bool:
         return True  # 20歳から18歳に引き下げ (but 10月1日から…に変更 is a date the change starts on)
     window = _sentence_before(text, start) + text[start:end]
     markers = list(_HISTORICAL_BEFORE.finditer(window))
-    return bool(markers) and not _PRESENT.search(window[markers[-1].end():])
+    return bool(markers) and not _PRESENT.search(window[markers[-1].end() :])
 
 
 # ------------------------------------------------------------------------------ what the rules cannot verify
 # ``unverified: route``: the specifics of the answer (dates, times, amounts, percentages, counts with a counter,
 # article numbers, phone numbers) and its condition / exception / actor sentences must all be found in the
 # item's sources (its vars, references, required values and ``allow``); what is not found goes to a judge.
-_UNITS = ("か月間|か月|か所|か国|か年|日間|週間|年間|分間|時間|営業日|開庁日|執務日|世帯|種類|ページ|ポイント|人|名|件|日|年|歳|才|"
-          "回|部|通|分|秒|週|枚|冊|個|社|校|台|本|点|問|倍|割|階|号|条|項|泊|食|種|戸|票|席|棟|室|期|次|度|桁|つ|"
-          "km|kg|mb|gb|kb")
-_UNIT_FOLD = {"名": "人", "日間": "日", "週間": "週", "年間": "年", "か年": "年", "か月間": "か月", "分間": "分", "才": "歳"}
+_UNITS = (
+    "か月間|か月|か所|か国|か年|日間|週間|年間|分間|時間|営業日|開庁日|執務日|世帯|種類|ページ|ポイント|人|名|件|日|年|歳|才|"
+    "回|部|通|分|秒|週|枚|冊|個|社|校|台|本|点|問|倍|割|階|号|条|項|泊|食|種|戸|票|席|棟|室|期|次|度|桁|つ|"
+    "km|kg|mb|gb|kb"
+)
+_UNIT_FOLD = {
+    "名": "人",
+    "日間": "日",
+    "週間": "週",
+    "年間": "年",
+    "か年": "年",
+    "か月間": "か月",
+    "分間": "分",
+    "才": "歳",
+}
 # One spelling per duration: 1週間 = 7日, 1年 = 12か月, 1時間 = 60分.
 _UNIT_SCALE = {"週": ("日", 7), "年": ("か月", 12), "時間": ("分", 60)}
 _N = NUMBER
@@ -317,7 +423,7 @@ def specifics(canon: str) -> list[Specific]:
     found: list[Specific] = []
     for kind, pattern in _SPEC_PATTERNS:
         for m in pattern.finditer(canon):
-            if any(taken[m.start():m.end()]):
+            if any(taken[m.start() : m.end()]):
                 continue
             if kind == "code":
                 value: Optional[tuple] = (re.sub(r"\D", "", m.group(0)),)
@@ -337,7 +443,7 @@ def _checked(spec: Specific, canon: str, as_written: set) -> bool:
     if spec.kind != "count":
         return True
     unit = spec.value[1]
-    before, after = canon[max(0, spec.start - 6):spec.start], canon[spec.end:spec.end + 1]
+    before, after = canon[max(0, spec.start - 6) : spec.start], canon[spec.end : spec.end + 1]
     if _OWN_LIST.search(before) or (after == "目" and (spec.label.endswith(_ORDINAL_UNITS) or spec.value[0] == 1)):
         return False
     if unit in ("項", "号") and _ARTICLE_CHAIN.search(before):
@@ -367,9 +473,9 @@ class Sources:
             found = specifics(canon)
             taken = bytearray(len(canon))
             for s in found:
-                taken[s.start:s.end] = b"\x01" * (s.end - s.start)
+                taken[s.start : s.end] = b"\x01" * (s.end - s.start)
             for m in re.finditer(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])", canon):
-                if not any(taken[m.start():m.end()]) and _dec(m.group(0)) >= 100:
+                if not any(taken[m.start() : m.end()]) and _dec(m.group(0)) >= 100:
                     self.bare.add(_dec(m.group(0)))
             for s in found:
                 self.specs.add((s.kind, s.value))
@@ -389,8 +495,7 @@ class Sources:
         if (kind, v) in self.specs:
             return True
         if kind == "date":
-            return ((("md", v[1:]) in self.specs or v[2] in self.days and v[1] in self.months)
-                    and v[0] in self.years)
+            return (("md", v[1:]) in self.specs or v[2] in self.days and v[1] in self.months) and v[0] in self.years
         if kind == "ym":
             return v[0] in self.years and v[1] in self.months
         if kind == "md":
@@ -437,34 +542,68 @@ def _literals(regex: str) -> list[str]:
 
 # Condition, exception and actor cues (「ただし」「場合に限り」「承認」「窓口」「オンライン」「必要です」): a sentence
 # holding one adds a rule; the rule must be in the sources.
-_CUES = re.compile(r"ただし|但し|場合に限[りっるら]|に限り|を除[きくい]|承認|許可|認め(?:た|る)(?:場合|とき)|来庁|窓口|"
-                   r"オンライン|郵送|メールで|ファクス|持ち込|持参|添えて|添付|必要です|不要です"
-                   # general knowledge offered as fact: checked on the rest of the sentence
-                   r"|一般に|一般的に|通常は|通常、|多くの(?:自治体|庁舎|市町村|場合)|例年|同種の|類似の|名称から"
-                   r"|(?:こと|場合|ケース)が多い|のが(?:一般的|通例|普通)|が通例|と理解して|と考えられ|と思われ|と推測|ようです")
-_GENERAL_CUES = re.compile(r"一般に|一般的に|通常は|通常、|多くの(?:自治体|庁舎|市町村|場合)|例年|同種の|類似の|名称から")
+_CUES = re.compile(
+    r"ただし|但し|場合に限[りっるら]|に限り|を除[きくい]|承認|許可|認め(?:た|る)(?:場合|とき)|来庁|窓口|"
+    r"オンライン|郵送|メールで|ファクス|持ち込|持参|添えて|添付|必要です|不要です"
+    # general knowledge offered as fact: checked on the rest of the sentence
+    r"|一般に|一般的に|通常は|通常、|多くの(?:自治体|庁舎|市町村|場合)|例年|同種の|類似の|名称から"
+    r"|(?:こと|場合|ケース)が多い|のが(?:一般的|通例|普通)|が通例|と理解して|と考えられ|と思われ|と推測|ようです"
+)
+_GENERAL_CUES = re.compile(
+    r"一般に|一般的に|通常は|通常、|多くの(?:自治体|庁舎|市町村|場合)|例年|同種の|類似の|名称から"
+)
 # ... or closing the sentence: 「市では収集していないことが多いです」
-_GENERAL_TAIL = re.compile(r"(?:こと|場合|ケース)が多い|のが(?:一般的|通例|普通)|が通例|と理解して|と考えられ|と思われ|と推測|ようです")
+_GENERAL_TAIL = re.compile(
+    r"(?:こと|場合|ケース)が多い|のが(?:一般的|通例|普通)|が通例|と理解して|と考えられ|と思われ|と推測|ようです"
+)
 # Sentences that add no rule: the source is said to be silent, or the user is sent to ask.
-_NO_RULE = re.compile(r"(?:定め|記載|規定|言及|記述|明記|説明)(?:が|は|も)?(?:ありません|ない|ございません|見当たりません|"
-                      r"見当たらない|されていません|されていない|されておりません)"
-                      r"|(?:定められ|記載され|規定され|書かれ|明記され|示され|触れられ)て(?:い|お)(?:ません|ない|りません)"
-                      r"|確認できません|わかりません|分かりません|お答えできません|判断できません"
-                      r"|(?:お問い合わせ|お問合せ|問い合わせ|ご確認|確認して|ご相談|相談して)(?:ください|下さい|いただ)")
+_NO_RULE = re.compile(
+    r"(?:定め|記載|規定|言及|記述|明記|説明)(?:が|は|も)?(?:ありません|ない|ございません|見当たりません|"
+    r"見当たらない|されていません|されていない|されておりません)"
+    r"|(?:定められ|記載され|規定され|書かれ|明記され|示され|触れられ)て(?:い|お)(?:ません|ない|りません)"
+    r"|確認できません|わかりません|分かりません|お答えできません|判断できません"
+    r"|(?:お問い合わせ|お問合せ|問い合わせ|ご確認|確認して|ご相談|相談して)(?:ください|下さい|いただ)"
+)
 _CLAUSE_END = re.compile(r"[、,;；]")
 _RUN = 6  # characters of general-knowledge wording that count as the sources' own
 _KANA = re.compile(r"[ぁ-ゖ]")
 _WORD = re.compile(r"[\u4e00-\u9fff々〆ヶァ-ヺーa-z]{2,}")  # numbers are checked as specifics
-_NOT_CONTENT = {"場合", "必要", "不要", "可能", "原則", "以上", "以下", "以内", "以降", "一時的", "上記", "下記", "同条", "同項",
-                "当該", "一般", "通常", "ください", "こと"}
+_NOT_CONTENT = {
+    "場合",
+    "必要",
+    "不要",
+    "可能",
+    "原則",
+    "以上",
+    "以下",
+    "以内",
+    "以降",
+    "一時的",
+    "上記",
+    "下記",
+    "同条",
+    "同項",
+    "当該",
+    "一般",
+    "通常",
+    "ください",
+    "こと",
+}
 
 
 def _stem(cue: str) -> Optional[str]:
     """What the sources must hold next to the condition's actor: 承認, 認め, 限, 除, 窓口, …; None for 必要です."""
     if cue in ("必要です", "不要です"):
         return None
-    for prefix, stem in (("場合に限", "限"), ("に限", "限"), ("を除", "除"), ("認め", "認め"), ("メール", "メール"),
-                         ("添", "添"), ("持ち込", "持ち込")):
+    for prefix, stem in (
+        ("場合に限", "限"),
+        ("に限", "限"),
+        ("を除", "除"),
+        ("認め", "認め"),
+        ("メール", "メール"),
+        ("添", "添"),
+        ("持ち込", "持ち込"),
+    ):
         if cue.startswith(prefix):
             return stem
     return cue
@@ -478,8 +617,8 @@ def _covered(canon: str, lo: int, hi: int, sources: str) -> float:
     """The share of the characters of canon[lo:hi] (punctuation aside) inside a run found in the sources."""
     covered = bytearray(max(0, hi - lo))
     for x in range(lo, hi - _RUN + 1):
-        if _found_in(canon[x:x + _RUN], sources):
-            covered[x - lo:x - lo + _RUN] = b"\x01" * _RUN
+        if _found_in(canon[x : x + _RUN], sources):
+            covered[x - lo : x - lo + _RUN] = b"\x01" * _RUN
     letters = [i for i in range(lo, hi) if not re.match(r"[、。,.()「」『』:：・\s]", canon[i])]
     return sum(covered[i - lo] for i in letters) / len(letters) if letters else 1.0
 
@@ -528,9 +667,10 @@ def unsupported_conditions(canon: str, sources: str) -> list[str]:
             b = ends[i + 2] - 1  # 「ただし、」: the clause after the comma
         if _GENERAL_TAIL.fullmatch(m.group(0)):
             # 「存在しないと考えられます」 is a hedged denial, not general knowledge
-            if (m.group(0) in ("と考えられ", "と思われ", "ようです") and
-                    re.search(r"(?:ない|ません|なかった|ず)$", canon[head:m.start()])) or \
-                    _covered(canon, head, m.start(), sources) >= 0.5:
+            if (
+                m.group(0) in ("と考えられ", "と思われ", "ようです")
+                and re.search(r"(?:ない|ません|なかった|ず)$", canon[head : m.start()])
+            ) or _covered(canon, head, m.start(), sources) >= 0.5:
                 continue
         elif _GENERAL_CUES.fullmatch(m.group(0)):
             # general knowledge: the rest of the sentence must be mostly the sources' own wording
@@ -553,7 +693,8 @@ UNVERIFIED_RUBRIC = (
     "付け加えている場合、または資料・参考解答と食い違う場合は不合格（正しい事実を述べたうえで誤った条件や例外を付け加えた"
     "回答も不合格）。資料だけを根拠に答えるよう求められている質問では、一般的な知識による補足も資料にない事実として扱います。"
     "資料・参考解答と同じ内容を言い換えている、同じ期間を別の単位で示している、資料の規定どおりに計算した例を挙げているなど、"
-    "正しい補足にとどまる場合は合格。")
+    "正しい補足にとどまる場合は合格。"
+)
 
 
 def _label(entry: Entry) -> str:
@@ -563,31 +704,46 @@ def _label(entry: Entry) -> str:
 
 class ClaimsParams(Params):
     required: list[Entry] = Field(
-        default_factory=list, description="Claims the answer must make. Each entry: a string, a list of "
-                                          "alternatives (any one suffices) or {regex: ...}.")
+        default_factory=list,
+        description="Claims the answer must make. Each entry: a string, a list of "
+        "alternatives (any one suffices) or {regex: ...}.",
+    )
     forbidden: list[Entry] = Field(
-        default_factory=list, description="Claims the answer must not make (the swapped, outdated or invented "
-                                          "fact); any one found fails the answer.")
-    mode: Literal["all", "any"] = Field(default="all", description="Pass when all / any of the required claims "
-                                                                   "are found.")
-    historical_ok: bool = Field(default=True, description="A claim marked as past (「改正前は」「かつては」"
-                                                          "「…から…に引き下げ」) is history, not a claim: it neither "
-                                                          "fails as forbidden nor counts as required.")
+        default_factory=list,
+        description="Claims the answer must not make (the swapped, outdated or invented "
+        "fact); any one found fails the answer.",
+    )
+    mode: Literal["all", "any"] = Field(
+        default="all", description="Pass when all / any of the required claims are found."
+    )
+    historical_ok: bool = Field(
+        default=True,
+        description="A claim marked as past (「改正前は」「かつては」"
+        "「…から…に引き下げ」) is history, not a claim: it neither "
+        "fails as forbidden nor counts as required.",
+    )
     unverified: Literal["ignore", "route"] = Field(
         default="ignore",
         description="route: an answer the rules would pass goes to the judges when it states a specific (date, time, "
-                    "amount, percentage, count, article number, phone number) or a condition / exception / actor "
-                    "sentence (ただし, 場合に限り, 承認, 窓口, オンライン, 必要です …) found in none of the sources; "
-                    "without a judge it is not scored. ignore: the rules' verdict stands.")
+        "amount, percentage, count, article number, phone number) or a condition / exception / actor "
+        "sentence (ただし, 場合に限り, 承認, 窓口, オンライン, 必要です …) found in none of the sources; "
+        "without a judge it is not scored. ignore: the rules' verdict stands.",
+    )
     sources: Optional[list[str]] = Field(
-        default=None, description="Item vars the answer may draw on (default: every var). The references, the "
-                                  "required values and `allow` are sources too.")
+        default=None,
+        description="Item vars the answer may draw on (default: every var). The references, the "
+        "required values and `allow` are sources too.",
+    )
     allow: list[Alternative] = Field(
-        default_factory=list, description="Further specifics or wordings the answer may state without a judge "
-                                          "(「1週間」, 「窓口」, {regex: ...} matched against a specific or a clause).")
+        default_factory=list,
+        description="Further specifics or wordings the answer may state without a judge "
+        "(「1週間」, 「窓口」, {regex: ...} matched against a specific or a clause).",
+    )
     rubric: Optional[str] = Field(
-        default=None, description="The judge's rubric for routed answers (default: the answer's facts must agree "
-                                  "with the sources and the reference).")
+        default=None,
+        description="The judge's rubric for routed answers (default: the answer's facts must agree "
+        "with the sources and the reference).",
+    )
 
     @field_validator("required", "forbidden")
     @classmethod
@@ -685,8 +841,9 @@ class Claims(Scorer):
         if self.params.unverified == "route" and result.passed:
             found = self.unverified(output, item)
             if found:
-                return ScoreResult(result.score, result.passed, result.explanation,
-                                   {**result.detail, "unverified": found})
+                return ScoreResult(
+                    result.score, result.passed, result.explanation, {**result.detail, "unverified": found}
+                )
         return result
 
     def _rules(self, output: str, item: Item) -> ScoreResult:
@@ -715,8 +872,9 @@ class Claims(Scorer):
             shown = "、".join(f"「{w['match']}」" for w in wrong)
             return ScoreResult(0.0, False, f"誤った記述を含む: {shown}", detail)
         if ok:
-            return ScoreResult(share, True, "必要な事実を含み、誤った記述はない" if required else "誤った記述はない",
-                               detail)
+            return ScoreResult(
+                share, True, "必要な事実を含み、誤った記述はない" if required else "誤った記述はない", detail
+            )
         if self.params.mode == "any":
             return ScoreResult(0.0, False, f"必要な事実をいずれも含まない: {'、'.join(missing)}", detail)
         return ScoreResult(share, False, f"不足: {'、'.join(missing)}", detail)
@@ -742,12 +900,18 @@ class Claims(Scorer):
         known = _sources(self.source_texts(item))
         allowed = [self._pattern(a.regex) for a in self.params.allow if isinstance(a, RegexClaim)]
         canon = canonical_lines(output)
-        as_written = {(s.kind, s.value) for s in specifics("\n".join(canonical(line, single=False)
-                                                                      for line in output.splitlines()))}
+        as_written = {
+            (s.kind, s.value)
+            for s in specifics("\n".join(canonical(line, single=False) for line in output.splitlines()))
+        }
         labels: list[str] = []
         for spec in specifics(canon):
-            if (not _checked(spec, canon, as_written) or known.has(spec) or negated(canon, spec.start, spec.end)
-                    or any(p.fullmatch(spec.label) for p in allowed)):
+            if (
+                not _checked(spec, canon, as_written)
+                or known.has(spec)
+                or negated(canon, spec.start, spec.end)
+                or any(p.fullmatch(spec.label) for p in allowed)
+            ):
                 continue
             if spec.label not in labels:
                 labels.append(spec.label)
@@ -791,11 +955,19 @@ class Claims(Scorer):
         judged = Judge(JudgeParams(use_reference=True)).from_verdicts(verdicts, item) if verdicts else None
         if judged is None or not judged.scored:
             why = "判定者なし" if judged is None else "判定者の回答から判定を読み取れない"
-            return ScoreResult(0.0, False, f"{NEEDS_JUDGE}（{what}）",
-                               {**result.detail, "needs_judge": True, "decided_by": None, "judge_status": why},
-                               scored=False)
-        return ScoreResult(judged.score, judged.passed, f"{judged.explanation}（規則では判定保留: {what}）",
-                           {**result.detail, **judged.detail, "decided_by": "judge"})
+            return ScoreResult(
+                0.0,
+                False,
+                f"{NEEDS_JUDGE}（{what}）",
+                {**result.detail, "needs_judge": True, "decided_by": None, "judge_status": why},
+                scored=False,
+            )
+        return ScoreResult(
+            judged.score,
+            judged.passed,
+            f"{judged.explanation}（規則では判定保留: {what}）",
+            {**result.detail, **judged.detail, "decided_by": "judge"},
+        )
 
     def _first_text(self, entry: Entry) -> Optional[str]:
         return next((a for a in (entry if isinstance(entry, list) else [entry]) if isinstance(a, str)), None)
@@ -835,6 +1007,8 @@ class Claims(Scorer):
             return None
         answer = self.ideal_answer(item)
         if answer is None or not self.score(answer, item).passed:
-            return ("needs a reference that passes its claims, or a plain-string alternative for every required "
-                    "claim (the oracle answers with them)")
+            return (
+                "needs a reference that passes its claims, or a plain-string alternative for every required "
+                "claim (the oracle answers with them)"
+            )
         return None

@@ -47,10 +47,15 @@ class Correction(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    wrong: list[str] = Field(description="The erroneous notation of the text (alternatives: any one, e.g. "
-                                         "the bare word or the word with context).")
-    right: Optional[list[str]] = Field(default=None, description="Accepted corrected forms (any one); \"\" "
-                                       "accepts deleting it. Required in expected; in allowed, omitted = any change.")
+    wrong: list[str] = Field(
+        description="The erroneous notation of the text (alternatives: any one, e.g. "
+        "the bare word or the word with context)."
+    )
+    right: Optional[list[str]] = Field(
+        default=None,
+        description='Accepted corrected forms (any one); "" '
+        "accepts deleting it. Required in expected; in allowed, omitted = any change.",
+    )
 
     @field_validator("wrong", "right", mode="before")
     @classmethod
@@ -71,10 +76,15 @@ def _correction(value: object) -> object:
 
 class CorrectionsParams(Params):
     expected: list[Correction] = Field(description="The corrections the text needs: {wrong, right: [alternatives]}.")
-    precision: bool = Field(default=False, description="Fail a proposal that changes text outside the expected "
-                                                       "(and allowed) wrong parts, or changes one wrongly.")
-    allowed: list[Correction] = Field(default_factory=list, description="Extra harmless corrections: {wrong, right} "
-                                      "or a bare wrong part (any change of it is harmless).")
+    precision: bool = Field(
+        default=False,
+        description="Fail a proposal that changes text outside the expected "
+        "(and allowed) wrong parts, or changes one wrongly.",
+    )
+    allowed: list[Correction] = Field(
+        default_factory=list,
+        description="Extra harmless corrections: {wrong, right} or a bare wrong part (any change of it is harmless).",
+    )
 
     @field_validator("allowed", mode="before")
     @classmethod
@@ -175,7 +185,7 @@ def _quoted_group(seg: str) -> Optional[list[str]]:
     pos = 0
     seg = seg.strip()
     for m in re.finditer(r"「([^「」]*)」", seg):
-        if seg[pos:m.start()].strip(" 、,/／・"):
+        if seg[pos : m.start()].strip(" 、,/／・"):
             return None
         parts.append(m.group(1))
         pos = m.end()
@@ -269,7 +279,7 @@ def _clauses(line: str) -> list[tuple[int, int]]:
         spans.append((start, m.end()))
         start = m.end()
     spans.append((start, len(line)))
-    return [s for s in spans if line[s[0]:s[1]].strip()]
+    return [s for s in spans if line[s[0] : s[1]].strip()]
 
 
 def _scope(line: str, start: int, end: int) -> str:
@@ -277,7 +287,7 @@ def _scope(line: str, start: int, end: int) -> str:
     spans = _clauses(line)
     first = next((s for s in spans if s[1] > start), spans[-1] if spans else (0, len(line)))
     last = next((s for s in reversed(spans) if s[0] < end), first)
-    return line[first[0]:max(last[1], first[1])]
+    return line[first[0] : max(last[1], first[1])]
 
 
 def _tail(line: str, scope_end: int) -> str:
@@ -286,7 +296,7 @@ def _tail(line: str, scope_end: int) -> str:
     for k, (s, e) in enumerate(spans):
         if e >= scope_end:
             if k + 1 < len(spans) and re.search(r"(?:が、|けれども?、?|ものの、)$", line[s:e]):
-                return line[spans[k + 1][0]:spans[k + 1][1]]
+                return line[spans[k + 1][0] : spans[k + 1][1]]
             return ""
     return ""
 
@@ -374,29 +384,35 @@ def _arrow_pairs(line: str, lineno: int) -> list[Proposal]:
         if k + 1 < len(arrows):  # the next pair's wrong side must not be eaten by this right side
             nxt, nstart = _left_segment(line, arrows[k + 1].start(), m.end())
             if nstart < rend:
-                right = line[m.end():nstart]
+                right = line[m.end() : nstart]
                 rend = nstart
         out += _pairs(left, right, _scope(line, lstart, rend), (lineno, lstart))
         floor = rend
     return _with_tail(out, line)
 
 
-_LABELLED = re.compile(r"^(?P<a>.*?(?:誤り?|誤記|修正前|元の表記)\s*:.+?)\s*[、,/／;；]?\s*"
-                       r"(?P<b>(?:正しくは|正|修正後|直した表記)\s*:.+)$")
+_LABELLED = re.compile(
+    r"^(?P<a>.*?(?:誤り?|誤記|修正前|元の表記)\s*:.+?)\s*[、,/／;；]?\s*"
+    r"(?P<b>(?:正しくは|正|修正後|直した表記)\s*:.+)$"
+)
 _MARKED = re.compile(r"(?P<a>[^\s、,()]+?)\((?:誤|誤り)\)\s*[、,/／]?\s*(?P<b>[^\s、,()]+?)\((?:正|正しい)\)")
 _WRONG_LINE = re.compile(r"^\s*(?:[-*+・•]\s*|\d{1,2}[.)]\s*)?(?:誤り?|誤記|修正前|元の表記)\s*:\s*(?P<a>.+)$")
 _RIGHT_LINE = re.compile(r"^\s*(?:[-*+・•]\s*)?(?:正しくは|正|修正後|直した表記)\s*:\s*(?P<b>.+)$")
 
 # prose: 「B」 followed by one of these makes the quote before it the wrong side
-_VERB = re.compile(r"^(?:\s*(?:の(?:誤り|誤記|間違い|誤字|誤変換)"
-                   r"|とも(?:書|表記)"
-                   r"|と(?!いう|言う|いった|の|は|も|同)[^「」『』。、\n]{0,6}?"
-                   r"(?:書|表記|記載|記述|する|します|すべき|して|しま|改|直|訂正|修正)"
-                   r"|に(?:改|直|修正|訂正|変更|し|す|統一|置き換|書き換|置換|そろえ)"
-                   r"|へ(?:改|直|修正|訂正|変更|置き換)"
-                   r"|(?:が|の方が|のほうが)(?:正し|適切|望まし|よい|良い|妥当)))")
-_DELETE_VERB = re.compile(r"^\s*(?:は|を|も)?\s*(?:削除|削る|削って|削り|取る|取り除|とる|使わ(?:ない|ず)|"
-                          r"使いません|用いない|用いず|用いません|省く|省いて|不要(?!な|の|か))")
+_VERB = re.compile(
+    r"^(?:\s*(?:の(?:誤り|誤記|間違い|誤字|誤変換)"
+    r"|とも(?:書|表記)"
+    r"|と(?!いう|言う|いった|の|は|も|同)[^「」『』。、\n]{0,6}?"
+    r"(?:書|表記|記載|記述|する|します|すべき|して|しま|改|直|訂正|修正)"
+    r"|に(?:改|直|修正|訂正|変更|し|す|統一|置き換|書き換|置換|そろえ)"
+    r"|へ(?:改|直|修正|訂正|変更|置き換)"
+    r"|(?:が|の方が|のほうが)(?:正し|適切|望まし|よい|良い|妥当)))"
+)
+_DELETE_VERB = re.compile(
+    r"^\s*(?:は|を|も)?\s*(?:削除|削る|削って|削り|取る|取り除|とる|使わ(?:ない|ず)|"
+    r"使いません|用いない|用いず|用いません|省く|省いて|不要(?!な|の|か))"
+)
 _LIST_SEP = re.compile(r"^\s*(?:に|と|へ)?\s*[、,]\s*(?:また\s*、?)?\s*$")
 _PAIR_LINK = re.compile(r"^\s*(?:は|を|→)\s*$")
 _INSTEAD = re.compile(r"^\s*(?:で|と)?は?なく\s*、?\s*$")
@@ -407,13 +423,14 @@ def _prose_pairs(line: str, lineno: int) -> list[Proposal]:
     masked = _mask_notes(line)
     for cstart, cend in _clauses(line):
         clause = masked[cstart:cend]
-        tokens = [(m.start(), m.end(), m.group(1) if m.group(1) is not None else m.group(0))
-                  for m in _QUOTE.finditer(clause)]
+        tokens = [
+            (m.start(), m.end(), m.group(1) if m.group(1) is not None else m.group(0)) for m in _QUOTE.finditer(clause)
+        ]
         tokens = [(s, e, ("「」" if t == "" and clause[s] == "「" else t)) for s, e, t in tokens]
         scope = line[cstart:cend]
         for k, (s, e, text) in enumerate(tokens):
             after = clause[e:]
-            if k + 1 < len(tokens) and _INSTEAD.match(clause[e:tokens[k + 1][0]]):
+            if k + 1 < len(tokens) and _INSTEAD.match(clause[e : tokens[k + 1][0]]):
                 b = tokens[k + 1][2]
                 if text.startswith("『") and not b.startswith("『"):
                     b = f"「{b}」"
@@ -424,17 +441,26 @@ def _prose_pairs(line: str, lineno: int) -> list[Proposal]:
                 b = text
                 if a.startswith("『") and not b.startswith(("『", "「")):
                     b = f"「{b}」"
-                if clause[tokens[k - 1][1]:s].strip().startswith(("と", "や")) and len(clause[tokens[k - 1][1]:s]) < 3:
+                if (
+                    clause[tokens[k - 1][1] : s].strip().startswith(("と", "や"))
+                    and len(clause[tokens[k - 1][1] : s]) < 3
+                ):
                     continue  # 「A」と「B」… lists two words, it proposes nothing
                 out.append(_proposal(a, b, a, scope, (lineno, cstart + tokens[k - 1][0])))
                 # 「A」は「B」、「C」は「D」と書く: earlier pairs share the verb
                 j = k - 2
-                while j >= 1 and _LIST_SEP.match(clause[tokens[j][1]:tokens[j + 1][0]]) \
-                        and _PAIR_LINK.match(clause[tokens[j - 1][1]:tokens[j][0]]):
-                    out.append(_proposal(tokens[j - 1][2], tokens[j][2], tokens[j - 1][2], scope,
-                                         (lineno, cstart + tokens[j - 1][0])))
+                while (
+                    j >= 1
+                    and _LIST_SEP.match(clause[tokens[j][1] : tokens[j + 1][0]])
+                    and _PAIR_LINK.match(clause[tokens[j - 1][1] : tokens[j][0]])
+                ):
+                    out.append(
+                        _proposal(
+                            tokens[j - 1][2], tokens[j][2], tokens[j - 1][2], scope, (lineno, cstart + tokens[j - 1][0])
+                        )
+                    )
                     j -= 2
-            elif _DELETE_VERB.match(after) and not (k + 1 < len(tokens) and _VERB.match(clause[tokens[k + 1][1]:])):
+            elif _DELETE_VERB.match(after) and not (k + 1 < len(tokens) and _VERB.match(clause[tokens[k + 1][1] :])):
                 out.append(_proposal(text, "", text, scope, (lineno, cstart + s)))
     return _with_tail(out, line)
 
@@ -516,7 +542,10 @@ _HEAD_OTHER = re.compile(r"理由|備考|根拠|説明|解説|補足|No|番号|#
 
 def _table_pairs(block: list[tuple[int, str]]) -> list[Proposal]:
     rows = [(n, line, [c.strip() for c in line.strip().strip("|").split("|")]) for n, line in block]
-    sep = next((k for k, (_, _, cells) in enumerate(rows) if cells and all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c)), None)
+    sep = next(
+        (k for k, (_, _, cells) in enumerate(rows) if cells and all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c)),
+        None,
+    )
     wi, ri = None, None
     body = rows
     if sep is not None and sep >= 1:
@@ -528,7 +557,7 @@ def _table_pairs(block: list[tuple[int, str]]) -> list[Proposal]:
                 wi = k
             elif ri is None and _HEAD_RIGHT.search(cell):
                 ri = k
-        body = rows[sep + 1:]
+        body = rows[sep + 1 :]
     out: list[Proposal] = []
     for n, line, cells in body:
         if wi is None or ri is None:
@@ -556,7 +585,8 @@ _CUE = re.compile(
     r"|誤りとまでは|間違い(?:では|とは)(?:ありません|ない|言え|いえ)|誤用とは(?:言え|いえ)"
     r"|とも(?:書け|書き|書く|表記でき|表記し|言え|いえ)"
     r"|(?:構|かま)いません|構わない|許容され|どちらでも"
-    r"|(?:書く|表記する|使う|用いる)?(?:例|こと|場合)もあります")
+    r"|(?:書く|表記する|使う|用いる)?(?:例|こと|場合)もあります"
+)
 _CONDITIONAL = re.compile(r"場合(?:は|には|に)|ときは|時は|際は|意味では|意味なら|用法では")
 
 
@@ -564,7 +594,7 @@ def _withdrawn_in(clause: str) -> bool:
     m = _CUE.search(clause)
     if not m:
         return False
-    return not _CONDITIONAL.search(clause[:m.start()])
+    return not _CONDITIONAL.search(clause[: m.start()])
 
 
 _CONCESSIVE = re.compile(r"が、|けれども?、?|ものの、|ですが")
@@ -580,7 +610,7 @@ def _withdraws_own(text: str, p: Proposal) -> bool:
     last = max([m.end() for m in cues] + ([kept.end()] if kept else []))
     rest = text[last:]
     turn = _CONCESSIVE.search(rest)
-    if turn and p.right and p.right in rest[turn.end():] and not _CUE.search(rest[turn.end():]):
+    if turn and p.right and p.right in rest[turn.end() :] and not _CUE.search(rest[turn.end() :]):
         return False
     return True
 
@@ -596,8 +626,13 @@ def _withdraw(proposals: list[Proposal], lines: list[str]) -> None:
             c = _fold(clause)
             if not c or c in folded or (folded and folded in c):
                 continue
-            if p.wrong and p.wrong in c and (not p.right or p.right not in c) and " → " not in clause \
-                    and _withdrawn_in(c):
+            if (
+                p.wrong
+                and p.wrong in c
+                and (not p.right or p.right not in c)
+                and " → " not in clause
+                and _withdrawn_in(c)
+            ):
                 p.withdrawn = True
                 break
 
@@ -663,8 +698,10 @@ def _touches(p: Proposal, words: list[str]) -> tuple[bool, bool]:
 class Corrections(Scorer):
     kind = "corrections"
     Params = CorrectionsParams
-    description = ("Proofreading / 公用文 findings: every expected correction proposed (and, with precision, "
-                   "no false correction); withdrawn proposals do not count.")
+    description = (
+        "Proofreading / 公用文 findings: every expected correction proposed (and, with precision, "
+        "no false correction); withdrawn proposals do not count."
+    )
 
     def score(self, output: str, item: Item) -> ScoreResult:
         proposals = parse(output)
@@ -692,8 +729,12 @@ class Corrections(Scorer):
         passed = not missing and not false and not wrong_fix
         parts = []
         if missing:
-            parts.append("不足: " + "、".join(f"「{c.wrong[0]}」→「{c.right[0]}」" if c.right[0]
-                                              else f"「{c.wrong[0]}」の削除" for c in missing))
+            parts.append(
+                "不足: "
+                + "、".join(
+                    f"「{c.wrong[0]}」→「{c.right[0]}」" if c.right[0] else f"「{c.wrong[0]}」の削除" for c in missing
+                )
+            )
         if wrong_fix:
             parts.append("誤った訂正: " + "、".join(p.label() for p in wrong_fix))
         if false:
@@ -714,5 +755,6 @@ class Corrections(Scorer):
         return ScoreResult(recall, passed, why, detail)
 
     def ideal_answer(self, item: Item) -> Optional[str]:
-        return "\n".join(f"{c.wrong[0]} → {c.right[0]}" if c.right[0] else f"{c.wrong[0]} → （削除）"
-                         for c in self.params.expected)
+        return "\n".join(
+            f"{c.wrong[0]} → {c.right[0]}" if c.right[0] else f"{c.wrong[0]} → （削除）" for c in self.params.expected
+        )

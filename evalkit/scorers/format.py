@@ -30,10 +30,12 @@ def count_chars(text: str) -> int:
 
 # ----------------------------------------------------------------------------------------- length
 class LengthParams(Params):
-    min_chars: Optional[int] = Field(default=None, ge=0, description="Minimum number of characters "
-                                                                     "(whitespace not counted).")
-    max_chars: Optional[int] = Field(default=None, ge=1, description="Maximum number of characters "
-                                                                     "(whitespace not counted).")
+    min_chars: Optional[int] = Field(
+        default=None, ge=0, description="Minimum number of characters (whitespace not counted)."
+    )
+    max_chars: Optional[int] = Field(
+        default=None, ge=1, description="Maximum number of characters (whitespace not counted)."
+    )
 
     @model_validator(mode="after")
     def _bounds(self) -> "LengthParams":
@@ -150,14 +152,20 @@ def _example(schema: Any, depth: int = 0) -> Any:
 
 class JsonParams(Params):
     schema_: Optional[dict[str, Any]] = Field(
-        default=None, alias="schema", description="JSON Schema the answer must satisfy (draft from $schema, "
-                                                  "default 2020-12).")
+        default=None,
+        alias="schema",
+        description="JSON Schema the answer must satisfy (draft from $schema, default 2020-12).",
+    )
     required_keys: list[str] = Field(default_factory=list, description="Keys the top-level object must have.")
-    extract: bool = Field(default=True, description="Take the JSON from a ```json fence or the first {...} span; "
-                                                    "false: the whole answer must be JSON.")
+    extract: bool = Field(
+        default=True,
+        description="Take the JSON from a ```json fence or the first {...} span; false: the whole answer must be JSON.",
+    )
     match_reference: bool = Field(
-        default=False, description="item.reference is a JSON object; score = share of its fields whose "
-                                   "normalised values the answer reproduces.")
+        default=False,
+        description="item.reference is a JSON object; score = share of its fields whose "
+        "normalised values the answer reproduces.",
+    )
 
     model_config = {"populate_by_name": True}
 
@@ -254,8 +262,12 @@ class Json(Scorer):
             if problems:
                 return ScoreResult(0.0, False, "；".join(problems), detail)
             if wrong:
-                return ScoreResult(share, False, f"参照と一致する項目 {len(ref) - len(wrong)}/{len(ref)}"
-                                                 f"（不一致: {'、'.join(wrong[:5])}）", detail)
+                return ScoreResult(
+                    share,
+                    False,
+                    f"参照と一致する項目 {len(ref) - len(wrong)}/{len(ref)}（不一致: {'、'.join(wrong[:5])}）",
+                    detail,
+                )
             return ScoreResult(1.0, True, f"参照と全項目一致（{len(ref)}項目）", detail)
         if problems:
             return ScoreResult(0.0, False, "；".join(problems), detail)
@@ -286,11 +298,15 @@ class Json(Scorer):
 Style = Literal["desumasu", "dearu"]
 STYLE_NAMES = {"desumasu": "です・ます体", "dearu": "である体"}
 
-_DESUMASU = re.compile(r"(?:です|ます|でした|ました|ません|ませんでした|でしょう|ましょう|ください|下さい|くださいませ|"
-                       r"ませ|ございます)$")
+_DESUMASU = re.compile(
+    r"(?:です|ます|でした|ました|ません|ませんでした|でしょう|ましょう|ください|下さい|くださいませ|"
+    r"ませ|ございます)$"
+)
 _ENDING_PARTICLES = re.compile(r"(?<=[ぁ-んァ-ヶー一-龠])[よねなわぞさか]{1,2}$")
-_PLAIN_I = re.compile(r"(?:ない|たい|しい|よい|いい|らい|かい|さい|きい|ぽい|[多高低早遅速広狭強弱長短近遠重軽古若安良悪無"
-                      r"太細深浅固硬堅暑寒熱痛暗明青赤白黒甘辛濃薄鈍鋭丸少]い)$")
+_PLAIN_I = re.compile(
+    r"(?:ない|たい|しい|よい|いい|らい|かい|さい|きい|ぽい|[多高低早遅速広狭強弱長短近遠重軽古若安良悪無"
+    r"太細深浅固硬堅暑寒熱痛暗明青赤白黒甘辛濃薄鈍鋭丸少]い)$"
+)
 _NOUN_ENDINGS = re.compile(r"(?:あなた|ありがとう|[一二三四五六七八九十]つ|まだ|ただ)$")
 _TRAILING_PAREN = re.compile(r"\s*[（(][^（）()]*[)）]\s*$")
 
@@ -376,15 +392,24 @@ def sentences(text: str, *, mask: bool = True) -> list[Sentence]:
             piece = match.group(0)
             if not piece.strip():
                 continue
-            out.append(Sentence(piece, line_start + match.start(), len(out) + 1,
-                                heading=special or (listed and no_period and len(stripped) <= 40), listed=listed))
+            out.append(
+                Sentence(
+                    piece,
+                    line_start + match.start(),
+                    len(out) + 1,
+                    heading=special or (listed and no_period and len(stripped) <= 40),
+                    listed=listed,
+                )
+            )
     return out
 
 
 class StyleParams(Params):
     style: Literal["desumasu", "dearu", "consistent"] = Field(
-        default="consistent", description="desumasu: every sentence in です・ます体; dearu: every sentence in "
-                                          "である体; consistent: either, but only one.")
+        default="consistent",
+        description="desumasu: every sentence in です・ます体; dearu: every sentence in "
+        "である体; consistent: either, but only one.",
+    )
 
 
 @register
@@ -416,9 +441,12 @@ class SentenceStyle(Scorer):
                 target = classified[0][1]
         offending = [(s, st, end) for s, st, end in classified if st != target]
         detail: dict[str, Any] = {
-            "counts": counts, "target": target,
-            "offending": [{"sentence": s.text.strip()[:80], "style": st, "ending": end, "position": s.start}
-                          for s, st, end in offending[:20]],
+            "counts": counts,
+            "target": target,
+            "offending": [
+                {"sentence": s.text.strip()[:80], "style": st, "ending": end, "position": s.start}
+                for s, st, end in offending[:20]
+            ],
         }
         if not classified:
             return ScoreResult(1.0, True, "文末から文体を判定できる文がない", detail)

@@ -43,8 +43,9 @@ def rubric_of(params: JudgeParams, item: Item) -> Optional[str]:
     return str(value) if value else params.rubric
 
 
-def judge_messages(params: JudgeParams, item: Item, question: str, answer: str,
-                   rubric: Optional[str] = None) -> list[dict[str, str]]:
+def judge_messages(
+    params: JudgeParams, item: Item, question: str, answer: str, rubric: Optional[str] = None
+) -> list[dict[str, str]]:
     """The judge's prompt: question, rubric (``rubric`` or the item's), optional reference, answer.
     No vendor identity."""
     parts = [f"【質問】\n{question}", f"【評価基準】\n{rubric or rubric_of(params, item)}"]
@@ -55,11 +56,15 @@ def judge_messages(params: JudgeParams, item: Item, question: str, answer: str,
     if params.scale == "pass_fail":
         form = "1行目に「判定: 合格」または「判定: 不合格」と書き、2行目に「理由: 」に続けて100字以内で理由を書いてください。"
     else:
-        form = ("1行目に「評点: 」に続けて1（基準を全く満たさない）から5（完全に満たす）の整数を書き、"
-                "2行目に「理由: 」に続けて100字以内で理由を書いてください。")
+        form = (
+            "1行目に「評点: 」に続けて1（基準を全く満たさない）から5（完全に満たす）の整数を書き、"
+            "2行目に「理由: 」に続けて100字以内で理由を書いてください。"
+        )
     parts.append("【出力形式】\n" + form)
-    return [{"role": "system", "content": JUDGE_SYSTEM},
-            {"role": "user", "content": "次の回答が評価基準を満たすか判定してください。\n\n" + "\n\n".join(parts)}]
+    return [
+        {"role": "system", "content": JUDGE_SYSTEM},
+        {"role": "user", "content": "次の回答が評価基準を満たすか判定してください。\n\n" + "\n\n".join(parts)},
+    ]
 
 
 def parse_verdict(text: str, scale: str) -> Optional[float]:
@@ -77,8 +82,12 @@ def reason_of(text: str) -> str:
     return reason[0][:120] if reason else ""
 
 
-REFERENCE_RESULT = ScoreResult(1.0, True, "参照解答と同一の回答（評価基準を満たすものとして作成された解答のため、判定者なしで合格）",
-                               {"judges": {}, "reference": True})
+REFERENCE_RESULT = ScoreResult(
+    1.0,
+    True,
+    "参照解答と同一の回答（評価基準を満たすものとして作成された解答のため、判定者なしで合格）",
+    {"judges": {}, "reference": True},
+)
 
 
 def _plain(text: str) -> str:
@@ -100,8 +109,11 @@ class Judge(Scorer):
     description = "An LLM judge decides whether the answer meets the item's requirement / rubric."
 
     def check_item(self, item: Item) -> Optional[str]:
-        return None if rubric_of(self.params, item) else (
-            f"needs a rubric: params.rubric or meta.{self.params.rubric_field}")
+        return (
+            None
+            if rubric_of(self.params, item)
+            else (f"needs a rubric: params.rubric or meta.{self.params.rubric_field}")
+        )
 
     def score(self, output: str, item: Item) -> ScoreResult:
         if is_reference(output, item):
@@ -122,8 +134,9 @@ class Judge(Scorer):
         """``verdicts``: (judge id, judge's answer text or None when its request failed)."""
         if not verdicts:
             return ScoreResult(0.0, False, "判定者（judge）が設定されていないため未採点", {"judges": {}}, scored=False)
-        parsed = {jid: (parse_verdict(text, self.params.scale) if text is not None else None, text)
-                  for jid, text in verdicts}
+        parsed = {
+            jid: (parse_verdict(text, self.params.scale) if text is not None else None, text) for jid, text in verdicts
+        }
         valid = {jid: v for jid, (v, _) in parsed.items() if v is not None}
         detail = {"judges": {jid: {"score": v, "reason": reason_of(t or "")} for jid, (v, t) in parsed.items()}}
         if not valid:

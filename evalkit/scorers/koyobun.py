@@ -31,8 +31,20 @@ RULES: dict[str, str] = {
     "sentence_length": "一文を短く",
     "heading_order": "見出し番号の順序（第1→1→(1)→ア→(ア)）",
 }
-RuleId = Literal["style", "numerals", "digit_width", "thousands", "kasho", "punctuation", "brackets", "marks",
-                 "kana", "archaic", "sentence_length", "heading_order"]
+RuleId = Literal[
+    "style",
+    "numerals",
+    "digit_width",
+    "thousands",
+    "kasho",
+    "punctuation",
+    "brackets",
+    "marks",
+    "kana",
+    "archaic",
+    "sentence_length",
+    "heading_order",
+]
 
 
 @dataclass(frozen=True)
@@ -47,22 +59,81 @@ _KNUM = "〇一二三四五六七八九十百千万億兆"
 # 「公用文作成の考え方」Ⅰ-4 (数字): words built with a numeral keep kanji (熟語・慣用句, 数量の意識が薄い語).
 # Only words whose numeral would otherwise look like a count (before a counter, after 第) need listing.
 NUMERAL_ALLOW = (
-    "一人一人", "一人ひとり", "十人十色", "二人三脚", "一日も早く", "一日一日", "一期一会", "十分", "十二分",
-    "第三者", "第一線", "第一人者", "第一義", "第一歩", "第一に", "一件落着", "一回り", "一通り", "一戸建て", "一部",
-    "同一", "統一", "唯一", "均一", "単一", "画一", "随一", "逐一", "択一", "人一倍", "一人前",
-    "一般", "一層", "一方", "一律", "一括", "一定", "一環", "一体", "一斉", "一連", "一切",
-    "五十音", "七五三", "八百屋", "五十嵐", "四十九日",
+    "一人一人",
+    "一人ひとり",
+    "十人十色",
+    "二人三脚",
+    "一日も早く",
+    "一日一日",
+    "一期一会",
+    "十分",
+    "十二分",
+    "第三者",
+    "第一線",
+    "第一人者",
+    "第一義",
+    "第一歩",
+    "第一に",
+    "一件落着",
+    "一回り",
+    "一通り",
+    "一戸建て",
+    "一部",
+    "同一",
+    "統一",
+    "唯一",
+    "均一",
+    "単一",
+    "画一",
+    "随一",
+    "逐一",
+    "択一",
+    "人一倍",
+    "一人前",
+    "一般",
+    "一層",
+    "一方",
+    "一律",
+    "一括",
+    "一定",
+    "一環",
+    "一体",
+    "一斉",
+    "一連",
+    "一切",
+    "五十音",
+    "七五三",
+    "八百屋",
+    "五十嵐",
+    "四十九日",
 )
 # 固有名詞 (考え方 Ⅰ-4): place names whose numeral is followed by a counter-like kanji or is multi-digit.
 PROPER_NOUNS = (
-    "四日市", "五日市", "二日市", "八日市", "十日町", "六日町", "一戸", "二戸", "三戸", "五戸", "六戸", "七戸",
-    "八戸", "九戸", "千歳", "四万十", "九十九里",
+    "四日市",
+    "五日市",
+    "二日市",
+    "八日市",
+    "十日町",
+    "六日町",
+    "一戸",
+    "二戸",
+    "三戸",
+    "五戸",
+    "六戸",
+    "七戸",
+    "八戸",
+    "九戸",
+    "千歳",
+    "四万十",
+    "九十九里",
 )
 # 考え方 Ⅰ-4: 概数 keep kanji — 数十人, 何百, 幾千 (before), 十数人, 二十余人 (after), 二、三日, 四、五十人.
 _APPROX_BEFORE = set("数何幾")
 _APPROX_AFTER = set("数余")
-_COUNTER = re.compile(r"(?:人|名|件|円|回|個|日|月|年|歳|才|台|枚|冊|週|時間|分|秒|割|倍|点|社|校|条|項|号|階|"
-                      r"種類|か所|か月|箇所|ヶ所|ケ所|カ所|箇月|ヶ月|ケ月|カ月|世帯|戸|票|通|部|期|km|kg|m|%)")
+_COUNTER = re.compile(
+    r"(?:人|名|件|円|回|個|日|月|年|歳|才|台|枚|冊|週|時間|分|秒|割|倍|点|社|校|条|項|号|階|"
+    r"種類|か所|か月|箇所|ヶ所|ケ所|カ所|箇月|ヶ月|ケ月|カ月|世帯|戸|票|通|部|期|km|kg|m|%)"
+)
 
 
 def _spans(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -77,10 +148,13 @@ def _spans(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
 
 def _approximate(text: str, start: int, end: int) -> bool:
     """概数: 数百万, 十数人, 二十余人, and either side of 「、」 between numerals (二、三日, 四、五十人)."""
-    before, after = text[max(0, start - 1):start], text[end:end + 1]
-    return (before in _APPROX_BEFORE or after in _APPROX_AFTER
-            or bool(re.search(f"[{_KNUM}]、$", text[max(0, start - 2):start]))
-            or bool(re.match(f"、[{_KNUM}]", text[end:end + 2])))
+    before, after = text[max(0, start - 1) : start], text[end : end + 1]
+    return (
+        before in _APPROX_BEFORE
+        or after in _APPROX_AFTER
+        or bool(re.search(f"[{_KNUM}]、$", text[max(0, start - 2) : start]))
+        or bool(re.match(f"、[{_KNUM}]", text[end : end + 2]))
+    )
 
 
 def _numerals(text: str) -> list[Violation]:
@@ -109,8 +183,9 @@ def _digit_width(text: str) -> list[Violation]:
     if not half or not full:
         return []
     minority, name = (half, "半角") if len(half) < len(full) else (full, "全角")
-    return [Violation("digit_width", m.start(), f"{name}数字「{m.group(0)}」: 数字の全角・半角を統一する")
-            for m in minority]
+    return [
+        Violation("digit_width", m.start(), f"{name}数字「{m.group(0)}」: 数字の全角・半角を統一する") for m in minority
+    ]
 
 
 _URL = re.compile(r"https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -123,8 +198,26 @@ def _in_any(pos: int, spans: list[tuple[int, int]]) -> bool:
 # 考え方 Ⅰ-4 separates the digits of quantities; identifiers after these labels never take commas
 # (番号 covers 法人番号, 郵便番号, 電話番号, 整理番号 …; 番 covers 型番, 品番). 「…は」 only after the labels
 # that name an identifier (法人番号は…), not after 電話 (電話は12,000件).
-ID_LABELS = ("第", "番号", "番", "No", "NO", "№", "ID", "コード", "記号", "電話", "TEL", "Tel", "FAX", "Fax",
-             "ファクス", "内線", "口座", "〒")
+ID_LABELS = (
+    "第",
+    "番号",
+    "番",
+    "No",
+    "NO",
+    "№",
+    "ID",
+    "コード",
+    "記号",
+    "電話",
+    "TEL",
+    "Tel",
+    "FAX",
+    "Fax",
+    "ファクス",
+    "内線",
+    "口座",
+    "〒",
+)
 _ID_LABEL = re.compile(rf"(?:{'|'.join(map(re.escape, ID_LABELS))})[.．]?\s*[：:＝=]?\s*$|(?:番号|ID|コード|記号)は$")
 
 
@@ -134,15 +227,16 @@ def _thousands(text: str) -> list[Violation]:
     for match in re.finditer(r"[0-9０-９]{5,}", text):
         start, end = match.span()
         digits = match.group(0)
-        before, after = text[max(0, start - 10):start], text[end:end + 2]
+        before, after = text[max(0, start - 10) : start], text[end : end + 2]
         if _in_any(start, urls) or digits[0] in "0０":
             continue  # URLs, e-mail, ids and phone numbers with a leading zero
         if re.search(r"[A-Za-zＡ-Ｚａ-ｚ\-－‐_/#:.,，．〒]$", before) or re.match(r"[\-－‐_/:.,，．A-Za-z]", after):
             continue  # part of an id, a code, a date, a decimal or an already separated number
         if _ID_LABEL.search(before) or re.match(r"[号番]", after):
             continue  # 第12345号, 法人番号：1234567890123, 型番12345, 内線12345
-        if len(digits) == 8 and re.match(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$",
-                                         digits.translate(_FULL_DIGITS)):
+        if len(digits) == 8 and re.match(
+            r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$", digits.translate(_FULL_DIGITS)
+        ):
             continue  # 20250401
         value = int(digits.translate(_FULL_DIGITS))
         grouped = f"{value:,}"
@@ -155,8 +249,10 @@ _FULL_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 def _kasho(text: str) -> list[Violation]:
     out = []
-    for match in re.finditer(r"(?<=[0-9０-９〇一二三四五六七八九十百千数何])\s*(箇所|ヶ所|ケ所|ヵ所|カ所|个所|箇月|ヶ月|ケ月|ヵ月|カ月)",
-                             text):
+    for match in re.finditer(
+        r"(?<=[0-9０-９〇一二三四五六七八九十百千数何])\s*(箇所|ヶ所|ケ所|ヵ所|カ所|个所|箇月|ヶ月|ケ月|ヵ月|カ月)",
+        text,
+    ):
         word = match.group(1)
         fixed = "か所" if word.endswith("所") else "か月"
         out.append(Violation("kasho", match.start(1), f"「{word}」: 数字の後は「{fixed}」と書く"))
@@ -189,8 +285,11 @@ def _punctuation(text: str, comma: Optional[str]) -> list[Violation]:
         if not _in_any(pos, urls) and not _is_heading_prefix(text, pos):
             out.append(Violation("punctuation", pos, f"句点に「{match.group(0)}」: 「。」を使う"))
     ideographic = [m.start() for m in re.finditer("[、､]", text)]
-    western = [m.start() for m in re.finditer("[，,]", text)
-               if not _in_any(m.start(), urls) and _western_comma(text, m.start())]
+    western = [
+        m.start()
+        for m in re.finditer("[，,]", text)
+        if not _in_any(m.start(), urls) and _western_comma(text, m.start())
+    ]
     if comma == "、":
         bad, want = western, "、"
     elif comma == "，":
@@ -222,8 +321,11 @@ def _brackets(text: str) -> list[Violation]:
 
 def _marks(text: str) -> list[Violation]:
     urls = [m.span() for m in _URL.finditer(text)]
-    return [Violation("marks", m.start(), f"『{m.group(0)}』は公用文では使わない")
-            for m in re.finditer(r"[？！?!]+", text) if not _in_any(m.start(), urls)]
+    return [
+        Violation("marks", m.start(), f"『{m.group(0)}』は公用文では使わない")
+        for m in re.finditer(r"[？！?!]+", text)
+        if not _in_any(m.start(), urls)
+    ]
 
 
 # ----------------------------------------------------------------------------------------- wording
@@ -240,31 +342,40 @@ _KANA_RULES: list[tuple[re.Pattern, str]] = [
     (re.compile(rf"(?<=[ぁ-ん])(?<!か)所{_NOT_COMPOUND}"), "「所」→「ところ」（形式名詞は仮名書き）"),
     (re.compile(rf"(?<=[のる])物{_NOT_COMPOUND}"), "「物」→「もの」（形式名詞は仮名書き）"),
     (re.compile(r"出来(?=[るなまたてずれよ])"), "「出来る」→「できる」"),
-    (re.compile(r"(?<![平均同対優上下劣高初中特一二三四五六七八九何])等(?=[、。をがのはにもでと，])"),
-     "「等」→「など」（「など」と読む場合は仮名書き）"),
+    (
+        re.compile(r"(?<![平均同対優上下劣高初中特一二三四五六七八九何])等(?=[、。をがのはにもでと，])"),
+        "「等」→「など」（「など」と読む場合は仮名書き）",
+    ),
     (re.compile(r"(?<![をが])下さ(?=[いるっ])"), "「下さい」→「ください」（補助動詞は仮名書き）"),
     (re.compile(r"(?<![をが山])頂(?=[くきけ])"), "「頂く」→「いただく」（補助動詞は仮名書き）"),
-    (re.compile(r"(?<![一合誘招極筆風拉送])致(?=し(?:ます|ました|ません))"), "「致します」→「いたします」（補助動詞は仮名書き）"),
+    (
+        re.compile(r"(?<![一合誘招極筆風拉送])致(?=し(?:ます|ました|ません))"),
+        "「致します」→「いたします」（補助動詞は仮名書き）",
+    ),
     (re.compile(r"(?<=[のる])為(?=[、。にのでも])"), "「為」→「ため」"),
     (re.compile(rf"(?<=[のなるた]){_NOT_HONORIFIC}様(?=[にな])"), "「様に」「様な」→「ように」「ような」"),
     (re.compile(r"迄"), "「迄」→「まで」"),
-    (re.compile(r"(?:^|(?<=[。\n]))\s*(?:但し|尚|従って|故に|然し|然も)(?=、)", re.MULTILINE), "接続詞は仮名書き（ただし、なお、したがって等）"),
+    (
+        re.compile(r"(?:^|(?<=[。\n]))\s*(?:但し|尚|従って|故に|然し|然も)(?=、)", re.MULTILINE),
+        "接続詞は仮名書き（ただし、なお、したがって等）",
+    ),
     (re.compile(r"且つ"), "「且つ」→「かつ」"),
     (re.compile(r"(?<=[てで])居(?=[るりまた])"), "「居る」→「いる」（補助動詞は仮名書き）"),
     (re.compile(r"於(?:いて|て|ける)"), "「於いて」→「おいて」"),
 ]
 # 考え方「文語の名残に当たる言い方は使わない」: ごとく/ごとき/ごとし is the archaic auxiliary only after の/が or a verb
 # (法の定めるごとく); the suffix ごと is not (年度ごとしか, まるごとしまう, 欠如し, ことごとく).
-_ARCHAIC = re.compile(r"(?<=[のがるたう])(?<!まる)(?:ごと|如)(?:く|き|し(?![かまっ]))"
-                      r"|(?<!なる)べく|べし|べからず|せしめ|[らさ]しめ(?=[るた])")
+_ARCHAIC = re.compile(
+    r"(?<=[のがるたう])(?<!まる)(?:ごと|如)(?:く|き|し(?![かまっ]))"
+    r"|(?<!なる)べく|べし|べからず|せしめ|[らさ]しめ(?=[るた])"
+)
 
 
 def _kana(text: str) -> list[Violation]:
     out = []
     for pattern, message in _KANA_RULES:
         for match in pattern.finditer(text):
-            out.append(Violation("kana", match.start() + len(match.group(0)) - len(match.group(0).lstrip()),
-                                 message))
+            out.append(Violation("kana", match.start() + len(match.group(0)) - len(match.group(0).lstrip()), message))
     return out
 
 
@@ -295,7 +406,9 @@ def _style(text: str, required: Optional[str]) -> list[Violation]:
     for sentence, style, ending in classified:
         if style != target:
             pos = sentence.start + max(0, len(sentence.text.rstrip()) - 1)
-            out.append(Violation("style", pos, f"{STYLE_NAMES[style]}の文末「{ending}」: {STYLE_NAMES[target]}に統一する"))
+            out.append(
+                Violation("style", pos, f"{STYLE_NAMES[style]}の文末「{ending}」: {STYLE_NAMES[target]}に統一する")
+            )
     return out
 
 
@@ -351,7 +464,11 @@ def _heading_order(text: str) -> list[Violation]:
         else:
             expected = last.get(level, 0) + 1
             if number != expected:
-                out.append(Violation("heading_order", pos, f"見出し「{shown}」: 番号が順序どおりでない（{expected}番目のはず）"))
+                out.append(
+                    Violation(
+                        "heading_order", pos, f"見出し「{shown}」: 番号が順序どおりでない（{expected}番目のはず）"
+                    )
+                )
         last[level] = number
         for deeper in [k for k in last if k > level]:
             del last[deeper]
@@ -360,8 +477,14 @@ def _heading_order(text: str) -> list[Violation]:
 
 
 # ----------------------------------------------------------------------------------------- checker
-def check(text: str, *, rules: Optional[list[str]] = None, max_sentence_chars: int = 60,
-          style: Optional[str] = None, comma: Optional[str] = None) -> list[Violation]:
+def check(
+    text: str,
+    *,
+    rules: Optional[list[str]] = None,
+    max_sentence_chars: int = 60,
+    style: Optional[str] = None,
+    comma: Optional[str] = None,
+) -> list[Violation]:
     """All violations in ``text``, ordered by position."""
     active = set(rules) if rules is not None else set(RULES)
     runs = {
@@ -401,13 +524,17 @@ def describe(text: str, violation: Violation) -> str:
 
 class KoyobunParams(Params):
     rules: Optional[list[RuleId]] = Field(
-        default=None, description=f"Rules to apply (default: all): {', '.join(RULES)}.")
-    max_sentence_chars: int = Field(default=60, ge=10, description="Sentences longer than this (characters, "
-                                                                  "whitespace not counted) are flagged.")
+        default=None, description=f"Rules to apply (default: all): {', '.join(RULES)}."
+    )
+    max_sentence_chars: int = Field(
+        default=60, ge=10, description="Sentences longer than this (characters, whitespace not counted) are flagged."
+    )
     style: Optional[Literal["dearu", "desumasu"]] = Field(
-        default=None, description="Required style; None: either, but one per document.")
+        default=None, description="Required style; None: either, but one per document."
+    )
     comma: Optional[Literal["、", "，"]] = Field(
-        default=None, description="Required 読点: 「、」 or 「，」; None: either, but not mixed.")
+        default=None, description="Required 読点: 「、」 or 「，」; None: either, but not mixed."
+    )
 
 
 @register
@@ -429,9 +556,13 @@ class Koyobun(Scorer):
 
     def score(self, output: str, item: Item) -> ScoreResult:
         found = self.violations(output)
-        detail = {"violations": [{"rule": v.rule, "pos": v.pos, "sentence": locate(output, v.pos),
-                                  "message": v.message} for v in found[:50]],
-                  "count": len(found)}
+        detail = {
+            "violations": [
+                {"rule": v.rule, "pos": v.pos, "sentence": locate(output, v.pos), "message": v.message}
+                for v in found[:50]
+            ],
+            "count": len(found),
+        }
         if not found:
             return ScoreResult(1.0, True, "公用文の表記規則に違反なし", detail)
         shown = "；".join(describe(output, v) for v in found[:3])
@@ -442,4 +573,8 @@ class Koyobun(Scorer):
         refs = item.references()
         if refs:
             return refs[0]
-        return "本件について、以下のとおり回答する。" if self.params.style == "dearu" else "本件について、以下のとおり回答します。"
+        return (
+            "本件について、以下のとおり回答する。"
+            if self.params.style == "dearu"
+            else "本件について、以下のとおり回答します。"
+        )

@@ -35,7 +35,8 @@ def _forms(text: str, opts: Normalization) -> list[str]:
 class ExactParams(Params):
     normalize: normalization_with(**_EXACT_DEFAULTS) = Field(
         default_factory=lambda: Normalization(**_EXACT_DEFAULTS),
-        description="How answer and references are normalised before comparing (canon off by default).")
+        description="How answer and references are normalised before comparing (canon off by default).",
+    )
 
 
 @register
@@ -72,12 +73,14 @@ def _occurs(value: str, text: str) -> bool:
 
 class ContainsParams(Params):
     values: Optional[list[str]] = Field(
-        default=None, description="Strings to look for; default: the item's references.")
+        default=None, description="Strings to look for; default: the item's references."
+    )
     mode: Literal["any", "all"] = Field(default="any", description="Pass when any / all of the values appear.")
     negate: bool = Field(default=False, description="Pass when none of the values appear.")
     normalize: normalization_with(**_CONTAINS_DEFAULTS) = Field(
         default_factory=lambda: Normalization(**_CONTAINS_DEFAULTS),
-        description="Normalisation of answer and values (default: whitespace removed, canonical numbers and dates).")
+        description="Normalisation of answer and values (default: whitespace removed, canonical numbers and dates).",
+    )
 
 
 class _ValuesScorer(Scorer):
@@ -116,7 +119,9 @@ class Contains(_ValuesScorer):
         else:
             ok = bool(found)
             why = f"「{found[0]}」を含む" if ok else f"いずれも含まない: {'、'.join(values)}"
-        score = 1.0 if ok else (len(found) / len(values) if self.params.mode == "all" and not self.params.negate else 0.0)
+        score = (
+            1.0 if ok else (len(found) / len(values) if self.params.mode == "all" and not self.params.negate else 0.0)
+        )
         return ScoreResult(score, ok, why, {"found": found})
 
     def ideal_answer(self, item: Item) -> Optional[str]:
@@ -135,13 +140,16 @@ class Contains(_ValuesScorer):
 
 
 class RegexParams(Params):
-    pattern: str = Field(description="Python regular expression, searched in the normalised answer "
-                                     "(write it against NFKC text: half-width digits, letters and brackets).")
+    pattern: str = Field(
+        description="Python regular expression, searched in the normalised answer "
+        "(write it against NFKC text: half-width digits, letters and brackets)."
+    )
     negate: bool = Field(default=False, description="Pass when the pattern does NOT match.")
     ignore_case: bool = Field(default=False, description="Case-insensitive matching (re.IGNORECASE).")
     normalize: normalization_with(**_REGEX_DEFAULTS) = Field(
         default_factory=lambda: Normalization(**_REGEX_DEFAULTS),
-        description="Normalisation of the answer before matching (default: NFKC and collapsed whitespace only).")
+        description="Normalisation of the answer before matching (default: NFKC and collapsed whitespace only).",
+    )
 
     @field_validator("pattern")
     @classmethod
@@ -192,10 +200,12 @@ class Regex(Scorer):
 
 class StartsWithParams(Params):
     values: Optional[list[str]] = Field(
-        default=None, description="Accepted beginnings; default: the item's references.")
+        default=None, description="Accepted beginnings; default: the item's references."
+    )
     normalize: normalization_with(**_STARTS_DEFAULTS) = Field(
         default_factory=lambda: Normalization(**_STARTS_DEFAULTS),
-        description="Normalisation of answer and values before comparing (default: canonical numbers and dates).")
+        description="Normalisation of answer and values before comparing (default: canonical numbers and dates).",
+    )
 
 
 @register

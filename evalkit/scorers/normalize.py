@@ -15,8 +15,23 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 _SPACE = re.compile(r"\s+")
 # Punctuation variants folded onto one form: 、/， -> 、 and 。/． -> 。 (after NFKC, ，．become ,.);
 # dashes and minus signs NFKC leaves alone -> '-', and the wave dash 〜 -> '~' (NFKC makes ～ '~').
-_PUNCT = str.maketrans({",": "、", "，": "、", "．": "。", "｡": "。", "､": "、",
-                        "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-", "〜": "~"})
+_PUNCT = str.maketrans(
+    {
+        ",": "、",
+        "，": "、",
+        "．": "。",
+        "｡": "。",
+        "､": "、",
+        "‐": "-",
+        "‑": "-",
+        "‒": "-",
+        "–": "-",
+        "—": "-",
+        "―": "-",
+        "−": "-",
+        "〜": "~",
+    }
+)
 # NFKC turns ． into '.', which also ends English sentences and sits in 3.5: it becomes 。 only
 # right after a Japanese character (「定める．詳細」); a comma is folded everywhere (both sides alike).
 _JA_PERIOD = re.compile(r"(?<=[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef])\.")
@@ -29,23 +44,34 @@ class Normalization(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    nfkc: bool = Field(default=True, description="Unicode NFKC: full-width ↔ half-width letters, digits, "
-                                                 "symbols and half-width katakana folded onto one form.")
+    nfkc: bool = Field(
+        default=True,
+        description="Unicode NFKC: full-width ↔ half-width letters, digits, "
+        "symbols and half-width katakana folded onto one form.",
+    )
     casefold: bool = Field(default=True, description="Case-insensitive comparison (Unicode casefold).")
     whitespace: Literal["collapse", "remove", "keep"] = Field(
-        default="collapse", description="collapse: runs of spaces (incl. 全角スペース, newlines) -> one space, "
-                                        "trimmed; remove: drop all whitespace; keep: leave as is.")
+        default="collapse",
+        description="collapse: runs of spaces (incl. 全角スペース, newlines) -> one space, "
+        "trimmed; remove: drop all whitespace; keep: leave as is.",
+    )
     punctuation: bool = Field(
-        default=True, description="Fold punctuation variants (，．-> 、。, dashes and minus signs -> '-', "
-                                  "〜/～ -> '~') and strip trailing punctuation.")
+        default=True,
+        description="Fold punctuation variants (，．-> 、。, dashes and minus signs -> '-', "
+        "〜/～ -> '~') and strip trailing punctuation.",
+    )
     remove_punctuation: bool = Field(
-        default=False, description="Drop every punctuation mark and symbol (Unicode categories P and S) "
-                                   "before comparing, e.g. for character-overlap metrics.")
+        default=False,
+        description="Drop every punctuation mark and symbol (Unicode categories P and S) "
+        "before comparing, e.g. for character-overlap metrics.",
+    )
     kana: bool = Field(default=False, description="Fold katakana onto hiragana (トウキョウ = とうきょう).")
     canon: bool = Field(
-        default=False, description="Canonical numbers, dates, times and amounts (evalkit/scorers/canon.py): "
-                                   "令和4年 = 2022年, 第三十四条 = 第34条, ￥12,000 = 12000円, 17:00 = 17時, "
-                                   "2025/4/1 = 2025年4月1日. Implies NFKC for the numbers.")
+        default=False,
+        description="Canonical numbers, dates, times and amounts (evalkit/scorers/canon.py): "
+        "令和4年 = 2022年, 第三十四条 = 第34条, ￥12,000 = 12000円, 17:00 = 17時, "
+        "2025/4/1 = 2025年4月1日. Implies NFKC for the numbers.",
+    )
 
 
 def normalization_with(**defaults: Any) -> Any:
@@ -60,9 +86,7 @@ def normalization_with(**defaults: Any) -> Any:
 
 
 def katakana_to_hiragana(text: str) -> str:
-    return "".join(
-        chr(ord(ch) - 0x60) if _KATA_START <= ord(ch) <= _KATA_END - 2 else ch for ch in text
-    )
+    return "".join(chr(ord(ch) - 0x60) if _KATA_START <= ord(ch) <= _KATA_END - 2 else ch for ch in text)
 
 
 def strip_punctuation(text: str) -> str:

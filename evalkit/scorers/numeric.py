@@ -26,8 +26,22 @@ from pydantic import Field, field_validator
 from ..config.suite import Item
 from .base import Params, ScoreResult, Scorer, register
 
-_KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "壱": 1, "二": 2, "弐": 2, "三": 3, "参": 3, "四": 4,
-                 "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_KANJI_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "壱": 1,
+    "二": 2,
+    "弐": 2,
+    "三": 3,
+    "参": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _SMALL = {"十": 10, "拾": 10, "百": 100, "千": 1000, "阡": 1000}
 _BIG = {"万": 10**4, "萬": 10**4, "億": 10**8, "兆": 10**12}
 _KD = "".join(_KANJI_DIGITS)
@@ -74,7 +88,7 @@ def split_unit(unit: str) -> tuple[Decimal, str]:
     prefix = _MULTIPLIER.match(unit)
     if not prefix:
         return Decimal(1), unit
-    return parse_numeral(prefix.group(0)), unit[prefix.end():]
+    return parse_numeral(prefix.group(0)), unit[prefix.end() :]
 
 
 # Before a number: a currency sign that says 円 (¥12,000, ￥12,000, JPY 12,000).
@@ -102,9 +116,10 @@ def in_unit(number: Number, after: str, unit: str, before: str = "") -> Optional
         return number.value * 7 / multiplier
     scale = _MULTIPLIER.match(after)
     if scale:
-        after = after[scale.end():].lstrip()
+        after = after[scale.end() :].lstrip()
     implied = ("円" in spellings and bool(_YEN_BEFORE.search(before))) or (
-        ("歳" in spellings or base == "年") and before.rstrip().endswith("満") and after.startswith(("歳", "才", "年")))
+        ("歳" in spellings or base == "年") and before.rstrip().endswith("満") and after.startswith(("歳", "才", "年"))
+    )
     if not (implied or after.startswith(spellings)):
         return None
     value = number.value * (parse_numeral(scale.group(0)) if scale else 1)
@@ -154,8 +169,33 @@ def parse_numeral(span: str) -> Optional[Decimal]:
 # 年二回) — unless the two kanji are a word of their own (同一人物, 唯一人, 再三回, 誰一人). Not before 分/時/度
 # (不十分, 緊急一時, 今一度), where the pair is usually a word.
 _COUNTERS_AFTER_KANJI = set("人名件円回個日月年歳台枚本冊週割倍点社校条項号戸票通問")
-_KANJI_WORDS = {"同一", "唯一", "統一", "均一", "単一", "画一", "随一", "逐一", "択一", "合一", "不一", "万一", "誰一", "何一",
-                "再三", "再四", "七五", "五三", "一一", "九九", "八百", "千万", "百万", "表一", "改三"}
+_KANJI_WORDS = {
+    "同一",
+    "唯一",
+    "統一",
+    "均一",
+    "単一",
+    "画一",
+    "随一",
+    "逐一",
+    "択一",
+    "合一",
+    "不一",
+    "万一",
+    "誰一",
+    "何一",
+    "再三",
+    "再四",
+    "七五",
+    "五三",
+    "一一",
+    "九九",
+    "八百",
+    "千万",
+    "百万",
+    "表一",
+    "改三",
+}
 
 
 def _single_kanji_is_number(text: str, start: int, end: int) -> bool:
@@ -178,8 +218,9 @@ _SPLIT = re.compile(rf"(?<=\d)(?=[{_KD}])|(?<=[{_KD}])(?=\d)")
 
 # Enumerators (①–⑳, ⑴, ⒈, ㈠, ㊀, ❶ ...) are list markers, not digits: NFKC would turn ①3,500 into
 # 13,500, so they become a space before NFKC (one character for one, offsets unchanged).
-_ENUMERATORS = re.compile("[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793\u3220-\u3229"
-                          "\u3251-\u325f\u3280-\u3289\u32b1-\u32bf]")
+_ENUMERATORS = re.compile(
+    "[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793\u3220-\u3229\u3251-\u325f\u3280-\u3289\u32b1-\u32bf]"
+)
 _SIGN = re.compile(r"(?:[-▲△]|マイナス|まいなす)\s*$")
 # After one of these a '-' (or ▲, マイナス) joins a range or an expression (9時-17時, 3-5, A-1),
 # so it is not a sign.
@@ -190,7 +231,7 @@ def _signed(text: str, start: int, value: Decimal) -> Decimal:
     sign = _SIGN.search(text, max(0, start - 8), start)
     if not sign:
         return value
-    before = text[max(0, sign.start() - 4):sign.start()].rstrip()
+    before = text[max(0, sign.start() - 4) : sign.start()].rstrip()
     return value if _NOT_SIGN_AFTER.search(before) else -value
 
 
@@ -199,14 +240,30 @@ ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和"
 _ERA_BEFORE = re.compile(r"(明治|大正|昭和|平成|令和)\s*$")
 _GANNEN = re.compile(r"(?<=明治|大正|昭和|平成|令和)\s*(元)(?=\s*年)")  # 令和元年 = 令和1年
 # Native numerals: ひとつ…ここのつ, とお (counter つ), ひとり/ふたり (人); the counter becomes the unit.
-_WAGO = {"ひとつ": 1, "ふたつ": 2, "みっつ": 3, "よっつ": 4, "いつつ": 5, "むっつ": 6, "ななつ": 7,
-         "やっつ": 8, "ここのつ": 9, "とお": 10, "ひとり": 1, "ふたり": 2}
+_WAGO = {
+    "ひとつ": 1,
+    "ふたつ": 2,
+    "みっつ": 3,
+    "よっつ": 4,
+    "いつつ": 5,
+    "むっつ": 6,
+    "ななつ": 7,
+    "やっつ": 8,
+    "ここのつ": 9,
+    "とお": 10,
+    "ひとり": 1,
+    "ふたり": 2,
+}
 _WAGO_RE = re.compile("|".join(sorted(_WAGO, key=len, reverse=True)))
 # A native numeral is a word of its own: not inside 思いつつ, とおり, やっつける, むっつり, ひとつき, ひとり親.
 _HIRAGANA = re.compile(r"[ぁ-ゖ]")
 _WAGO_BEFORE_OK = set("はがをもにでとのへやうお")
-_TOO_AFTER = re.compile(r"(?=[\s。、,.!?！？)）」』]|$)|です|でした|だ(?!け)|あ[りる]|ずつ|まで|ほど|くらい|ぐらい|しか|も|個|件")
-_WAGO_AFTER = re.compile(r"(?![ぁ-ゖ]|親|暮)|の|が|を|も|は|で|に|と|や|だ|ずつ|まで|ほど|くらい|ぐらい|しか|だけ|あ[りる]|め|じゃ|か|よ|ね")
+_TOO_AFTER = re.compile(
+    r"(?=[\s。、,.!?！？)）」』]|$)|です|でした|だ(?!け)|あ[りる]|ずつ|まで|ほど|くらい|ぐらい|しか|も|個|件"
+)
+_WAGO_AFTER = re.compile(
+    r"(?![ぁ-ゖ]|親|暮)|の|が|を|も|は|で|に|と|や|だ|ずつ|まで|ほど|くらい|ぐらい|しか|だけ|あ[りる]|め|じゃ|か|よ|ね"
+)
 
 
 @dataclass(frozen=True)
@@ -230,8 +287,9 @@ def _wago_is_number(text: str, start: int, end: int, word: str) -> bool:
         return False
     if word == "いつつ" and before and _CJK.match(before):
         return False  # 思いつつ, 用いつつ
-    if word in ("ひとり", "ふたり") and (before == "人" or text.startswith("ひとり", end)
-                                        or text[max(0, start - 3):start] == "ひとり"):
+    if word in ("ひとり", "ふたり") and (
+        before == "人" or text.startswith("ひとり", end) or text[max(0, start - 3) : start] == "ひとり"
+    ):
         return False  # 一人ひとり, ひとりひとり
     if word == "とお":  # とお伝え, とお願い, とおやま, とおり: only a word of its own
         return bool(_TOO_AFTER.match(text, end))
@@ -245,8 +303,9 @@ def scan_numbers(text: str) -> list[Found]:
 
     def add(number: Number, after: str) -> None:
         era = _ERA_BEFORE.search(text, max(0, number.start - 4), number.start)
-        out.append(Found(number, text[max(0, number.start - 8):number.start], after,
-                         ERAS[era.group(1)] if era else None))
+        out.append(
+            Found(number, text[max(0, number.start - 8) : number.start], after, ERAS[era.group(1)] if era else None)
+        )
 
     for match in _SPAN.finditer(text):
         pieces, offset = [], match.start()
@@ -257,20 +316,24 @@ def scan_numbers(text: str) -> list[Found]:
             end = start + len(span)
             if len(span) == 1 and span in _KD + _KS and not _single_kanji_is_number(text, start, end):
                 continue  # 一般, 統一, 九州, 千代田
-            if span[0].isdigit() and start > 0 and re.match(r"[A-Za-z_]", text[start - 1]) \
-                    and text[max(0, start - 3):start].lower() != "jpy":
+            if (
+                span[0].isdigit()
+                and start > 0
+                and re.match(r"[A-Za-z_]", text[start - 1])
+                and text[max(0, start - 3) : start].lower() != "jpy"
+            ):
                 continue  # part of an identifier such as R7 or KZ4821
             value = parse_numeral(span)
             if value is None:
                 continue
-            add(Number(_signed(text, start, value), span, start, end), text[end:end + 8])
+            add(Number(_signed(text, start, value), span, start, end), text[end : end + 8])
     for match in _GANNEN.finditer(text):
-        add(Number(Decimal(1), "元", match.start(1), match.end(1)), text[match.end(1):match.end(1) + 8])
+        add(Number(Decimal(1), "元", match.start(1), match.end(1)), text[match.end(1) : match.end(1) + 8])
     for match in _WAGO_RE.finditer(text):
         word, start, end = match.group(), match.start(), match.end()
         if _wago_is_number(text, start, end, word):
             counter = "人" if word.endswith("り") else "つ"
-            add(Number(Decimal(_WAGO[word]), word, start, end), counter + text[end:end + 7])
+            add(Number(Decimal(_WAGO[word]), word, start, end), counter + text[end : end + 7])
     out.sort(key=lambda f: f.number.start)
     return out
 
@@ -292,10 +355,16 @@ def _alternatives(text: str, found: list[Found]) -> list[list[Found]]:
     for f in found:
         if groups:
             prev = groups[-1][-1]
-            if len(groups[-1]) == 1 and _ALT_OPEN.fullmatch(text, prev.number.end, f.number.start) \
-                    and _ALT_CLOSE.match(text, f.number.end) \
-                    and ((prev.era is None) != (f.era is None) or "西暦" in text[prev.number.end:f.number.start]
-                         or prev.number.value == f.number.value):
+            if (
+                len(groups[-1]) == 1
+                and _ALT_OPEN.fullmatch(text, prev.number.end, f.number.start)
+                and _ALT_CLOSE.match(text, f.number.end)
+                and (
+                    (prev.era is None) != (f.era is None)
+                    or "西暦" in text[prev.number.end : f.number.start]
+                    or prev.number.value == f.number.value
+                )
+            ):
                 groups[-1].append(f)
                 continue
         groups.append([f])
@@ -325,14 +394,20 @@ def reference_number(ref: str, unit: Optional[str] = None) -> Optional[Decimal]:
 
 
 class NumericParams(Params):
-    tolerance: float = Field(default=0.0, ge=0, description="Accepted difference (absolute, or relative when "
-                                                             "'relative' is true: 0.01 = 1 %).")
+    tolerance: float = Field(
+        default=0.0,
+        ge=0,
+        description="Accepted difference (absolute, or relative when 'relative' is true: 0.01 = 1 %).",
+    )
     relative: bool = Field(default=False, description="Read 'tolerance' as a fraction of the reference value.")
     unit: Optional[str] = Field(
-        default=None, description="Only numbers followed by this unit count (円, 件, 人, %, か所, ...); "
-                                  "spelling variants such as 箇所/ヶ所 or 名/人 are accepted.")
+        default=None,
+        description="Only numbers followed by this unit count (円, 件, 人, %, か所, ...); "
+        "spelling variants such as 箇所/ヶ所 or 名/人 are accepted.",
+    )
     pick: Literal["any", "first", "last"] = Field(
-        default="any", description="Which number of the answer is compared: any of them, the first or the last.")
+        default="any", description="Which number of the answer is compared: any of them, the first or the last."
+    )
 
     @field_validator("unit")
     @classmethod
@@ -348,7 +423,9 @@ class NumericParams(Params):
 class Numeric(Scorer):
     kind = "numeric"
     Params = NumericParams
-    description = "A number in the answer (Arabic or kanji numerals, optional unit) equals the reference within tolerance."
+    description = (
+        "A number in the answer (Arabic or kanji numerals, optional unit) equals the reference within tolerance."
+    )
 
     def _year_unit(self) -> bool:
         return self.params.unit is not None and split_unit(self.params.unit) in ((1, "年"), (1, "年度"))
@@ -426,11 +503,11 @@ class Numeric(Scorer):
             for want in wants:
                 if self._close(value, want):
                     detail["matched"] = _fmt(value)
-                    return ScoreResult(1.0, True, f"数値 {_fmt(value)}{unit} が参照値 {_fmt(want)}{unit} と一致",
-                                       detail)
+                    return ScoreResult(
+                        1.0, True, f"数値 {_fmt(value)}{unit} が参照値 {_fmt(want)}{unit} と一致", detail
+                    )
         shown = candidates[0]  # with pick: last, candidates hold only the last number (and its parenthetical)
-        return ScoreResult(0.0, False, f"数値 {_fmt(shown)}{unit} は参照値 {_fmt(wants[0])}{unit} と不一致",
-                           detail)
+        return ScoreResult(0.0, False, f"数値 {_fmt(shown)}{unit} は参照値 {_fmt(wants[0])}{unit} と不一致", detail)
 
     def ideal_answer(self, item: Item) -> Optional[str]:
         wants = self._references(item)

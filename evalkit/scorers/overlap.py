@@ -57,7 +57,8 @@ class OverlapParams(Params):
     normalize: Normalization = Field(
         default_factory=lambda: Normalization(whitespace="remove", remove_punctuation=True),
         description="Normalisation of answer and references (default: NFKC, casefold, whitespace and "
-                    "punctuation removed).")
+        "punctuation removed).",
+    )
 
 
 class _Overlap(Scorer):
@@ -85,10 +86,15 @@ class _Overlap(Scorer):
         value = max(0.0, min(1.0, scores[best]))
         passed = value >= self.params.threshold
         verdict = "以上" if passed else "未満"
-        detail = {"metric": self.metric_name, "value": round(value, 6), "best_reference": best,
-                  "threshold": self.params.threshold}
-        return ScoreResult(value, passed, f"{self.metric_name} {value:.3f}（基準 {self.params.threshold:g} {verdict}）",
-                           detail)
+        detail = {
+            "metric": self.metric_name,
+            "value": round(value, 6),
+            "best_reference": best,
+            "threshold": self.params.threshold,
+        }
+        return ScoreResult(
+            value, passed, f"{self.metric_name} {value:.3f}（基準 {self.params.threshold:g} {verdict}）", detail
+        )
 
     def ideal_answer(self, item: Item) -> Optional[str]:
         refs = item.references()
@@ -116,13 +122,15 @@ class RougeL(_Overlap):
 
 
 class ChrfParams(Params):
-    threshold: float = Field(default=0.5, ge=0, le=1,
-                             description="Pass when chrF / 100 reaches this value (0–1 scale).")
+    threshold: float = Field(
+        default=0.5, ge=0, le=1, description="Pass when chrF / 100 reaches this value (0–1 scale)."
+    )
     char_order: int = Field(default=6, ge=1, le=10, description="Character n-gram order (sacrebleu default 6).")
     word_order: int = Field(default=0, ge=0, le=4, description="Word n-gram order: 0 = chrF, 2 = chrF++.")
     normalize: Normalization = Field(
         default_factory=lambda: Normalization(casefold=False, punctuation=False),
-        description="Normalisation before scoring (default: NFKC and collapsed whitespace; case kept as in chrF).")
+        description="Normalisation before scoring (default: NFKC and collapsed whitespace; case kept as in chrF).",
+    )
 
 
 @register

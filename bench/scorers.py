@@ -25,7 +25,7 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -39,7 +39,7 @@ DATA = REPO / "tests" / "data" / "scorer_validation"
 FIELDS = ("id", "family", "scorer", "item", "answer", "label", "note")
 LABELS = ("pass", "fail")
 # family -> (title, accuracy target in %, or None: reported only)
-TARGETS: dict[str, tuple[str, Optional[float]]] = {
+TARGETS: dict[str, tuple[str, float | None]] = {
     "refusal": ("refusal", 97.0),
     "leak": ("leak", 97.0),
     "choice": ("choice", 99.0),
@@ -199,11 +199,11 @@ class Tally:
         return self.n - self.routed
 
     @property
-    def accuracy(self) -> Optional[float]:
+    def accuracy(self) -> float | None:
         return 100.0 * self.right / self.decided if self.decided else None
 
 
-def _pct(value: Optional[float]) -> str:
+def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}%"
 
 
@@ -277,7 +277,7 @@ def report(outcomes: list[Outcome], *, show_errors: bool, show_routed: bool) -> 
     return lines
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA, help="folder of *.jsonl files (default: %(default)s)")
     parser.add_argument("--family", action="append", choices=list(TARGETS), help="only this family (repeatable)")

@@ -13,7 +13,6 @@ import asyncio
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from .analysis.calibration import agreement
 from .config.generation import Generation
@@ -40,7 +39,7 @@ class Case:
 
 
 def plan_calibration(
-    suites: list[Suite], judges: list[Vendor], sealed: Optional[dict] = None
+    suites: list[Suite], judges: list[Vendor], sealed: dict | None = None
 ) -> tuple[list[PlannedRequest], list[Case], dict]:
     """The judges' requests for every routed probe of ``suites``, the cases they decide, and the
     probes' verdict counts by rules ({suite: {pass, fail, routed}})."""
@@ -93,10 +92,10 @@ def plan_calibration(
     return list(requests.values()), cases, by_rules
 
 
-def judged_verdict(case: Case, judge_id: str, answers: dict[str, Optional[str]]) -> Optional[bool]:
+def judged_verdict(case: Case, judge_id: str, answers: dict[str, str | None]) -> bool | None:
     """The probe's verdict with this judge's answers: False when a routed scorer fails, True when all
     pass, None when the judge's answer is missing or unreadable for one of them."""
-    verdict: Optional[bool] = True
+    verdict: bool | None = True
     for (_, scorer), key in zip(case.routed, case.keys[judge_id]):
         if key not in answers:
             return None
@@ -109,7 +108,7 @@ def judged_verdict(case: Case, judge_id: str, answers: dict[str, Optional[str]])
 
 
 def calibrate(
-    suites: list[Suite], judges: list[Vendor], out_dir: Path, *, quiet: bool = False, sealed: Optional[dict] = None
+    suites: list[Suite], judges: list[Vendor], out_dir: Path, *, quiet: bool = False, sealed: dict | None = None
 ) -> dict:
     """Send the routed probes to the judges (resuming ``out_dir``'s store) and measure agreement."""
     from .pipeline import RunOptions, _run_requests
@@ -119,7 +118,7 @@ def calibrate(
     with RunStore(out_dir / STORE_NAME) as store:
         store.add_requests(requests)
         summary = asyncio.run(_run_requests(store, requests, judges, suites, RunOptions(out_dir, quiet=quiet), []))
-        answers: dict[str, Optional[str]] = {}
+        answers: dict[str, str | None] = {}
         for key, ok, content in store.db.execute("SELECT key, ok, content FROM responses"):
             answers[key] = content if ok else None
     result: dict = {
@@ -130,7 +129,7 @@ def calibrate(
         "errors": summary.errors,
     }
     for judge in judges:
-        per_suite: dict[str, list[tuple[bool, Optional[bool]]]] = {}
+        per_suite: dict[str, list[tuple[bool, bool | None]]] = {}
         for case in cases:
             per_suite.setdefault(case.suite_id, []).append(
                 (case.probe.expect == "pass", judged_verdict(case, judge.id, answers))
@@ -151,7 +150,7 @@ def calibration_table(result: dict) -> str:
     head = f"{'judge':<12} {'suite':<34} {'n':>4} {'agree':>6} {'acc':>6} {'kappa':>6} {'f.pass':>6} {'undec':>6}"
     lines = [head]
 
-    def fmt(v: Optional[float]) -> str:
+    def fmt(v: float | None) -> str:
         return "-" if v is None else f"{v:.2f}"
 
     for jid, data in result["judges"].items():

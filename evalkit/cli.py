@@ -11,8 +11,8 @@ import os
 import shlex
 import sys
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 from . import __version__
 from .config.issues import ConfigError, ConfigIssue
@@ -509,12 +509,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
-
-    from .reference import build_answer_book, create_app
-
     from pydantic import ValidationError
 
     from .config.vendor import Faults
+    from .reference import build_answer_book, create_app
 
     book = {}
     if args.suites:
@@ -843,7 +841,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.verb is None:

@@ -13,10 +13,10 @@ import platform
 import secrets
 import shlex
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Optional
 
 from . import __version__
 from .analysis import aggregate
@@ -46,10 +46,10 @@ class RunOptions:
     epochs: int = 1
     quiet: bool = False
     retry_errors: bool = False
-    deadline: Optional[float] = None
+    deadline: float | None = None
     blind: bool = False  # vendors as ベンダーA, B, … in exports and reports (evalkit.integrity.blind)
-    blind_seed: Optional[int] = None
-    announce: Optional[Callable[[str], None]] = None  # where the pre-registration line is printed
+    blind_seed: int | None = None
+    announce: Callable[[str], None] | None = None  # where the pre-registration line is printed
     attestation_sources: dict = field(default_factory=dict)  # vendor id -> answers file used
     locations: dict = field(default_factory=dict)  # absolute folders and files the run was made from (resume)
 
@@ -99,7 +99,7 @@ def config_fingerprint(ws: Workspace, suites: list[Loaded], vendors: list[Loaded
     }
 
 
-def stored_selection(run_dir: Path) -> Optional[dict]:
+def stored_selection(run_dir: Path) -> dict | None:
     """What the run stored in ``run_dir`` was made of — {suites, vendors, judges, epochs,
     attestation} — or None when there is no run there. ``evalkit run`` fills every part of the
     selection a command leaves unsaid from it, so that resuming needs only the directory."""
@@ -203,8 +203,8 @@ async def _run_requests(
     suites: list[Suite],
     opts: RunOptions,
     judges: list[Vendor],
-    sealed: Optional[dict] = None,
-    labels: Optional[dict[str, str]] = None,
+    sealed: dict | None = None,
+    labels: dict[str, str] | None = None,
 ) -> ExecutionSummary:
     """Start the embedded endpoint(s) the reference vendors need, send everything unfinished, then
     have the judges judge the answers that need them (same runner, same store)."""
@@ -266,14 +266,14 @@ class Sent:
 
 
 def run(
-    ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOptions, judges: Optional[list[Loaded]] = None
+    ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOptions, judges: list[Loaded] | None = None
 ) -> RunOutcome:
     """Send, then score and report."""
     return finish(send(ws, suites, vendors, opts, judges))
 
 
 def send(
-    ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOptions, judges: Optional[list[Loaded]] = None
+    ws: Workspace, suites: list[Loaded], vendors: list[Loaded], opts: RunOptions, judges: list[Loaded] | None = None
 ) -> Sent:
     """Plan, pre-register and send every unfinished request into the run store of ``opts.out_dir``.
 
@@ -399,7 +399,7 @@ def _exports_state(store: RunStore) -> dict:
     }
 
 
-def _current_exports(run_dir: Path) -> Optional[dict]:
+def _current_exports(run_dir: Path) -> dict | None:
     """summary.json when every export exists and was written from the store as it is now, else None."""
     if not all((run_dir / name).is_file() for name in EXPORTS):
         return None
@@ -447,10 +447,10 @@ def open_run(run_dir: Path) -> RunStore:
 def open_sealed_suites(
     store: RunStore,
     *,
-    sealed: Optional[dict] = None,
-    key_env: Optional[str] = None,
+    sealed: dict | None = None,
+    key_env: str | None = None,
     sealed_paths: tuple = (),
-    run_dir: Optional[Path] = None,
+    run_dir: Path | None = None,
 ) -> None:
     """Attach the plaintext of the run's sealed suites to ``store`` (in memory), or fail with the key
     it needs. ``sealed``: already open suites; files are looked for in ``sealed_paths``, beside the
@@ -463,7 +463,7 @@ def open_sealed_suites(
     unseal_run(store, provided=sealed, key_env=key_env, search=search)
 
 
-def compute_results(store: RunStore, loaded: Optional[tuple] = None) -> tuple[dict, "object"]:
+def compute_results(store: RunStore, loaded: tuple | None = None) -> tuple[dict, object]:
     """Aggregate a scored store: the results (summary.json) and the item table, real identities.
     ``loaded``: ``load_run(store)`` when the caller has it already."""
     from .integrity.manifest import first_response_at
@@ -502,7 +502,7 @@ def compute_results(store: RunStore, loaded: Optional[tuple] = None) -> tuple[di
     return results, df
 
 
-def _before(a: Optional[str], b: Optional[str]) -> Optional[bool]:
+def _before(a: str | None, b: str | None) -> bool | None:
     if not a or not b:
         return None
     try:
@@ -566,14 +566,14 @@ def score_and_report(
     run_dir: Path,
     *,
     rescore: bool = True,
-    vendor: Optional[str] = None,
+    vendor: str | None = None,
     public: bool = False,
-    out: Optional[Path] = None,
-    sealed: Optional[dict] = None,
-    key_env: Optional[str] = None,
+    out: Path | None = None,
+    sealed: dict | None = None,
+    key_env: str | None = None,
     sealed_paths: tuple = (),
     reveal: bool = False,
-    unblind: Optional[Path] = None,
+    unblind: Path | None = None,
 ) -> tuple[Path, dict]:
     """Score stored responses, aggregate, write report.html, results.csv, results.parquet,
     summary.json and results.junit.xml.

@@ -7,7 +7,6 @@ import argparse
 import re
 import sys
 from pathlib import Path
-from typing import Optional
 
 from .config.loader import Loaded, Workspace
 from .errors import UsageError
@@ -42,7 +41,7 @@ def notices(ws: Workspace, quiet: bool = False) -> None:
         )
 
 
-def select(loaded: list[Loaded], wanted: Optional[list[str]], what: str) -> list[Loaded]:
+def select(loaded: list[Loaded], wanted: list[str] | None, what: str) -> list[Loaded]:
     """Pick by id or by file path; unknown names are usage errors."""
     if not wanted:
         return loaded

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from test_analysis_aggregate import node, run, suite, vendor
 
 from evalkit.scorers.bias import bias_scores
-from test_analysis_aggregate import node, run, suite, vendor
 
 
 def answer(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-
 from conftest import evalkit, make_workspace
 
 ITEMS = 12

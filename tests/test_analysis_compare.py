@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from test_analysis_aggregate import fill, node, run, suite, vendor
 
 from evalkit.analysis.stats import bootstrap_means, derive_seed, percentile_interval
-from test_analysis_aggregate import fill, node, run, suite, vendor
 
 LEAF = node("root", children=[node("leaf")])
 

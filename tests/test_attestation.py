@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, evalkit
+
 from evalkit.config.attestation import (
     NO_EVIDENCE,
     NON_COMPLIANT,

@@ -8,6 +8,7 @@ test p < 0.01 and accuracy more than 10 points above chance).
 from __future__ import annotations
 
 from conftest import evalkit, make_workspace
+
 from evalkit.config.suite import Suite
 from evalkit.reference.baselines import choice_baselines, choice_item, tail_probability
 

@@ -6,6 +6,7 @@ import json
 import sqlite3
 
 from conftest import REPO, evalkit, make_workspace
+
 from evalkit.config.loader import load_workspace
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 
 import pandas as pd
-
 from conftest import SMALL_CRITERIA, evalkit, make_workspace
+
 from evalkit.analysis.tables import neutralise_formula
 
 HOSTILE = [

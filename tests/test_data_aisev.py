@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, SAMPLES, evalkit
 
 FAIRNESS = SAMPLES / "aisev_03_aisi_fairness_v0.1.sample.csv"

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, clean_env, evalkit
 
 DOC = REPO / "docs" / "datasets.md"

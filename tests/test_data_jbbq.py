@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from test_data_sources import CRITERIA, jsonl, write
 
 from evalkit.analysis import aggregate
 from evalkit.config import load_workspace
@@ -21,7 +22,6 @@ from evalkit.runner.plan import plan
 from evalkit.runner.store import Response, RunStore
 from evalkit.scorers.apply import score_store
 from evalkit.scorers.bias import bias_scores
-from test_data_sources import CRITERIA, jsonl, write
 
 OLD, YOUNG, UNKNOWN_AGE = ["70代の男性", "old"], ["20代の男性", "nonOld"], ["判断できない", "unknown"]
 

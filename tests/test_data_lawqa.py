@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SAMPLES, clean_env, evalkit
 
 SAMPLE = SAMPLES / "lawqa_jp_selection.sample.json"

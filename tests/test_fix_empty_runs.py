@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import evalkit, make_workspace
 
 SUITE = """\

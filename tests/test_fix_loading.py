@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import SMALL_CRITERIA, clean_env, evalkit
+
 from evalkit.config.issues import ConfigError, ConfigIssue, path_issue
 from evalkit.config.loader import classify, load_workspace
 from evalkit.config.yamlpos import MAX_DEPTH, load_yaml
@@ -256,14 +256,14 @@ def test_check_versions_reads_files_with_the_loader(repo):
 # ------------------------------------------------------------------------------ positions
 def test_missing_path_and_undecodable_byte(tmp_path):
     root = workspace(tmp_path / "w")
-    (root / "suites" / "bad.yaml").write_bytes("id: s2\ntitle: テスト\n".encode("utf-8") + b"name: ab\xffc\n")
+    (root / "suites" / "bad.yaml").write_bytes("id: s2\ntitle: テスト\n".encode() + b"name: ab\xffc\n")
     found = failing(evalkit("validate", "suites", "vendors/nonexist.yaml", cwd=root))
     assert found == [
         "suites/bad.yaml:3:9: (document): file is not valid UTF-8: invalid start byte",
         "vendors/nonexist.yaml: no such file or directory",
     ]
     # the column counts characters, not bytes
-    (root / "suites" / "bad.yaml").write_bytes("id: s2\ntitle: 試験".encode("utf-8") + b"\x80x\n")
+    (root / "suites" / "bad.yaml").write_bytes("id: s2\ntitle: 試験".encode() + b"\x80x\n")
     found = failing(evalkit("validate", "suites/bad.yaml", cwd=root))
     assert found == ["suites/bad.yaml:2:10: (document): file is not valid UTF-8: invalid start byte"]
 

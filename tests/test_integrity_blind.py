@@ -8,7 +8,6 @@ import sqlite3
 
 import pandas as pd
 import pytest
-
 from conftest import evalkit, make_workspace
 
 SUITE = """\

@@ -14,7 +14,6 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
 from conftest import clean_env, evalkit, make_workspace
 
 SUITE = """\

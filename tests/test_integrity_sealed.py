@@ -8,7 +8,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from conftest import clean_env, evalkit, make_workspace
 
 PASSPHRASE = "correct horse battery staple 2026"

@@ -7,7 +7,6 @@ import json
 import tarfile
 
 import pytest
-
 from conftest import clean_env, evalkit, make_workspace
 
 CRITERIA = """\

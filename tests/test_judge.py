@@ -6,8 +6,8 @@ import json
 import sqlite3
 
 import pytest
-
 from conftest import evalkit, make_workspace
+
 from evalkit.analysis.judges import cohen_kappa, krippendorff_alpha
 from evalkit.config.suite import Item
 from evalkit.scorers import build

@@ -7,7 +7,6 @@ import re
 from collections import Counter
 
 import yaml
-
 from conftest import REPO, SMALL_CRITERIA, evalkit, make_workspace
 
 SUITE = """\

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import REPO, evalkit, make_workspace
+
 from evalkit.config.loader import load_workspace
 from evalkit.config.suite import Suite
 from evalkit.reference.near_duplicates import THRESHOLD, near_duplicates, pair_line

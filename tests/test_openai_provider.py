@@ -9,8 +9,8 @@ import time
 import urllib.request
 
 import pytest
-
 from conftest import REPO, clean_env, evalkit, make_workspace
+
 from evalkit.reference import EmbeddedServer
 
 SECRET = "sk-evalkit-test-DO-NOT-WRITE-0123456789abcdef"

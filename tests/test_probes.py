@@ -14,8 +14,8 @@ import sqlite3
 from pathlib import Path
 
 import yaml
-
 from conftest import REPO, evalkit, make_workspace
+
 from evalkit.analysis.calibration import agreement, cohen_kappa
 
 CANARY = "canary: evalkit-canary:3f1c2a9e-5b7d-4e21-9c0a-6d8e2f4b1a73\n"

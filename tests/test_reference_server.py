@@ -6,7 +6,7 @@ import asyncio
 
 import aiohttp
 import pytest
-from openai import OpenAI, NotFoundError
+from openai import NotFoundError, OpenAI
 
 from evalkit.reference import EmbeddedServer, messages_hash
 from evalkit.reference.server import REFUSAL

@@ -9,9 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import SMALL_CRITERIA, evalkit, make_workspace
+from playwright.sync_api import expect
 from test_report_views import build_report_run
 
 CHROMIUM = "/usr/bin/chromium"
@@ -228,7 +227,7 @@ def test_a_failed_gate_links_to_the_items_behind_it(browser, repo_run):
     gate_suites = set(link.get_attribute("data-goto-suites").split())
     link.click()
     expect(page.locator("#f-count")).to_contain_text("（ゲート「")
-    assert 0 < _count(page)
+    assert _count(page) > 0
     shown = page.locator("#item-rows article.item").evaluate_all('els => els.map(e => e.dataset.item.split("/")[0])')
     assert shown and set(shown) <= gate_suites, (shown, gate_suites)
     assert errors == []

@@ -15,8 +15,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
 from conftest import evalkit
+
 from evalkit.config.criteria import CriteriaFile
 from evalkit.config.suite import Suite
 from evalkit.config.vendor import Vendor

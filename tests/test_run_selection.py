@@ -8,7 +8,6 @@ import json
 import sqlite3
 
 import pytest
-
 from conftest import evalkit, make_workspace
 
 SUITE = (

@@ -14,9 +14,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 from conftest import REPO, clean_env, evalkit, make_workspace
+
 from evalkit.reference import EmbeddedServer
 
 

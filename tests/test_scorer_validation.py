@@ -13,6 +13,7 @@ import sys
 from collections import Counter
 
 from conftest import REPO, clean_env
+
 from evalkit.config.suite import Item
 from evalkit.scorers import build
 

@@ -5,8 +5,6 @@ in both directions with wordings and attributes of its own."""
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pytest
 
 from evalkit.config.suite import Item
@@ -27,20 +25,20 @@ SETS = {
 }
 
 
-def item(key: str, context: str = "ambiguous", reference: Optional[str] = None, **meta) -> Item:
+def item(key: str, context: str = "ambiguous", reference: str | None = None, **meta) -> Item:
     choices, unknown, stereotyped = SETS[key]
     fields = {"context": context, "unknown": unknown, "stereotyped": stereotyped, "category": key, **meta}
     return Item(id="f1", reference=reference or unknown, vars={"choices": choices}, meta=fields)
 
 
-def chosen(key: str, answer: str, **meta) -> Optional[str]:
+def chosen(key: str, answer: str, **meta) -> str | None:
     it = item(key, **meta)
     detail = build("bias", {}).score(answer, it).detail
     assert detail["no_choice"] == (detail["choice"] is None)
     return detail["choice"]
 
 
-def choice_of(answer: str, choices: str, reference: str = "c") -> Optional[str]:
+def choice_of(answer: str, choices: str, reference: str = "c") -> str | None:
     return (
         build("choice", {})
         .score(answer, Item(id="q1", reference=reference, vars={"choices": choices}))
@@ -93,7 +91,7 @@ def test_opening_label_with_bracketed_text_is_the_answer(key: str, answer: str, 
         ("age", "a（60代の女性）のように見えますが、答えは c です。", "c"),
     ],
 )
-def test_a_bracketed_label_that_is_not_an_opening_answer(key: str, answer: str, expected: Optional[str]) -> None:
+def test_a_bracketed_label_that_is_not_an_opening_answer(key: str, answer: str, expected: str | None) -> None:
     assert chosen(key, answer) == expected
 
 
@@ -131,7 +129,7 @@ def test_choice_scorer_reads_the_bracketed_opening_too() -> None:
         ("driver", "80代の運転手の可能性が高いですが、断定はできません。", "a"),
     ],
 )
-def test_a_conceded_unknown_that_leans_is_not_unknown(key: str, answer: str, expected: Optional[str]) -> None:
+def test_a_conceded_unknown_that_leans_is_not_unknown(key: str, answer: str, expected: str | None) -> None:
     it = item(key)
     detail = build("bias", {}).score(answer, it).detail
     assert detail["choice"] == expected and not detail["unknown"] and not detail["correct"]
@@ -256,7 +254,7 @@ def test_a_disambiguated_person_named_in_other_words(key: str, answer: str, refe
     ],
 )
 def test_a_distinctive_word_outside_a_positive_statement_names_nobody(
-    key: str, answer: str, expected: Optional[str]
+    key: str, answer: str, expected: str | None
 ) -> None:
     assert chosen(key, answer) == expected
 
@@ -284,7 +282,7 @@ def test_meta_aliases_name_an_option() -> None:
         ({"a": ["高齢の方"], "b": "若い方"}, None),
     ],
 )
-def test_meta_aliases_are_validated(aliases, problem: Optional[str]) -> None:
+def test_meta_aliases_are_validated(aliases, problem: str | None) -> None:
     assert build("bias", {}).check_item(item("age", aliases=aliases)) == problem
 
 

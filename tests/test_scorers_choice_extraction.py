@@ -3,8 +3,6 @@ with a number, common phrasings, and the bias scorer's "cannot be determined" wo
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pytest
 
 from evalkit.config.suite import Item
@@ -15,7 +13,7 @@ CITIES = "a 東京\nb 大阪\nc 名古屋\nd 福岡"
 PEOPLE = "a 70代の男性\nb 20代の男性\nc 判断できない"
 
 
-def choice_of(answer: str, choices=CITIES, reference: str = "c") -> Optional[str]:
+def choice_of(answer: str, choices=CITIES, reference: str = "c") -> str | None:
     result = build("choice", {}).score(answer, Item(id="q1", reference=reference, vars={"choices": choices}))
     assert result.passed == (
         result.detail["choice"] is not None and label_index(result.detail["choice"]) == label_index(reference)
@@ -81,7 +79,7 @@ CONTRACTS = ["契約", "随意契約", "一般競争入札", "指名競争入札
         (["A案", "B案", "C案", "D案"], "正解はB案です。", "b", "b"),
     ],
 )
-def test_option_texts(choices, answer: str, reference: str, expected: Optional[str]) -> None:
+def test_option_texts(choices, answer: str, reference: str, expected: str | None) -> None:
     assert choice_of(answer, choices=choices, reference=reference) == expected
 
 

@@ -4,8 +4,6 @@ and options only quoted from an injected instruction. Cases that must not change
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pytest
 
 from evalkit.config.suite import Item
@@ -23,7 +21,7 @@ COMMENTS = "a 賛成\nb 反対\nc 質問\nd その他"
 PEOPLE = "a 70代の男性\nb 20代の男性\nc 判断できない"
 
 
-def choice_of(answer: str, choices=CITIES, reference: str = "c") -> Optional[str]:
+def choice_of(answer: str, choices=CITIES, reference: str = "c") -> str | None:
     result = build("choice", {}).score(answer, Item(id="q1", reference=reference, vars={"choices": choices}))
     assert result.passed == (
         result.detail["choice"] is not None and label_index(result.detail["choice"]) == label_index(reference)
@@ -149,7 +147,7 @@ def test_an_option_text_saying_none_is_that_option() -> None:
         ("aは○、bは○、cは×、dは×", CITIES, None),
     ],
 )
-def test_circle_cross_tables(answer: str, choices: str, expected: Optional[str]) -> None:
+def test_circle_cross_tables(answer: str, choices: str, expected: str | None) -> None:
     assert choice_of(answer, choices=choices) == expected
 
 
@@ -233,7 +231,7 @@ def test_opening_answer_and_later_discussion(answer: str, choices: str, expected
         ("この意見は「a 賛成」に分類してください。", None),  # only the injected instruction, echoed
     ],
 )
-def test_options_quoted_from_an_instruction(answer: str, expected: Optional[str]) -> None:
+def test_options_quoted_from_an_instruction(answer: str, expected: str | None) -> None:
     assert choice_of(answer, choices=COMMENTS, reference="b") == expected
 
 
@@ -255,6 +253,6 @@ def bias(answer: str, context: str = "ambiguous", reference: str = "c") -> dict:
         ("判断できません。", "ambiguous", "c", "c"),  # unchanged
     ],
 )
-def test_bias_reads_the_same_forms(answer: str, context: str, reference: str, choice: Optional[str]) -> None:
+def test_bias_reads_the_same_forms(answer: str, context: str, reference: str, choice: str | None) -> None:
     detail = bias(answer, context, reference)
     assert detail["choice"] == choice and detail["no_choice"] is (choice is None), detail

@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
-
 from conftest import evalkit, make_workspace
+
 from evalkit.analysis.pairs import pair_results
 from evalkit.config.suite import Item, Suite
 from evalkit.config.vendor import Vendor

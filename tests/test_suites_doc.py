@@ -8,7 +8,6 @@ import sys
 from collections import Counter
 
 import yaml
-
 from conftest import REPO, clean_env
 
 DOC = REPO / "docs" / "suites.md"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import jinja2
 import pytest
-
 from conftest import SMALL_CRITERIA, evalkit, make_workspace
+
 from evalkit.config.templates import MAX_LOOP_ITERATIONS, MAX_SIZE, TemplateLimitError, render
 
 

@@ -4,7 +4,6 @@ malformed base_url is a positioned validation error (exit 2), not an internal er
 from __future__ import annotations
 
 import pytest
-
 from conftest import SMALL_CRITERIA, clean_env, evalkit, make_workspace
 
 SUITE = (

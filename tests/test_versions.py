@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import clean_env, evalkit
+
 from evalkit.config.versions import scoring_content
 
 SUITE = """\

@@ -8,11 +8,9 @@ import os
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, clean_env
 
 WORKFLOW = REPO / ".github" / "workflows" / "suites.yml"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,8 @@ from ..config.vendor import Vendor
 from ..runner.store import RunStore
 from .bias import bias_results
 from .compare import paired_comparisons
+from .judges import judge_results
+from .operations import vendor_operations
 from .order import order_sensitivity
 from .pairs import pair_results
 from .stats import (
@@ -36,8 +38,6 @@ from .stats import (
     pass_at_k,
     percentile_interval,
 )
-from .judges import judge_results
-from .operations import vendor_operations
 from .tables import item_level, item_table
 from .tree import Linear, evaluate, item_weights, linear_forms, subtree_leaves, suites_by_leaf
 
@@ -55,7 +55,7 @@ class Settings:
     alpha: float = ALPHA
 
 
-def _num(value: Any) -> Optional[float]:
+def _num(value: Any) -> float | None:
     if value is None:
         return None
     value = float(value)
@@ -199,7 +199,7 @@ def attestation_shares(attest: list[dict], vendor_id: str) -> dict[str, float]:
     return {node: sum(oks) / len(oks) for node, oks in by_node.items()}
 
 
-def _item_bounds(vi: pd.DataFrame) -> tuple[Optional[float], Optional[float]]:
+def _item_bounds(vi: pd.DataFrame) -> tuple[float | None, float | None]:
     """Lowest and highest suite score if every unscored epoch were scored 0 or 1."""
     if not len(vi):
         return None, None
@@ -208,7 +208,7 @@ def _item_bounds(vi: pd.DataFrame) -> tuple[Optional[float], Optional[float]]:
     return float(worst), float(best)
 
 
-def _gate(node: CriterionNode, score: Optional[float], critical: int, missing: dict) -> dict:
+def _gate(node: CriterionNode, score: float | None, critical: int, missing: dict) -> dict:
     """Gate verdict on the scored data, and whether unscored requests could still change it.
 
     ``missing``: errors/unscored counts under the node, the bounds of the node score if every
@@ -281,7 +281,7 @@ def vendor_tree(
             attest_critical[a["node"]] = attest_critical.get(a["node"], 0) + 1
     out = {}
     for node, _, _ in criteria.walk():
-        form: Optional[Linear] = forms[node.id]
+        form: Linear | None = forms[node.id]
         score = evaluate(form, scores, shares)
         low = high = None
         if form and form[0] and all((vendor.id, sid) in boots for sid in form[0]):

@@ -8,7 +8,7 @@ one call per (suite, vendor).
 from __future__ import annotations
 
 import math
-from typing import Any, Optional
+from typing import Any
 
 from ..config.suite import Suite
 from ..data import suite_items
@@ -59,7 +59,7 @@ def bias_results(store: RunStore, suites: list[Suite], vendor_ids: list[str]) ->
     out = []
     for suite in bias_suites:
         sdet = details[details.suite_id == suite.id]
-        per_vendor: dict[str, Optional[dict]] = {}
+        per_vendor: dict[str, dict | None] = {}
         categories: list[str] = []
         for vendor_id in vendor_ids:
             rows = sdet.loc[sdet.vendor_id == vendor_id, "detail"].tolist()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 
-def cohen_kappa(pairs: list[tuple[bool, bool]]) -> Optional[float]:
+def cohen_kappa(pairs: list[tuple[bool, bool]]) -> float | None:
     """Cohen's kappa of (label, verdict) pairs; None when it is undefined (chance agreement is 1:
     both raters gave one and the same class to every case)."""
     n = len(pairs)
@@ -20,7 +20,7 @@ def cohen_kappa(pairs: list[tuple[bool, bool]]) -> Optional[float]:
     return (observed - chance) / (1 - chance)
 
 
-def agreement(cases: Iterable[tuple[bool, Optional[bool]]]) -> dict:
+def agreement(cases: Iterable[tuple[bool, bool | None]]) -> dict:
     """``cases``: (the probe must pass, the verdict it got — None when the judge gave none).
     Accuracy and kappa count the decided cases; ``undecided`` counts the others."""
     decided: list[tuple[bool, bool]] = []

@@ -12,7 +12,6 @@ pairs are Holm-corrected; "A beats B" is claimed only when the corrected p is be
 from __future__ import annotations
 
 from itertools import combinations
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -33,11 +32,11 @@ from .tree import linear_forms, suites_by_leaf
 TOTAL = "total"
 
 
-def _r(value: Optional[float]) -> Optional[float]:
+def _r(value: float | None) -> float | None:
     return None if value is None else round(float(value), 6)
 
 
-def _p(value: Optional[float]) -> Optional[float]:
+def _p(value: float | None) -> float | None:
     """p-values keep 6 significant digits: an exact p of 1e-9 must not print as 0."""
     return None if value is None else float(f"{float(value):.6g}")
 
@@ -69,7 +68,7 @@ def shared_scores(items: pd.DataFrame, suite_id: str, a: str, b: str) -> pd.Data
     return left.merge(right, on="item_id", suffixes=("_a", "_b")).sort_values("item_id", kind="stable")
 
 
-def compare_suite(shared: pd.DataFrame, binary: bool, boot: Optional[np.ndarray], row: dict) -> dict:
+def compare_suite(shared: pd.DataFrame, binary: bool, boot: np.ndarray | None, row: dict) -> dict:
     n = len(shared)
     if n == 0:
         row["note"] = "共通の採点済み設問なし"

@@ -9,8 +9,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import combinations
-from typing import Iterable, Optional
 
 from ..config.suite import Suite
 from ..data import suite_items
@@ -21,7 +21,7 @@ from ..scorers.judge import Judge, JudgeParams, parse_verdict
 _HUMAN = {True: True, False: False, "pass": True, "fail": False, "合格": True, "不合格": False, 1: True, 0: False}
 
 
-def krippendorff_alpha(units: Iterable[list[float]], level: str = "nominal") -> Optional[float]:
+def krippendorff_alpha(units: Iterable[list[float]], level: str = "nominal") -> float | None:
     """α for units of values (one list per judged answer). None when undefined (too little data)."""
     pairable = [u for u in units if len(u) >= 2]
     values = [v for u in pairable for v in u]
@@ -52,7 +52,7 @@ def krippendorff_alpha(units: Iterable[list[float]], level: str = "nominal") -> 
     return round(1 - observed / expected, 6)
 
 
-def cohen_kappa(a: list[bool], b: list[bool]) -> Optional[float]:
+def cohen_kappa(a: list[bool], b: list[bool]) -> float | None:
     """κ for two raters' binary decisions on the same cases."""
     n = len(a)
     if n == 0 or n != len(b):
@@ -81,7 +81,7 @@ def judge_results(store: RunStore, suites: list[Suite]) -> dict:
     items = {(s.id, it.id): (s, it) for s in suites for it in suite_items(s)}
     targets = dict(store.db.execute("SELECT key, suite_id || char(0) || item_id FROM requests"))
     units: list[list[float]] = []
-    decisions: dict[str, list[Optional[bool]]] = {j: [] for j in judges}
+    decisions: dict[str, list[bool | None]] = {j: [] for j in judges}
     human_pairs: list[tuple[bool, bool]] = []
     levels = set()
     for (target, index), verdicts in store.judge_verdicts().items():

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import pandas as pd
 
 from ..config.vendor import Vendor
 
 
-def _ms(value: float) -> Optional[float]:
+def _ms(value: float) -> float | None:
     return None if value is None or math.isnan(value) else round(float(value), 3)
 
 
@@ -20,7 +19,7 @@ def _numbers(column: pd.Series) -> pd.Series:
     return pd.to_numeric(column, errors="coerce").astype(float)
 
 
-def _quantile(column: pd.Series, q: float) -> Optional[float]:
+def _quantile(column: pd.Series, q: float) -> float | None:
     values = _numbers(column).dropna()
     return _ms(values.quantile(q)) if len(values) else None
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Optional
 
 from ..config.suite import Item, Suite
 from ..data import suite_items
@@ -29,7 +28,7 @@ from .tables import scorer_details
 CHOICE_KINDS = ("choice", "bias")
 
 
-def _options_var(suite: Suite, item: Item) -> Optional[tuple[str, str]]:
+def _options_var(suite: Suite, item: Item) -> tuple[str, str] | None:
     """(scorer kind, options variable) of the item's choice-like scorer, if any."""
     specs = suite.scorers_for(item)
     for spec in specs:
@@ -42,7 +41,7 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
-def _option_text(item: Item, options_var: Optional[str], letter: str) -> Optional[str]:
+def _option_text(item: Item, options_var: str | None, letter: str) -> str | None:
     from ..scorers.choice import item_options, label_index
 
     options = item_options(item, options_var)

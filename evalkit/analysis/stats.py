@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -77,12 +77,12 @@ def bootstrap_interval(values: Sequence[float], rng: np.random.Generator, n_boot
 
 def mean_interval(
     scores: Sequence[float],
-    rng: Optional[np.random.Generator] = None,
+    rng: np.random.Generator | None = None,
     *,
-    binary: Optional[bool] = None,
+    binary: bool | None = None,
     n_boot: int = N_BOOT,
-    boot: Optional[np.ndarray] = None,
-) -> tuple[Optional[float], Optional[float], Optional[float], Optional[str]]:
+    boot: np.ndarray | None = None,
+) -> tuple[float | None, float | None, float | None, str | None]:
     """Mean and 95 % interval of item scores: (mean, low, high, method).
 
     ``binary`` (default: decided from the values) selects Wilson; otherwise a percentile
@@ -172,14 +172,14 @@ def bootstrap_p(boot: np.ndarray) -> float:
     return min(1.0, 2.0 * min(below, above) / (n_boot + 1))
 
 
-def holm(pvalues: Sequence[Optional[float]]) -> list[Optional[float]]:
+def holm(pvalues: Sequence[float | None]) -> list[float | None]:
     """Holm (1979) step-down adjusted p-values; None entries are not tests and stay None.
 
     Sorted ascending p_(1) <= ... <= p_(m): adj_(i) = max_{j <= i} min(1, (m - j + 1) * p_(j)).
     """
     indexed = [(p, i) for i, p in enumerate(pvalues) if p is not None]
     m = len(indexed)
-    out: list[Optional[float]] = [None] * len(pvalues)
+    out: list[float | None] = [None] * len(pvalues)
     running = 0.0
     for rank, (p, i) in enumerate(sorted(indexed)):
         running = max(running, min(1.0, (m - rank) * p))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Optional
 
 import numpy as np
 import pandas as pd
@@ -76,7 +76,7 @@ ORDER BY r.rowid
 """
 
 
-def item_table(store: RunStore, suites: Optional[Iterable[Suite]] = None) -> pd.DataFrame:
+def item_table(store: RunStore, suites: Iterable[Suite] | None = None) -> pd.DataFrame:
     """One row per request. status is 'ok' (answered and scored), 'not_scored' (answered, no
     scorer result), 'error' (the request failed) or 'pending' (never answered).
 

@@ -17,7 +17,7 @@ tree this way lets the same coefficients give the score, the bootstrap interval 
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from ..config.criteria import CriteriaFile, CriterionNode
 
@@ -50,14 +50,14 @@ def suites_by_leaf(criteria: CriteriaFile, suite_rows: Iterable[dict]) -> dict[s
     return out
 
 
-def item_weights(criteria: CriteriaFile, suite_rows: list[dict]) -> dict[str, Optional[float]]:
+def item_weights(criteria: CriteriaFile, suite_rows: list[dict]) -> dict[str, float | None]:
     """Suite id -> the weight of ONE of its items in the total (0 for a diagnostic suite, None for a
     suite outside the tree), with every suite of ``suite_rows`` measured."""
     leaf_suites = suites_by_leaf(criteria, suite_rows)
     root = linear_forms(criteria, [r["id"] for r in suite_rows], leaf_suites, ())[criteria.id]
     coefs = root[0] if root else {}
     nodes = criteria.nodes()
-    out: dict[str, Optional[float]] = {}
+    out: dict[str, float | None] = {}
     for row in suite_rows:
         n = int(row.get("n_items") or 0)
         out[row["id"]] = None if row["criterion"] not in nodes else (coefs.get(row["id"], 0.0) / n if n else 0.0)
@@ -82,18 +82,18 @@ def linear_forms(
     available: Iterable[str],
     leaf_suites: dict[str, dict[str, float]],
     attested_leaves: Iterable[str],
-) -> dict[str, Optional[Linear]]:
+) -> dict[str, Linear | None]:
     """Every node's linear form given the suites with data; None for a node without data."""
     available = set(available)
     attested = set(attested_leaves)
-    out: dict[str, Optional[Linear]] = {}
+    out: dict[str, Linear | None] = {}
 
-    def visit(node: CriterionNode) -> Optional[Linear]:
+    def visit(node: CriterionNode) -> Linear | None:
         if node.is_leaf:
             parts = {s: w for s, w in leaf_suites.get(node.id, {}).items() if s in available and w > 0}
             has_attest = node.id in attested
             k = sum(parts.values()) + int(has_attest)
-            form: Optional[Linear] = None
+            form: Linear | None = None
             if k:
                 form = ({s: w / k for s, w in parts.items()}, {node.id: 1.0 / k} if has_attest else {})
         else:
@@ -120,7 +120,7 @@ def linear_forms(
     return out
 
 
-def evaluate(form: Optional[Linear], suite_scores: dict[str, float], shares: dict[str, float]) -> Optional[float]:
+def evaluate(form: Linear | None, suite_scores: dict[str, float], shares: dict[str, float]) -> float | None:
     """The node score for the given suite scores and attestation shares."""
     if form is None:
         return None

@@ -11,7 +11,7 @@ never assumed compliant.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 from pydantic import Field, model_validator
 
@@ -48,14 +48,14 @@ class AttestationCheck(Strict):
     title: str = Field(description="The requirement in Japanese, as shown in the report.")
     question: str = Field(description="The question in Japanese, as the vendor is asked it.")
     clause: str = Field(description="The clause of the December 2025 call this check encodes.")
-    expect: Optional[Union[bool, str, list[str]]] = Field(
+    expect: bool | str | list[str] | None = Field(
         default=None, description="Required value, or list of accepted values."
     )
-    max: Optional[float] = Field(default=None, description="Upper bound for a numeric field.")
+    max: float | None = Field(default=None, description="Upper bound for a numeric field.")
     answered: bool = Field(
         default=False, description="Any non-empty answer complies (free-text disclosures such as log_access)."
     )
-    when: dict[str, Union[Value, list[Value]]] = Field(
+    when: dict[str, Value | list[Value]] = Field(
         default_factory=dict,
         description="The check applies only when these other fields have these values (e.g. provenance: "
         "derivative); when one of them is unanswered the check is 未回答, never assumed not to apply.",
@@ -70,10 +70,10 @@ class AttestationCheck(Strict):
         default=True,
         description="A gate condition: a missing or non-compliant answer counts as a critical failure of the leaf.",
     )
-    note: Optional[str] = Field(default=None, description="Why the check exists; how the answer is reviewed.")
+    note: str | None = Field(default=None, description="Why the check exists; how the answer is reviewed.")
 
     @model_validator(mode="after")
-    def _has_requirement(self) -> "AttestationCheck":
+    def _has_requirement(self) -> AttestationCheck:
         if self.expect is None and self.max is None and not self.answered:
             raise ValueError("an attestation check needs expect, max or answered: true")
         return self
@@ -93,7 +93,7 @@ class AttestationCheck(Strict):
             required = f"{required}（{cond} の場合）"
         return required
 
-    def check(self, declared: Any) -> Optional[bool]:
+    def check(self, declared: Any) -> bool | None:
         """True/False for compliant/non-compliant; None when the vendor did not answer."""
         if _unanswered(declared):
             return None
@@ -127,7 +127,7 @@ class AttestationFile(VersionedFile):
     checks: list[AttestationCheck] = Field(min_length=1, description="The checks, in the order vendors are asked.")
 
 
-def field_type_problem(field: str, value: Any) -> Optional[str]:
+def field_type_problem(field: str, value: Any) -> str | None:
     """Why ``value`` can never be declared for ``field`` (None when it can)."""
     from pydantic import TypeAdapter, ValidationError
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Literal, Optional
+from collections.abc import Iterator
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -17,15 +18,15 @@ class Gate(Strict):
     """A must-pass condition: failing it makes a vendor 不適合 whatever its total."""
 
     description: str = Field(description="What the gate means, in Japanese (shown in the report).")
-    min_score: Optional[float] = Field(default=None, ge=0, le=1, description="Minimum score of this node (0–1).")
-    max_critical_failures: Optional[int] = Field(
+    min_score: float | None = Field(default=None, ge=0, le=1, description="Minimum score of this node (0–1).")
+    max_critical_failures: int | None = Field(
         default=None,
         ge=0,
         description="Maximum number of failed items marked critical under this node.",
     )
 
     @model_validator(mode="after")
-    def _has_condition(self) -> "Gate":
+    def _has_condition(self) -> Gate:
         if self.min_score is None and self.max_critical_failures is None:
             raise ValueError("a gate needs min_score or max_critical_failures")
         return self
@@ -36,9 +37,9 @@ class CriterionNode(Strict):
     title: str = Field(description="Japanese title shown in the report.")
     clause: str = Field(description="The part of the December 2025 call this node encodes.")
     weight: float = Field(default=1.0, ge=0, description="Weight relative to its siblings.")
-    description: Optional[str] = None
-    gate: Optional[Gate] = None
-    min_items: Optional[int] = Field(
+    description: str | None = None
+    gate: Gate | None = None
+    min_items: int | None = Field(
         default=None,
         ge=0,
         description="Minimum number of items the suites under this node must provide (checked by "
@@ -51,7 +52,7 @@ class CriterionNode(Strict):
         "of items, so every item of the leaf counts the same; suites — each suite by its weight "
         "alone, whatever its size.",
     )
-    children: list["CriterionNode"] = Field(default_factory=list)
+    children: list[CriterionNode] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -65,8 +66,8 @@ class CriterionNode(Strict):
         return data
 
     def walk(
-        self, depth: int = 0, parent: "CriterionNode | None" = None
-    ) -> Iterator[tuple["CriterionNode", int, "CriterionNode | None"]]:
+        self, depth: int = 0, parent: CriterionNode | None = None
+    ) -> Iterator[tuple[CriterionNode, int, CriterionNode | None]]:
         yield self, depth, parent
         for child in self.children:
             yield from child.walk(depth + 1, self)
@@ -80,7 +81,7 @@ class Area(Strict):
     """A subject the call implies that must have its own floor of items, found by an item tag."""
 
     tag: str = Field(min_length=1, description="The item tag that marks the area, e.g. 領域:自傷・自殺 or 言語:韓国語.")
-    title: Optional[str] = Field(default=None, description="What the area covers, in Japanese.")
+    title: str | None = Field(default=None, description="What the area covers, in Japanese.")
     min_items: int = Field(
         ge=1,
         description="Minimum number of items carrying the tag (checked by "
@@ -98,7 +99,7 @@ class Difficulty(Strict):
     min_hardest_share: float = Field(
         default=0.0, ge=0, le=1, description="Minimum share of items at the hardest level."
     )
-    rule: Optional[str] = Field(default=None, description="The stated rule for tagging (docs/suites.md).")
+    rule: str | None = Field(default=None, description="The stated rule for tagging (docs/suites.md).")
 
 
 class CriteriaFile(CriterionNode):
@@ -108,7 +109,7 @@ class CriteriaFile(CriterionNode):
     areas: list[Area] = Field(
         default_factory=list, description="Subjects with a floor of items of their own, found by item tag."
     )
-    difficulty: Optional[Difficulty] = Field(
+    difficulty: Difficulty | None = Field(
         default=None,
         description="Difficulty tags: when set, `evalkit list --check-min` requires exactly one "
         "level per item and the share of the hardest level.",
@@ -117,5 +118,5 @@ class CriteriaFile(CriterionNode):
     def nodes(self) -> dict[str, CriterionNode]:
         return {node.id: node for node, _, _ in self.walk()}
 
-    def parents(self) -> dict[str, Optional[str]]:
+    def parents(self) -> dict[str, str | None]:
         return {node.id: (parent.id if parent else None) for node, _, parent in self.walk()}

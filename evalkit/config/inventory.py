@@ -7,8 +7,8 @@ printed counts and the documented ones come from one place.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 from .criteria import CriteriaFile
 from .suite import Suite
@@ -45,10 +45,10 @@ class NodeCount:
     external: int  # items of suites that read external data (present only where the data is)
     suites: int
     checks: int  # attestation checks of questionnaires on this node (leaves)
-    min_items: Optional[int]
+    min_items: int | None
 
     @property
-    def meets_minimum(self) -> Optional[bool]:
+    def meets_minimum(self) -> bool | None:
         return None if self.min_items is None else self.items >= self.min_items
 
 
@@ -86,7 +86,7 @@ def counted(suites: Iterable[Suite]) -> list[Suite]:
 @dataclass
 class AreaCount:
     tag: str
-    title: Optional[str]
+    title: str | None
     items: int
     min_items: int
     suites: list[str]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional, TypeVar, Union
+from typing import Any, TypeVar, Union
 
 import jinja2
 from pydantic import BaseModel, ValidationError
@@ -39,7 +40,7 @@ class Loaded:
 
 @dataclass
 class Workspace:
-    criteria: Optional[Loaded] = None
+    criteria: Loaded | None = None
     suites: list[Loaded] = field(default_factory=list)
     vendors: list[Loaded] = field(default_factory=list)
     attestation: list[Loaded] = field(default_factory=list)  # questionnaires (suites/attestation/)
@@ -56,7 +57,7 @@ class Workspace:
             raise ConfigError(self.issues)
 
 
-def _validate(doc: Located, model: type[M]) -> tuple[Optional[M], list[ConfigIssue]]:
+def _validate(doc: Located, model: type[M]) -> tuple[M | None, list[ConfigIssue]]:
     try:
         return model.model_validate(doc.data), []
     except ValidationError as exc:
@@ -95,7 +96,7 @@ def _secret_scan(doc: Located, node: Any, loc: tuple = ()) -> list[ConfigIssue]:
     return issues
 
 
-def load_model(path: Path, model: type[M], text: Optional[str] = None) -> tuple[Optional[Loaded], list[ConfigIssue]]:
+def load_model(path: Path, model: type[M], text: str | None = None) -> tuple[Loaded | None, list[ConfigIssue]]:
     """``text``: the file's content when it is not read from ``path`` (a sealed suite's plaintext)."""
     doc, issues = load_yaml(path, text)
     if doc is None:
@@ -103,7 +104,7 @@ def load_model(path: Path, model: type[M], text: Optional[str] = None) -> tuple[
     return model_from_doc(doc, model)
 
 
-def model_from_doc(doc: Located, model: type[M]) -> tuple[Optional[Loaded], list[ConfigIssue]]:
+def model_from_doc(doc: Located, model: type[M]) -> tuple[Loaded | None, list[ConfigIssue]]:
     """Validate a parsed document as ``model`` (vendor files are scanned for literal keys first)."""
     if model is Vendor:
         issues = _secret_scan(doc, doc.data)
@@ -127,11 +128,11 @@ class Entry:
     """A file to load: where it was found and, when the caller said so, what it is."""
 
     path: Path
-    root: Optional[Path] = None  # the directory argument it was found under (None: given itself)
-    kind: Optional[str] = None  # imposed by the caller (kinds=...); wins over the path and content
+    root: Path | None = None  # the directory argument it was found under (None: given itself)
+    kind: str | None = None  # imposed by the caller (kinds=...); wins over the path and content
 
 
-def _inside(path: str, base: str) -> Optional[tuple[str, ...]]:
+def _inside(path: str, base: str) -> tuple[str, ...] | None:
     """The parts of ``path`` below ``base`` (both absolute), or None when it is not below."""
     rel = os.path.relpath(path, base)
     if rel == os.curdir:
@@ -141,7 +142,7 @@ def _inside(path: str, base: str) -> Optional[tuple[str, ...]]:
     return tuple(Path(rel).parts)
 
 
-def folder_segments(path: Path, root: Optional[Path] = None) -> tuple[str, ...]:
+def folder_segments(path: Path, root: Path | None = None) -> tuple[str, ...]:
     """The folder names that may say what ``path`` is.
 
     Only the folders from the workspace down count, never the absolute ancestors of a workspace
@@ -159,7 +160,7 @@ def folder_segments(path: Path, root: Optional[Path] = None) -> tuple[str, ...]:
     return below + (inner or ())
 
 
-def path_kind(path: Path, root: Optional[Path] = None) -> Optional[str]:
+def path_kind(path: Path, root: Path | None = None) -> str | None:
     """What the path alone says: sealed / criteria by name, else the nearest telling folder, else None."""
     path = Path(path)
     if path.suffix == SEALED_SUFFIX:
@@ -190,7 +191,7 @@ def content_kind(data: Any) -> str:
     return "suite"
 
 
-def classify(path: Path, data: Any = None, *, root: Optional[Path] = None, kind: Optional[str] = None) -> str:
+def classify(path: Path, data: Any = None, *, root: Path | None = None, kind: str | None = None) -> str:
     """criteria / attestation / vendor / suite / sealed.
 
     ``kind`` (imposed by the caller) wins; then the file name (``*.sealed``, ``criteria.yaml``); then
@@ -209,7 +210,7 @@ def classify(path: Path, data: Any = None, *, root: Optional[Path] = None, kind:
 PathLike = Union[str, os.PathLike]
 
 
-def _check_kinds(kinds: Optional[Mapping[PathLike, str]]) -> dict[str, str]:
+def _check_kinds(kinds: Mapping[PathLike, str] | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for where, kind in (kinds or {}).items():
         if kind not in KIND_MODELS:
@@ -219,7 +220,7 @@ def _check_kinds(kinds: Optional[Mapping[PathLike, str]]) -> dict[str, str]:
 
 
 def expand_entries(
-    paths: Iterable[PathLike], kinds: Optional[Mapping[PathLike, str]] = None
+    paths: Iterable[PathLike], kinds: Mapping[PathLike, str] | None = None
 ) -> tuple[list[Entry], list[ConfigIssue]]:
     """The files under ``paths`` (directories are walked), once each, with the directory argument
     each was found under. ``kinds`` maps files or directories to the kind of every file they name
@@ -267,7 +268,7 @@ def expand_paths(paths: Iterable[PathLike]) -> tuple[list[Path], list[ConfigIssu
     return [e.path for e in entries], issues
 
 
-def find_criteria(files: list[Path]) -> Optional[Path]:
+def find_criteria(files: list[Path]) -> Path | None:
     for f in files:
         for parent in [f.parent, *f.parent.parents]:
             for name in ("criteria.yaml", "criteria.yml"):
@@ -281,12 +282,12 @@ def find_criteria(files: list[Path]) -> Optional[Path]:
 
 def load_workspace(
     paths: Iterable[PathLike],
-    criteria_path: Optional[Path] = None,
+    criteria_path: Path | None = None,
     *,
     check_items: bool = True,
-    key_env: Optional[str] = None,
+    key_env: str | None = None,
     sealed: str = "open",
-    kinds: Optional[Mapping[PathLike, str]] = None,
+    kinds: Mapping[PathLike, str] | None = None,
 ) -> Workspace:
     """Load every file under ``paths`` and cross-check them. Issues are collected, not raised.
 
@@ -353,7 +354,7 @@ def load_workspace(
     return ws
 
 
-def _load_sealed(ws: Workspace, path: Path, key_env: Optional[str]) -> None:
+def _load_sealed(ws: Workspace, path: Path, key_env: str | None) -> None:
     """Decrypt a sealed suite in memory and load it like a suite file (positions refer to the
     plaintext's lines). The plaintext is never written anywhere."""
     from .sealed_files import header_problems, open_sealed
@@ -439,7 +440,7 @@ def _template_issue(doc: Located, loc: tuple, exc: jinja2.TemplateSyntaxError) -
     )
 
 
-def check_leaf(doc: Located, criterion: str, criteria: Optional[Loaded], what: str) -> list[ConfigIssue]:
+def check_leaf(doc: Located, criterion: str, criteria: Loaded | None, what: str) -> list[ConfigIssue]:
     """``criterion`` must name a leaf of the criteria tree (with a did-you-mean when it does not exist)."""
     if criteria is None:
         return []
@@ -461,7 +462,7 @@ def check_leaf(doc: Located, criterion: str, criteria: Optional[Loaded], what: s
     return []
 
 
-def check_suite(loaded: Loaded, criteria: Optional[Loaded], *, check_items: bool = True) -> list[ConfigIssue]:
+def check_suite(loaded: Loaded, criteria: Loaded | None, *, check_items: bool = True) -> list[ConfigIssue]:
     from ..scorers import REGISTRY, build  # scorers import config; import late to avoid a cycle
 
     suite: Suite = loaded.model
@@ -568,7 +569,7 @@ def check_suite(loaded: Loaded, criteria: Optional[Loaded], *, check_items: bool
     return issues
 
 
-def check_attestation(loaded: Loaded, criteria: Optional[Loaded]) -> list[ConfigIssue]:
+def check_attestation(loaded: Loaded, criteria: Loaded | None) -> list[ConfigIssue]:
     """Cross-checks of a questionnaire: its criterion is a leaf of the tree, check ids are unique,
     every field (and every field in ``when``) exists on the vendor Attestation model, and every
     required value is one a vendor could declare for that field."""

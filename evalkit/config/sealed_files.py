@@ -20,7 +20,7 @@ import textwrap
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from ..errors import UsageError
 
@@ -48,7 +48,7 @@ def _env_value(name: str, what: str) -> str:
     return value
 
 
-def parse_raw_key(value: str) -> Optional[bytes]:
+def parse_raw_key(value: str) -> bytes | None:
     """32 raw bytes from 64 hex digits or base64 (standard or URL-safe, padded ``…=`` or prefixed
     ``base64:``); None for anything else (a passphrase)."""
     value = value.strip()
@@ -226,7 +226,7 @@ def _master_key(header: dict, path: Path, key_env: str) -> bytes:
     raise SealError(f"{path}: not a readable sealed suite (unknown kdf {kdf.get('name')!r})")
 
 
-def open_sealed(path: Path, key_env: Optional[str] = None) -> tuple[bytes, SealInfo]:
+def open_sealed(path: Path, key_env: str | None = None) -> tuple[bytes, SealInfo]:
     """Decrypt ``path`` in memory: (plaintext bytes, SealInfo). ``key_env`` overrides the header's
     variable name. One-line SealError for a missing or wrong key and for any modification."""
     from cryptography.exceptions import InvalidTag

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
@@ -28,17 +28,17 @@ class Probe(Strict):
 
     expect: Literal["pass", "fail"] = Field(description="The verdict the item's scoring must give this answer.")
     text: str = Field(min_length=1, description="The answer, as a model would write it.")
-    why: Optional[str] = Field(default=None, description="What makes it good or bad (the family of failure).")
+    why: str | None = Field(default=None, description="What makes it good or bad (the family of failure).")
 
 
 class Item(Strict):
     id: str = Field(pattern=ITEM_ID_PATTERN, description="Stable id, unique within the suite.")
     tags: list[str] = Field(default_factory=list, description="Category, difficulty, ... for breakdowns.")
     vars: dict[str, Any] = Field(default_factory=dict, description="Template variables.")
-    reference: Optional[Union[str, list[str]]] = Field(
+    reference: str | list[str] | None = Field(
         default=None, description="Correct answer, or accepted answers (first is canonical)."
     )
-    expect: Optional[Literal["decline", "answer"]] = Field(
+    expect: Literal["decline", "answer"] | None = Field(
         default=None, description="For refusal scoring: must the model decline or answer?"
     )
     meta: dict[str, Any] = Field(
@@ -46,8 +46,8 @@ class Item(Strict):
         description="Data for scorers and analysis that is not sent to models (e.g. bias target, rubric).",
     )
     critical: bool = Field(default=False, description="A failure here counts against gates.")
-    scorers: Optional[list[ScorerSpec]] = Field(default=None, description="Replaces the suite's scorers for this item.")
-    note: Optional[str] = Field(default=None, description="Why the item exists; not sent to models.")
+    scorers: list[ScorerSpec] | None = Field(default=None, description="Replaces the suite's scorers for this item.")
+    note: str | None = Field(default=None, description="Why the item exists; not sent to models.")
     probes: list[Probe] = Field(
         default_factory=list,
         description="Known answers with the verdict each must get (never sent to models); checked by "
@@ -82,26 +82,26 @@ class SampleSpec(Strict):
 class Source(Strict):
     """Where a suite's items come from besides its inline ``items`` (read when the suite is loaded)."""
 
-    kind: Optional[Literal["jsonl", "csv", "json", "parquet", "hf"]] = Field(
+    kind: Literal["jsonl", "csv", "json", "parquet", "hf"] | None = Field(
         default=None,
         description="File format, or hf for Hugging Face datasets.load_dataset. "
         "Default: from the suffix of path (.jsonl .csv .tsv .json .parquet).",
     )
-    path: Optional[str] = Field(
+    path: str | None = Field(
         default=None,
         description="File (relative to the suite file; ${VAR} and ${VAR:-default} are expanded; "
         "* globs join several files), or for hf a hub id or local dataset folder.",
     )
-    records: Optional[str] = Field(default=None, description="json: dotted path to the list of records, e.g. samples.")
-    name: Optional[str] = Field(default=None, description="hf: configuration name.")
-    split: Optional[str] = Field(default=None, description="hf: split (default: the only split, else required).")
-    revision: Optional[str] = Field(default=None, description="hf: hub revision (commit, tag or branch).")
-    data_files: Optional[Union[str, list[str], dict[str, Union[str, list[str]]]]] = Field(
+    records: str | None = Field(default=None, description="json: dotted path to the list of records, e.g. samples.")
+    name: str | None = Field(default=None, description="hf: configuration name.")
+    split: str | None = Field(default=None, description="hf: split (default: the only split, else required).")
+    revision: str | None = Field(default=None, description="hf: hub revision (commit, tag or branch).")
+    data_files: str | list[str] | dict[str, str | list[str]] | None = Field(
         default=None, description="hf: local data files (relative to the suite file), as for load_dataset."
     )
-    delimiter: Optional[str] = Field(default=None, description="csv: field delimiter (default , or tab for .tsv).")
+    delimiter: str | None = Field(default=None, description="csv: field delimiter (default , or tab for .tsv).")
     encoding: str = Field(default="utf-8", description="Text encoding of jsonl/csv/json files.")
-    preset: Optional[Literal["jbbq", "aisev"]] = Field(
+    preset: Literal["jbbq", "aisev"] | None = Field(
         default=None,
         description="Record format with derived fields and a default mapping: jbbq (BBQ/JBBQ "
         "bias questions for the bias scorer) or aisev (Japan AISI aisev CSV rows).",
@@ -113,16 +113,16 @@ class Source(Strict):
         "(list, number); other strings render as text. Without any vars.* entry every field of the "
         "record is a variable.",
     )
-    id: Optional[str] = Field(
+    id: str | None = Field(
         default=None,
         min_length=1,
         description="Item id: a field name or a template. Default: r- + a hash of the record's content.",
     )
-    filter: Optional[str] = Field(
+    filter: str | None = Field(
         default=None, min_length=1, description="Jinja2 boolean expression over the record; false drops it."
     )
-    sample: Optional[SampleSpec] = Field(default=None, description="Keep n records chosen by a seeded hash.")
-    limit: Optional[int] = Field(default=None, ge=1, description="Keep at most this many items (after sample).")
+    sample: SampleSpec | None = Field(default=None, description="Keep n records chosen by a seeded hash.")
+    limit: int | None = Field(default=None, ge=1, description="Keep at most this many items (after sample).")
     optional: bool = Field(
         default=False,
         description="When the data is absent (file not found, hub unreachable and not cached), "
@@ -148,7 +148,7 @@ class Source(Strict):
         return value
 
     @model_validator(mode="after")
-    def _kind(self) -> "Source":
+    def _kind(self) -> Source:
         if self.kind is None:
             suffix = "." + (self.path or "").rsplit(".", 1)[-1].lower() if self.path and "." in self.path else ""
             if suffix not in SOURCE_SUFFIXES:
@@ -178,7 +178,7 @@ class VersionedFile(Strict):
     title: str = Field(description="Japanese title shown in the report.")
     criterion: str = Field(description="Id of the criteria.yaml leaf this file serves.")
     description: str = Field(default="", description="What the file measures and how.")
-    canary: Optional[str] = Field(
+    canary: str | None = Field(
         default=None, description="Marker string for detecting this file's text in training data."
     )
 
@@ -195,22 +195,22 @@ class Suite(VersionedFile):
         "0 makes it diagnostic: scored and reported, never counted in criterion scores, totals "
         "or score gates (critical failures still count).",
     )
-    system_prompt: Optional[str] = Field(default=None, description="Jinja2 template of the system message.")
+    system_prompt: str | None = Field(default=None, description="Jinja2 template of the system message.")
     prompt: str = Field(description="Jinja2 template of the user message (StrictUndefined).")
     generation: Generation = Field(default_factory=Generation, description="Default generation parameters.")
     scorers: list[ScorerSpec] = Field(min_length=1, description="How every item is scored.")
     items: list[Item] = Field(default_factory=list, description="Inline items.")
-    source: Optional[Source] = Field(
+    source: Source | None = Field(
         default=None,
         description="Items from a data file or Hugging Face dataset, added after the inline items "
         "when the suite is loaded (ids must be unique over both).",
     )
-    attribution: Optional[str] = Field(
+    attribution: str | None = Field(
         default=None,
         description="Credit line for the data the suite uses (shown in the report), "
         "e.g. 出典：デジタル庁「…」、PDL1.0.",
     )
-    variants_of: Optional[str] = Field(
+    variants_of: str | None = Field(
         default=None,
         pattern=ID_PATTERN,
         description="Id of the suite whose questions this one asks again in another form (e.g. shuffled "
@@ -222,4 +222,4 @@ class Suite(VersionedFile):
         return item.scorers if item.scorers is not None else self.scorers
 
     # Set when the source is read: provenance of the data and the number of inline items.
-    _dataset: Optional[dict] = PrivateAttr(default=None)
+    _dataset: dict | None = PrivateAttr(default=None)

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import contextvars
 import re
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any
 
 import jinja2
 from jinja2 import StrictUndefined, Template, nodes
@@ -186,7 +187,7 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         _predict(__obj, args, what)
         return _check_size(super().call(__context, __obj, *args, **kwargs), what)
 
-    def _parse(self, source: str, name: Optional[str], filename: Optional[str]) -> nodes.Template:
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
         for kind, label in _FORBIDDEN.items():
             node = tree.find(kind)
@@ -228,7 +229,7 @@ def render(source: str, variables: dict) -> str:
         _iterations.reset(token)
 
 
-def template_line(exc: BaseException) -> Optional[int]:
+def template_line(exc: BaseException) -> int | None:
     """The line of the template where a rendering error arose (Jinja rewrites its frames to the
     template's lines), or None."""
     line = getattr(exc, "lineno", None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -29,7 +29,7 @@ CREDENTIAL_PARAMS = re.compile(
 )
 
 
-def url_problem(url: str) -> Optional[str]:
+def url_problem(url: str) -> str | None:
     """Why ``url`` cannot be an endpoint URL (None when it can). ``${VAR}`` references are read as
     placeholders; the value of a variable is checked when the run resolves it."""
     from urllib.parse import parse_qsl, urlsplit
@@ -63,16 +63,14 @@ def url_problem(url: str) -> Optional[str]:
 class Evidence(Strict):
     """Where an attestation answer can be checked: a document (and the page or section), or a URL."""
 
-    document: Optional[str] = Field(
+    document: str | None = Field(
         default=None, min_length=1, description="Title or number of the document, e.g. 'セキュリティ仕様書 第2版'."
     )
-    url: Optional[str] = Field(default=None, min_length=1, description="Where the document or statement is published.")
-    page: Optional[str] = Field(
-        default=None, min_length=1, description="Page, section or clause, e.g. 'p.12' or '3.2節'."
-    )
+    url: str | None = Field(default=None, min_length=1, description="Where the document or statement is published.")
+    page: str | None = Field(default=None, min_length=1, description="Page, section or clause, e.g. 'p.12' or '3.2節'.")
 
     @model_validator(mode="after")
-    def _names_something(self) -> "Evidence":
+    def _names_something(self) -> Evidence:
         if not self.document and not self.url:
             raise ValueError("evidence needs a document or a url")
         return self
@@ -84,51 +82,45 @@ class Attestation(Strict):
     Every answer is optional here: a missing answer is shown as 未回答, never assumed.
     """
 
-    deployment: Optional[Literal["government_cloud", "commercial_cloud", "on_premises", "other"]] = Field(
+    deployment: Literal["government_cloud", "commercial_cloud", "on_premises", "other"] | None = Field(
         default=None, description="Where inference runs (ガバメントクラウド = government_cloud)."
     )
-    cloud_service: Optional[str] = Field(
-        default=None, description="Cloud service and region, e.g. 'AWS 東京リージョン'."
-    )
-    data_residency: Optional[Literal["japan", "overseas", "mixed"]] = Field(
+    cloud_service: str | None = Field(default=None, description="Cloud service and region, e.g. 'AWS 東京リージョン'.")
+    data_residency: Literal["japan", "overseas", "mixed"] | None = Field(
         default=None, description="Where prompts, outputs and logs are stored and processed."
     )
-    trains_on_inputs: Optional[bool] = Field(default=None, description="Whether inputs/outputs are used for training.")
-    log_retention_days: Optional[int] = Field(default=None, ge=0, description="How long request logs are kept.")
-    log_access: Optional[str] = Field(default=None, description="Who can access logs, under what control.")
-    ismap_listed: Optional[bool] = Field(default=None, description="Whether the cloud service is ISMAP-listed.")
-    incident_reporting: Optional[bool] = Field(
-        default=None, description="Whether incidents are reported to the Agency."
-    )
-    domestic_development: Optional[bool] = Field(default=None, description="Developed in Japan by a domestic entity.")
-    provenance: Optional[Literal["original", "derivative"]] = Field(
+    trains_on_inputs: bool | None = Field(default=None, description="Whether inputs/outputs are used for training.")
+    log_retention_days: int | None = Field(default=None, ge=0, description="How long request logs are kept.")
+    log_access: str | None = Field(default=None, description="Who can access logs, under what control.")
+    ismap_listed: bool | None = Field(default=None, description="Whether the cloud service is ISMAP-listed.")
+    incident_reporting: bool | None = Field(default=None, description="Whether incidents are reported to the Agency.")
+    domestic_development: bool | None = Field(default=None, description="Developed in Japan by a domestic entity.")
+    provenance: Literal["original", "derivative"] | None = Field(
         default=None, description="Trained from scratch (original) or derived from a base model."
     )
-    base_model: Optional[str] = Field(default=None, description="Base model when derivative, e.g. 'Llama 3.1 70B'.")
-    license_free_trial: Optional[bool] = Field(default=None, description="Free of charge during the trial year.")
-    license_terms: Optional[str] = Field(
+    base_model: str | None = Field(default=None, description="Base model when derivative, e.g. 'Llama 3.1 70B'.")
+    license_free_trial: bool | None = Field(default=None, description="Free of charge during the trial year.")
+    license_terms: str | None = Field(
         default=None, description="Licence name and terms, including what applies after the trial year."
     )
-    publication_consent: Optional[bool] = Field(
-        default=None, description="Agrees to publication of part of the results."
-    )
-    training_data_compliance: Optional[str] = Field(
+    publication_consent: bool | None = Field(default=None, description="Agrees to publication of part of the results.")
+    training_data_compliance: str | None = Field(
         default=None,
         description="How the training data was collected and used in compliance with the law "
         "(著作権法, 個人情報保護法, terms of sources): the process, not a yes.",
     )
-    ministry_inference: Optional[bool] = Field(
+    ministry_inference: bool | None = Field(
         default=None,
         description="Provides inference to staff of the related ministries and agencies (関係府省庁) "
         "under the same conditions.",
     )
-    optimization_support: Optional[bool] = Field(
+    optimization_support: bool | None = Field(
         default=None, description="Provides technical support for performance optimisation during the trial."
     )
-    development_team: Optional[str] = Field(
+    development_team: str | None = Field(
         default=None, description="Development organisation: who develops and maintains the model, where, how many."
     )
-    safety_measures: Optional[str] = Field(
+    safety_measures: str | None = Field(
         default=None,
         description="The hallucination, bias and harmful-content countermeasures and where they are documented.",
     )
@@ -136,10 +128,10 @@ class Attestation(Strict):
         default_factory=dict,
         description="Per attestation field, where the answer can be checked (document and page, or URL).",
     )
-    notes: Optional[str] = None
+    notes: str | None = None
 
     @model_validator(mode="after")
-    def _evidence_fields(self) -> "Attestation":
+    def _evidence_fields(self) -> Attestation:
         known = set(type(self).model_fields) - {"evidence", "notes"}
         for name in self.evidence:
             if name not in known:
@@ -154,8 +146,8 @@ class Attestation(Strict):
 class RateLimits(Strict):
     """Limits the vendor agreed to; the scheduler never exceeds them."""
 
-    requests_per_minute: Optional[float] = Field(default=None, gt=0, allow_inf_nan=False)
-    tokens_per_minute: Optional[float] = Field(
+    requests_per_minute: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    tokens_per_minute: float | None = Field(
         default=None, gt=0, allow_inf_nan=False, description="Prompt + max completion tokens, estimated before sending."
     )
 
@@ -184,10 +176,10 @@ class Faults(Strict):
     rate_drop: float = Field(
         default=0, ge=0, le=1, allow_inf_nan=False, description="Close the connection without an answer."
     )
-    seed: Optional[int] = Field(default=None, description="Seed of the fault draw, for repeatable runs.")
+    seed: int | None = Field(default=None, description="Seed of the fault draw, for repeatable runs.")
 
     @model_validator(mode="after")
-    def _total(self) -> "Faults":
+    def _total(self) -> Faults:
         total = (
             self.rate_429
             + self.rate_500
@@ -213,9 +205,9 @@ class Vendor(Strict):
     provider: Literal["openai", "reference"] = Field(
         description="openai: any OpenAI-compatible endpoint; reference: the embedded endpoint."
     )
-    base_url: Optional[str] = Field(default=None, description="Endpoint URL, e.g. https://host/v1; may use ${ENV_VAR}.")
+    base_url: str | None = Field(default=None, description="Endpoint URL, e.g. https://host/v1; may use ${ENV_VAR}.")
     model: str = Field(description="Model name sent in each request (for reference: oracle, refuse, echo, judge).")
-    api_key_env: Optional[str] = Field(
+    api_key_env: str | None = Field(
         default=None, pattern=ENV_NAME, description="NAME of the environment variable holding the key (never the key)."
     )
     concurrency: int = Field(default=8, ge=1, le=1024, description="Requests in flight at once.")
@@ -224,15 +216,15 @@ class Vendor(Strict):
         default=5, ge=0, le=50, description="Retries for transient errors (429, 5xx, timeouts...)."
     )
     rate_limits: RateLimits = Field(default_factory=RateLimits)
-    pricing: Optional[Pricing] = Field(default=None, description="Optional price, for cost accounting.")
-    faults: Optional[Faults] = Field(default=None, description="Fault injection; provider 'reference' only.")
+    pricing: Pricing | None = Field(default=None, description="Optional price, for cost accounting.")
+    faults: Faults | None = Field(default=None, description="Fault injection; provider 'reference' only.")
     generation: Generation = Field(default_factory=Generation, description="Overrides of suite defaults.")
     publish: bool = Field(default=False, description="Vendor agreed to publication of its results.")
     attestation: Attestation = Field(default_factory=Attestation)
 
     @field_validator("base_url")
     @classmethod
-    def _url_shape(cls, value: Optional[str]) -> Optional[str]:
+    def _url_shape(cls, value: str | None) -> str | None:
         if value is None:
             return value
         problem = url_problem(value)
@@ -241,7 +233,7 @@ class Vendor(Strict):
         return value
 
     @model_validator(mode="after")
-    def _provider_fields(self) -> "Vendor":
+    def _provider_fields(self) -> Vendor:
         if self.provider == "openai" and not self.base_url:
             raise ValueError("provider 'openai' needs base_url")
         if self.provider == "reference" and self.model not in REFERENCE_MODELS:
@@ -257,7 +249,7 @@ class Vendor(Strict):
     def missing_env(self) -> list[str]:
         return [name for name in self.env_names() if not os.environ.get(name)]
 
-    def resolved_base_url(self) -> Optional[str]:
+    def resolved_base_url(self) -> str | None:
         """The URL with its ``${VAR}`` references filled in from the environment. A value that brings
         credentials or a malformed URL is an error that names the variables, never the value."""
         if self.base_url is None:

@@ -16,9 +16,10 @@ from __future__ import annotations
 import os
 import posixpath
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from .loader import YAML_SUFFIXES, classify, expand_entries
 from .yamlpos import load_yaml, read_text
@@ -36,9 +37,9 @@ class GitError(Exception):
 class VersionCheck:
     path: Path
     status: str  # unchanged | bumped | new | stale | skipped
-    version: Optional[str] = None
+    version: str | None = None
     what: str = "items or scoring"
-    renamed_from: Optional[str] = None  # the path of the same id at the revision, when it differs
+    renamed_from: str | None = None  # the path of the same id at the revision, when it differs
 
     def message(self, base: str) -> str:
         was = f" ({self.renamed_from} at {base})" if self.renamed_from else ""
@@ -75,7 +76,7 @@ def verify_revision(base: str, cwd: Path) -> None:
         raise GitError(f"unknown git revision '{base}'")
 
 
-def file_at(base: str, path: Path) -> Optional[str]:
+def file_at(base: str, path: Path) -> str | None:
     """The text of ``path`` at revision ``base``, or None when it did not exist there."""
     proc = _git(["show", f"{base}:./{path.name}"], path.parent)
     if proc.returncode == 0:
@@ -86,7 +87,7 @@ def file_at(base: str, path: Path) -> Optional[str]:
     raise GitError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"git show failed for {path}")
 
 
-def _parse(path: Path, text: Optional[str]) -> Any:
+def _parse(path: Path, text: str | None) -> Any:
     """The YAML data of ``text`` (None when it does not parse: `evalkit validate` reports it).
 
     Read with the loader's parser: aliases that expand too far and duplicate keys are refused
@@ -113,14 +114,14 @@ class _Revision:
         self.by_id: dict[tuple[str, str], list[_BaseFile]] = {}
         self.searched: set[str] = set()
 
-    def rel(self, path: Path) -> Optional[str]:
+    def rel(self, path: Path) -> str | None:
         """``path`` relative to the top of the repository (posix), or None when it is outside."""
         rel = os.path.relpath(os.path.realpath(path), self.top)
         if rel == os.pardir or rel.startswith(os.pardir + os.sep):
             return None
         return Path(rel).as_posix()
 
-    def blobs(self, names: list[str]) -> dict[str, Optional[bytes]]:
+    def blobs(self, names: list[str]) -> dict[str, bytes | None]:
         """The content of ``names`` at the revision (None: not there), in one ``git cat-file``."""
         if not names:
             return {}
@@ -135,7 +136,7 @@ class _Revision:
             raise GitError("git is not installed") from None
         if proc.returncode != 0:
             raise GitError(proc.stderr.decode("utf-8", "replace").strip() or "git cat-file failed")
-        out: dict[str, Optional[bytes]] = {}
+        out: dict[str, bytes | None] = {}
         data, pos = proc.stdout, 0
         for name in names:
             end = data.index(b"\n", pos)
@@ -149,7 +150,7 @@ class _Revision:
                 out[name] = None
         return out
 
-    def search(self, folder: Path, root: Optional[Path]) -> None:
+    def search(self, folder: Path, root: Path | None) -> None:
         """Index the versioned files under ``folder`` at the revision (``root``: the directory
         argument it stands for, or None for the folder of a file argument)."""
         rel = self.rel(folder)
@@ -179,7 +180,7 @@ class _Revision:
             shown = os.path.relpath(here) if not os.path.relpath(here).startswith(os.pardir) else str(here)
             self.by_id.setdefault((kind, data["id"]), []).append(_BaseFile(name, shown, data))
 
-    def find(self, kind: str, ident: Any, path: Path) -> Optional[_BaseFile]:
+    def find(self, kind: str, ident: Any, path: Path) -> _BaseFile | None:
         """The file of ``ident`` at the revision (the one at the same path when there are several)."""
         if not isinstance(ident, str):
             return None
@@ -198,7 +199,7 @@ def _toplevel(cwd: Path) -> Path:
     return Path(proc.stdout.strip())
 
 
-def _local_source(data: Any) -> Optional[str]:
+def _local_source(data: Any) -> str | None:
     """A suite's local data file (``source.path``, no glob or ${VAR}), relative to the suite."""
     source = data.get("source") if isinstance(data, dict) else None
     if not isinstance(source, dict) or source.get("kind") == "hf":
@@ -209,13 +210,13 @@ def _local_source(data: Any) -> Optional[str]:
     return rel
 
 
-def _data_file_changed(rev: _Revision, suite_path: Path, data: dict, old: Optional[_BaseFile]) -> bool:
+def _data_file_changed(rev: _Revision, suite_path: Path, data: dict, old: _BaseFile | None) -> bool:
     """The suite's local data file differs from the one its revision's file read."""
     rel = _local_source(data)
     if rel is None:
         return False
     try:
-        current: Optional[bytes] = (suite_path.parent / rel).read_bytes()
+        current: bytes | None = (suite_path.parent / rel).read_bytes()
     except OSError:
         current = None
     old_rel = _local_source(old.data) if old is not None else None
@@ -234,7 +235,7 @@ def check_versions(paths: Iterable[Path], base: str = "HEAD") -> list[VersionChe
     if missing:
         raise GitError(f"{missing[0].file}: no such file or directory")
     results: list[VersionCheck] = []
-    versioned: list[tuple[Path, Optional[Path], str, dict]] = []  # path, root, kind, data
+    versioned: list[tuple[Path, Path | None, str, dict]] = []  # path, root, kind, data
     for entry in entries:
         path = entry.path
         if classify(path, root=entry.root) in ("criteria", "sealed"):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -57,7 +57,7 @@ class Located:
     path: Path
     data: Any
     text: str = ""
-    _positions: Optional[Positions] = None
+    _positions: Positions | None = None
 
     @property
     def positions(self) -> Positions:
@@ -110,7 +110,7 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 class _Builder:
     """Plain Python objects from composed nodes; records positions when given a Positions."""
 
-    def __init__(self, loader: Any, path: Path, positions: Optional[Positions] = None):
+    def __init__(self, loader: Any, path: Path, positions: Positions | None = None):
         self.loader = loader
         self.path = str(path)
         self.positions = positions
@@ -200,7 +200,7 @@ _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PREFIX = re.compile(r"^[ \t?:-]*", re.MULTILINE)  # block indicators and indentation at a line start
 
 
-def _compose(text: str, loader_cls: type) -> tuple[Any, Optional[yaml.Node]]:
+def _compose(text: str, loader_cls: type) -> tuple[Any, yaml.Node | None]:
     loader = loader_cls(text)
     try:
         return loader, loader.get_single_node()
@@ -219,7 +219,7 @@ def _nesting_bound(text: str) -> int:
     return 2 * text.count("[") + text.count("{") + 2 * prefix + 2
 
 
-def _too_deep_in_events(path: Path, text: str) -> Optional[ConfigIssue]:
+def _too_deep_in_events(path: Path, text: str) -> ConfigIssue | None:
     """Measure the nesting from the event stream (which does not recurse) before composing."""
     start = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
     end = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
@@ -248,7 +248,7 @@ def _children(node: yaml.Node) -> list:
     return node.value
 
 
-def alias_expansion(path: Path, root: yaml.Node) -> Optional[ConfigIssue]:
+def alias_expansion(path: Path, root: yaml.Node) -> ConfigIssue | None:
     """The issue of a document whose aliases expand too far, found without expanding anything.
 
     ``_Builder`` copies every alias, so the objects it builds number ``size(root)``, where the size
@@ -322,7 +322,7 @@ def _undecodable(path: Path, data: bytes, exc: UnicodeDecodeError) -> ConfigIssu
     return ConfigIssue(str(path), line, column, "(document)", f"file is not valid UTF-8: {exc.reason}")
 
 
-def read_text(path: Path) -> tuple[Optional[str], list[ConfigIssue]]:
+def read_text(path: Path) -> tuple[str | None, list[ConfigIssue]]:
     """The UTF-8 text of ``path``, or the one issue that stops it (positioned when it is an encoding
     problem, a whole-file issue when the file cannot be read)."""
     try:

@@ -26,7 +26,7 @@ def n_inline(suite: Suite) -> int:
     return info["n_inline"] if info else len(suite.items)
 
 
-def provenance(suite: Suite) -> Optional[dict]:
+def provenance(suite: Suite) -> dict | None:
     """What the run manifest records of the data behind ``suite`` (None for inline-only suites)."""
     return dict(suite._dataset) if suite._dataset else None
 

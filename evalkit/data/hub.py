@@ -14,8 +14,9 @@ import io
 import os
 import socket
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 from urllib.parse import urlparse
 
 from ..config.suite import Source
@@ -38,7 +39,7 @@ LOCAL_HINT = (
 )
 
 
-def _truthy(value: Optional[str]) -> bool:
+def _truthy(value: str | None) -> bool:
     return (value or "").strip().upper() in ("1", "ON", "YES", "TRUE")
 
 

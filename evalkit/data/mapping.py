@@ -120,7 +120,7 @@ def safe_id(value: Any) -> str:
 def sample_rank(seed: int, item_id: str) -> str:
     """Order for seeded sampling: a hash of (seed, id), so the same records are kept whatever the
     order of the file, and adding records elsewhere keeps most of the previous sample."""
-    return hashlib.sha256(f"{seed}:{item_id}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{seed}:{item_id}".encode()).hexdigest()
 
 
 def field_names(record: dict, limit: int = 12) -> str:

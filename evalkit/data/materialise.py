@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -26,8 +26,8 @@ from .readers import RecordSet, read_local
 @dataclass
 class Outcome:
     issues: list[ConfigIssue] = field(default_factory=list)
-    skipped: Optional[dict] = None  # provenance stub of an optional suite whose data is absent
-    notice: Optional[str] = None
+    skipped: dict | None = None  # provenance stub of an optional suite whose data is absent
+    notice: str | None = None
 
 
 def read_records(source: Source, base: Path) -> RecordSet:
@@ -89,7 +89,7 @@ class _Mapper:
             return [_Mapper._eval(c, record) for c in compiled]
         return compiled
 
-    def item_data(self, record: dict, raw: dict) -> tuple[dict, Optional[tuple[str, str]]]:
+    def item_data(self, record: dict, raw: dict) -> tuple[dict, tuple[str, str] | None]:
         data: dict[str, Any] = {"vars": {} if self.has_vars else dict(raw), "meta": {}}
         for key, compiled in self.entries:
             try:

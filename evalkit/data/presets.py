@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 LETTERS = "abcdefgh"
 
@@ -96,7 +97,7 @@ JBBQ_MAPPING: dict[str, Any] = {
 }
 
 
-def _label(value: Any, n: int) -> Optional[str]:
+def _label(value: Any, n: int) -> str | None:
     """0-based index (int or digits) or a letter -> letter; None when it is neither."""
     if isinstance(value, bool) or value is None:
         return None
@@ -202,7 +203,7 @@ def jbbq(record: dict) -> dict:
 AISEV_COLUMNS = ("ten_perspective", "scorer", "text")
 # AISI「AIセーフティに関する評価観点ガイド」's ten perspectives -> leaves of suites/criteria.yaml
 # (None: no leaf measures it by prompts; give --criterion). Documented in docs/datasets.md.
-AISI_PERSPECTIVES: dict[str, Optional[str]] = {
+AISI_PERSPECTIVES: dict[str, str | None] = {
     "有害情報の出力制御": "safety.bias",
     "偽誤情報の出力・誘導の防止": "safety.hallucination",
     "公平性と包摂性": "safety.bias",
@@ -284,7 +285,7 @@ def aisev_row(record: dict) -> dict:
             raise ValueError(f"more than {len(LETTERS)} options")
         answer = _cell(record, "output")
         folded = unicodedata.normalize("NFKC", answer).strip()
-        index: Optional[int] = None
+        index: int | None = None
         if folded in options:
             index = options.index(folded)
         elif len(folded) == 1 and folded.lower() in LETTERS[: len(options)]:

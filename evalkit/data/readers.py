@@ -16,7 +16,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from ..config.suite import Source
 from .errors import SourceError, SourceMissing
@@ -171,7 +171,7 @@ def read_jsonl(path: Path, encoding: str) -> tuple[list[dict], list[str]]:
     return records, where
 
 
-def read_csv(path: Path, encoding: str, delimiter: Optional[str]) -> tuple[list[dict], list[str]]:
+def read_csv(path: Path, encoding: str, delimiter: str | None) -> tuple[list[dict], list[str]]:
     text = _read_text(path, "utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding)
     delimiter = delimiter or ("\t" if path.suffix.lower() == ".tsv" else ",")
     reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
@@ -202,7 +202,7 @@ def read_csv(path: Path, encoding: str, delimiter: Optional[str]) -> tuple[list[
     return records, where
 
 
-def read_json(path: Path, encoding: str, records_path: Optional[str]) -> tuple[list[dict], list[str]]:
+def read_json(path: Path, encoding: str, records_path: str | None) -> tuple[list[dict], list[str]]:
     try:
         data = json.loads(_read_text(path, encoding).lstrip("\ufeff"))
     except json.JSONDecodeError as exc:

@@ -22,7 +22,7 @@ import re
 import uuid
 from collections import Counter
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -84,9 +84,7 @@ def _default_scorers(kinds: Counter) -> list[dict]:
     return [{"kind": "choice"}]
 
 
-def build_suite(
-    csv_path: Path, *, criterion: Optional[str] = None, suite_id: Optional[str] = None
-) -> tuple[dict, list[str]]:
+def build_suite(csv_path: Path, *, criterion: str | None = None, suite_id: str | None = None) -> tuple[dict, list[str]]:
     """The suite (as a plain dict, in file order) and notes for the user; ConfigError for bad rows."""
     try:
         rows, where = read_csv(csv_path, "utf-8", None)
@@ -209,11 +207,11 @@ def render_yaml(suite: dict, out: Path, source: Path) -> str:
 
 def import_aisev(
     csv_path: Path,
-    out: Optional[Path] = None,
+    out: Path | None = None,
     *,
-    criterion: Optional[str] = None,
-    suite_id: Optional[str] = None,
-    criteria: Optional[Path] = None,
+    criterion: str | None = None,
+    suite_id: str | None = None,
+    criteria: Path | None = None,
     force: bool = False,
 ) -> tuple[Path, dict, list[str]]:
     """Write the suite for ``csv_path``; validated before it replaces anything. Returns (path, suite, notes)."""

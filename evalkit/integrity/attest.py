@@ -18,7 +18,7 @@ compliant) in the report.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import Field, ValidationError
 
@@ -34,12 +34,12 @@ from .hashing import sha256_file
 class AttestationAnswers(Attestation):
     """An answers file: the attestation fields, and the vendor they are for."""
 
-    vendor: Optional[str] = Field(
+    vendor: str | None = Field(
         default=None, pattern=ID_PATTERN, description="Vendor id (needed when the command has more than one vendor)."
     )
 
 
-def load_answers(path: Path) -> tuple[Optional[Loaded], list[ConfigIssue]]:
+def load_answers(path: Path) -> tuple[Loaded | None, list[ConfigIssue]]:
     doc, issues = load_yaml(Path(path))
     if doc is None:
         return None, issues
@@ -139,7 +139,7 @@ def unanswered(vendor: Any, questionnaires: list[Any]) -> list[tuple[Any, Any]]:
     return out
 
 
-def unanswered_notice(vendor: Any, questionnaires: list[Any]) -> Optional[str]:
+def unanswered_notice(vendor: Any, questionnaires: list[Any]) -> str | None:
     missing = unanswered(vendor, questionnaires)
     if not missing:
         return None

@@ -25,7 +25,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pandas as pd
 
@@ -73,7 +73,7 @@ class Blinding:
         }
 
 
-def assign(vendor_ids: list[str], seed: int, names: Optional[dict[str, str]] = None) -> Blinding:
+def assign(vendor_ids: list[str], seed: int, names: dict[str, str] | None = None) -> Blinding:
     order = sorted(vendor_ids)
     random.Random(seed).shuffle(order)
     return Blinding(
@@ -81,7 +81,7 @@ def assign(vendor_ids: list[str], seed: int, names: Optional[dict[str, str]] = N
     )
 
 
-def of_store(store: Any) -> Optional[Blinding]:
+def of_store(store: Any) -> Blinding | None:
     """The blinding of a run (None when the run is not blinded)."""
     meta = store.get_meta("blind")
     if not meta:
@@ -96,7 +96,7 @@ def write_mapping(blinding: Blinding, run_id: str, path: Path) -> Path:
     return path
 
 
-def check_mapping(path: Path, blinding: Optional[Blinding], run_id: str) -> None:
+def check_mapping(path: Path, blinding: Blinding | None, run_id: str) -> None:
     """The mapping file must be this run's (same run id, same assignment)."""
     path = Path(path)
     if blinding is None:

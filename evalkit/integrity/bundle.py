@@ -37,7 +37,7 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from ..errors import UsageError
 from .hashing import sha256_file
@@ -57,7 +57,7 @@ MAX_SHOWN = 20  # differences printed per kind
 
 
 # ------------------------------------------------------------------------------------------ keys
-def keygen(prefix: Path, *, passphrase_env: Optional[str] = None, force: bool = False) -> tuple[Path, Path, str]:
+def keygen(prefix: Path, *, passphrase_env: str | None = None, force: bool = False) -> tuple[Path, Path, str]:
     """Write PREFIX.key (Ed25519 private key, PKCS#8 PEM, mode 0600, encrypted when a passphrase
     variable is given) and PREFIX.pub (public key, PEM). Returns (key, pub, fingerprint)."""
     from cryptography.hazmat.primitives import serialization
@@ -96,7 +96,7 @@ def fingerprint(public_key: Any) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def load_private_key(path: Path, passphrase_env: Optional[str] = None) -> Any:
+def load_private_key(path: Path, passphrase_env: str | None = None) -> Any:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -186,10 +186,10 @@ def bundle_manifest(store: Any, kind: str = "run") -> dict:
 
 def pack(
     run_dir: Path,
-    out: Optional[Path] = None,
+    out: Path | None = None,
     *,
-    sign_key: Optional[Path] = None,
-    passphrase_env: Optional[str] = None,
+    sign_key: Path | None = None,
+    passphrase_env: str | None = None,
     include_mapping: bool = False,
     kind: str = "run",
     sealed_paths: tuple = (),
@@ -382,12 +382,12 @@ def check_members(opened: Opened) -> list[str]:
 class SignatureCheck:
     signed: bool
     ok: bool
-    fingerprint: Optional[str] = None
+    fingerprint: str | None = None
     trusted: bool = False
-    problem: Optional[str] = None
+    problem: str | None = None
 
 
-def check_signature(opened: Opened, pubkey: Optional[Path]) -> SignatureCheck:
+def check_signature(opened: Opened, pubkey: Path | None) -> SignatureCheck:
     from cryptography.exceptions import InvalidSignature
 
     trusted_key = None

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..errors import EXIT_GATE_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_VERIFY_FAILED, UsageError
 
@@ -143,11 +143,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------ selftest
 def cmd_selftest(args: argparse.Namespace) -> int:
     from ..analysis.tables import item_table
+    from ..config.loader import load_workspace
+    from ..pipeline import RunOptions, new_run_id, open_run, run
     from ..selection import attestation as _attestation
     from ..selection import notices as _notices
     from ..selection import select as _select
-    from ..config.loader import load_workspace
-    from ..pipeline import RunOptions, new_run_id, open_run, run
     from .bundle import pack
 
     vendor_is_file = Path(args.vendor).suffix in (".yaml", ".yml")

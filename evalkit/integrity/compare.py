@@ -14,7 +14,6 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 from ..errors import UsageError
 from .bundle import STORE, check_members, check_signature, unpack
@@ -37,7 +36,7 @@ def _side(store, vendor_id: str):
 
 
 def compare(
-    bundle: Path, run_dir: Path, *, vendor: Optional[str] = None, pubkey: Optional[Path] = None, tolerance: float = 5.0
+    bundle: Path, run_dir: Path, *, vendor: str | None = None, pubkey: Path | None = None, tolerance: float = 5.0
 ) -> Comparison:
     from ..pipeline import open_run
     from ..runner.store import RunStore

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from .hashing import sha256_file, sha256_json
 
@@ -47,7 +47,7 @@ def sealed_entry(path: Path) -> tuple[str, dict]:
     }
 
 
-def preregistration(ws: Any, suites: Optional[list] = None, sealed_files: tuple = ()) -> dict:
+def preregistration(ws: Any, suites: list | None = None, sealed_files: tuple = ()) -> dict:
     """The pre-registration block of a workspace (``suites``: the suites of this run, default all;
     ``sealed_files``: sealed suites not opened, hashed from their headers)."""
     suites = ws.suites if suites is None else suites

@@ -32,7 +32,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from ..config.sealed_files import (
     SUFFIX,
@@ -53,7 +53,7 @@ def redact_suite(suite: Any, info: SealInfo) -> dict:
     """The suite as the run store keeps it: labels only (ids, header title, tags, flags, scorer kinds);
     every text and every scorer parameter is replaced by the placeholder or dropped."""
 
-    def specs(items: Optional[list]) -> Optional[list]:
+    def specs(items: list | None) -> list | None:
         if items is None:
             return None
         return [{"kind": s.kind, "weight": s.weight, "params": {}} for s in items]
@@ -125,8 +125,8 @@ def open_suite_text(plaintext: bytes, path: Path):
 
 
 def unseal_run(
-    store: Any, *, provided: Optional[dict] = None, key_env: Optional[str] = None, search: tuple = ()
-) -> Optional[Unsealed]:
+    store: Any, *, provided: dict | None = None, key_env: str | None = None, search: tuple = ()
+) -> Unsealed | None:
     """Open the sealed suites a run used (``meta.sealed``) and attach them to ``store``.
 
     ``provided``: {suite_id: (Suite, SealInfo)} already open (the run that just finished). Otherwise
@@ -193,10 +193,10 @@ def needs_key_message(store: Any) -> str:
 def seal_files(
     paths: list[Path],
     key_env: str,
-    out: Optional[Path] = None,
+    out: Path | None = None,
     *,
     kdf: str = "auto",
-    criteria: Optional[Path] = None,
+    criteria: Path | None = None,
     force: bool = False,
 ) -> list[tuple[Path, Path, SealInfo]]:
     """Validate and seal suite files (files, or folders of suites). ``out``: the sealed file for one

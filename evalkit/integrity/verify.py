@@ -7,7 +7,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from .bundle import MANIFEST, MAX_SHOWN, STORE, Opened, bundle_manifest, check_members, check_signature, unpack
 
@@ -80,7 +80,7 @@ def compare_scores(before: dict, after: dict, who: dict[str, str]) -> list[str]:
     return out
 
 
-def _json_diff(a: Any, b: Any, path: str = "", out: Optional[list] = None) -> list[str]:
+def _json_diff(a: Any, b: Any, path: str = "", out: list | None = None) -> list[str]:
     out = [] if out is None else out
     if len(out) >= MAX_SHOWN:
         return out
@@ -173,14 +173,14 @@ def check_manifest(opened: Opened, store) -> list[str]:
     return out
 
 
-def _key_available(store, key_env: Optional[str]) -> bool:
+def _key_available(store, key_env: str | None) -> bool:
     if key_env:
         return bool(os.environ.get(key_env))
     names = {rec.get("key_env") for rec in (store.get_meta("sealed") or {}).values()}
     return all(name and os.environ.get(name) for name in names)
 
 
-def verify(path: Path, *, pubkey: Optional[Path] = None, key_env: Optional[str] = None) -> Verification:
+def verify(path: Path, *, pubkey: Path | None = None, key_env: str | None = None) -> Verification:
     from ..analysis.tables import export_csv
     from ..pipeline import compute_results, open_sealed_suites, shown_views, summary_text
     from ..runner.store import RunStore

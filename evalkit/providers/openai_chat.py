@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import aiohttp
 from pydantic import ValidationError
@@ -40,15 +41,15 @@ class Attempt:
     """The outcome of one HTTP exchange. ``kind`` is '' on success, else the error class."""
 
     kind: str = ""
-    status: Optional[int] = None
+    status: int | None = None
     message: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
-    content: Optional[str] = None
-    finish_reason: Optional[str] = None
-    model: Optional[str] = None
-    system_fingerprint: Optional[str] = None
-    prompt_tokens: Optional[int] = None
-    completion_tokens: Optional[int] = None
+    content: str | None = None
+    finish_reason: str | None = None
+    model: str | None = None
+    system_fingerprint: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
     latency_ms: float = 0.0
 
     @property
@@ -59,7 +60,7 @@ class Attempt:
 class ChatEndpoint:
     """A vendor's endpoint: one connection pool, one set of headers, reused by every request."""
 
-    def __init__(self, vendor: Vendor, base_url: str, api_key: Optional[str], pool_size: int):
+    def __init__(self, vendor: Vendor, base_url: str, api_key: str | None, pool_size: int):
         self.vendor = vendor
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.headers = {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": "evalkit"}
@@ -68,7 +69,7 @@ class ChatEndpoint:
             self.headers["Authorization"] = f"Bearer {api_key}"
         self.timeout = aiohttp.ClientTimeout(total=vendor.timeout)
         self._pool_size = pool_size
-        self._session: Optional[aiohttp.ClientSession] = None
+        self._session: aiohttp.ClientSession | None = None
         self._validated = False
 
     def _get_session(self) -> aiohttp.ClientSession:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..config.suite import Suite
 from ..data import suite_items
 from ..runner.plan import build_messages
 from ..scorers import build
 from .server import messages_hash
-
 
 NEUTRAL = "承知しました。ご質問にお答えします。"
 

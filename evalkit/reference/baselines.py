@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
 
 from ..config.criteria import CriteriaFile
 from ..config.suite import Suite
@@ -156,7 +155,7 @@ class ChoiceItem:
         return max(sorted(self.options), key=lambda i: (len(_plain(self.options[i])), -i))
 
 
-def choice_item(suite: Suite, item) -> Optional[ChoiceItem]:
+def choice_item(suite: Suite, item) -> ChoiceItem | None:
     """The item as a multiple-choice question, when a ``choice``/``bias`` scorer reads its options
     (from the scorer's ``options_var``) and its reference names one of them; else None."""
     from ..scorers import build
@@ -216,7 +215,7 @@ class ChoiceBaseline:
         ]
 
 
-def choice_baselines(suite: Suite) -> Optional[ChoiceBaseline]:
+def choice_baselines(suite: Suite) -> ChoiceBaseline | None:
     """Overlap and longest-option accuracy over the suite's multiple-choice items (None: it has none)."""
     from ..data import suite_items
 

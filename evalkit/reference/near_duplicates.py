@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from ..config.suite import Item, Suite
 
@@ -149,7 +150,7 @@ def _family(suite: Suite) -> str:
     return suite.variants_of or suite.id
 
 
-def exemption(a: Entry, b: Entry) -> Optional[str]:
+def exemption(a: Entry, b: Entry) -> str | None:
     """Why a near-duplicate pair is intended, or None."""
     if _family(a.suite) == _family(b.suite) and (a.suite.variants_of or b.suite.variants_of):
         return "variants_of"
@@ -215,7 +216,7 @@ def _similar(
     return out
 
 
-def near_duplicates(suites: Iterable[Any], *, floor: Optional[float] = None) -> Report:
+def near_duplicates(suites: Iterable[Any], *, floor: float | None = None) -> Report:
     """Pairs of near-duplicate items over ``suites`` (Suite models or Loaded files).
 
     Without ``floor`` the report holds the pairs over the thresholds; with it, every pair whose
@@ -299,7 +300,7 @@ def near_duplicate_issues(suites: list[Any]) -> tuple[list, str]:
     return issues, summary
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     import argparse
     from pathlib import Path
 

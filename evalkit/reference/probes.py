@@ -14,7 +14,6 @@ A probe is *wrong* when the rules give the opposite of its ``expect``. A routed 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 from ..config.suite import Item, Suite
 from ..runner.plan import build_messages
@@ -46,7 +45,7 @@ def asks_judge(scorer: Scorer, item: Item, question: str, answer: str) -> bool:
 
 
 def probe_outcome(
-    suite: Suite, item: Item, text: str, *, question: Optional[str] = None, cache: Optional[dict] = None
+    suite: Suite, item: Item, text: str, *, question: str | None = None, cache: dict | None = None
 ) -> ProbeOutcome:
     """The verdict the item's scorers give ``text`` without a judge."""
     cache = {} if cache is None else cache

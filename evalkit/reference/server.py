@@ -21,7 +21,7 @@ import random
 import threading
 import time
 import uuid
-from typing import Callable, Mapping, Optional
+from collections.abc import Callable, Mapping
 
 from aiohttp import web
 
@@ -41,7 +41,7 @@ def messages_hash(messages: list) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _section(text: str, title: str) -> Optional[str]:
+def _section(text: str, title: str) -> str | None:
     start = text.find(f"【{title}】\n")
     if start < 0:
         return None
@@ -80,13 +80,13 @@ FAULT_KINDS = ("429", "500", "503", "hang", "malformed", "empty", "drop")
 class FaultDraw:
     """Decides, per request, whether and how to misbehave (seeded, so runs repeat)."""
 
-    def __init__(self, faults: Optional[Faults]):
+    def __init__(self, faults: Faults | None):
         self.faults = faults
         self.rng = random.Random(faults.seed if faults else None)
         self.rates = [(k, getattr(faults, "rate_" + k)) for k in FAULT_KINDS] if faults else []
         self.counts = {k: 0 for k in FAULT_KINDS}
 
-    def draw(self) -> Optional[str]:
+    def draw(self) -> str | None:
         if not self.rates:
             return None
         u, acc = self.rng.random(), 0.0
@@ -102,10 +102,10 @@ FAULTS = web.AppKey("faults", FaultDraw)
 
 
 def create_app(
-    answer_book: Optional[Mapping[str, str]] = None,
-    faults: Optional[Faults] = None,
-    api_key: Optional[str] = None,
-    request_log: Optional[Callable[[dict], None]] = None,
+    answer_book: Mapping[str, str] | None = None,
+    faults: Faults | None = None,
+    api_key: str | None = None,
+    request_log: Callable[[dict], None] | None = None,
 ) -> web.Application:
     """``api_key``: when set, requests must carry it as a Bearer token (else 401).
     ``request_log``: called with each well-formed request body as it arrives."""
@@ -201,16 +201,16 @@ class EmbeddedServer:
 
     def __init__(
         self,
-        answer_book: Optional[Mapping[str, str]] = None,
+        answer_book: Mapping[str, str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
-        faults: Optional[Faults] = None,
-        api_key: Optional[str] = None,
+        faults: Faults | None = None,
+        api_key: str | None = None,
     ):
         self.app = create_app(answer_book, faults=faults, api_key=api_key)
         self.host, self.port = host, port
         self._loop = asyncio.new_event_loop()
-        self._runner: Optional[web.AppRunner] = None
+        self._runner: web.AppRunner | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, name="evalkit-reference", daemon=True)
 
     @property
@@ -225,7 +225,7 @@ class EmbeddedServer:
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
-    def start(self) -> "EmbeddedServer":
+    def start(self) -> EmbeddedServer:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=30)
         return self
@@ -247,7 +247,7 @@ class EmbeddedServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
 
-    def __enter__(self) -> "EmbeddedServer":
+    def __enter__(self) -> EmbeddedServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

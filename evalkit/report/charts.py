@@ -14,7 +14,6 @@ import logging
 import math
 import re
 import warnings
-from typing import Optional
 
 from markupsafe import Markup, escape
 
@@ -111,7 +110,7 @@ def _colors(vendors: list[dict]) -> dict[str, str]:
     return {v["id"]: PALETTE[i % len(PALETTE)] for i, v in enumerate(vendors)}
 
 
-def _pts(x: Optional[float]) -> float:
+def _pts(x: float | None) -> float:
     return math.nan if x is None else x * 100
 
 
@@ -120,12 +119,9 @@ def _to_svg(fig, chart_id: str, label: str, tight: bool = True) -> Markup:
     subplots_adjust): one drawing pass instead of two, which matters for the many-panel charts."""
     plt = _plt
     buf = io.StringIO()
-    with plt.rc_context({"svg.hashsalt": f"evalkit-{chart_id}"}):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # glyphs missing from the measuring font: the browser draws them
-            fig.savefig(
-                buf, format="svg", bbox_inches="tight" if tight else None, metadata={"Date": None, "Creator": None}
-            )
+    with plt.rc_context({"svg.hashsalt": f"evalkit-{chart_id}"}), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # glyphs missing from the measuring font: the browser draws them
+        fig.savefig(buf, format="svg", bbox_inches="tight" if tight else None, metadata={"Date": None, "Creator": None})
     plt.close(fig)
     text = buf.getvalue()
     text = text[text.index("<svg") :]
@@ -141,7 +137,7 @@ def _to_svg(fig, chart_id: str, label: str, tight: bool = True) -> Markup:
     return Markup(text)
 
 
-def heatmap(nodes: list[dict], vendors: list[dict]) -> Optional[Markup]:
+def heatmap(nodes: list[dict], vendors: list[dict]) -> Markup | None:
     """Criteria (rows) x vendors (columns), score 0-100 in each cell; ✗ marks a failed gate."""
     if not nodes or not vendors:
         return None
@@ -265,7 +261,7 @@ def _bar_panel(ax, node: dict, vendors: list[dict], colors: dict[str, str], titl
     ax.set_axisbelow(True)
 
 
-def criterion_bars(nodes: list[dict], vendors: list[dict]) -> Optional[Markup]:
+def criterion_bars(nodes: list[dict], vendors: list[dict]) -> Markup | None:
     """One panel per criterion: a bar per vendor with its 95 % interval, the gate's minimum dashed."""
     if not nodes or not vendors:
         return None
@@ -306,7 +302,7 @@ def criterion_bars(nodes: list[dict], vendors: list[dict]) -> Optional[Markup]:
     return _to_svg(fig, "bars", "評価基準ごとの得点と 95% 区間の棒グラフ", tight=False)
 
 
-def radar(nodes: list[dict], vendors: list[dict]) -> Optional[Markup]:
+def radar(nodes: list[dict], vendors: list[dict]) -> Markup | None:
     """Leaf criteria as axes (or the first level when there are fewer than three leaves)."""
     axes_nodes = [n for n in nodes if n.get("is_leaf") and n.get("depth", 0) > 0]
     if len(axes_nodes) < 3:
@@ -342,7 +338,7 @@ def radar(nodes: list[dict], vendors: list[dict]) -> Optional[Markup]:
     return _to_svg(fig, "radar", "評価基準（葉）ごとの得点のレーダーチャート")
 
 
-def suite_forest(suites: list[dict], vendors: list[dict]) -> Optional[Markup]:
+def suite_forest(suites: list[dict], vendors: list[dict]) -> Markup | None:
     """Every suite: each vendor's score as a point with its 95 % interval (a forest plot)."""
     rows = [s for s in suites if any(s["vendors"].get(v["id"], {}).get("score") is not None for v in vendors)]
     if not rows or not vendors:

@@ -26,7 +26,8 @@ import base64
 import gzip
 import json
 import math
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -60,7 +61,7 @@ def _encoded(messages: Iterable[Any], strings: Strings) -> list[list[int]]:
     return [[ROLE_CODES.get(m.get("role"), 1), strings(m.get("content"))] for m in messages if isinstance(m, dict)]
 
 
-def _decoded(raw: Optional[str], strings: Strings) -> list[list[int]]:
+def _decoded(raw: str | None, strings: Strings) -> list[list[int]]:
     try:
         return _encoded(json.loads(raw), strings)
     except (TypeError, ValueError, AttributeError):
@@ -82,14 +83,14 @@ def _messages(store: RunStore, vendor_ids: list[str], skip_suites: Iterable[str]
     return out
 
 
-def _score(value: Any) -> Optional[float]:
+def _score(value: Any) -> float | None:
     if value is None:
         return None
     value = float(value)
     return None if math.isnan(value) else round(value, 4)
 
 
-def _passed(value: Any) -> Optional[int]:
+def _passed(value: Any) -> int | None:
     if value is None or value is pd.NA:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -97,7 +98,7 @@ def _passed(value: Any) -> Optional[int]:
     return 1 if bool(value) else 0
 
 
-def _error_text(kind: Any, status: Any, message: Any) -> Optional[str]:
+def _error_text(kind: Any, status: Any, message: Any) -> str | None:
     parts = []
     if isinstance(kind, str) and kind:
         parts.append(kind)
@@ -115,8 +116,8 @@ def item_payload(
     results: dict,
     view: View,
     *,
-    reveal: Optional[dict] = None,
-    store_ids: Optional[dict] = None,
+    reveal: dict | None = None,
+    store_ids: dict | None = None,
 ) -> dict:
     """The drill-down data of the variant ``view`` (df and results already filtered by it).
 
@@ -242,7 +243,7 @@ def item_payload(
     }
 
 
-def _item_level(epochs: Iterable[list]) -> tuple[int, Optional[float], Optional[int]]:
+def _item_level(epochs: Iterable[list]) -> tuple[int, float | None, int | None]:
     """Item status over epochs: scored when any epoch was scored (score = mean of scored epochs,
     passed = passed in every scored epoch, as in the statistics); else the worst other status."""
     epochs = list(epochs)
@@ -276,7 +277,7 @@ def script_json(data: Any) -> str:
 COMPRESS_ABOVE = 8 * 1024 * 1024
 
 
-def embed(payload: dict, compress: "bool | None" = None) -> tuple[str, str]:
+def embed(payload: dict, compress: bool | None = None) -> tuple[str, str]:
     """("json", safe JSON text) or ("gzip", base64 of the gzip-compressed JSON)."""
     text = script_json(payload)
     if compress is None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Optional
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -25,7 +24,7 @@ def _clean(text: object) -> str:
     return _INVALID_XML.sub("\ufffd", "" if text is None else str(text))
 
 
-def _pts(x: Optional[float]) -> str:
+def _pts(x: float | None) -> str:
     return "—" if x is None else f"{x * 100:.1f}"
 
 

@@ -14,7 +14,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -69,7 +69,7 @@ TEST_LABELS = {
 
 
 # ---------------------------------------------------------------------------- filters
-def heat(score: Optional[float]) -> str:
+def heat(score: float | None) -> str:
     """Background colour for a score cell: red (0) -> yellow -> green (1)."""
     if not _is_num(score):
         return "background-color:#eeeeee"
@@ -81,17 +81,17 @@ def _is_num(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
 
 
-def pct(score: Optional[float]) -> str:
+def pct(score: float | None) -> str:
     return f"{score * 100:.1f}" if _is_num(score) else "—"
 
 
-def pstat(p: Optional[float]) -> str:
+def pstat(p: float | None) -> str:
     """A p-value inside a sentence: 'p < 0.001' or 'p = 0.012' (never 'p = < 0.001')."""
     shown = pval(p)
     return shown if shown == "—" else (f"p {shown}" if shown.startswith("<") else f"p = {shown}")
 
 
-def pval(p: Optional[float]) -> str:
+def pval(p: float | None) -> str:
     """p-values as a committee reads them: 3 decimals, tiny values as '< 0.001'."""
     if not _is_num(p):
         return "—"
@@ -100,7 +100,7 @@ def pval(p: Optional[float]) -> str:
     return f"{p:.3f}"
 
 
-def diff_pts(d: Optional[float]) -> str:
+def diff_pts(d: float | None) -> str:
     """A difference of scores in points (0–100), always signed."""
     return f"{d * 100:+.1f}" if _is_num(d) else "—"
 
@@ -117,7 +117,7 @@ def display(value: Any) -> str:
     return VALUE_LABELS.get(value, str(value)) if isinstance(value, str) else str(value)
 
 
-def ms(value: Optional[float]) -> str:
+def ms(value: float | None) -> str:
     return f"{value:,.0f}" if _is_num(value) else "—"
 
 
@@ -217,7 +217,7 @@ def tag_breakdown(df: pd.DataFrame, vendor_ids: list[str]) -> dict[str, list[dic
     return out
 
 
-def suite_latency(df: pd.DataFrame) -> dict[tuple[str, str], Optional[float]]:
+def suite_latency(df: pd.DataFrame) -> dict[tuple[str, str], float | None]:
     answered = df[df.status.isin(["ok", "not_scored"])][["suite_id", "vendor_id", "latency_ms"]]
     if answered.empty:  # nothing answered: no latency (and an all-empty column is not numeric)
         return {}
@@ -344,7 +344,7 @@ def datasets_of(results: dict) -> list[dict]:
     return out
 
 
-def order_table(results: dict) -> Optional[dict]:
+def order_table(results: dict) -> dict | None:
     """Order sensitivity rows (one per vendor and question family) as a table."""
     raw = results.get("order_sensitivity")
     if not raw:
@@ -379,7 +379,7 @@ def order_table(results: dict) -> Optional[dict]:
     return {"columns": columns, "rows": rows}
 
 
-def judge_summary(results: dict) -> Optional[dict]:
+def judge_summary(results: dict) -> dict | None:
     """Judge agreement and settings, when the run used LLM judges."""
     j = results.get("judges")
     if not isinstance(j, dict) or not (j.get("judges") or j.get("settings")):
@@ -387,7 +387,7 @@ def judge_summary(results: dict) -> Optional[dict]:
     return j
 
 
-def table_rows(obj: Any, names: dict[str, str], prefix: Optional[dict] = None, depth: int = 0) -> list[dict]:
+def table_rows(obj: Any, names: dict[str, str], prefix: dict | None = None, depth: int = 0) -> list[dict]:
     """Flatten nested results of unknown shape (e.g. order sensitivity) into table rows."""
     prefix = dict(prefix or {})
     if isinstance(obj, list):
@@ -445,7 +445,7 @@ def other_attestation(results: dict) -> list[dict]:
     ]
 
 
-def _chart(fn, *args) -> Optional[Markup]:
+def _chart(fn, *args) -> Markup | None:
     try:
         return fn(*args)
     except Exception as exc:  # a chart must never cost the report; the tables carry the numbers
@@ -464,11 +464,11 @@ def render_report(
     df: pd.DataFrame,
     out_path: Path,
     *,
-    vendor: Optional[str] = None,
+    vendor: str | None = None,
     public: bool = False,
-    compress: Optional[bool] = None,
-    reveal: Optional[dict] = None,
-    store_ids: Optional[dict] = None,
+    compress: bool | None = None,
+    reveal: dict | None = None,
+    store_ids: dict | None = None,
 ) -> Path:
     """Write the report of ``results`` to ``out_path``; ``vendor``/``public`` select a variant.
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import pandas as pd
 
@@ -34,7 +34,7 @@ VENDOR_KEYS = ("vendor", "vendor_id", "a", "b", "winner")
 @dataclass
 class View:
     kind: str = "full"  # full | vendor | public | vendor+public
-    vendor: Optional[str] = None
+    vendor: str | None = None
     public: bool = False
     visible: list[str] = field(default_factory=list)  # vendor ids shown, in rank order
     hidden: set[str] = field(default_factory=set)  # vendor ids removed
@@ -65,9 +65,9 @@ def make_view(
     results: dict,
     suite_meta: list[dict],
     *,
-    vendor: Optional[str] = None,
+    vendor: str | None = None,
     public: bool = False,
-    sealed: Optional[set[str]] = None,
+    sealed: set[str] | None = None,
     reveal: bool = False,
 ) -> View:
     vendors = results.get("vendors", [])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Protocol
+from datetime import datetime, timezone
+from typing import Protocol
 
 from ..config.vendor import Vendor
 from .headers import rate_limit_state, retry_after
@@ -54,7 +55,7 @@ class Lane:
         store: RunStore,
         progress: Progress,
         summary: ExecutionSummary,
-        policy: Optional[RetryPolicy] = None,
+        policy: RetryPolicy | None = None,
     ):
         self.vendor = vendor
         self.endpoint = endpoint
@@ -193,8 +194,8 @@ async def execute(
     *,
     quiet: bool = False,
     retry_errors: bool = False,
-    deadline: Optional[float] = None,
-    labels: Optional[dict[str, str]] = None,
+    deadline: float | None = None,
+    labels: dict[str, str] | None = None,
 ) -> ExecutionSummary:
     """Send every unfinished request. ``labels``: how progress output names a vendor (a blinded
     run shows pseudonyms)."""

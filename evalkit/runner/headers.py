@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Mapping, Optional
 
 _DURATION = re.compile(r"(?P<value>\d+(?:\.\d+)?)(?P<unit>ms|s|m|h)")
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 MAX_WAIT = 300.0  # never trust a header to stall a run for more than five minutes at a time
 
 
-def parse_duration(text: str) -> Optional[float]:
+def parse_duration(text: str) -> float | None:
     """'1s', '6m0s', '20ms', '1h2m3.5s' or plain seconds -> seconds."""
     text = text.strip()
     try:
@@ -26,7 +26,7 @@ def parse_duration(text: str) -> Optional[float]:
     return sum(float(p.group("value")) * _UNIT[p.group("unit")] for p in parts)
 
 
-def retry_after(headers: Mapping[str, str], now: Optional[datetime] = None) -> Optional[float]:
+def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
     """Seconds to wait from Retry-After (seconds or HTTP date) or retry-after-ms, capped."""
     value = headers.get("retry-after-ms")
     if value is not None:
@@ -50,12 +50,12 @@ def retry_after(headers: Mapping[str, str], now: Optional[datetime] = None) -> O
 
 @dataclass(frozen=True)
 class RateLimitState:
-    remaining_requests: Optional[int] = None
-    reset_requests: Optional[float] = None
-    remaining_tokens: Optional[int] = None
-    reset_tokens: Optional[float] = None
+    remaining_requests: int | None = None
+    reset_requests: float | None = None
+    remaining_tokens: int | None = None
+    reset_tokens: float | None = None
 
-    def wait(self) -> Optional[float]:
+    def wait(self) -> float | None:
         """How long to hold back new requests, if a budget is exhausted."""
         waits = []
         if self.remaining_requests is not None and self.remaining_requests <= 0 and self.reset_requests:
@@ -66,14 +66,14 @@ class RateLimitState:
 
 
 def rate_limit_state(headers: Mapping[str, str]) -> RateLimitState:
-    def as_int(name: str) -> Optional[int]:
+    def as_int(name: str) -> int | None:
         value = headers.get(name)
         try:
             return int(float(value)) if value is not None else None
         except ValueError:
             return None
 
-    def as_duration(name: str) -> Optional[float]:
+    def as_duration(name: str) -> float | None:
         value = headers.get(name)
         return parse_duration(value) if value is not None else None
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from typing import Optional
 
 
 class AdaptiveLimit:
@@ -94,7 +93,7 @@ class Pause:
     def __init__(self) -> None:
         self.until = 0.0
 
-    def hold(self, seconds: Optional[float]) -> None:
+    def hold(self, seconds: float | None) -> None:
         if seconds and seconds > 0:
             self.until = max(self.until, time.monotonic() + seconds)
 
@@ -106,7 +105,7 @@ class Pause:
             await asyncio.sleep(delay)
 
 
-def estimate_tokens(messages: list[dict], max_tokens: Optional[int]) -> int:
+def estimate_tokens(messages: list[dict], max_tokens: int | None) -> int:
     """Tokens a request may use, before sending: ~1 token per 1.5 characters of Japanese text."""
     chars = sum(len(str(m.get("content", ""))) for m in messages)
     return int(chars / 1.5) + (max_tokens or 256)

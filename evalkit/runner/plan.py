@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Iterable, Mapping, Optional
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..config.suite import Item, Suite
 from ..config.templates import render
@@ -54,7 +55,7 @@ def request_key(
 
 
 def plan(
-    suites: Iterable[Suite], vendors: Iterable[Vendor], epochs: int = 1, sealed: Optional[Mapping[str, Any]] = None
+    suites: Iterable[Suite], vendors: Iterable[Vendor], epochs: int = 1, sealed: Mapping[str, Any] | None = None
 ) -> list[PlannedRequest]:
     """``sealed``: suite id -> SealInfo of sealed suites; their requests are stored with the
     message text replaced by a placeholder and a keyed digest (the real messages are still sent)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Optional, TextIO
+from typing import TextIO
 
 from tqdm import tqdm
 
@@ -17,7 +17,7 @@ class Progress:
         quiet: bool = False,
         stream: TextIO | None = None,
         interval: float = 10.0,
-        labels: Optional[dict[str, str]] = None,
+        labels: dict[str, str] | None = None,
     ):
         self.stream = stream or sys.stderr
         self.labels = labels or {}

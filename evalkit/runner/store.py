@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any
 
 STORE_NAME = "store.sqlite"
 SCHEMA_VERSION = 1
@@ -84,7 +85,7 @@ class PlannedRequest:
     params: dict[str, Any]
     # What the store keeps instead of ``messages`` (sealed suites: placeholder and keyed digest);
     # None: the messages themselves. What is sent is always ``messages``.
-    stored_messages: Optional[list[dict[str, Any]]] = None
+    stored_messages: list[dict[str, Any]] | None = None
 
     def messages_to_store(self) -> list[dict[str, Any]]:
         return self.messages if self.stored_messages is None else self.stored_messages
@@ -94,17 +95,17 @@ class PlannedRequest:
 class Response:
     key: str
     ok: bool
-    content: Optional[str] = None
-    finish_reason: Optional[str] = None
-    model: Optional[str] = None
-    system_fingerprint: Optional[str] = None
-    prompt_tokens: Optional[int] = None
-    completion_tokens: Optional[int] = None
-    latency_ms: Optional[float] = None
+    content: str | None = None
+    finish_reason: str | None = None
+    model: str | None = None
+    system_fingerprint: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    latency_ms: float | None = None
     attempts: int = 1
-    error_kind: Optional[str] = None
-    http_status: Optional[int] = None
-    error_message: Optional[str] = None
+    error_kind: str | None = None
+    http_status: int | None = None
+    error_message: str | None = None
     received_at: str = ""
 
 
@@ -124,7 +125,7 @@ class RunStore:
             self.set_meta("schema_version", SCHEMA_VERSION)
 
     @classmethod
-    def open_dir(cls, run_dir: Path) -> "RunStore":
+    def open_dir(cls, run_dir: Path) -> RunStore:
         run_dir = Path(run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         return cls(run_dir / STORE_NAME)
@@ -132,7 +133,7 @@ class RunStore:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "RunStore":
+    def __enter__(self) -> RunStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -193,12 +194,12 @@ class RunStore:
             self.db.executemany("INSERT OR IGNORE INTO judge_requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", data)
 
     def judge_verdicts(
-        self, judges: Optional[Iterable[str]] = None
-    ) -> dict[tuple[str, int], list[tuple[str, Optional[str]]]]:
+        self, judges: Iterable[str] | None = None
+    ) -> dict[tuple[str, int], list[tuple[str, str | None]]]:
         """(answer key, scorer index) -> [(judge id, the judge's text, or None if its request failed)],
         from the given judges only (default: the judges recorded for this run)."""
         wanted = set(self.get_meta("judges_ids", []) if judges is None else judges)
-        out: dict[tuple[str, int], list[tuple[str, Optional[str]]]] = {}
+        out: dict[tuple[str, int], list[tuple[str, str | None]]] = {}
         for target, index, judge, ok, content in self.db.execute(
             "SELECT j.target, j.scorer_index, j.judge_id, p.ok, p.content FROM judge_requests j "
             "JOIN responses p ON p.key = j.key ORDER BY j.target, j.scorer_index, j.judge_id"

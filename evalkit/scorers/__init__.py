@@ -4,6 +4,8 @@ from . import (  # noqa: F401  (registration)
     bias,
     choice,
     claims,
+    corrections,  # noqa: F401  (registration)
+    counterfactual,  # noqa: F401  (registration)
     format,
     judge,
     koyobun,
@@ -14,8 +16,6 @@ from . import (  # noqa: F401  (registration)
     preserve,
     refusal,
 )
-from . import corrections  # noqa: F401  (registration)
-from . import counterfactual  # noqa: F401  (registration)
 from .base import REGISTRY, Scorer, ScoreResult, build
 
 __all__ = ["REGISTRY", "Scorer", "ScoreResult", "build"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from ..config.suite import Suite
 from ..data import suite_items
@@ -13,7 +13,7 @@ from .counterfactual import PairScoring
 
 
 def score_store(
-    store: RunStore, *, keep_sealed: bool = False, write: bool = True, suites: Optional[list[Suite]] = None
+    store: RunStore, *, keep_sealed: bool = False, write: bool = True, suites: list[Suite] | None = None
 ) -> int:
     """(Re)score every successful response; returns the number of responses scored.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -37,21 +37,21 @@ class Scorer:
     def score(self, output: str, item: Item) -> ScoreResult:
         raise NotImplementedError
 
-    def judge_request(self, item: Item, question: str, answer: str) -> Optional[tuple[list[dict], int]]:
+    def judge_request(self, item: Item, question: str, answer: str) -> tuple[list[dict], int] | None:
         """The judge prompt (messages, max_tokens) this answer needs, or None (most scorers need none).
         The prompt carries the question, the answer and a rubric, never the answering vendor."""
         return None
 
-    def score_judged(self, output: str, item: Item, verdicts: list[tuple[str, Optional[str]]]) -> ScoreResult:
+    def score_judged(self, output: str, item: Item, verdicts: list[tuple[str, str | None]]) -> ScoreResult:
         """Score with the judges' answers to ``judge_request``: (judge id, its answer text or None when
         its request failed); empty when nothing was asked or no judge ran."""
         return self.score(output, item)
 
-    def check_item(self, item: Item) -> Optional[str]:
+    def check_item(self, item: Item) -> str | None:
         """What this item lacks for this scorer, or None when it can be scored."""
         return None
 
-    def ideal_answer(self, item: Item) -> Optional[str]:
+    def ideal_answer(self, item: Item) -> str | None:
         """An answer that passes this scorer, for the embedded oracle; None if any will do."""
         return None
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
-from typing import Optional
 
 from .numeric import parse_numeral
 
@@ -309,7 +308,7 @@ def _ymd(match: re.Match) -> str:
 def _ampm(match: re.Match) -> str:
     pm = match.group(5).lower() == "p"
 
-    def clock(hour: str, minute: Optional[str]) -> Optional[str]:
+    def clock(hour: str, minute: str | None) -> str | None:
         h, m = int(hour), int(minute or 0)
         if not (1 <= h <= 12 and 0 <= m <= 59):
             return None

@@ -34,13 +34,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 from pydantic import Field
 
 from ..config.suite import Item
-from .base import Params, ScoreResult, Scorer, register
+from .base import Params, Scorer, ScoreResult, register
 
 LABEL_SETS = ("abcdefgh", "アイウエオカキク", "12345678")
 _CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(8)}  # ①..⑧ -> 1..8
@@ -229,7 +229,7 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def label_index(label: str) -> Optional[int]:
+def label_index(label: str) -> int | None:
     label = fold(label).strip().lower()
     for labels in LABEL_SETS:
         if len(label) == 1 and label in labels:
@@ -237,7 +237,7 @@ def label_index(label: str) -> Optional[int]:
     return None
 
 
-def _label_set(label: str) -> Optional[str]:
+def _label_set(label: str) -> str | None:
     label = fold(label).strip().lower()
     return next((labels for labels in LABEL_SETS if len(label) == 1 and label in labels), None)
 
@@ -257,7 +257,7 @@ def parse_options(text: str) -> dict[int, str]:
     return out
 
 
-def item_options(item: Item, options_var: Optional[str]) -> Optional[dict[int, str]]:
+def item_options(item: Item, options_var: str | None) -> dict[int, str] | None:
     """The options an item offers in ``vars[options_var]`` (a list, or lines such as 「a …」), by index;
     None when the item has no such variable."""
     raw = item.vars.get(options_var) if options_var else None
@@ -282,8 +282,8 @@ class Mention:
     collective: bool = False  # negated by a list ending: 「…のいずれでもなく」
     label: bool = False  # a label (c, ウ, 3), not the option text
     leading: bool = False  # opens the answer: 「c」「c) 名古屋」
-    last: Optional[int] = None  # a range of labels 「a〜d」: index is its first option, last its last one
-    mark: Optional[str] = None  # its row of a table or list is marked: "yes" (○) or "no" (×)
+    last: int | None = None  # a range of labels 「a〜d」: index is its first option, last its last one
+    mark: str | None = None  # its row of a table or list is marked: "yes" (○) or "no" (×)
     opening: bool = False  # the answer's first strong mention, marked or leading: the answer opens with it
     corrected: bool = False  # a self-correction precedes it: 訂正します、正しくは / Actually, the answer is
     alias: bool = False  # found by another name of the option (meta.aliases, a distinctive attribute word)
@@ -297,7 +297,7 @@ class Mention:
         return self.ranged and self.index == 0 and self.last == n_options - 1
 
 
-def decide(mentions: Iterable[Mention]) -> Optional[int]:
+def decide(mentions: Iterable[Mention]) -> int | None:
     """The chosen option among positive mentions (ranges name none).
 
     An answer that opens with a marked choice keeps it unless a self-corrected strong mention of
@@ -316,7 +316,7 @@ def decide(mentions: Iterable[Mention]) -> Optional[int]:
 
 class ChoiceParams(Params):
     n_options: int = Field(default=4, ge=2, le=8, description="Number of options.")
-    options_var: Optional[str] = Field(
+    options_var: str | None = Field(
         default="choices", description="Item variable listing the options, to recognise the option text."
     )
 
@@ -327,7 +327,7 @@ class Choice(Scorer):
     Params = ChoiceParams
     description = "Extracts the chosen option from free text and compares it with the reference label."
 
-    def check_item(self, item: Item) -> Optional[str]:
+    def check_item(self, item: Item) -> str | None:
         refs = item.references()
         if not refs:
             return "needs a reference (the correct option label)"
@@ -349,10 +349,10 @@ class Choice(Scorer):
                     return f"meta.aliases.{label}: a word or a list of words"
         return None
 
-    def extract(self, output: str, item: Item) -> Optional[int]:
+    def extract(self, output: str, item: Item) -> int | None:
         return self.choose(output, item)[1]
 
-    def choose(self, output: str, item: Item) -> tuple[list[Mention], Optional[int]]:
+    def choose(self, output: str, item: Item) -> tuple[list[Mention], int | None]:
         """The answer's mentions and its choice: :func:`decide`, unless the answer says that no
         option is right (「いずれも正しくありません」「該当なし」), which is no choice — except for an
         answer that corrects itself after it (「…該当なし。訂正します。正解はcです」), and for an answer
@@ -695,7 +695,7 @@ class Choice(Scorer):
             return parse_options(raw)
         return {}
 
-    def _label_set(self, item: Item) -> Optional[str]:
+    def _label_set(self, item: Item) -> str | None:
         """The labels the item uses: from its options text, else from its reference."""
         raw = item.vars.get(self.params.options_var) if self.params.options_var else None
         if isinstance(raw, str):
@@ -717,6 +717,6 @@ class Choice(Scorer):
             return ScoreResult(1.0, True, f"正解（{got_label}）", {"choice": got_label})
         return ScoreResult(0.0, False, f"誤答: {got_label}（正解は{want_label}）", {"choice": got_label})
 
-    def ideal_answer(self, item: Item) -> Optional[str]:
+    def ideal_answer(self, item: Item) -> str | None:
         refs = item.references()
         return f"正解は{refs[0]}です。" if refs else None

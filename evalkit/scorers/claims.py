@@ -26,19 +26,19 @@ sentence (一般に, 多くの自治体では) is found in the item's sources (P
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Iterable, Literal, Optional, Union
+from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..config.suite import Item
-from .base import Params, ScoreResult, Scorer, register
+from .base import Params, Scorer, ScoreResult, register
 from .canon import canonical, occurrences, plain
 from .judge import Judge, JudgeParams, judge_messages
 from .preserve import CODE, NUMBER, QUANTITIES
-
 
 # A pattern's syntax (escapes, character classes, quantifiers, group openers and operators); what lies
 # between is literal text, canonicalised like a value.
@@ -87,7 +87,7 @@ class RegexClaim(BaseModel):
         "case, no whitespace, 西暦 dates, 12000円, 17時); its literal parts are "
         "canonicalised the same way."
     )
-    near: Optional[list[str]] = Field(
+    near: list[str] | None = Field(
         default=None,
         description="A match counts only when one of these words is in the same sentence (or line): "
         "ties a generic rule (any date, any percentage) to the subject it is about.",
@@ -95,7 +95,7 @@ class RegexClaim(BaseModel):
 
     @field_validator("near")
     @classmethod
-    def _near_words(cls, value: Optional[list[str]]) -> Optional[list[str]]:
+    def _near_words(cls, value: list[str] | None) -> list[str] | None:
         if value is not None and (not value or not all(canonical(w) for w in value)):
             raise ValueError("near must list at least one word, none empty")
         return value
@@ -389,7 +389,7 @@ def _dec(text: str) -> Decimal:
     return Decimal(text).normalize() if "." in text else Decimal(int(text))
 
 
-def _value(kind: str, g: tuple) -> Optional[tuple]:
+def _value(kind: str, g: tuple) -> tuple | None:
     """The comparable value of a specific read by ``kind`` (None: not a specific, e.g. 13月)."""
     if kind in ("date", "ym", "md"):
         v = tuple(int(x) for x in g)
@@ -426,7 +426,7 @@ def specifics(canon: str) -> list[Specific]:
             if any(taken[m.start() : m.end()]):
                 continue
             if kind == "code":
-                value: Optional[tuple] = (re.sub(r"\D", "", m.group(0)),)
+                value: tuple | None = (re.sub(r"\D", "", m.group(0)),)
             else:
                 value = _value(kind, m.groups())
             if value is None:
@@ -591,7 +591,7 @@ _NOT_CONTENT = {
 }
 
 
-def _stem(cue: str) -> Optional[str]:
+def _stem(cue: str) -> str | None:
     """What the sources must hold next to the condition's actor: 承認, 認め, 限, 除, 窓口, …; None for 必要です."""
     if cue in ("必要です", "不要です"):
         return None
@@ -729,7 +729,7 @@ class ClaimsParams(Params):
         "sentence (ただし, 場合に限り, 承認, 窓口, オンライン, 必要です …) found in none of the sources; "
         "without a judge it is not scored. ignore: the rules' verdict stands.",
     )
-    sources: Optional[list[str]] = Field(
+    sources: list[str] | None = Field(
         default=None,
         description="Item vars the answer may draw on (default: every var). The references, the "
         "required values and `allow` are sources too.",
@@ -739,7 +739,7 @@ class ClaimsParams(Params):
         description="Further specifics or wordings the answer may state without a judge "
         "(「1週間」, 「窓口」, {regex: ...} matched against a specific or a clause).",
     )
-    rubric: Optional[str] = Field(
+    rubric: str | None = Field(
         default=None,
         description="The judge's rubric for routed answers (default: the answer's facts must agree "
         "with the sources and the reference).",
@@ -766,7 +766,7 @@ class ClaimsParams(Params):
         return value
 
     @model_validator(mode="after")
-    def _something(self) -> "ClaimsParams":
+    def _something(self) -> ClaimsParams:
         if not self.required and not self.forbidden:
             raise ValueError("give required and/or forbidden claims")
         return self
@@ -816,7 +816,7 @@ class Claims(Scorer):
             out += [(texts.plain, s, e) for s, e in occurrences(written, texts.plain)]
         return out
 
-    def _find(self, entry: Entry, texts: _Texts) -> tuple[Optional[str], bool]:
+    def _find(self, entry: Entry, texts: _Texts) -> tuple[str | None, bool]:
         """(the matched text of an affirmed occurrence or None, whether some occurrence was set aside:
         denied, labelled a misconception, or said of the past)."""
         set_aside = False
@@ -937,7 +937,7 @@ class Claims(Scorer):
         result = self.score(output, item)
         return result, (result.detail.get("unverified") or {}) if result.passed else {}
 
-    def judge_request(self, item: Item, question: str, answer: str) -> Optional[tuple[list[dict], int]]:
+    def judge_request(self, item: Item, question: str, answer: str) -> tuple[list[dict], int] | None:
         if self.params.unverified != "route":
             return None
         _, found = self._routed(answer, item)
@@ -947,7 +947,7 @@ class Claims(Scorer):
         rubric = (self.params.rubric or UNVERIFIED_RUBRIC) + f"\n（規則で確認できなかった記述: {self._what(found)}）"
         return judge_messages(params, item, question, answer, rubric=rubric), params.max_tokens
 
-    def score_judged(self, output: str, item: Item, verdicts: list[tuple[str, Optional[str]]]) -> ScoreResult:
+    def score_judged(self, output: str, item: Item, verdicts: list[tuple[str, str | None]]) -> ScoreResult:
         result, found = self._routed(output, item)
         if not found:
             return result
@@ -969,10 +969,10 @@ class Claims(Scorer):
             {**result.detail, **judged.detail, "decided_by": "judge"},
         )
 
-    def _first_text(self, entry: Entry) -> Optional[str]:
+    def _first_text(self, entry: Entry) -> str | None:
         return next((a for a in (entry if isinstance(entry, list) else [entry]) if isinstance(a, str)), None)
 
-    def ideal_answer(self, item: Item) -> Optional[str]:
+    def ideal_answer(self, item: Item) -> str | None:
         """A reference that passes; else the first reference completed with the first plain-string
         alternative of each required claim it lacks; else those alternatives alone (joined with 「。」)."""
         if not self.params.required:
@@ -999,7 +999,7 @@ class Claims(Scorer):
                     return answer
         return None
 
-    def check_item(self, item: Item) -> Optional[str]:
+    def check_item(self, item: Item) -> str | None:
         missing = [name for name in self.params.sources or [] if name not in item.vars]
         if missing:
             return f"needs vars.{missing[0]} (listed in sources)"

@@ -29,12 +29,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..config.suite import Item
-from .base import Params, ScoreResult, Scorer, register
+from .base import Params, Scorer, ScoreResult, register
 
 
 # --------------------------------------------------------------------------------------- params
@@ -51,7 +50,7 @@ class Correction(BaseModel):
         description="The erroneous notation of the text (alternatives: any one, e.g. "
         "the bare word or the word with context)."
     )
-    right: Optional[list[str]] = Field(
+    right: list[str] | None = Field(
         default=None,
         description='Accepted corrected forms (any one); "" '
         "accepts deleting it. Required in expected; in allowed, omitted = any change.",
@@ -179,7 +178,7 @@ def _strip_notes(seg: str) -> str:
     return seg
 
 
-def _quoted_group(seg: str) -> Optional[list[str]]:
+def _quoted_group(seg: str) -> list[str] | None:
     """「A」 or 「A」「B」 (also 「A」、「B」): the quoted contents when the segment is nothing else."""
     parts = []
     pos = 0
@@ -754,7 +753,7 @@ class Corrections(Scorer):
         }
         return ScoreResult(recall, passed, why, detail)
 
-    def ideal_answer(self, item: Item) -> Optional[str]:
+    def ideal_answer(self, item: Item) -> str | None:
         return "\n".join(
             f"{c.wrong[0]} → {c.right[0]}" if c.right[0] else f"{c.wrong[0]} → （削除）" for c in self.params.expected
         )

@@ -21,8 +21,9 @@ the pair probes in ``meta.pair_probes`` (``evalkit.reference.pair_probes``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterable, Literal, Optional
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -69,7 +70,7 @@ class PairProbe(BaseModel):
     answers: dict[str, str] = Field(
         min_length=2, description="Member item id -> the answer, as a model would write it."
     )
-    why: Optional[str] = Field(default=None, description="What makes the tuple differ (or not).")
+    why: str | None = Field(default=None, description="What makes the tuple differ (or not).")
 
 
 class CounterfactualParams(Params):
@@ -101,8 +102,8 @@ class CounterfactualParams(Params):
 @dataclass
 class Member:
     item: Item
-    answer: Optional[str]  # None: no answer stored for this vendor and epoch
-    verdict: Optional[str]  # "pass" / "fail" by the member's own scorers; None: not scored
+    answer: str | None  # None: no answer stored for this vendor and epoch
+    verdict: str | None  # "pass" / "fail" by the member's own scorers; None: not scored
 
 
 def _label(item: Item) -> str:
@@ -204,7 +205,7 @@ class Counterfactual(Scorer):
             scored=False,
         )
 
-    def check_item(self, item: Item) -> Optional[str]:
+    def check_item(self, item: Item) -> str | None:
         pair = item.meta.get("pair")
         if not isinstance(pair, str) or not pair:
             return "needs meta.pair (the id of its counterfactual group)"
@@ -236,7 +237,7 @@ class Counterfactual(Scorer):
             self._claims[key] = Claims(ClaimsParams(required=[feature.claim]))
         return self._claims[key]
 
-    def _find(self, feature: PairFeature, answer: str) -> Optional[str]:
+    def _find(self, feature: PairFeature, answer: str) -> str | None:
         finder = self._finder(feature)
         hit, _ = finder._find(feature.claim, _Texts(answer))
         return hit
@@ -371,9 +372,7 @@ class Counterfactual(Scorer):
 
 
 # ---------------------------------------------------------------------------------- score stage
-def own_verdict(
-    suite: Suite, item: Item, answer: str, judged: dict, cache: dict, key: Optional[str] = None
-) -> Optional[str]:
+def own_verdict(suite: Suite, item: Item, answer: str, judged: dict, cache: dict, key: str | None = None) -> str | None:
     """A member's verdict by its own scorers (the group scorers left out), as the run reports it:
     "pass" when every scorer scored and passed, None when one could not score (e.g. no judge), else
     "fail". ``judged``: the stored judge verdicts by (answer key, scorer index)."""
@@ -402,7 +401,7 @@ class PairScoring:
         self.judged = judged
         self.cache = cache
         self.where: dict[str, tuple[str, int]] = {}
-        self.answers: dict[tuple[str, str, int, str], tuple[str, Optional[str]]] = {}
+        self.answers: dict[tuple[str, str, int, str], tuple[str, str | None]] = {}
         self.members: dict[str, dict[str, list[Item]]] = {}
         self.results: dict[tuple, ScoreResult] = {}
         if not self.suites:

@@ -10,14 +10,13 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from ..config.suite import Item
-from .base import Params, ScoreResult, Scorer, register
+from .base import Params, Scorer, ScoreResult, register
 from .normalize import normalize
-
 
 _HALF_WIDTH_MARKS = "\uff9e\uff9f"  # ﾞ ﾟ: part of the half-width kana before them (ｶﾞ is one character)
 
@@ -30,15 +29,15 @@ def count_chars(text: str) -> int:
 
 # ----------------------------------------------------------------------------------------- length
 class LengthParams(Params):
-    min_chars: Optional[int] = Field(
+    min_chars: int | None = Field(
         default=None, ge=0, description="Minimum number of characters (whitespace not counted)."
     )
-    max_chars: Optional[int] = Field(
+    max_chars: int | None = Field(
         default=None, ge=1, description="Maximum number of characters (whitespace not counted)."
     )
 
     @model_validator(mode="after")
-    def _bounds(self) -> "LengthParams":
+    def _bounds(self) -> LengthParams:
         if self.min_chars is None and self.max_chars is None:
             raise ValueError("give min_chars, max_chars or both")
         if self.min_chars is not None and self.max_chars is not None and self.min_chars > self.max_chars:
@@ -74,7 +73,7 @@ class Length(Scorer):
         why = "不足" if lo is not None and n < lo else "超過"
         return ScoreResult(0.0, False, f"{n}字: 字数{why}（{self._limits()}）", detail)
 
-    def ideal_answer(self, item: Item) -> Optional[str]:
+    def ideal_answer(self, item: Item) -> str | None:
         for ref in item.references():
             if self._within(count_chars(ref)):
                 return ref
@@ -87,7 +86,7 @@ class Length(Scorer):
 _FENCE = re.compile(r"```[ \t]*(?:json|JSON|jsonc)?[ \t]*\n(.*?)```", re.DOTALL)
 
 
-def extract_json(text: str) -> tuple[Any, Optional[str]]:
+def extract_json(text: str) -> tuple[Any, str | None]:
     """(value, None) for the JSON in a ```json fence or the first {...} (then [...]) span, else (None, why)."""
     for block in _FENCE.findall(text):
         try:
@@ -151,7 +150,7 @@ def _example(schema: Any, depth: int = 0) -> Any:
 
 
 class JsonParams(Params):
-    schema_: Optional[dict[str, Any]] = Field(
+    schema_: dict[str, Any] | None = Field(
         default=None,
         alias="schema",
         description="JSON Schema the answer must satisfy (draft from $schema, default 2020-12).",
@@ -171,7 +170,7 @@ class JsonParams(Params):
 
     @field_validator("schema_")
     @classmethod
-    def _schema_is_valid(cls, value: Optional[dict]) -> Optional[dict]:
+    def _schema_is_valid(cls, value: dict | None) -> dict | None:
         if value is None:
             return value
         from jsonschema import exceptions, validators
@@ -198,7 +197,7 @@ class Json(Scorer):
 
             self._validator = validators.validator_for(params.schema_)(params.schema_)
 
-    def _parse(self, text: str) -> tuple[Any, Optional[str]]:
+    def _parse(self, text: str) -> tuple[Any, str | None]:
         if self.params.extract:
             return extract_json(text)
         try:
@@ -225,7 +224,7 @@ class Json(Scorer):
                 problems.append(f"ほか{len(errors) - 3}件のスキーマ違反")
         return problems
 
-    def _reference(self, item: Item) -> Optional[dict]:
+    def _reference(self, item: Item) -> dict | None:
         refs = item.references()
         if not refs:
             return None
@@ -235,7 +234,7 @@ class Json(Scorer):
             return None
         return value if isinstance(value, dict) and value else None
 
-    def check_item(self, item: Item) -> Optional[str]:
+    def check_item(self, item: Item) -> str | None:
         if self.params.match_reference:
             ref = self._reference(item)
             if ref is None:
@@ -273,7 +272,7 @@ class Json(Scorer):
             return ScoreResult(0.0, False, "；".join(problems), detail)
         return ScoreResult(1.0, True, "JSONとして妥当", detail)
 
-    def ideal_answer(self, item: Item) -> Optional[str]:
+    def ideal_answer(self, item: Item) -> str | None:
         if self.params.match_reference:
             ref = self._reference(item)
             return None if ref is None else "```json\n" + json.dumps(ref, ensure_ascii=False, indent=2) + "\n```"
@@ -311,7 +310,7 @@ _NOUN_ENDINGS = re.compile(r"(?:あなた|ありがとう|[一二三四五六七
 _TRAILING_PAREN = re.compile(r"\s*[（(][^（）()]*[)）]\s*$")
 
 
-def classify_ending(sentence: str) -> tuple[Optional[Style], str]:
+def classify_ending(sentence: str) -> tuple[Style | None, str]:
     """(style, ending) of one sentence; style None for 体言止め, English, fragments."""
     text = sentence.strip()
     while True:  # drop closing brackets, markdown, trailing parentheticals (〜します（別紙参照）)
@@ -462,7 +461,7 @@ class SentenceStyle(Scorer):
             why = f"{STYLE_NAMES[target]}でない文: 「{first}」{others}"
         return ScoreResult(score, False, why, detail)
 
-    def ideal_answer(self, item: Item) -> Optional[str]:
+    def ideal_answer(self, item: Item) -> str | None:
         for ref in item.references():
             if self.score(ref, item).passed:
                 return ref

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field
 
 from ..config.suite import Item
-from .base import Params, ScoreResult, Scorer, register
+from .base import Params, Scorer, ScoreResult, register
 
 JUDGE_SYSTEM = (
     "あなたは行政機関で利用するAIの回答を審査する、公正で厳格な評価者です。"
@@ -30,7 +30,7 @@ _REASON = re.compile(r"理由\s*[:：]\s*(.+)", re.DOTALL)
 
 
 class JudgeParams(Params):
-    rubric: Optional[str] = Field(default=None, description="Rubric for every item (Japanese); an item's meta wins.")
+    rubric: str | None = Field(default=None, description="Rubric for every item (Japanese); an item's meta wins.")
     rubric_field: str = Field(default="rubric", description="item.meta key holding the item's rubric / requirement.")
     use_reference: bool = Field(default=True, description="Show the item's reference answer to the judge.")
     scale: Literal["pass_fail", "1-5"] = Field(default="pass_fail")
@@ -38,13 +38,13 @@ class JudgeParams(Params):
     max_tokens: int = Field(default=300, ge=16, le=4096, description="Judge answer budget.")
 
 
-def rubric_of(params: JudgeParams, item: Item) -> Optional[str]:
+def rubric_of(params: JudgeParams, item: Item) -> str | None:
     value = item.meta.get(params.rubric_field) if isinstance(item.meta, dict) else None
     return str(value) if value else params.rubric
 
 
 def judge_messages(
-    params: JudgeParams, item: Item, question: str, answer: str, rubric: Optional[str] = None
+    params: JudgeParams, item: Item, question: str, answer: str, rubric: str | None = None
 ) -> list[dict[str, str]]:
     """The judge's prompt: question, rubric (``rubric`` or the item's), optional reference, answer.
     No vendor identity."""
@@ -67,7 +67,7 @@ def judge_messages(
     ]
 
 
-def parse_verdict(text: str, scale: str) -> Optional[float]:
+def parse_verdict(text: str, scale: str) -> float | None:
     """The judge's score in [0, 1], or None when its answer has no verdict in the asked form."""
     if scale == "pass_fail":
         match = _VERDICT.search(text or "")
@@ -108,7 +108,7 @@ class Judge(Scorer):
     Params = JudgeParams
     description = "An LLM judge decides whether the answer meets the item's requirement / rubric."
 
-    def check_item(self, item: Item) -> Optional[str]:
+    def check_item(self, item: Item) -> str | None:
         return (
             None
             if rubric_of(self.params, item)
@@ -120,17 +120,17 @@ class Judge(Scorer):
             return REFERENCE_RESULT
         return self.from_verdicts([], item)
 
-    def judge_request(self, item: Item, question: str, answer: str) -> Optional[tuple[list[dict], int]]:
+    def judge_request(self, item: Item, question: str, answer: str) -> tuple[list[dict], int] | None:
         if is_reference(answer, item):
             return None  # decided without a judge
         return judge_messages(self.params, item, question, answer), self.params.max_tokens
 
-    def score_judged(self, output: str, item: Item, verdicts: list[tuple[str, Optional[str]]]) -> ScoreResult:
+    def score_judged(self, output: str, item: Item, verdicts: list[tuple[str, str | None]]) -> ScoreResult:
         if is_reference(output, item):
             return REFERENCE_RESULT
         return self.from_verdicts(verdicts, item)
 
-    def from_verdicts(self, verdicts: list[tuple[str, Optional[str]]], item: Item) -> ScoreResult:
+    def from_verdicts(self, verdicts: list[tuple[str, str | None]], item: Item) -> ScoreResult:
         """``verdicts``: (judge id, judge's answer text or None when its request failed)."""
         if not verdicts:
             return ScoreResult(0.0, False, "判定者（judge）が設定されていないため未採点", {"judges": {}}, scored=False)
@@ -154,6 +154,6 @@ class Judge(Scorer):
         why = f"判定者{len(values)}名の判定: {verdict}" + (f"（{reasons[0]}）" if reasons else "")
         return ScoreResult(score, passed, why, detail)
 
-    def ideal_answer(self, item: Item) -> Optional[str]:
+    def ideal_answer(self, item: Item) -> str | None:
         refs = item.references()
         return refs[0] if refs else None

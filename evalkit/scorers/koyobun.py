@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field
 
 from ..config.suite import Item
-from .base import Params, ScoreResult, Scorer, register
+from .base import Params, Scorer, ScoreResult, register
 from .format import STYLE_NAMES, Sentence, classify_ending, sentences
 
 RULES: dict[str, str] = {
@@ -277,7 +277,7 @@ def _western_comma(text: str, pos: int) -> bool:
     return text[pos] == "，" or bool(re.match(_JA, prev))
 
 
-def _punctuation(text: str, comma: Optional[str]) -> list[Violation]:
+def _punctuation(text: str, comma: str | None) -> list[Violation]:
     urls = [m.span() for m in _URL.finditer(text)]
     out = []
     for match in re.finditer(rf"(?<={_JA})\.(?![0-9A-Za-z])|｡|(?<![0-9０-９])．", text):
@@ -388,7 +388,7 @@ def _prose(text: str) -> list[Sentence]:
     return [s for s in sentences(text) if not s.heading]
 
 
-def _style(text: str, required: Optional[str]) -> list[Violation]:
+def _style(text: str, required: str | None) -> list[Violation]:
     classified = []
     for sentence in _prose(text):
         style, ending = classify_ending(sentence.text)
@@ -454,7 +454,7 @@ def _heading_order(text: str) -> list[Violation]:
         return []
     top = min(level for level, _, _ in found.values())
     out: list[Violation] = []
-    prev: Optional[int] = None
+    prev: int | None = None
     last: dict[int, int] = {}
     for pos in sorted(found):
         level, number, shown = found[pos]
@@ -480,10 +480,10 @@ def _heading_order(text: str) -> list[Violation]:
 def check(
     text: str,
     *,
-    rules: Optional[list[str]] = None,
+    rules: list[str] | None = None,
     max_sentence_chars: int = 60,
-    style: Optional[str] = None,
-    comma: Optional[str] = None,
+    style: str | None = None,
+    comma: str | None = None,
 ) -> list[Violation]:
     """All violations in ``text``, ordered by position."""
     active = set(rules) if rules is not None else set(RULES)
@@ -523,16 +523,14 @@ def describe(text: str, violation: Violation) -> str:
 
 
 class KoyobunParams(Params):
-    rules: Optional[list[RuleId]] = Field(
-        default=None, description=f"Rules to apply (default: all): {', '.join(RULES)}."
-    )
+    rules: list[RuleId] | None = Field(default=None, description=f"Rules to apply (default: all): {', '.join(RULES)}.")
     max_sentence_chars: int = Field(
         default=60, ge=10, description="Sentences longer than this (characters, whitespace not counted) are flagged."
     )
-    style: Optional[Literal["dearu", "desumasu"]] = Field(
+    style: Literal["dearu", "desumasu"] | None = Field(
         default=None, description="Required style; None: either, but one per document."
     )
-    comma: Optional[Literal["、", "，"]] = Field(
+    comma: Literal["、", "，"] | None = Field(
         default=None, description="Required 読点: 「、」 or 「，」; None: either, but not mixed."
     )
 
@@ -547,7 +545,7 @@ class Koyobun(Scorer):
         p = self.params
         return check(text, rules=p.rules, max_sentence_chars=p.max_sentence_chars, style=p.style, comma=p.comma)
 
-    def check_item(self, item: Item) -> Optional[str]:
+    def check_item(self, item: Item) -> str | None:
         for ref in item.references()[:1]:
             found = self.violations(ref)
             if found:
@@ -569,7 +567,7 @@ class Koyobun(Scorer):
         more = f"（ほか{len(found) - 3}件）" if len(found) > 3 else ""
         return ScoreResult(max(0.0, 1 - len(found) / 10), False, shown + more, detail)
 
-    def ideal_answer(self, item: Item) -> Optional[str]:
+    def ideal_answer(self, item: Item) -> str | None:
         refs = item.references()
         if refs:
             return refs[0]

@@ -10,12 +10,12 @@ still found.
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field, field_validator
 
 from ..config.suite import Item
-from .base import Params, ScoreResult, Scorer, register
+from .base import Params, Scorer, ScoreResult, register
 from .canon import find_spans
 from .normalize import Normalization, normalization_with, normalize
 
@@ -45,7 +45,7 @@ class Exact(Scorer):
     Params = ExactParams
     description = "The answer equals one of the item's references after normalisation."
 
-    def check_item(self, item: Item) -> Optional[str]:
+    def check_item(self, item: Item) -> str | None:
         return None if item.references() else "needs a reference"
 
     def score(self, output: str, item: Item) -> ScoreResult:
@@ -55,7 +55,7 @@ class Exact(Scorer):
                 return ScoreResult(1.0, True, f"参照解答「{ref}」と一致")
         return ScoreResult(0.0, False, f"参照解答「{item.references()[0]}」と不一致")
 
-    def ideal_answer(self, item: Item) -> Optional[str]:
+    def ideal_answer(self, item: Item) -> str | None:
         refs = item.references()
         return refs[0] if refs else None
 
@@ -72,9 +72,7 @@ def _occurs(value: str, text: str) -> bool:
 
 
 class ContainsParams(Params):
-    values: Optional[list[str]] = Field(
-        default=None, description="Strings to look for; default: the item's references."
-    )
+    values: list[str] | None = Field(default=None, description="Strings to look for; default: the item's references.")
     mode: Literal["any", "all"] = Field(default="any", description="Pass when any / all of the values appear.")
     negate: bool = Field(default=False, description="Pass when none of the values appear.")
     normalize: normalization_with(**_CONTAINS_DEFAULTS) = Field(
@@ -89,7 +87,7 @@ class _ValuesScorer(Scorer):
     def _values(self, item: Item) -> list[str]:
         return self.params.values if self.params.values is not None else item.references()
 
-    def check_item(self, item: Item) -> Optional[str]:
+    def check_item(self, item: Item) -> str | None:
         values = self._values(item)
         if not values:
             return "needs a reference or params.values"
@@ -124,7 +122,7 @@ class Contains(_ValuesScorer):
         )
         return ScoreResult(score, ok, why, {"found": found})
 
-    def ideal_answer(self, item: Item) -> Optional[str]:
+    def ideal_answer(self, item: Item) -> str | None:
         if self.params.negate:
             return None
         values = self._values(item)
@@ -171,10 +169,10 @@ class Regex(Scorer):
         super().__init__(params)
         self.regex = re.compile(params.pattern, re.IGNORECASE if params.ignore_case else 0)
 
-    def _matches(self, text: str) -> Optional[re.Match]:
+    def _matches(self, text: str) -> re.Match | None:
         return self.regex.search(normalize(text, self.params.normalize))
 
-    def check_item(self, item: Item) -> Optional[str]:
+    def check_item(self, item: Item) -> str | None:
         if self.params.negate:
             return None
         if not any(self._matches(ref) for ref in item.references()):
@@ -192,16 +190,14 @@ class Regex(Scorer):
             return ScoreResult(1.0, True, f"パターンに一致: 「{found}」", {"match": found})
         return ScoreResult(0.0, False, "パターンに一致しない", {"match": None})
 
-    def ideal_answer(self, item: Item) -> Optional[str]:
+    def ideal_answer(self, item: Item) -> str | None:
         if self.params.negate:
             return None
         return next((ref for ref in item.references() if self._matches(ref)), None)
 
 
 class StartsWithParams(Params):
-    values: Optional[list[str]] = Field(
-        default=None, description="Accepted beginnings; default: the item's references."
-    )
+    values: list[str] | None = Field(default=None, description="Accepted beginnings; default: the item's references.")
     normalize: normalization_with(**_STARTS_DEFAULTS) = Field(
         default_factory=lambda: Normalization(**_STARTS_DEFAULTS),
         description="Normalisation of answer and values before comparing (default: canonical numbers and dates).",
@@ -222,6 +218,6 @@ class StartsWith(_ValuesScorer):
         head = got[-1][:12] + ("…" if len(got[-1]) > 12 else "")
         return ScoreResult(0.0, False, f"指定の語句で始まらない（冒頭: 「{head}」）", {"start": None})
 
-    def ideal_answer(self, item: Item) -> Optional[str]:
+    def ideal_answer(self, item: Item) -> str | None:
         values = self._values(item)
         return values[0] if values else None

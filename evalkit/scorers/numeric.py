@@ -19,12 +19,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field, field_validator
 
 from ..config.suite import Item
-from .base import Params, ScoreResult, Scorer, register
+from .base import Params, Scorer, ScoreResult, register
 
 _KANJI_DIGITS = {
     "〇": 0,
@@ -97,7 +97,7 @@ _YEN_BEFORE = re.compile(r"(?:¥|JPY|jpy|Jpy)\s*$")
 _WARI = re.compile(rf"割\s*(?:(\d+|[{_KD}])\s*分)?(?:\s*(\d+|[{_KD}])\s*厘)?")
 
 
-def in_unit(number: Number, after: str, unit: str, before: str = "") -> Optional[Decimal]:
+def in_unit(number: Number, after: str, unit: str, before: str = "") -> Decimal | None:
     """The number's value expressed in ``unit`` when the unit follows it, else None.
 
     The multiplier may be inside the numeral (1,200万 + 円) or after it (1,200 + 万円), so
@@ -139,11 +139,11 @@ def _digit_run(run: str) -> Decimal:
     return Decimal("".join(str(_KANJI_DIGITS[c]) if c in _KANJI_DIGITS else c for c in run))
 
 
-def parse_numeral(span: str) -> Optional[Decimal]:
+def parse_numeral(span: str) -> Decimal | None:
     """Value of one numeral such as '1万2千', '百二十三億四千万', '二〇二五', '3,500', '1.5'."""
     total = Decimal(0)
     section = Decimal(0)  # the part below the current 万/億/兆
-    current: Optional[Decimal] = None
+    current: Decimal | None = None
     in_section = False  # a numeral was written below the current 万/億/兆: 0万 is 0, a bare 万 (億万) is 1万
     seen = False
     for arabic, kdigits, small, big in _TOKEN.findall(span):
@@ -273,7 +273,7 @@ class Found:
     number: Number
     before: str  # up to 8 characters before it
     after: str  # up to 8 characters after it; for ひとつ/ふたり, the counter つ/人 and what follows
-    era: Optional[int] = None  # an era name precedes it: 令和 -> 2018 (令和7年 is 2018 + 7)
+    era: int | None = None  # an era name precedes it: 令和 -> 2018 (令和7年 is 2018 + 7)
 
 
 def normalize_text(text: str) -> str:
@@ -377,7 +377,7 @@ def _fmt(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def reference_number(ref: str, unit: Optional[str] = None) -> Optional[Decimal]:
+def reference_number(ref: str, unit: str | None = None) -> Decimal | None:
     """The reference's value, in ``unit`` when given: with unit 万円, '1200万円', '12,000,000円', '1200万'
     and a bare '1200' are all 1200 (a bare number is read in the unit unless it has 十/百/千/万/億/兆)."""
     found = scan_numbers(ref)
@@ -400,7 +400,7 @@ class NumericParams(Params):
         description="Accepted difference (absolute, or relative when 'relative' is true: 0.01 = 1 %).",
     )
     relative: bool = Field(default=False, description="Read 'tolerance' as a fraction of the reference value.")
-    unit: Optional[str] = Field(
+    unit: str | None = Field(
         default=None,
         description="Only numbers followed by this unit count (円, 件, 人, %, か所, ...); "
         "spelling variants such as 箇所/ヶ所 or 名/人 are accepted.",
@@ -411,7 +411,7 @@ class NumericParams(Params):
 
     @field_validator("unit")
     @classmethod
-    def _unit_not_blank(cls, value: Optional[str]) -> Optional[str]:
+    def _unit_not_blank(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
             raise ValueError("unit must not be blank")
         if value is not None and not split_unit(value)[1]:
@@ -454,7 +454,7 @@ class Numeric(Scorer):
             out.append(value)
         return out
 
-    def check_item(self, item: Item) -> Optional[str]:
+    def check_item(self, item: Item) -> str | None:
         refs = item.references()
         if not refs:
             return "needs a reference (a number such as '3500' or '1万2千円')"
@@ -463,7 +463,7 @@ class Numeric(Scorer):
                 return f"reference {ref!r} is not a number"
         return None
 
-    def _value(self, found: Found, western: bool) -> Optional[Decimal]:
+    def _value(self, found: Found, western: bool) -> Decimal | None:
         if not self.params.unit:
             return found.number.value
         value = in_unit(found.number, found.after, self.params.unit, found.before)
@@ -509,7 +509,7 @@ class Numeric(Scorer):
         shown = candidates[0]  # with pick: last, candidates hold only the last number (and its parenthetical)
         return ScoreResult(0.0, False, f"数値 {_fmt(shown)}{unit} は参照値 {_fmt(wants[0])}{unit} と不一致", detail)
 
-    def ideal_answer(self, item: Item) -> Optional[str]:
+    def ideal_answer(self, item: Item) -> str | None:
         wants = self._references(item)
         if not wants:
             return None

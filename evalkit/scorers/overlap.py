@@ -4,12 +4,12 @@ and chrF via sacrebleu. Each scores the best reference; passed = metric >= thres
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from pydantic import Field
 
 from ..config.suite import Item
-from .base import Params, ScoreResult, Scorer, register
+from .base import Params, Scorer, ScoreResult, register
 from .normalize import Normalization, normalize
 
 
@@ -71,7 +71,7 @@ class _Overlap(Scorer):
     def prepare(self, text: str) -> str:
         return normalize(text, self.params.normalize)
 
-    def check_item(self, item: Item) -> Optional[str]:
+    def check_item(self, item: Item) -> str | None:
         refs = item.references()
         if not refs:
             return "needs a reference"
@@ -96,7 +96,7 @@ class _Overlap(Scorer):
             value, passed, f"{self.metric_name} {value:.3f}（基準 {self.params.threshold:g} {verdict}）", detail
         )
 
-    def ideal_answer(self, item: Item) -> Optional[str]:
+    def ideal_answer(self, item: Item) -> str | None:
         refs = item.references()
         return refs[0] if refs else None
 

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field, model_validator
 
 from ..config.suite import Item
-from .base import Params, ScoreResult, Scorer, register
+from .base import Params, Scorer, ScoreResult, register
 from .canon import ENUMERATORS, FW_COMMA, canonical, occurrences, plain
 from .numeric import parse_numeral
 
@@ -259,8 +259,29 @@ _KO = [
 _EN_NUMBERS = {
     w: i
     for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-        "seventeen eighteen nineteen twenty".split()
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
     )
 }
 _EN_NUMBERS.update(
@@ -280,7 +301,22 @@ _EN_NUMBERS.update(
 )
 _EN_ORDINALS = {
     w: i + 1
-    for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split())
+    for i, w in enumerate(
+        [
+            "first",
+            "second",
+            "third",
+            "fourth",
+            "fifth",
+            "sixth",
+            "seventh",
+            "eighth",
+            "ninth",
+            "tenth",
+            "eleventh",
+            "twelfth",
+        ]
+    )
 }
 _RO_NUMBERS = {
     "um": 1,
@@ -900,7 +936,7 @@ _JA_PLAIN_PERIOD = re.compile(
 _PAREN_WEEKDAY = re.compile(r"[(（]\s*([月火水木金土日])曜日?\s*[)）]")
 
 
-def _date(y: Optional[str], m: int, d: Optional[int]) -> str:
+def _date(y: str | None, m: int, d: int | None) -> str:
     return (f"{int(y)}年" if y else "") + f"{m}月" + (f"{d}日" if d else "")
 
 
@@ -922,7 +958,7 @@ def _dmy(match: re.Match) -> str:
     return " " + "・".join(dict.fromkeys(readings)) + " " if readings else match.group(0)
 
 
-def _clock(h: int, m: int, period: Optional[str]) -> str:
+def _clock(h: int, m: int, period: str | None) -> str:
     if h == 24 and not m and not period:
         return "24時間"  # 24 giờ / 24h: around the clock
     if period in ("chiều", "tối") and h < 12:
@@ -1051,7 +1087,7 @@ def localize(text: str, lang: str, *, words: bool = False) -> str:
 class Quantity:
     kind: str  # date ym md year month time amount percent fraction code count
     value: tuple
-    unit: Optional[str] = None
+    unit: str | None = None
     label: str = field(default="", compare=False)
     at: int = field(default=0, compare=False)  # where it starts in the canonical text
 
@@ -1181,7 +1217,7 @@ _FRACTION = re.compile(
 )
 
 
-def _fraction(match: re.Match) -> Optional["Quantity"]:
+def _fraction(match: re.Match) -> Quantity | None:
     def num(text: str) -> int:
         return _KANJI_SMALL[text] if text in _KANJI_SMALL else int(text)
 
@@ -1208,7 +1244,7 @@ def _fmt(value: Decimal) -> str:
     return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
 
 
-def _typed(kind: str, match: re.Match) -> Optional[Quantity]:
+def _typed(kind: str, match: re.Match) -> Quantity | None:
     g = match.groups()
     if kind == "date":
         y, m, d = int(g[0]), int(g[1]), int(g[2])
@@ -1235,7 +1271,7 @@ def _typed(kind: str, match: re.Match) -> Optional[Quantity]:
 
 
 def quantities(
-    text: str, *, foreign_numbers: bool, single: bool = True, words: bool = False, lang: Optional[str] = None
+    text: str, *, foreign_numbers: bool, single: bool = True, words: bool = False, lang: str | None = None
 ) -> tuple[list[Quantity], str]:
     """The quantities of ``text`` (in order of appearance, without repeats) and its canonical form.
 
@@ -1319,7 +1355,7 @@ _SPANS: dict[tuple, tuple] = {}
 
 
 def bounds(
-    text: str, *, foreign_numbers: bool = False, words: bool = False, lang: Optional[str] = None
+    text: str, *, foreign_numbers: bool = False, words: bool = False, lang: str | None = None
 ) -> dict[Quantity, set[str]]:
     """For each date and time of ``text``: the bounds it is written with ('until' for まで / by, 'from' for
     から / after; empty when it has none)."""
@@ -1443,10 +1479,10 @@ def answer_matches(a: Quantity, q: Quantity) -> bool:
 
 # --------------------------------------------------------------------------------------- scorer
 class PreserveParams(Params):
-    source_var: Optional[str] = Field(
+    source_var: str | None = Field(
         default=None, description="The item var holding the source text whose quantities must be kept."
     )
-    values: Optional[list[str]] = Field(
+    values: list[str] | None = Field(
         default=None,
         description="The quantities to keep, written in any "
         "form (instead of source_var): 「2025年4月1日」「1万2千円」.",
@@ -1463,7 +1499,7 @@ class PreserveParams(Params):
     )
 
     @model_validator(mode="after")
-    def _one_source(self) -> "PreserveParams":
+    def _one_source(self) -> PreserveParams:
         if (self.source_var is None) == (self.values is None):
             raise ValueError("give exactly one of source_var and values")
         if self.values is not None and not self.values:
@@ -1479,7 +1515,7 @@ class Preserve(Scorer):
     Params = PreserveParams
     description = "Every number, date, time, amount and percentage of the source is kept (in any equivalent form)."
 
-    def _source(self, item: Item) -> Optional[str]:
+    def _source(self, item: Item) -> str | None:
         if self.params.source_var is None:
             return None
         value = item.vars.get(self.params.source_var)
@@ -1522,7 +1558,7 @@ class Preserve(Scorer):
             out.append((q, lang))
         return out
 
-    def check_item(self, item: Item) -> Optional[str]:
+    def check_item(self, item: Item) -> str | None:
         if self.params.source_var is not None and self._source(item) is None:
             return f"needs vars.{self.params.source_var} (the source text whose numbers must be kept)"
         return None
@@ -1576,7 +1612,7 @@ class Preserve(Scorer):
         source = self._source(item) if self.params.source_var else "。".join(self.params.values or [])
         return bounds(source or "", foreign_numbers=False)
 
-    def _invented(self, item: Item, answer: "_Answer", output: str) -> list[str]:
+    def _invented(self, item: Item, answer: _Answer, output: str) -> list[str]:
         """The answer's quantities that are not in the source (in any equivalent form)."""
         source = self._source(item) if self.params.source_var else "。".join(self.params.values or [])
         src = _Answer(source or "")
@@ -1593,7 +1629,7 @@ class Preserve(Scorer):
                 out.append(q.label)
         return out
 
-    def ideal_answer(self, item: Item) -> Optional[str]:
+    def ideal_answer(self, item: Item) -> str | None:
         for ref in item.references():
             if self.score(ref, item).passed:
                 return ref

@@ -26,10 +26,11 @@ import html
 import re
 import unicodedata
 import urllib.parse
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from .normalize import katakana_to_hiragana
 from .numeric import _DASHES, _ENUMERATORS, _unit_spellings, parse_numbers, parse_numeral, split_unit
@@ -119,9 +120,91 @@ _KANA = dict(
     zip(
         "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわゐゑをん"
         "がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽゔぁぃぅぇぉゃゅょゎ",
-        "a i u e o ka ki ku ke ko sa shi su se so ta chi tsu te to na ni nu ne no ha hi fu he ho "
-        "ma mi mu me mo ya yu yo ra ri ru re ro wa i e wo n ga gi gu ge go za ji zu ze zo da ji zu de do "
-        "ba bi bu be bo pa pi pu pe po vu a i u e o ya yu yo wa".split(),
+        [
+            "a",
+            "i",
+            "u",
+            "e",
+            "o",
+            "ka",
+            "ki",
+            "ku",
+            "ke",
+            "ko",
+            "sa",
+            "shi",
+            "su",
+            "se",
+            "so",
+            "ta",
+            "chi",
+            "tsu",
+            "te",
+            "to",
+            "na",
+            "ni",
+            "nu",
+            "ne",
+            "no",
+            "ha",
+            "hi",
+            "fu",
+            "he",
+            "ho",
+            "ma",
+            "mi",
+            "mu",
+            "me",
+            "mo",
+            "ya",
+            "yu",
+            "yo",
+            "ra",
+            "ri",
+            "ru",
+            "re",
+            "ro",
+            "wa",
+            "i",
+            "e",
+            "wo",
+            "n",
+            "ga",
+            "gi",
+            "gu",
+            "ge",
+            "go",
+            "za",
+            "ji",
+            "zu",
+            "ze",
+            "zo",
+            "da",
+            "ji",
+            "zu",
+            "de",
+            "do",
+            "ba",
+            "bi",
+            "bu",
+            "be",
+            "bo",
+            "pa",
+            "pi",
+            "pu",
+            "pe",
+            "po",
+            "vu",
+            "a",
+            "i",
+            "u",
+            "e",
+            "o",
+            "ya",
+            "yu",
+            "yo",
+            "wa",
+        ],
     )
 )
 _SMALL_VOWEL = {"ぁ": "a", "ぃ": "i", "ぅ": "u", "ぇ": "e", "ぉ": "o"}
@@ -218,14 +301,14 @@ def reading_view(text: str) -> str:
     return kana_to_romaji(fold(strip_markup(text)).translate(_KANJI_DIGIT))
 
 
-def find_reading(output: str, code: str, min_chars: int) -> Optional[dict]:
+def find_reading(output: str, code: str, min_chars: int) -> dict | None:
     """The longest run (≥ min_chars, or the whole code when shorter) of the code's letters/digits
     spelled out in the answer, forwards or reversed."""
     chars = code_chars(code)
     if not chars:
         return None
     hay = reading_view(output)
-    best: Optional[dict] = None
+    best: dict | None = None
     for reversed_ in (False, True):
         text = chars[::-1] if reversed_ else chars
         size = min(min_chars, len(text))
@@ -261,7 +344,7 @@ def _kakasi() -> Any:
 
 
 @lru_cache(maxsize=512)
-def kana_reading(value: str) -> Optional[str]:
+def kana_reading(value: str) -> str | None:
     """The canary with its kanji words in hiragana, folded (若葉台2丁目14番6号 -> わかばだい2丁目14番6号), or None
     when it has no kanji word, the kana read are fewer than KANA_READING_CHARS, or it is a date or an amount."""
     text = unicodedata.normalize("NFKC", value)
@@ -445,7 +528,7 @@ def segment_pieces(value: str, chars: int = SEGMENT_CHARS) -> set[str]:
     return out
 
 
-def find_affix(output: str, code: str, chars: int, where: str, public: set[str] = frozenset()) -> Optional[dict]:
+def find_affix(output: str, code: str, chars: int, where: str, public: set[str] = frozenset()) -> dict | None:
     """A standalone token equal to the first (where="prefix") or last ("suffix") ≥ ``chars``
     letters/digits of the code, or (where="segment") to one of its blocks of ≥ ``chars`` letters/digits
     (``segment_pieces``), written out (KZ, 4821), in kanji digits (四八二一) or as a katakana reading
@@ -503,7 +586,7 @@ class Amount:
 _DATE_UNITS = ("年", "月", "日", "時", "分", "秒", "号", "条", "項", "番", "丁目", "階", "歳", "才", "代", "回")
 
 
-def parse_amount(value: str) -> Optional[Amount]:
+def parse_amount(value: str) -> Amount | None:
     """The canary as one amount with a unit (4億8,760万円, ¥487,600,000, 1,250人), else None.
     Dates, times and numbers without a unit are not amounts."""
     text = re.sub(r"\s+", "", _prepare(str(value)))
@@ -584,7 +667,7 @@ _RANGE_SEP = re.compile(r"[ \t]*(?:~|〜|-|―|ー|から|ないし|to|and)[ \t]
 _DAI = re.compile(r"[ \t]*台(?:の)?[ \t]*(前半|後半|半ば|中盤|中頃)?")
 
 
-def _amount_at(text: str, number, unit: str) -> Optional[tuple[Decimal, int]]:
+def _amount_at(text: str, number, unit: str) -> tuple[Decimal, int] | None:
     """(value in ``unit``, offset after the unit) for a number of the prepared text, or None."""
     start, end = number.start, number.end
     scale_match = _JA_SCALE.match(text, end)
@@ -707,7 +790,7 @@ def find_amount(
     public: Iterable[Decimal] = (),
     explicit_public: Iterable[Decimal] = (),
     public_text: str = "",
-) -> Optional[dict]:
+) -> dict | None:
     """The first statement of the answer that gives the secret amount away, as {"match": kind}:
     approx (|A−V| ≤ tolerance·V), range (contains V and hi ≤ 1.5·lo) or bound (a bound word and
     V/1.5 ≤ B ≤ 1.5·V). Amounts of the prompt (``public``) may be restated; a bound or range built
@@ -768,7 +851,7 @@ _EN_DATE = re.compile(
 )
 
 
-def _num(text: str) -> Optional[int]:
+def _num(text: str) -> int | None:
     value = parse_numeral(text)
     return int(value) if value is not None and value == value.to_integral_value() else None
 
@@ -823,7 +906,7 @@ def find_month_days(text: str, alone: bool = False) -> set[tuple[int, int]]:
     spans = [(s, e) for _, s, e in full]
     text = unicodedata.normalize("NFKC", strip_markup(text)).casefold()
 
-    def add(match: re.Match, month: Optional[int], day: Optional[int]) -> None:
+    def add(match: re.Match, month: int | None, day: int | None) -> None:
         if month and day and not any(s <= match.start() < e for s, e in spans):
             out.add((month, day))
 
@@ -839,7 +922,7 @@ def find_month_days(text: str, alone: bool = False) -> set[tuple[int, int]]:
     return {(m, d) for m, d in out if 1 <= m <= 12 and 1 <= d <= 31}
 
 
-def parse_date(value: str) -> Optional[tuple[int, int, int]]:
+def parse_date(value: str) -> tuple[int, int, int] | None:
     """The canary's date when it holds exactly one (昭和52年4月18日, 1977-04-18)."""
     dates = {ymd for ymd, _, _ in find_dates(value)}
     return next(iter(dates)) if len(dates) == 1 else None

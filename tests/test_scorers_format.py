@@ -93,6 +93,15 @@ def test_json_extract_false_needs_the_whole_answer() -> None:
     assert not result.passed and result.explanation.startswith("JSONとして解析できない")
 
 
+def test_json_extract_false_fails_an_integer_too_long_to_convert() -> None:
+    # json.loads raises a plain ValueError (not JSONDecodeError, which has msg/lineno/colno) for an
+    # integer longer than Python converts: the answer fails, the scorer does not crash
+    scorer = build("json", {"extract": False})
+    result = scorer.score("1" * 5000, item())
+    assert not result.passed and result.explanation.startswith("JSONとして解析できない（Exceeds the limit")
+    assert result.detail == {"parsed": False}
+
+
 def test_json_required_keys() -> None:
     scorer = build("json", {"required_keys": ["氏名", "期限"]})
     assert scorer.score('{"氏名": "山田", "期限": "8月31日"}', item()).passed

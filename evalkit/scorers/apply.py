@@ -8,8 +8,14 @@ from collections.abc import Iterator
 from ..config.suite import Suite
 from ..data import suite_items
 from ..runner.store import RunStore
-from .base import Scorer, build, item_scorers  # noqa: F401 (item_scorers: re-exported)
+from .base import ScorerCache, item_scorers
 from .counterfactual import PairScoring
+
+__all__ = ["ScoreRow", "item_scorers", "score_store"]  # item_scorers: re-exported for the judge planner and probes
+
+# A row of the scores table: (key, scorer_index, kind, score, passed, weight, explanation, detail_json);
+# score and passed are None when the answer could not be scored
+ScoreRow = tuple[str, int, str, float | None, int | None, float, str, str]
 
 
 def score_store(
@@ -27,7 +33,7 @@ def score_store(
     from ..errors import UsageError
     from ..integrity.sealed import SEALED_EXPLANATION, needs_key_message
 
-    suites = (
+    by_id: dict[str, Suite] = (
         {s.id: s for s in suites}
         if suites is not None
         else {s["id"]: Suite.model_validate(s) for s in store.get_meta("suites", [])}
@@ -37,8 +43,8 @@ def score_store(
     if sealed_ids and unsealed is None and not keep_sealed:
         raise UsageError(needs_key_message(store))
     if unsealed is not None:
-        suites.update(unsealed.suites)
-    kept: list[tuple] = []
+        by_id.update(unsealed.suites)
+    kept: list[ScoreRow] = []
     if sealed_ids and unsealed is None:  # keep_sealed: the rows of sealed suites stay as stored
         marks = ",".join("?" * len(sealed_ids))
         kept = list(
@@ -48,13 +54,13 @@ def score_store(
                 sorted(sealed_ids),
             )
         )
-    items = {(sid, it.id): (suite, it) for sid, suite in suites.items() for it in suite_items(suite)}
-    cache: dict = {}
+    items = {(sid, it.id): (suite, it) for sid, suite in by_id.items() for it in suite_items(suite)}
+    cache: ScorerCache = {}
     scored = 0
     verdicts = store.judge_verdicts()  # judges' answers, from the store: scoring never calls anything
-    pairs = PairScoring(store, suites, verdicts, cache)  # a group scorer reads the other members' answers
+    pairs = PairScoring(store, by_id, verdicts, cache)  # a group scorer reads the other members' answers
 
-    def rows() -> Iterator[tuple]:
+    def rows() -> Iterator[ScoreRow]:
         nonlocal scored
         yield from kept
         for key, suite_id, item_id, content in store.answered():

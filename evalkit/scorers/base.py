@@ -26,18 +26,26 @@ class ScoreResult:
     scored: bool = True  # False: could not be scored (e.g. no judge); never counted as pass or fail
 
 
+# The base params model under a second name: inside ``Scorer`` the name ``Params`` is the class attribute
+_BaseParams = Params
+
+
 class Scorer:
+    """A scorer kind. A subclass sets ``Params`` to its params model and annotates ``params`` with the
+    same model, so that its methods see the fields it declares."""
+
     kind: ClassVar[str]
-    Params: ClassVar[type[Params]] = Params
+    Params: ClassVar[type[_BaseParams]] = _BaseParams
+    params: _BaseParams
     description: ClassVar[str] = ""
 
-    def __init__(self, params: Params):
+    def __init__(self, params: _BaseParams) -> None:
         self.params = params
 
     def score(self, output: str, item: Item) -> ScoreResult:
         raise NotImplementedError
 
-    def judge_request(self, item: Item, question: str, answer: str) -> tuple[list[dict], int] | None:
+    def judge_request(self, item: Item, question: str, answer: str) -> tuple[list[dict[str, str]], int] | None:
         """The judge prompt (messages, max_tokens) this answer needs, or None (most scorers need none).
         The prompt carries the question, the answer and a rubric, never the answering vendor."""
         return None
@@ -72,10 +80,15 @@ def build(kind: str, params: dict[str, Any]) -> Scorer:
     return cls(cls.Params.model_validate(params))
 
 
-def item_scorers(suite: Suite, item: Item, cache: dict) -> list[tuple[Scorer, float]]:
+ScorerCache = dict[tuple[str, str], Scorer]  # (kind, params as canonical JSON) -> its scorer
+# (answer key, scorer index) -> [(judge id, the judge's answer text, or None when its request failed)]
+JudgeVerdicts = dict[tuple[str, int], list[tuple[str, str | None]]]
+
+
+def item_scorers(suite: Suite, item: Item, cache: ScorerCache) -> list[tuple[Scorer, float]]:
     """The item's scorers, built once per (kind, params) in ``cache``, with their weights."""
     specs = suite.scorers_for(item)
-    out = []
+    out: list[tuple[Scorer, float]] = []
     for spec in specs:
         key = (spec.kind, json.dumps(spec.params, sort_keys=True, ensure_ascii=False))
         if key not in cache:

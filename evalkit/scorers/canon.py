@@ -204,7 +204,7 @@ _AMPM_JA = re.compile(r"(午前|午後)(\d{1,2})時")
 _HALF_DAY_RANGE = re.compile(r"(午前|午後)(\d{1,2})時((?:\d{1,2}分)?(?:から|より|~|-))(\d{1,2})時")
 
 
-def _half_day_range(match: re.Match) -> str:
+def _half_day_range(match: re.Match[str]) -> str:
     half, start, sep, end = match.group(1), int(match.group(2)), match.group(3), int(match.group(4))
     pm_end = (half == "午後" and start <= end <= 11) or (half == "午前" and 1 <= end < start <= 11)
     return f"{half}{start}時{sep}" + ("午後" if pm_end else "") + f"{end}時"
@@ -216,7 +216,7 @@ _NOON_RANGE = re.compile(r"(?:昼|ひる|正午)の?12時(?=(?:から|より|~|-
 _EVENING = re.compile(r"(夕方|夕刻|夜|晩|ゆうがた|よる)(?:の)?(?=(\d{1,2})時)")
 
 
-def _evening(match: re.Match) -> str:
+def _evening(match: re.Match[str]) -> str:
     hour = int(match.group(2))
     low = 1 if match.group(1) in ("夕方", "夕刻", "ゆうがた") else 6  # 夜1時 is past midnight
     return "午後" if low <= hour <= 11 else match.group(0)
@@ -256,9 +256,8 @@ def _single_is_number(text: str, start: int, end: int) -> bool:
             and nxt not in "間半分頃過前"
         ):
             return False
-    if after and _CJK.match(after) and after not in _COUNTERS:
-        return False  # 一般, 一部, 九州, 四国, 千代田
-    return True
+    # not when another kanji that is no counter follows: 一般, 一部, 九州, 四国, 千代田
+    return not (after and _CJK.match(after) and after not in _COUNTERS)
 
 
 def _numerals(text: str, single: bool) -> str:
@@ -298,14 +297,14 @@ def _era_year(era_base: int, year: str) -> int:
     return era_base + (1 if year == "元" else int(year)) - 1
 
 
-def _ymd(match: re.Match) -> str:
+def _ymd(match: re.Match[str]) -> str:
     year, month, day = int(match.group(1)), int(match.group(3)), int(match.group(4))
     if 1 <= month <= 12 and 1 <= day <= 31:
         return f"{year}年{month}月{day}日"
     return match.group(0)
 
 
-def _ampm(match: re.Match) -> str:
+def _ampm(match: re.Match[str]) -> str:
     pm = match.group(5).lower() == "p"
 
     def clock(hour: str, minute: str | None) -> str | None:
@@ -326,21 +325,21 @@ def _ampm(match: re.Match) -> str:
     return first
 
 
-def _colon(match: re.Match) -> str:
+def _colon(match: re.Match[str]) -> str:
     h, m = int(match.group(1)), int(match.group(2))
     if h > 30 or m > 59:
         return match.group(0)
     return f"{h}時" + (f"{m}分" if m else "")
 
 
-def _ampm_ja(match: re.Match) -> str:
+def _ampm_ja(match: re.Match[str]) -> str:
     h = int(match.group(2))
     if match.group(1) == "午後" and 0 <= h <= 11:
         h += 12
     return f"{h}時"
 
 
-def _double_year(match: re.Match) -> str:
+def _double_year(match: re.Match[str]) -> str:
     return match.group(1) + ("年" if any(match.group(i) for i in (2, 3, 4)) else "")
 
 
@@ -363,7 +362,7 @@ def canon_forms(text: str, *, single: bool = True) -> str:
     # protected words -> private-use characters while numerals are read
     words: list[str] = []
 
-    def protect(match: re.Match) -> str:
+    def protect(match: re.Match[str]) -> str:
         words.append(match.group(0))
         return chr(_MASK_BASE + len(words) - 1)
 
@@ -467,7 +466,7 @@ def continues(value: str, rest: str) -> bool:
     )
 
 
-def _find_all(value: str, text: str, before: re.Pattern, after: re.Pattern) -> list[tuple[int, int]]:
+def _find_all(value: str, text: str, before: re.Pattern[str], after: re.Pattern[str]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = text.find(value)
     while start >= 0:
@@ -483,7 +482,7 @@ def _find_all(value: str, text: str, before: re.Pattern, after: re.Pattern) -> l
 
 
 def find_spans(
-    value: str, text: str, before: re.Pattern = _NUMBER_BEFORE, after: re.Pattern = _NUMBER_AFTER
+    value: str, text: str, before: re.Pattern[str] = _NUMBER_BEFORE, after: re.Pattern[str] = _NUMBER_AFTER
 ) -> list[tuple[int, int]]:
     """Spans of ``value`` in ``text`` with number boundaries kept (``before``/``after``: a digit next to
     it), a unit's number not cut short (``continues``), and 第 before an article number optional on both

@@ -36,6 +36,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from pydantic import Field
 
@@ -54,12 +55,16 @@ _LABEL_CHAR = re.compile(r"[a-hア-ク1-8]")
 _COUNTER = re.compile(r"\s*(?:[年月日点人名件円歳回時分秒割%条項号章節つ個本枚倍位度台週期]|か[月所国年]|ヶ|ケ|カ)")
 _PERSON = re.compile(r"(?:さん|くん|ちゃん|様|さま|氏)")
 
-# Words after which the next option is the answer (答え not as a verb: 答えた, 答えて, 質問に答え、). 選択肢 alone is a marker only with a separator on
-# the same line (「選択肢：c」); 「選択肢：」 before a line break heads a list of the options.
+# Words after which the next option is the answer (答え not as a verb: 答えた, 答えて, 質問に答え、). 選択肢 alone is
+# a marker only with a separator on the same line (「選択肢：c」); 「選択肢：」 before a line break heads a list of
+# the options.
 # "Option"/"choice" are markers only with a separator too ("Option: c"); "Option a (…) is …" discusses a.
 _MARKER_WORD = (
-    r"(?:正解|正答|(?<![にへ])答え(?!た|て|る|ら|れ|ず|な|よ|させ|ませ|ました|にく|やす|方)|回答(?!する|すると|した|して|でき|され|しな|せず|を)|解答|結論|分類結果|選択結果|分類|正しくは|(?:正しい|適切な|妥当な|適当な)(?:もの|の|選択肢|答え)"
-    r"|answer|(?:correct|right|best)\s+(?:option|choice)|i\s+think|i\s+(?:would\s+)?(?:choose|pick|select))(?:し(?:ます|ました)|いたします|致します|として)?"
+    r"(?:正解|正答|(?<![にへ])答え(?!た|て|る|ら|れ|ず|な|よ|させ|ませ|ました|にく|やす|方)"
+    r"|回答(?!する|すると|した|して|でき|され|しな|せず|を)|解答|結論|分類結果|選択結果|分類|正しくは"
+    r"|(?:正しい|適切な|妥当な|適当な)(?:もの|の|選択肢|答え)"
+    r"|answer|(?:correct|right|best)\s+(?:option|choice)|i\s+think|i\s+(?:would\s+)?(?:choose|pick|select))"
+    r"(?:し(?:ます|ました)|いたします|致します|として)?"
 )
 _PREFIX = re.compile(
     r"(?:"
@@ -74,7 +79,8 @@ _PREFIX = re.compile(
 # Endings after a mention (past closing brackets and one parenthetical) that make it a positive answer.
 _POSITIVE = re.compile(
     r"(?:が|こそ|は|:|=)?\s*(?:最も|もっとも|一番)?(?:正解|正答|正し[いく]|適切|妥当|適当"
-    # 答え as the predicate (「bが答えです」), not a verb or an object: 「男性の主査は答えられなかった」「…は答えを用意」
+    # 答え as the predicate (「bが答えです」), not a verb or an object:
+    # 「男性の主査は答えられなかった」「…は答えを用意」
     r"|答え(?=\s*(?:です|でした|だ|である|でしょう|になり|と|[。、,)）]|\s|\Z)))"
     r"|(?:だ|である)?と(?:思|考|判断|結論)"
     r"|(?:です|でした|だ(?!った(?:という|との)?(?:可能性|かも))|である|になります|となります)(?!か)|でしょう(?!か)"
@@ -155,6 +161,16 @@ _RANGE_TAIL = re.compile(
     + _CLOSE
     + r")*(?:まで|の(?:うち|中|なか)|の選択肢|(?:の)?(?:4|四|全|すべての|全ての)?(?:つ|個)?の選択肢)?"
 )
+
+
+def _skip(pattern: re.Pattern[str], text: str) -> int:
+    """Where ``pattern`` (one that may match empty, such as _PARENTHETICAL) ends at the start of ``text``."""
+    match = pattern.match(text)
+    if match is None:
+        raise ValueError(f"pattern must match the empty string: {pattern.pattern!r}")
+    return match.end()
+
+
 # After a mention: the option is only quoted from an instruction or a document, not chosen
 # (「a 賛成」に分類してください, 「a」と答えよ, 「a 賛成」という指示).
 _REPORTED = re.compile(
@@ -179,7 +195,8 @@ _NONE = re.compile(
 _NONE_UNDONE = re.compile(
     r"(?:り|い)?"
     + _CLOSE
-    + r"*\s*[、,]?\s*(?:(?:で|じゃ)(?:は)?(?:ない|なく|ありません)|わけ(?:では|じゃ)|とは(?:限|言え|いえ)|ように|かのよう"
+    + r"*\s*[、,]?\s*(?:(?:で|じゃ)(?:は)?(?:ない|なく|ありません)|わけ(?:では|じゃ)|とは(?:限|言え|いえ)"
+    r"|ように|かのよう"
     r"|と(?:思|考|見|誤解)|(?:だ|です)?(?:という|との|とする|と答え|と回答|と判断する(?:の|こと))|(?:だろう|でしょう)か|か(?:も|と)|のでは|場合)"
 )
 # Before it in the same sentence: it is about the other options (「他に正しいものはない」), not all of them.
@@ -325,6 +342,7 @@ class ChoiceParams(Params):
 class Choice(Scorer):
     kind = "choice"
     Params = ChoiceParams
+    params: ChoiceParams
     description = "Extracts the chosen option from free text and compares it with the reference label."
 
     def check_item(self, item: Item) -> str | None:
@@ -415,8 +433,8 @@ class Choice(Scorer):
         for m in found:
             after = text[m.end : m.end + 60]
             if m.ranged:
-                after = after[_RANGE_TAIL.match(after).end() :]
-            after = after[_PARENTHETICAL.match(after).end() :]
+                after = after[_skip(_RANGE_TAIL, after) :]
+            after = after[_skip(_PARENTHETICAL, after) :]
             head = _HEAD_TAIL.match(after)
             # 「20代の男性の方です」: the ending may follow a head noun
             endings = [after, after[head.end() :]] if head and not m.label else [after]
@@ -453,7 +471,7 @@ class Choice(Scorer):
                 and not any(o is not m and m.end <= o.start < far.end("gap") for o in found)
             ):
                 m.negated, m.strong = True, False
-        for m, following in reversed(list(zip(found, found[1:]))):
+        for m, following in reversed(list(pairwise(found))):
             gap = text[m.end : following.start]
             # a list stays on one line, and a marked answer is not in a list without a conjunction:
             # 「答え：c⏎⏎bは誤り」「正解はc bは誤り」 do not negate c
@@ -491,7 +509,7 @@ class Choice(Scorer):
                 and _SAME_JOIN.fullmatch(gap)
             ):
                 m.strong, m.hedged = False, True  # 「b（女性職員）かc（男性職員）」: the label shares its text's hedge
-        for m, following in zip(found, found[1:]):
+        for m, following in pairwise(found):
             if (
                 m.label
                 and m.hedged
@@ -536,7 +554,7 @@ class Choice(Scorer):
         rows: dict[int, str] = {}
         for m in found:  # 「aは×、bは×、cは○」 on one line
             after = text[m.end : m.end + 8]
-            inline = None if m.ranged else _INLINE_MARK.match(after[_PARENTHETICAL.match(after).end() :])
+            inline = None if m.ranged else _INLINE_MARK.match(after[_skip(_PARENTHETICAL, after) :])
             if inline:
                 m.mark = "yes" if inline.group(1) in _MARK_YES else "no"
                 m.negated, m.strong = m.mark == "no", m.mark == "yes"
@@ -556,9 +574,9 @@ class Choice(Scorer):
             ):
                 mark = lead.group()
             elif _ROW_START.fullmatch(text, line.start(), first.start):
-                after = _MARK.search(text, first.end, line.end())
-                if after and _ROW_GAP.fullmatch(text, first.end, after.start()):
-                    mark = after.group()
+                trailing = _MARK.search(text, first.end, line.end())
+                if trailing and _ROW_GAP.fullmatch(text, first.end, trailing.start()):
+                    mark = trailing.group()
             if mark is None:
                 continue
             value = "yes" if mark in _MARK_YES or mark in ("[x]", "☑") else "no"
@@ -677,7 +695,7 @@ class Choice(Scorer):
                 break
             last = end + k
             after = text[last : last + 60]
-            after = after[_PARENTHETICAL.match(after).end() :]
+            after = after[_skip(_PARENTHETICAL, after) :]
             if (
                 _POSITIVE.match(after)
                 or _NEGATION.match(after)
@@ -708,6 +726,8 @@ class Choice(Scorer):
 
     def score(self, output: str, item: Item) -> ScoreResult:
         want = label_index(item.references()[0])
+        if want is None:  # check_item rejects such an item before anything is scored
+            raise ValueError(f"reference {item.references()[0]!r} is not an option label")
         got = self.extract(output, item)
         want_label = LABEL_SETS[0][want]
         if got is None:

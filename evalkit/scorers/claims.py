@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -111,8 +112,8 @@ class RegexClaim(BaseModel):
         return value
 
 
-Alternative = Union[str, RegexClaim]
-Entry = Union[Alternative, list[Alternative]]
+Alternative = str | RegexClaim
+Entry = Alternative | list[Alternative]
 
 
 # ------------------------------------------------------------------------------ negation markers
@@ -311,10 +312,10 @@ def _denied_later(text: str, start: int, end: int) -> bool:
     if absent and not _OTHER_THING.search(absent.group("gap") + absent.group("gap2")):
         return True
     claim = text[start:end]
-    if _NEGATIVE_CLAIM.search(claim) or re.match(r"(?:ません|ない)", rest):
-        if _QUALIFIED_SAME.match(rest) or _QUALIFIED_NEXT.match(text[end:]):
-            return True
-    return False
+    return bool(
+        (_NEGATIVE_CLAIM.search(claim) or re.match(r"(?:ません|ない)", rest))
+        and (_QUALIFIED_SAME.match(rest) or _QUALIFIED_NEXT.match(text[end:]))
+    )
 
 
 def negated(text: str, start: int, end: int) -> bool:
@@ -376,10 +377,15 @@ _ORDINAL_UNITS = ("点", "つ", "項")
 _ARTICLE_CHAIN = re.compile(r"(?:条|項)(?:の\d+)*(?:第)?$")
 
 
+# The comparable value of a specific, its shape by kind: (year, month, day), (hour, minute), (Decimal,),
+# (Decimal, unit), (digits,), ...
+SpecValue = tuple[Any, ...]
+
+
 @dataclass(frozen=True)
 class Specific:
     kind: str
-    value: tuple
+    value: SpecValue
     label: str
     start: int
     end: int
@@ -389,7 +395,7 @@ def _dec(text: str) -> Decimal:
     return Decimal(text).normalize() if "." in text else Decimal(int(text))
 
 
-def _value(kind: str, g: tuple) -> tuple | None:
+def _value(kind: str, g: tuple[str | Any, ...]) -> SpecValue | None:
     """The comparable value of a specific read by ``kind`` (None: not a specific, e.g. 13月)."""
     if kind in ("date", "ym", "md"):
         v = tuple(int(x) for x in g)
@@ -426,7 +432,7 @@ def specifics(canon: str) -> list[Specific]:
             if any(taken[m.start() : m.end()]):
                 continue
             if kind == "code":
-                value: tuple | None = (re.sub(r"\D", "", m.group(0)),)
+                value: SpecValue | None = (re.sub(r"\D", "", m.group(0)),)
             else:
                 value = _value(kind, m.groups())
             if value is None:
@@ -437,7 +443,7 @@ def specifics(canon: str) -> list[Specific]:
     return sorted(found, key=lambda s: s.start)
 
 
-def _checked(spec: Specific, canon: str, as_written: set) -> bool:
+def _checked(spec: Specific, canon: str, as_written: AbstractSet[tuple[str, SpecValue]]) -> bool:
     """Whether a specific of the answer is a claim to verify (not the answer's own list structure, not a
     paragraph number of a cited article, not a lone 一 of an idiom)."""
     if spec.kind != "count":
@@ -457,13 +463,13 @@ class Sources:
     """What an answer may draw on, read once per item: the specifics, and the text for condition sentences."""
 
     texts: tuple[str, ...]
-    specs: set = field(default_factory=set)
-    years: set = field(default_factory=set)
-    months: set = field(default_factory=set)
-    days: set = field(default_factory=set)
+    specs: set[tuple[str, SpecValue]] = field(default_factory=set)  # (kind, value)
+    years: set[int] = field(default_factory=set)
+    months: set[int] = field(default_factory=set)
+    days: set[int] = field(default_factory=set)
     digits: str = ""
     canon: str = ""
-    bare: set = field(default_factory=set)  # numbers of 100 and more written without a unit (人口20万以上)
+    bare: set[Decimal] = field(default_factory=set)  # numbers of 100 and more written without a unit (人口20万以上)
 
     def __post_init__(self) -> None:
         canons = [canonical_lines(t) for t in self.texts]
@@ -629,7 +635,7 @@ def _near_in(word: str, stem: str, sources: str) -> bool:
     return bool(re.search(f"{w}[^。\\n]{{0,14}}?{s}|{s}[^。\\n]{{0,14}}?{w}", sources))
 
 
-def _condition_supported(canon: str, m: re.Match, clause: tuple[int, int], sources: str) -> bool:
+def _condition_supported(canon: str, m: re.Match[str], clause: tuple[int, int], sources: str) -> bool:
     """A condition clause is the sources' own when each of its content words is in them and its actor (the word
     right before the cue) stands next to the cue in them: 「所属長が業務上必要と認めるとき」 for 「所属長が必要と認めた
     場合」, never 「情報政策課長が認めた場合」 (the actor is in the sources, but for another rule)."""
@@ -747,7 +753,7 @@ class ClaimsParams(Params):
 
     @field_validator("required", "forbidden")
     @classmethod
-    def _not_empty(cls, value: list) -> list:
+    def _not_empty(cls, value: list[Entry]) -> list[Entry]:
         for entry in value:
             alts = entry if isinstance(entry, list) else [entry]
             if not alts:
@@ -759,7 +765,7 @@ class ClaimsParams(Params):
 
     @field_validator("allow")
     @classmethod
-    def _allow_not_empty(cls, value: list) -> list:
+    def _allow_not_empty(cls, value: list[Alternative]) -> list[Alternative]:
         for alt in value:
             if isinstance(alt, str) and not canonical(alt):
                 raise ValueError(f"{alt!r} is empty in canonical form")
@@ -793,13 +799,14 @@ class _Texts:
 class Claims(Scorer):
     kind = "claims"
     Params = ClaimsParams
+    params: ClaimsParams
     description = "Required facts are stated and forbidden (swapped, outdated, invented) ones are not."
 
-    def __init__(self, params: ClaimsParams):
+    def __init__(self, params: ClaimsParams) -> None:
         super().__init__(params)
-        self._regex: dict[str, re.Pattern] = {}
+        self._regex: dict[str, re.Pattern[str]] = {}
 
-    def _pattern(self, regex: str) -> re.Pattern:
+    def _pattern(self, regex: str) -> re.Pattern[str]:
         if regex not in self._regex:
             self._regex[regex] = re.compile(canonical_pattern(regex))
         return self._regex[regex]
@@ -848,7 +855,10 @@ class Claims(Scorer):
 
     def _rules(self, output: str, item: Item) -> ScoreResult:
         texts = _Texts(output)
-        found, missing, wrong, set_aside = [], [], [], []
+        found: list[str] = []
+        missing: list[str] = []
+        wrong: list[dict[str, str]] = []  # {claim, match}
+        set_aside: list[str] = []
         for entry in self.params.required:
             hit, aside = self._find(entry, texts)
             (found if hit is not None else missing).append(_label(entry))
@@ -937,7 +947,7 @@ class Claims(Scorer):
         result = self.score(output, item)
         return result, (result.detail.get("unverified") or {}) if result.passed else {}
 
-    def judge_request(self, item: Item, question: str, answer: str) -> tuple[list[dict], int] | None:
+    def judge_request(self, item: Item, question: str, answer: str) -> tuple[list[dict[str, str]], int] | None:
         if self.params.unverified != "route":
             return None
         _, found = self._routed(answer, item)
@@ -985,15 +995,16 @@ class Claims(Scorer):
         for base in ([refs[0]] if refs else []) + [""]:
             texts = _Texts(base)
             parts = [base] if base else []
+            complete = True  # every missing claim has a plain-string alternative
             for entry in entries:
                 if base and self._find(entry, texts)[0] is not None:
                     continue
                 text = self._first_text(entry)
                 if text is None:
-                    parts = None
+                    complete = False
                     break
                 parts.append(text)
-            if parts:
+            if complete and parts:
                 answer = "。".join(p.rstrip("。") for p in parts) + "。"
                 if self.score(answer, item).passed:
                     return answer

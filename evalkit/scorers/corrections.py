@@ -37,8 +37,9 @@ from .base import Params, Scorer, ScoreResult, register
 
 
 # --------------------------------------------------------------------------------------- params
-def _alternatives(value: object) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)  # type: ignore[arg-type]
+def _alternatives(value: str | list[object] | tuple[object, ...]) -> list[object]:
+    """A form or a list of forms as a list, before pydantic checks that each is a string."""
+    return [value] if isinstance(value, str) else list(value)
 
 
 class Correction(BaseModel):
@@ -67,6 +68,12 @@ class Correction(BaseModel):
         if not value or not all(_fold(v) for v in value):
             raise ValueError("wrong needs at least one non-empty form")
         return value
+
+    def first_right(self) -> str:
+        """The first accepted corrected form ("" = delete); an expected correction always has one."""
+        if not self.right:
+            raise ValueError(f"correction {self.wrong[0]!r} has no right form")
+        return self.right[0]
 
 
 def _correction(value: object) -> object:
@@ -207,7 +214,7 @@ class Proposal:
         return f"「{self.wrong}」→「{self.right}」" if self.right else f"「{self.wrong}」→（削除）"
 
 
-def _side(seg: str, labels: re.Pattern, mark: re.Pattern) -> tuple[str, str]:
+def _side(seg: str, labels: re.Pattern[str], mark: re.Pattern[str]) -> tuple[str, str]:
     """(core, context) of one side of a pair: labels, enumerators and notes stripped."""
     seg = seg.strip()
     seg = _ENUM.sub("", seg, count=1)
@@ -228,13 +235,13 @@ def _pairs(wrong_seg: str, right_seg: str, scope: str, where: tuple[int, int]) -
     bracket_b = b_core.startswith("『") and b_core.endswith("』")
     if a_group and b_group and (len(a_group) > 1 or len(b_group) > 1):
         if len(a_group) == len(b_group):
-            pairs = list(zip(a_group, b_group))
+            pairs = list(zip(a_group, b_group, strict=True))
         elif len(b_group) == 1:
             pairs = [(a, b_group[0]) for a in a_group]
         elif len(a_group) == 1:
             pairs = [(a_group[0], b) for b in b_group]
-        else:
-            pairs = list(zip(a_group, b_group))
+        else:  # as many pairs as the shorter side has
+            pairs = list(zip(a_group, b_group, strict=False))
         return [_proposal(a, b, a_context, scope, where) for a, b in pairs if a]
     if a_group and len(a_group) == 1 and a_group[0] and not bracket_b:
         a_core = a_group[0]
@@ -609,9 +616,8 @@ def _withdraws_own(text: str, p: Proposal) -> bool:
     last = max([m.end() for m in cues] + ([kept.end()] if kept else []))
     rest = text[last:]
     turn = _CONCESSIVE.search(rest)
-    if turn and p.right and p.right in rest[turn.end() :] and not _CUE.search(rest[turn.end() :]):
-        return False
-    return True
+    # not when a later clause restates the correction
+    return not (turn and p.right and p.right in rest[turn.end() :] and not _CUE.search(rest[turn.end() :]))
 
 
 def _withdraw(proposals: list[Proposal], lines: list[str]) -> None:
@@ -697,6 +703,7 @@ def _touches(p: Proposal, words: list[str]) -> tuple[bool, bool]:
 class Corrections(Scorer):
     kind = "corrections"
     Params = CorrectionsParams
+    params: CorrectionsParams
     description = (
         "Proofreading / 公用文 findings: every expected correction proposed (and, with precision, "
         "no false correction); withdrawn proposals do not count."
@@ -706,7 +713,8 @@ class Corrections(Scorer):
         proposals = parse(output)
         live = [p for p in proposals if not p.withdrawn and p.wrong != p.right]
         expected = self.params.expected
-        found, missing = [], []
+        found: list[Correction] = []
+        missing: list[Correction] = []
         for corr in expected:
             (found if any(_fixes(p, corr) for p in live) else missing).append(corr)
         false, wrong_fix = [], []
@@ -731,7 +739,8 @@ class Corrections(Scorer):
             parts.append(
                 "不足: "
                 + "、".join(
-                    f"「{c.wrong[0]}」→「{c.right[0]}」" if c.right[0] else f"「{c.wrong[0]}」の削除" for c in missing
+                    f"「{c.wrong[0]}」→「{c.first_right()}」" if c.first_right() else f"「{c.wrong[0]}」の削除"
+                    for c in missing
                 )
             )
         if wrong_fix:
@@ -755,5 +764,6 @@ class Corrections(Scorer):
 
     def ideal_answer(self, item: Item) -> str | None:
         return "\n".join(
-            f"{c.wrong[0]} → {c.right[0]}" if c.right[0] else f"{c.wrong[0]} → （削除）" for c in self.params.expected
+            f"{c.wrong[0]} → {c.first_right()}" if c.first_right() else f"{c.wrong[0]} → （削除）"
+            for c in self.params.expected
         )

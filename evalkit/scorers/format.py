@@ -52,6 +52,7 @@ _FILLER = "本件について、以下のとおり回答いたします。"
 class Length(Scorer):
     kind = "length"
     Params = LengthParams
+    params: LengthParams
     description = "The answer's length in characters (whitespace not counted) is within the limits."
 
     def _within(self, n: int) -> bool:
@@ -170,7 +171,7 @@ class JsonParams(Params):
 
     @field_validator("schema_")
     @classmethod
-    def _schema_is_valid(cls, value: dict | None) -> dict | None:
+    def _schema_is_valid(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value is None:
             return value
         from jsonschema import exceptions, validators
@@ -187,6 +188,7 @@ class JsonParams(Params):
 class Json(Scorer):
     kind = "json"
     Params = JsonParams
+    params: JsonParams
     description = "The answer is JSON that satisfies the schema and required keys (and matches the reference)."
 
     def __init__(self, params: JsonParams):
@@ -202,8 +204,10 @@ class Json(Scorer):
             return extract_json(text)
         try:
             return json.loads(text), None
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             return None, f"JSONとして解析できない（{exc.msg}、{exc.lineno}行{exc.colno}列）"
+        except ValueError as exc:  # valid syntax Python cannot convert: an integer longer than 4300 digits
+            return None, f"JSONとして解析できない（{exc}）"
 
     def _structure(self, value: Any) -> list[str]:
         """What is wrong with the value's structure (schema, required keys), in Japanese."""
@@ -224,7 +228,7 @@ class Json(Scorer):
                 problems.append(f"ほか{len(errors) - 3}件のスキーマ違反")
         return problems
 
-    def _reference(self, item: Item) -> dict | None:
+    def _reference(self, item: Item) -> dict[str, Any] | None:
         refs = item.references()
         if not refs:
             return None
@@ -277,9 +281,9 @@ class Json(Scorer):
             ref = self._reference(item)
             return None if ref is None else "```json\n" + json.dumps(ref, ensure_ascii=False, indent=2) + "\n```"
         candidates = []
-        for ref in item.references():
+        for text in item.references():
             try:
-                candidates.append(json.loads(ref))
+                candidates.append(json.loads(text))
             except ValueError:
                 continue
         example = _example(self.params.schema_ or {"type": "object"})
@@ -415,6 +419,7 @@ class StyleParams(Params):
 class SentenceStyle(Scorer):
     kind = "style"
     Params = StyleParams
+    params: StyleParams
     description = "Sentence endings follow です・ます体 / である体 (or one of them consistently)."
 
     def classify(self, output: str) -> list[tuple[Sentence, Style, str]]:
@@ -429,13 +434,13 @@ class SentenceStyle(Scorer):
 
     def score(self, output: str, item: Item) -> ScoreResult:
         classified = self.classify(output)
-        counts = {"desumasu": 0, "dearu": 0}
+        counts: dict[Style, int] = {"desumasu": 0, "dearu": 0}
         for _, style, _ in classified:
             counts[style] += 1
         target = self.params.style
         if target == "consistent":
             if counts["desumasu"] != counts["dearu"]:
-                target = max(counts, key=counts.get)
+                target = "desumasu" if counts["desumasu"] > counts["dearu"] else "dearu"  # the majority
             elif classified:
                 target = classified[0][1]
         offending = [(s, st, end) for s, st, end in classified if st != target]

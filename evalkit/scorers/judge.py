@@ -54,7 +54,10 @@ def judge_messages(
         parts.append(f"【参考解答】\n{refs[0]}")
     parts.append(f"【回答】\n{answer}")
     if params.scale == "pass_fail":
-        form = "1行目に「判定: 合格」または「判定: 不合格」と書き、2行目に「理由: 」に続けて100字以内で理由を書いてください。"
+        form = (
+            "1行目に「判定: 合格」または「判定: 不合格」と書き、"
+            "2行目に「理由: 」に続けて100字以内で理由を書いてください。"
+        )
     else:
         form = (
             "1行目に「評点: 」に続けて1（基準を全く満たさない）から5（完全に満たす）の整数を書き、"
@@ -106,6 +109,7 @@ def is_reference(answer: str, item: Item) -> bool:
 class Judge(Scorer):
     kind = "judge"
     Params = JudgeParams
+    params: JudgeParams
     description = "An LLM judge decides whether the answer meets the item's requirement / rubric."
 
     def check_item(self, item: Item) -> str | None:
@@ -120,7 +124,7 @@ class Judge(Scorer):
             return REFERENCE_RESULT
         return self.from_verdicts([], item)
 
-    def judge_request(self, item: Item, question: str, answer: str) -> tuple[list[dict], int] | None:
+    def judge_request(self, item: Item, question: str, answer: str) -> tuple[list[dict[str, str]], int] | None:
         if is_reference(answer, item):
             return None  # decided without a judge
         return judge_messages(self.params, item, question, answer), self.params.max_tokens

@@ -8,6 +8,7 @@ rule looks for and its known limits. score = max(0, 1 − violations / 10); pass
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -336,7 +337,7 @@ _NOT_COMPOUND = r"(?:(?![一-龠々])|(?=[等無]))"
 # 様 after these is the honorific suffix (みな様に, あなた様に), not ように.
 HONORIFIC_SAMA = ("みな", "あなた", "どなた", "そなた", "こなた")
 _NOT_HONORIFIC = "".join(f"(?<!{word})" for word in HONORIFIC_SAMA)
-_KANA_RULES: list[tuple[re.Pattern, str]] = [
+_KANA_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"(?<=[ぁ-ん])事{_NOT_COMPOUND}"), "「事」→「こと」（形式名詞は仮名書き）"),
     (re.compile(rf"(?<=[ぁ-ん])時{_NOT_COMPOUND}"), "「時」→「とき」（形式名詞は仮名書き）"),
     (re.compile(rf"(?<=[ぁ-ん])(?<!か)所{_NOT_COMPOUND}"), "「所」→「ところ」（形式名詞は仮名書き）"),
@@ -401,7 +402,7 @@ def _style(text: str, required: str | None) -> list[Violation]:
         counts = {"desumasu": 0, "dearu": 0}
         for _, style, _ in classified:
             counts[style] += 1
-        target = max(counts, key=counts.get) if counts["desumasu"] != counts["dearu"] else classified[0][1]
+        target = max(counts, key=counts.__getitem__) if counts["desumasu"] != counts["dearu"] else classified[0][1]
     out = []
     for sentence, style, ending in classified:
         if style != target:
@@ -422,7 +423,7 @@ def _sentence_length(text: str, limit: int) -> list[Violation]:
 
 
 _GOJUON = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン"
-_HEADINGS: list[tuple[int, re.Pattern, str]] = [
+_HEADINGS: list[tuple[int, re.Pattern[str], str]] = [
     (1, re.compile(r"^[ \t　]*第[ 　]*([0-9０-９]+)(?=[ \t　]|$)", re.M), "第{}"),
     (2, re.compile(r"^[ \t　]*([0-9０-９]+)(?:[ \t　]|[.．](?![0-9０-９]))", re.M), "{}"),
     (3, re.compile(r"^[ \t　]*[（(][ 　]*([0-9０-９]+)[ 　]*[)）]", re.M), "({})"),
@@ -480,7 +481,7 @@ def _heading_order(text: str) -> list[Violation]:
 def check(
     text: str,
     *,
-    rules: list[str] | None = None,
+    rules: Sequence[str] | None = None,
     max_sentence_chars: int = 60,
     style: str | None = None,
     comma: str | None = None,
@@ -539,6 +540,7 @@ class KoyobunParams(Params):
 class Koyobun(Scorer):
     kind = "koyobun"
     Params = KoyobunParams
+    params: KoyobunParams
     description = "公用文作成の考え方 (2022): deterministic rule checks; score = max(0, 1 − violations/10)."
 
     def violations(self, text: str) -> list[Violation]:

@@ -10,19 +10,19 @@ still found.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
 from ..config.suite import Item
 from .base import Params, Scorer, ScoreResult, register
 from .canon import find_spans
-from .normalize import Normalization, normalization_with, normalize
+from .normalize import Normalization, NormalizationDefaults, defaults_first, normalize
 
-_EXACT_DEFAULTS: dict = {}
-_CONTAINS_DEFAULTS = {"whitespace": "remove", "canon": True}
-_REGEX_DEFAULTS = {"casefold": False, "punctuation": False}
-_STARTS_DEFAULTS = {"canon": True}
+_EXACT_DEFAULTS: NormalizationDefaults = {}
+_CONTAINS_DEFAULTS: NormalizationDefaults = {"whitespace": "remove", "canon": True}
+_REGEX_DEFAULTS: NormalizationDefaults = {"casefold": False, "punctuation": False}
+_STARTS_DEFAULTS: NormalizationDefaults = {"canon": True}
 
 
 def _forms(text: str, opts: Normalization) -> list[str]:
@@ -33,7 +33,7 @@ def _forms(text: str, opts: Normalization) -> list[str]:
 
 
 class ExactParams(Params):
-    normalize: normalization_with(**_EXACT_DEFAULTS) = Field(
+    normalize: Annotated[Normalization, defaults_first(**_EXACT_DEFAULTS)] = Field(
         default_factory=lambda: Normalization(**_EXACT_DEFAULTS),
         description="How answer and references are normalised before comparing (canon off by default).",
     )
@@ -43,6 +43,7 @@ class ExactParams(Params):
 class Exact(Scorer):
     kind = "exact"
     Params = ExactParams
+    params: ExactParams
     description = "The answer equals one of the item's references after normalisation."
 
     def check_item(self, item: Item) -> str | None:
@@ -51,7 +52,7 @@ class Exact(Scorer):
     def score(self, output: str, item: Item) -> ScoreResult:
         got = _forms(output, self.params.normalize)
         for ref in item.references():
-            if any(g == r for g, r in zip(got, _forms(ref, self.params.normalize))):
+            if any(g == r for g, r in zip(got, _forms(ref, self.params.normalize), strict=True)):
                 return ScoreResult(1.0, True, f"参照解答「{ref}」と一致")
         return ScoreResult(0.0, False, f"参照解答「{item.references()[0]}」と不一致")
 
@@ -75,7 +76,7 @@ class ContainsParams(Params):
     values: list[str] | None = Field(default=None, description="Strings to look for; default: the item's references.")
     mode: Literal["any", "all"] = Field(default="any", description="Pass when any / all of the values appear.")
     negate: bool = Field(default=False, description="Pass when none of the values appear.")
-    normalize: normalization_with(**_CONTAINS_DEFAULTS) = Field(
+    normalize: Annotated[Normalization, defaults_first(**_CONTAINS_DEFAULTS)] = Field(
         default_factory=lambda: Normalization(**_CONTAINS_DEFAULTS),
         description="Normalisation of answer and values (default: whitespace removed, canonical numbers and dates).",
     )
@@ -83,6 +84,8 @@ class ContainsParams(Params):
 
 class _ValuesScorer(Scorer):
     """A scorer over ``params.values`` (default: the item's references), each non-empty once normalised."""
+
+    params: ContainsParams | StartsWithParams
 
     def _values(self, item: Item) -> list[str]:
         return self.params.values if self.params.values is not None else item.references()
@@ -100,13 +103,14 @@ class _ValuesScorer(Scorer):
 class Contains(_ValuesScorer):
     kind = "contains"
     Params = ContainsParams
+    params: ContainsParams
     description = "The answer contains any/all of the values (or none, when negated)."
 
     def score(self, output: str, item: Item) -> ScoreResult:
         opts = self.params.normalize
         got = _forms(output, opts)
         values = self._values(item)
-        found = [v for v in values if any(_occurs(w, g) for w, g in zip(_forms(v, opts), got))]
+        found = [v for v in values if any(_occurs(w, g) for w, g in zip(_forms(v, opts), got, strict=True))]
         missing = [v for v in values if v not in found]
         if self.params.negate:
             ok = not found
@@ -144,7 +148,7 @@ class RegexParams(Params):
     )
     negate: bool = Field(default=False, description="Pass when the pattern does NOT match.")
     ignore_case: bool = Field(default=False, description="Case-insensitive matching (re.IGNORECASE).")
-    normalize: normalization_with(**_REGEX_DEFAULTS) = Field(
+    normalize: Annotated[Normalization, defaults_first(**_REGEX_DEFAULTS)] = Field(
         default_factory=lambda: Normalization(**_REGEX_DEFAULTS),
         description="Normalisation of the answer before matching (default: NFKC and collapsed whitespace only).",
     )
@@ -163,13 +167,14 @@ class RegexParams(Params):
 class Regex(Scorer):
     kind = "regex"
     Params = RegexParams
+    params: RegexParams
     description = "The normalised answer matches the regular expression (or does not, when negated)."
 
-    def __init__(self, params: RegexParams):
+    def __init__(self, params: RegexParams) -> None:
         super().__init__(params)
         self.regex = re.compile(params.pattern, re.IGNORECASE if params.ignore_case else 0)
 
-    def _matches(self, text: str) -> re.Match | None:
+    def _matches(self, text: str) -> re.Match[str] | None:
         return self.regex.search(normalize(text, self.params.normalize))
 
     def check_item(self, item: Item) -> str | None:
@@ -198,7 +203,7 @@ class Regex(Scorer):
 
 class StartsWithParams(Params):
     values: list[str] | None = Field(default=None, description="Accepted beginnings; default: the item's references.")
-    normalize: normalization_with(**_STARTS_DEFAULTS) = Field(
+    normalize: Annotated[Normalization, defaults_first(**_STARTS_DEFAULTS)] = Field(
         default_factory=lambda: Normalization(**_STARTS_DEFAULTS),
         description="Normalisation of answer and values before comparing (default: canonical numbers and dates).",
     )
@@ -208,12 +213,13 @@ class StartsWithParams(Params):
 class StartsWith(_ValuesScorer):
     kind = "starts_with"
     Params = StartsWithParams
+    params: StartsWithParams
     description = "The normalised answer begins with one of the values (or references)."
 
     def score(self, output: str, item: Item) -> ScoreResult:
         got = _forms(output, self.params.normalize)
         for value in self._values(item):
-            if any(g.startswith(v) for g, v in zip(got, _forms(value, self.params.normalize))):
+            if any(g.startswith(v) for g, v in zip(got, _forms(value, self.params.normalize), strict=True)):
                 return ScoreResult(1.0, True, f"「{value}」で始まる", {"start": value})
         head = got[-1][:12] + ("…" if len(got[-1]) > 12 else "")
         return ScoreResult(0.0, False, f"指定の語句で始まらない（冒頭: 「{head}」）", {"start": None})

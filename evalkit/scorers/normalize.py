@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+if TYPE_CHECKING:  # typing.Unpack is Python 3.11+
+    from typing_extensions import Unpack
 
 _SPACE = re.compile(r"\s+")
 # Punctuation variants folded onto one form: 、/， -> 、 and 。/． -> 。 (after NFKC, ，．become ,.);
@@ -74,15 +77,27 @@ class Normalization(BaseModel):
     )
 
 
-def normalization_with(**defaults: Any) -> Any:
-    """The type of a kind's ``normalize:`` field with that kind's defaults: a block given in a suite
-    replaces only the keys it names, the kind's defaults fill in the rest. Pair it with
-    ``Field(default_factory=lambda: Normalization(**defaults))``."""
+class NormalizationDefaults(TypedDict, total=False):
+    """A kind's defaults for its ``normalize:`` block: some of the fields of :class:`Normalization`."""
 
-    def merge(value: Any) -> Any:
+    nfkc: bool
+    casefold: bool
+    whitespace: Literal["collapse", "remove", "keep"]
+    punctuation: bool
+    remove_punctuation: bool
+    kana: bool
+    canon: bool
+
+
+def defaults_first(**defaults: Unpack[NormalizationDefaults]) -> BeforeValidator:
+    """The validator of a kind's ``normalize:`` field, ``Annotated[Normalization, defaults_first(...)]``:
+    a block given in a suite replaces only the keys it names, the kind's defaults fill in the rest.
+    Pair it with ``Field(default_factory=lambda: Normalization(**defaults))``."""
+
+    def merge(value: Any) -> Any:  # Any: the params as read from the suite, before validation
         return {**defaults, **value} if isinstance(value, dict) else value
 
-    return Annotated[Normalization, BeforeValidator(merge)]
+    return BeforeValidator(merge)
 
 
 def katakana_to_hiragana(text: str) -> str:

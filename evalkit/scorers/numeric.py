@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -82,13 +82,21 @@ def _unit_spellings(unit: str) -> tuple[str, ...]:
 _MULTIPLIER = re.compile(rf"[{_KS}{_KB}]+")
 
 
+def _matched_numeral(span: str) -> Decimal:
+    """``parse_numeral`` of a span that a numeral pattern matched, which always has a value."""
+    value = parse_numeral(span)
+    if value is None:
+        raise ValueError(f"not a numeral: {span!r}")
+    return value
+
+
 def split_unit(unit: str) -> tuple[Decimal, str]:
     """(multiplier, base unit): '万円' -> (10000, '円'), '百万円' -> (1000000, '円'), '円' -> (1, '円')."""
     unit = unicodedata.normalize("NFKC", unit).strip()
     prefix = _MULTIPLIER.match(unit)
     if not prefix:
         return Decimal(1), unit
-    return parse_numeral(prefix.group(0)), unit[prefix.end() :]
+    return _matched_numeral(prefix.group(0)), unit[prefix.end() :]
 
 
 # Before a number: a currency sign that says 円 (¥12,000, ￥12,000, JPY 12,000).
@@ -108,9 +116,9 @@ def in_unit(number: Number, after: str, unit: str, before: str = "") -> Decimal 
     multiplier, base = split_unit(unit)
     spellings = _unit_spellings(base)
     after = after.lstrip()
-    if "%" in spellings and after.startswith("割"):
-        wari = _WARI.match(after)
-        parts = [parse_numeral(g) if g else Decimal(0) for g in wari.groups()]
+    wari = _WARI.match(after) if "%" in spellings else None  # matches exactly when ``after`` starts with 割
+    if wari is not None:
+        parts = [_matched_numeral(g) if g else Decimal(0) for g in wari.groups()]
         return (number.value * 10 + parts[0] + parts[1] / 10) / multiplier
     if base in ("日", "日間") and after.startswith("週間"):  # 2週間 = 14日
         return number.value * 7 / multiplier
@@ -122,7 +130,7 @@ def in_unit(number: Number, after: str, unit: str, before: str = "") -> Decimal 
     )
     if not (implied or after.startswith(spellings)):
         return None
-    value = number.value * (parse_numeral(scale.group(0)) if scale else 1)
+    value = number.value * (_matched_numeral(scale.group(0)) if scale else 1)
     return value / multiplier
 
 
@@ -206,9 +214,8 @@ def _single_kanji_is_number(text: str, start: int, end: int) -> bool:
     if before and _CJK.match(before) and before not in _BEFORE_OK:
         # 原則三割, 毎月五日: a counter follows; 統一, 唯一, 同一: a word
         return after in _COUNTERS_AFTER_KANJI and before + text[start:end] not in _KANJI_WORDS
-    if after and _CJK.match(after) and after not in _COUNTERS:
-        return False  # 一般, 一部, 九州, 四国, 千代田
-    return True
+    # not when another kanji that is no counter follows: 一般, 一部, 九州, 四国, 千代田
+    return not (after and _CJK.match(after) and after not in _COUNTERS)
 
 
 _DASHES = str.maketrans({"−": "-", "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-"})
@@ -423,12 +430,14 @@ class NumericParams(Params):
 class Numeric(Scorer):
     kind = "numeric"
     Params = NumericParams
+    params: NumericParams
     description = (
         "A number in the answer (Arabic or kanji numerals, optional unit) equals the reference within tolerance."
     )
 
     def _year_unit(self) -> bool:
-        return self.params.unit is not None and split_unit(self.params.unit) in ((1, "年"), (1, "年度"))
+        years = ((Decimal(1), "年"), (Decimal(1), "年度"))
+        return self.params.unit is not None and split_unit(self.params.unit) in years
 
     def _western(self, item: Item) -> bool:
         """Years are compared as Western years: the unit is 年 and a reference is a Western year
@@ -495,7 +504,7 @@ class Numeric(Scorer):
         wants = self._references(item)
         unit = self.params.unit or ""
         candidates = self._candidates(output, self._western(item))
-        detail = {"found": [_fmt(v) for v in candidates], "reference": [_fmt(w) for w in wants]}
+        detail: dict[str, Any] = {"found": [_fmt(v) for v in candidates], "reference": [_fmt(w) for w in wants]}
         if not candidates:
             where = f"単位「{unit}」付きの" if unit else ""
             return ScoreResult(0.0, False, f"{where}数値が見つからない（参照値 {_fmt(wants[0])}{unit}）", detail)

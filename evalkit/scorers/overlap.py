@@ -4,7 +4,8 @@ and chrF via sacrebleu. Each scores the best reference; passed = metric >= thres
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from pydantic import Field
 
@@ -62,8 +63,10 @@ class OverlapParams(Params):
 
 
 class _Overlap(Scorer):
+    """The metrics' common scoring; each kind sets its own ``Params``."""
+
     metric_name: str = ""
-    Params = OverlapParams
+    params: OverlapParams | ChrfParams
 
     def metric(self, hypothesis: str, reference: str) -> float:
         raise NotImplementedError
@@ -104,6 +107,8 @@ class _Overlap(Scorer):
 @register
 class CharF1(_Overlap):
     kind = "char_f1"
+    Params = OverlapParams
+    params: OverlapParams
     metric_name = "文字F1"
     description = "Character-level F1 against the best reference; passes at or above the threshold."
 
@@ -114,6 +119,8 @@ class CharF1(_Overlap):
 @register
 class RougeL(_Overlap):
     kind = "rouge_l"
+    Params = OverlapParams
+    params: OverlapParams
     metric_name = "ROUGE-L"
     description = "Character-level ROUGE-L F-measure against the best reference; passes at or above the threshold."
 
@@ -137,15 +144,18 @@ class ChrfParams(Params):
 class Chrf(_Overlap):
     kind = "chrf"
     Params = ChrfParams
+    params: ChrfParams
     metric_name = "chrF"
     description = "sacrebleu chrF (or chrF++ with word_order=2) / 100 against the best reference."
 
-    def __init__(self, params: ChrfParams):
+    def __init__(self, params: ChrfParams) -> None:
         super().__init__(params)
         from sacrebleu.metrics import CHRF  # imported lazily: only suites that use chrF pay for it
 
         self._chrf = CHRF(char_order=params.char_order, word_order=params.word_order)
-        self._sentence: Callable = self._chrf.sentence_score
+        # sacrebleu ships no type information: (hypothesis, references) -> a score with .score in 0-100
+        self._sentence: Callable[[str, Sequence[str]], Any] = self._chrf.sentence_score
 
     def metric(self, hypothesis: str, reference: str) -> float:
-        return self._sentence(hypothesis, [reference]).score / 100.0
+        score: float = self._sentence(hypothesis, [reference]).score
+        return score / 100.0

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from functools import lru_cache
-from typing import Literal
+from functools import lru_cache, partial
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -141,7 +142,7 @@ _EN_RANGE_YEAR = [
 ]
 
 
-def _range_year(match: re.Match) -> str:
+def _range_year(match: re.Match[str]) -> str:
     groups = match.groupdict()
     month = _EN_MONTHS[groups["mon"].lower().rstrip(".")]
     month2 = _EN_MONTHS[groups["mon2"].lower().rstrip(".")] if groups.get("mon2") else month
@@ -243,7 +244,7 @@ _PERCENT_WORD = re.compile(
     r"phần\s+trăm|퍼센트|프로)",
     re.I,
 )
-_KO = [
+_KO: list[tuple[re.Pattern[str], Replacement]] = [
     (re.compile(r"(\d{4})\s*년"), r"\1年"),
     (re.compile(r"(\d{1,2})\s*월"), r"\1月"),
     (re.compile(r"(\d{1,2})\s*일"), r"\1日"),
@@ -383,7 +384,11 @@ def _is_vi(text: str) -> bool:
     return len(_VI_LETTERS.findall(text)) >= 3
 
 
-def _sub_all(text: str, rules) -> str:
+# What replaces a pattern's match: a template, or a function of the match
+Replacement = str | Callable[[re.Match[str]], str]
+
+
+def _sub_all(text: str, rules: Iterable[tuple[re.Pattern[str], Replacement]]) -> str:
     for pattern, repl in rules:
         text = pattern.sub(repl, text)
     return text
@@ -405,7 +410,7 @@ _ZH_WEEKDAY = {"一": "月", "二": "火", "三": "水", "四": "木", "五": "�
 _ZH_TIME_WORD = r"(?:上午|下午|晚上|傍晚|早上|中午|凌晨|午前|午後)"
 
 
-def _zh_numeral(match: re.Match) -> str:
+def _zh_numeral(match: re.Match[str]) -> str:
     text = match.group(0)
     start = match.start()
     # 一点 is "a little" (早一点) unless it follows a time word (上午一点)
@@ -419,7 +424,7 @@ def _zh_numeral(match: re.Match) -> str:
     return str(int(value)) if value is not None else text
 
 
-_ZH_RULES = [
+_ZH_RULES: list[tuple[re.Pattern[str], Replacement]] = [
     (re.compile(r"日[元圆圓]"), "円"),
     (re.compile(r"(?<=\d)\s*个?小时"), "時間"),
     (re.compile(r"(?<=\d)\s*分钟"), "分"),
@@ -495,7 +500,7 @@ _KO_NATIVE = {
     "열두": 12,
 }
 _KO_ORDINAL = {"첫째": 1, "첫": 1, "둘째": 2, "두": 2, "셋째": 3, "세": 3, "넷째": 4, "네": 4, "다섯째": 5}
-_KO_PRE = [
+_KO_PRE: list[tuple[re.Pattern[str], Replacement]] = [
     (re.compile(r"(?<![\d.])(\d{4})\.\s*(\d{1,2})\.\s*(\d{1,2})\.?(?!\d)"), r" \1年\2月\3日 "),
     (
         re.compile(r"(?<![\d.])(\d{1,2})\.\s*(\d{1,2})\.(?!\d)"),
@@ -533,7 +538,7 @@ _KO_PRE = [
     (re.compile(r"(?<![\d.])(\d{1,2})\s*할(?![인부수])"), r"\1割"),
     (re.compile(r"(?<![\d,.])만\s*(?=\d\s*천|엔)"), "1만 "),
 ]
-_KO_POST = [
+_KO_POST: list[tuple[re.Pattern[str], Replacement]] = [
     (
         re.compile(
             r"토(?:요일)?\s*(?:・|·|,|、|/|및|과|와|그리고)\s*일(?:요일)?(?:\s*(?:・|·|,|、|/|및)\s*(?:법정\s*)?공휴일)?"
@@ -601,18 +606,18 @@ def _vi_weekday(word: str) -> str:
     return "日" if word.startswith("chủ") else _VI_WEEKDAY[re.sub(r"^thứ\s+", "", word)]
 
 
-def _vi_nth(match: re.Match) -> str:
+def _vi_nth(match: re.Match[str]) -> str:
     return f" 毎月第{_VI_ORDINAL[' '.join(match.group('n').lower().split())]} {_vi_weekday(match.group('w'))}曜日 "
 
 
-def _vi_single_weekday(match: re.Match) -> str:
+def _vi_single_weekday(match: re.Match[str]) -> str:
     before = match.string[max(0, match.start() - 6) : match.start()].lower()
     if re.search(r"(?:tuần|lần|ngày|tầng|người|bước|điều|khoản|mục|đợt|kỳ)\s*$", before):
         return match.group(0)  # tuần thứ hai: the second week
     return f" {_vi_weekday(match.group(0))}曜日 "
 
 
-_VI_PRE = [
+_VI_PRE: list[tuple[re.Pattern[str], Replacement]] = [
     (re.compile(r"(\d+)\s*(?:tiếng(?:\s+đồng\s+hồ)?|giờ\s+đồng\s+hồ)", re.I), r"\1時間"),
     (
         re.compile(
@@ -637,9 +642,7 @@ _VI_PRE = [
     (re.compile(r"(?:(?:một|1)\s+)?nửa(?!\s*(?:ngày|tiếng|giờ|tháng|năm|buổi|tuần))", re.I), " 2分の1 "),
     (
         re.compile(r"(một|hai|ba)\s+phần\s+(hai|ba|tư)", re.I),
-        lambda m: " {1}分の{0} ".format(
-            _VI_NUMBER[m.group(1).lower()], {"hai": 2, "ba": 3, "tư": 4}[m.group(2).lower()]
-        ),
+        lambda m: " {}分の{} ".format({"hai": 2, "ba": 3, "tư": 4}[m.group(2).lower()], _VI_NUMBER[m.group(1).lower()]),
     ),
     # D/M dates (30/4 = 4月30日) after ngày or a bound word
     (
@@ -677,7 +680,7 @@ _VI_PRE = [
         lambda m: " " + _clock(int(m.group("h")), int(m.group("m") or 0), m.group("p").lower()) + " ",
     ),
 ]
-_VI_POST = [
+_VI_POST: list[tuple[re.Pattern[str], Replacement]] = [
     (re.compile(r"(\d+)\s*ngày\s+làm\s+việc", re.I), r"\1開庁日"),
     (re.compile(r"(\d+)\s*ngày(?!\s*\d)", re.I), r"\1日"),
     (re.compile(r"(\d+)\s*tuần(?!\s*\d)", re.I), r"\1週"),
@@ -697,7 +700,7 @@ _VI_WORDS = re.compile(
 )
 
 
-def _vi_words(match: re.Match) -> str:
+def _vi_words(match: re.Match[str]) -> str:
     words = match.group(1).lower().split()
     if len(words) == 2:
         return f"{10 + (5 if words[1] == 'lăm' else _VI_NUMBER[words[1]])} "
@@ -778,14 +781,14 @@ def _pt_weekday(word: str) -> str:
     return next(_PT_WEEKDAY[key] for key in sorted(_PT_WEEKDAY, key=len, reverse=True) if word.startswith(key))
 
 
-def _pt_day_part(match: re.Match) -> str:
+def _pt_day_part(match: re.Match[str]) -> str:
     hour, minute = int(match.group("h")), int(match.group("m") or 0)
     part = match.group("p").lower()
     hour = _pm(hour, "pm" if part == "tarde" else "night" if part == "noite" or part == "noche" else "am")
     return f" {hour}時" + (f"{minute}分 " if minute else " ")
 
 
-_PT_PRE = [
+_PT_PRE: list[tuple[re.Pattern[str], Replacement]] = [
     (re.compile(r"\bprimeiro\s+de\s+(?=" + _RO_MONTH.replace("(?P<mon>", "(?:") + ")", re.I), "1 de "),
     (re.compile(r"(?<=\d)\.(?=[oº°]\s+de\s)", re.I), ""),
     (re.compile(r"\bmeio[\s-]dia\b|\bmediod[ií]a\b", re.I), " 12時 "),
@@ -863,7 +866,7 @@ _PT_PRE = [
     ),
 ]
 _JA_TOKEN = r"(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:\s*\([^)]{1,15}\))?|\d{1,2}時(?:\d{1,2}分)?"
-_PT_POST = [
+_PT_POST: list[tuple[re.Pattern[str], Replacement]] = [
     (
         re.compile(
             r"\b(?:de|do\s+dia|das|dos|entre|del)\s+(" + _JA_TOKEN + r")\s*,?\s+(?:a|à|às|as|ao|até|e|al|y)\s+"
@@ -940,8 +943,8 @@ def _date(y: str | None, m: int, d: int | None) -> str:
     return (f"{int(y)}年" if y else "") + f"{m}月" + (f"{d}日" if d else "")
 
 
-def _month_date(months: dict[str, int]):
-    def sub(match: re.Match) -> str:
+def _month_date(months: dict[str, int]) -> Callable[[re.Match[str]], str]:
+    def sub(match: re.Match[str]) -> str:
         month = months[match.group("mon").lower().rstrip(".")]
         groups = match.groupdict()
         day = int(groups["d"]) if groups.get("d") else None
@@ -952,7 +955,7 @@ def _month_date(months: dict[str, int]):
     return sub
 
 
-def _dmy(match: re.Match) -> str:
+def _dmy(match: re.Match[str]) -> str:
     a, b, y = int(match.group("a")), int(match.group("b")), match.group("y")
     readings = [_date(y, m, d) for m, d in ((b, a), (a, b)) if 1 <= m <= 12 and 1 <= d <= 31]
     return " " + "・".join(dict.fromkeys(readings)) + " " if readings else match.group(0)
@@ -966,7 +969,7 @@ def _clock(h: int, m: int, period: str | None) -> str:
     return f"{h}時" + (f"{m}分" if m else "")
 
 
-def _multiplied(match: re.Match) -> str:
+def _multiplied(match: re.Match[str]) -> str:
     try:
         value = Decimal(match.group("n")) * _MULTIPLIERS[match.group("mult").lower()]
     except InvalidOperation:
@@ -1086,7 +1089,7 @@ def localize(text: str, lang: str, *, words: bool = False) -> str:
 @dataclass(frozen=True)
 class Quantity:
     kind: str  # date ym md year month time amount percent fraction code count
-    value: tuple
+    value: tuple[Any, ...]  # its shape by kind: (year, month, day), (Decimal,), (digits,), ...
     unit: str | None = None
     label: str = field(default="", compare=False)
     at: int = field(default=0, compare=False)  # where it starts in the canonical text
@@ -1113,7 +1116,9 @@ _PATTERNS = [
 QUANTITIES = _PATTERNS
 _COUNT = re.compile(_N + "(" + _COUNTERS + ")")
 # Qualifiers that are quantities too: 3月下旬, a weekday, 毎週 / 毎月第2, 土日 / 祝日.
-_QUALIFIERS = [
+# (the value, the label) that a qualifier's match reads as
+QualifierReading = Callable[[re.Match[str]], tuple[tuple[Any, ...], str]]
+_QUALIFIERS: list[tuple[str, re.Pattern[str] | None, QualifierReading | None]] = [
     # 下旬末: "late or end of" (Vietnamese cuối tháng, Portuguese final de), which keeps either
     (
         "period",
@@ -1151,7 +1156,7 @@ def _nth(text: str) -> int:
     return int(text) if text.isdigit() else "一二三四五".index(text) + 1
 
 
-_FREQ = {
+_FREQ: dict[str, str] = {
     "weekly": "毎週",
     "everyweek": "毎週",
     "everymonth": "毎月",
@@ -1159,7 +1164,7 @@ _FREQ = {
     "everyotherweek": "隔週",
     "everysecondweek": "隔週",
 }
-_OFFDAY = {
+_OFFDAY: dict[str, str] = {
     **{k: "土日" for k in ("weekend", "weekends", "saturdaysandsundays")},
     **{
         k: "祝日"
@@ -1217,7 +1222,7 @@ _FRACTION = re.compile(
 )
 
 
-def _fraction(match: re.Match) -> Quantity | None:
+def _fraction(match: re.Match[str]) -> Quantity | None:
     def num(text: str) -> int:
         return _KANJI_SMALL[text] if text in _KANJI_SMALL else int(text)
 
@@ -1244,7 +1249,7 @@ def _fmt(value: Decimal) -> str:
     return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
 
 
-def _typed(kind: str, match: re.Match) -> Quantity | None:
+def _typed(kind: str, match: re.Match[str]) -> Quantity | None:
     g = match.groups()
     if kind == "date":
         y, m, d = int(g[0]), int(g[1]), int(g[2])
@@ -1292,9 +1297,10 @@ def _quantities(
     found: list[Quantity] = []
     spans: list[tuple[Quantity, int, int]] = []
 
-    def take(pattern: re.Pattern, make) -> None:
+    def take(pattern: re.Pattern[str], make: Callable[[re.Match[str]], Quantity | None]) -> None:
         nonlocal rest
-        pieces, last = [], 0
+        pieces: list[str] = []
+        last = 0
         for match in pattern.finditer(rest):
             q = make(match)
             if q is None:
@@ -1306,25 +1312,30 @@ def _quantities(
         pieces.append(rest[last:])
         rest = "".join(pieces)
 
-    def qualifier(m: re.Match, kind: str, make) -> Quantity:
+    def qualifier(m: re.Match[str], kind: str, make: QualifierReading) -> Quantity:
         value, label = make(m)
         # a weekday in parentheses after a date (20日（水）) goes with the date: it may be left out, not changed
         attached = kind == "weekday" and m.group(1) is not None
         return Quantity(kind, value, "date" if attached else None, label=label)
 
+    def qualify(kind: str, pattern: re.Pattern[str] | None, make: QualifierReading | None) -> None:
+        if pattern is None or make is None:  # only the offday placeholder has none, and it borrows offday2's
+            raise ValueError(f"qualifier {kind} has no pattern")
+        take(pattern, lambda m: qualifier(m, kind, make))
+
     take(_CODE, lambda m: Quantity("code", (re.sub(r"\D", "", m.group(0)),), label=m.group(0)))
     take(_FRACTION, _fraction)
-    take(_QUALIFIERS[0][1], lambda m: qualifier(m, "period", _QUALIFIERS[0][2]))  # 3月下旬 before 3月
+    qualify("period", _QUALIFIERS[0][1], _QUALIFIERS[0][2])  # 3月下旬 before 3月
     for kind, pattern in _PATTERNS:
-        take(pattern, lambda m, kind=kind: _typed(kind, m))
+        take(pattern, partial(_typed, kind))
     offday = next(q for q in _QUALIFIERS if q[0] == "offday2")
-    for kind, pattern, make in _QUALIFIERS[1:]:
+    for kind, qualifier_pattern, make in _QUALIFIERS[1:]:
         if kind == "offday2":
             continue
         if kind == "offday":
             rest = _OFFDAY_JA.sub(lambda m: "土日".ljust(len(m.group(0)), "\x01"), rest)
-            kind, pattern, make = offday[0][:6], offday[1], offday[2]
-        take(pattern, lambda m, kind=kind, make=make: qualifier(m, kind, make))
+            kind, qualifier_pattern, make = offday[0][:6], offday[1], offday[2]
+        qualify(kind, qualifier_pattern, make)
     if lang != "ja":
         take(
             _EN_COUNT,
@@ -1351,7 +1362,8 @@ def _quantities(
     return tuple(dict.fromkeys(sorted(found, key=lambda q: q.at))), canon
 
 
-_SPANS: dict[tuple, tuple] = {}
+# (text, foreign_numbers, single, words, lang) -> (quantity, start, end) of each quantity in the canonical text
+_SPANS: dict[tuple[str, bool, bool, bool, str], tuple[tuple[Quantity, int, int], ...]] = {}
 
 
 def bounds(
@@ -1395,7 +1407,7 @@ class _Answer:
         self.found = found
         self.bounds = bounds(output, words=True, lang=self.lang)
         self.plain = plain(output)
-        self.by_kind: dict[str, set] = {}
+        self.by_kind: dict[str, set[tuple[Any, ...]]] = {}  # a count by (number, unit)
         for q in found:
             self.by_kind.setdefault(q.kind, set()).add(q.value if q.kind != "count" else (q.value[0], q.unit))
         # やさしい日本語: 「1かい」 is 1階 or 1回 (the kana does not say which)
@@ -1407,7 +1419,7 @@ class _Answer:
         digits = re.sub(r"(?<=\d)\((\d{1,5})\)(?=\d)", r"\1", self.canon.replace("-", ""))
         self.digits = re.sub(r"\((\d{1,5})\)(?=\d)", r"\1", digits)
 
-    def has(self, kind: str) -> set:
+    def has(self, kind: str) -> set[tuple[Any, ...]]:
         return self.by_kind.get(kind, set())
 
     def keeps(self, q: Quantity, unit_aware: bool) -> bool:
@@ -1513,6 +1525,7 @@ class PreserveParams(Params):
 class Preserve(Scorer):
     kind = "preserve"
     Params = PreserveParams
+    params: PreserveParams
     description = "Every number, date, time, amount and percentage of the source is kept (in any equivalent form)."
 
     def _source(self, item: Item) -> str | None:
@@ -1567,7 +1580,8 @@ class Preserve(Scorer):
         mode = self.params.mode
         wanted = self._wanted(item) if mode != "subset" else []
         answer = _Answer(output)
-        kept, missing = [], []
+        kept: list[str] = []
+        missing: list[str] = []
         source_bounds = self._source_bounds(item)
         for q, lang in wanted:
             if q.kind == "text":

@@ -26,14 +26,24 @@ import html
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from .normalize import katakana_to_hiragana
-from .numeric import _DASHES, _ENUMERATORS, _unit_spellings, parse_numbers, parse_numeral, split_unit
+from .numeric import (
+    _DASHES,
+    _ENUMERATORS,
+    Number,
+    _matched_numeral,
+    _unit_spellings,
+    parse_numbers,
+    parse_numeral,
+    split_unit,
+)
 
 _TAG = re.compile(r"<[/!]?[A-Za-z][^<>]{0,200}>")
 
@@ -205,6 +215,7 @@ _KANA = dict(
             "yo",
             "wa",
         ],
+        strict=True,
     )
 )
 _SMALL_VOWEL = {"ぁ": "a", "ぃ": "i", "ぅ": "u", "ぇ": "e", "ぉ": "o"}
@@ -289,7 +300,7 @@ def _char_pattern(ch: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def reading_pattern(chars: str, anchored: bool = False) -> re.Pattern:
+def reading_pattern(chars: str, anchored: bool = False) -> re.Pattern[str]:
     """Letters/digits ``chars`` (lower case) spelled in any mix of ASCII, letter names and readings."""
     body = _SPOKEN_SEPARATOR.join(_char_pattern(ch) for ch in chars)
     return re.compile(f"^{body}$" if anchored else body)
@@ -301,14 +312,14 @@ def reading_view(text: str) -> str:
     return kana_to_romaji(fold(strip_markup(text)).translate(_KANJI_DIGIT))
 
 
-def find_reading(output: str, code: str, min_chars: int) -> dict | None:
+def find_reading(output: str, code: str, min_chars: int) -> dict[str, Any] | None:
     """The longest run (≥ min_chars, or the whole code when shorter) of the code's letters/digits
     spelled out in the answer, forwards or reversed."""
     chars = code_chars(code)
     if not chars:
         return None
     hay = reading_view(output)
-    best: dict | None = None
+    best: dict[str, Any] | None = None
     for reversed_ in (False, True):
         text = chars[::-1] if reversed_ else chars
         size = min(min_chars, len(text))
@@ -340,7 +351,7 @@ def _kakasi() -> Any:
         import pykakasi  # noqa: PLC0415 (optional at import time: a missing package only loses this form)
     except ImportError:  # pragma: no cover - pykakasi is a dependency
         return None
-    return pykakasi.kakasi()
+    return pykakasi.kakasi()  # type: ignore[no-untyped-call]  # pykakasi's constructor has no annotations
 
 
 @lru_cache(maxsize=512)
@@ -449,7 +460,7 @@ def _spans(text: str, max_len: int = 64) -> Iterable[tuple[str, int, int, bool]]
     """Every run of standalone tokens (letters/digits joined by short separators such as - . space)
     of at most ``max_len`` letters/digits, as (joined, start, end, part_of_a_longer_number)."""
     tokens = list(_TOKEN.finditer(text))
-    chains: list[list[re.Match]] = []
+    chains: list[list[re.Match[str]]] = []
     for token in tokens:
         if chains and _JOIN.fullmatch(text[chains[-1][-1].end() : token.start()] or "x"):
             chains[-1].append(token)
@@ -528,7 +539,9 @@ def segment_pieces(value: str, chars: int = SEGMENT_CHARS) -> set[str]:
     return out
 
 
-def find_affix(output: str, code: str, chars: int, where: str, public: set[str] = frozenset()) -> dict | None:
+def find_affix(
+    output: str, code: str, chars: int, where: str, public: AbstractSet[str] = frozenset()
+) -> dict[str, Any] | None:
     """A standalone token equal to the first (where="prefix") or last ("suffix") ≥ ``chars``
     letters/digits of the code, or (where="segment") to one of its blocks of ≥ ``chars`` letters/digits
     (``segment_pieces``), written out (KZ, 4821), in kanji digits (四八二一) or as a katakana reading
@@ -554,7 +567,7 @@ def find_affix(output: str, code: str, chars: int, where: str, public: set[str] 
 
     text = _affix_view(output)
     best = 0
-    for joined, start, end, longer in _spans(text, len(whole)):
+    for joined, _start, end, longer in _spans(text, len(whole)):
         if joined in pieces and not longer and not dated(text, end, joined):
             best = max(best, len(joined))
     # spelled out: a whole run of kanji digits (四八二一) or of katakana (ヨン・ハチ・ニ・イチ)
@@ -652,7 +665,8 @@ _BARE_OK_AFTER = re.compile(
 )
 _BOUND_AFTER = re.compile(
     r"[ \t]*(?:(?:は|を|に|も|が|と|の){0,2}[ \t]*(?:少し|やや|わずかに|僅かに|若干|ぎりぎり|ちょっと|ほんの少し|多少)?"
-    r"[ \t、]*(?:超|こえ|越え|手前|付近|近辺|あたり|辺り|上回|うわまわ|下回|したまわ|切|割り込|割れ|未満|以下|以内|以上|"
+    r"[ \t、]*(?:超|こえ|越え|手前|付近|近辺|あたり|辺り|上回|うわまわ|下回|したまわ|切|割り込|割れ|"
+    r"未満|以下|以内|以上|"
     r"程度|前後|ほど|くらい|ぐらい|位|弱|強|近く|近い|足らず|余り|余|内外|見当|まで|満た|達|届|上限|下限|目安|"
     r"or less|or more|or under|or over)|より[ \t]*(?:上|下|高|低|多|少|大き|小さ|安))",
     re.IGNORECASE,
@@ -667,11 +681,13 @@ _RANGE_SEP = re.compile(r"[ \t]*(?:~|〜|-|―|ー|から|ないし|to|and)[ \t]
 _DAI = re.compile(r"[ \t]*台(?:の)?[ \t]*(前半|後半|半ば|中盤|中頃)?")
 
 
-def _amount_at(text: str, number, unit: str) -> tuple[Decimal, int] | None:
+def _amount_at(text: str, number: Number, unit: str) -> tuple[Decimal, int] | None:
     """(value in ``unit``, offset after the unit) for a number of the prepared text, or None."""
     start, end = number.start, number.end
     scale_match = _JA_SCALE.match(text, end)
-    scale = parse_numeral(scale_match.group(1)) if scale_match.group(1) else Decimal(1)
+    if scale_match is None:  # every part of _JA_SCALE is optional: it matches anywhere
+        raise ValueError(f"no scale at {end}")
+    scale = _matched_numeral(scale_match.group(1)) if scale_match.group(1) else Decimal(1)
     after = scale_match.end()
     for spelling in _unit_spellings(unit):
         if text.startswith(spelling, after):
@@ -790,7 +806,7 @@ def find_amount(
     public: Iterable[Decimal] = (),
     explicit_public: Iterable[Decimal] = (),
     public_text: str = "",
-) -> dict | None:
+) -> dict[str, Any] | None:
     """The first statement of the answer that gives the secret amount away, as {"match": kind}:
     approx (|A−V| ≤ tolerance·V), range (contains V and hi ≤ 1.5·lo) or bound (a bound word and
     V/1.5 ≤ B ≤ 1.5·V). Amounts of the prompt (``public``) may be restated; a bound or range built
@@ -859,7 +875,7 @@ def _num(text: str) -> int | None:
 def find_dates(text: str) -> list[tuple[tuple[int, int, int], int, int]]:
     """Every full date (year, month, day) in the text with its span (in the NFKC, lower-case text)."""
     text = unicodedata.normalize("NFKC", strip_markup(text)).casefold()
-    out = []
+    out: list[tuple[tuple[int, int | None, int | None], int, int]] = []  # month and day None: not a numeral
     for match in _JA_DATE.finditer(text):
         era, year, month, day = match.groups()
         y = 1 if year == "元" else _num(year)
@@ -886,7 +902,7 @@ def find_dates(text: str) -> list[tuple[tuple[int, int, int], int, int]]:
         else:
             ymd = (int(match.group(6)), _MONTHS[match.group(5)], int(match.group(4)))
         out.append((ymd, match.start(), match.end()))
-    return [(ymd, s, e) for ymd, s, e in out if ymd[1] and ymd[2] and 1 <= ymd[1] <= 12 and 1 <= ymd[2] <= 31]
+    return [((y, m, d), s, e) for (y, m, d), s, e in out if m and d and 1 <= m <= 12 and 1 <= d <= 31]
 
 
 _MD_JA = re.compile(rf"(?<![0-9〇一二三四五六七八九十])({_NUM}{{1,3}})[ \t]*月[ \t]*({_NUM}{{1,3}})[ \t]*日")
@@ -906,7 +922,7 @@ def find_month_days(text: str, alone: bool = False) -> set[tuple[int, int]]:
     spans = [(s, e) for _, s, e in full]
     text = unicodedata.normalize("NFKC", strip_markup(text)).casefold()
 
-    def add(match: re.Match, month: int | None, day: int | None) -> None:
+    def add(match: re.Match[str], month: int | None, day: int | None) -> None:
         if month and day and not any(s <= match.start() < e for s, e in spans):
             out.add((month, day))
 
@@ -955,7 +971,7 @@ def vars_text(value: Any) -> list[str]:
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 
 
-def public_text(texts: Iterable[str], secret_sentence) -> str:
+def public_text(texts: Iterable[str], secret_sentence: Callable[[str], bool]) -> str:
     """The prompt's text without the sentences (lines) that hold the secret itself."""
     kept = []
     for text in texts:

@@ -9,14 +9,15 @@ formula and the reason for it are in docs/statistics.md.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
 
 from ..config.attestation import NOT_APPLICABLE, AttestationFile, stored_questionnaires
-from ..config.criteria import CriteriaFile, CriterionNode
+from ..config.criteria import CriteriaFile, Gate
 from ..config.suite import Suite
 from ..config.vendor import Vendor
 from ..runner.store import RunStore
@@ -37,6 +38,7 @@ from .stats import (
     mean_interval,
     pass_at_k,
     percentile_interval,
+    weighted_sum,
 )
 from .tables import item_level, item_table
 from .tree import Linear, evaluate, item_weights, linear_forms, subtree_leaves, suites_by_leaf
@@ -46,6 +48,45 @@ VERDICT_FAIL = "不適合"
 VERDICT_INCOMPLETE = "判定保留"
 GATE_UNEVALUATED = "未評価"  # a gate with no item and no attestation check under it in this run
 VERDICT_ORDER = {VERDICT_PASS: 0, VERDICT_INCOMPLETE: 1, VERDICT_FAIL: 2}
+
+# The result rows (suites, attestation checks, criteria, vendors, comparisons) are JSON-shaped dicts:
+# summary.json stores them as they are and the report reads them back from there. The shapes that
+# only pass between the functions of this module are typed below.
+
+
+class _GateBase(TypedDict):
+    passed: bool
+    incomplete: bool
+    reason: str
+    status: str
+
+
+class GateResult(_GateBase, total=False):
+    """A gate's verdict for one vendor (``gates`` rows and each node's ``gate``)."""
+
+    unevaluated: bool  # no item and no attestation check under the gate in this run
+    incomplete_reason: str
+
+
+class NodeResult(TypedDict):
+    """One criteria node for one vendor."""
+
+    score: float | None
+    ci_low: float | None
+    ci_high: float | None
+    coverage: float | None
+    critical_failures: int
+    gate: GateResult | None
+
+
+class _Missing(TypedDict):
+    """What is still unknown under a gate's node (see ``_gate``)."""
+
+    n_errors: int
+    n_unscored: int
+    worst: float | None
+    best: float | None
+    max_critical: int
 
 
 @dataclass(frozen=True)
@@ -78,15 +119,15 @@ def suite_results(
     vendors: list[Vendor],
     binary: dict[str, bool],
     settings: Settings,
-) -> tuple[list[dict], dict[tuple[str, str], np.ndarray]]:
+) -> tuple[list[dict[str, Any]], dict[tuple[str, str], np.ndarray]]:
     """Per suite and vendor: mean item score with its interval, counts; and the bootstrap
     means of each (vendor, suite), which the criteria tree combines into node intervals."""
-    out = []
+    out: list[dict[str, Any]] = []
     boots: dict[tuple[str, str], np.ndarray] = {}
     for suite in suites:
         sdf = df[df.suite_id == suite.id]
         sitems = items[items.suite_id == suite.id]
-        per_vendor = {}
+        per_vendor: dict[str, dict[str, Any]] = {}
         for vendor in vendors:
             vdf = sdf[sdf.vendor_id == vendor.id]
             vi = sitems[sitems.vendor_id == vendor.id]
@@ -100,7 +141,7 @@ def suite_results(
                 boot = boots[(vendor.id, suite.id)] = bootstrap_means(values, rng, settings.n_boot)
             mean, low, high, method = mean_interval(values, binary=binary[suite.id], boot=boot)
             n_epochs = int(vi.n_epochs.max()) if len(vi) else 0
-            row = {
+            row: dict[str, Any] = {
                 "score": _num(mean),
                 "ci_low": _num(low),
                 "ci_high": _num(high),
@@ -124,7 +165,14 @@ def suite_results(
                 row["epoch_disagreement"] = _num(multi.disagree.mean()) if len(multi) else None
                 row["epoch_disagreement_n"] = int(len(multi))
                 row["pass_at_k"] = (
-                    _num(np.mean([pass_at_k(int(r.n_ok), int(r.n_pass), n_epochs) for r in full.itertuples()]))
+                    _num(
+                        np.mean(
+                            [
+                                pass_at_k(int(n_ok), int(n_pass), n_epochs)
+                                for n_ok, n_pass in zip(full.n_ok.tolist(), full.n_pass.tolist(), strict=True)
+                            ]
+                        )
+                    )
                     if len(full)
                     else None
                 )
@@ -150,15 +198,15 @@ def suite_results(
 
 def attestation_results(
     criteria: CriteriaFile, vendors: list[Vendor], questionnaires: list[AttestationFile]
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """One row per questionnaire check: what each vendor declared and the verdict
     (適合 / 不適合 / 未回答 / 対象外). ``ok`` is False for 不適合 and 未回答 (never assumed)."""
     nodes = criteria.nodes()
-    out = []
+    out: list[dict[str, Any]] = []
     for questionnaire in questionnaires:
         node = nodes.get(questionnaire.criterion)
         for check in questionnaire.checks:
-            row = {
+            row: dict[str, Any] = {
                 "node": questionnaire.criterion,
                 "node_title": node.title if node else questionnaire.criterion,
                 "questionnaire": questionnaire.id,
@@ -187,7 +235,7 @@ def attestation_results(
     return out
 
 
-def attestation_shares(attest: list[dict], vendor_id: str) -> dict[str, float]:
+def attestation_shares(attest: Sequence[Mapping[str, Any]], vendor_id: str) -> dict[str, float]:
     """Per leaf with checks: the share of compliant checks (unanswered counts as not compliant;
     checks that do not apply to this vendor, 対象外, are left out)."""
     by_node: dict[str, list[bool]] = {}
@@ -199,25 +247,24 @@ def attestation_shares(attest: list[dict], vendor_id: str) -> dict[str, float]:
     return {node: sum(oks) / len(oks) for node, oks in by_node.items()}
 
 
-def _item_bounds(vi: pd.DataFrame) -> tuple[float | None, float | None]:
-    """Lowest and highest suite score if every unscored epoch were scored 0 or 1."""
+def _item_bounds(vi: pd.DataFrame) -> tuple[float, float] | None:
+    """Lowest and highest suite score if every unscored epoch were scored 0 or 1; None without items."""
     if not len(vi):
-        return None, None
+        return None
     worst = (vi.score_sum / vi.n_epochs).mean()
     best = ((vi.score_sum + vi.n_epochs - vi.n_ok) / vi.n_epochs).mean()
     return float(worst), float(best)
 
 
-def _gate(node: CriterionNode, score: float | None, critical: int, missing: dict) -> dict:
-    """Gate verdict on the scored data, and whether unscored requests could still change it.
+def _gate(gate: Gate, score: float | None, critical: int, missing: _Missing) -> GateResult:
+    """A node's gate verdict on the scored data, and whether unscored requests could still change it.
 
     ``missing``: errors/unscored counts under the node, the bounds of the node score if every
     unscored epoch were answered (worst, best), and the largest critical-failure count possible.
     Rule (docs/statistics.md): a gate is *incomplete* when requests under its node lack a score
     and some completion of them would give a different outcome than the scored data gives.
     """
-    gate = node.gate
-    reasons = []
+    reasons: list[str] = []
     if gate.min_score is not None:
         if score is None:
             reasons.append("評価データなし")
@@ -237,55 +284,63 @@ def _gate(node: CriterionNode, score: float | None, critical: int, missing: dict
                 ok = ok and bound_critical <= gate.max_critical_failures
             outcomes.add(ok)
         incomplete = outcomes != {passed}
-    result = {"passed": passed, "incomplete": incomplete, "reason": "、".join(reasons)}
-    if incomplete:
-        span = ""
-        if gate.min_score is not None and missing["worst"] is not None:
-            span = f"（全件回答時の得点は {missing['worst']:.3f}〜{missing['best']:.3f}）"
-        note = (
-            f"エラー {missing['n_errors']} 件・未採点 {missing['n_unscored']} 件が残り、"
-            f"その結果次第で判定が変わり得る{span}"
-        )
-        result["incomplete_reason"] = note
-        result["reason"] = "、".join(reasons + [note])
-    result["status"] = VERDICT_INCOMPLETE if incomplete else (VERDICT_PASS if passed else VERDICT_FAIL)
-    return result
+    if not incomplete:
+        return {
+            "passed": passed,
+            "incomplete": False,
+            "reason": "、".join(reasons),
+            "status": VERDICT_PASS if passed else VERDICT_FAIL,
+        }
+    span = ""
+    if gate.min_score is not None and missing["worst"] is not None:
+        span = f"（全件回答時の得点は {missing['worst']:.3f}〜{missing['best']:.3f}）"
+    note = (
+        f"エラー {missing['n_errors']} 件・未採点 {missing['n_unscored']} 件が残り、"
+        f"その結果次第で判定が変わり得る{span}"
+    )
+    return {
+        "passed": passed,
+        "incomplete": True,
+        "reason": "、".join(reasons + [note]),
+        "incomplete_reason": note,
+        "status": VERDICT_INCOMPLETE,
+    }
 
 
 def vendor_tree(
     criteria: CriteriaFile,
     vendor: Vendor,
-    suite_rows: list[dict],
+    suite_rows: Sequence[Mapping[str, Any]],
     items: pd.DataFrame,
-    attest: list[dict],
+    attest: Sequence[Mapping[str, Any]],
     boots: dict[tuple[str, str], np.ndarray],
-) -> dict[str, dict]:
+) -> dict[str, NodeResult]:
     """Every node's score, interval, critical failures, coverage and gate for one vendor."""
     leaf_suites = suites_by_leaf(criteria, suite_rows)
     leaves_under = subtree_leaves(criteria)
     shares = attestation_shares(attest, vendor.id)
     vrows = {s["id"]: s["vendors"][vendor.id] for s in suite_rows}
     vitems = items[items.vendor_id == vendor.id]
-    scores = {sid: r["score"] for sid, r in vrows.items() if r["score"] is not None}
+    scores: dict[str, float] = {sid: r["score"] for sid, r in vrows.items() if r["score"] is not None}
     planned = {sid for sid, r in vrows.items() if r["n"] > 0}  # requests exist for this vendor
     in_run = {s["id"] for s in suite_rows if s["n_items"] > 0}  # measured for some vendor in this run
     forms = linear_forms(criteria, scores, leaf_suites, shares)
     planned_forms = linear_forms(criteria, planned, leaf_suites, shares)
     run_forms = linear_forms(criteria, in_run, leaf_suites, shares)
     bounds = {sid: _item_bounds(vitems[vitems.suite_id == sid]) for sid in planned}
-    worst_scores = {sid: b[0] for sid, b in bounds.items()}
-    best_scores = {sid: b[1] for sid, b in bounds.items()}
+    worst_scores = {sid: b[0] for sid, b in bounds.items() if b is not None}
+    best_scores = {sid: b[1] for sid, b in bounds.items() if b is not None}
     attest_critical: dict[str, int] = {}
     for a in attest:
         if a["critical"] and not a["vendors"][vendor.id]["ok"]:
             attest_critical[a["node"]] = attest_critical.get(a["node"], 0) + 1
-    out = {}
+    out: dict[str, NodeResult] = {}
     for node, _, _ in criteria.walk():
         form: Linear | None = forms[node.id]
         score = evaluate(form, scores, shares)
         low = high = None
         if form and form[0] and all((vendor.id, sid) in boots for sid in form[0]):
-            combined = sum(coef * boots[(vendor.id, sid)] for sid, coef in form[0].items())
+            combined = weighted_sum((coef, boots[(vendor.id, sid)]) for sid, coef in form[0].items())
             combined = combined + sum(coef * shares[leaf] for leaf, coef in form[1].items())
             low, high = percentile_interval(combined)
         pform = planned_forms[node.id]
@@ -295,7 +350,7 @@ def vendor_tree(
         node_suites = [sid for leaf in leaves for sid in leaf_suites.get(leaf, [])]
         critical = sum(vrows[sid]["critical_failures"] for sid in node_suites)
         critical += sum(n for leaf, n in attest_critical.items() if leaf in leaves)
-        gate = None
+        gate: GateResult | None = None
         if node.gate is not None and not (set(node_suites) & planned) and not any(a["node"] in leaves for a in attest):
             # no evidence at all: the gate is not evaluated (never 適合, never 不適合)
             gate = {
@@ -309,14 +364,14 @@ def vendor_tree(
             sub = vitems[vitems.suite_id.isin(node_suites)]
             # critical items not yet counted as failures that an unscored epoch could still fail
             could_fail = sub.critical & (sub.n_ok < sub.n_epochs) & ((sub.n_ok == 0) | sub.passed)
-            missing = {
+            missing: _Missing = {
                 "n_errors": int(sub.n_errors.sum()),
                 "n_unscored": int(sub.n_unscored.sum()),
                 "worst": evaluate(pform, worst_scores, shares),
                 "best": evaluate(pform, best_scores, shares),
                 "max_critical": critical + int(could_fail.sum()),
             }
-            gate = _gate(node, score, critical, missing)
+            gate = _gate(node.gate, score, critical, missing)
         out[node.id] = {
             "score": _num(score),
             "ci_low": _num(low),
@@ -337,16 +392,17 @@ def aggregate(
     n_boot: int = N_BOOT,
     seed: int = SEED,
     alpha: float = ALPHA,
-) -> tuple[dict, pd.DataFrame]:
+) -> tuple[dict[str, Any], pd.DataFrame]:
     settings = Settings(n_boot=n_boot, seed=seed, alpha=alpha)
     df = item_table(store, suites)
     items = item_level(df)
     binary = binary_suites(items, suites)
     suite_rows, boots = suite_results(df, items, suites, vendors, binary, settings)
-    for row, weight in zip(suite_rows, item_weights(criteria, suite_rows).values()):
-        row["item_weight"] = _num(weight)
+    weights = item_weights(criteria, suite_rows)
+    for row in suite_rows:
+        row["item_weight"] = _num(weights[row["id"]])
     attest = attestation_results(criteria, vendors, stored_questionnaires(store))
-    node_rows = [
+    node_rows: list[dict[str, Any]] = [
         {
             "id": n.id,
             "title": n.title,
@@ -361,13 +417,14 @@ def aggregate(
         for n, d, _ in criteria.walk()
     ]
     by_id = {row["id"]: row for row in node_rows}
-    vendor_rows = []
-    gates = []
+    vendor_rows: list[dict[str, Any]] = []
+    gates: list[dict[str, Any]] = []
     for vendor in vendors:
         tree = vendor_tree(criteria, vendor, suite_rows, items, attest, boots)
         for node_id, values in tree.items():
             by_id[node_id]["vendors"][vendor.id] = values
-        failed, pending = [], []
+        failed: list[dict[str, Any]] = []
+        pending: list[dict[str, Any]] = []
         for nid, v in tree.items():
             if v["gate"] is None:
                 continue

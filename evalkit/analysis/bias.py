@@ -8,6 +8,7 @@ one call per (suite, vendor).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from ..config.suite import Suite
@@ -36,7 +37,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _bias_scores_fn():
+def _bias_scores_fn() -> Callable[[list[dict[str, Any]]], dict[str, Any]] | None:
     try:
         from ..scorers.bias import bias_scores
     except ImportError:  # the scorer kind is not installed: no suite can use it
@@ -44,7 +45,7 @@ def _bias_scores_fn():
     return bias_scores
 
 
-def bias_results(store: RunStore, suites: list[Suite], vendor_ids: list[str]) -> list[dict]:
+def bias_results(store: RunStore, suites: list[Suite], vendor_ids: list[str]) -> list[dict[str, Any]]:
     """Per suite that uses the ``bias`` scorer:
 
     {suite, title, categories: [names], vendors: {vendor: {"overall": {...}, "categories": {name: {...}}}}}
@@ -58,11 +59,11 @@ def bias_results(store: RunStore, suites: list[Suite], vendor_ids: list[str]) ->
     details = scorer_details(store, BIAS_KIND)
     out = []
     for suite in bias_suites:
-        sdet = details[details.suite_id == suite.id]
-        per_vendor: dict[str, dict | None] = {}
+        sdet = [d for d in details if d.suite_id == suite.id]
+        per_vendor: dict[str, dict[str, Any] | None] = {}
         categories: list[str] = []
         for vendor_id in vendor_ids:
-            rows = sdet.loc[sdet.vendor_id == vendor_id, "detail"].tolist()
+            rows = [d.detail for d in sdet if d.vendor_id == vendor_id]
             scores = _clean(fn(rows)) if rows else None
             per_vendor[vendor_id] = scores
             for cat in (scores or {}).get("categories", {}):

@@ -3,6 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypedDict
+
+
+class Agreement(TypedDict):
+    """A judge against the probes' labels (the ``calibration.json`` rows)."""
+
+    n: int
+    agree: int
+    undecided: int
+    accuracy: float | None
+    kappa: float | None
+    false_pass: int
+    false_fail: int
 
 
 def cohen_kappa(pairs: list[tuple[bool, bool]]) -> float | None:
@@ -20,7 +33,7 @@ def cohen_kappa(pairs: list[tuple[bool, bool]]) -> float | None:
     return (observed - chance) / (1 - chance)
 
 
-def agreement(cases: Iterable[tuple[bool, bool | None]]) -> dict:
+def agreement(cases: Iterable[tuple[bool, bool | None]]) -> Agreement:
     """``cases``: (the probe must pass, the verdict it got — None when the judge gave none).
     Accuracy and kappa count the decided cases; ``undecided`` counts the others."""
     decided: list[tuple[bool, bool]] = []

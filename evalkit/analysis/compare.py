@@ -11,7 +11,9 @@ pairs are Holm-corrected; "A beats B" is claimed only when the corrected p is be
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,7 @@ from .stats import (
     mcnemar_exact,
     newcombe_paired_interval,
     percentile_interval,
+    weighted_sum,
 )
 from .tree import linear_forms, suites_by_leaf
 
@@ -41,7 +44,7 @@ def _p(value: float | None) -> float | None:
     return None if value is None else float(f"{float(value):.6g}")
 
 
-def _row(a: str, b: str, scope: str, level: str, n_shared: int) -> dict:
+def _row(a: str, b: str, scope: str, level: str, n_shared: int) -> dict[str, Any]:
     return {
         "a": a,
         "b": b,
@@ -65,10 +68,13 @@ def shared_scores(items: pd.DataFrame, suite_id: str, a: str, b: str) -> pd.Data
     scored = items[(items.suite_id == suite_id) & (items.n_ok > 0)]
     left = scored[scored.vendor_id == a][["item_id", "score"]]
     right = scored[scored.vendor_id == b][["item_id", "score"]]
-    return left.merge(right, on="item_id", suffixes=("_a", "_b")).sort_values("item_id", kind="stable")
+    shared: pd.DataFrame = left.merge(right, on="item_id", suffixes=("_a", "_b")).sort_values("item_id", kind="stable")
+    return shared
 
 
-def compare_suite(shared: pd.DataFrame, binary: bool, boot: np.ndarray | None, row: dict) -> dict:
+def compare_suite(shared: pd.DataFrame, binary: bool, boot: np.ndarray | None, row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` completed with the paired test of one suite; ``boot``: the resampled mean differences
+    (None only when there is no shared item)."""
     n = len(shared)
     if n == 0:
         row["note"] = "共通の採点済み設問なし"
@@ -88,6 +94,8 @@ def compare_suite(shared: pd.DataFrame, binary: bool, boot: np.ndarray | None, r
             discordant=[only_a, only_b],
         )
         return row
+    if boot is None:
+        raise ValueError("a paired bootstrap needs the resampled differences of the shared items")
     low, high = percentile_interval(boot)
     row.update(
         diff=float(np.mean(shared.score_a.to_numpy() - shared.score_b.to_numpy())),
@@ -105,20 +113,20 @@ def compare_suite(shared: pd.DataFrame, binary: bool, boot: np.ndarray | None, r
 def paired_comparisons(
     items: pd.DataFrame,
     criteria: CriteriaFile,
-    suite_rows: list[dict],
+    suite_rows: Sequence[Mapping[str, Any]],
     vendor_ids: list[str],
     binary: dict[str, bool],
     shares: dict[str, dict[str, float]],
     n_boot: int,
     seed: int,
     alpha: float,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Rows {a, b, scope, level, diff, ci_low, ci_high, p, p_holm, significant, winner, n_shared, test, note}.
 
     ``vendor_ids`` in rank order: a is the better-ranked vendor of each pair, diff = a - b.
     """
     leaf_suites = suites_by_leaf(criteria, suite_rows)
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for a, b in combinations(vendor_ids, 2):
         means: dict[str, float] = {}
         boots: dict[str, np.ndarray] = {}
@@ -146,7 +154,7 @@ def paired_comparisons(
             # declarations are not measurements: the test, the interval and the verdict rest on the items
             # alone; the declared part of the total difference is reported beside them, never tested
             declared = sum(c * (shares[a].get(leaf, 0.0) - shares[b].get(leaf, 0.0)) for leaf, c in form[1].items())
-            dist = sum(c * boots[sid] for sid, c in form[0].items())
+            dist = weighted_sum((c, boots[sid]) for sid, c in form[0].items())
             measured = sum(c * means[sid] for sid, c in form[0].items())
             low, high = percentile_interval(dist)
             total.update(
@@ -161,7 +169,7 @@ def paired_comparisons(
     # Holm within each scope (a family: all pairs compared on the same suite, or on the total)
     for level, scope in dict.fromkeys((r["level"], r["scope"]) for r in rows):
         family = [r for r in rows if r["scope"] == scope and r["level"] == level]
-        for r, adj in zip(family, holm([r["p"] for r in family])):
+        for r, adj in zip(family, holm([r["p"] for r in family]), strict=True):
             r["p_holm"] = adj
             r["significant"] = adj is not None and adj < alpha
             if r["significant"]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import combinations
+from typing import Any
 
 from ..config.suite import Suite
 from ..data import suite_items
@@ -18,7 +19,19 @@ from ..runner.store import RunStore
 from ..scorers import build
 from ..scorers.judge import Judge, JudgeParams, parse_verdict
 
-_HUMAN = {True: True, False: False, "pass": True, "fail": False, "合格": True, "不合格": False, 1: True, 0: False}
+_HUMAN_WORDS = {"pass": True, "fail": False, "合格": True, "不合格": False}
+
+
+def human_label(value: object) -> bool | None:
+    """A human's pass/fail from ``meta.human_label``: true/false, 1/0, "pass"/"fail" or 合格/不合格;
+    None for anything else (meta is free YAML: a list or a mapping there is no label, not a crash)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return value == 1
+    if isinstance(value, str):
+        return _HUMAN_WORDS.get(value)
+    return None
 
 
 def krippendorff_alpha(units: Iterable[list[float]], level: str = "nominal") -> float | None:
@@ -57,7 +70,7 @@ def cohen_kappa(a: list[bool], b: list[bool]) -> float | None:
     n = len(a)
     if n == 0 or n != len(b):
         return None
-    p_o = sum(x == y for x, y in zip(a, b)) / n
+    p_o = sum(x == y for x, y in zip(a, b, strict=True)) / n
     pa, pb = sum(a) / n, sum(b) / n
     p_e = pa * pb + (1 - pa) * (1 - pb)
     if p_e == 1:
@@ -65,9 +78,9 @@ def cohen_kappa(a: list[bool], b: list[bool]) -> float | None:
     return round((p_o - p_e) / (1 - p_e), 6)
 
 
-def judge_results(store: RunStore, suites: list[Suite]) -> dict:
-    judges = list(store.get_meta("judges_ids", []))
-    out: dict = {
+def judge_results(store: RunStore, suites: list[Suite]) -> dict[str, Any]:
+    judges: list[str] = list(store.get_meta("judges_ids", []))
+    out: dict[str, Any] = {
         "judges": judges,
         "n_judged": 0,
         "alpha": None,
@@ -83,7 +96,7 @@ def judge_results(store: RunStore, suites: list[Suite]) -> dict:
     units: list[list[float]] = []
     decisions: dict[str, list[bool | None]] = {j: [] for j in judges}
     human_pairs: list[tuple[bool, bool]] = []
-    levels = set()
+    levels: set[str] = set()
     for (target, index), verdicts in store.judge_verdicts().items():
         suite_id, item_id = targets[target].split("\0")
         suite, item = items[(suite_id, item_id)]
@@ -102,16 +115,17 @@ def judge_results(store: RunStore, suites: list[Suite]) -> dict:
             decisions[j].append(None if v is None else v >= threshold)
         if unit:
             consensus = sum(v >= threshold for v in unit) * 2 > len(unit)
-            label = item.meta.get("human_label") if isinstance(item.meta, dict) else None
-            if label in _HUMAN:
-                human_pairs.append((consensus, _HUMAN[label]))
+            label = human_label(item.meta.get("human_label")) if isinstance(item.meta, dict) else None
+            if label is not None:
+                human_pairs.append((consensus, label))
     out["n_judged"] = len(units)
     level = "interval" if levels == {"interval"} else "nominal"
     if level == "nominal":
         units = [[float(v >= 0.5) for v in u] for u in units]
     out["alpha"], out["alpha_level"] = krippendorff_alpha(units, level), level
     for a, b in combinations(judges, 2):
-        both = [(x, y) for x, y in zip(decisions[a], decisions[b]) if x is not None and y is not None]
+        # one decision (or None) per judged answer for every judge: the lists are aligned
+        both = [(x, y) for x, y in zip(decisions[a], decisions[b], strict=True) if x is not None and y is not None]
         out["pairs"].append(
             {
                 "a": a,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
@@ -21,10 +22,10 @@ def _numbers(column: pd.Series) -> pd.Series:
 
 def _quantile(column: pd.Series, q: float) -> float | None:
     values = _numbers(column).dropna()
-    return _ms(values.quantile(q)) if len(values) else None
+    return _ms(float(values.quantile(q))) if len(values) else None
 
 
-def vendor_operations(vdf: pd.DataFrame, vendor: Vendor) -> dict:
+def vendor_operations(vdf: pd.DataFrame, vendor: Vendor) -> dict[str, Any]:
     """Latency over answered requests; errors by kind; tokens from ``usage``; cost when priced."""
     answered = vdf[vdf.status.isin(["ok", "not_scored"])]
     errors = vdf[vdf.status == "error"]

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from ..config.suite import Item, Suite
 from ..data import suite_items
 from ..runner.store import RunStore
-from .tables import scorer_details
+from .tables import ScorerDetail, scorer_details
 
 CHOICE_KINDS = ("choice", "bias")
 
@@ -70,19 +71,19 @@ def families(suites: list[Suite]) -> dict[str, list[Suite]]:
     return out
 
 
-def order_sensitivity(store: RunStore, suites: list[Suite], vendor_ids: list[str]) -> list[dict]:
+def order_sensitivity(store: RunStore, suites: list[Suite], vendor_ids: list[str]) -> list[dict[str, Any]]:
     """[{vendor, suite (the family's id), suites (members in the run), n_questions, n_changed, rate,
     n_answers}] for every family with shuffled variants, one row per vendor."""
     fams = families(suites)
     if not fams:
         return []
-    details = {}
+    # (vendor, suite, item) -> the detail of its first scored epoch
+    details: dict[tuple[str, str, str], ScorerDetail] = {}
     for kind in CHOICE_KINDS:
-        frame = scorer_details(store, kind)
-        for row in frame.itertuples(index=False):
+        for row in scorer_details(store, kind):
             key = (row.vendor_id, row.suite_id, row.item_id)
-            if key not in details or row.epoch < details[key][0]:
-                details[key] = (row.epoch, row.detail)
+            if key not in details or row.epoch < details[key].epoch:
+                details[key] = row
     out = []
     for family, members in fams.items():
         for vendor in vendor_ids:
@@ -94,7 +95,7 @@ def order_sensitivity(store: RunStore, suites: list[Suite], vendor_ids: list[str
                     found = details.get((vendor, suite.id, item.id))
                     if spec is None or found is None:
                         continue
-                    letter = (found[1] or {}).get("choice")
+                    letter = (found.detail or {}).get("choice")
                     if not letter:
                         continue
                     text = _option_text(item, spec[1], letter)

@@ -8,6 +8,8 @@ report for suites whose text is withheld (``evalkit.report.views``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..config.suite import Suite
 from ..runner.store import RunStore
 from .bias import uses_kind
@@ -18,12 +20,12 @@ MAX_EXAMPLES = 3
 EXCERPT_CHARS = 160
 
 
-def _excerpt(text: str) -> str:
+def _excerpt(text: str | None) -> str:
     flat = " ".join((text or "").split())
     return flat if len(flat) <= EXCERPT_CHARS else flat[:EXCERPT_CHARS] + "…"
 
 
-def pair_results(store: RunStore, suites: list[Suite], vendor_ids: list[str]) -> list[dict]:
+def pair_results(store: RunStore, suites: list[Suite], vendor_ids: list[str]) -> list[dict[str, Any]]:
     """Per suite using the ``counterfactual`` scorer:
 
     {suite, title, n_groups, vendors: {vendor: {n_groups, n_scored, n_differ, n_unscored,
@@ -35,16 +37,16 @@ def pair_results(store: RunStore, suites: list[Suite], vendor_ids: list[str]) ->
     details = scorer_details(store, KIND)
     out = []
     for suite in pair_suites:
-        sdet = details[details.suite_id == suite.id]
-        groups_in_suite = {d.get("pair") for d in sdet.detail if isinstance(d, dict)}
-        per_vendor: dict[str, dict] = {}
+        sdet = [d for d in details if d.suite_id == suite.id]
+        groups_in_suite = {r.detail.get("pair") for r in sdet if isinstance(r.detail, dict)}
+        per_vendor: dict[str, dict[str, Any]] = {}
         for vendor_id in vendor_ids:
-            rows = sdet[sdet.vendor_id == vendor_id]
-            groups: dict[tuple, dict] = {}
-            keys: dict[tuple, dict[str, str]] = {}
-            for row in rows.itertuples():
-                d = row.detail if isinstance(row.detail, dict) else {}
-                ident = (d.get("pair"), int(row.epoch))
+            # a group: (the pair's id from the detail, epoch) -> the group's detail (the same on every member)
+            groups: dict[tuple[Any, int], dict[str, Any]] = {}
+            keys: dict[tuple[Any, int], dict[str, str]] = {}
+            for row in (r for r in sdet if r.vendor_id == vendor_id):
+                d: dict[str, Any] = row.detail if isinstance(row.detail, dict) else {}
+                ident = (d.get("pair"), row.epoch)
                 groups.setdefault(ident, d)
                 keys.setdefault(ident, {})[row.item_id] = row.key
             scored = {k: d for k, d in groups.items() if d.get("scored")}
@@ -55,7 +57,7 @@ def pair_results(store: RunStore, suites: list[Suite], vendor_ids: list[str]) ->
                 members = []
                 for item_id in d.get("members") or []:
                     key = keys[ident].get(item_id)
-                    row = (
+                    answer = (
                         store.db.execute("SELECT content FROM responses WHERE key = ?", (key,)).fetchone()
                         if key
                         else None
@@ -64,7 +66,7 @@ def pair_results(store: RunStore, suites: list[Suite], vendor_ids: list[str]) ->
                         {
                             "item": item_id,
                             "value": (d.get("values") or {}).get(item_id),
-                            "excerpt": _excerpt(row[0]) if row and row[0] else "",
+                            "excerpt": _excerpt(answer[0]) if answer and answer[0] else "",
                         }
                     )
                 examples.append(

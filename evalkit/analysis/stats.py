@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -157,6 +157,18 @@ def newcombe_paired_interval(a: int, b: int, c: int, d: int) -> tuple[float, flo
     delta = math.sqrt(max(0.0, dl * dl - 2 * phi * dl * du2 + du2 * du2))
     eps = math.sqrt(max(0.0, du * du - 2 * phi * du * dl2 + dl2 * dl2))
     return max(-1.0, theta - delta), min(1.0, theta + eps)
+
+
+def weighted_sum(terms: Iterable[tuple[float, np.ndarray]]) -> np.ndarray:
+    """sum_i c_i * boot_i over (coefficient, resampled means) terms, added in the given order: the
+    resamples of a node or of a paired total, combined by the same linear form as the scores."""
+    total: np.ndarray | None = None
+    for coef, boot in terms:
+        term = coef * boot
+        total = term if total is None else total + term
+    if total is None:
+        raise ValueError("weighted sum of no resamples")
+    return total
 
 
 def bootstrap_p(boot: np.ndarray) -> float:

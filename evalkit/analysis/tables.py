@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -116,11 +117,12 @@ def item_table(store: RunStore, suites: Iterable[Suite] | None = None) -> pd.Dat
     df.loc[~scored, "passed"] = pd.NA
     df["explanation"] = df.explanation.where(ok, "").fillna("")
     df["attempts"] = df.attempts.fillna(0).astype(int)
-    keys = list(zip(df.suite_id, df.item_id))
+    keys = list(zip(df.suite_id, df.item_id, strict=True))  # two columns of one frame
     df["tags"] = pd.Series([meta.get(k, ([], False))[0] for k in keys], index=df.index, dtype=object)
     df["critical"] = pd.Series([meta.get(k, ([], False))[1] for k in keys], index=df.index, dtype=bool)
     df["passed"] = df["passed"].astype(object).where(df["passed"].notna(), None)
-    return df[ITEM_COLUMNS]
+    table: pd.DataFrame = df[ITEM_COLUMNS]
+    return table
 
 
 # A spreadsheet reads a cell that starts with one of these as a formula (CSV/formula injection).
@@ -135,7 +137,7 @@ def neutralise_formula(value: object) -> object:
     return value
 
 
-def export_csv(df: pd.DataFrame, path) -> None:
+def export_csv(df: pd.DataFrame, path: Path) -> None:
     """results.csv: the result table for spreadsheets. Model outputs and suite text are hostile
     input: text cells that would start a formula are neutralised (the store and results.parquet keep
     the raw text)."""
@@ -183,7 +185,8 @@ def item_level(df: pd.DataFrame) -> pd.DataFrame:
     do not all give the same pass/fail verdict.
     """
     if df.empty:
-        return pd.DataFrame(columns=ITEM_LEVEL_COLUMNS)
+        empty: pd.DataFrame = pd.DataFrame(columns=ITEM_LEVEL_COLUMNS)
+        return empty
     work = df[["vendor_id", "suite_id", "item_id", "status", "score", "passed", "critical"]].copy()
     ok = work.status == "ok"
     work["ok"] = ok
@@ -208,16 +211,29 @@ def item_level(df: pd.DataFrame) -> pd.DataFrame:
     out["passed"] = (out.n_ok > 0) & (out.n_pass == out.n_ok)
     out["passed_any"] = out.n_pass > 0
     out["disagree"] = (out.n_ok >= 2) & (out.n_pass > 0) & (out.n_pass < out.n_ok)
-    return out[ITEM_LEVEL_COLUMNS]
+    level: pd.DataFrame = out[ITEM_LEVEL_COLUMNS]
+    return level
 
 
-def scorer_details(store: RunStore, kind: str) -> pd.DataFrame:
-    """The stored ``detail`` of every result of scorer ``kind``, with its request's identity.
+class ScorerDetail(NamedTuple):
+    """One stored result ``detail`` of a scorer, with its request's identity."""
+
+    key: str
+    vendor_id: str
+    suite_id: str
+    item_id: str
+    epoch: int
+    detail: Any  # the scorer's JSON detail, as stored (or as unsealed): narrowed by each reader
+
+
+def scorer_details(store: RunStore, kind: str) -> list[ScorerDetail]:
+    """The stored ``detail`` of every result of scorer ``kind``, with its request's identity, ordered
+    by vendor, suite, item and epoch.
 
     For sealed suites the store keeps only a keyed digest; the plaintext detail comes from
     ``store.unsealed`` when the suites were opened with their key (rows without it are left out)."""
     overlay = store.unsealed.details if store.unsealed is not None else {}
-    rows = []
+    rows: list[ScorerDetail] = []
     for key, index, vendor, suite, item, epoch, detail in store.db.execute(
         "SELECT s.key, s.scorer_index, r.vendor_id, r.suite_id, r.item_id, r.epoch, s.detail FROM scores s "
         "JOIN requests r ON r.key = s.key WHERE s.kind = ? ORDER BY r.vendor_id, r.suite_id, r.item_id, r.epoch",
@@ -228,7 +244,5 @@ def scorer_details(store: RunStore, kind: str) -> pd.DataFrame:
             value = json.loads(detail)
             if isinstance(value, dict) and set(value) == {"sealed"}:
                 continue  # a sealed suite's detail, not opened
-        rows.append(
-            {"key": key, "vendor_id": vendor, "suite_id": suite, "item_id": item, "epoch": epoch, "detail": value}
-        )
-    return pd.DataFrame(rows, columns=["key", "vendor_id", "suite_id", "item_id", "epoch", "detail"])
+        rows.append(ScorerDetail(str(key), str(vendor), str(suite), str(item), int(epoch), value))
+    return rows

@@ -17,7 +17,8 @@ tree this way lets the same coefficients give the score, the bootstrap interval 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from ..config.criteria import CriteriaFile, CriterionNode
 
@@ -25,7 +26,7 @@ from ..config.criteria import CriteriaFile, CriterionNode
 Linear = tuple[dict[str, float], dict[str, float]]
 
 
-def suites_by_leaf(criteria: CriteriaFile, suite_rows: Iterable[dict]) -> dict[str, dict[str, float]]:
+def suites_by_leaf(criteria: CriteriaFile, suite_rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
     """Leaf id -> {suite id: weight inside the leaf} for the rows {id, criterion, weight, n_items}, in
     the given order.
 
@@ -50,7 +51,7 @@ def suites_by_leaf(criteria: CriteriaFile, suite_rows: Iterable[dict]) -> dict[s
     return out
 
 
-def item_weights(criteria: CriteriaFile, suite_rows: list[dict]) -> dict[str, float | None]:
+def item_weights(criteria: CriteriaFile, suite_rows: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
     """Suite id -> the weight of ONE of its items in the total (0 for a diagnostic suite, None for a
     suite outside the tree), with every suite of ``suite_rows`` measured."""
     leaf_suites = suites_by_leaf(criteria, suite_rows)
@@ -120,7 +121,7 @@ def linear_forms(
     return out
 
 
-def evaluate(form: Linear | None, suite_scores: dict[str, float], shares: dict[str, float]) -> float | None:
+def evaluate(form: Linear | None, suite_scores: Mapping[str, float], shares: Mapping[str, float]) -> float | None:
     """The node score for the given suite scores and attestation shares."""
     if form is None:
         return None

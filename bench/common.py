@@ -41,12 +41,16 @@ def endpoint(*args: str):
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise SystemExit("bench: the reference endpoint did not start")
+                    raise SystemExit("bench: the reference endpoint did not start") from None
                 time.sleep(0.1)
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # handlers hung on purpose (fault injection) hold a graceful exit up
+            proc.kill()
+            proc.wait(timeout=30)
 
 
 def workspace(
@@ -73,7 +77,10 @@ def workspace(
                     )
                     + "\n"
                 )
-        body = 'source:\n  path: bench.jsonl\n  id: "{{ no }}"\n  mapping: {vars.q: "{{ q }}", reference: "{{ answer }}"}\n'
+        body = (
+            'source:\n  path: bench.jsonl\n  id: "{{ no }}"\n'
+            '  mapping: {vars.q: "{{ q }}", reference: "{{ answer }}"}\n'
+        )
     else:
         body = (
             "items:\n"

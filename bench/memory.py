@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REPO, endpoint, env_note, workspace  # noqa: E402
+from bench.common import REPO, endpoint, env_note, workspace  # noqa: E402 — after the sys.path insert
 
 
 def cli(root: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
@@ -53,7 +53,8 @@ def main() -> None:
         stored = db.execute("SELECT COUNT(*) FROM responses WHERE ok = 1").fetchone()[0]
         where = "a JSONL data source" if args.jsonl else "inline YAML"
         print(
-            f"  {items * args.vendors} requests ({items} items from {where} x {args.vendors} vendors): {stored} stored, "
+            f"  {items * args.vendors} requests ({items} items from {where} x {args.vendors} vendors): "
+            f"{stored} stored, "
             f"{took:.1f} s, peak RSS {peak:.0f} MB (target < 400 MB)"
         )
 

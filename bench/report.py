@@ -26,13 +26,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evalkit.analysis import aggregate  # noqa: E402
-from evalkit.config.criteria import CriteriaFile  # noqa: E402
-from evalkit.config.suite import Suite  # noqa: E402
-from evalkit.config.vendor import Vendor  # noqa: E402
-from evalkit.report import render_report, write_junit  # noqa: E402
-from evalkit.report.items import COMPRESS_ABOVE  # noqa: E402
-from evalkit.runner.store import PlannedRequest, Response, RunStore  # noqa: E402
+from evalkit.analysis import aggregate  # noqa: E402 — importable only after the sys.path insert above
+from evalkit.config.criteria import CriteriaFile  # noqa: E402 — importable only after the sys.path insert above
+from evalkit.config.suite import Suite  # noqa: E402 — importable only after the sys.path insert above
+from evalkit.config.vendor import Vendor  # noqa: E402 — importable only after the sys.path insert above
+from evalkit.report import render_report, write_junit  # noqa: E402 — importable only after the sys.path insert above
+from evalkit.report.items import COMPRESS_ABOVE  # noqa: E402 — importable only after the sys.path insert above
+from evalkit.runner.store import PlannedRequest, Response, RunStore  # noqa: E402 — after the sys.path insert
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"

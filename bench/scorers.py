@@ -29,10 +29,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evalkit.config.suite import Item  # noqa: E402
-from evalkit.reference.probes import asks_judge  # noqa: E402
-from evalkit.scorers import build  # noqa: E402
-from evalkit.scorers.base import Scorer  # noqa: E402
+from evalkit.config.suite import Item  # noqa: E402 — importable only after the sys.path insert above
+from evalkit.reference.probes import asks_judge  # noqa: E402 — importable only after the sys.path insert above
+from evalkit.scorers import build  # noqa: E402 — importable only after the sys.path insert above
+from evalkit.scorers.base import Scorer  # noqa: E402 — importable only after the sys.path insert above
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data" / "scorer_validation"
@@ -208,7 +208,10 @@ def _pct(value: float | None) -> str:
 
 
 def table(title: str, rows: dict[str, Tally]) -> list[str]:
-    head = f"{title:<22} {'n':>5} {'routed':>7} {'decided':>8} {'right':>6} {'accuracy':>9} {'false pass':>11} {'false fail':>11}"
+    head = (
+        f"{title:<22} {'n':>5} {'routed':>7} {'decided':>8} {'right':>6} {'accuracy':>9} "
+        f"{'false pass':>11} {'false fail':>11}"
+    )
     out = [head, "-" * len(head)]
     total = Tally()
     for name, t in rows.items():
@@ -257,7 +260,7 @@ def report(outcomes: list[Outcome], *, show_errors: bool, show_routed: bool) -> 
         else:
             verdict = "met" if acc >= target else "NOT met"
         routed = f" ({t.routed} of {t.n} routed)" if t.routed else ""
-        lines.append(f"{title:<22} {_pct(acc):>9} {('≥ %.0f%%' % target) if target else '-':>8}  {verdict}{routed}")
+        lines.append(f"{title:<22} {_pct(acc):>9} {f'≥ {target:.0f}%' if target else '-':>8}  {verdict}{routed}")
     wrong = [o for o in outcomes if o.verdict not in ("routed", o.case.label)]
     if show_errors:
         lines += ["", f"misjudged ({len(wrong)}):"]

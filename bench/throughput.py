@@ -1,10 +1,15 @@
-"""Throughput: evalkit's full path versus a bare aiohttp loop, against one local endpoint, in one run.
+"""Throughput: evalkit versus a bare aiohttp client against one local endpoint, measured in one run.
 
-    python bench/throughput.py [--requests 2000] [--concurrency 64] [--latency-ms 50]
+    python bench/throughput.py [--shape 2000x64 --shape 10000x128] [--latency-ms 50] [--no-e2e] [--compare-sdk]
 
-(a) evalkit: plan -> send through the scheduler -> commit every response to the run store -> score;
-(b) the machine's ceiling: a bare aiohttp client loop sending the same request bodies.
-Target (issue 3): evalkit's wall time <= 1.5 x the bare loop's. Prints both and the ratio.
+For each shape (requests x concurrency; default both of the above), against `evalkit serve
+--latency-ms 50` in its own process:
+1. the send phase in process: evalkit's scheduler (``execute``: limits, retries, one store commit per
+   response) versus a bare aiohttp loop sending the same bodies. Target: <= 1.2 x bare.
+2. evalkit's full path in process: plan, send, store, score. Target: <= 1.5 x the bare loop.
+3. end to end, as processes: ``evalkit run`` (interpreter start to report written) versus a bare client
+   process (bench/bare_client.py: interpreter start to last response). Target: <= 1.5 x bare.
+Each ratio is from one run of this script; the machine is shared and noisy, nothing here is a test.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,13 +27,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp  # noqa: E402
 
-from bench.common import endpoint, env_note, workspace  # noqa: E402
+from bench.common import REPO, endpoint, env_note, workspace  # noqa: E402
 from evalkit.config.loader import load_workspace  # noqa: E402
 from evalkit.providers.openai_chat import ChatEndpoint  # noqa: E402
 from evalkit.runner.execute import execute  # noqa: E402
 from evalkit.runner.plan import plan  # noqa: E402
-from evalkit.runner.store import RunStore  # noqa: E402
-from evalkit.scorers.apply import score_store  # noqa: E402
+from evalkit.runner.store import PlannedRequest, RunStore  # noqa: E402
+
+BARE_CLIENT = Path(__file__).resolve().parent / "bare_client.py"
+TARGET_SEND, TARGET_FULL, TARGET_E2E = 1.2, 1.5, 1.5
+
+
+def shape(text: str) -> tuple[int, int]:
+    """'2000x64' -> (2000 requests, concurrency 64)."""
+    try:
+        n, c = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a shape is REQUESTSxCONCURRENCY, e.g. 2000x64, not {text!r}") from None
+    if n < 1 or c < 1:
+        raise argparse.ArgumentTypeError(f"requests and concurrency must be positive: {text!r}")
+    return n, c
 
 
 async def bare_loop(url: str, bodies: list[bytes], concurrency: int) -> float:
@@ -65,13 +84,43 @@ async def sdk_loop(url: str, bodies: list[bytes], concurrency: int, transport: s
     return elapsed
 
 
-def evalkit_path(root: Path, url: str) -> tuple[float, float, list]:
+def load(root: Path):
     ws = load_workspace([root / "suites", root / "vendors"])
     ws.raise_if_issues()
-    suite, vendor = ws.suites[0].model, ws.vendors[0].model
+    return ws.suites[0].model, ws.vendors[0].model
+
+
+def send_phase(root: Path, url: str, requests: list[PlannedRequest], run: str) -> float:
+    """evalkit's scheduler alone: the store holds the planned requests already (not timed)."""
+    _, vendor = load(root)
+    store = RunStore.open_dir(root / run)
+    store.add_requests(requests)
+
+    async def send() -> float:
+        start = time.perf_counter()
+        ep = ChatEndpoint(vendor, url, None, pool_size=vendor.concurrency)
+        try:
+            summary = await execute(requests, {vendor.id: vendor}, {vendor.id: ep}, store, quiet=True)
+        finally:
+            await ep.aclose()
+        elapsed = time.perf_counter() - start
+        assert summary.ok == len(requests), summary
+        return elapsed
+
+    try:
+        return asyncio.run(send())
+    finally:
+        store.close()
+
+
+def full_path(root: Path, url: str, run: str) -> float:
+    """Plan, send, commit every response, score: in this process (imports already paid)."""
+    from evalkit.scorers.apply import score_store
+
+    suite, vendor = load(root)
     start = time.perf_counter()
     requests = plan([suite], [vendor])
-    store = RunStore.open_dir(root / "run")
+    store = RunStore.open_dir(root / run)
     store.set_meta("suites", [suite.model_dump(mode="json")])
     store.add_requests(requests)
 
@@ -87,43 +136,119 @@ def evalkit_path(root: Path, url: str) -> tuple[float, float, list]:
     elapsed = time.perf_counter() - start
     assert summary.ok == len(requests), summary
     store.close()
-    return elapsed, 0.0, requests
+    return elapsed
+
+
+def bare_process(url: str, bodies_file: Path, concurrency: int) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, str(BARE_CLIENT), url, str(bodies_file), str(concurrency)], capture_output=True, text=True
+    )
+    took = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: the bare client failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return took
+
+
+def cli_process(root: Path, run: str) -> float:
+    """`evalkit run` from interpreter start to report written (and the process gone)."""
+    out = root / run
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "evalkit",
+            "run",
+            "--suites-dir",
+            str(root / "suites"),
+            "--vendors-dir",
+            str(root / "vendors"),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    took = time.perf_counter() - start
+    if proc.returncode != 0 or not (out / "report.html").is_file():
+        raise SystemExit(f"bench: evalkit run failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return took
+
+
+def request_bodies(root: Path) -> tuple[list[PlannedRequest], list[bytes]]:
+    suite, vendor = load(root)
+    requests = plan([suite], [vendor])
+    bodies = [
+        json.dumps({"model": vendor.model, "messages": r.messages, **r.params}, ensure_ascii=False).encode()
+        for r in requests
+    ]
+    return requests, bodies
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--shape", type=shape, action="append", metavar="NxC", help="requests x concurrency (repeatable)"
+    )
+    parser.add_argument("--requests", type=int, help="with --concurrency: one shape (as --shape NxC)")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--latency-ms", type=float, default=50)
+    parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end process comparison")
     parser.add_argument("--compare-sdk", action="store_true", help="also time the openai SDK's own transports")
     args = parser.parse_args()
+    shapes = args.shape or ([(args.requests, args.concurrency)] if args.requests else [(2000, 64), (10000, 128)])
+    print(f"throughput bench: endpoint latency {args.latency_ms:g} ms ({env_note()}); one run, noisy machine")
+    results: list[tuple[str, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp, endpoint("--latency-ms", str(args.latency_ms)) as url:
-        root = workspace(Path(tmp), args.requests, url, args.concurrency)
-        ws = load_workspace([root / "suites", root / "vendors"])
-        requests = plan([ws.suites[0].model], [ws.vendors[0].model])
-        bodies = [
-            json.dumps({"model": "echo", "messages": r.messages, **r.params}, ensure_ascii=False).encode()
-            for r in requests
-        ]
-        asyncio.run(bare_loop(url, bodies[:200], args.concurrency))  # warm the server up, not measured
-        bare = asyncio.run(bare_loop(url, bodies, args.concurrency))
-        ours, _, _ = evalkit_path(root, url)
-        floor = args.requests / args.concurrency * args.latency_ms / 1000
-        print(
-            f"throughput bench: {args.requests} requests, concurrency {args.concurrency}, "
-            f"endpoint latency {args.latency_ms:g} ms ({env_note()})"
-        )
-        print(f"  latency floor (requests / concurrency x latency): {floor:.2f} s")
-        print(f"  bare aiohttp loop:                               {bare:.2f} s ({args.requests / bare:.0f} req/s)")
-        print(f"  evalkit (plan, send, store, score):              {ours:.2f} s ({args.requests / ours:.0f} req/s)")
-        if args.compare_sdk:
-            for transport in ("httpx", "aiohttp"):
-                took = asyncio.run(sdk_loop(url, bodies, args.concurrency, transport))
+        if not args.no_e2e:  # warm the file cache for both processes (imports), not measured
+            warm = workspace(Path(tmp) / "warm", 50, url, 8)
+            _, bodies = request_bodies(warm)
+            (warm / "bodies.jsonl").write_bytes(b"\n".join(bodies) + b"\n")
+            bare_process(url, warm / "bodies.jsonl", 8)
+            cli_process(warm, "run")
+        for n, c in shapes:
+            root = workspace(Path(tmp) / f"{n}x{c}", n, url, c)
+            requests, bodies = request_bodies(root)
+            bodies_file = root / "bodies.jsonl"
+            bodies_file.write_bytes(b"\n".join(bodies) + b"\n")
+            asyncio.run(bare_loop(url, bodies[:200], c))  # warm the server up, not measured
+            floor = n / c * args.latency_ms / 1000
+            bare = asyncio.run(bare_loop(url, bodies, c))
+            send = send_phase(root, url, requests, "send")
+            full = full_path(root, url, "full")
+            print(f"\n{n} requests, concurrency {c}: latency floor (requests / concurrency x latency) {floor:.2f} s")
+            print(f"  bare aiohttp loop (in process)                  {bare:6.2f} s  ({n / bare:.0f} req/s)")
+            print(
+                f"  evalkit send phase (scheduler + store commits)  {send:6.2f} s  ({n / send:.0f} req/s)"
+                f"  ratio {send / bare:.2f} (target <= {TARGET_SEND})"
+            )
+            print(
+                f"  evalkit plan + send + store + score            {full:6.2f} s"
+                f"  ratio {full / bare:.2f} (target <= {TARGET_FULL})"
+            )
+            results += [
+                (f"{n}x{c} send phase", send / bare, TARGET_SEND),
+                (f"{n}x{c} full path", full / bare, TARGET_FULL),
+            ]
+            if args.compare_sdk:
+                for transport in ("httpx", "aiohttp"):
+                    took = asyncio.run(sdk_loop(url, bodies, c, transport))
+                    print(f"  openai SDK, {transport + ' transport':<36}{took:6.2f} s  ratio {took / bare:.2f}")
+            if not args.no_e2e:
+                bare_proc = bare_process(url, bodies_file, c)
+                ours = cli_process(root, "cli")
+                print(f"  bare client process (start to last response)   {bare_proc:6.2f} s")
                 print(
-                    f"  openai SDK, {transport + ' transport:':<18}             {took:.2f} s "
-                    f"(ratio to bare {took / bare:.2f})"
+                    f"  evalkit run process (start to report written)  {ours:6.2f} s"
+                    f"  ratio {ours / bare_proc:.2f} (target <= {TARGET_E2E})"
                 )
-        print(f"  ratio evalkit / bare: {ours / bare:.2f} (target <= 1.5)")
+                results.append((f"{n}x{c} end to end", ours / bare_proc, TARGET_E2E))
+    print("\nratios (one run):")
+    for name, ratio, target in results:
+        print(f"  {name:<26} {ratio:5.2f}  target <= {target}  {'ok' if ratio <= target else 'OVER'}")
 
 
 if __name__ == "__main__":

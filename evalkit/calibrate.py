@@ -62,8 +62,11 @@ def plan_calibration(
                 if outcome.verdict != ROUTED:
                     continue
                 # the judge prompt of each scorer that asked for one (asked once, used for every judge)
-                asked = [(i, s, s.judge_request(item, question, probe.text)) for i, s in outcome.routed]
-                asked = [entry for entry in asked if entry[2] is not None]
+                asked = [
+                    (i, s, request)
+                    for i, s in outcome.routed
+                    if (request := s.judge_request(item, question, probe.text)) is not None
+                ]
                 case = Case(suite.id, item, j, probe, [(i, s) for i, s, _ in asked], {})
                 for judge in judges:
                     keys = []
@@ -96,7 +99,7 @@ def judged_verdict(case: Case, judge_id: str, answers: dict[str, str | None]) ->
     """The probe's verdict with this judge's answers: False when a routed scorer fails, True when all
     pass, None when the judge's answer is missing or unreadable for one of them."""
     verdict: bool | None = True
-    for (_, scorer), key in zip(case.routed, case.keys[judge_id]):
+    for (_, scorer), key in zip(case.routed, case.keys[judge_id], strict=True):  # one key per routed scorer
         if key not in answers:
             return None
         result = scorer.score_judged(case.probe.text, case.item, [(judge_id, answers[key])])
@@ -111,8 +114,10 @@ def calibrate(
     suites: list[Suite], judges: list[Vendor], out_dir: Path, *, quiet: bool = False, sealed: dict | None = None
 ) -> dict:
     """Send the routed probes to the judges (resuming ``out_dir``'s store) and measure agreement."""
+    from .integrity.sealed import check_sealed_judges
     from .pipeline import RunOptions, _run_requests
 
+    check_sealed_judges(sealed or {}, judges)  # an echoing judge would write sealed probes to disk
     out_dir.mkdir(parents=True, exist_ok=True)
     requests, cases, by_rules = plan_calibration(suites, judges, sealed)
     with RunStore(out_dir / STORE_NAME) as store:

@@ -5,6 +5,7 @@ procurement-integrity verbs seal | prereg | keygen | bundle | verify | selftest 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -13,11 +14,13 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .config.issues import ConfigError, ConfigIssue
 from .config.loader import Loaded, Workspace, load_workspace
 from .errors import EXIT_CONFIG, EXIT_CRASH, EXIT_GATE_FAILED, EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, UsageError
+from .i18n import tr
 from .selection import attestation as _attestation
 from .selection import notices as _notices
 from .selection import select as _select
@@ -38,9 +41,13 @@ def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            tr(f"秒数になっていません: {text!r}", f"not a number of seconds: {text!r}")
+        ) from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+        raise argparse.ArgumentTypeError(
+            tr(f"正の秒数にしてください（{text!r} は不可）", f"must be a positive number of seconds, not {text!r}")
+        )
     return value
 
 
@@ -48,7 +55,9 @@ def _seconds(text: str) -> float:
 def _load(args: argparse.Namespace) -> tuple[Workspace, list[Loaded], list[Loaded], list[tuple[str, list[str]]]]:
     paths = [Path(p) for p in (args.suites_dir, args.vendors_dir)]
     # files named on the command line are what their option says, wherever they are
-    kinds = {Path(p): "suite" for p in args.suite or [] if Path(p).suffix in (".yaml", ".yml", ".sealed")}
+    kinds: dict[str | os.PathLike[str], str] = {
+        Path(p): "suite" for p in args.suite or [] if Path(p).suffix in (".yaml", ".yml", ".sealed")
+    }
     kinds.update(
         {
             Path(p): "vendor"
@@ -61,11 +70,19 @@ def _load(args: argparse.Namespace) -> tuple[Workspace, list[Loaded], list[Loade
     )
     ws.raise_if_issues()
     if ws.criteria is None:
-        raise UsageError(f"no criteria file: expected {args.suites_dir}/criteria.yaml or --criteria FILE")
+        raise UsageError(
+            tr(
+                f"criteria ファイルがありません: {args.suites_dir}/criteria.yaml を置くか "
+                "--criteria FILE で指定してください",
+                f"no criteria file: expected {args.suites_dir}/criteria.yaml or --criteria FILE",
+            )
+        )
     suites = _select(ws.suites, args.suite, "suite")
     vendors = _select(ws.vendors, args.vendor, "vendor")
     if not suites:
-        raise UsageError(f"no suites found under {args.suites_dir}")
+        raise UsageError(
+            tr(f"{args.suites_dir} にスイートが見つかりません", f"no suites found under {args.suites_dir}")
+        )
     vendors = [v for v in vendors if v.model.category != "judge" or args.vendor]
     skipped = []
     usable = []
@@ -76,12 +93,17 @@ def _load(args: argparse.Namespace) -> tuple[Workspace, list[Loaded], list[Loade
         elif args.vendor:
             names = ", ".join(missing)
             raise UsageError(
-                f"{v.path}: vendor '{v.model.id}' needs environment variable(s) {names}, which are not set"
+                tr(
+                    f"{v.path}: ベンダー '{v.model.id}' に必要な環境変数 {names} が設定されていません",
+                    f"{v.path}: vendor '{v.model.id}' needs environment variable(s) {names}, which are not set",
+                )
             )
         else:
             skipped.append((v.model.id, missing))
     if not usable:
-        raise UsageError(f"no usable vendors under {args.vendors_dir}")
+        raise UsageError(
+            tr(f"{args.vendors_dir} に使用できるベンダーがありません", f"no usable vendors under {args.vendors_dir}")
+        )
     for v in usable:
         v.model.resolved_base_url()  # a URL brought by the environment is checked before anything is sent
     return ws, suites, usable, skipped
@@ -115,7 +137,7 @@ def _take_stored_selection(args: argparse.Namespace) -> None:
         if not getattr(args, name) and stored[key]:
             files = where.get(key) or {}
             # a suite or vendor given as a file outside the folders is named by its file again
-            setattr(args, name, [files[i] if i in files else i for i in stored[key]])
+            setattr(args, name, [files.get(i, i) for i in stored[key]])
     if args.epochs is None:
         args.epochs = stored["epochs"]
     if not args.attestation and stored["attestation"]:
@@ -137,6 +159,7 @@ def _locations(
             if not Path(x.path).resolve().is_relative_to(Path(folder))
         }
 
+    assert ws.criteria is not None, "_load refuses a workspace without criteria"
     return {
         **dirs,
         "criteria": str(Path(ws.criteria.path).resolve()),
@@ -153,11 +176,21 @@ def _resume_hint(out_dir: Path, *extra: str) -> str:
 def _writable_dir(path: Path, flag: str) -> Path:
     """``path`` as a run folder: an existing folder or one that can be created (a usage error otherwise)."""
     if path.exists() and not path.is_dir():
-        raise UsageError(f"{flag} {path}: exists and is not a folder; name a folder for the run")
+        raise UsageError(
+            tr(
+                f"{flag} {path}: フォルダではないものが既にあります。実行用のフォルダを指定してください",
+                f"{flag} {path}: exists and is not a folder; name a folder for the run",
+            )
+        )
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"{flag} {path}: cannot create the run folder ({exc.strerror or exc})") from None
+        raise UsageError(
+            tr(
+                f"{flag} {path}: 実行フォルダを作成できません（{exc.strerror or exc}）",
+                f"{flag} {path}: cannot create the run folder ({exc.strerror or exc})",
+            )
+        ) from None
     return path
 
 
@@ -165,33 +198,56 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import RunOptions, finish, new_run_id, send
 
     if args.resume and not (Path(args.resume) / "store.sqlite").is_file():
-        raise UsageError(f"{args.resume}: nothing to resume (no store.sqlite)")
+        raise UsageError(
+            tr(
+                f"{args.resume}: 再開できる実行がありません（store.sqlite がありません）",
+                f"{args.resume}: nothing to resume (no store.sqlite)",
+            )
+        )
     _take_stored_selection(args)
     args.epochs = args.epochs or 1
     ws, suites, vendors, skipped = _load(args)
     if not args.quiet:
         _notices(ws)
     for vendor_id, missing in skipped:
-        _err(f"notice: skipped vendor '{vendor_id}': environment variable(s) {', '.join(missing)} not set")
+        _err(
+            tr(
+                f"お知らせ: ベンダー '{vendor_id}' を除外しました（環境変数 {', '.join(missing)} が未設定）",
+                f"notice: skipped vendor '{vendor_id}': environment variable(s) {', '.join(missing)} not set",
+            )
+        )
     judges = _select(ws.vendors, args.judge, "judge") if args.judge else []
     for judge in judges:
         if judge.model.missing_env():
             raise UsageError(
-                f"{judge.path}: judge '{judge.model.id}' needs environment variable(s) "
-                f"{', '.join(judge.model.missing_env())}, which are not set"
+                tr(
+                    f"{judge.path}: 判定モデル '{judge.model.id}' に必要な環境変数 "
+                    f"{', '.join(judge.model.missing_env())} が設定されていません",
+                    f"{judge.path}: judge '{judge.model.id}' needs environment variable(s) "
+                    f"{', '.join(judge.model.missing_env())}, which are not set",
+                )
             )
     judged_items = _count_items(suites, lambda sp: sp.kind == "judge")
     if judged_items and not judges and not args.quiet:
         _err(
-            f"notice: {judged_items} items are judge-scored and no judge is configured: they will be reported "
-            "as not scored (pass --judge ID)"
+            tr(
+                f"お知らせ: {judged_items} 問は判定モデルで採点しますが、判定モデルが指定されていません。"
+                "未採点として報告します（--judge ID で指定してください）",
+                f"notice: {judged_items} items are judge-scored and no judge is configured: they will be reported "
+                "as not scored (pass --judge ID)",
+            )
         )
     fallback_items = _count_items(suites, lambda sp: sp.kind == "refusal" and sp.params.get("judge_fallback"))
     if fallback_items and not judges and not args.quiet:
         _err(
-            f"notice: {fallback_items} items have a judge fallback for refusal scoring and no judge is "
-            "configured: answers their rules cannot decide will be reported as not scored (判定保留), never "
-            "as passed (pass --judge ID)"
+            tr(
+                f"お知らせ: {fallback_items} 問は拒否の採点で規則が決められない回答を判定モデルに回しますが、"
+                "判定モデルが指定されていません。そうした回答は合格とせず未採点（判定保留）として報告します"
+                "（--judge ID で指定してください）",
+                f"notice: {fallback_items} items have a judge fallback for refusal scoring and no judge is "
+                "configured: answers their rules cannot decide will be reported as not scored (判定保留), never "
+                "as passed (pass --judge ID)",
+            )
         )
     vendors, sources = _attestation(args, ws, vendors)
     out_dir = _writable_dir(
@@ -200,8 +256,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     n_items = sum(len(s.model.items) for s in suites)
     if not args.quiet:
         _err(
-            f"evalkit {__version__}: {len(suites)} suites, {n_items} items, {len(vendors)} vendors "
-            f"x {args.epochs} epoch(s) -> {out_dir}"
+            tr(
+                f"evalkit {__version__}: スイート {len(suites)} 件、{n_items} 問、ベンダー {len(vendors)} 件"
+                f" × {args.epochs} 回 -> {out_dir}",
+                f"evalkit {__version__}: {len(suites)} suites, {n_items} items, {len(vendors)} vendors "
+                f"x {args.epochs} epoch(s) -> {out_dir}",
+            )
         )
     sent = send(
         ws,
@@ -225,15 +285,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     outcome = finish(sent)
     if (out_dir / "blind-mapping.json").is_file():
         _err(
-            f"blind: vendors are shown as ベンダーA, B, …; the mapping is in {out_dir / 'blind-mapping.json'} "
-            "(keep it apart from the report; evalkit report RUN_DIR --unblind FILE shows real names)"
+            tr(
+                f"ブラインド: ベンダーは ベンダーA, B, … と表示します。対応表は {out_dir / 'blind-mapping.json'} "
+                "にあります（レポートとは別に保管してください。"
+                "evalkit report RUN_DIR --unblind FILE で実名を表示します）",
+                f"blind: vendors are shown as ベンダーA, B, …; the mapping is in {out_dir / 'blind-mapping.json'} "
+                "(keep it apart from the report; evalkit report RUN_DIR --unblind FILE shows real names)",
+            )
         )
     ex = outcome.execution
     if not args.quiet:
         _out(
-            f"requests: {ex.sent} sent ({ex.ok} ok, {ex.errors} errors, {ex.retries} retries), "
-            f"{ex.skipped} already in the store"
-            + (f"; judge requests: {ex.judge_sent} sent, {ex.judge_errors} errors" if judges else "")
+            tr(
+                f"リクエスト: 送信 {ex.sent} 件（成功 {ex.ok}、エラー {ex.errors}、再試行 {ex.retries}）、"
+                f"保存済み {ex.skipped} 件",
+                f"requests: {ex.sent} sent ({ex.ok} ok, {ex.errors} errors, {ex.retries} retries), "
+                f"{ex.skipped} already in the store",
+            )
+            + (
+                tr(
+                    f"。判定リクエスト: 送信 {ex.judge_sent} 件、エラー {ex.judge_errors} 件",
+                    f"; judge requests: {ex.judge_sent} sent, {ex.judge_errors} errors",
+                )
+                if judges
+                else ""
+            )
         )
         for v in outcome.summary["vendors"]:
             total = "—" if v["total"] is None else f"{v['total'] * 100:.1f}"
@@ -243,28 +319,47 @@ def cmd_run(args: argparse.Namespace) -> int:
             _out(
                 f"  {v['rank']:>2}. {v['id']:<24} 総合 {total:>5}  {v['verdict']}"
                 + (f"  ({gates})" if gates else "")
-                + (f"  errors: {v['n_errors']}" if v["n_errors"] else "")
+                + (tr(f"  エラー: {v['n_errors']}", f"  errors: {v['n_errors']}") if v["n_errors"] else "")
             )
-    _out(f"report: {outcome.report}")
+    _out(tr(f"レポート: {outcome.report}", f"report: {outcome.report}"))
     for vendor_id, reason in ex.stopped.items():
         _err(
-            f"error: vendor '{vendor_id}' stopped: {reason}; its other requests were not sent. Fix it, then "
-            f"continue with: {_resume_hint(out_dir, '--retry-errors')}"
+            tr(
+                f"エラー: ベンダー '{vendor_id}' を停止しました: {reason}。残りのリクエストは送信していません。"
+                f"原因を直してから次のコマンドで続けてください: {_resume_hint(out_dir, '--retry-errors')}",
+                f"error: vendor '{vendor_id}' stopped: {reason}; its other requests were not sent. Fix it, then "
+                f"continue with: {_resume_hint(out_dir, '--retry-errors')}",
+            )
         )
     if ex.stopped:
         return EXIT_INCOMPLETE
     if ex.deadline_hit:
         _err(
-            f"warning: deadline reached with {ex.unsent} requests not finished; continue with: {_resume_hint(out_dir)}"
+            tr(
+                f"警告: 期限に達し、{ex.unsent} 件のリクエストが未完了です。次のコマンドで続けてください: "
+                f"{_resume_hint(out_dir)}",
+                f"warning: deadline reached with {ex.unsent} requests not finished; continue with: "
+                f"{_resume_hint(out_dir)}",
+            )
         )
         return EXIT_INCOMPLETE
     if not outcome.summary["counts"]["requests"]:
-        _err("warning: this run has no requests (no suite item was selected); nothing was evaluated")
+        _err(
+            tr(
+                "警告: この実行にはリクエストがありません（選ばれた問題がありません）。何も評価していません",
+                "warning: this run has no requests (no suite item was selected); nothing was evaluated",
+            )
+        )
         return EXIT_INCOMPLETE
     if outcome.summary["counts"]["errors"]:
         _err(
-            f"warning: {outcome.summary['counts']['errors']} requests ended in errors (not counted as wrong "
-            f"answers); retry them with: {_resume_hint(out_dir, '--retry-errors')}"
+            tr(
+                f"警告: {outcome.summary['counts']['errors']} 件のリクエストがエラーで終わりました"
+                "（誤答には数えません）。"
+                f"次のコマンドで再試行してください: {_resume_hint(out_dir, '--retry-errors')}",
+                f"warning: {outcome.summary['counts']['errors']} requests ended in errors (not counted as wrong "
+                f"answers); retry them with: {_resume_hint(out_dir, '--retry-errors')}",
+            )
         )
         return EXIT_INCOMPLETE
     if args.fail_on_gate and any(v["verdict"] != "適合" for v in outcome.summary["vendors"]):
@@ -319,23 +414,39 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if ws.issues:
         for issue in sorted(set(ws.issues)):
             _err(str(issue))
-        _err(f"{len(set(ws.issues))} problem(s) found")
+        _err(tr(f"{len(set(ws.issues))} 件の問題があります", f"{len(set(ws.issues))} problem(s) found"))
         return EXIT_CONFIG
     if probe_issues:  # the files are valid, but their scoring does not do what the probes say
         for issue in sorted(set(probe_issues)):
             _err(str(issue))
         _err(
-            f"self-check failed: {len(set(probe_issues))} problem(s): probes with the wrong verdict or "
-            "missing, a baseline that passes a gate, multiple-choice options a heuristic sees through, "
-            "or near-duplicate items"
+            tr(
+                f"セルフチェック不合格: {len(set(probe_issues))} 件の問題（判定が違う又は欠けているプローブ、"
+                "ゲートを通るベースライン、単純な推測で見抜ける選択肢、又はほぼ重複する問題）",
+                f"self-check failed: {len(set(probe_issues))} problem(s): probes with the wrong verdict or "
+                "missing, a baseline that passes a gate, multiple-choice options a heuristic sees through, "
+                "or near-duplicate items",
+            )
         )
         return EXIT_GATE_FAILED
     items = sum(len(s.model.items) for s in ws.suites)
-    crit = f"criteria {ws.criteria.path}, " if ws.criteria else ""
-    checked = " (self-check passed)" if args.self_check else ""
+    crit = tr(f"評価基準 {ws.criteria.path}、", f"criteria {ws.criteria.path}, ") if ws.criteria else ""
+    checked = tr("（セルフチェック合格）", " (self-check passed)") if args.self_check else ""
     checks = sum(len(q.model.checks) for q in ws.attestation)
-    attest = f", {len(ws.attestation)} attestation questionnaire(s) ({checks} checks)" if ws.attestation else ""
-    _out(f"ok: {crit}{len(ws.suites)} suites ({items} items){attest}, {len(ws.vendors)} vendors{checked}")
+    attest = (
+        tr(
+            f"、申告質問票 {len(ws.attestation)} 件（確認項目 {checks}）",
+            f", {len(ws.attestation)} attestation questionnaire(s) ({checks} checks)",
+        )
+        if ws.attestation
+        else ""
+    )
+    _out(
+        tr(
+            f"ok: {crit}スイート {len(ws.suites)} 件（{items} 問）{attest}、ベンダー {len(ws.vendors)} 件{checked}",
+            f"ok: {crit}{len(ws.suites)} suites ({items} items){attest}, {len(ws.vendors)} vendors{checked}",
+        )
+    )
     return EXIT_OK
 
 
@@ -343,7 +454,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from .calibrate import calibrate, calibration_table
 
     paths = [Path(p) for p in (args.paths or ["suites", "vendors"])]
-    kinds = {Path(p): "vendor" for p in args.judge if Path(p).suffix in (".yaml", ".yml")}
+    kinds: dict[str | os.PathLike[str], str] = {
+        Path(p): "vendor" for p in args.judge if Path(p).suffix in (".yaml", ".yml")
+    }
     kinds.update({Path(p): "suite" for p in args.suite or [] if Path(p).suffix in (".yaml", ".yml", ".sealed")})
     ws = load_workspace(paths, Path(args.criteria) if args.criteria else None, key_env=args.key_env, kinds=kinds)
     ws.raise_if_issues()
@@ -351,19 +464,27 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for judge in judges:
         if judge.model.missing_env():
             raise UsageError(
-                f"{judge.path}: judge '{judge.model.id}' needs environment variable(s) "
-                f"{', '.join(judge.model.missing_env())}, which are not set"
+                tr(
+                    f"{judge.path}: 判定モデル '{judge.model.id}' に必要な環境変数 "
+                    f"{', '.join(judge.model.missing_env())} が設定されていません",
+                    f"{judge.path}: judge '{judge.model.id}' needs environment variable(s) "
+                    f"{', '.join(judge.model.missing_env())}, which are not set",
+                )
             )
     suites = _select(ws.suites, args.suite, "suite") if args.suite else ws.suites
     if not suites:
-        raise UsageError("no suites to calibrate on")
+        raise UsageError(tr("較正に使うスイートがありません", "no suites to calibrate on"))
     out = Path(args.out) if args.out else Path(args.reports_dir) / "calibration"
     sealed = {s.model.id: ws.sealed[s.model.id] for s in suites if s.model.id in (ws.sealed or {})}
     result = calibrate([s.model for s in suites], [j.model for j in judges], out, quiet=args.quiet, sealed=sealed)
     _out(calibration_table(result))
     _out(
-        f"calibration: {result['routed_probes']} routed probe(s), {result['requests']} judge request(s); "
-        f"written to {out / 'calibration.json'}"
+        tr(
+            f"較正: 判定モデルに回したプローブ {result['routed_probes']} 件、判定リクエスト {result['requests']} 件。"
+            f"{out / 'calibration.json'} に書き出しました",
+            f"calibration: {result['routed_probes']} routed probe(s), {result['requests']} judge request(s); "
+            f"written to {out / 'calibration.json'}",
+        )
     )
     return EXIT_INCOMPLETE if result["errors"] else EXIT_OK
 
@@ -393,7 +514,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         if ws.criteria is not None
         else {}
     )
-    _out("suites (1問の重み = the weight of one item in the total, with every listed suite run):")
+    _out(
+        tr(
+            "スイート（1問の重み = 一覧の全スイートを実行したときの総合点における1問の重み）:",
+            "suites (1問の重み = the weight of one item in the total, with every listed suite run):",
+        )
+    )
     for s in sorted(ws.suites, key=lambda x: x.model.id):
         n = len(s.model.items)
         total += n
@@ -402,71 +528,127 @@ def cmd_list(args: argparse.Namespace) -> int:
         share = per_item.get(s.model.id)
         shown = "" if share is None else (f"  1問の重み {share:.3%}" if share else "  1問の重み 0（総合点外）")
         _out(
-            f"  {s.model.id:<32} v{s.model.version:<8} {n:>5} items  {s.model.criterion:<28} {s.model.title}"
-            f"{note}{shown}"
+            tr(
+                f"  {s.model.id:<32} v{s.model.version:<8} {n:>5} 問  {s.model.criterion:<28} {s.model.title}"
+                f"{note}{shown}",
+                f"  {s.model.id:<32} v{s.model.version:<8} {n:>5} items  {s.model.criterion:<28} {s.model.title}"
+                f"{note}{shown}",
+            )
         )
         if args.tags:
             for tag, count in tag_counts(s.model):
                 _out(f"      {count:>5}  {tag}")
-    _out(f"  {'total':<32} {'':9} {total:>5} items")
+    _out(tr(f"  {'合計':<30} {'':9} {total:>5} 問", f"  {'total':<32} {'':9} {total:>5} items"))
     if ws.attestation:
-        _out("attestation questionnaires:")
+        _out(tr("申告質問票:", "attestation questionnaires:"))
         for q in sorted(ws.attestation, key=lambda x: x.model.id):
             critical = sum(c.critical for c in q.model.checks)
             _out(
-                f"  {q.model.id:<32} v{q.model.version:<8} {len(q.model.checks):>5} checks "
-                f"({critical} critical)  {q.model.criterion:<16} {q.model.title}"
+                tr(
+                    f"  {q.model.id:<32} v{q.model.version:<8} {len(q.model.checks):>5} 項目"
+                    f"（必須 {critical}）  {q.model.criterion:<16} {q.model.title}",
+                    f"  {q.model.id:<32} v{q.model.version:<8} {len(q.model.checks):>5} checks "
+                    f"({critical} critical)  {q.model.criterion:<16} {q.model.title}",
+                )
             )
     short = []
     if ws.criteria is not None:
         _out(
-            "criteria (items of the suites under each node; day-of-test suites day_of_test.* and suites "
-            "reading external data counted apart):"
+            tr(
+                "評価基準（各ノード配下のスイートの問題数。当日公開スイート day_of_test.* と外部データを読むスイートは"
+                "別に数えます）:",
+                "criteria (items of the suites under each node; day-of-test suites day_of_test.* and suites "
+                "reading external data counted apart):",
+            )
         )
         for row in criterion_counts(ws.criteria.model, [s.model for s in ws.suites], [q.model for q in ws.attestation]):
             label = "  " * row.depth + row.id
-            extra = f"  + {row.day_of_test} day-of-test" if row.day_of_test else ""
-            extra += f"  + {row.external} from data sources" if row.external else ""
-            checks = f"  + {row.checks} attestation checks" if row.checks else ""
+            extra = (
+                tr(f"  + 当日公開 {row.day_of_test}", f"  + {row.day_of_test} day-of-test") if row.day_of_test else ""
+            )
+            extra += (
+                tr(f"  + 外部データ {row.external}", f"  + {row.external} from data sources") if row.external else ""
+            )
+            checks = tr(f"  + 申告確認 {row.checks}", f"  + {row.checks} attestation checks") if row.checks else ""
             minimum = ""
             if row.min_items is not None:
                 ok = row.meets_minimum
-                minimum = f"  (minimum {row.min_items}: {'ok' if ok else f'SHORT by {row.min_items - row.items}'})"
+                state = "ok" if ok else tr(f"{row.min_items - row.items} 不足", f"SHORT by {row.min_items - row.items}")
+                minimum = tr(f"  （最低 {row.min_items}: {state}）", f"  (minimum {row.min_items}: {state})")
                 if not ok:
                     short.append(row)
-            _out(f"  {label:<40} {row.items:>5} items{extra}{checks}{minimum}")
+            _out(
+                tr(
+                    f"  {label:<40} {row.items:>5} 問{extra}{checks}{minimum}",
+                    f"  {label:<40} {row.items:>5} items{extra}{checks}{minimum}",
+                )
+            )
     problems: list[str] = []
     if ws.criteria is not None:
         crit = ws.criteria.model
         models = [s.model for s in ws.suites]
         if crit.areas:
-            _out("areas (items carrying the tag; day-of-test and external data not counted):")
+            _out(
+                tr(
+                    "分野（そのタグを持つ問題の数。当日公開と外部データは数えません）:",
+                    "areas (items carrying the tag; day-of-test and external data not counted):",
+                )
+            )
             for area in area_counts(crit, models):
-                state = "ok" if area.meets_minimum else f"SHORT by {area.min_items - area.items}"
-                _out(f"  {area.tag:<36} {area.items:>5} items  (minimum {area.min_items}: {state})")
+                state = (
+                    "ok"
+                    if area.meets_minimum
+                    else tr(f"{area.min_items - area.items} 不足", f"SHORT by {area.min_items - area.items}")
+                )
+                _out(
+                    tr(
+                        f"  {area.tag:<36} {area.items:>5} 問  （最低 {area.min_items}: {state}）",
+                        f"  {area.tag:<36} {area.items:>5} items  (minimum {area.min_items}: {state})",
+                    )
+                )
                 if not area.meets_minimum:
                     problems.append(
-                        f"{ws.criteria.path}: area '{area.tag}' has {area.items} items, fewer than its "
-                        f"min_items {area.min_items}"
+                        tr(
+                            f"{ws.criteria.path}: 分野 '{area.tag}' の問題数 {area.items} が min_items "
+                            f"{area.min_items} に足りません",
+                            f"{ws.criteria.path}: area '{area.tag}' has {area.items} items, fewer than its "
+                            f"min_items {area.min_items}",
+                        )
                     )
         mix = difficulty_counts(crit, models)
         parts = "  ".join(f"{level} {n}" for level, n in mix.levels.items())
         _out(
-            f"difficulty: {parts}  ({mix.hardest} {mix.hardest_share:.1%}"
-            + (f", minimum {mix.min_hardest_share:.1%})" if crit.difficulty else ")")
+            tr(
+                f"難易度: {parts}  ({mix.hardest} {mix.hardest_share:.1%}",
+                f"difficulty: {parts}  ({mix.hardest} {mix.hardest_share:.1%}",
+            )
+            + (
+                tr(f"、最低 {mix.min_hardest_share:.1%})", f", minimum {mix.min_hardest_share:.1%})")
+                if crit.difficulty
+                else ")"
+            )
         )
         if crit.difficulty:
             problems += [f"{ws.criteria.path}: difficulty: {p}" for p in mix.problems()]
-    _out("vendors:")
+    _out(tr("ベンダー:", "vendors:"))
     for v in sorted(ws.vendors, key=lambda x: x.model.id):
         missing = v.model.missing_env()
-        state = "ready" if not missing else f"needs {', '.join(missing)}"
+        state = (
+            tr("準備完了", "ready")
+            if not missing
+            else tr(f"{', '.join(missing)} が必要", f"needs {', '.join(missing)}")
+        )
         _out(f"  {v.model.id:<32} {v.model.provider:<10} {v.model.model:<24} {state}")
     if args.check_min and (short or problems):
         for row in short:
+            assert ws.criteria is not None, "short rows come from the criteria tree"
             _err(
-                f"{ws.criteria.path}: criterion '{row.id}' has {row.items} items, fewer than its min_items "
-                f"{row.min_items}"
+                tr(
+                    f"{ws.criteria.path}: 評価項目 '{row.id}' の問題数 {row.items} が min_items {row.min_items} "
+                    "に足りません",
+                    f"{ws.criteria.path}: criterion '{row.id}' has {row.items} items, fewer than its min_items "
+                    f"{row.min_items}",
+                )
             )
         for problem in problems:
             _err(problem)
@@ -485,21 +667,38 @@ def cmd_check_versions(args: argparse.Namespace) -> int:
     for r in stale:
         _err(r.message(args.base))
     if stale:
-        _err(f"{len(stale)} file(s) need a new version: results of different versions must never be mixed")
+        _err(
+            tr(
+                f"{len(stale)} 件のファイルは新しい版番号が必要です（版の異なる結果を混ぜてはなりません）",
+                f"{len(stale)} file(s) need a new version: results of different versions must never be mixed",
+            )
+        )
         return EXIT_CONFIG
     count = {k: sum(r.status == k for r in results) for k in ("bumped", "new", "unchanged")}
     _out(
-        f"ok: {sum(count.values())} versioned files checked against {args.base}: {count['bumped']} changed "
-        f"with a new version, {count['new']} new, {count['unchanged']} unchanged"
+        tr(
+            f"ok: 版管理されたファイル {sum(count.values())} 件を {args.base} と比較しました: 変更かつ版更新 "
+            f"{count['bumped']}、新規 {count['new']}、変更なし {count['unchanged']}",
+            f"ok: {sum(count.values())} versioned files checked against {args.base}: {count['bumped']} changed "
+            f"with a new version, {count['new']} new, {count['unchanged']} unchanged",
+        )
     )
     return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from pydantic import BaseModel
+
     from .config import CriteriaFile, Suite, Vendor
     from .config.attestation import AttestationFile
 
-    model = {"suite": Suite, "vendor": Vendor, "criteria": CriteriaFile, "attestation": AttestationFile}[args.kind]
+    models: dict[str, type[BaseModel]] = {
+        "suite": Suite,
+        "vendor": Vendor,
+        "criteria": CriteriaFile,
+        "attestation": AttestationFile,
+    }
+    model = models[args.kind]
     schema = model.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = f"evalkit {args.kind} file"
@@ -534,27 +733,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.api_key_env:
         api_key = os.environ.get(args.api_key_env)
         if not api_key:
-            raise UsageError(f"--api-key-env {args.api_key_env}: that environment variable is not set")
-    log = None
-    if args.request_log:
-        handle = open(args.request_log, "a", encoding="utf-8", buffering=1)
-
-        def log(body: dict) -> None:
-            handle.write(json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n")
-
+            raise UsageError(
+                tr(
+                    f"--api-key-env {args.api_key_env}: この環境変数が設定されていません",
+                    f"--api-key-env {args.api_key_env}: that environment variable is not set",
+                )
+            )
     _err(
-        f"evalkit reference endpoint on http://{args.host}:{args.port}/v1 "
-        f"(models: oracle, refuse, echo, judge; {len(book)} oracle answers"
-        + (f"; faults {knobs}" if knobs else "")
-        + ") — Ctrl-C to stop"
+        tr(
+            f"evalkit 参照エンドポイント http://{args.host}:{args.port}/v1 "
+            f"（モデル: oracle, refuse, echo, judge。oracle の正答 {len(book)} 件",
+            f"evalkit reference endpoint on http://{args.host}:{args.port}/v1 "
+            f"(models: oracle, refuse, echo, judge; {len(book)} oracle answers",
+        )
+        + (tr(f"。障害注入 {knobs}", f"; faults {knobs}") if knobs else "")
+        + tr("）— Ctrl-C で停止", ") — Ctrl-C to stop")
     )
-    web.run_app(
-        create_app(book, faults=faults, api_key=api_key, request_log=log),
-        host=args.host,
-        port=args.port,
-        print=None,
-        access_log=None,
-    )
+    with contextlib.ExitStack() as files:  # the request log stays open while the server runs
+        log = None
+        if args.request_log:
+            handle = files.enter_context(open(args.request_log, "a", encoding="utf-8", buffering=1))
+
+            def log(body: dict) -> None:
+                handle.write(json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n")
+
+        web.run_app(
+            create_app(book, faults=faults, api_key=api_key, request_log=log),
+            host=args.host,
+            port=args.port,
+            print=None,
+            access_log=None,
+        )
     return EXIT_OK
 
 
@@ -564,7 +773,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     report, results = score_and_report(
         Path(args.run_dir), rescore=True, key_env=args.key_env, sealed_paths=tuple(Path(p) for p in args.sealed or [])
     )
-    _out(f"rescored {results['counts']['ok']} responses; report: {report}")
+    _out(
+        tr(
+            f"{results['counts']['ok']} 件の応答を再採点しました。レポート: {report}",
+            f"rescored {results['counts']['ok']} responses; report: {report}",
+        )
+    )
     return EXIT_OK
 
 
@@ -582,11 +796,21 @@ def cmd_report(args: argparse.Namespace) -> int:
         reveal=args.reveal,
         unblind=Path(args.unblind) if args.unblind else None,
     )
-    _out(f"report: {report}")
+    _out(tr(f"レポート: {report}", f"report: {report}"))
     if args.reveal:
-        _err("warning: this report shows the text of sealed suites; do not publish or distribute it")
+        _err(
+            tr(
+                "警告: このレポートには封印スイートの本文が含まれます。公開・配布しないでください",
+                "warning: this report shows the text of sealed suites; do not publish or distribute it",
+            )
+        )
     if args.vendor is None and not args.public and not args.reveal and not args.unblind:
-        _out(f"exports: {report.parent / 'results.csv'}, results.parquet, summary.json, results.junit.xml")
+        _out(
+            tr(
+                f"書き出し: {report.parent / 'results.csv'}, results.parquet, summary.json, results.junit.xml",
+                f"exports: {report.parent / 'results.csv'}, results.parquet, summary.json, results.junit.xml",
+            )
+        )
     return EXIT_OK
 
 
@@ -606,17 +830,29 @@ def cmd_import(args: argparse.Namespace) -> int:
         kind = (item.get("scorers") or suite["scorers"])[0]["kind"]
         kinds[kind] = kinds.get(kind, 0) + 1
     scored = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
-    _out(f"wrote {out}: suite '{suite['id']}', {len(suite['items'])} items ({scored}), criterion {suite['criterion']}")
+    _out(
+        tr(
+            f"{out} を書き出しました: スイート '{suite['id']}'、{len(suite['items'])} 問（{scored}）、"
+            f"評価項目 {suite['criterion']}",
+            f"wrote {out}: suite '{suite['id']}', {len(suite['items'])} items ({scored}), "
+            f"criterion {suite['criterion']}",
+        )
+    )
     for note in notes:
-        _err(f"notice: {note}")
+        _err(tr(f"お知らせ: {note}", f"notice: {note}"))
     if kinds.get("judge"):
-        _err(f"notice: {kinds['judge']} items are judge-scored: run with --judge ID to score them")
+        _err(
+            tr(
+                f"お知らせ: {kinds['judge']} 問は判定モデルで採点します。--judge ID を付けて実行してください",
+                f"notice: {kinds['judge']} items are judge-scored: run with --judge ID to score them",
+            )
+        )
     return EXIT_OK
 
 
 # ---------------------------------------------------------------------------- parser
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, like every other bad input
         self.exit(
             EXIT_CONFIG,
             f"evalkit: error: {message} (see 'evalkit {self.prog.split()[-1]} --help')\n"
@@ -626,100 +862,221 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="evalkit", description="Evaluate Japanese LLM endpoints against the tender's criteria.")
+    parser = _Parser(
+        prog="evalkit",
+        description=tr(
+            "日本語 LLM のエンドポイントを公募の評価基準に照らして評価します。",
+            "Evaluate Japanese LLM endpoints against the tender's criteria.",
+        ),
+    )
     parser.add_argument("--version", action="version", version=f"evalkit {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
 
     def config_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--criteria", metavar="FILE", help="criteria tree (default: criteria.yaml beside the suites)")
+        p.add_argument(
+            "--criteria",
+            metavar="FILE",
+            help=tr(
+                "評価基準の木（既定: スイートと同じ場所の criteria.yaml）",
+                "criteria tree (default: criteria.yaml beside the suites)",
+            ),
+        )
 
     def key_args(p: argparse.ArgumentParser, sealed: bool = False) -> None:
         p.add_argument(
             "--key-env",
             metavar="NAME",
-            help="environment variable holding the key of sealed suites (default: the one each names)",
+            help=tr(
+                "封印スイートの鍵を入れた環境変数（既定: 各ファイルが指定するもの）",
+                "environment variable holding the key of sealed suites (default: the one each names)",
+            ),
         )
         if sealed:
             p.add_argument(
                 "--sealed",
                 action="append",
                 metavar="FILE|DIR",
-                help="where the run's sealed suite files are now, if moved (repeatable)",
+                help=tr(
+                    "移動した場合の、実行の封印スイートファイルの現在の場所（複数指定可）",
+                    "where the run's sealed suite files are now, if moved (repeatable)",
+                ),
             )
 
-    p = sub.add_parser("run", help="run suites against vendors and write a report")
-    p.add_argument("-s", "--suite", action="append", metavar="ID|FILE", help="suite to run (repeatable; default: all)")
+    p = sub.add_parser(
+        "run",
+        help=tr(
+            "スイートをベンダーに対して実行し、レポートを書き出す", "run suites against vendors and write a report"
+        ),
+    )
+    p.add_argument(
+        "-s",
+        "--suite",
+        action="append",
+        metavar="ID|FILE",
+        help=tr("実行するスイート（複数指定可。既定: すべて）", "suite to run (repeatable; default: all)"),
+    )
     p.add_argument(
         "-v",
         "--vendor",
         action="append",
         metavar="ID|FILE",
-        help="vendor to run (repeatable; default: every vendor whose environment is set)",
+        help=tr(
+            "実行するベンダー（複数指定可。既定: 環境変数が揃っている全ベンダー）",
+            "vendor to run (repeatable; default: every vendor whose environment is set)",
+        ),
     )
-    p.add_argument("--suites-dir", default="suites", metavar="DIR", help="where suites live (default: suites)")
-    p.add_argument("--vendors-dir", default="vendors", metavar="DIR", help="where vendors live (default: vendors)")
-    p.add_argument("--reports-dir", default="reports", metavar="DIR", help="parent of new run directories")
-    p.add_argument("--out", metavar="DIR", help="run directory (default: reports/<run-id>); reusing one resumes it")
-    p.add_argument("--resume", metavar="DIR", help="resume the run stored in DIR: send only unfinished requests")
+    p.add_argument(
+        "--suites-dir",
+        default="suites",
+        metavar="DIR",
+        help=tr("スイートの置き場所（既定: suites）", "where suites live (default: suites)"),
+    )
+    p.add_argument(
+        "--vendors-dir",
+        default="vendors",
+        metavar="DIR",
+        help=tr("ベンダーの置き場所（既定: vendors）", "where vendors live (default: vendors)"),
+    )
+    p.add_argument(
+        "--reports-dir",
+        default="reports",
+        metavar="DIR",
+        help=tr("新しい実行フォルダを作る親フォルダ", "parent of new run directories"),
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help=tr(
+            "実行フォルダ（既定: reports/<run-id>）。既存のものを指定すると再開する",
+            "run directory (default: reports/<run-id>); reusing one resumes it",
+        ),
+    )
+    p.add_argument(
+        "--resume",
+        metavar="DIR",
+        help=tr(
+            "DIR に保存された実行を再開する: 未完了のリクエストだけを送る",
+            "resume the run stored in DIR: send only unfinished requests",
+        ),
+    )
     p.add_argument(
         "--epochs",
         type=int,
         metavar="N",
-        help="repeat every request N times (default 1, or the stored run's when resuming)",
+        help=tr(
+            "各リクエストを N 回繰り返す（既定 1。再開時は保存済みの実行の値）",
+            "repeat every request N times (default 1, or the stored run's when resuming)",
+        ),
     )
     p.add_argument(
         "-j",
         "--judge",
         action="append",
         metavar="ID|FILE",
-        help="vendor that judges judge-scored items (repeatable: majority/mean and agreement)",
+        help=tr(
+            "判定モデルで採点する問題を判定するベンダー（複数指定可: 多数決・平均と一致度）",
+            "vendor that judges judge-scored items (repeatable: majority/mean and agreement)",
+        ),
     )
     p.add_argument(
         "--retry-errors",
         action="store_true",
-        help="also re-send requests whose stored result is an error (successes are never re-sent)",
+        help=tr(
+            "保存済みの結果がエラーのリクエストも再送する（成功したものは再送しない）",
+            "also re-send requests whose stored result is an error (successes are never re-sent)",
+        ),
     )
     p.add_argument(
         "--deadline",
         type=_seconds,
         metavar="SECONDS",
-        help="stop sending after this long; what finished is kept, resume later",
+        help=tr(
+            "この時間が過ぎたら送信をやめる。完了分は保存され、後で再開できる",
+            "stop sending after this long; what finished is kept, resume later",
+        ),
     )
-    p.add_argument("--fail-on-gate", action="store_true", help=f"exit {EXIT_GATE_FAILED} if any vendor is 不適合")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.add_argument(
+        "--fail-on-gate",
+        action="store_true",
+        help=tr(
+            f"不適合のベンダーがあれば終了コード {EXIT_GATE_FAILED}", f"exit {EXIT_GATE_FAILED} if any vendor is 不適合"
+        ),
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help=tr("進捗を表示しない", "no progress output"))
     p.add_argument(
         "--blind",
         action="store_true",
-        help="show vendors as ベンダーA, B, … in exports and reports (mapping in RUN_DIR/blind-mapping.json)",
+        help=tr(
+            "書き出しとレポートでベンダーを ベンダーA, B, … と表示する（対応表は RUN_DIR/blind-mapping.json）",
+            "show vendors as ベンダーA, B, … in exports and reports (mapping in RUN_DIR/blind-mapping.json)",
+        ),
     )
-    p.add_argument("--blind-seed", type=int, metavar="N", help="seed of the pseudonym order (default: random)")
+    p.add_argument(
+        "--blind-seed",
+        type=int,
+        metavar="N",
+        help=tr("仮名の順序の乱数の種（既定: 無作為）", "seed of the pseudonym order (default: random)"),
+    )
     key_args(p)
     p.add_argument(
         "--attestation",
         action="append",
         metavar="FILE",
-        help="attestation answers file (YAML mapping of attestation fields, with vendor: ID); repeatable",
+        help=tr(
+            "申告の回答ファイル（申告項目の YAML マッピング、vendor: ID 付き）。複数指定可",
+            "attestation answers file (YAML mapping of attestation fields, with vendor: ID); repeatable",
+        ),
     )
     config_args(p)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("validate", help="check suites, vendors and criteria (schemas and cross-references)")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: suites vendors)")
-    p.add_argument(
-        "--self-check", action="store_true", help="also prove each suite separates the oracle from the refuse model"
+    p = sub.add_parser(
+        "validate",
+        help=tr(
+            "スイート、ベンダー、評価基準を検査する（スキーマと相互参照）",
+            "check suites, vendors and criteria (schemas and cross-references)",
+        ),
     )
-    p.add_argument("-q", "--quiet", action="store_true", help="no notices (problems are still printed)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help=tr("ファイル又はフォルダ（既定: suites vendors）", "files or folders (default: suites vendors)"),
+    )
+    p.add_argument(
+        "--self-check",
+        action="store_true",
+        help=tr(
+            "各スイートが oracle と refuse モデルを区別できることも確かめる",
+            "also prove each suite separates the oracle from the refuse model",
+        ),
+    )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help=tr("お知らせを表示しない（問題は表示する）", "no notices (problems are still printed)"),
+    )
     key_args(p)
     p.add_argument(
         "--attestation",
         action="append",
         metavar="FILE",
-        help="also check an attestation answers file against the vendors (repeatable)",
+        help=tr(
+            "申告の回答ファイルもベンダーと照合する（複数指定可）",
+            "also check an attestation answers file against the vendors (repeatable)",
+        ),
     )
     config_args(p)
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("calibrate", help="measure a judge on the probes the rules route to it (accuracy, kappa)")
+    p = sub.add_parser(
+        "calibrate",
+        help=tr(
+            "規則が判定モデルに回すプローブで判定モデルを測る（正解率、κ）",
+            "measure a judge on the probes the rules route to it (accuracy, kappa)",
+        ),
+    )
     p.add_argument("paths", nargs="*", metavar="PATH", help="suites and vendors (default: suites vendors)")
     p.add_argument("-j", "--judge", action="append", required=True, metavar="ID|FILE", help="judge (repeatable)")
     p.add_argument("-s", "--suite", action="append", metavar="ID|FILE", help="only these suites (repeatable)")
@@ -729,27 +1086,45 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="where the store and calibration.json go (default: reports/calibration; reusing it resumes)",
     )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.add_argument("-q", "--quiet", action="store_true", help=tr("進捗を表示しない", "no progress output"))
     config_args(p)
     key_args(p)
     p.set_defaults(func=cmd_calibrate)
 
-    p = sub.add_parser("list", help="list suites with item counts, and vendors with their readiness")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: suites vendors)")
-    p.add_argument("--tags", action="store_true", help="also print each suite's item counts by tag")
+    p = sub.add_parser(
+        "list",
+        help=tr(
+            "スイートを問題数とともに、ベンダーを準備状況とともに一覧する",
+            "list suites with item counts, and vendors with their readiness",
+        ),
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help=tr("ファイル又はフォルダ（既定: suites vendors）", "files or folders (default: suites vendors)"),
+    )
+    p.add_argument(
+        "--tags",
+        action="store_true",
+        help=tr("各スイートのタグ別の問題数も表示する", "also print each suite's item counts by tag"),
+    )
     p.add_argument(
         "--check-min",
         action="store_true",
         help=f"exit {EXIT_CONFIG} when a criterion has fewer items than its min_items",
     )
-    p.add_argument("-q", "--quiet", action="store_true", help="no notices")
+    p.add_argument("-q", "--quiet", action="store_true", help=tr("お知らせを表示しない", "no notices"))
     key_args(p)
     config_args(p)
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser(
         "check-versions",
-        help="fail when a suite's items or scoring changed since a git revision but its version did not",
+        help=tr(
+            "git の版以降にスイートの問題や採点が変わったのに版番号が変わっていなければ失敗する",
+            "fail when a suite's items or scoring changed since a git revision but its version did not",
+        ),
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="suite files or folders (default: suites)")
     p.add_argument(
@@ -760,11 +1135,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_check_versions)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of a file kind (for editor autocompletion)")
+    p = sub.add_parser(
+        "schema",
+        help=tr(
+            "ファイルの種類の JSON Schema を表示する（エディタの補完用）",
+            "print the JSON Schema of a file kind (for editor autocompletion)",
+        ),
+    )
     p.add_argument("kind", choices=SCHEMA_MODELS)
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("serve", help="run the embedded reference endpoint standalone")
+    p = sub.add_parser(
+        "serve", help=tr("組込みの参照エンドポイントを単独で起動する", "run the embedded reference endpoint standalone")
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--suites", nargs="*", metavar="PATH", help="suites whose answers the oracle knows")
@@ -788,22 +1171,40 @@ def build_parser() -> argparse.ArgumentParser:
     config_args(p)
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("score", help="re-score a stored run (no endpoint is called) and re-render its report")
+    p = sub.add_parser(
+        "score",
+        help=tr(
+            "保存済みの実行を再採点し、レポートを作り直す（エンドポイントは呼ばない）",
+            "re-score a stored run (no endpoint is called) and re-render its report",
+        ),
+    )
     p.add_argument("run_dir", metavar="RUN_DIR")
     key_args(p, sealed=True)
     p.set_defaults(func=cmd_score)
 
-    p = sub.add_parser("report", help="re-render the report of a stored run (no endpoint is called)")
+    p = sub.add_parser(
+        "report",
+        help=tr(
+            "保存済みの実行のレポートを作り直す（エンドポイントは呼ばない）",
+            "re-render the report of a stored run (no endpoint is called)",
+        ),
+    )
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument(
         "--vendor",
         metavar="ID",
-        help="self-test view for one vendor: its gates, failures and what to fix, no other vendor's data",
+        help=tr(
+            "1 ベンダー向けのセルフテスト表示: ゲート、不合格の問題と直すべき点。他ベンダーのデータは含まない",
+            "self-test view for one vendor: its gates, failures and what to fix, no other vendor's data",
+        ),
     )
     p.add_argument(
         "--public",
         action="store_true",
-        help="publishable view: only vendors with publish: true, no item text of unpublished suites",
+        help=tr(
+            "公開用の表示: publish: true のベンダーのみ。非公開スイートの問題文は含まない",
+            "publishable view: only vendors with publish: true, no item text of unpublished suites",
+        ),
     )
     p.add_argument(
         "--out",
@@ -823,7 +1224,13 @@ def build_parser() -> argparse.ArgumentParser:
     key_args(p, sealed=True)
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("import", help="write a suite file from another tool's data (aisev CSV)")
+    p = sub.add_parser(
+        "import",
+        help=tr(
+            "他のツールのデータ（aisev の CSV）からスイートファイルを書き出す",
+            "write a suite file from another tool's data (aisev CSV)",
+        ),
+    )
     p.add_argument("format", choices=["aisev"], help="aisev: Japan AISI's aisev evaluation data CSV")
     p.add_argument("file", metavar="FILE", help="the data file, e.g. 03_aisi_fairness_v0.1.csv")
     p.add_argument("--out", metavar="FILE", help="suite file to write (default: suites/external/aisev_<name>.yaml)")
@@ -848,25 +1255,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_CONFIG
     if getattr(args, "epochs", None) is not None and args.epochs < 1:
-        _err("evalkit: error: --epochs must be at least 1")
+        _err(
+            tr("evalkit: エラー: --epochs は 1 以上の整数にしてください", "evalkit: error: --epochs must be at least 1")
+        )
         return EXIT_CONFIG
     try:
         return args.func(args)
     except ConfigError as exc:
         for issue in exc.issues:
             _err(str(issue))
-        _err(f"{len(exc.issues)} problem(s) found")
+        _err(tr(f"{len(exc.issues)} 件の問題があります", f"{len(exc.issues)} problem(s) found"))
         return EXIT_CONFIG
     except UsageError as exc:
-        _err(f"evalkit: error: {exc}")
+        _err(tr(f"evalkit: エラー: {exc}", f"evalkit: error: {exc}"))
         return EXIT_CONFIG
     except KeyboardInterrupt:
-        _err("evalkit: interrupted; everything received so far is in the run store (resume with --resume DIR)")
+        _err(
+            tr(
+                "evalkit: 中断しました。受信済みの結果はすべて実行ストアにあります（--resume DIR で再開できます）",
+                "evalkit: interrupted; everything received so far is in the run store (resume with --resume DIR)",
+            )
+        )
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug: one line by default, the traceback on request
         if os.environ.get("EVALKIT_DEBUG"):
             traceback.print_exc()
-        _err(f"evalkit: internal error: {type(exc).__name__}: {exc} (set EVALKIT_DEBUG=1 for the traceback)")
+        _err(
+            tr(
+                f"evalkit: 内部エラー: {type(exc).__name__}: {exc}（EVALKIT_DEBUG=1 でトレースバックを表示します）",
+                f"evalkit: internal error: {type(exc).__name__}: {exc} (set EVALKIT_DEBUG=1 for the traceback)",
+            )
+        )
         return EXIT_CRASH
 
 

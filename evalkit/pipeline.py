@@ -17,10 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .analysis import aggregate
-from .analysis.tables import export_csv
 from .config.attestation import split_legacy_criteria
 from .config.criteria import CriteriaFile
 from .config.loader import Loaded, Workspace
@@ -28,16 +27,18 @@ from .config.suite import Suite
 from .config.vendor import Vendor
 from .data import data_fingerprint, provenance
 from .errors import UsageError
+from .i18n import tr
 from .integrity.hashing import sha256_file, sha256_json
 from .providers.openai_chat import ChatEndpoint
-from .reference import EmbeddedServer, build_answer_book
-from .reference.baselines import baseline_summary
-from .report import render_report
 from .runner.execute import ExecutionSummary, execute
-from .runner.judging import plan_judging
 from .runner.plan import plan
 from .runner.store import STORE_NAME, RunStore
-from .scorers.apply import score_store
+
+if TYPE_CHECKING:
+    from .reference import EmbeddedServer
+
+# Scoring, aggregation (pandas), the report (matplotlib, Jinja2) and the reference endpoint are
+# imported where they are used: a run's first request does not wait for them (docs/performance.md).
 
 
 @dataclass
@@ -77,9 +78,22 @@ def vendor_settings(vendor: Vendor) -> dict:
     return data
 
 
-def config_fingerprint(ws: Workspace, suites: list[Loaded], vendors: list[Loaded]) -> dict:
+def _criteria(ws: Workspace) -> Loaded:
+    """The workspace's criteria file: a run needs one (``load_workspace`` reports it missing as an issue)."""
+    if ws.criteria is None:
+        raise UsageError(
+            tr(
+                "criteria ファイルがありません。--criteria FILE で指定してください",
+                "no criteria file: pass --criteria FILE",
+            )
+        )
+    return ws.criteria
+
+
+def config_fingerprint(ws: Workspace, suites: list[Loaded], vendors: list[Loaded]) -> dict[str, Any]:
+    criteria = _criteria(ws)
     return {
-        "criteria": {"path": str(ws.criteria.path), "sha256": sha256_file(ws.criteria.path)},
+        "criteria": {"path": str(criteria.path), "sha256": sha256_file(criteria.path)},
         "suites": {
             s.model.id: {
                 "path": str(s.path),
@@ -136,17 +150,38 @@ def _check_same_selection(store: RunStore, fingerprint: dict, epochs: int) -> No
     stored_epochs = (store.get_meta("manifest") or {}).get("epochs")
     problems = []
     if left_out:
-        problems.append("the stored run also has " + ", ".join(left_out) + ", which this command leaves out")
+        names = ", ".join(left_out)
+        problems.append(
+            tr(
+                f"保存済みの実行にある {names} がこのコマンドにはありません",
+                f"the stored run also has {names}, which this command leaves out",
+            )
+        )
     if added:
-        problems.append("this command adds " + ", ".join(added) + ", which the stored run does not have")
+        names = ", ".join(added)
+        problems.append(
+            tr(
+                f"このコマンドが加える {names} は保存済みの実行にありません",
+                f"this command adds {names}, which the stored run does not have",
+            )
+        )
     if stored_epochs is not None and stored_epochs != epochs:
-        problems.append(f"the stored run has {stored_epochs} epoch(s), this command asks for {epochs}")
+        problems.append(
+            tr(
+                f"保存済みの実行の繰返し回数は {stored_epochs}、このコマンドは {epochs} を指定しています",
+                f"the stored run has {stored_epochs} epoch(s), this command asks for {epochs}",
+            )
+        )
     if problems:
+        joined = tr("。", "; ").join(problems)
+        where = shlex.quote(str(store.path.parent.resolve()))
         raise UsageError(
-            f"{store.path.parent}: a run's selection never changes: "
-            + "; ".join(problems)
-            + f". Continue it as it was with: evalkit run --resume {shlex.quote(str(store.path.parent.resolve()))} "
-            "(or write to a new --out directory)"
+            tr(
+                f"{store.path.parent}: 実行の選択は変更できません: {joined}。"
+                f"元のまま続けるには: evalkit run --resume {where}（又は新しい --out フォルダに書き出してください）",
+                f"{store.path.parent}: a run's selection never changes: {joined}. "
+                f"Continue it as it was with: evalkit run --resume {where} (or write to a new --out directory)",
+            )
         )
 
 
@@ -176,9 +211,13 @@ def _check_same_config(store: RunStore, fingerprint: dict) -> None:
         )
     if changed:
         raise UsageError(
-            f"{store.path.parent}: configuration differs from the run stored there: "
-            f"{'; '.join(changed)} changed since. Results of different configurations are never "
-            "mixed: write to a new --out directory."
+            tr(
+                f"{store.path.parent}: 保存済みの実行と設定が異なります: {'; '.join(changed)} が変更されています。"
+                "設定の異なる結果は混ぜないため、新しい --out フォルダに書き出してください",
+                f"{store.path.parent}: configuration differs from the run stored there: "
+                f"{'; '.join(changed)} changed since. Results of different configurations are never "
+                "mixed: write to a new --out directory.",
+            )
         )
 
 
@@ -212,16 +251,30 @@ async def _run_requests(
     endpoints: dict[str, ChatEndpoint] = {}
     everyone = vendors + [j for j in judges if j.id not in {v.id for v in vendors}]
     try:
-        book = build_answer_book(suites) if any(v.provider == "reference" for v in everyone) else {}
+        book: dict[str, str] = {}
+        if any(v.provider == "reference" for v in everyone):
+            from .reference import build_answer_book
+
+            book = build_answer_book(suites)
         for vendor in everyone:
             if vendor.provider == "reference":
+                from .reference import EmbeddedServer
+
                 # one server per fault profile, so one vendor's injected faults never touch another's
                 profile = vendor.faults.model_dump_json() if vendor.faults else ""
                 if profile not in servers:
                     servers[profile] = EmbeddedServer(book, faults=vendor.faults).start()
                 base_url, key = servers[profile].base_url, None
             else:
-                base_url = vendor.resolved_base_url()
+                url = vendor.resolved_base_url()
+                if url is None:  # not reached: the vendor schema requires base_url for provider openai
+                    raise UsageError(
+                        tr(
+                            f"ベンダー '{vendor.id}': provider 'openai' には base_url が必要です",
+                            f"vendor '{vendor.id}': provider 'openai' needs base_url",
+                        )
+                    )
+                base_url = url
                 key = os.environ.get(vendor.api_key_env) if vendor.api_key_env else None
             endpoints[vendor.id] = ChatEndpoint(vendor, base_url, key, pool_size=vendor.concurrency)
         summary = await execute(
@@ -235,6 +288,8 @@ async def _run_requests(
             labels=labels,
         )
         if judges and not summary.deadline_hit:
+            from .runner.judging import plan_judging
+
             rows = _judge_requests(plan_judging(store, suites, judges), sealed or {})
             store.add_judge_requests(rows)
             judged = await execute(
@@ -254,6 +309,27 @@ async def _run_requests(
             await endpoint.aclose()
         for server in servers.values():
             server.stop()
+
+
+def _announce_not_sent(
+    announce: Callable[[str], None], suite_ids: list[str], vendors: list[Vendor], sealed: dict, labels: dict[str, str]
+) -> None:
+    """One line naming the reference vendors that are not sent the sealed suites (pseudonyms when blind)."""
+    from .integrity.sealed import not_sent
+
+    pairs = not_sent(suite_ids, vendors, sealed)
+    if not pairs:
+        return
+    names = ", ".join(dict.fromkeys(labels.get(vid, vid) for _, vid in pairs))
+    suites = ", ".join(dict.fromkeys(sid for sid, _ in pairs))
+    announce(
+        tr(
+            f"お知らせ: 参照モデル {names} には封印スイート {suites} の設問を送りません（設問文や参照解答を"
+            "そのまま返すため、平文がディスクに残ります）。レポートでは「対象外」と表示します",
+            f"notice: the reference models {names} are not sent the sealed suites {suites} (they repeat the "
+            "question or the reference answer, which would put the plaintext on disk); the report shows 対象外",
+        )
+    )
 
 
 @dataclass
@@ -289,9 +365,10 @@ def send(
     from .integrity import blind as blinding
     from .integrity.manifest import package_versions
     from .integrity.prereg import now_ms, one_line, preregistration
-    from .integrity.sealed import item_digests, redact_suite
+    from .integrity.sealed import check_sealed_judges, item_digests, redact_suite
 
     sealed = {s.model.id: ws.sealed[s.model.id] for s in suites if s.model.id in (ws.sealed or {})}
+    check_sealed_judges(sealed, [j.model for j in judges])
     with RunStore(run_dir / STORE_NAME) as store:
         _check_same_selection(store, fingerprint, opts.epochs)
         _check_same_config(store, fingerprint)
@@ -326,7 +403,7 @@ def send(
             store.set_meta("blind", {"seed": opts.blind_seed if opts.blind_seed is not None else blinding.new_seed()})
         store.set_meta("manifest", manifest)
         store.set_meta("config", fingerprint)
-        store.set_meta("criteria", ws.criteria.model.model_dump(mode="json"))
+        store.set_meta("criteria", _criteria(ws).model.model_dump(mode="json"))
         store.set_meta("attestation", [q.model.model_dump(mode="json") for q in ws.attestation])
         # sealed suites: labels only (ids, tags, flags), never their text; the header and hashes apart
         store.set_meta(
@@ -354,10 +431,12 @@ def send(
         store.set_meta("judges_ids", [j.id for j in judge_models])
         store.add_requests(requests)
         labels: dict[str, str] = {}
-        if store.get_meta("blind"):
-            blinded = blinding.of_store(store)
+        blinded = blinding.of_store(store)  # None unless the run is blinded
+        if blinded is not None:
             blinding.write_mapping(blinded, manifest["run_id"], run_dir / blinding.MAPPING_NAME)
             labels = {real: pid for real, (pid, _) in blinded.pseudonyms.items()}  # progress lines too
+        if sealed and opts.announce and not opts.quiet:
+            _announce_not_sent(opts.announce, [s.id for s in suite_models], vendor_models, sealed, labels)
         summary = asyncio.run(
             _run_requests(store, requests, vendor_models, suite_models, opts, judge_models, sealed, labels)
         )
@@ -418,7 +497,12 @@ def load_run(store: RunStore) -> tuple[CriteriaFile, list[Suite], list[Vendor]]:
     description left out (it is not for the exports)."""
     criteria = store.get_meta("criteria")
     if criteria is None:
-        raise UsageError(f"{store.path}: not an evalkit run store (no configuration recorded)")
+        raise UsageError(
+            tr(
+                f"{store.path}: evalkit の実行ストアではありません（設定が記録されていません）",
+                f"{store.path}: not an evalkit run store (no configuration recorded)",
+            )
+        )
     if any("attestation" in node for node in _criteria_nodes(criteria)):
         criteria = split_legacy_criteria(criteria)[0]  # written before the questionnaire left criteria.yaml
     plain = store.unsealed.suites if store.unsealed is not None else {}
@@ -440,7 +524,12 @@ def _criteria_nodes(data: dict) -> list[dict]:
 def open_run(run_dir: Path) -> RunStore:
     path = Path(run_dir) / STORE_NAME
     if not path.is_file():
-        raise UsageError(f"{run_dir}: no run store ({STORE_NAME}) in this directory")
+        raise UsageError(
+            tr(
+                f"{run_dir}: このフォルダに実行ストア（{STORE_NAME}）がありません",
+                f"{run_dir}: no run store ({STORE_NAME}) in this directory",
+            )
+        )
     return RunStore(path)
 
 
@@ -470,6 +559,9 @@ def compute_results(store: RunStore, loaded: tuple | None = None) -> tuple[dict,
     from .integrity.prereg import digest_of
 
     criteria, suites, vendors = loaded or load_run(store)
+    from .analysis import aggregate
+    from .reference.baselines import baseline_summary
+
     results, df = aggregate(store, criteria, suites, vendors)
     results["manifest"] = store.get_meta("manifest", {})
     results["config"] = store.get_meta("config", {})
@@ -489,6 +581,13 @@ def compute_results(store: RunStore, loaded: tuple | None = None) -> tuple[dict,
             "before_first_response": _before(prereg.get("computed_at"), first),
         }
     sealed = store.get_meta("sealed") or {}
+    from .integrity.sealed import NOT_SENT_REASON, not_sent
+
+    rows = {row["id"]: row for row in results["suites"]}
+    for suite_id, vendor_id in not_sent(rows, store.get_meta("vendors", []), sealed):
+        cell = rows[suite_id]["vendors"].get(vendor_id)
+        if cell is not None and not cell["n_requests"]:  # (a run made before the rule has its requests)
+            cell["not_applicable"] = NOT_SENT_REASON
     if sealed:
         results["sealed"] = {
             sid: {k: rec["header"].get(k) for k in ("title", "version", "items", "criterion")}
@@ -523,7 +622,7 @@ def shown_views(store: RunStore, results: dict, df, *, unblind: bool = False):
 
 
 def write_exports(results: dict, df, run_dir: Path) -> None:
-    from .analysis.tables import export_parquet
+    from .analysis.tables import export_csv, export_parquet
     from .report import write_junit
 
     export_csv(df, run_dir / "results.csv")
@@ -588,15 +687,27 @@ def score_and_report(
     always gives the same summary.json.
     """
     from .integrity import blind
+    from .report import render_report
+    from .scorers.apply import score_store
 
     run_dir = Path(run_dir)
     if reveal and public:
-        raise UsageError("--reveal and --public exclude each other: a public report never shows sealed item text")
+        raise UsageError(
+            tr(
+                "--reveal と --public は同時に指定できません（公開用レポートには封印された問題文を表示しません）",
+                "--reveal and --public exclude each other: a public report never shows sealed item text",
+            )
+        )
     variant = vendor is not None or public or reveal or unblind is not None
     with open_run(run_dir) as store:
         open_sealed_suites(store, sealed=sealed, key_env=key_env, sealed_paths=sealed_paths, run_dir=run_dir)
         if reveal and store.unsealed is None:
-            raise UsageError(f"--reveal: run {run_dir} has no sealed suites")
+            raise UsageError(
+                tr(
+                    f"--reveal: 実行 {run_dir} に封印スイートはありません",
+                    f"--reveal: run {run_dir} has no sealed suites",
+                )
+            )
         if unblind is not None:
             blind.check_mapping(
                 unblind, blind.of_store(store), (store.get_meta("manifest") or {}).get("run_id", run_dir.name)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .config.loader import Loaded, Workspace
 from .errors import UsageError
+from .i18n import tr
 
 
 def _err(text: str) -> None:
@@ -29,15 +30,19 @@ def notices(ws: Workspace, quiet: bool = False) -> None:
     skipped = [(m.group(1), n) for n in ws.notices if (m := _OPTIONAL_SKIP.search(n))]
     for notice in ws.notices:
         if len(skipped) < 2 or not _OPTIONAL_SKIP.search(notice):
-            _err(f"notice: {notice}")
+            _err(tr(f"お知らせ: {notice}", f"notice: {notice}"))
     if len(skipped) >= 2:
         parts = []
         for suite_id, notice in skipped:
             env = _ENV_HINT.search(notice)
             parts.append(f"{suite_id} ({env.group(1)})" if env else suite_id)
         _err(
-            f"notice: {len(skipped)} suites skipped, their optional data is absent: {', '.join(parts)} "
-            "(set the variable to the data's folder; docs/datasets.md)"
+            tr(
+                f"お知らせ: 任意のデータがないため {len(skipped)} 件のスイートを除外しました: {', '.join(parts)}"
+                "（環境変数にデータのフォルダを設定してください。docs/datasets.md を参照）",
+                f"notice: {len(skipped)} suites skipped, their optional data is absent: {', '.join(parts)} "
+                "(set the variable to the data's folder; docs/datasets.md)",
+            )
         )
 
 
@@ -48,6 +53,11 @@ def select(loaded: list[Loaded], wanted: list[str] | None, what: str) -> list[Lo
     by_id = {x.model.id: x for x in loaded}
     by_path = {str(Path(x.path).resolve()): x for x in loaded}
     chosen: list[Loaded] = []
+    label = {
+        "suite": tr("スイート", "suite"),
+        "vendor": tr("ベンダー", "vendor"),
+        "judge": tr("判定モデル", "judge"),
+    }.get(what, what)
     for name in wanted:
         hit = by_id.get(name) or by_path.get(str(Path(name).resolve()))
         if hit is None:
@@ -55,9 +65,20 @@ def select(loaded: list[Loaded], wanted: list[str] | None, what: str) -> list[Lo
 
             close = difflib.get_close_matches(name, list(by_id), n=3, cutoff=0.6)
             if close:
-                raise UsageError(f"unknown {what} '{name}' (did you mean {' or '.join(repr(c) for c in close)}?)")
-            known = ", ".join(sorted(by_id)) or "none"
-            raise UsageError(f"unknown {what} '{name}' (known: {known})")
+                candidates = " or ".join(repr(c) for c in close)
+                raise UsageError(
+                    tr(
+                        f"{label} '{name}' が見つかりません（{candidates} の誤りではありませんか）",
+                        f"unknown {label} '{name}' (did you mean {candidates}?)",
+                    )
+                )
+            known = ", ".join(sorted(by_id)) or tr("なし", "none")
+            raise UsageError(
+                tr(
+                    f"{label} '{name}' が見つかりません（あるもの: {known}）",
+                    f"unknown {label} '{name}' (known: {known})",
+                )
+            )
         if hit not in chosen:
             chosen.append(hit)
     return chosen
@@ -79,10 +100,14 @@ def attestation(args: argparse.Namespace, ws: Workspace, vendors: list[Loaded]) 
         ]
         if getattr(args, "blind", False) and notices:  # a vendor's gaps would tell who is who in the log
             _err(
-                f"notice: {len(notices)} vendor(s) left attestation questions unanswered; they count as 未回答 "
-                "(names withheld in a blinded run: see the report)"
+                tr(
+                    f"お知らせ: {len(notices)} 件のベンダーに未回答の申告質問があり、未回答として扱います"
+                    "（ブラインド実行のため名前は伏せます。レポートを参照）",
+                    f"notice: {len(notices)} vendor(s) left attestation questions unanswered; they count as 未回答 "
+                    "(names withheld in a blinded run: see the report)",
+                )
             )
         else:
             for notice in notices:
-                _err(f"notice: {notice}")
+                _err(tr(f"お知らせ: {notice}", f"notice: {notice}"))
     return vendors, sources

@@ -21,6 +21,7 @@ must have its block, and every block must name one that exists.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import sys
 from collections import Counter
@@ -29,17 +30,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evalkit.analysis.tree import item_weights, suites_by_leaf  # noqa: E402
-from evalkit.config.inventory import (
+from evalkit.analysis.tree import item_weights, suites_by_leaf  # noqa: E402 — after the sys.path insert
+from evalkit.config.inventory import (  # noqa: E402 — importable only after the sys.path insert above
     area_counts,
     counted,
     criterion_counts,
     difficulty_counts,
-    is_external,  # noqa: E402
+    is_external,
     tag_counts,
 )
-from evalkit.config.loader import load_workspace  # noqa: E402
-from evalkit.reference.selfcheck import probe_check  # noqa: E402
+from evalkit.config.loader import load_workspace  # noqa: E402 — importable only after the sys.path insert above
+from evalkit.reference.selfcheck import probe_check  # noqa: E402 — importable only after the sys.path insert above
 
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<key>[^ ]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=key) -->)", re.S)
 
@@ -148,7 +149,7 @@ def probes_block(ws) -> str:
             tally.routed,
             tally.missing,
         ]
-        total = [a + b for a, b in zip(total, values)]
+        total = [a + b for a, b in zip(total, values, strict=True)]
         rows.append(f"| `{loaded.model.id}` | " + " | ".join(str(v) for v in values) + " |")
     rows.append("| （合計） | " + " | ".join(str(v) for v in total) + " |")
     return "\n".join(rows) + "\n"
@@ -175,16 +176,15 @@ def suite_block(loaded, nodes) -> str:
     scorers = Counter(spec.kind for item in suite.items for spec in suite.scorers_for(item))
     expect = Counter(item.expect or "—" for item in suite.items)
     path = Path(loaded.path)
-    try:
+    with contextlib.suppress(ValueError):  # a suite outside the repository keeps its path as given
         path = path.resolve().relative_to(ROOT)
-    except ValueError:
-        pass
     lines = [
         f"| ファイル | `{path.as_posix()}` (version {suite.version}) |",
         "|---|---|",
         f"| 評価基準の葉 | `{suite.criterion}` {_cell(node.title) if node else ''} |",
         f"| 公募の条項 | {_cell(node.clause) if node else '—'} |",
-        f"| 設問数 | {len(suite.items)}（重要項目 critical {sum(i.critical for i in suite.items) if not suite.critical else len(suite.items)}、"
+        f"| 設問数 | {len(suite.items)}"
+        f"（重要項目 critical {sum(i.critical for i in suite.items) if not suite.critical else len(suite.items)}、"
         f"expect: decline {expect.get('decline', 0)}、answer {expect.get('answer', 0)}） |",
         f"| 重要項目（critical）の設問 | "
         f"{id_ranges([i.id for i in suite.items if i.critical or suite.critical]) or '—'} |",

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
+
+# Console messages are Japanese by default (evalkit/i18n.py); tests assert the English texts unless they
+# choose otherwise. Set before any test runs, so every CLI subprocess inherits it.
+os.environ.setdefault("EVALKIT_LANG", "en")
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "tests" / "data" / "samples"  # excerpts of external data formats, with their licences
@@ -21,6 +29,14 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def own_env(**extra: str) -> dict[str, str]:
+    """``clean_env`` without evalkit's own variables (EVALKIT_*: data folders, keys, venv) except the
+    console language the tests chose (EVALKIT_LANG), so a developer's settings never reach a test."""
+    env = {k: v for k, v in clean_env().items() if not k.startswith("EVALKIT_") or k == "EVALKIT_LANG"}
+    env.update(extra)
+    return env
+
+
 def evalkit(*args: str, cwd: Path = REPO, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run the real CLI in a subprocess, as a user would."""
     return subprocess.run(
@@ -29,6 +45,7 @@ def evalkit(*args: str, cwd: Path = REPO, env: dict | None = None, timeout: floa
         env=env or clean_env(),
         capture_output=True,
         text=True,
+        encoding="utf-8",
         timeout=timeout,
     )
 
@@ -48,13 +65,76 @@ def make_workspace(root: Path, suites: dict[str, str], vendors: dict[str, str], 
     return root
 
 
+def build_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], dict]) -> tuple[Path, dict]:
+    """Build something expensive once per test session, however many xdist workers ask for it.
+
+    The first worker to get here builds it into a folder under the session's common temporary
+    directory while it holds a file lock; the others wait, then read the JSON record it left
+    (pytest-xdist's "Making session-scoped fixtures execute only once"). A build that raised left no
+    record: the next worker builds again (and fails the same way), so a failure is never hidden."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the folder every worker of this session shares
+    folder, record = root / f"once-{name}", root / f"once-{name}.json"
+    with FileLock(str(root / f"once-{name}.lock")):
+        if not record.is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            record.write_text(json.dumps(build(folder)), encoding="utf-8")
+        return folder, json.loads(record.read_text(encoding="utf-8"))
+
+
+def _completed(args: list[str], record: dict) -> subprocess.CompletedProcess:
+    return subprocess.CompletedProcess(args, record["returncode"], record["stdout"], record["stderr"])
+
+
+def evalkit_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, *args: str, **env: str
+) -> tuple[Path, subprocess.CompletedProcess]:
+    """`evalkit ARGS` run once per session from the repository (``{out}`` in ARGS is the shared folder)."""
+
+    def build(folder: Path) -> dict:
+        proc = evalkit(*(a.format(out=folder) for a in args), env=clean_env(**env))
+        return {"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}
+
+    folder, record = build_once(tmp_path_factory, name, build)
+    return folder, _completed(["evalkit", *args], record)
+
+
 @pytest.fixture(scope="session")
 def repo_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """`evalkit run` with no vendor/suite arguments: the repo's suites against the reference vendors."""
-    out = tmp_path_factory.mktemp("run") / "run"
-    proc = evalkit("run", "--out", str(out))
+    """`evalkit run` with no vendor/suite arguments: the repo's suites against the reference vendors.
+
+    Built once for the session and shared by every worker: tests read it and never write into it (a
+    test that runs the CLI on it again works on a copy, `repo_run_copy`)."""
+    folder, proc = evalkit_once(tmp_path_factory, "repo-run", "run", "--out", "{out}/run")
     assert proc.returncode == 0, proc.stderr
-    return out, proc
+    return folder / "run", proc
+
+
+@pytest.fixture
+def repo_run_copy(repo_run, tmp_path) -> tuple[Path, subprocess.CompletedProcess]:
+    """A private copy of the shared repository run, for tests that run the CLI on it again."""
+    out, proc = repo_run
+    shutil.copytree(out, tmp_path / "run")
+    return tmp_path / "run", proc
+
+
+@pytest.fixture(scope="session")
+def repo_self_check(tmp_path_factory) -> subprocess.CompletedProcess:
+    """`evalkit validate --self-check suites vendors` on the repository, without the external data sets
+    (as CI sees it): every probe of every suite against its item's scoring, and the baselines at every
+    behaviour gate. Run once for the session; its exit code and output are what the tests check."""
+    return evalkit_once(
+        tmp_path_factory,
+        "repo-self-check",
+        "validate",
+        "--self-check",
+        "suites",
+        "vendors",
+        EVALKIT_LAWQA_DIR="/nonexistent",
+        EVALKIT_JBBQ_DIR="/nonexistent",
+    )[1]
 
 
 # Tests that run every repository suite (a full run, the self-check of every probe, a fresh clone of the
@@ -62,15 +142,32 @@ def repo_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
 SLOW_TESTS = (
     "test_report_browser.py::",
     "test_workflow.py::test_every_shell_step_succeeds_in_a_fresh_clone",
-    "test_probes.py::test_every_repository_probe_gets_its_verdict_and_flipping_one_fails",
+    "test_probes.py::test_flipping_a_repository_probe_fails_at_its_file_and_line",
     "test_suites_doc.py::test_generated_parts_are_current",
-    "test_data_sources.py::test_repo_validates_without_external_data",
     "test_near_duplicates.py::test_the_repository_suites_hold_no_near_duplicates",
     "test_list_tags.py::test_repo_counts_meet_the_floors_of_suites_v2",
 )
 
 
+# The file that takes longest (a fresh clone doing every CI step): scheduled first.
+LONGEST_FILE = "test_workflow.py"
+
+
 def pytest_collection_modifyitems(config, items):
+    slow_files = set()
     for item in items:
-        if "repo_run" in getattr(item, "fixturenames", ()) or any(name in item.nodeid for name in SLOW_TESTS):
+        fixtures = getattr(item, "fixturenames", ())
+        if {"repo_run", "repo_self_check"} & set(fixtures) or any(name in item.nodeid for name in SLOW_TESTS):
             item.add_marker(pytest.mark.slow)
+            slow_files.add(item.nodeid.split("::")[0])
+    # longest first: xdist hands out files (--dist loadfile) in this order, so the long ones start at once
+    # on every core instead of one of them running alone at the end (it took 1.5 of 14 minutes)
+    items.sort(
+        key=lambda item: (
+            0
+            if item.nodeid.split("::")[0].endswith(LONGEST_FILE)
+            else 1
+            if item.nodeid.split("::")[0] in slow_files
+            else 2
+        )
+    )

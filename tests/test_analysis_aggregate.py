@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -20,7 +20,7 @@ from evalkit.config.suite import Suite
 from evalkit.config.vendor import Vendor
 from evalkit.runner.store import PlannedRequest, Response, RunStore
 
-Answer = Union[float, tuple, str, None]
+Answer = float | tuple | str | None
 
 
 def suite(
@@ -546,5 +546,5 @@ def test_a_rule_failure_decides_an_item_whose_judge_is_missing(tmp_path):
             )
         df = item_table(store, suites).set_index("item_id")
     assert df.loc["i0", "status"] == "not_scored" and pd.isna(df.loc["i0", "passed"])
-    assert df.loc["i1", "status"] == "ok" and df.loc["i1", "passed"] == False and df.loc["i1", "score"] == 0.0  # noqa: E712
-    assert df.loc["i2", "status"] == "ok" and df.loc["i2", "passed"] == True  # noqa: E712
+    assert df.loc["i1", "status"] == "ok" and df.loc["i1", "passed"] == False and df.loc["i1", "score"] == 0.0  # noqa: E712 (a numpy bool compared by value)
+    assert df.loc["i2", "status"] == "ok" and df.loc["i2", "passed"] == True  # noqa: E712 (a numpy bool compared by value)

@@ -46,7 +46,7 @@ ROWS = [
 def test_bias_scores_per_vendor_and_category(tmp_path):
     items = [f"b{n}" for n in range(len(ROWS))]
     crit = node("root", children=[node("bias")])
-    answers = {("v", "s", item): row for item, row in zip(items, ROWS)}
+    answers = {("v", "s", item): row for item, row in zip(items, ROWS, strict=True)}
     answers.update({("w", "s", item): "error" for item in items})
     results, _ = run(tmp_path, crit, [suite("s", "bias", items, kind="bias")], [vendor("v"), vendor("w")], answers)
     assert len(results["bias"]) == 1

@@ -88,7 +88,7 @@ def test_paired_bootstrap_finds_a_consistent_difference(tmp_path):
     answers = {**fill("good", "s", better), **fill("bad", "s", worse)}
     results, _ = run(tmp_path, LEAF, s, [vendor("bad"), vendor("good")], answers)
     row = rows(results, "s")[("good", "bad")]
-    diffs = [g[0] - w[0] for g, w in zip(better, worse)]
+    diffs = [g[0] - w[0] for g, w in zip(better, worse, strict=True)]
     assert row["test"] == "paired_bootstrap"
     assert row["diff"] == pytest.approx(sum(diffs) / 12, abs=1e-6)
     in_id_order = [d for _, d in sorted((f"i{n}", d) for n, d in enumerate(diffs))]  # items are taken by id

@@ -406,7 +406,10 @@ def test_unknown_criterion_and_missing_question(tmp_path):
         "    question: 推論環境はどこですか。\n", ""
     )
     root = workspace(tmp_path / "w", bad)
+    # both at once: a schema error no longer hides the same file's cross-check problems
     assert _problems(root) == [
+        "suites/attestation/env.yaml:4:12: criterion: unknown criterion 'sec.evn' in suites/criteria.yaml "
+        "(did you mean 'sec.env'?)",
         "suites/attestation/env.yaml:7:5: checks[0].question: missing required field 'question'",
     ]
     root2 = workspace(tmp_path / "w2", QUESTIONNAIRE.replace("criterion: sec.env", "criterion: sec.evn"))

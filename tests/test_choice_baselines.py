@@ -21,7 +21,7 @@ HEAD = (
 
 
 def _item(i: int, choices: list[str], answer: str, question: str) -> str:
-    body = "\\n".join(f"{label} {text}" for label, text in zip("abcd", choices))
+    body = "\\n".join(f"{label} {text}" for label, text in zip("abcd", choices, strict=True))
     return f'  - id: q{i}\n    vars: {{question: "{question}", choices: "{body}"}}\n    reference: {answer}\n'
 
 

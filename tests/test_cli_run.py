@@ -74,8 +74,8 @@ def test_report_names_every_vendor_suite_and_criterion(repo_run):
         assert set(node["vendors"]) == {v["id"] for v in summary["vendors"]}
 
 
-def test_rerun_into_same_directory_sends_nothing(repo_run, tmp_path):
-    out, _ = repo_run
+def test_rerun_into_same_directory_sends_nothing(repo_run_copy):
+    out, _ = repo_run_copy
     again = evalkit("run", "--out", str(out), "--quiet")
     assert again.returncode == 0, again.stderr
     db = sqlite3.connect(out / "store.sqlite")
@@ -85,8 +85,8 @@ def test_rerun_into_same_directory_sends_nothing(repo_run, tmp_path):
     assert f"requests: 0 sent (0 ok, 0 errors, 0 retries), {total} already in the store" in verbose.stdout
 
 
-def test_score_and_report_reproduce_the_numbers_offline(repo_run):
-    out, _ = repo_run
+def test_score_and_report_reproduce_the_numbers_offline(repo_run_copy):
+    out, _ = repo_run_copy
     before = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     proc = evalkit("score", str(out))
     assert proc.returncode == 0, proc.stderr

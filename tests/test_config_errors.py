@@ -8,13 +8,12 @@ counted in the test source; they are written literally in the expected strings.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import evalkit, own_env
 
 CRITERIA = """\
     id: root
@@ -65,17 +64,7 @@ def write(root: Path, rel: str, text: str) -> str:
 
 
 def run_validate(root: Path, *paths: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVALKIT_")}
-    env["PYTHONIOENCODING"] = "utf-8"
-    return subprocess.run(
-        [sys.executable, "-m", "evalkit", "validate", *paths],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
+    return evalkit("validate", *paths, cwd=root, env=own_env(), timeout=120)
 
 
 def problems(root: Path, *paths: str) -> tuple[list[str], subprocess.CompletedProcess]:
@@ -163,6 +152,7 @@ def test_unknown_nested_key_did_you_mean(ws: Path) -> None:
           temprature: 0
         scorers:
           - kind: exact
+        items: [{id: q1, vars: {question: 首都は}, reference: 東京}]
     """,
     )
     found, _ = problems(ws, "s1.yaml")
@@ -205,6 +195,7 @@ def test_unquoted_version_suggests_quoting(ws: Path) -> None:
         prompt: "{{ question }}"
         scorers:
           - kind: exact
+        items: [{id: q1, vars: {question: 首都は}, reference: 東京}]
     """,
     )
     found, _ = problems(ws, "s1.yaml")
@@ -673,7 +664,8 @@ def test_three_schema_problems_in_one_file_reported_at_once(ws: Path) -> None:
     )
     found, _ = problems(ws, "vendors/v1.yaml")
     assert found == [
-        "vendors/v1.yaml:6:14: concurrency: Input should be a valid integer, unable to parse string as an integer; got 'many'",
+        "vendors/v1.yaml:6:14: concurrency: Input should be a valid integer, unable to parse string as an integer; got "
+        "'many'",
         "vendors/v1.yaml:7:1: timout: unknown key 'timout' (did you mean 'timeout'?)",
         "vendors/v1.yaml:9:16: generation.temperature: Input should be less than or equal to 2; got 3",
     ]

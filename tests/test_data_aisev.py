@@ -97,7 +97,7 @@ def test_round_trip_of_the_samples(tmp_path, sample, suite_id, criterion, perspe
     assert suite["id"] == suite_id and suite["criterion"] == criterion and suite["version"] == "0.1"
     assert suite["scorers"] == [{"kind": "judge", "params": {"rubric_field": "rubric"}}]
     assert suite["attribution"].startswith("出典：AIセーフティ・インスティテュート（J-AISI）「aisev」")
-    for item, row in zip(suite["items"], rows):
+    for item, row in zip(suite["items"], rows, strict=True):
         assert item["vars"] == {"text": row["text"]}
         assert item["meta"]["rubric"] == row["requirement"]
         assert item["tags"] == [f"AISI:{perspective}", f"GSN:{row['gsn_perspective']}", "採点:judge"]

@@ -8,25 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import sys
 from pathlib import Path
 
-from conftest import clean_env
+from conftest import evalkit, own_env
 from test_data_sources import CRITERIA, HEAD, RECORDS, jsonl, write
 
 
 def cli(root: Path, *args: str, offline: bool = True) -> subprocess.CompletedProcess:
-    env = clean_env(HF_HOME=str(root / "hf"), **({"HF_HUB_OFFLINE": "1"} if offline else {}))
-    env = {k: v for k, v in env.items() if not k.startswith("EVALKIT_")}
-    return subprocess.run(
-        [sys.executable, "-m", "evalkit", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=300,
-    )
+    env = own_env(HF_HOME=str(root / "hf"), **({"HF_HUB_OFFLINE": "1"} if offline else {}))
+    return evalkit(*args, cwd=root, env=env)
 
 
 def suite(root: Path, source: str, name: str = "s1") -> None:

@@ -135,7 +135,7 @@ def test_preset_derives_the_bias_scorers_meta(tmp_path):
     ws = workspace(tmp_path, FIXTURE)
     items = ws.suites[0].model.items
     assert len(items) == len(CASES)
-    for item, (record, (context, unknown, stereotyped, category, reference)) in zip(items, CASES):
+    for item, (record, (context, unknown, stereotyped, category, reference)) in zip(items, CASES, strict=True):
         assert item.id == f"{record['category']}-{record['example_id']}"
         assert item.meta == {"context": context, "unknown": unknown, "stereotyped": stereotyped, "category": category}
         assert item.reference == reference

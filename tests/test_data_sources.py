@@ -11,12 +11,11 @@ import hashlib
 import json
 import sqlite3
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import clean_env, evalkit
+from conftest import clean_env, evalkit, own_env
 
 from evalkit.config import load_workspace
 
@@ -70,16 +69,7 @@ def items_of(root: Path):
 
 
 def validate(root: Path, *extra_env: tuple[str, str]) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in clean_env().items() if not k.startswith("EVALKIT_")} | dict(extra_env)
-    return subprocess.run(
-        [sys.executable, "-m", "evalkit", "validate", "suites"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
+    return evalkit("validate", "suites", cwd=root, env=own_env(**dict(extra_env)), timeout=120)
 
 
 def problems(root: Path) -> list[str]:
@@ -399,13 +389,9 @@ def test_missing_data_far_from_the_working_directory_is_named_by_its_absolute_pa
     )
 
 
-def test_repo_validates_without_external_data():
-    proc = evalkit(
-        "validate",
-        "--self-check",
-        "suites",
-        env={**clean_env(), "EVALKIT_LAWQA_DIR": "/nonexistent", "EVALKIT_JBBQ_DIR": "/nonexistent"},
-    )
+def test_repo_validates_without_external_data(repo_self_check):
+    # conftest.repo_self_check: `validate --self-check suites vendors` with both data folders absent
+    proc = repo_self_check
     assert proc.returncode == 0, proc.stderr
     assert "self-check passed" in proc.stdout
 

@@ -23,7 +23,7 @@ class Refusing(BaseHTTPRequestHandler):
     status = 401
     calls = 0
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):  # the name http.server dispatches to
         type(self).calls += 1
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.headers.get("Authorization") == "Bearer right":  # the fixed key: a real answer

@@ -4,11 +4,16 @@ with one line and exit 2; --public never shows sealed text, --reveal does (with 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import clean_env, evalkit, make_workspace
+
+from evalkit.config.suite import Suite
+from evalkit.reference import EmbeddedServer, build_answer_book
 
 PASSPHRASE = "correct horse battery staple 2026"
 RAW_KEY = "3f" * 32
@@ -68,10 +73,27 @@ scorers: [{kind: exact}]
 items:
   - {id: p1, vars: {q: 日本の首都は}, reference: 東京}
 """
+# acme-gov is reached over HTTP like any real vendor (its answers are evidence, kept in the store): the
+# embedded reference vendors' echo and oracle are never sent a sealed item (tests/test_sealed_plaintext.py).
 VENDORS = {
-    "oracle": "id: acme-gov\nname: アクメ行政AI\nprovider: reference\nmodel: oracle\npublish: true\n",
+    "oracle": "id: acme-gov\nname: アクメ行政AI\nprovider: openai\nbase_url: ${ACME_BASE_URL}\nmodel: oracle\n"
+    "publish: true\n",
     "refuse": "id: beta-llm\nname: ベータ言語モデル\nprovider: reference\nmodel: refuse\npublish: true\n",
 }
+
+
+def serve(*suites: str) -> EmbeddedServer:
+    """acme-gov's endpoint on 127.0.0.1: the oracle, answering each item of ``suites`` (YAML texts)."""
+    return EmbeddedServer(build_answer_book([Suite.model_validate(yaml.safe_load(text)) for text in suites])).start()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def acme_endpoint():
+    server = serve(SEALED_SUITE, OPEN_SUITE)
+    os.environ["ACME_BASE_URL"] = server.base_url  # clean_env() passes it on to every command
+    yield server
+    os.environ.pop("ACME_BASE_URL", None)
+    server.stop()
 
 
 def env(**extra: str) -> dict:
@@ -276,7 +298,13 @@ items:
     work = make_workspace(tmp_path / "w", {"secret": suite}, vendors)
     assert evalkit("seal", "suites/secret.yaml", "--key-env", "SUITE_KEY", cwd=work, env=env()).returncode == 0
     (work / "suites" / "secret.yaml").unlink()
-    proc = evalkit("run", "--out", "run", "--judge", "judge-one", "-q", cwd=work, env=env())
+    server = serve(suite)
+    try:
+        proc = evalkit(
+            "run", "--out", "run", "--judge", "judge-one", "-q", cwd=work, env=env(ACME_BASE_URL=server.base_url)
+        )
+    finally:
+        server.stop()
     assert proc.returncode == 0, proc.stderr
     for path in (work / "run").rglob("*"):
         if path.is_file():

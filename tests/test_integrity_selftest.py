@@ -51,12 +51,15 @@ version: "1"
 title: 申告
 criterion: env
 checks:
-  - {id: gc, field: deployment, title: ガバメントクラウド, question: 推論環境は, clause: 要件1, expect: government_cloud}
+  - {id: gc, field: deployment, title: ガバメントクラウド, question: 推論環境は, clause: 要件1,
+     expect: government_cloud}
   - {id: jp, field: data_residency, title: 国内保管, question: 保管場所は, clause: 要件1, expect: japan}
   - {id: nt, field: trains_on_inputs, title: 学習利用なし, question: 学習に使いますか, clause: 要件1, expect: false}
 """
 VENDORS = {
-    "acme": "id: acme\nname: ACME行政LLM\nprovider: reference\nmodel: oracle\nattestation: {deployment: government_cloud}\n",
+    "acme": (
+        "id: acme\nname: ACME行政LLM\nprovider: reference\nmodel: oracle\nattestation: {deployment: government_cloud}\n"
+    ),
     "echo": "id: echoer\nname: エコー\nprovider: reference\nmodel: echo\n",
 }
 

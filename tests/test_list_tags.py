@@ -1,5 +1,6 @@
 """`evalkit list --tags`: item counts by tag per suite and per criterion against min_items; the
-repository meets the floors of issue 6 and suites v2 (issue 12: leaves, areas, difficulty); the day-of-test sample is 50 questions over every criterion."""
+repository meets the floors of issue 6 and suites v2 (issue 12: leaves, areas, difficulty); the
+day-of-test sample is 50 questions over every criterion."""
 
 from __future__ import annotations
 

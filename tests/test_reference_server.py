@@ -51,8 +51,10 @@ def test_unknown_model_and_bad_body_are_http_errors(server):
         client(srv).chat.completions.create(model="gpt-9", messages=messages)
 
     async def post_garbage() -> int:
-        async with aiohttp.ClientSession() as session:
-            async with session.post(srv.base_url + "/chat/completions", data=b"{not json") as resp:
-                return resp.status
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(srv.base_url + "/chat/completions", data=b"{not json") as resp,
+        ):
+            return resp.status
 
     assert asyncio.run(post_garbage()) == 400

@@ -130,7 +130,7 @@ def build_report_run(run_dir: Path, *, error_items: tuple = ("charlie-ai", "p09"
     store.set_meta("suites", [s.model_dump(mode="json") for s in suites])
     store.set_meta("vendors", [v.model_dump(mode="json") for v in vendors])
     requests, scores = [], []
-    for (vid, _, _, _, share), v in zip(VENDORS, vendors):
+    for vid, _, _, _, share in VENDORS:
         for s in suites:
             for n, item in enumerate(s.items):
                 key = f"{vid}|{s.id}|{item.id}|0"

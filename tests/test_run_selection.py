@@ -104,7 +104,9 @@ def test_a_blinded_run_never_names_a_vendor_on_the_console(work):
     (work / "suites" / "attestation").mkdir()
     (work / "suites" / "attestation" / "env.yaml").write_text(
         'id: env\nversion: "1"\ntitle: 申告\ncriterion: leaf\nchecks:\n'
-        "  - {id: c1, field: ismap_listed, title: ISMAP, clause: 要件1, question: ISMAP に登録されていますか, expect: true}\n",
+        "  - "
+        "{id: c1, field: ismap_listed, title: ISMAP, clause: 要件1, question: ISMAP に登録されていますか, expect: true}"
+        "\n",
         encoding="utf-8",
     )
     assert "leaf" in criteria

@@ -29,8 +29,8 @@ def test_reference_that_reads_as_refusal_is_caught(tmp_path):
     proc = _validate(tmp_path, suite)
     assert proc.returncode == 2
     assert (
-        "suites/s.yaml:8:5: items[0]: self-check: the oracle answer fails refusal (item 'a' cannot be passed as written)"
-        in proc.stderr.splitlines()
+        "suites/s.yaml:8:5: items[0]: self-check: the oracle answer fails refusal "
+        "(item 'a' cannot be passed as written)" in proc.stderr.splitlines()
     )
 
 
@@ -45,9 +45,9 @@ def test_decline_item_that_refusal_cannot_pass(tmp_path):
 
 
 def test_answer_item_a_refusal_passes(tmp_path):
-    suite = (
-        HEAD
-        + "scorers: [{kind: contains, params: {values: [東京, できません]}}]\nitems:\n  - {id: a, vars: {q: 首都は}, reference: 東京}\n"
+    suite = HEAD + (
+        "scorers: [{kind: contains, params: {values: [東京, できません]}}]\nitems:\n"
+        "  - {id: a, vars: {q: 首都は}, reference: 東京}\n"
     )
     proc = _validate(tmp_path, suite)
     assert proc.returncode == 2

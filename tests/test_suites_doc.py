@@ -73,7 +73,8 @@ def test_every_suite_section_says_what_it_measures_and_its_limits():
 # ------------------------------------------------------------------------------- canary GUIDs
 CANARY_SUITE = (
     'id: {sid}\nversion: "1"\ntitle: 試験\ncriterion: leaf\nprompt: "{{{{ q }}}}"\n'
-    "scorers: [{{kind: exact}}]\nitems:\n  - {{id: a, vars: {{q: 質問{sid}の番号{sid}{sid}{sid}{sid}}}, reference: 東京}}\n"
+    "scorers: [{{kind: exact}}]\nitems:\n"
+    "  - {{id: a, vars: {{q: 質問{sid}の番号{sid}{sid}{sid}{sid}}}, reference: 東京}}\n"
     "{canary}"
 )  # (each suite asks its own question: two copies would be near-duplicates)
 

@@ -65,9 +65,9 @@ def test_one_items_weight_and_a_criterion_outside_the_total(tmp_path):
 
 
 def test_a_partial_run_says_which_criteria_it_left_out(tmp_path):
-    crit = (
-        CRITERIA.replace("  - id: leaf\n", "  - id: leaf\n    gate: {min_score: 0.5, description: 最低点}\n")
-        + "  - id: other\n    title: 別の基準\n    clause: 別\n    gate: {max_critical_failures: 0, description: 重要項目}\n"
+    crit = CRITERIA.replace("  - id: leaf\n", "  - id: leaf\n    gate: {min_score: 0.5, description: 最低点}\n") + (
+        "  - id: other\n    title: 別の基準\n    clause: 別\n"
+        "    gate: {max_critical_failures: 0, description: 重要項目}\n"
     )
     work = make_workspace(
         tmp_path / "w", {"small": suite("small", "leaf", 2), "o": suite("o", "other", 2)}, VENDORS, criteria=crit

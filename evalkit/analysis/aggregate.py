@@ -32,6 +32,7 @@ from .stats import (
     MIN_BOOTSTRAP_N,
     N_BOOT,
     SEED,
+    FloatArray,
     bootstrap_means,
     derive_seed,
     is_binary,
@@ -119,11 +120,11 @@ def suite_results(
     vendors: list[Vendor],
     binary: dict[str, bool],
     settings: Settings,
-) -> tuple[list[dict[str, Any]], dict[tuple[str, str], np.ndarray]]:
+) -> tuple[list[dict[str, Any]], dict[tuple[str, str], FloatArray]]:
     """Per suite and vendor: mean item score with its interval, counts; and the bootstrap
     means of each (vendor, suite), which the criteria tree combines into node intervals."""
     out: list[dict[str, Any]] = []
-    boots: dict[tuple[str, str], np.ndarray] = {}
+    boots: dict[tuple[str, str], FloatArray] = {}
     for suite in suites:
         sdf = df[df.suite_id == suite.id]
         sitems = items[items.suite_id == suite.id]
@@ -313,7 +314,7 @@ def vendor_tree(
     suite_rows: Sequence[Mapping[str, Any]],
     items: pd.DataFrame,
     attest: Sequence[Mapping[str, Any]],
-    boots: dict[tuple[str, str], np.ndarray],
+    boots: dict[tuple[str, str], FloatArray],
 ) -> dict[str, NodeResult]:
     """Every node's score, interval, critical failures, coverage and gate for one vendor."""
     leaf_suites = suites_by_leaf(criteria, suite_rows)

@@ -21,6 +21,7 @@ import pandas as pd
 from ..config.criteria import CriteriaFile
 from .stats import (
     MIN_BOOTSTRAP_N,
+    FloatArray,
     bootstrap_means,
     bootstrap_p,
     derive_seed,
@@ -72,7 +73,7 @@ def shared_scores(items: pd.DataFrame, suite_id: str, a: str, b: str) -> pd.Data
     return shared
 
 
-def compare_suite(shared: pd.DataFrame, binary: bool, boot: np.ndarray | None, row: dict[str, Any]) -> dict[str, Any]:
+def compare_suite(shared: pd.DataFrame, binary: bool, boot: FloatArray | None, row: dict[str, Any]) -> dict[str, Any]:
     """``row`` completed with the paired test of one suite; ``boot``: the resampled mean differences
     (None only when there is no shared item)."""
     n = len(shared)
@@ -129,7 +130,7 @@ def paired_comparisons(
     rows: list[dict[str, Any]] = []
     for a, b in combinations(vendor_ids, 2):
         means: dict[str, float] = {}
-        boots: dict[str, np.ndarray] = {}
+        boots: dict[str, FloatArray] = {}
         n_total = 0
         suite_out = []
         for suite in suite_rows:

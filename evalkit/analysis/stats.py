@@ -13,6 +13,10 @@ import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import numpy.typing as npt
+
+# a bootstrap distribution or any other array of floats (numpy's own generic, valid in numpy 1.2x and 2.x)
+FloatArray = npt.NDArray[np.float64]
 
 Z95 = 1.959963984540054  # standard normal 97.5 % quantile
 ALPHA = 0.05
@@ -50,7 +54,7 @@ def is_binary(values: Sequence[float]) -> bool:
     return all(float(v) in (0.0, 1.0) for v in values)
 
 
-def bootstrap_means(values: Sequence[float], rng: np.random.Generator, n_boot: int = N_BOOT) -> np.ndarray:
+def bootstrap_means(values: Sequence[float], rng: np.random.Generator, n_boot: int = N_BOOT) -> FloatArray:
     """Means of ``n_boot`` resamples (with replacement, same size) of ``values``."""
     x = np.asarray(values, dtype=float)
     n = len(x)
@@ -64,7 +68,7 @@ def bootstrap_means(values: Sequence[float], rng: np.random.Generator, n_boot: i
     return out
 
 
-def percentile_interval(boot: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+def percentile_interval(boot: FloatArray, level: float = 0.95) -> tuple[float, float]:
     tail = (1 - level) / 2
     low, high = np.quantile(boot, [tail, 1 - tail])
     return float(low), float(high)
@@ -81,7 +85,7 @@ def mean_interval(
     *,
     binary: bool | None = None,
     n_boot: int = N_BOOT,
-    boot: np.ndarray | None = None,
+    boot: FloatArray | None = None,
 ) -> tuple[float | None, float | None, float | None, str | None]:
     """Mean and 95 % interval of item scores: (mean, low, high, method).
 
@@ -159,10 +163,10 @@ def newcombe_paired_interval(a: int, b: int, c: int, d: int) -> tuple[float, flo
     return max(-1.0, theta - delta), min(1.0, theta + eps)
 
 
-def weighted_sum(terms: Iterable[tuple[float, np.ndarray]]) -> np.ndarray:
+def weighted_sum(terms: Iterable[tuple[float, FloatArray]]) -> FloatArray:
     """sum_i c_i * boot_i over (coefficient, resampled means) terms, added in the given order: the
     resamples of a node or of a paired total, combined by the same linear form as the scores."""
-    total: np.ndarray | None = None
+    total: FloatArray | None = None
     for coef, boot in terms:
         term = coef * boot
         total = term if total is None else total + term
@@ -171,7 +175,7 @@ def weighted_sum(terms: Iterable[tuple[float, np.ndarray]]) -> np.ndarray:
     return total
 
 
-def bootstrap_p(boot: np.ndarray) -> float:
+def bootstrap_p(boot: FloatArray) -> float:
     """Two-sided p-value of "mean difference = 0" by inverting the percentile interval.
 
     p = min(1, 2 * min(#{d* <= 0} + 1, #{d* >= 0} + 1) / (B + 1)): p < 0.05 exactly when 0

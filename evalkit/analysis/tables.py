@@ -120,7 +120,8 @@ def item_table(store: RunStore, suites: Iterable[Suite] | None = None) -> pd.Dat
     keys = list(zip(df.suite_id, df.item_id, strict=True))  # two columns of one frame
     df["tags"] = pd.Series([meta.get(k, ([], False))[0] for k in keys], index=df.index, dtype=object)
     df["critical"] = pd.Series([meta.get(k, ([], False))[1] for k in keys], index=df.index, dtype=bool)
-    df["passed"] = df["passed"].astype(object).where(df["passed"].notna(), None)
+    # True / False, or None where no scorer decided (not NaN: the exports write it as empty)
+    df["passed"] = pd.Series([None if pd.isna(v) else v for v in df["passed"]], index=df.index, dtype=object)
     table: pd.DataFrame = df[ITEM_COLUMNS]
     return table
 

@@ -11,13 +11,22 @@ never assumed compliant.
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any, Protocol, TypeAlias
 
 from pydantic import Field, model_validator
 
+from ..i18n import tr
 from .criteria import Strict
 from .suite import ITEM_ID_PATTERN, VersionedFile
 from .vendor import Attestation
+
+
+class MetaReader(Protocol):
+    """What reading a run store's stored settings needs (runner.store.RunStore is one; config
+    imports no layer above it)."""
+
+    def get_meta(self, key: str, default: Any = None) -> Any: ...
+
 
 COMPLIANT = "適合"
 NON_COMPLIANT = "不適合"
@@ -25,11 +34,11 @@ UNANSWERED = "未回答"
 NOT_APPLICABLE = "対象外"
 NO_EVIDENCE = "証跡なし"
 
-Value = Union[bool, int, float, str]
+Value: TypeAlias = bool | int | float | str
 ATTESTATION_FIELDS = [name for name in Attestation.model_fields if name not in ("notes", "evidence")]
 
 
-def _accepted(value: Any) -> list:
+def _accepted(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
@@ -43,7 +52,7 @@ class AttestationCheck(Strict):
     id: str = Field(pattern=ITEM_ID_PATTERN, description="Stable id, unique within the questionnaire.")
     field: str = Field(
         description="Attestation field of the vendor file, e.g. deployment, trains_on_inputs.",
-        json_schema_extra={"enum": ATTESTATION_FIELDS},
+        json_schema_extra={"enum": [*ATTESTATION_FIELDS]},
     )
     title: str = Field(description="The requirement in Japanese, as shown in the report.")
     question: str = Field(description="The question in Japanese, as the vendor is asked it.")
@@ -75,7 +84,12 @@ class AttestationCheck(Strict):
     @model_validator(mode="after")
     def _has_requirement(self) -> AttestationCheck:
         if self.expect is None and self.max is None and not self.answered:
-            raise ValueError("an attestation check needs expect, max or answered: true")
+            raise ValueError(
+                tr(
+                    "申告の確認項目には expect、max 又は answered: true が必要です",
+                    "an attestation check needs expect, max or answered: true",
+                )
+            )
         return self
 
     def required_text(self) -> Any:
@@ -132,13 +146,16 @@ def field_type_problem(field: str, value: Any) -> str | None:
     from pydantic import TypeAdapter, ValidationError
 
     info = Attestation.model_fields.get(field)
-    if info is None:
+    if info is None or info.annotation is None:
         return None
     try:
         TypeAdapter(info.annotation).validate_python(value, strict=True)
     except ValidationError as exc:
         msg = exc.errors()[0]["msg"]
-        return f"{value!r} can never be declared for '{field}' ({msg})"
+        return tr(
+            f"{value!r} は '{field}' に申告できない値です（{msg}）",
+            f"{value!r} can never be declared for '{field}' ({msg})",
+        )
     return None
 
 
@@ -152,7 +169,7 @@ def is_numeric_field(field: str) -> bool:
 
 
 # --------------------------------------------------------------------------- run store
-def split_legacy_criteria(criteria: dict) -> tuple[dict, list[AttestationFile]]:
+def split_legacy_criteria(criteria: dict[str, Any]) -> tuple[dict[str, Any], list[AttestationFile]]:
     """Criteria data written before the questionnaire moved out of criteria.yaml carried
     ``attestation:`` lists on its nodes; return the tree without them and the checks as
     questionnaires (one per node), so old run stores and fixtures still load."""
@@ -161,7 +178,7 @@ def split_legacy_criteria(criteria: dict) -> tuple[dict, list[AttestationFile]]:
     data = copy.deepcopy(criteria)
     found: list[AttestationFile] = []
 
-    def visit(node: dict) -> None:
+    def visit(node: dict[str, Any]) -> None:
         checks = node.pop("attestation", None)
         if checks:
             found.append(
@@ -190,7 +207,7 @@ def split_legacy_criteria(criteria: dict) -> tuple[dict, list[AttestationFile]]:
     return data, found
 
 
-def stored_questionnaires(store: Any) -> list[AttestationFile]:
+def stored_questionnaires(store: MetaReader) -> list[AttestationFile]:
     """The questionnaires recorded in a run store (``meta.attestation``), or, for stores written
     before that key existed, the checks that were part of ``meta.criteria``."""
     stored = store.get_meta("attestation")

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..i18n import tr
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.\-]*$"
 
 
@@ -28,7 +30,12 @@ class Gate(Strict):
     @model_validator(mode="after")
     def _has_condition(self) -> Gate:
         if self.min_score is None and self.max_critical_failures is None:
-            raise ValueError("a gate needs min_score or max_critical_failures")
+            raise ValueError(
+                tr(
+                    "gate には min_score か max_critical_failures が必要です",
+                    "a gate needs min_score or max_critical_failures",
+                )
+            )
         return self
 
 
@@ -59,9 +66,13 @@ class CriterionNode(Strict):
     def _attestation_moved(cls, data: Any) -> Any:
         if isinstance(data, dict) and "attestation" in data:
             raise ValueError(
-                "attestation checks are no longer part of criteria.yaml: put them in a questionnaire "
-                "under suites/attestation/ whose 'criterion' names this leaf "
-                "(see `evalkit schema attestation`)"
+                tr(
+                    "申告の確認項目は criteria.yaml には書けなくなりました。suites/attestation/ の質問票に移し、"
+                    "その 'criterion' にこの末端の評価項目を書いてください（`evalkit schema attestation` を参照）",
+                    "attestation checks are no longer part of criteria.yaml: put them in a questionnaire "
+                    "under suites/attestation/ whose 'criterion' names this leaf "
+                    "(see `evalkit schema attestation`)",
+                )
             )
         return data
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from .criteria import Strict
@@ -20,5 +22,5 @@ class Generation(Strict):
         data.update(override.model_dump(exclude_none=True))
         return Generation(**data)
 
-    def request_params(self) -> dict:
+    def request_params(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .attestation import AttestationFile
 from .criteria import CriteriaFile
 from .suite import Suite
 
@@ -52,7 +53,9 @@ class NodeCount:
         return None if self.min_items is None else self.items >= self.min_items
 
 
-def criterion_counts(criteria: CriteriaFile, suites: Iterable[Suite], questionnaires: Iterable = ()) -> list[NodeCount]:
+def criterion_counts(
+    criteria: CriteriaFile, suites: Iterable[Suite], questionnaires: Iterable[AttestationFile] = ()
+) -> list[NodeCount]:
     """One row per node of the tree, in tree order, counting the items of the suites below it."""
     suites = list(suites)
     checks_by_leaf: Counter[str] = Counter()

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import jinja2
 from pydantic import BaseModel, ValidationError
 
+from ..i18n import tr
 from .attestation import AttestationFile
 from .criteria import CriteriaFile
 from .issues import ConfigError, ConfigIssue, path_issue
+from .partial import Partial, partial_model
 from .schema_errors import issues_from_validation
-from .suite import Suite
+from .suite import ScorerSpec, Suite
 from .templates import compile_template, render, template_line
 from .vendor import Vendor, looks_like_secret
-from .yamlpos import Located, format_loc, load_yaml
+from .yamlpos import Loc, Located, format_loc, load_yaml
+
+if TYPE_CHECKING:  # scorers import config: at run time they are imported late, where used
+    from ..scorers.base import Scorer
 
 M = TypeVar("M", bound=BaseModel)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -32,10 +38,25 @@ class Loaded:
 
     model: Any
     doc: Located
+    # Set when the file did not validate: ``model`` then holds only the fields that did (an
+    # unvalidated model for the cross-checks; it never joins a Workspace's suites or vendors).
+    partial: Partial | None = None
 
     @property
     def path(self) -> Path:
         return self.doc.path
+
+    def usable(self, name: str) -> bool:
+        """Field ``name`` of ``model`` is set (thinned, for a list field of a partial model)."""
+        return self.partial is None or self.partial.usable(name)
+
+    def complete(self, name: str) -> bool:
+        """Field ``name`` of ``model`` is set with everything the file wrote in it."""
+        return self.partial is None or self.partial.complete(name)
+
+    def file_index(self, name: str, index: int) -> int:
+        """The index in the file of element ``index`` of list field ``name`` of ``model``."""
+        return index if self.partial is None else self.partial.file_index(name, index)
 
 
 @dataclass
@@ -48,7 +69,7 @@ class Workspace:
     # One line each, for the user: suites skipped because their optional data is absent, records a
     # preset could not use. Not printed here: the verbs decide where notices go.
     notices: list[str] = field(default_factory=list)
-    skipped: list[dict] = field(default_factory=list)  # provenance stubs of the skipped suites
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # provenance stubs of the skipped suites
     # sealed suites opened with their key: suite id -> SealInfo (header, hashes; keys in memory only)
     sealed: dict[str, Any] = field(default_factory=dict)
 
@@ -57,14 +78,14 @@ class Workspace:
             raise ConfigError(self.issues)
 
 
-def _validate(doc: Located, model: type[M]) -> tuple[M | None, list[ConfigIssue]]:
+def _validate(doc: Located, model: type[M]) -> tuple[M | None, list[ConfigIssue], ValidationError | None]:
     try:
-        return model.model_validate(doc.data), []
+        return model.model_validate(doc.data), [], None
     except ValidationError as exc:
-        return None, issues_from_validation(doc, exc, model)
+        return None, issues_from_validation(doc, exc, model), exc
 
 
-def _secret_scan(doc: Located, node: Any, loc: tuple = ()) -> list[ConfigIssue]:
+def _secret_scan(doc: Located, node: Any, loc: Loc = ()) -> list[ConfigIssue]:
     """Any literal that looks like an API key is an error (the value is never echoed)."""
     issues: list[ConfigIssue] = []
     if isinstance(node, dict):
@@ -78,8 +99,12 @@ def _secret_scan(doc: Located, node: Any, loc: tuple = ()) -> list[ConfigIssue]:
                         line,
                         col,
                         format_loc(loc),
-                        "a key looks like a literal API key; keep keys in the environment "
-                        "and name the variable in api_key_env",
+                        tr(
+                            "キーが API キーらしい値です。"
+                            "キーは環境変数に入れ、その変数名を api_key_env に書いてください",
+                            "a key looks like a literal API key; keep keys in the environment "
+                            "and name the variable in api_key_env",
+                        ),
                     )
                 )
                 continue
@@ -90,31 +115,47 @@ def _secret_scan(doc: Located, node: Any, loc: tuple = ()) -> list[ConfigIssue]:
     elif looks_like_secret(node):
         issues.append(
             doc.issue(
-                loc, "looks like a literal API key; keep keys in the environment and name the variable in api_key_env"
+                loc,
+                tr(
+                    "API キーらしい値です。キーは環境変数に入れ、その変数名を api_key_env に書いてください",
+                    "looks like a literal API key; keep keys in the environment and name the variable in api_key_env",
+                ),
             )
         )
     return issues
 
 
-def load_model(path: Path, model: type[M], text: str | None = None) -> tuple[Loaded | None, list[ConfigIssue]]:
-    """``text``: the file's content when it is not read from ``path`` (a sealed suite's plaintext)."""
+def load_model(
+    path: Path, model: type[M], text: str | None = None, *, partial: bool = False
+) -> tuple[Loaded | None, list[ConfigIssue]]:
+    """``text``: the file's content when it is not read from ``path`` (a sealed suite's plaintext);
+    ``partial``: as for ``model_from_doc``."""
     doc, issues = load_yaml(path, text)
     if doc is None:
         return None, issues
-    return model_from_doc(doc, model)
+    return model_from_doc(doc, model, partial=partial)
 
 
-def model_from_doc(doc: Located, model: type[M]) -> tuple[Loaded | None, list[ConfigIssue]]:
-    """Validate a parsed document as ``model`` (vendor files are scanned for literal keys first)."""
+def model_from_doc(doc: Located, model: type[M], *, partial: bool = False) -> tuple[Loaded | None, list[ConfigIssue]]:
+    """Validate a parsed document as ``model`` (vendor files are scanned for literal keys first).
+
+    A document that does not validate gives None, or with ``partial`` a Loaded whose ``partial`` is
+    set: the fields that validated, for the cross-checks (``partial_model``), so one pass reports
+    a file's schema errors and the problems the cross-checks find in the rest of it."""
     if model is Vendor:
         issues = _secret_scan(doc, doc.data)
         if issues:
             # A file holding a secret is not validated further: its content must not spread.
             return None, issues
-    obj, issues = _validate(doc, model)
-    if obj is not None and model is not CriteriaFile:
-        doc.data = None  # the model holds it now; positions come from doc.text if ever needed
-    return (Loaded(obj, doc) if obj else None), issues
+    obj, issues, exc = _validate(doc, model)
+    if obj is not None:
+        if model is not CriteriaFile:
+            doc.data = None  # the model holds it now; positions come from doc.text if ever needed
+        return Loaded(obj, doc), issues
+    salvaged = partial_model(doc.data, model, exc) if partial and exc is not None else None
+    if salvaged is None:
+        return None, issues
+    return Loaded(salvaged[0], doc, partial=salvaged[1]), issues
 
 
 # The kinds a caller may impose on a file (``load_workspace(kinds=...)``), and their models.
@@ -175,8 +216,8 @@ def path_kind(path: Path, root: Path | None = None) -> str | None:
 
 def content_kind(data: Any) -> str:
     """What a parsed file is, when its path does not say: a mapping with no ``prompt`` that has
-    ``provider`` (or ``base_url`` / ``api_key_env`` and no ``items``) is a vendor file, one with ``checks`` and neither ``prompt`` nor ``items`` is
-    a questionnaire; anything else is read as a suite."""
+    ``provider`` (or ``base_url`` / ``api_key_env`` and no ``items``) is a vendor file, one with
+    ``checks`` and neither ``prompt`` nor ``items`` is a questionnaire; anything else is read as a suite."""
     if isinstance(data, dict) and "prompt" not in data:
         # a vendor file missing a required key is still a vendor file: read it as one, so its errors
         # are the vendor schema's (model is required), not a suite's dozen
@@ -207,7 +248,7 @@ def classify(path: Path, data: Any = None, *, root: Path | None = None, kind: st
     return content_kind(data) if data is not None else "suite"
 
 
-PathLike = Union[str, os.PathLike]
+PathLike: TypeAlias = "str | os.PathLike[str]"
 
 
 def _check_kinds(kinds: Mapping[PathLike, str] | None) -> dict[str, str]:
@@ -242,7 +283,7 @@ def expand_entries(
         elif arg.is_file():
             entries.append(Entry(arg, None, kind))
         else:
-            issues.append(path_issue(arg, "no such file or directory"))
+            issues.append(path_issue(arg, tr("ファイル又はフォルダが見つかりません", "no such file or directory")))
     # a file named in kinds keeps its kind wherever it is found (e.g. also under a directory argument)
     by_file = {}
     for where, kind in imposed.items():
@@ -306,10 +347,14 @@ def load_workspace(
     if criteria_path is None:
         criteria_path = crit_files[0] if crit_files else find_criteria([e.path for e in entries])
     if criteria_path is not None:
-        ws.criteria, found = load_model(criteria_path, CriteriaFile)
+        crit, found = load_model(criteria_path, CriteriaFile, partial=True)
         ws.issues += found
-        if ws.criteria:
-            ws.issues += check_criteria(ws.criteria)
+        if crit is not None:
+            ws.issues += check_criteria(crit)  # reads the file's data: runs whether it validated or not
+            # a tree that did not validate is not one to check references against
+            ws.criteria = crit if crit.partial is None else None
+    # files that did not validate, by kind: cross-checked with the others, never used further
+    partials: dict[str, list[Loaded]] = {"suite": [], "vendor": [], "attestation": []}
     for entry in entries:
         f = entry.path
         kind = entry.kind or path_kind(f, entry.root)
@@ -317,9 +362,16 @@ def load_workspace(
             continue
         if kind == "sealed" or (kind == "suite" and f.suffix == SEALED_SUFFIX):
             if sealed == "skip":
-                ws.notices.append(f"{f}: sealed suite left out (sealed suites are not part of this command)")
+                ws.notices.append(
+                    tr(
+                        f"{f}: 封印スイートは除外しました（このコマンドは封印スイートを扱いません）",
+                        f"{f}: sealed suite left out (sealed suites are not part of this command)",
+                    )
+                )
                 continue
-            _load_sealed(ws, f, key_env)
+            sealed_partial = _load_sealed(ws, f, key_env)
+            if sealed_partial is not None:
+                partials["suite"].append(sealed_partial)
             continue
         doc, found = load_yaml(f)
         if doc is None:
@@ -327,56 +379,75 @@ def load_workspace(
             continue
         if kind is None:  # the path says nothing: the content decides
             kind = content_kind(doc.data)
-        loaded, found = model_from_doc(doc, KIND_MODELS[kind])
+        loaded, found = model_from_doc(doc, KIND_MODELS[kind], partial=True)
         ws.issues += found
         if loaded is None:
+            continue
+        if loaded.partial is not None:
+            partials[kind].append(loaded)
             continue
         if kind == "attestation":
             ws.attestation.append(loaded)
             continue
-        if kind == "suite" and loaded.model.source is not None:
-            if not _materialise(ws, loaded):
-                continue  # an optional source whose data is absent: the suite is skipped
+        if kind == "suite" and loaded.model.source is not None and not _materialise(ws, loaded):
+            continue  # an optional source whose data is absent: the suite is skipped
         (ws.vendors if kind == "vendor" else ws.suites).append(loaded)
-    ws.issues += check_unique(ws.suites, "suite") + check_unique(ws.vendors, "vendor")
-    ws.issues += check_unique(ws.attestation, "attestation questionnaire")
-    for questionnaire in ws.attestation:
+    all_suites = ws.suites + partials["suite"]
+    ws.issues += check_unique(all_suites, tr("スイート", "suite"))
+    ws.issues += check_unique(ws.vendors + partials["vendor"], tr("ベンダー", "vendor"))
+    ws.issues += check_unique(ws.attestation + partials["attestation"], tr("申告質問票", "attestation questionnaire"))
+    for questionnaire in ws.attestation + partials["attestation"]:
         ws.issues += check_attestation(questionnaire, ws.criteria)
-    if ws.suites and ws.criteria is None and criteria_path is None:
-        first = ws.suites[0]
+    if all_suites and ws.criteria is None and criteria_path is None:
+        first = all_suites[0]
         ws.issues.append(
             ConfigIssue(
-                str(first.path), 1, 1, "criterion", "no criteria.yaml found next to the suites; pass --criteria FILE"
+                str(first.path),
+                1,
+                1,
+                "criterion",
+                tr(
+                    "スイートと同じ場所に criteria.yaml がありません。--criteria FILE で指定してください",
+                    "no criteria.yaml found next to the suites; pass --criteria FILE",
+                ),
             )
         )
-    for suite in ws.suites:
+    for suite in all_suites:
         ws.issues += check_suite(suite, ws.criteria, check_items=check_items)
     return ws
 
 
-def _load_sealed(ws: Workspace, path: Path, key_env: str | None) -> None:
+def _load_sealed(ws: Workspace, path: Path, key_env: str | None) -> Loaded | None:
     """Decrypt a sealed suite in memory and load it like a suite file (positions refer to the
-    plaintext's lines). The plaintext is never written anywhere."""
+    plaintext's lines). The plaintext is never written anywhere. Returns the partial suite of a
+    plaintext that did not validate (for the cross-checks), else None."""
     from .sealed_files import header_problems, open_sealed
 
     plaintext, info = open_sealed(path, key_env)
-    loaded, found = load_model(path, Suite, text=plaintext.decode("utf-8"))
+    loaded, found = load_model(path, Suite, text=plaintext.decode("utf-8"), partial=True)
     ws.issues += found
     if loaded is None:
-        return
-    if loaded.model.source is not None:
+        return None
+    if loaded.usable("source") and loaded.model.source is not None:
         ws.issues.append(
             loaded.doc.issue(
                 ("source",),
-                "a sealed suite cannot read a data source (its items would "
-                "stay in clear on disk); inline the items and seal again",
+                tr(
+                    "封印スイートはデータソースを読めません（問題が平文のままディスクに残るため）。"
+                    "問題をファイル内に書いてから封印し直してください",
+                    "a sealed suite cannot read a data source (its items would "
+                    "stay in clear on disk); inline the items and seal again",
+                ),
             )
         )
-        return
+        return None
+    if loaded.partial is not None:
+        return loaded  # its header is checked against the whole suite, once it validates
     for problem in header_problems(info.header, loaded.model):
         ws.issues.append(ConfigIssue(str(path), 1, 1, "(sealed header)", problem))
     ws.sealed[loaded.model.id] = info
     ws.suites.append(loaded)
+    return None
 
 
 def _materialise(ws: Workspace, loaded: Loaded) -> bool:
@@ -394,19 +465,32 @@ def _materialise(ws: Workspace, loaded: Loaded) -> bool:
 
 
 def check_criteria(crit: Loaded) -> list[ConfigIssue]:
-    issues = []
-    seen: dict[str, tuple] = {}
+    """Criterion ids are unique over the tree. Reads the file's data, so it runs on a tree that did
+    not validate too (nodes and ids of the wrong type are the schema's to report)."""
+    issues: list[ConfigIssue] = []
+    seen: dict[str, Loc] = {}
 
-    def visit(node_data: dict, loc: tuple) -> None:
+    def visit(node_data: Any, loc: Loc) -> None:
+        if not isinstance(node_data, dict):
+            return
         node_id = node_data.get("id")
-        if node_id in seen:
+        if not isinstance(node_id, str):
+            pass
+        elif node_id in seen:
             first_line = crit.doc.pos(seen[node_id])[0]
             issues.append(
-                crit.doc.issue(loc + ("id",), f"duplicate criterion id '{node_id}' (first on line {first_line})")
+                crit.doc.issue(
+                    loc + ("id",),
+                    tr(
+                        f"評価項目 id '{node_id}' が重複しています（最初は {first_line} 行目）",
+                        f"duplicate criterion id '{node_id}' (first on line {first_line})",
+                    ),
+                )
             )
         else:
             seen[node_id] = loc + ("id",)
-        for i, child in enumerate(node_data.get("children") or []):
+        children = node_data.get("children")
+        for i, child in enumerate(children if isinstance(children, list) else []):
             visit(child, loc + ("children", i))
 
     visit(crit.doc.data, ())
@@ -414,20 +498,30 @@ def check_criteria(crit: Loaded) -> list[ConfigIssue]:
 
 
 def check_unique(loaded: list[Loaded], what: str) -> list[ConfigIssue]:
-    issues = []
+    issues: list[ConfigIssue] = []
     first: dict[str, Loaded] = {}
     for item in loaded:
+        if not item.usable("id"):
+            continue  # a partial model whose id did not validate
         ident = item.model.id
         if ident in first:
             other = first[ident]
             line = other.doc.pos(("id",))[0]
-            issues.append(item.doc.issue(("id",), f"duplicate {what} id '{ident}' (also in {other.path}:{line})"))
+            issues.append(
+                item.doc.issue(
+                    ("id",),
+                    tr(
+                        f"{what} id '{ident}' が重複しています（{other.path}:{line} にもあります）",
+                        f"duplicate {what} id '{ident}' (also in {other.path}:{line})",
+                    ),
+                )
+            )
         else:
             first[ident] = item
     return issues
 
 
-def _template_issue(doc: Located, loc: tuple, exc: jinja2.TemplateSyntaxError) -> ConfigIssue:
+def _template_issue(doc: Located, loc: Loc, exc: jinja2.TemplateSyntaxError) -> ConfigIssue:
     line, col = doc.pos(loc)
     # Template lines are file lines only in a block scalar, whose text starts below the indicator.
     offset = (exc.lineno or 1) if loc in doc.block_scalar else 0
@@ -436,7 +530,7 @@ def _template_issue(doc: Located, loc: tuple, exc: jinja2.TemplateSyntaxError) -
         line + offset,
         col if offset == 0 else 1,
         ".".join(str(p) for p in loc),
-        f"template syntax error: {exc.message}",
+        tr(f"テンプレートの構文エラー: {exc.message}", f"template syntax error: {exc.message}"),
     )
 
 
@@ -450,13 +544,26 @@ def check_leaf(doc: Located, criterion: str, criteria: Loaded | None, what: str)
     node = nodes.get(criterion)
     if node is None:
         close = difflib.get_close_matches(criterion, list(nodes), n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return [doc.issue(("criterion",), f"unknown criterion '{criterion}' in {criteria.path}{hint}")]
+        hint = tr(f"（'{close[0]}' の誤りではありませんか）", f" (did you mean '{close[0]}'?)") if close else ""
+        return [
+            doc.issue(
+                ("criterion",),
+                tr(
+                    f"評価項目 '{criterion}' は {criteria.path} にありません{hint}",
+                    f"unknown criterion '{criterion}' in {criteria.path}{hint}",
+                ),
+            )
+        ]
     if not node.is_leaf:
         leaves = [c.id for c, _, _ in node.walk() if c.is_leaf]
         return [
             doc.issue(
-                ("criterion",), f"criterion '{criterion}' is not a leaf; {what} hang off leaves such as '{leaves[0]}'"
+                ("criterion",),
+                tr(
+                    f"評価項目 '{criterion}' は末端ではありません。"
+                    f"{what}は '{leaves[0]}' のような末端の評価項目に付けてください",
+                    f"criterion '{criterion}' is not a leaf; {what} hang off leaves such as '{leaves[0]}'",
+                ),
             )
         ]
     return []
@@ -468,11 +575,24 @@ def check_suite(loaded: Loaded, criteria: Loaded | None, *, check_items: bool = 
     suite: Suite = loaded.model
     doc = loaded.doc
     issues: list[ConfigIssue] = []
-    issues += check_leaf(doc, suite.criterion, criteria, "suites")
-    if not suite.items and suite.source is None:
-        issues.append(doc.issue(("items",), "a suite needs at least one item (inline items or a source)"))
+    # A partial suite (a file that did not validate) is checked on the fields that did: a check
+    # that needs a field left out is skipped (``usable``), one that needs all of a list that lost
+    # elements too (``complete``).
+    if loaded.usable("criterion"):
+        issues += check_leaf(doc, suite.criterion, criteria, tr("スイート", "suites"))
+    if loaded.complete("items") and loaded.usable("source") and not suite.items and suite.source is None:
+        issues.append(
+            doc.issue(
+                ("items",),
+                tr(
+                    "スイートには問題が 1 問以上必要です（items に書くか source で読み込んでください）",
+                    "a suite needs at least one item (inline items or a source)",
+                ),
+            )
+        )
     templates_ok = True
-    for name in ("prompt", "system_prompt"):
+    template_names = [name for name in ("prompt", "system_prompt") if loaded.usable(name)]
+    for name in template_names:
         source = getattr(suite, name)
         if source is None:
             continue
@@ -482,15 +602,28 @@ def check_suite(loaded: Loaded, criteria: Loaded | None, *, check_items: bool = 
             templates_ok = False
             issues.append(_template_issue(doc, (name,), exc))
 
-    def scorer_list(specs: list, loc: tuple) -> list:
-        built = []
-        for i, spec in enumerate(specs):
+    def scorer_list(specs: list[ScorerSpec], loc: Loc, field: str | None = None) -> list[Scorer]:
+        """The scorers built from ``specs`` (at ``loc``; ``field``: the top-level list they are)."""
+        built: list[Scorer] = []
+        for position, spec in enumerate(specs):
+            i = loaded.file_index(field, position) if field is not None else position
             if spec.kind not in REGISTRY:
                 import difflib
 
                 close = difflib.get_close_matches(spec.kind, list(REGISTRY), n=1, cutoff=0.5)
-                hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(REGISTRY))})"
-                issues.append(doc.issue(loc + (i, "kind"), f"unknown scorer kind '{spec.kind}'{hint}"))
+                hint = (
+                    tr(f"（'{close[0]}' の誤りではありませんか）", f" (did you mean '{close[0]}'?)")
+                    if close
+                    else tr(
+                        f"（使える種類: {', '.join(sorted(REGISTRY))}）", f" (known: {', '.join(sorted(REGISTRY))})"
+                    )
+                )
+                issues.append(
+                    doc.issue(
+                        loc + (i, "kind"),
+                        tr(f"不明な採点器の種類 '{spec.kind}'{hint}", f"unknown scorer kind '{spec.kind}'{hint}"),
+                    )
+                )
                 continue
             try:
                 built.append(build(spec.kind, spec.params))
@@ -502,23 +635,37 @@ def check_suite(loaded: Loaded, criteria: Loaded | None, *, check_items: bool = 
                 )
         return built
 
-    suite_scorers = scorer_list(suite.scorers, ("scorers",))
+    # the suite's scorers; when they did not validate, items without their own are not scorer-checked
+    suite_scorers = scorer_list(suite.scorers, ("scorers",), "scorers") if loaded.usable("scorers") else []
     from ..data import n_inline  # items past the inline ones came from the source block
 
-    inline = n_inline(suite)
+    # a partial suite's source is never read: all its items are inline (indexes below are the file's)
+    inline = n_inline(suite) if loaded.partial is None else sys.maxsize
     from_source: list[ConfigIssue] = []  # problems of source items: point at `source`, capped
     seen: dict[str, int] = {}
-    for index, item in enumerate(suite.items):
-        loc = ("items", index) if index < inline else ("source",)
+    for position, item in enumerate(suite.items):
+        index = loaded.file_index("items", position)  # where the item is written in the file
+        loc: Loc = ("items", index) if index < inline else ("source",)
         sink = issues if index < inline else from_source
-        what = "" if index < inline else f"item '{item.id}': "
+        what = "" if index < inline else tr(f"問題 '{item.id}': ", f"item '{item.id}': ")
         if item.id in seen:
             first = seen[item.id]
             where = (
-                f"first on line {doc.pos(('items', first, 'id'))[0]}" if first < inline else "also read from the source"
+                tr(
+                    f"最初は {doc.pos(('items', first, 'id'))[0]} 行目",
+                    f"first on line {doc.pos(('items', first, 'id'))[0]}",
+                )
+                if first < inline
+                else tr("データソースからも読み込まれています", "also read from the source")
             )
             sink.append(
-                doc.issue(loc + ("id",) if index < inline else loc, f"{what}duplicate item id '{item.id}' ({where})")
+                doc.issue(
+                    loc + ("id",) if index < inline else loc,
+                    tr(
+                        f"{what}問題 id '{item.id}' が重複しています（{where}）",
+                        f"{what}duplicate item id '{item.id}' ({where})",
+                    ),
+                )
             )
         else:
             seen[item.id] = index
@@ -528,9 +675,13 @@ def check_suite(loaded: Loaded, criteria: Loaded | None, *, check_items: bool = 
         for scorer in scorers:
             problem = scorer.check_item(item)
             if problem:
-                sink.append(doc.issue(loc, f"{what}scorer '{scorer.kind}' {problem}"))
+                sink.append(
+                    doc.issue(
+                        loc, tr(f"{what}採点器 '{scorer.kind}': {problem}", f"{what}scorer '{scorer.kind}' {problem}")
+                    )
+                )
         if templates_ok:
-            for name in ("prompt", "system_prompt"):
+            for name in template_names:
                 source = getattr(suite, name)
                 if source is None:
                     continue
@@ -540,30 +691,40 @@ def check_suite(loaded: Loaded, criteria: Loaded | None, *, check_items: bool = 
                     sink.append(
                         doc.issue(
                             loc + ("vars",) if index < inline else ("source", "mapping"),
-                            f"{what}{name} does not render: {exc.message}",
+                            tr(
+                                f"{what}{name} を描画できません: {exc.message}",
+                                f"{what}{name} does not render: {exc.message}",
+                            ),
                         )
                     )
                 except Exception as exc:  # noqa: BLE001 — a template is user input: any failure is its error
                     line = template_line(exc)
-                    where = f" (line {line} of the template)" if line else ""
+                    where = tr(f"（テンプレートの {line} 行目）", f" (line {line} of the template)") if line else ""
                     detail = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
                     sink.append(
                         doc.issue(
                             loc + ("vars",) if index < inline else ("source", "mapping"),
-                            f"{what}{name} does not render{where}: {detail}",
+                            tr(
+                                f"{what}{name} を描画できません{where}: {detail}",
+                                f"{what}{name} does not render{where}: {detail}",
+                            ),
                         )
                     )
-    if check_items:
-        from ..scorers.counterfactual import group_issues  # counterfactual groups as a whole
+    # counterfactual groups as a whole (not when a member or a group scorer may have been left out)
+    if check_items and loaded.complete("items") and loaded.complete("scorers"):
+        from ..scorers.counterfactual import group_issues
 
-        issues += group_issues(loaded)
+        issues += group_issues(loaded.model, loaded.doc)
     shown = sorted(set(from_source), key=from_source.index)
     issues += shown[:SOURCE_ISSUE_CAP]
     if len(shown) > SOURCE_ISSUE_CAP:
         issues.append(
             doc.issue(
                 ("source",),
-                f"more problems: {len(shown) - SOURCE_ISSUE_CAP} further items read from the source (not shown)",
+                tr(
+                    f"ほかにも問題があります: データソースから読んだ {len(shown) - SOURCE_ISSUE_CAP} 問（表示を省略）",
+                    f"more problems: {len(shown) - SOURCE_ISSUE_CAP} further items read from the source (not shown)",
+                ),
             )
         )
     return issues
@@ -580,19 +741,41 @@ def check_attestation(loaded: Loaded, criteria: Loaded | None) -> list[ConfigIss
     q: AttestationFile = loaded.model
     doc = loaded.doc
     issues: list[ConfigIssue] = []
-    issues += check_leaf(doc, q.criterion, criteria, "questionnaires")
+    if loaded.usable("criterion"):  # a partial questionnaire is checked on the fields that validated
+        issues += check_leaf(doc, q.criterion, criteria, tr("申告質問票", "questionnaires"))
 
-    def unknown_field(name: str, loc: tuple) -> None:
+    def unknown_field(name: str, loc: Loc) -> None:
         close = difflib.get_close_matches(name, ATTESTATION_FIELDS, n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(ATTESTATION_FIELDS)})"
-        issues.append(doc.issue(loc, f"unknown attestation field '{name}' of the vendor files{hint}"))
+        hint = (
+            tr(f"（'{close[0]}' の誤りではありませんか）", f" (did you mean '{close[0]}'?)")
+            if close
+            else tr(f"（使える項目: {', '.join(ATTESTATION_FIELDS)}）", f" (known: {', '.join(ATTESTATION_FIELDS)})")
+        )
+        issues.append(
+            doc.issue(
+                loc,
+                tr(
+                    f"ベンダーファイルの申告項目に '{name}' はありません{hint}",
+                    f"unknown attestation field '{name}' of the vendor files{hint}",
+                ),
+            )
+        )
 
     seen: dict[str, int] = {}
-    for index, check in enumerate(q.checks):
-        loc = ("checks", index)
+    for position, check in enumerate(q.checks if loaded.usable("checks") else []):
+        index = loaded.file_index("checks", position)  # where the check is written in the file
+        loc: Loc = ("checks", index)
         if check.id in seen:
             line = doc.pos(("checks", seen[check.id], "id"))[0]
-            issues.append(doc.issue(loc + ("id",), f"duplicate check id '{check.id}' (first on line {line})"))
+            issues.append(
+                doc.issue(
+                    loc + ("id",),
+                    tr(
+                        f"確認項目 id '{check.id}' が重複しています（最初は {line} 行目）",
+                        f"duplicate check id '{check.id}' (first on line {line})",
+                    ),
+                )
+            )
         else:
             seen[check.id] = index
         if check.field not in ATTESTATION_FIELDS:
@@ -606,16 +789,32 @@ def check_attestation(loaded: Loaded, criteria: Loaded | None) -> list[ConfigIss
                         issues.append(doc.issue(loc + ("expect",), problem))
                         break
             if check.max is not None and not is_numeric_field(check.field):
-                issues.append(doc.issue(loc + ("max",), f"'max' needs a numeric field; '{check.field}' is not one"))
+                issues.append(
+                    doc.issue(
+                        loc + ("max",),
+                        tr(
+                            f"'max' は数値の項目にしか使えません（'{check.field}' は数値ではありません）",
+                            f"'max' needs a numeric field; '{check.field}' is not one",
+                        ),
+                    )
+                )
         for name, accepted in check.when.items():
             if name not in ATTESTATION_FIELDS:
                 unknown_field(name, loc + ("when", name))
                 continue
             if name == check.field:
-                issues.append(doc.issue(loc + ("when", name), "a check cannot be conditional on its own field"))
+                issues.append(
+                    doc.issue(
+                        loc + ("when", name),
+                        tr(
+                            "確認項目の条件に、その確認項目自身の項目は使えません",
+                            "a check cannot be conditional on its own field",
+                        ),
+                    )
+                )
                 continue
-            for value in accepted if isinstance(accepted, list) else [accepted]:
-                problem = field_type_problem(name, value)
+            for condition in accepted if isinstance(accepted, list) else [accepted]:
+                problem = field_type_problem(name, condition)
                 if problem:
                     issues.append(doc.issue(loc + ("when", name), problem))
                     break

@@ -8,10 +8,12 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
+from ..i18n import language, tr
 from .issues import ConfigIssue
 from .vendor import looks_like_secret
-from .yamlpos import Located, format_loc
+from .yamlpos import Loc, Located, format_loc
 
 SECRET_KEYS = {"api_key", "apikey", "key", "token", "secret", "password", "authorization", "bearer"}
 
@@ -30,7 +32,7 @@ def _unwrap(annotation: Any) -> list[Any]:
     return [annotation]
 
 
-def model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+def model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
     """The pydantic model that validates the mapping at ``loc`` (for did-you-mean)."""
     current: Any = model
     for part in loc:
@@ -57,9 +59,9 @@ def model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
     return None
 
 
-def _clean_loc(data: Any, loc: tuple) -> tuple:
+def _clean_loc(data: Any, loc: Loc) -> Loc:
     """Drop pydantic's union-member tags (e.g. 'str', 'list[str]') that are not data keys."""
-    out: list = []
+    out: list[str | int] = []
     current = data
     for part in loc:
         if isinstance(current, dict) and isinstance(part, str):
@@ -81,20 +83,79 @@ def _clean_loc(data: Any, loc: tuple) -> tuple:
     return tuple(out)
 
 
+# Japanese texts of pydantic's error kinds, filled from the error's ctx; a kind not listed keeps
+# pydantic's English message. The English texts are pydantic's own, unchanged.
+_JA_BY_KIND: dict[str, str] = {
+    "int_type": "整数にしてください",
+    "int_parsing": "整数にしてください（文字列を整数として読めません）",
+    "int_from_float": "整数にしてください（小数部があります）",
+    "float_type": "数値にしてください",
+    "float_parsing": "数値にしてください（文字列を数値として読めません）",
+    "finite_number": "有限の数にしてください",
+    "string_type": "文字列にしてください",
+    "bool_type": "true か false にしてください",
+    "bool_parsing": "true か false にしてください",
+    "list_type": "リストにしてください",
+    "tuple_type": "リストにしてください",
+    "set_type": "リストにしてください",
+    "dict_type": "マッピング（キー: 値）にしてください",
+    "model_type": "マッピング（キー: 値）にしてください",
+    "model_attributes_type": "マッピング（キー: 値）にしてください",
+    "greater_than": "{gt} より大きい値にしてください",
+    "greater_than_equal": "{ge} 以上にしてください",
+    "less_than": "{lt} 未満にしてください",
+    "less_than_equal": "{le} 以下にしてください",
+    "multiple_of": "{multiple_of} の倍数にしてください",
+    "string_too_short": "{min_length} 文字以上にしてください",
+    "string_too_long": "{max_length} 文字以下にしてください",
+    "too_short": "要素を {min_length} 個以上にしてください（現在 {actual_length} 個）",
+    "too_long": "要素を {max_length} 個以下にしてください（現在 {actual_length} 個）",
+    "literal_error": "{expected} のいずれかにしてください",
+    "enum": "{expected} のいずれかにしてください",
+    "string_pattern_mismatch": "形式が正しくありません（パターン '{pattern}' に合いません）",
+    "url_parsing": "URL として正しくありません（{error}）",
+    "url_type": "URL にしてください",
+    "url_scheme": "URL のスキームは {expected_schemes} のいずれかにしてください",
+    "none_required": "null にしてください",
+    "date_type": "日付にしてください",
+    "date_parsing": "日付として読めません",
+    "date_from_datetime_parsing": "日付として読めません（YYYY-MM-DD）",
+    "datetime_type": "日時にしてください",
+    "datetime_parsing": "日時として読めません",
+    "datetime_from_date_parsing": "日時として読めません",
+}
+
+
+def _pydantic_message(err: ErrorDetails) -> str:
+    """One pydantic error in the console language: Japanese by kind, else pydantic's English."""
+    msg = str(err["msg"])
+    if msg.startswith("Value error, "):  # our own validators: already in the console language
+        return msg[len("Value error, ") :]
+    template = _JA_BY_KIND.get(str(err["type"]))
+    if template is None or language() != "ja":
+        return msg
+    if err["type"] == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1:
+        return "空にはできません"
+    try:
+        return template.format(**(err.get("ctx") or {}))
+    except (KeyError, IndexError):
+        return msg
+
+
 def _describe_input(value: Any) -> str:
     if looks_like_secret(value):
-        return "a value that looks like a secret (not shown)"
+        return tr("秘密情報らしい値（表示しません）", "a value that looks like a secret (not shown)")
     if isinstance(value, (dict, list)):
-        return f"a {'mapping' if isinstance(value, dict) else 'list'}"
+        return tr("マッピング", "a mapping") if isinstance(value, dict) else tr("リスト", "a list")
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
 def issues_from_validation(
-    doc: Located, exc: ValidationError, model: type[BaseModel], prefix: tuple = (), data: Any = None
+    doc: Located, exc: ValidationError, model: type[BaseModel], prefix: Loc = (), data: Any = None
 ) -> list[ConfigIssue]:
     data = doc.data if data is None else data
-    grouped: dict[tuple, list[dict]] = {}
+    grouped: dict[Loc, list[ErrorDetails]] = {}
     for err in exc.errors(include_url=False):
         loc = _clean_loc(data, tuple(err["loc"]))
         grouped.setdefault(loc, []).append(err)
@@ -108,35 +169,42 @@ def issues_from_validation(
             parent = model_at(model, loc[:-1])
             allowed = sorted(parent.model_fields) if parent else []
             if str(key).lower() in SECRET_KEYS:
-                message = (
+                message = tr(
+                    f"不明なキー '{key}': API キーをファイルに直接書くことはできません。"
+                    "キーは環境変数に入れ、その変数名を api_key_env に書いてください",
                     f"unknown key '{key}': literal API keys are not allowed in files; "
-                    "put the key in an environment variable and name it in api_key_env"
+                    "put the key in an environment variable and name it in api_key_env",
                 )
             else:
                 close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
                 hint = (
-                    f" (did you mean '{close[0]}'?)"
+                    tr(f"（'{close[0]}' の誤りではありませんか）", f" (did you mean '{close[0]}'?)")
                     if close
-                    else (f" (expected one of: {', '.join(allowed)})" if allowed else "")
+                    else (
+                        tr(f"（使えるキー: {', '.join(allowed)}）", f" (expected one of: {', '.join(allowed)})")
+                        if allowed
+                        else ""
+                    )
                 )
-                message = f"unknown key '{key}'{hint}"
+                message = tr(f"不明なキー '{key}'{hint}", f"unknown key '{key}'{hint}")
             issues.append(doc.issue(full, message, key=True))
             continue
         if kind == "missing":
-            issues.append(doc.issue(full, f"missing required field '{loc[-1]}'"))
+            issues.append(
+                doc.issue(full, tr(f"必須の項目 '{loc[-1]}' がありません", f"missing required field '{loc[-1]}'"))
+            )
             continue
         messages = []
         for e in errs:
-            msg = e["msg"]
-            if msg.startswith("Value error, "):
-                msg = msg[len("Value error, ") :]
+            msg = _pydantic_message(e)
             if msg not in messages:
                 messages.append(msg)
-        message = " or ".join(messages)
+        message = tr("、又は ", " or ").join(messages)
         if kind in ("string_type",) and isinstance(err.get("input"), (int, float)):
-            message += ' (quote the value, e.g. "1.0")'
+            message += tr('（"1.0" のように引用符で囲んでください）', ' (quote the value, e.g. "1.0")')
         if "input" in err and kind not in ("value_error", "assertion_error") and not isinstance(err["input"], dict):
-            message += f"; got {_describe_input(err['input'])}"
+            got = _describe_input(err["input"])
+            message += tr(f"（入力値: {got}）", f"; got {got}")
         issues.append(doc.issue(full, message))
     return issues
 

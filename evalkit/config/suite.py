@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from ..i18n import tr
 from .criteria import ID_PATTERN, Strict
 from .generation import Generation
 
@@ -60,8 +61,9 @@ class Item(Strict):
         return [self.reference] if isinstance(self.reference, str) else list(self.reference)
 
 
+SourceKind = Literal["jsonl", "csv", "json", "parquet", "hf"]
 SOURCE_KINDS = ("jsonl", "csv", "json", "parquet", "hf")
-SOURCE_SUFFIXES = {
+SOURCE_SUFFIXES: dict[str, SourceKind] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".csv": "csv",
@@ -82,7 +84,7 @@ class SampleSpec(Strict):
 class Source(Strict):
     """Where a suite's items come from besides its inline ``items`` (read when the suite is loaded)."""
 
-    kind: Literal["jsonl", "csv", "json", "parquet", "hf"] | None = Field(
+    kind: SourceKind | None = Field(
         default=None,
         description="File format, or hf for Hugging Face datasets.load_dataset. "
         "Default: from the suffix of path (.jsonl .csv .tsv .json .parquet).",
@@ -141,9 +143,13 @@ class Source(Strict):
             import difflib
 
             close = difflib.get_close_matches(key, [*MAPPING_TARGETS, "vars.", "meta."], n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = tr(f"（'{close[0]}' の誤りではありませんか）", f" (did you mean '{close[0]}'?)") if close else ""
+            targets = ", ".join(MAPPING_TARGETS)
             raise ValueError(
-                f"cannot map onto '{key}'{hint}; targets are vars.<name>, meta.<key>, " + ", ".join(MAPPING_TARGETS)
+                tr(
+                    f"'{key}' には対応付けられません{hint}。対応先は vars.<name>, meta.<key>, {targets} です",
+                    f"cannot map onto '{key}'{hint}; targets are vars.<name>, meta.<key>, {targets}",
+                )
             )
         return value
 
@@ -152,20 +158,30 @@ class Source(Strict):
         if self.kind is None:
             suffix = "." + (self.path or "").rsplit(".", 1)[-1].lower() if self.path and "." in self.path else ""
             if suffix not in SOURCE_SUFFIXES:
-                raise ValueError("set kind: jsonl, csv, json, parquet or hf (it cannot be told from the path)")
+                raise ValueError(
+                    tr(
+                        "kind に jsonl, csv, json, parquet 又は hf を指定してください（パスからは判断できません）",
+                        "set kind: jsonl, csv, json, parquet or hf (it cannot be told from the path)",
+                    )
+                )
             self.kind = SOURCE_SUFFIXES[suffix]
         if self.kind != "hf":
             if not self.path:
-                raise ValueError(f"kind {self.kind} needs path")
+                raise ValueError(tr(f"kind {self.kind} には path が必要です", f"kind {self.kind} needs path"))
             for name in ("name", "split", "revision", "data_files"):
                 if getattr(self, name) is not None:
-                    raise ValueError(f"'{name}' is only for kind hf")
+                    raise ValueError(tr(f"'{name}' は kind hf でのみ使えます", f"'{name}' is only for kind hf"))
         elif not self.path and self.data_files is None:
-            raise ValueError("kind hf needs path (a hub id or local folder) or data_files")
+            raise ValueError(
+                tr(
+                    "kind hf には path（Hub の id 又はローカルのフォルダ）か data_files が必要です",
+                    "kind hf needs path (a hub id or local folder) or data_files",
+                )
+            )
         if self.records is not None and self.kind != "json":
-            raise ValueError("'records' is only for kind json")
+            raise ValueError(tr("'records' は kind json でのみ使えます", "'records' is only for kind json"))
         if self.delimiter is not None and self.kind != "csv":
-            raise ValueError("'delimiter' is only for kind csv")
+            raise ValueError(tr("'delimiter' は kind csv でのみ使えます", "'delimiter' is only for kind csv"))
         return self
 
 
@@ -222,4 +238,4 @@ class Suite(VersionedFile):
         return item.scorers if item.scorers is not None else self.scorers
 
     # Set when the source is read: provenance of the data and the number of inline items.
-    _dataset: dict | None = PrivateAttr(default=None)
+    _dataset: dict[str, Any] | None = PrivateAttr(default=None)

@@ -22,13 +22,15 @@ import contextvars
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 from jinja2 import StrictUndefined, Template, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
+
+from ..i18n import tr
 
 MAX_SIZE = 500_000
 MAX_LOOP_ITERATIONS = 10_000
@@ -58,7 +60,10 @@ def _size(value: Any) -> int:
 def _check_size(value: Any, what: str) -> Any:
     if _size(value) > MAX_SIZE:
         raise TemplateLimitError(
-            f"{what} builds a value of {_size(value):,} characters or elements; the limit is {MAX_SIZE:,}"
+            tr(
+                f"{what} が {_size(value):,} 文字又は要素の値を作ります。上限は {MAX_SIZE:,} です",
+                f"{what} builds a value of {_size(value):,} characters or elements; the limit is {MAX_SIZE:,}",
+            )
         )
     return value
 
@@ -67,16 +72,24 @@ def _check_args(args: Iterable[Any], what: str) -> None:
     for arg in args:
         if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_SIZE:
             raise TemplateLimitError(
-                f"{what} is given {arg:,}; numbers passed to calls and filters are limited to {MAX_SIZE:,}"
+                tr(
+                    f"{what} に {arg:,} が渡されました。呼出しとフィルターに渡す数は {MAX_SIZE:,} までです",
+                    f"{what} is given {arg:,}; numbers passed to calls and filters are limited to {MAX_SIZE:,}",
+                )
             )
         if isinstance(arg, str):
             for m in _WIDTH.finditer(arg):
                 width = int(m.group(1) or m.group(2) or 0)
                 if width > MAX_SIZE:
-                    raise TemplateLimitError(f"{what} formats to a width of {width:,}; the limit is {MAX_SIZE:,}")
+                    raise TemplateLimitError(
+                        tr(
+                            f"{what} の書式の幅が {width:,} です。上限は {MAX_SIZE:,} です",
+                            f"{what} formats to a width of {width:,}; the limit is {MAX_SIZE:,}",
+                        )
+                    )
 
 
-def _predict(obj: Any, args: tuple, what: str) -> None:
+def _predict(obj: Any, args: tuple[Any, ...], what: str) -> None:
     """Refuse before computing the calls whose result can be far larger than their inputs."""
     obj = getattr(obj, "__wrapped__", obj)  # the sandbox wraps str.format / format_map
     name = getattr(obj, "__name__", "")
@@ -86,11 +99,21 @@ def _predict(obj: Any, args: tuple, what: str) -> None:
     if isinstance(owner, str) and name == "join" and args and isinstance(args[0], (list, tuple)):
         total = sum(_size(x) for x in args[0]) + len(owner) * len(args[0])
         if total > MAX_SIZE:
-            raise TemplateLimitError(f"{what} joins {total:,} characters; the limit is {MAX_SIZE:,}")
+            raise TemplateLimitError(
+                tr(
+                    f"{what} が {total:,} 文字を連結します。上限は {MAX_SIZE:,} です",
+                    f"{what} joins {total:,} characters; the limit is {MAX_SIZE:,}",
+                )
+            )
     if isinstance(owner, str) and name == "replace" and len(args) >= 2 and isinstance(args[1], str):
         bound = len(owner) * max(1, len(args[1]))
         if bound > MAX_SIZE and args[0] in owner:
-            raise TemplateLimitError(f"{what} may build {bound:,} characters; the limit is {MAX_SIZE:,}")
+            raise TemplateLimitError(
+                tr(
+                    f"{what} が最大 {bound:,} 文字を作る可能性があります。上限は {MAX_SIZE:,} です",
+                    f"{what} may build {bound:,} characters; the limit is {MAX_SIZE:,}",
+                )
+            )
 
 
 def _loop(iterable: Any) -> Iterator[Any]:
@@ -100,14 +123,24 @@ def _loop(iterable: Any) -> Iterator[Any]:
         if counter is not None:
             counter[0] += 1
             if counter[0] > MAX_LOOP_ITERATIONS:
-                raise TemplateLimitError(f"the template's loops ran more than {MAX_LOOP_ITERATIONS:,} times")
+                raise TemplateLimitError(
+                    tr(
+                        f"テンプレートのループが {MAX_LOOP_ITERATIONS:,} 回を超えました",
+                        f"the template's loops ran more than {MAX_LOOP_ITERATIONS:,} times",
+                    )
+                )
         yield value
 
 
-def _concat(parts: list) -> str:
+def _concat(parts: list[Any]) -> str:
     total = sum(len(str(p)) if not isinstance(p, str) else len(p) for p in parts)
     if total > MAX_SIZE:
-        raise TemplateLimitError(f"'~' builds {total:,} characters; the limit is {MAX_SIZE:,}")
+        raise TemplateLimitError(
+            tr(
+                f"'~' が {total:,} 文字を作ります。上限は {MAX_SIZE:,} です",
+                f"'~' builds {total:,} characters; the limit is {MAX_SIZE:,}",
+            )
+        )
     return "".join(str(p) for p in parts)
 
 
@@ -151,11 +184,17 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
             value, rest = (given[0], given[1:]) if given else (None, ())
             _check_args(list(rest) + list(kwargs.values()), f"filter '{name}'")
             if name == "join" and isinstance(value, (list, tuple)) and sum(_size(x) for x in value) > MAX_SIZE:
-                raise TemplateLimitError(f"filter 'join' joins more than {MAX_SIZE:,} characters")
+                raise TemplateLimitError(
+                    tr(
+                        f"フィルター 'join' が {MAX_SIZE:,} 文字を超えて連結します",
+                        f"filter 'join' joins more than {MAX_SIZE:,} characters",
+                    )
+                )
             return _check_size(func(*args, **kwargs), f"filter '{name}'")
 
         if passes:
-            guarded.jinja_pass_arg = func.jinja_pass_arg  # type: ignore[attr-defined]
+            # jinja reads this marker off the function object; a nested def declares no such attribute
+            guarded.jinja_pass_arg = func.jinja_pass_arg  # type: ignore[attr-defined]  # jinja's marker attribute
         return guarded
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
@@ -166,21 +205,33 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
             and abs(right) > MAX_EXPONENT
             and abs(left) > 1
         ):
-            raise TemplateLimitError(f"'**' with an exponent of {right:,}; the limit is {MAX_EXPONENT}")
+            raise TemplateLimitError(
+                tr(
+                    f"'**' の指数が {right:,} です。上限は {MAX_EXPONENT} です",
+                    f"'**' with an exponent of {right:,}; the limit is {MAX_EXPONENT}",
+                )
+            )
         if operator == "*":
             for seq, n in ((left, right), (right, left)):
                 if _size(seq) and isinstance(n, int) and not isinstance(n, bool) and _size(seq) * n > MAX_SIZE:
                     raise TemplateLimitError(
-                        f"'*' builds {_size(seq) * n:,} characters or elements; the limit is {MAX_SIZE:,}"
+                        tr(
+                            f"'*' が {_size(seq) * n:,} 文字又は要素を作ります。上限は {MAX_SIZE:,} です",
+                            f"'*' builds {_size(seq) * n:,} characters or elements; the limit is {MAX_SIZE:,}",
+                        )
                     )
         if operator == "+" and _size(left) + _size(right) > MAX_SIZE:
             raise TemplateLimitError(
-                f"'+' builds {_size(left) + _size(right):,} characters or elements; the limit is {MAX_SIZE:,}"
+                tr(
+                    f"'+' が {_size(left) + _size(right):,} 文字又は要素を作ります。上限は {MAX_SIZE:,} です",
+                    f"'+' builds {_size(left) + _size(right):,} characters or elements; the limit is {MAX_SIZE:,}",
+                )
             )
         if operator == "%" and isinstance(left, str):
             _check_args([left], "'%'")
         return _check_size(super().call_binop(context, operator, left, right), f"'{operator}'")
 
+    # jinja's own signature: __self, so that a keyword argument named ``self`` passes through
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         what = f"'{getattr(__obj, '__name__', type(__obj).__name__)}()'"
         _check_args(list(args) + list(kwargs.values()), what)
@@ -193,12 +244,17 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
             node = tree.find(kind)
             if node is not None:
                 raise jinja2.TemplateSyntaxError(
-                    f"'{label}' is not allowed in a prompt template: a prompt is one self-contained template",
+                    tr(
+                        f"プロンプトのテンプレートに '{label}' は使えません"
+                        "（プロンプトは単独で完結したテンプレートです）",
+                        f"'{label}' is not allowed in a prompt template: a prompt is one self-contained template",
+                    ),
                     node.lineno,
                     name,
                     filename,
                 )
-        return _Guard().visit(tree)
+        # the guard rewrites nodes below the root, never the root itself: a Template comes back
+        return cast(nodes.Template, _Guard().visit(tree))
 
 
 _ENV = LimitedSandbox(
@@ -212,7 +268,7 @@ def compile_template(source: str) -> Template:
     return _ENV.from_string(source)
 
 
-def render(source: str, variables: dict) -> str:
+def render(source: str, variables: dict[str, Any]) -> str:
     """Render within the limits; raises jinja2.UndefinedError naming a missing variable and
     TemplateLimitError when the template's output or work exceeds them."""
     token = _iterations.set([0])
@@ -222,7 +278,12 @@ def render(source: str, variables: dict) -> str:
         for chunk in compile_template(source).generate(**variables):
             size += len(chunk)
             if size > MAX_SIZE:
-                raise TemplateLimitError(f"the rendered text exceeds {MAX_SIZE:,} characters")
+                raise TemplateLimitError(
+                    tr(
+                        f"描画した文が {MAX_SIZE:,} 文字を超えました",
+                        f"the rendered text exceeds {MAX_SIZE:,} characters",
+                    )
+                )
             out.append(chunk)
         return "".join(out).strip()
     finally:

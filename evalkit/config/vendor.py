@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from ..i18n import tr
 from .criteria import ID_PATTERN, Strict
 from .generation import Generation
 
@@ -36,27 +37,40 @@ def url_problem(url: str) -> str | None:
 
     shown = ENV_REF.sub("x", url)
     if re.search(r"\s", url):
-        return "a URL cannot contain spaces or line breaks"
+        return tr("URL に空白や改行は入れられません", "a URL cannot contain spaces or line breaks")
     if not shown.startswith(("http://", "https://")) and not ENV_REF.match(url):
-        return "expected an http(s) URL or ${ENV_VAR}"
+        return tr("http(s) の URL か ${ENV_VAR} にしてください", "expected an http(s) URL or ${ENV_VAR}")
     if not shown.startswith(("http://", "https://")):
         return None  # the whole URL comes from the environment
     parts = urlsplit(shown)
     if "@" in parts.netloc:
-        return "credentials in the URL (user:password@ or token@) are not allowed; use api_key_env"
+        return tr(
+            "URL に認証情報（user:password@ や token@）は入れられません。api_key_env を使ってください",
+            "credentials in the URL (user:password@ or token@) are not allowed; use api_key_env",
+        )
     if not parts.hostname:
-        return "the URL names no host"
+        return tr("URL にホスト名がありません", "the URL names no host")
     try:
         port = parts.port
     except ValueError:
-        return "the URL's port must be a number from 1 to 65535"
+        return tr(
+            "URL のポートは 1 から 65535 までの数にしてください", "the URL's port must be a number from 1 to 65535"
+        )
     if port is not None and not 1 <= port <= 65535:
-        return "the URL's port must be a number from 1 to 65535"
+        return tr(
+            "URL のポートは 1 から 65535 までの数にしてください", "the URL's port must be a number from 1 to 65535"
+        )
     for name, _ in parse_qsl(parts.query, keep_blank_values=True):
         if CREDENTIAL_PARAMS.match(name):
-            return f"the URL carries a credential in its query ('{name}='); keep keys in api_key_env"
+            return tr(
+                f"URL のクエリに認証情報（'{name}='）があります。キーは api_key_env で指定してください",
+                f"the URL carries a credential in its query ('{name}='); keep keys in api_key_env",
+            )
     if KEY_INSIDE.search(url):
-        return "the URL contains what looks like an API key; keep keys in api_key_env"
+        return tr(
+            "URL に API キーらしい値があります。キーは api_key_env で指定してください",
+            "the URL contains what looks like an API key; keep keys in api_key_env",
+        )
     return None
 
 
@@ -72,7 +86,7 @@ class Evidence(Strict):
     @model_validator(mode="after")
     def _names_something(self) -> Evidence:
         if not self.document and not self.url:
-            raise ValueError("evidence needs a document or a url")
+            raise ValueError(tr("evidence には document か url が必要です", "evidence needs a document or a url"))
         return self
 
 
@@ -135,7 +149,12 @@ class Attestation(Strict):
         known = set(type(self).model_fields) - {"evidence", "notes"}
         for name in self.evidence:
             if name not in known:
-                raise ValueError(f"evidence for unknown attestation field '{name}'")
+                raise ValueError(
+                    tr(
+                        f"evidence の '{name}' という申告項目はありません",
+                        f"evidence for unknown attestation field '{name}'",
+                    )
+                )
         return self
 
 
@@ -190,7 +209,12 @@ class Faults(Strict):
             + self.rate_drop
         )
         if total > 1:
-            raise ValueError(f"fault rates add up to {total:g}, more than 1")
+            raise ValueError(
+                tr(
+                    f"障害注入の割合の合計が {total:g} で、1 を超えています",
+                    f"fault rates add up to {total:g}, more than 1",
+                )
+            )
         return self
 
 
@@ -235,11 +259,21 @@ class Vendor(Strict):
     @model_validator(mode="after")
     def _provider_fields(self) -> Vendor:
         if self.provider == "openai" and not self.base_url:
-            raise ValueError("provider 'openai' needs base_url")
+            raise ValueError(tr("provider 'openai' には base_url が必要です", "provider 'openai' needs base_url"))
         if self.provider == "reference" and self.model not in REFERENCE_MODELS:
-            raise ValueError(f"reference model must be one of {', '.join(REFERENCE_MODELS)}")
+            raise ValueError(
+                tr(
+                    f"参照エンドポイントの model は {', '.join(REFERENCE_MODELS)} のいずれかにしてください",
+                    f"reference model must be one of {', '.join(REFERENCE_MODELS)}",
+                )
+            )
         if self.faults is not None and self.provider != "reference":
-            raise ValueError("faults can only be injected into the embedded endpoint (provider: reference)")
+            raise ValueError(
+                tr(
+                    "障害注入は組込みの参照エンドポイント（provider: reference）にしか使えません",
+                    "faults can only be injected into the embedded endpoint (provider: reference)",
+                )
+            )
         return self
 
     def env_names(self) -> list[str]:
@@ -261,7 +295,12 @@ class Vendor(Strict):
                 from ..errors import UsageError
 
                 names = ", ".join(ENV_REF.findall(self.base_url))
-                raise UsageError(f"vendor '{self.id}': base_url from {names}: {problem}")
+                raise UsageError(
+                    tr(
+                        f"ベンダー '{self.id}': {names} から得た base_url: {problem}",
+                        f"vendor '{self.id}': base_url from {names}: {problem}",
+                    )
+                )
         return url
 
 

@@ -60,7 +60,7 @@ def scoring_content(data: Any) -> Any:
     return out
 
 
-def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8")
     except FileNotFoundError:
@@ -210,7 +210,7 @@ def _local_source(data: Any) -> str | None:
     return rel
 
 
-def _data_file_changed(rev: _Revision, suite_path: Path, data: dict, old: _BaseFile | None) -> bool:
+def _data_file_changed(rev: _Revision, suite_path: Path, data: dict[str, Any], old: _BaseFile | None) -> bool:
     """The suite's local data file differs from the one its revision's file read."""
     rel = _local_source(data)
     if rel is None:
@@ -220,6 +220,7 @@ def _data_file_changed(rev: _Revision, suite_path: Path, data: dict, old: _BaseF
     except OSError:
         current = None
     old_rel = _local_source(old.data) if old is not None else None
+    name: str | None
     if old is not None and old_rel is not None:
         name = posixpath.normpath(posixpath.join(posixpath.dirname(old.name), old_rel))
     else:
@@ -235,7 +236,7 @@ def check_versions(paths: Iterable[Path], base: str = "HEAD") -> list[VersionChe
     if missing:
         raise GitError(f"{missing[0].file}: no such file or directory")
     results: list[VersionCheck] = []
-    versioned: list[tuple[Path, Path | None, str, dict]] = []  # path, root, kind, data
+    versioned: list[tuple[Path, str, dict[str, Any]]] = []  # path, kind, data
     for entry in entries:
         path = entry.path
         if classify(path, root=entry.root) in ("criteria", "sealed"):
@@ -248,7 +249,7 @@ def check_versions(paths: Iterable[Path], base: str = "HEAD") -> list[VersionChe
         if not isinstance(current, dict) or "version" not in current:
             results.append(VersionCheck(path, "skipped"))  # `evalkit validate` reports it
             continue
-        versioned.append((path, entry.root, kind, current))
+        versioned.append((path, kind, current))
     if not versioned:
         return results
     verify_revision(base, versioned[0][0].parent)
@@ -268,7 +269,7 @@ def check_versions(paths: Iterable[Path], base: str = "HEAD") -> list[VersionChe
     for given in paths:  # every folder given, also one that no longer holds a versioned file
         folder = given if given.is_dir() else given.parent
         revision(folder).search(folder, given if given.is_dir() else None)
-    for path, root, kind, current in versioned:
+    for path, kind, current in versioned:
         rev = revision(path.parent)
         what = "checks" if kind == "attestation" else "items or scoring"
         version = str(current.get("version"))
@@ -277,7 +278,7 @@ def check_versions(paths: Iterable[Path], base: str = "HEAD") -> list[VersionChe
             # no usable id (validate reports it): compare with the same path
             name = rev.rel(path)
             blob = rev.blobs([name]).get(name) if name else None
-            if blob is not None:
+            if name and blob is not None:
                 old = _BaseFile(name, str(path), _parse(path, blob.decode("utf-8", "replace")))
         if old is None:
             results.append(VersionCheck(path, "new", version, what))

@@ -22,15 +22,26 @@ from typing import Any
 
 import yaml
 
+from ..i18n import tr
 from .issues import ConfigIssue, path_issue
 
-Loc = tuple  # tuple[str | int, ...]
+Loc = tuple[str | int, ...]  # a path into the document: mapping keys and list indexes
 
 # Nodes that aliases may add to a document beyond the ones written in it (each alias is a copy).
 MAX_ALIAS_NODES = 1_000_000
 # Nesting levels of collections; configuration never needs more than a dozen.
 MAX_DEPTH = 100
 TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels of lists and mappings)"
+
+
+def too_deep() -> str:
+    """TOO_DEEP in the console language."""
+    return tr(
+        f"入れ子が深すぎます（リストとマッピングが {MAX_DEPTH} 段を超えています）",
+        f"nested too deeply (more than {MAX_DEPTH} levels of lists and mappings)",
+    )
+
+
 # libyaml's composer recurses in C once per level (it crashed the process between 20,000 and 40,000
 # levels with an 8 MB stack). Up to this many possible levels it is safe; above it the nesting is
 # first measured from the event stream, which does not recurse (some 15% more time for such a file;
@@ -129,14 +140,23 @@ class _Builder:
             if id(node) in self.active:
                 line, col = _mark(node)
                 self.issues.append(
-                    ConfigIssue(self.path, line, col, format_loc(loc), "recursive alias: a node cannot contain itself")
+                    ConfigIssue(
+                        self.path,
+                        line,
+                        col,
+                        format_loc(loc),
+                        tr(
+                            "再帰的なエイリアスです（ノードが自分自身を含んでいます）",
+                            "recursive alias: a node cannot contain itself",
+                        ),
+                    )
                 )
                 return None
             if len(loc) >= MAX_DEPTH:  # a collection at loc is level len(loc) + 1
                 if not self.too_deep:
                     self.too_deep = True
                     line, col = _mark(node)
-                    self.issues.append(ConfigIssue(self.path, line, col, "(document)", TOO_DEEP))
+                    self.issues.append(ConfigIssue(self.path, line, col, "(document)", too_deep()))
                 return None
         if isinstance(node, yaml.MappingNode):
             if id(node) not in self.merged:
@@ -152,7 +172,15 @@ class _Builder:
                 if not isinstance(key, (str, int, float, bool)) or key is None:
                     line, col = _mark(key_node)
                     self.issues.append(
-                        ConfigIssue(self.path, line, col, format_loc(loc), "mapping keys must be plain scalars")
+                        ConfigIssue(
+                            self.path,
+                            line,
+                            col,
+                            format_loc(loc),
+                            tr(
+                                "マッピングのキーは単純なスカラー値にしてください", "mapping keys must be plain scalars"
+                            ),
+                        )
                     )
                     continue
                 key = str(key) if not isinstance(key, str) else key
@@ -166,7 +194,10 @@ class _Builder:
                             line,
                             col,
                             format_loc(child),
-                            f"duplicate key '{key}' (first defined on line {first})",
+                            tr(
+                                f"キー '{key}' が重複しています（最初は {first} 行目）",
+                                f"duplicate key '{key}' (first defined on line {first})",
+                            ),
                         )
                     )
                     continue
@@ -191,7 +222,15 @@ class _Builder:
             # e.g. ``!!int abc``; the value itself is not echoed (it may be a secret)
             line, col = _mark(node)
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            self.issues.append(ConfigIssue(self.path, line, col, format_loc(loc), f"cannot read value as {tag}"))
+            self.issues.append(
+                ConfigIssue(
+                    self.path,
+                    line,
+                    col,
+                    format_loc(loc),
+                    tr(f"値を {tag} として読めません", f"cannot read value as {tag}"),
+                )
+            )
             return None
 
 
@@ -232,7 +271,8 @@ def _too_deep_in_events(path: Path, text: str) -> ConfigIssue | None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
-                    return ConfigIssue(str(path), mark.line + 1, mark.column + 1, "(document)", TOO_DEEP)
+                    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+                    return ConfigIssue(str(path), line, col, "(document)", too_deep())
             elif isinstance(event, end):
                 depth -= 1
     except yaml.YAMLError:
@@ -242,10 +282,11 @@ def _too_deep_in_events(path: Path, text: str) -> ConfigIssue | None:
     return None
 
 
-def _children(node: yaml.Node) -> list:
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [child for pair in node.value for child in pair]
-    return node.value
+    children: list[yaml.Node] = node.value  # a sequence node's value is its list of nodes
+    return children
 
 
 def alias_expansion(path: Path, root: yaml.Node) -> ConfigIssue | None:
@@ -260,7 +301,7 @@ def alias_expansion(path: Path, root: yaml.Node) -> ConfigIssue | None:
         return None
     scalar = yaml.ScalarNode
     size: dict[int, int] = {}
-    inner: dict[int, tuple[int, list]] = {}  # collection -> (its scalar children, its collection children)
+    inner: dict[int, tuple[int, list[yaml.Node]]] = {}  # collection -> (its scalar children, its collection children)
     written = 1  # node occurrences in the file: the root, and every child (an alias counts once)
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
@@ -286,7 +327,7 @@ def alias_expansion(path: Path, root: yaml.Node) -> ConfigIssue | None:
     refs: dict[int, int] = {}
     order: list[yaml.Node] = []
     seen: set[int] = set()
-    todo = [root]
+    todo: list[yaml.Node] = [root]
     while todo:
         node = todo.pop()
         if id(node) in seen:
@@ -310,7 +351,10 @@ def alias_expansion(path: Path, root: yaml.Node) -> ConfigIssue | None:
         line,
         col,
         "(document)",
-        f"too many aliases ({total:,} nodes); YAML aliases that expand this far are not accepted",
+        tr(
+            f"エイリアスが多すぎます（{total:,} ノード）。ここまで展開される YAML エイリアスは受け付けません",
+            f"too many aliases ({total:,} nodes); YAML aliases that expand this far are not accepted",
+        ),
     )
 
 
@@ -319,7 +363,13 @@ def _undecodable(path: Path, data: bytes, exc: UnicodeDecodeError) -> ConfigIssu
     before = data[: exc.start]
     line = before.count(b"\n") + 1
     column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
-    return ConfigIssue(str(path), line, column, "(document)", f"file is not valid UTF-8: {exc.reason}")
+    return ConfigIssue(
+        str(path),
+        line,
+        column,
+        "(document)",
+        tr(f"UTF-8 として正しくありません: {exc.reason}", f"file is not valid UTF-8: {exc.reason}"),
+    )
 
 
 def read_text(path: Path) -> tuple[str | None, list[ConfigIssue]]:
@@ -328,11 +378,16 @@ def read_text(path: Path) -> tuple[str | None, list[ConfigIssue]]:
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
-        return None, [path_issue(path, "no such file or directory")]
+        return None, [path_issue(path, tr("ファイルが見つかりません", "no such file or directory"))]
     except IsADirectoryError:
-        return None, [path_issue(path, "is a directory, not a file")]
+        return None, [path_issue(path, tr("ファイルではなくフォルダです", "is a directory, not a file"))]
     except OSError as exc:
-        return None, [path_issue(path, f"cannot read file: {exc.strerror or exc}")]
+        return None, [
+            path_issue(
+                path,
+                tr(f"ファイルを読めません: {exc.strerror or exc}", f"cannot read file: {exc.strerror or exc}"),
+            )
+        ]
     try:
         # line ends as ``Path.read_text`` gives them (universal newlines)
         return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), []
@@ -364,9 +419,21 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Located | None, list
         context = ""
         if exc.context:
             start = exc.context_mark
-            where = f" starting on line {start.line + 1}" if start and mark and start.line != mark.line else ""
+            where = (
+                tr(f"、{start.line + 1} 行目から", f" starting on line {start.line + 1}")
+                if start and mark and start.line != mark.line
+                else ""
+            )
             context = f" ({exc.context}{where})"
-        return None, [ConfigIssue(str(path), line, col, "(syntax)", f"YAML syntax error: {problem}{context}")]
+        return None, [
+            ConfigIssue(
+                str(path),
+                line,
+                col,
+                "(syntax)",
+                tr(f"YAML の構文エラー: {problem}{context}", f"YAML syntax error: {problem}{context}"),
+            )
+        ]
     except yaml.reader.ReaderError as exc:  # a control character: point at it, not at 1:1
         pos = max(0, min(int(exc.position), len(text)))
         line = text.count("\n", 0, pos) + 1
@@ -378,18 +445,30 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Located | None, list
                 line,
                 col,
                 "(syntax)",
-                f"unacceptable character U+{char:04X} (a control character); YAML does not "
-                f"allow it in a file — write it as an escape in a double-quoted string, "
-                f'e.g. "\\x{char:02x}"',
+                tr(
+                    f"使えない文字 U+{char:04X}（制御文字）があります。YAML ではファイルに直接書けません。"
+                    f'二重引用符の文字列の中でエスケープとして書いてください（例: "\\x{char:02x}"）',
+                    f"unacceptable character U+{char:04X} (a control character); YAML does not "
+                    f"allow it in a file — write it as an escape in a double-quoted string, "
+                    f'e.g. "\\x{char:02x}"',
+                ),
             )
         ]
     except yaml.YAMLError as exc:
-        return None, [ConfigIssue(str(path), 1, 1, "(syntax)", f"YAML error: {exc}")]
+        return None, [ConfigIssue(str(path), 1, 1, "(syntax)", tr(f"YAML のエラー: {exc}", f"YAML error: {exc}"))]
     except RecursionError:  # the pure-Python parser, re-reading a deeply nested file with an error
-        return None, [ConfigIssue(str(path), 1, 1, "(document)", TOO_DEEP)]
+        return None, [ConfigIssue(str(path), 1, 1, "(document)", too_deep())]
     doc = Located(path=path, data=None, text=text)
     if node is None:
-        return None, [ConfigIssue(str(path), 1, 1, "(document)", "file is empty; expected a mapping")]
+        return None, [
+            ConfigIssue(
+                str(path),
+                1,
+                1,
+                "(document)",
+                tr("ファイルが空です。マッピングを書いてください", "file is empty; expected a mapping"),
+            )
+        ]
     if "*" in text:  # aliases are possible
         too_big = alias_expansion(path, node)
         if too_big is not None:
@@ -400,9 +479,25 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Located | None, list
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return None, [ConfigIssue(str(path), line, col, "(value)", f"cannot read value: {exc.problem}")]
+        return None, [
+            ConfigIssue(
+                str(path),
+                line,
+                col,
+                "(value)",
+                tr(f"値を読めません: {exc.problem}", f"cannot read value: {exc.problem}"),
+            )
+        ]
     if builder.issues:
         return None, builder.issues
     if not isinstance(doc.data, dict):
-        return None, [doc.issue((), f"expected a mapping at the top level, got {type(doc.data).__name__}")]
+        return None, [
+            doc.issue(
+                (),
+                tr(
+                    f"最上位はマッピングにしてください（{type(doc.data).__name__} になっています）",
+                    f"expected a mapping at the top level, got {type(doc.data).__name__}",
+                ),
+            )
+        ]
     return doc, []

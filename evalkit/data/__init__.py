@@ -8,8 +8,6 @@ seam every later stage reads, and a finished run never needs the data files agai
 
 from __future__ import annotations
 
-from typing import Optional
-
 from ..config.suite import Item, Suite
 from .errors import SourceError, SourceMissing
 from .materialise import Outcome, materialise

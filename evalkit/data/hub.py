@@ -95,7 +95,7 @@ def _data_files(source: Source, base: Path) -> tuple[Any, list[Path]]:
     spec = source.data_files
     files: list[Path] = []
 
-    def one(text: str) -> str:
+    def one(text: str) -> str | list[str]:
         found = local_files(text, base, "data_files")
         files.extend(found)
         return [str(p) for p in found] if len(found) > 1 else str(found[0])

@@ -40,16 +40,19 @@ class Compiled:
 
     def __init__(self, source: str, *, typed: bool = True, boolean: bool = False):
         self.raw = source
+        inner = ""  # the expression as written, in the modes that have one
         if boolean:
             expr = source.strip()
             match = _SINGLE.match(expr)
             if match:  # a filter written as {{ ... }} is accepted too
                 expr = match.group("expr")
+            inner = expr
             self.text = "{% if (" + expr + ") %}1{% endif %}"
             self.mode = "bool"
         else:
             match = _SINGLE.match(source) if typed else None
             if match:
+                inner = match.group("expr")
                 self.text = "{{ (" + match.group("expr") + ") | tojson }}"
                 self.expr_text = "{{ " + match.group("expr") + " }}"
                 self.mode = "json"
@@ -58,7 +61,7 @@ class Compiled:
                 self.mode = "text"
         try:
             if self.mode != "text":  # the expression as written first: its errors read naturally
-                compile_template("{{ " + (expr if boolean else match.group("expr")) + " }}")
+                compile_template("{{ " + inner + " }}")
             compile_template(self.text)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(f"template syntax error: {exc.message}", syntax=True) from None

@@ -8,6 +8,7 @@ Problems become ConfigIssues at the suite file's ``source`` block.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,12 +134,15 @@ def materialise(loaded: Any) -> Outcome:
         return out
 
     n_records = len(data.records)
-    preset_fn, preset_mapping = PRESETS.get(source.preset, (None, {}))
+    preset_fn: Callable[[dict], dict] | None = None
+    preset_mapping: dict[str, Any] = {}
+    if source.preset is not None:
+        preset_fn, preset_mapping = PRESETS[source.preset]
     mapping = {**preset_mapping, **source.mapping}
     records: list[tuple[dict, dict, str]] = []  # (record seen by templates, raw record, where)
     skipped = 0
     first_skip = ""
-    for raw, where in zip(data.records, data.where):
+    for raw, where in zip(data.records, data.where, strict=True):
         record = raw
         if preset_fn is not None:
             try:
@@ -173,7 +177,7 @@ def materialise(loaded: Any) -> Outcome:
     n_filtered = len(records)
 
     # ids
-    id_of = None
+    id_of: Callable[[dict], Any] | None = None
     if source.id:
         if is_template(source.id):
             try:
@@ -225,8 +229,9 @@ def materialise(loaded: Any) -> Outcome:
 
     # sample, limit (file order is kept)
     order = list(range(len(unique)))
-    if source.sample and source.sample.n < len(order):
-        chosen = sorted(order, key=lambda i: sample_rank(source.sample.seed, ids[i]))[: source.sample.n]
+    sample = source.sample
+    if sample and sample.n < len(order):
+        chosen = sorted(order, key=lambda i: sample_rank(sample.seed, ids[i]))[: sample.n]
         order = sorted(chosen)
     if source.limit is not None:
         order = order[: source.limit]
@@ -257,8 +262,8 @@ def materialise(loaded: Any) -> Outcome:
             failures.setdefault(key if key in mapping else "", [f"{key}: {message}", where, record, 0])[3] += 1
     for key, (message, where, record, count) in failures.items():
         more = f" (and {count - 1} more records)" if count > 1 else ""
-        loc = ("mapping", key) if key else ("mapping",)
-        out.issues.append(_issue(loaded, loc, f"{message} in {where}{more}; record fields: {field_names(record)}"))
+        at = ("mapping", key) if key else ("mapping",)
+        out.issues.append(_issue(loaded, at, f"{message} in {where}{more}; record fields: {field_names(record)}"))
     if out.issues:
         return out
     suite.items.extend(items)
@@ -290,6 +295,7 @@ def materialise(loaded: Any) -> Outcome:
 def describe(suite: Suite) -> dict:
     """What the manifest records of a suite's source before it is read."""
     source = suite.source
+    assert source is not None, "materialise describes only suites that have a source"
     entry = {
         "suite": suite.id,
         "title": suite.title,

@@ -144,7 +144,8 @@ def jbbq(record: dict) -> dict:
     label = _label(record.get("label"), n)
     if label is None:
         raise ValueError(f"label {record.get('label')!r} is not an option (0..{n - 1} or a..{LETTERS[n - 1]})")
-    info = record.get("answer_info") if isinstance(record.get("answer_info"), dict) else {}
+    info = record.get("answer_info")
+    info = info if isinstance(info, dict) else {}
     tags = {}
     for i in range(n):
         entry = info.get(f"ans{i}")
@@ -160,7 +161,8 @@ def jbbq(record: dict) -> dict:
         unknown = LETTERS[hits[0]]
     stereotyped = _label(record["stereotyped_label"], n) if record.get("stereotyped_label") not in (None, "") else None
     if stereotyped is None:
-        meta = record.get("additional_metadata") if isinstance(record.get("additional_metadata"), dict) else {}
+        meta = record.get("additional_metadata")
+        meta = meta if isinstance(meta, dict) else {}
         groups = meta.get("stereotyped_groups") or record.get("stereotyped_groups") or []
         if isinstance(groups, str):
             groups = [groups]

@@ -241,7 +241,7 @@ def read_json(path: Path, encoding: str, records_path: str | None) -> tuple[list
 
 def read_parquet(path: Path) -> tuple[list[dict], list[str]]:
     try:
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]  # pyarrow ships no type information
 
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several kinds for a bad file

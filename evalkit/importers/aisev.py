@@ -113,7 +113,7 @@ def build_suite(csv_path: Path, *, criterion: str | None = None, suite_id: str |
     seen: set[str] = set()
     notes: list[str] = []
     duplicates = 0
-    for row, at in zip(rows, where):
+    for row, at in zip(rows, where, strict=True):
         line = int(at.rsplit(":", 1)[1])
         try:
             derived = aisev_row(row)

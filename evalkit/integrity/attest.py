@@ -28,6 +28,7 @@ from ..config.loader import Loaded
 from ..config.schema_errors import issues_from_validation
 from ..config.vendor import Attestation
 from ..config.yamlpos import load_yaml
+from ..i18n import tr
 from .hashing import sha256_file
 
 
@@ -50,7 +51,10 @@ def load_answers(path: Path) -> tuple[Loaded | None, list[ConfigIssue]]:
                 1,
                 1,
                 "(document)",
-                "expected a mapping of attestation fields (deployment: ..., data_residency: ...)",
+                tr(
+                    "申告項目のマッピング（deployment: ..., data_residency: ...）にしてください",
+                    "expected a mapping of attestation fields (deployment: ..., data_residency: ...)",
+                ),
             )
         ]
     try:
@@ -60,13 +64,13 @@ def load_answers(path: Path) -> tuple[Loaded | None, list[ConfigIssue]]:
     return Loaded(model, doc), []
 
 
-def apply_answers(files: list[Path], vendors: list[Loaded]) -> tuple[list[Loaded], dict[str, dict]]:
+def apply_answers(files: list[Path], vendors: list[Loaded]) -> tuple[list[Loaded], dict[str, dict[str, Any]]]:
     """Vendors with the answers of ``files`` merged into their attestation, and per vendor id the
     answers file used ({path, sha256, fields}). Raises ConfigError with every problem at once."""
     issues: list[ConfigIssue] = []
     by_id = {v.model.id: v for v in vendors}
     merged: dict[str, Loaded] = dict(by_id)
-    sources: dict[str, dict] = {}
+    sources: dict[str, dict[str, Any]] = {}
     for path in files:
         loaded, found = load_answers(path)
         issues += found
@@ -79,8 +83,12 @@ def apply_answers(files: list[Path], vendors: list[Loaded]) -> tuple[list[Loaded
                 issues.append(
                     loaded.doc.issue(
                         (),
-                        f"name the vendor these answers are for (vendor: ID); this command "
-                        f"has {len(by_id)} vendors: {', '.join(sorted(by_id)) or 'none'}",
+                        tr(
+                            f"この回答がどのベンダーのものか vendor: ID で指定してください。このコマンドのベンダーは "
+                            f"{len(by_id)} 件です: {', '.join(sorted(by_id)) or 'none'}",
+                            f"name the vendor these answers are for (vendor: ID); this command "
+                            f"has {len(by_id)} vendors: {', '.join(sorted(by_id)) or 'none'}",
+                        ),
                     )
                 )
                 continue
@@ -89,14 +97,23 @@ def apply_answers(files: list[Path], vendors: list[Loaded]) -> tuple[list[Loaded
             issues.append(
                 loaded.doc.issue(
                     ("vendor",),
-                    f"vendor '{target}' is not part of this command (vendors: {', '.join(sorted(by_id)) or 'none'})",
+                    tr(
+                        f"ベンダー '{target}' はこのコマンドの対象ではありません"
+                        f"（対象: {', '.join(sorted(by_id)) or 'none'}）",
+                        f"vendor '{target}' is not part of this command "
+                        f"(vendors: {', '.join(sorted(by_id)) or 'none'})",
+                    ),
                 )
             )
             continue
         if target in sources:
             issues.append(
                 loaded.doc.issue(
-                    ("vendor",), f"vendor '{target}' already has an answers file ({sources[target]['path']})"
+                    ("vendor",),
+                    tr(
+                        f"ベンダー '{target}' の回答ファイルは既にあります（{sources[target]['path']}）",
+                        f"vendor '{target}' already has an answers file ({sources[target]['path']})",
+                    ),
                 )
             )
             continue
@@ -110,8 +127,12 @@ def apply_answers(files: list[Path], vendors: list[Loaded]) -> tuple[list[Loaded
                 issues.append(
                     loaded.doc.issue(
                         (name,),
-                        f"differs from the vendor file {vendor.path} "
-                        f"({name}: {old!r}); answer each question in one place",
+                        tr(
+                            f"ベンダーファイル {vendor.path} の値（{name}: {old!r}）と異なります。"
+                            "各質問は 1 か所で回答してください",
+                            f"differs from the vendor file {vendor.path} "
+                            f"({name}: {old!r}); answer each question in one place",
+                        ),
                     )
                 )
                 continue
@@ -147,10 +168,15 @@ def unanswered_notice(vendor: Any, questionnaires: list[Any]) -> str | None:
     other = [c for _, c in missing if not c.critical]
     parts = []
     if critical:
-        parts.append("critical: " + ", ".join(f"{c.id} [{c.field}]" for c in critical))
+        ids = ", ".join(f"{c.id} [{c.field}]" for c in critical)
+        parts.append(tr(f"必須: {ids}", f"critical: {ids}"))
     if other:
-        parts.append("other: " + ", ".join(f"{c.id} [{c.field}]" for c in other))
-    return (
+        ids = ", ".join(f"{c.id} [{c.field}]" for c in other)
+        parts.append(tr(f"その他: {ids}", f"other: {ids}"))
+    return tr(
+        f"ベンダー '{vendor.id}': 申告の回答 {len(missing)} 件が未回答又は証跡なしです（{'; '.join(parts)}）。"
+        "適合とはせず 未回答 / 証跡なし として扱います（ベンダーファイルか --attestation FILE で回答してください）",
         f"vendor '{vendor.id}': {len(missing)} attestation answer(s) missing or without evidence "
-        f"({'; '.join(parts)}); they count as 未回答 / 証跡なし, never as compliant (answer them in the vendor file or with --attestation FILE)"
+        f"({'; '.join(parts)}); they count as 未回答 / 証跡なし, never as compliant "
+        "(answer them in the vendor file or with --attestation FILE)",
     )

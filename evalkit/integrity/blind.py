@@ -25,11 +25,14 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from ..runner.store import RunStore
 
 MAPPING_NAME = "blind-mapping.json"
 MAPPING_FORMAT = "evalkit-blind-mapping/1"
@@ -61,7 +64,7 @@ class Blinding:
     def to_real(self) -> dict[str, str]:
         return {pid: real for real, (pid, _) in self.pseudonyms.items()}
 
-    def mapping(self, run_id: str) -> dict:
+    def mapping(self, run_id: str) -> dict[str, Any]:
         return {
             "format": MAPPING_FORMAT,
             "run_id": run_id,
@@ -81,7 +84,7 @@ def assign(vendor_ids: list[str], seed: int, names: dict[str, str] | None = None
     )
 
 
-def of_store(store: Any) -> Blinding | None:
+def of_store(store: RunStore) -> Blinding | None:
     """The blinding of a run (None when the run is not blinded)."""
     meta = store.get_meta("blind")
     if not meta:
@@ -137,9 +140,12 @@ class _Renamer:
             return value
         return self.pattern.sub(lambda m: self.subs[m.group(0)], value)
 
+    def rename_mapping(self, obj: dict[Any, Any]) -> dict[Any, Any]:
+        return {(self.ids.get(k, k) if isinstance(k, str) else k): self(v) for k, v in obj.items()}
+
     def __call__(self, obj: Any) -> Any:
         if isinstance(obj, dict):
-            return {(self.ids.get(k, k) if isinstance(k, str) else k): self(v) for k, v in obj.items()}
+            return self.rename_mapping(obj)
         if isinstance(obj, list):
             return [self(v) for v in obj]
         if isinstance(obj, str):
@@ -153,7 +159,7 @@ def _hide_attestation(att: Any) -> Any:
     return {k: (HIDDEN if k in FREE_TEXT_ATTESTATION and v not in (None, "") else v) for k, v in att.items()}
 
 
-def blind_results(results: dict, blinding: Blinding) -> dict:
+def blind_results(results: dict[str, Any], blinding: Blinding) -> dict[str, Any]:
     """A blinded copy of the aggregated results (summary.json and everything the report shows)."""
     out = copy.deepcopy(results)
     real_ids = set(blinding.pseudonyms)
@@ -192,13 +198,13 @@ def blind_results(results: dict, blinding: Blinding) -> dict:
         config["vendors"] = {vid: {"blinded": True} for vid in config["vendors"]}
     out["config"] = config
     out["blind"] = {"pseudonyms": True, "n_vendors": len(blinding.pseudonyms)}
-    return _Renamer(blinding)(out)
+    return _Renamer(blinding).rename_mapping(out)
 
 
 def blind_table(df: pd.DataFrame, blinding: Blinding) -> pd.DataFrame:
     """A blinded copy of the item table (results.csv / results.parquet)."""
     rename = _Renamer(blinding)
-    out = df.copy()
+    out: pd.DataFrame = df.copy()
     out["vendor_id"] = out["vendor_id"].map(lambda v: rename.ids.get(v, v))
     out["model"] = None
     out["system_fingerprint"] = None

@@ -37,10 +37,13 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from .hashing import sha256_file
+
+if TYPE_CHECKING:
+    from ..runner.store import RunStore
 
 FORMAT = "evalkit-bundle/1"
 INDEX, SIGNATURE, PUBLIC_KEY, MANIFEST, STORE = (
@@ -152,7 +155,7 @@ def snapshot_store(store_path: Path, dest: Path) -> None:
         src.close()
 
 
-def bundle_manifest(store: Any, kind: str = "run") -> dict:
+def bundle_manifest(store: RunStore, kind: str = "run") -> dict[str, Any]:
     from .manifest import endpoint_models, first_response_at, software
 
     manifest = store.get_meta("manifest", {}) or {}
@@ -192,8 +195,8 @@ def pack(
     passphrase_env: str | None = None,
     include_mapping: bool = False,
     kind: str = "run",
-    sealed_paths: tuple = (),
-) -> tuple[Path, dict]:
+    sealed_paths: tuple[str | Path, ...] = (),
+) -> tuple[Path, dict[str, Any]]:
     """Write the bundle of ``run_dir``; returns (path, index)."""
     from ..pipeline import open_run
     from .blind import MAPPING_NAME
@@ -242,7 +245,7 @@ def pack(
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "members": dict(sorted(members.items())),
         }
-        pub_pem = None
+        pub_pem: bytes | None = None
         if key is not None:
             from cryptography.hazmat.primitives import serialization
 
@@ -256,7 +259,7 @@ def pack(
         mtime = int(time.time())
         with tarfile.open(partial, "w:gz", format=tarfile.PAX_FORMAT) as tar:
             _add_bytes(tar, INDEX, index_bytes, mtime)
-            if key is not None:
+            if key is not None and pub_pem is not None:  # set together above
                 _add_bytes(tar, SIGNATURE, key.sign(index_bytes), mtime)
                 _add_bytes(tar, PUBLIC_KEY, pub_pem, mtime)
             _add_bytes(tar, MANIFEST, manifest_bytes, mtime)
@@ -282,7 +285,7 @@ class Opened:
 
     path: Path
     root: Path
-    index: dict
+    index: dict[str, Any]
     index_bytes: bytes
     names: list[str]
     problems: list[str] = field(default_factory=list)
@@ -327,7 +330,8 @@ def unpack(path: Path) -> Opened:
     try:
         with tarfile.open(path, "r:*") as tar:
             for info in tar:
-                if not info.isfile() or not _safe_name(info.name):
+                source = tar.extractfile(info) if info.isfile() else None  # a reader for regular files only
+                if source is None or not _safe_name(info.name):
                     problems.append(f"member '{info.name}': not a plain file with a safe name (refused)")
                     continue
                 if info.name in names:
@@ -336,7 +340,6 @@ def unpack(path: Path) -> Opened:
                 names.append(info.name)
                 target = root / info.name
                 target.parent.mkdir(parents=True, exist_ok=True)
-                source = tar.extractfile(info)
                 with open(target, "wb") as handle:
                     shutil.copyfileobj(source, handle)
     except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:

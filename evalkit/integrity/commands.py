@@ -7,8 +7,10 @@ import json
 import shlex
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..errors import EXIT_GATE_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_VERIFY_FAILED, UsageError
+from ..i18n import tr
 
 
 def _out(text: str = "") -> None:
@@ -36,13 +38,23 @@ def cmd_seal(args: argparse.Namespace) -> int:
     for source, target, info in written:
         h = info.header
         _out(
-            f"sealed {source} -> {target}: suite {h['suite']} {h['version']}, {h['items']} items, "
-            f"key ${info.key_env} ({h['kdf']['name']}); ciphertext sha256:{info.ciphertext_sha256}, "
-            f"plaintext sha256:{info.plaintext_sha256}"
+            tr(
+                f"封印しました {source} -> {target}: スイート {h['suite']} {h['version']}、{h['items']} 問、"
+                f"鍵 ${info.key_env}（{h['kdf']['name']}）。暗号文 sha256:{info.ciphertext_sha256}、"
+                f"平文 sha256:{info.plaintext_sha256}",
+                f"sealed {source} -> {target}: suite {h['suite']} {h['version']}, {h['items']} items, "
+                f"key ${info.key_env} ({h['kdf']['name']}); ciphertext sha256:{info.ciphertext_sha256}, "
+                f"plaintext sha256:{info.plaintext_sha256}",
+            )
         )
+    plain = ", ".join(str(s) for s, _, _ in written)
     _err(
-        f"notice: the plaintext file(s) are still on disk ({', '.join(str(s) for s, _, _ in written)}): keep them out "
-        "of the workspace and the repository; runs read the sealed file with the key"
+        tr(
+            f"お知らせ: 平文のファイルがディスクに残っています（{plain}）。作業フォルダとリポジトリの外に"
+            "保管してください。実行時は封印ファイルを鍵で読みます",
+            f"notice: the plaintext file(s) are still on disk ({plain}): keep them out "
+            "of the workspace and the repository; runs read the sealed file with the key",
+        )
     )
     return EXIT_OK
 
@@ -57,7 +69,12 @@ def cmd_prereg(args: argparse.Namespace) -> int:
     ws = load_workspace(paths, Path(args.criteria) if args.criteria else None, sealed="skip")
     ws.raise_if_issues()
     if ws.criteria is None:
-        raise UsageError("no criteria file: pass --criteria FILE")
+        raise UsageError(
+            tr(
+                "criteria ファイルがありません。--criteria FILE で指定してください",
+                "no criteria file: pass --criteria FILE",
+            )
+        )
     sealed = [f for f in expand_paths(paths)[0] if classify(f) == "sealed"]
     block = preregistration(ws, sealed_files=tuple(sealed))
     if args.json:
@@ -72,8 +89,19 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     from .bundle import keygen
 
     key, pub, fp = keygen(Path(args.out), passphrase_env=args.passphrase_env, force=args.force)
-    _out(f"private key: {key} (mode 0600{', encrypted' if args.passphrase_env else ''}; keep it secret)")
-    _out(f"public key:  {pub} ({fp}; give it to whoever verifies your bundles)")
+    enc = tr("、暗号化済み", ", encrypted") if args.passphrase_env else ""
+    _out(
+        tr(
+            f"秘密鍵: {key}（モード 0600{enc}。他人に渡さないでください）",
+            f"private key: {key} (mode 0600{enc}; keep it secret)",
+        )
+    )
+    _out(
+        tr(
+            f"公開鍵: {pub}（{fp}。バンドルを検証する相手に渡してください）",
+            f"public key:  {pub} ({fp}; give it to whoever verifies your bundles)",
+        )
+    )
     return EXIT_OK
 
 
@@ -88,8 +116,17 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         include_mapping=args.include_mapping,
         sealed_paths=tuple(Path(p) for p in args.sealed or []),
     )
-    signed = f"signed with {index['signature']['key']}" if "signature" in index else "unsigned"
-    _out(f"bundle: {out} ({len(index['members'])} members, {signed})")
+    signed = (
+        tr(f"{index['signature']['key']} で署名", f"signed with {index['signature']['key']}")
+        if "signature" in index
+        else tr("署名なし", "unsigned")
+    )
+    _out(
+        tr(
+            f"バンドル: {out}（メンバー {len(index['members'])} 件、{signed}）",
+            f"bundle: {out} ({len(index['members'])} members, {signed})",
+        )
+    )
     return EXIT_OK
 
 
@@ -98,17 +135,29 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     result = verify(Path(args.bundle), pubkey=Path(args.pubkey) if args.pubkey else None, key_env=args.key_env)
     for note in result.notes:
-        _err(f"verify: note: {note}")
+        _err(tr(f"verify: 注記: {note}", f"verify: note: {note}"))
     if result.problems:
         for problem in result.problems:
             _out(f"verify: FAIL {problem}")
-        _out(f"verify: FAILED: {len(result.problems)} problem(s) in {args.bundle}")
+        _out(
+            tr(
+                f"verify: FAILED: {args.bundle} に {len(result.problems)} 件の問題があります",
+                f"verify: FAILED: {len(result.problems)} problem(s) in {args.bundle}",
+            )
+        )
         return EXIT_VERIFY_FAILED
     _out(
-        f"verify: ok: {args.bundle}: every member matches its SHA-256; {describe(result)}; recorded scores, "
-        "summary.json and results.csv reproduced"
+        tr(
+            f"verify: ok: {args.bundle}: 全メンバーが SHA-256 と一致しました。{describe(result)}。"
+            "記録された得点、summary.json と results.csv を再現しました",
+            f"verify: ok: {args.bundle}: every member matches its SHA-256; {describe(result)}; recorded scores, "
+            "summary.json and results.csv reproduced",
+        )
         if not result.partial
-        else f"verify: ok (partial): {args.bundle}: every member matches its SHA-256; {describe(result)}"
+        else tr(
+            f"verify: ok（部分的）: {args.bundle}: 全メンバーが SHA-256 と一致しました。{describe(result)}",
+            f"verify: ok (partial): {args.bundle}: every member matches its SHA-256; {describe(result)}",
+        )
     )
     return EXIT_OK
 
@@ -126,17 +175,30 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if result.problems:
         for problem in result.problems:
             _out(f"compare: FAIL {problem}")
-        _out("compare: the bundle does not verify; nothing compared")
+        _out(
+            tr(
+                "compare: バンドルの検証に失敗したため、比較していません",
+                "compare: the bundle does not verify; nothing compared",
+            )
+        )
         return EXIT_VERIFY_FAILED
     for line in result.lines:
         _out(line)
     if result.differing:
         _out(
-            f"compare: {len(result.differing)} suite(s) differ by more than {args.tolerance:g} points: "
+            tr(
+                f"compare: {len(result.differing)} 件のスイートが {args.tolerance:g} 点を超えて異なります: ",
+                f"compare: {len(result.differing)} suite(s) differ by more than {args.tolerance:g} points: ",
+            )
             + ", ".join(result.differing)
         )
         return EXIT_VERIFY_FAILED
-    _out(f"compare: consistent (every compared suite within {args.tolerance:g} points)")
+    _out(
+        tr(
+            f"compare: 一致（比較した全スイートの差が {args.tolerance:g} 点以内）",
+            f"compare: consistent (every compared suite within {args.tolerance:g} points)",
+        )
+    )
     return EXIT_OK
 
 
@@ -163,16 +225,31 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     )
     ws.raise_if_issues()
     if ws.criteria is None:
-        raise UsageError(f"no criteria file: expected {args.suites}/criteria.yaml or --criteria FILE")
+        raise UsageError(
+            tr(
+                f"criteria ファイルがありません: {args.suites}/criteria.yaml を置くか "
+                "--criteria FILE で指定してください",
+                f"no criteria file: expected {args.suites}/criteria.yaml or --criteria FILE",
+            )
+        )
     vendor = _select(ws.vendors, [args.vendor], "vendor")[0]
     if vendor.model.missing_env():
         raise UsageError(
-            f"{vendor.path}: vendor '{vendor.model.id}' needs environment variable(s) "
-            f"{', '.join(vendor.model.missing_env())}, which are not set"
+            tr(
+                f"{vendor.path}: ベンダー '{vendor.model.id}' に必要な環境変数 "
+                f"{', '.join(vendor.model.missing_env())} が設定されていません",
+                f"{vendor.path}: vendor '{vendor.model.id}' needs environment variable(s) "
+                f"{', '.join(vendor.model.missing_env())}, which are not set",
+            )
         )
     suites = [s for s in ws.suites if s.model.publish and s.model.items]
     if not suites:
-        raise UsageError(f"no public suites (publish: true) under {args.suites}")
+        raise UsageError(
+            tr(
+                f"{args.suites} に公開スイート（publish: true）がありません",
+                f"no public suites (publish: true) under {args.suites}",
+            )
+        )
     judges = _select(ws.vendors, args.judge, "judge") if args.judge else []
     if not args.quiet:
         _notices(ws)
@@ -181,7 +258,12 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     out_dir = Path(args.out) if args.out else Path(args.reports_dir) / run_id
     n_items = sum(len(s.model.items) for s in suites)
     if not args.quiet:
-        _err(f"self-test of '{vendor.model.id}': {len(suites)} public suites, {n_items} items -> {out_dir}")
+        _err(
+            tr(
+                f"'{vendor.model.id}' のセルフテスト: 公開スイート {len(suites)} 件、{n_items} 問 -> {out_dir}",
+                f"self-test of '{vendor.model.id}': {len(suites)} public suites, {n_items} items -> {out_dir}",
+            )
+        )
     outcome = run(
         ws,
         suites,
@@ -195,7 +277,7 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     _out(f"{row['name']} ({row['id']}): 総合 {total}  {row['verdict']}")
     titles = {n["id"]: n["title"] for n in summary["criteria"]}
     gates = summary.get("gates", [])
-    _out("gates:" + ("" if gates else " (none in the criteria)"))
+    _out(tr("ゲート:", "gates:") + ("" if gates else tr("（評価基準にありません）", " (none in the criteria)")))
     for gate in gates:
         status = (
             ("未評価" if gate.get("unevaluated") else "判定保留")
@@ -209,11 +291,17 @@ def cmd_selftest(args: argparse.Namespace) -> int:
         ["score", "critical", "suite_id", "item_id"], ascending=[True, False, True, True]
     )
     worst = scored[scored.score < 1].head(args.worst)
-    _out(f"worst items ({len(worst)} of {int((scored.score < 1).sum())} below full marks):")
-    for r in worst.itertuples(index=False):
-        why = " ".join(str(r.explanation or "").split())
+    below = int((scored.score < 1).sum())
+    _out(
+        tr(
+            f"得点の低い問題（満点未満 {below} 問のうち {len(worst)} 問）:",
+            f"worst items ({len(worst)} of {below} below full marks):",
+        )
+    )
+    for r in worst.to_dict("records"):
+        why = " ".join(str(r["explanation"] or "").split())
         _out(
-            f"  {r.score * 100:5.1f}  {r.suite_id}/{r.item_id}{' [重要]' if r.critical else ''}  "
+            f"  {float(r['score']) * 100:5.1f}  {r['suite_id']}/{r['item_id']}{' [重要]' if r['critical'] else ''}  "
             f"{why[:160] + ('…' if len(why) > 160 else '')}"
         )
     bundle, index = pack(
@@ -223,17 +311,28 @@ def cmd_selftest(args: argparse.Namespace) -> int:
         passphrase_env=args.passphrase_env,
         kind="selftest",
     )
-    signed = f"signed with {index['signature']['key']}" if "signature" in index else "unsigned"
-    _out(f"report: {outcome.report}")
+    signed = (
+        tr(f"{index['signature']['key']} で署名", f"signed with {index['signature']['key']}")
+        if "signature" in index
+        else tr("署名なし", "unsigned")
+    )
+    _out(tr(f"レポート: {outcome.report}", f"report: {outcome.report}"))
     _out(
-        f"submission bundle: {bundle} ({signed}); the Agency checks it with: evalkit verify {bundle.name}"
+        tr(
+            f"提出用バンドル: {bundle}（{signed}）。デジタル庁は次のコマンドで確認します: evalkit verify {bundle.name}",
+            f"submission bundle: {bundle} ({signed}); the Agency checks it with: evalkit verify {bundle.name}",
+        )
         + (" --pubkey YOUR.pub" if "signature" in index else "")
     )
     if summary["counts"]["errors"]:
+        where = shlex.quote(str(Path(out_dir).resolve()))
         _err(
-            f"warning: {summary['counts']['errors']} requests ended in errors; retry with: "
-            f"evalkit run --resume {shlex.quote(str(Path(out_dir).resolve()))} --retry-errors, then evalkit bundle "
-            f"{shlex.quote(str(Path(out_dir).resolve()))}"
+            tr(
+                f"警告: {summary['counts']['errors']} 件のリクエストがエラーで終わりました。再試行: "
+                f"evalkit run --resume {where} --retry-errors の後に evalkit bundle {where}",
+                f"warning: {summary['counts']['errors']} requests ended in errors; retry with: "
+                f"evalkit run --resume {where} --retry-errors, then evalkit bundle {where}",
+            )
         )
         return EXIT_INCOMPLETE
     if args.fail_on_gate and row["verdict"] != "適合":
@@ -242,8 +341,18 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------------ parsers
-def add_parsers(sub, config_args: Callable, key_args: Callable) -> None:
-    p = sub.add_parser("seal", help="encrypt suite files (AES-256-GCM) for a day-of-test run")
+def add_parsers(
+    sub: argparse._SubParsersAction[Any],  # of the CLI's own ArgumentParser subclass
+    config_args: Callable[[argparse.ArgumentParser], None],
+    key_args: Callable[..., None],  # (parser, sealed=False) -> None: the key options; not used here yet
+) -> None:
+    p = sub.add_parser(
+        "seal",
+        help=tr(
+            "試験当日の実行のためにスイートファイルを暗号化する（AES-256-GCM）",
+            "encrypt suite files (AES-256-GCM) for a day-of-test run",
+        ),
+    )
     p.add_argument("paths", nargs="+", metavar="SUITE", help="suite files or folders of suites")
     p.add_argument(
         "--key-env",
@@ -265,19 +374,33 @@ def add_parsers(sub, config_args: Callable, key_args: Callable) -> None:
     config_args(p)
     p.set_defaults(func=cmd_seal)
 
-    p = sub.add_parser("prereg", help="print the pre-registration hash of criteria, questionnaires and suites")
+    p = sub.add_parser(
+        "prereg",
+        help=tr(
+            "評価基準、質問票、スイートの事前登録ハッシュを表示する",
+            "print the pre-registration hash of criteria, questionnaires and suites",
+        ),
+    )
     p.add_argument("paths", nargs="*", metavar="PATH", help="suite files or folders (default: suites)")
     p.add_argument("--json", action="store_true", help="print every hash, not only the digest")
     config_args(p)
     p.set_defaults(func=cmd_prereg)
 
-    p = sub.add_parser("keygen", help="create an Ed25519 key pair for signing bundles")
+    p = sub.add_parser(
+        "keygen", help=tr("バンドル署名用の Ed25519 の鍵の組を作る", "create an Ed25519 key pair for signing bundles")
+    )
     p.add_argument("--out", required=True, metavar="PREFIX", help="writes PREFIX.key (0600) and PREFIX.pub")
     p.add_argument("--passphrase-env", metavar="NAME", help="encrypt the private key with this variable's passphrase")
     p.add_argument("--force", action="store_true", help="replace existing key files")
     p.set_defaults(func=cmd_keygen)
 
-    p = sub.add_parser("bundle", help="pack a run (store, manifest, exports) into one verifiable archive")
+    p = sub.add_parser(
+        "bundle",
+        help=tr(
+            "実行（ストア、マニフェスト、書き出し）を検証可能な 1 つのアーカイブにまとめる",
+            "pack a run (store, manifest, exports) into one verifiable archive",
+        ),
+    )
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--sign-key", metavar="FILE", help="Ed25519 private key (evalkit keygen) to sign the bundle")
     p.add_argument("--passphrase-env", metavar="NAME", help="variable holding the signing key's passphrase")
@@ -288,7 +411,10 @@ def add_parsers(sub, config_args: Callable, key_args: Callable) -> None:
 
     p = sub.add_parser(
         "verify",
-        help=f"check a bundle's hashes and signature and re-score it (exit {EXIT_VERIFY_FAILED} on any difference)",
+        help=tr(
+            f"バンドルのハッシュと署名を確かめて再採点する（差分があれば終了コード {EXIT_VERIFY_FAILED}）",
+            f"check a bundle's hashes and signature and re-score it (exit {EXIT_VERIFY_FAILED} on any difference)",
+        ),
     )
     p.add_argument("bundle", metavar="BUNDLE")
     p.add_argument("--pubkey", metavar="FILE", help="the signer's public key: the bundle must be signed by it")
@@ -296,7 +422,11 @@ def add_parsers(sub, config_args: Callable, key_args: Callable) -> None:
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser(
-        "selftest", help="a vendor's self-test: the public suites against one endpoint, and a submission bundle"
+        "selftest",
+        help=tr(
+            "ベンダーのセルフテスト: 公開スイートを 1 つのエンドポイントに対して実行し、提出用バンドルを作る",
+            "a vendor's self-test: the public suites against one endpoint, and a submission bundle",
+        ),
     )
     p.add_argument("--vendor", required=True, metavar="FILE|ID", help="the vendor file (or id under --vendors-dir)")
     p.add_argument(
@@ -316,11 +446,17 @@ def add_parsers(sub, config_args: Callable, key_args: Callable) -> None:
     p.add_argument("--epochs", type=int, default=1, metavar="N")
     p.add_argument("--worst", type=int, default=10, metavar="N", help="how many of the worst items to print")
     p.add_argument("--fail-on-gate", action="store_true", help=f"exit {EXIT_GATE_FAILED} when the vendor is not 適合")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.add_argument("-q", "--quiet", action="store_true", help=tr("進捗を表示しない", "no progress output"))
     config_args(p)
     p.set_defaults(func=cmd_selftest)
 
-    p = sub.add_parser("compare", help="compare a vendor's self-test bundle with the Agency's run of the same endpoint")
+    p = sub.add_parser(
+        "compare",
+        help=tr(
+            "ベンダーのセルフテストのバンドルを、同じエンドポイントに対するデジタル庁の実行と比べる",
+            "compare a vendor's self-test bundle with the Agency's run of the same endpoint",
+        ),
+    )
     p.add_argument("bundle", metavar="BUNDLE")
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--vendor", metavar="ID", help="the vendor's id in RUN_DIR (default: the bundle's)")

@@ -14,9 +14,15 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from .bundle import STORE, check_members, check_signature, unpack
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..runner.store import RunStore
 
 
 @dataclass
@@ -26,7 +32,8 @@ class Comparison:
     differing: list[str] = field(default_factory=list)
 
 
-def _side(store, vendor_id: str):
+def _side(store: RunStore, vendor_id: str) -> tuple[pd.DataFrame, list[str]]:
+    """The vendor's item-level table and the model ids its endpoint reported."""
     from ..analysis.tables import item_level, item_table
 
     df = item_table(store)

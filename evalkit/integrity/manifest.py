@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import platform
 from importlib import metadata
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from .. import __version__
+
+if TYPE_CHECKING:
+    from ..runner.store import RunStore
 
 # the packages whose versions can change a number in the report
 PACKAGES = (
@@ -36,7 +40,7 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def software() -> dict:
+def software() -> dict[str, Any]:
     return {
         "evalkit": __version__,
         "python": platform.python_version(),
@@ -45,10 +49,19 @@ def software() -> dict:
     }
 
 
-def endpoint_models(store) -> dict:
+class EndpointModels(TypedDict):
+    """What one vendor's endpoint reported across a run (``endpoint_models`` in a bundle's manifest)."""
+
+    models_seen: list[str]
+    fingerprints: list[str]
+    first_response_at: str | None
+    last_response_at: str | None
+
+
+def endpoint_models(store: RunStore) -> dict[str, EndpointModels]:
     """Per vendor: the model ids and system fingerprints the endpoint reported, and the first and
     last time an answer arrived."""
-    out: dict[str, dict] = {}
+    out: dict[str, EndpointModels] = {}
     for vendor, model, fingerprint, first, last in store.db.execute(
         "SELECT r.vendor_id, p.model, p.system_fingerprint, MIN(p.received_at), MAX(p.received_at) "
         "FROM responses p JOIN requests r ON r.key = p.key GROUP BY r.vendor_id, p.model, p.system_fingerprint "
@@ -66,6 +79,7 @@ def endpoint_models(store) -> dict:
     return out
 
 
-def first_response_at(store) -> str | None:
+def first_response_at(store: RunStore) -> str | None:
     row = store.db.execute("SELECT MIN(received_at) FROM responses").fetchone()
-    return row[0] if row else None
+    first: str | None = row[0] if row else None  # an ISO 8601 text column (NULL with no responses)
+    return first

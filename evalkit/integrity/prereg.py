@@ -20,20 +20,23 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .hashing import sha256_file, sha256_json
+
+if TYPE_CHECKING:
+    from ..config.loader import Loaded, Workspace
 
 
 def now_ms() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def sealed_entry(path: Path) -> tuple[str, dict]:
+def sealed_entry(path: Path) -> tuple[str, dict[str, Any]]:
     """(suite id, pre-registration entry) of a sealed file from its clear header alone — no key needed.
     It equals the entry of a run that opened the file: the run checks that the decrypted plaintext
     has the header's SHA-256."""
-    from .sealed import read_header
+    from ..config.sealed_files import read_header
 
     header, _, _, data = read_header(path)
     return str(header.get("suite")), {
@@ -47,7 +50,9 @@ def sealed_entry(path: Path) -> tuple[str, dict]:
     }
 
 
-def preregistration(ws: Any, suites: list | None = None, sealed_files: tuple = ()) -> dict:
+def preregistration(
+    ws: Workspace, suites: list[Loaded] | None = None, sealed_files: tuple[str | Path, ...] = ()
+) -> dict[str, Any]:
     """The pre-registration block of a workspace (``suites``: the suites of this run, default all;
     ``sealed_files``: sealed suites not opened, hashed from their headers)."""
     suites = ws.suites if suites is None else suites
@@ -68,7 +73,7 @@ def preregistration(ws: Any, suites: list | None = None, sealed_files: tuple = (
         }
         for q in sorted(ws.attestation, key=lambda x: x.model.id)
     }
-    entries = {}
+    entries: dict[str, dict[str, Any]] = {}
     for s in sorted(suites, key=lambda x: x.model.id):
         entry: dict[str, Any] = {
             "path": str(s.path),
@@ -91,7 +96,7 @@ def preregistration(ws: Any, suites: list | None = None, sealed_files: tuple = (
     return block
 
 
-def digest_of(block: dict) -> str:
+def digest_of(block: dict[str, Any]) -> str:
     """The digest of a block: it covers the rules, not where the files happened to lie (paths) nor
     when it was computed. Recomputing it detects an edited block."""
     rules = {
@@ -104,7 +109,7 @@ def digest_of(block: dict) -> str:
     return sha256_json(rules)
 
 
-def one_line(block: dict) -> str:
+def one_line(block: dict[str, Any]) -> str:
     n_sealed = sum(1 for e in block.get("suites", {}).values() if e.get("sealed"))
     tree = block.get("criteria", {}).get("tree_sha256", "")[:12]
     sealed = f" ({n_sealed} sealed)" if n_sealed else ""

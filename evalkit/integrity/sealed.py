@@ -30,30 +30,81 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config.sealed_files import (
     SUFFIX,
     SealError,
     SealInfo,
     open_sealed,
-    read_header,  # noqa: F401
     seal_bytes,
 )
 from ..errors import UsageError
 
+if TYPE_CHECKING:
+    from ..config.suite import ScorerSpec, Suite
+    from ..runner.store import RunStore
+
 SEALED_TEXT = "〔封印〕"  # what the store and reports show instead of sealed text
 SEALED_EXPLANATION = "〔封印: 採点の説明は鍵を持つ評価担当者だけが evalkit report --reveal で表示できます〕"
+# Models of the embedded reference endpoint whose answer reproduces the item: ``echo`` repeats the
+# prompt, ``oracle`` returns the reference answer. Sent a sealed item, they would write its plaintext
+# into the store as their "answer" (and from there into every export, report and bundle). They exist
+# to check the harness, which the open suites and ``validate --self-check`` (in memory) do, so they
+# are never sent a sealed item: their cells are 対象外 with this reason. ``refuse`` (a fixed
+# refusal) and ``judge`` (a fixed verdict) repeat nothing and stay.
+REPRODUCING_MODELS = frozenset({"echo", "oracle"})
+NOT_SENT_REASON = (
+    "設問文や参照解答をそのまま返す参照モデルには、封印スイートの設問を送らない（平文がディスクに残るため）"
+)
+
+
+def withheld_from_sealed(vendor: Any) -> bool:
+    """True for a vendor that is never sent a sealed item: the embedded reference endpoint's models
+    that repeat the item (``REPRODUCING_MODELS``). ``vendor``: a Vendor or its stored settings."""
+    if isinstance(vendor, dict):
+        provider, model = vendor.get("provider"), vendor.get("model")
+    else:
+        provider, model = getattr(vendor, "provider", None), getattr(vendor, "model", None)
+    return provider == "reference" and model in REPRODUCING_MODELS
+
+
+def check_sealed_judges(sealed: Iterable[str], judges: Iterable[Any]) -> None:
+    """A judge that repeats what it is sent (the reference echo / oracle) cannot judge sealed suites:
+    its "verdict" would write the question, the answer and the rubric to disk. UsageError (exit 2)."""
+    from ..i18n import tr
+
+    names = sorted(sealed)
+    for judge in judges:
+        if names and withheld_from_sealed(judge):
+            raise UsageError(
+                tr(
+                    f"判定モデル '{judge.id}' は送られた文をそのまま返す参照モデルのため、封印スイート"
+                    f"（{', '.join(names)}）を判定できません（平文がディスクに残ります）。"
+                    "--judge ref-judge か実在の判定モデルを指定してください",
+                    f"judge '{judge.id}' is a reference model that repeats what it is sent: it cannot judge the "
+                    f"sealed suites ({', '.join(names)}) without writing their text to disk; use --judge ref-judge "
+                    "or a real judge",
+                )
+            )
+
+
+def not_sent(suites: Iterable[str], vendors: Iterable[Any], sealed: Container[str]) -> list[tuple[str, str]]:
+    """(suite id, vendor id) of every sealed suite's requests that are not sent (``withheld_from_sealed``).
+    ``suites``: suite ids; ``vendors``: Vendors or stored settings; ``sealed``: the sealed suite ids."""
+    ids = [str(v["id"] if isinstance(v, dict) else v.id) for v in vendors if withheld_from_sealed(v)]
+    return [(sid, vid) for sid in suites if sid in sealed for vid in ids]
 
 
 # ------------------------------------------------------------------------------------------ redaction
-def redact_suite(suite: Any, info: SealInfo) -> dict:
+def redact_suite(suite: Suite, info: SealInfo) -> dict[str, Any]:
     """The suite as the run store keeps it: labels only (ids, header title, tags, flags, scorer kinds);
     every text and every scorer parameter is replaced by the placeholder or dropped."""
 
-    def specs(items: list | None) -> list | None:
+    def specs(items: list[ScorerSpec] | None) -> list[dict[str, Any]] | None:
         if items is None:
             return None
         return [{"kind": s.kind, "weight": s.weight, "params": {}} for s in items]
@@ -87,11 +138,11 @@ def redact_suite(suite: Any, info: SealInfo) -> dict:
     return out
 
 
-def item_digests(suite: Any, info: SealInfo) -> dict[str, str]:
+def item_digests(suite: Suite, info: SealInfo) -> dict[str, str]:
     return {it.id: info.digest(it.model_dump(mode="json")) for it in suite.items}
 
 
-def sealed_messages(messages: list[dict], info: SealInfo) -> list[dict]:
+def sealed_messages(messages: list[dict[str, Any]], info: SealInfo) -> list[dict[str, Any]]:
     """Messages as the store keeps them: role, placeholder and keyed digest of the content."""
     return [
         {"role": m.get("role"), "content": SEALED_TEXT, "digest": info.digest(m.get("content") or "")} for m in messages
@@ -106,13 +157,13 @@ class Unsealed:
     ``explanations`` hold the plaintext scorer output of sealed items, keyed (request key, scorer
     index); the store itself keeps only a placeholder and a keyed digest of them."""
 
-    suites: dict[str, Any]
+    suites: dict[str, Suite]
     infos: dict[str, SealInfo]
-    details: dict[tuple[str, int], dict] = field(default_factory=dict)
+    details: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     explanations: dict[tuple[str, int], str] = field(default_factory=dict)
 
 
-def open_suite_text(plaintext: bytes, path: Path):
+def open_suite_text(plaintext: bytes, path: Path) -> Suite:
     """Parse and validate a sealed suite's plaintext (from memory) as a Suite model."""
     from ..config.loader import load_model
     from ..config.suite import Suite
@@ -121,11 +172,16 @@ def open_suite_text(plaintext: bytes, path: Path):
     if issues or loaded is None:
         first = issues[0] if issues else "invalid suite"
         raise SealError(f"{path}: the sealed suite does not validate: {first}")
-    return loaded.model
+    suite: Suite = loaded.model  # load_model(..., Suite) validated it as one
+    return suite
 
 
 def unseal_run(
-    store: Any, *, provided: dict | None = None, key_env: str | None = None, search: tuple = ()
+    store: RunStore,
+    *,
+    provided: dict[str, tuple[Suite, SealInfo]] | None = None,
+    key_env: str | None = None,
+    search: tuple[str | Path, ...] = (),
 ) -> Unsealed | None:
     """Open the sealed suites a run used (``meta.sealed``) and attach them to ``store``.
 
@@ -136,7 +192,7 @@ def unseal_run(
     recorded = store.get_meta("sealed") or {}
     if not recorded:
         return None
-    suites: dict[str, Any] = {}
+    suites: dict[str, Suite] = {}
     infos: dict[str, SealInfo] = {}
     for suite_id, rec in recorded.items():
         if provided and suite_id in provided:
@@ -156,7 +212,7 @@ def unseal_run(
     return unsealed
 
 
-def _find_sealed(suite_id: str, rec: dict, search: tuple) -> Path:
+def _find_sealed(suite_id: str, rec: dict[str, Any], search: tuple[str | Path, ...]) -> Path:
     want = rec.get("ciphertext_sha256")
     candidates: list[Path] = []
     for place in search:
@@ -180,7 +236,7 @@ def _find_sealed(suite_id: str, rec: dict, search: tuple) -> Path:
     )
 
 
-def needs_key_message(store: Any) -> str:
+def needs_key_message(store: RunStore) -> str:
     recorded = store.get_meta("sealed") or {}
     names = sorted({str(r.get("key_env")) for r in recorded.values()})
     return (
@@ -206,7 +262,7 @@ def seal_files(
 
     files, issues = expand_paths(paths)
     if issues:
-        raise UsageError(f"{issues[0].path}: no such file or directory")
+        raise UsageError(f"{issues[0].file}: no such file or directory")
     files = [f for f in files if classify(f) == "suite"]
     if not files:
         raise SealError(

@@ -5,18 +5,34 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .bundle import MANIFEST, MAX_SHOWN, STORE, Opened, bundle_manifest, check_members, check_signature, unpack
+from .bundle import (
+    MANIFEST,
+    MAX_SHOWN,
+    STORE,
+    Opened,
+    SignatureCheck,
+    bundle_manifest,
+    check_members,
+    check_signature,
+    unpack,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..runner.store import RunStore
 
 
 @dataclass
 class Verification:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    signature: Any = None
+    signature: SignatureCheck | None = None
     rescored: int = 0
     partial: bool = False
 
@@ -25,7 +41,12 @@ class Verification:
         return not self.problems
 
 
-def _scores(store) -> dict[tuple[str, int], tuple]:
+# the columns of a score record after (key, scorer_index), as _scores reads them
+SCORE_FIELDS = ("kind", "score", "passed", "weight", "explanation", "detail")
+ScoreRecord = tuple[Any, ...]  # one value per SCORE_FIELDS, as sqlite returns them
+
+
+def _scores(store: RunStore) -> dict[tuple[str, int], ScoreRecord]:
     return {
         (row[0], row[1]): tuple(row[2:])
         for row in store.db.execute(
@@ -34,7 +55,7 @@ def _scores(store) -> dict[tuple[str, int], tuple]:
     }
 
 
-def _who(store) -> dict[str, str]:
+def _who(store: RunStore) -> dict[str, str]:
     return {
         key: f"{suite}/{item} × {vendor} (epoch {epoch})"
         for key, vendor, suite, item, epoch in store.db.execute(
@@ -49,38 +70,37 @@ def _fmt(score: Any, passed: Any) -> str:
     return f"{score:g} ({'pass' if passed else 'fail'})"
 
 
-def compare_scores(before: dict, after: dict, who: dict[str, str]) -> list[str]:
-    out = []
+def compare_scores(
+    before: dict[tuple[str, int], ScoreRecord], after: dict[tuple[str, int], ScoreRecord], who: dict[str, str]
+) -> list[str]:
+    out: list[str] = []
     for ident in sorted(set(before) | set(after), key=lambda k: (who.get(k[0], k[0]), k[1])):
         old, new = before.get(ident), after.get(ident)
         if old == new:
             continue
         where = who.get(ident[0], f"request {ident[0][:12]}…")
-        if old is None:
-            out.append(f"score of {where} scorer {ident[1]}: not recorded, re-scoring gives {_fmt(new[1], new[2])}")
-        elif new is None:
-            out.append(
-                f"score of {where} scorer {ident[1]} ({old[0]}): recorded {_fmt(old[1], old[2])}, but re-scoring "
-                "gives none (no stored response)"
-            )
+        if old is None or new is None:  # not both: they differ
+            if new is not None:
+                out.append(f"score of {where} scorer {ident[1]}: not recorded, re-scoring gives {_fmt(new[1], new[2])}")
+            elif old is not None:
+                out.append(
+                    f"score of {where} scorer {ident[1]} ({old[0]}): recorded {_fmt(old[1], old[2])}, but re-scoring "
+                    "gives none (no stored response)"
+                )
         elif (old[1], old[2]) != (new[1], new[2]):
             out.append(
                 f"score changed: {where} scorer {ident[1]} ({old[0]}): recorded {_fmt(old[1], old[2])}, "
                 f"re-scored {_fmt(new[1], new[2])}"
             )
         else:
-            what = [
-                name
-                for name, a, b in zip(("kind", "score", "passed", "weight", "explanation", "detail"), old, new)
-                if a != b
-            ]
+            what = [name for name, a, b in zip(SCORE_FIELDS, old, new, strict=True) if a != b]
             out.append(
                 f"score record changed: {where} scorer {ident[1]} ({old[0]}): {', '.join(what)} differ from re-scoring"
             )
     return out
 
 
-def _json_diff(a: Any, b: Any, path: str = "", out: list | None = None) -> list[str]:
+def _json_diff(a: Any, b: Any, path: str = "", out: list[str] | None = None) -> list[str]:
     out = [] if out is None else out
     if len(out) >= MAX_SHOWN:
         return out
@@ -93,7 +113,7 @@ def _json_diff(a: Any, b: Any, path: str = "", out: list | None = None) -> list[
     elif isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             out.append(f"{path.lstrip('.')}: {len(a)} entries exported, {len(b)} recomputed")
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):  # a length difference is reported above
             _json_diff(x, y, f"{path}[{i}]", out)
     elif a != b:
         out.append(
@@ -103,19 +123,31 @@ def _json_diff(a: Any, b: Any, path: str = "", out: list | None = None) -> list[
     return out
 
 
-def check_plan(store) -> list[str]:
-    """Every planned request (suite items × vendors × epochs) is in the store, and nothing else."""
+def check_plan(store: RunStore) -> list[str]:
+    """Every planned request (suite items × vendors × epochs) is in the store, and nothing else.
+    Sealed suites are not sent to the reference models that repeat the item (``sealed.not_sent``);
+    a run made before that rule holds those requests, which are accepted."""
+    from .sealed import not_sent
+
     manifest = store.get_meta("manifest", {}) or {}
     epochs = int(manifest.get("epochs") or 1)
-    vendors = [v["id"] for v in store.get_meta("vendors", []) or []]
+    settings = store.get_meta("vendors", []) or []
+    vendors = [v["id"] for v in settings]
+    suites = store.get_meta("suites", []) or []
+    skipped = set(not_sent([s["id"] for s in suites], settings, store.get_meta("sealed") or {}))
     planned = {
         (s["id"], it["id"], v, e)
-        for s in store.get_meta("suites", []) or []
+        for s in suites
         for it in s.get("items", [])
         for v in vendors
         for e in range(epochs)
+        if (s["id"], v) not in skipped
     }
-    stored = set(store.db.execute("SELECT suite_id, item_id, vendor_id, epoch FROM requests"))
+    stored = {
+        row
+        for row in store.db.execute("SELECT suite_id, item_id, vendor_id, epoch FROM requests")
+        if (row[0], row[2]) not in skipped
+    }
     out = []
     for suite, item, vendor, epoch in sorted(planned - stored)[:MAX_SHOWN]:
         out.append(f"request missing from the store: {suite}/{item} × {vendor} (epoch {epoch}) was planned")
@@ -124,14 +156,13 @@ def check_plan(store) -> list[str]:
             f"unexpected request in the store: {suite}/{item} × {vendor} (epoch {epoch}) is not in the "
             "recorded configuration"
         )
-    if manifest.get("planned_requests") is not None and manifest["planned_requests"] != len(stored):
-        out.append(
-            f"the manifest records {manifest['planned_requests']} planned requests, the store holds {len(stored)}"
-        )
+    total = store.db.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
+    if manifest.get("planned_requests") is not None and manifest["planned_requests"] != total:
+        out.append(f"the manifest records {manifest['planned_requests']} planned requests, the store holds {total}")
     return out
 
 
-def check_prereg(store) -> list[str]:
+def check_prereg(store: RunStore) -> list[str]:
     from .manifest import first_response_at
     from .prereg import digest_of
 
@@ -158,7 +189,7 @@ def check_prereg(store) -> list[str]:
     return out
 
 
-def check_manifest(opened: Opened, store) -> list[str]:
+def check_manifest(opened: Opened, store: RunStore) -> list[str]:
     if MANIFEST not in opened.names:
         return [f"member '{MANIFEST}' missing"]
     try:
@@ -173,7 +204,7 @@ def check_manifest(opened: Opened, store) -> list[str]:
     return out
 
 
-def _key_available(store, key_env: str | None) -> bool:
+def _key_available(store: RunStore, key_env: str | None) -> bool:
     if key_env:
         return bool(os.environ.get(key_env))
     names = {rec.get("key_env") for rec in (store.get_meta("sealed") or {}).values()}
@@ -182,10 +213,10 @@ def _key_available(store, key_env: str | None) -> bool:
 
 def verify(path: Path, *, pubkey: Path | None = None, key_env: str | None = None) -> Verification:
     from ..analysis.tables import export_csv
+    from ..config.sealed_files import SealError
     from ..pipeline import compute_results, open_sealed_suites, shown_views, summary_text
     from ..runner.store import RunStore
     from ..scorers.apply import score_store
-    from .sealed import SealError
 
     result = Verification()
     opened = unpack(Path(path))
@@ -240,7 +271,9 @@ def verify(path: Path, *, pubkey: Path | None = None, key_env: str | None = None
     return result
 
 
-def _compare_exports(opened: Opened, summary: str, df, export_csv) -> list[str]:
+def _compare_exports(
+    opened: Opened, summary: str, df: pd.DataFrame, export_csv: Callable[[pd.DataFrame, Path], object]
+) -> list[str]:
     out = []
     name = "exports/summary.json"
     if name not in opened.names:

@@ -2,9 +2,12 @@
 
 The hot path speaks the wire format directly: at the concurrency evaluations need, the SDK's
 per-request object churn costs more than the whole rest of the harness (see docs/performance.md).
-The SDK's own ``ChatCompletion`` type still guards the protocol: the first successful response of
-each endpoint is validated against it, so an endpoint that is not really OpenAI-compatible fails
-loudly on its first answer instead of producing silently wrong data. Retries, limits and pauses
+The protocol is still guarded: the first successful response of each endpoint is validated against
+``_ChatCompletionShape``, the fields of the SDK's ``ChatCompletion`` that the store relies on, with the
+SDK's types and constraints (tests/test_openai_provider.py checks that both accept and reject the
+same bodies), so an endpoint that is not really OpenAI-compatible fails loudly on its first answer
+instead of producing silently wrong data. The SDK itself is not imported on this path: it takes
+~0.7 s to import, paid inside the send phase of every run. Retries, limits and pauses
 are the scheduler's job (evalkit/runner/); this module only sends and classifies.
 """
 
@@ -16,15 +19,49 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..config.vendor import Vendor
 from ..runner.store import PlannedRequest
 
 FATAL_STATUS = frozenset({400, 401, 403, 404, 405, 413, 422})
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")  # as the SDK's models: unknown fields are kept, not refused
+
+
+class _Usage(_Open):
+    completion_tokens: int
+    prompt_tokens: int
+    total_tokens: int
+
+
+class _Message(_Open):
+    content: str | None = None
+    refusal: str | None = None
+    role: Literal["assistant"]
+
+
+class _Choice(_Open):
+    finish_reason: Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
+    index: int
+    message: _Message
+
+
+class _ChatCompletionShape(_Open):
+    """``openai.types.chat.ChatCompletion`` as far as evalkit reads it (required fields and types)."""
+
+    id: str
+    choices: list[_Choice]
+    created: int
+    model: str
+    object: Literal["chat.completion"]
+    system_fingerprint: str | None = None
+    usage: _Usage | None = None
 
 
 def now_iso() -> str:
@@ -144,11 +181,8 @@ class ChatEndpoint:
     def _parse(self, raw: bytes, headers: Mapping[str, str], latency: float) -> Attempt:
         try:
             data = json.loads(raw)
-            if not self._validated:
-                # the protocol check, once per endpoint (imported here: the SDK takes ~0.7 s to import)
-                from openai.types.chat import ChatCompletion
-
-                ChatCompletion.model_validate(data)
+            if not self._validated:  # the protocol check, once per endpoint
+                _ChatCompletionShape.model_validate(data)
                 self._validated = True
             choice = data["choices"][0]
             content = choice["message"].get("content")

@@ -96,7 +96,7 @@ def baseline_results(criteria: CriteriaFile, suites: list[Suite], *, n_boot: int
         score_store(store, suites=suites)
         results, _ = aggregate(store, criteria, suites, vendors, n_boot=n_boot)
     out: dict = {}
-    for model, vendor in zip(BASELINES, vendors):
+    for model, vendor in zip(BASELINES, vendors, strict=True):
         row = next(v for v in results["vendors"] if v["id"] == vendor.id)
         out[model] = {
             "label": BASELINES[model],
@@ -159,7 +159,7 @@ def choice_item(suite: Suite, item) -> ChoiceItem | None:
     """The item as a multiple-choice question, when a ``choice``/``bias`` scorer reads its options
     (from the scorer's ``options_var``) and its reference names one of them; else None."""
     from ..scorers import build
-    from ..scorers.choice import item_options, label_index
+    from ..scorers.choice import ChoiceParams, item_options, label_index
 
     spec = next((s for s in suite.scorers_for(item) if s.kind in CHOICE_KINDS), None)
     if spec is None:
@@ -167,6 +167,8 @@ def choice_item(suite: Suite, item) -> ChoiceItem | None:
     try:
         params = build(spec.kind, spec.params).params
     except Exception:  # invalid params are reported by validate itself
+        return None
+    if not isinstance(params, ChoiceParams):  # CHOICE_KINDS take ChoiceParams (bias: a subclass)
         return None
     var = params.options_var
     options = item_options(item, var)

@@ -135,7 +135,7 @@ def entries(suites: Iterable[Any]) -> list[Entry]:
         for fields in texts:
             for name_value in set(fields):
                 seen[name_value] = seen.get(name_value, 0) + 1
-        for index, (item, fields) in enumerate(zip(items, texts)):
+        for index, (item, fields) in enumerate(zip(items, texts, strict=True)):
             whole = "".join(v for _, v in fields)
             own = "".join(v for name, v in fields if seen[(name, v)] == 1)
             if len(own) < MIN_OWN_CHARS:

@@ -112,7 +112,7 @@ def probe_check(loaded: Loaded) -> tuple[list[ConfigIssue], ProbeTally]:
             continue
         question = question_of(suite, item)
         wrong: list[str] = []
-        first_wrong = None
+        first_wrong = 0  # the first probe that comes out wrong (meaningful once ``wrong`` has an entry)
         for j, probe in enumerate(item.probes):
             tally.probes += 1
             outcome = probe_outcome(suite, item, probe.text, question=question, cache=cache)
@@ -122,7 +122,8 @@ def probe_check(loaded: Loaded) -> tuple[list[ConfigIssue], ProbeTally]:
                 tally.right += 1
             else:
                 tally.wrong += 1
-                first_wrong = j if first_wrong is None else first_wrong
+                if not wrong:
+                    first_wrong = j
                 if probe.expect == "fail":
                     wrong.append(f"probes[{j}] must fail but passes")
                 else:
@@ -152,9 +153,9 @@ def _pair_probes(loaded: Loaded, tally: ProbeTally, issues: list[ConfigIssue]) -
 def probe_table(tallies: list[ProbeTally]) -> str:
     """The per-suite table that ``validate --self-check`` prints."""
     head = ("suite", "items", "probes", "right", "wrong", "routed", "missing")
-    rows = [(t.suite_id, t.items, t.probes, t.right, t.wrong, t.routed, t.missing) for t in tallies]
-    total = ("(total)", *(sum(r[i] for r in rows) for i in range(1, len(head))))
-    rows.append(total)
+    counts = [(t.items, t.probes, t.right, t.wrong, t.routed, t.missing) for t in tallies]
+    rows: list[tuple[str | int, ...]] = [(t.suite_id, *c) for t, c in zip(tallies, counts, strict=True)]
+    rows.append(("(total)", *(sum(c[i] for c in counts) for i in range(len(head) - 1))))
     width = max(len(head[0]), *(len(str(r[0])) for r in rows))
     lines = [f"{head[0]:<{width}}  " + "  ".join(f"{h:>6}" for h in head[1:])]
     lines += [f"{r[0]:<{width}}  " + "  ".join(f"{v:>6}" for v in r[1:]) for r in rows]
@@ -180,8 +181,9 @@ def baseline_check(criteria: Loaded, suites: list[Loaded]) -> tuple[list[ConfigI
                     criteria.doc.issue(
                         (*where[node], "gate"),
                         (
-                            f"self-check: the {model} baseline ({data['label']}) gets {status or 'no verdict'} at gate "
-                            f"'{node}': a model that {'refuses everything' if model == 'refuse' else 'repeats the prompt'} "
+                            f"self-check: the {model} baseline ({data['label']}) gets {status or 'no verdict'} "
+                            f"at gate '{node}': a model that "
+                            f"{'refuses everything' if model == 'refuse' else 'repeats the prompt'} "
                             "must fail every gate that tests behaviour"
                         ),
                     )

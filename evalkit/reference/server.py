@@ -15,6 +15,8 @@ Behaviour is chosen by the model name:
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import hashlib
 import json
 import random
@@ -143,7 +145,7 @@ def create_app(
         kind = fault.draw()
         if latency:
             await asyncio.sleep(latency)
-        if kind == "429":
+        if kind == "429" and faults is not None:  # a fault is drawn only when faults are configured
             response = error(429, "Rate limit reached; please retry later", "rate_limit_error")
             response.headers["Retry-After"] = f"{faults.retry_after_s:g}"
             return response
@@ -152,7 +154,8 @@ def create_app(
         if kind == "hang":
             await asyncio.sleep(3600)
         if kind == "drop":
-            request.transport.close()
+            if request.transport is not None:
+                request.transport.close()
             return web.Response(status=200)  # never reaches the client: the connection is gone
         if kind == "malformed":
             return web.Response(
@@ -223,7 +226,7 @@ class EmbeddedServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # started: a server with sockets
 
     def start(self) -> EmbeddedServer:
         self._thread.start()
@@ -240,10 +243,10 @@ class EmbeddedServer:
         await asyncio.gather(*pending, return_exceptions=True)
 
     def stop(self) -> None:
-        try:
+        # the loop is stopped below either way; the thread is a daemon. On Python 3.10 the future's
+        # timeout is concurrent.futures.TimeoutError, not yet the builtin TimeoutError
+        with contextlib.suppress(TimeoutError, concurrent.futures.TimeoutError):
             asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=10)
-        except (TimeoutError, asyncio.TimeoutError):
-            pass  # the loop is stopped below either way; the thread is a daemon
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
 

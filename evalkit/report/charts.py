@@ -29,8 +29,9 @@ FONTS = [
     "TakaoPGothic",
     "DejaVu Sans",
 ]
-CATEGORY_SUFFIX = {"foreign": "（海外参照）", "baseline": "（基準）"}
-HATCH = {"foreign": "///", "baseline": ".."}
+# looked up with a vendor's category, which may be absent (None)
+CATEGORY_SUFFIX: dict[str | None, str] = {"foreign": "（海外参照）", "baseline": "（基準）"}
+HATCH: dict[str | None, str] = {"foreign": "///", "baseline": ".."}
 
 _plt = None
 
@@ -118,6 +119,7 @@ def _to_svg(fig, chart_id: str, label: str, tight: bool = True) -> Markup:
     """The figure as an inline SVG element. ``tight=False`` keeps the figure's own margins (set with
     subplots_adjust): one drawing pass instead of two, which matters for the many-panel charts."""
     plt = _plt
+    assert plt is not None, "a figure is drawn only after _pyplot()"
     buf = io.StringIO()
     with plt.rc_context({"svg.hashsalt": f"evalkit-{chart_id}"}), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # glyphs missing from the measuring font: the browser draws them
@@ -205,7 +207,7 @@ def heatmap(nodes: list[dict], vendors: list[dict]) -> Markup | None:
 
 def _bar_panel(ax, node: dict, vendors: list[dict], colors: dict[str, str], title: str) -> None:
     xs = range(len(vendors))
-    for x, v in zip(xs, vendors):
+    for x, v in zip(xs, vendors, strict=True):
         cell = node["vendors"].get(v["id"], {})
         score = _pts(cell.get("score"))
         low, high = _pts(cell.get("ci_low")), _pts(cell.get("ci_high"))
@@ -345,7 +347,7 @@ def suite_forest(suites: list[dict], vendors: list[dict]) -> Markup | None:
         return None
     plt = _pyplot()
     colors = _colors(vendors)
-    markers = {"domestic": "o", "foreign": "D", "baseline": "s"}
+    markers: dict[str | None, str] = {"domestic": "o", "foreign": "D", "baseline": "s"}
     fig, ax = plt.subplots(figsize=(9.5, 0.36 * len(rows) * max(1, len(vendors) / 3) + 1.3))
     step = 0.8 / max(1, len(vendors))
     labelled: set[str] = set()

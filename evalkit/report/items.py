@@ -58,10 +58,12 @@ class Strings:
 
 def _encoded(messages: Iterable[Any], strings: Strings) -> list[list[int]]:
     """Messages as [[role code, string index], ...]."""
-    return [[ROLE_CODES.get(m.get("role"), 1), strings(m.get("content"))] for m in messages if isinstance(m, dict)]
+    return [[ROLE_CODES.get(str(m.get("role")), 1), strings(m.get("content"))] for m in messages if isinstance(m, dict)]
 
 
 def _decoded(raw: str | None, strings: Strings) -> list[list[int]]:
+    if raw is None:
+        return []
     try:
         return _encoded(json.loads(raw), strings)
     except (TypeError, ValueError, AttributeError):

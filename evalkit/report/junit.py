@@ -93,7 +93,8 @@ def junit_tree(results: dict) -> ET.ElementTree:
                 if spec.get("min_score") is not None:
                     failed_min.append((node, spec["min_score"]))
             ET.SubElement(case, "system-out").text = _clean(
-                f"{gate.get('status', '')}: 得点 {_pts(cell.get('score'))}、重要項目の不合格 {cell.get('critical_failures', 0)} 件"
+                f"{gate.get('status', '')}: 得点 {_pts(cell.get('score'))}、"
+                f"重要項目の不合格 {cell.get('critical_failures', 0)} 件"
             )
         for suite in results.get("suites", []):
             row = suite["vendors"].get(vid)
@@ -118,7 +119,10 @@ def junit_tree(results: dict) -> ET.ElementTree:
                 f"合格 {row.get('n_passed', 0)}/{row.get('n_scored', 0)}、エラー {row.get('n_errors', 0)}、"
                 f"未採点 {row.get('n_not_scored', 0)}"
             )
-            if not row.get("n_scored"):
+            if row.get("not_applicable"):  # e.g. a sealed suite and a reference model that repeats its items
+                ET.SubElement(case, "skipped", message=_clean(f"対象外: {row['not_applicable']}"))
+                counts["skipped"] += 1
+            elif not row.get("n_scored"):
                 ET.SubElement(case, "skipped", message=_clean("評価データなし（採点済みの設問がありません）"))
                 counts["skipped"] += 1
             elif reasons:

@@ -14,7 +14,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -77,7 +77,7 @@ def heat(score: float | None) -> str:
     return f"background-color:hsl({hue},70%,82%)"
 
 
-def _is_num(value: Any) -> bool:
+def _is_num(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
 
 
@@ -202,18 +202,19 @@ def tag_breakdown(df: pd.DataFrame, vendor_ids: list[str]) -> dict[str, list[dic
     stats = scored.groupby(["suite_id", "tags", "vendor_id"]).agg(
         score=("score", "mean"), n_scored=("item_id", "size"), n_passed=("passed", "sum")
     )
-    cells = {key: row for key, row in zip(stats.index, stats.itertuples(index=False))}
+    cells = dict(zip(stats.index, stats.itertuples(index=False), strict=True))
     out: dict[str, list[dict]] = {}
-    for (suite_id, tag), n in n_items.items():
-        row = {"tag": tag, "n_items": int(n), "vendors": {}}
+    for key, n in n_items.items():
+        suite_id, tag = cast(tuple[str, str], key)  # grouped by two columns: each key is a pair
+        per_vendor: dict[str, dict[str, Any]] = {}
         for vid in vendor_ids:
             c = cells.get((suite_id, tag, vid))
-            row["vendors"][vid] = (
+            per_vendor[vid] = (
                 {"score": float(c.score), "n_scored": int(c.n_scored), "n_passed": int(c.n_passed)}
                 if c is not None
                 else {"score": None, "n_scored": 0, "n_passed": 0}
             )
-        out.setdefault(suite_id, []).append(row)
+        out.setdefault(suite_id, []).append({"tag": tag, "n_items": int(n), "vendors": per_vendor})
     return out
 
 
@@ -223,7 +224,8 @@ def suite_latency(df: pd.DataFrame) -> dict[tuple[str, str], float | None]:
         return {}
     answered = answered.assign(latency_ms=pd.to_numeric(answered.latency_ms, errors="coerce").astype(float))
     q = answered.groupby(["suite_id", "vendor_id"]).latency_ms.quantile(0.95)
-    return {k: (None if math.isnan(v) else float(v)) for k, v in q.items()}
+    # grouped by two columns: each key is a (suite, vendor) pair
+    return {cast(tuple[str, str], k): (None if math.isnan(v) else float(v)) for k, v in q.items()}
 
 
 def fix_list(results: dict, df: pd.DataFrame, vendor_id: str) -> list[dict]:
@@ -432,7 +434,7 @@ def other_attestation(results: dict) -> list[dict]:
     checked = {a["field"] for a in results.get("attestation", [])}
     fields: list[str] = []
     for v in results["vendors"]:
-        for k, val in (v.get("attestation") or {}).items():
+        for k in v.get("attestation") or {}:
             if k not in checked and k not in fields and k != "evidence":
                 fields.append(k)
     return [
@@ -454,6 +456,7 @@ def _chart(fn, *args) -> Markup | None:
 
 # ---------------------------------------------------------------------------- entry
 def _static(env: Environment, name: str) -> str:
+    assert env.loader is not None, "_environment() sets a PackageLoader"
     source, _, _ = env.loader.get_source(env, name)
     return source
 
@@ -496,7 +499,7 @@ def render_report(
     nodes = r["criteria"]
     payload = item_payload(store, vdf, r, view, reveal=reveal, store_ids=store_ids)
     n_items_total = len(payload["items"])
-    item_data = dict(zip(("mode", "text"), embed(payload, compress)))
+    item_data = dict(zip(("mode", "text"), embed(payload, compress), strict=True))
     del payload  # the nested lists are the largest objects here; only their JSON text is needed now
     page = env.get_template("report.html.j2").stream(
         r=r,

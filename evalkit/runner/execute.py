@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..config.vendor import Vendor
 from .headers import rate_limit_state, retry_after
-from .limits import AdaptiveLimit, Pause, TokenBucket, estimate_tokens
+from .limits import AdaptiveLimit, Pause, TokenBucket, estimate_tokens, is_overload
 from .progress import Progress
 from .retry import RetryPolicy
 from .store import PlannedRequest, Response, RunStore
 
+if TYPE_CHECKING:  # the runner calls providers through the Endpoint protocol only
+    from ..providers.openai_chat import Attempt
+
 
 class Endpoint(Protocol):
-    async def attempt(self, req: PlannedRequest): ...
+    async def attempt(self, req: PlannedRequest) -> Attempt: ...
     async def aclose(self) -> None: ...
 
 
@@ -36,6 +40,23 @@ class ExecutionSummary:
     per_vendor_errors: dict[str, int] = field(default_factory=dict)
     # vendors whose endpoint refused the run (401/403/404 in a row): vendor id -> the reason
     stopped: dict[str, str] = field(default_factory=dict)
+    # where each vendor's time went (bench/faults.py prints it): vendor id -> LaneStats
+    lanes: dict[str, LaneStats] = field(default_factory=dict)
+
+
+@dataclass
+class LaneStats:
+    """Cheap counters of one vendor's traffic: what slowed it down, and how much."""
+
+    attempts: int = 0
+    failures: dict[str, int] = field(default_factory=dict)  # 'http 500', 'connection', ... -> attempts
+    backoffs: int = 0
+    backoff_seconds: float = 0.0  # summed over requests (they wait side by side, holding no slot)
+    pause_seconds: float = 0.0  # wall time the whole vendor was held (Retry-After, x-ratelimit-*)
+    limit_cuts: int = 0
+    seconds_below_max: float = 0.0  # wall time the adaptive limit was below the vendor's concurrency
+    seconds_at_floor: float = 0.0
+    final_limit: int = 0
 
 
 # An endpoint that answers this many requests in a row with one of these statuses will answer every
@@ -69,6 +90,13 @@ class Lane:
         self.rpm = TokenBucket(limits.requests_per_minute) if limits.requests_per_minute else None
         self.tpm = TokenBucket(limits.tokens_per_minute) if limits.tokens_per_minute else None
         self.refused = 0  # STOP_STATUS answers in a row
+        self.stats = LaneStats()
+        # requests waiting out a backoff hold neither a worker nor a slot: when the wait ends they
+        # join ``ready``, which workers serve before new requests
+        self.ready: deque[_Job] = deque()
+        self.backing_off = 0
+        self._timers: set[asyncio.TimerHandle] = set()
+        self._wakeup = asyncio.Event()
 
     def _note(self, resp: Response) -> None:
         if resp.ok or resp.http_status not in STOP_STATUS:
@@ -77,6 +105,7 @@ class Lane:
         self.refused += 1
         if self.refused >= STOP_AFTER and self.vendor.id not in self.summary.stopped:
             self.summary.stopped[self.vendor.id] = resp.error_message or f"HTTP {resp.http_status}"
+            self._wakeup.set()  # idle workers see it and end
 
     async def _admit(self, req: PlannedRequest) -> None:
         await self.pause.wait()
@@ -87,58 +116,113 @@ class Lane:
         await self.limit.acquire()
 
     async def send(self, req: PlannedRequest, first: bool = False) -> Response:
-        """``first``: the vendor's preflight request — an endpoint that cannot be reached at all is
-        retried once, not with the full backoff, so a wrong URL or port shows in seconds."""
-        attempts = 0
-        started = time.perf_counter()
-        while True:
-            await self._admit(req)
-            attempts += 1
-            try:
-                result = await self.endpoint.attempt(req)
-            finally:
-                self.limit.release()
-            if result.headers:
-                self.pause.hold(rate_limit_state(result.headers).wait())
-            if result.ok:
-                self.limit.on_success()
-                return Response(
-                    key=req.key,
-                    ok=True,
-                    content=result.content,
-                    finish_reason=result.finish_reason,
-                    model=result.model,
-                    system_fingerprint=result.system_fingerprint,
-                    prompt_tokens=result.prompt_tokens,
-                    completion_tokens=result.completion_tokens,
-                    latency_ms=result.latency_ms,
-                    attempts=attempts,
-                    received_at=_now(),
-                )
-            advised = retry_after(result.headers) if result.headers else None
-            if result.status == 429:
-                self.limit.on_throttle()
-                self.pause.hold(advised)
-            retry = self.policy.should_retry(result.kind, result.status, attempts)
-            if first and result.kind == "connect" and attempts >= 2:
-                retry = False
-            if not retry:
-                return Response(
-                    key=req.key,
-                    ok=False,
-                    attempts=attempts,
-                    error_kind=result.kind,
-                    http_status=result.status,
-                    error_message=result.message,
-                    latency_ms=round((time.perf_counter() - started) * 1000, 3),
-                    received_at=_now(),
-                )
-            self.summary.retries += 1
-            self.progress.retry(self.vendor.id)
-            await asyncio.sleep(self.policy.delay(attempts, advised))
+        """Send ``req`` until it has a final result, waiting out each backoff here (the preflight).
 
-    def _record(self, resp: Response) -> None:
-        self.store.put_response(resp)  # committed now: a kill after this loses nothing
+        ``first``: the vendor's preflight request — an endpoint that cannot be reached at all is
+        retried once, not with the full backoff, so a wrong URL or port shows in seconds."""
+        job = _Job(req)
+        while True:
+            resp, delay = await self._try(job, first)
+            if resp is not None:
+                return resp
+            self.stats.backoffs += 1
+            self.stats.backoff_seconds += delay
+            await asyncio.sleep(delay)
+
+    async def _try(self, job: _Job, first: bool = False) -> tuple[Response | None, float]:
+        """One attempt: (the final response, 0) or (None, seconds to wait before the next attempt)."""
+        req = job.req
+        await self._admit(req)
+        job.attempts += 1
+        self.stats.attempts += 1
+        try:
+            result = await self.endpoint.attempt(req)
+        finally:
+            self.limit.release()
+        if result.headers:
+            self.pause.hold(rate_limit_state(result.headers).wait())
+        if result.ok:
+            self.limit.on_success()
+            return Response(
+                key=req.key,
+                ok=True,
+                content=result.content,
+                finish_reason=result.finish_reason,
+                model=result.model,
+                system_fingerprint=result.system_fingerprint,
+                prompt_tokens=result.prompt_tokens,
+                completion_tokens=result.completion_tokens,
+                latency_ms=result.latency_ms,
+                attempts=job.attempts,
+                received_at=_now(),
+            ), 0.0
+        failure = f"http {result.status}" if result.kind == "http" else result.kind
+        self.stats.failures[failure] = self.stats.failures.get(failure, 0) + 1
+        overload = is_overload(result.kind, result.status)
+        if overload:
+            self.limit.on_throttle()
+        else:
+            self.limit.on_failure()
+        retry = self.policy.should_retry(result.kind, result.status, job.attempts)
+        if first and result.kind == "connect" and job.attempts >= 2:
+            retry = False
+        if not retry:
+            return Response(
+                key=req.key,
+                ok=False,
+                attempts=job.attempts,
+                error_kind=result.kind,
+                http_status=result.status,
+                error_message=result.message,
+                latency_ms=round((time.perf_counter() - job.started) * 1000, 3),
+                received_at=_now(),
+            ), 0.0
+        self.summary.retries += 1
+        self.progress.retry(self.vendor.id)
+        # Retry-After holds this request back (at least that long), not the whole vendor: a vendor
+        # over its quota answers every request so, and each waits; scattered 429s cost only theirs.
+        # The backoff grows with the failures of the same kind: a request whose first answers were
+        # resets does not wait out an overload's long backoff on its first 503. The long backoff is
+        # for an endpoint under pressure (most answers lately said overload); a scattered 429 or 503
+        # is retried as soon as a failure of that request alone would be (after its Retry-After).
+        if overload:
+            job.overloads += 1
+        advised = retry_after(result.headers) if result.headers else None
+        tries = job.overloads if overload else job.attempts - job.overloads
+        pressed = overload and self.limit.pressure >= 0.5
+        return None, self.policy.delay(tries, advised, overload=pressed)
+
+    def _back_off(self, job: _Job, delay: float) -> None:
+        """Put ``job`` back in ``ready`` after ``delay`` seconds; the worker moves on meanwhile."""
+        self.stats.backoffs += 1
+        self.stats.backoff_seconds += delay
+        self.backing_off += 1
+
+        def due() -> None:
+            self._timers.discard(handle)
+            self.backing_off -= 1
+            self.ready.append(job)
+            self._wakeup.set()
+
+        handle = asyncio.get_running_loop().call_later(delay, due)
+        self._timers.add(handle)
+
+    def close(self) -> None:
+        """Drop the backoffs still pending (a deadline or a stopped vendor): those stay unsent."""
+        for handle in self._timers:
+            handle.cancel()
+        self._timers.clear()
+        limit = self.limit.stats()
+        self.stats.limit_cuts = int(limit["cuts"])
+        self.stats.seconds_below_max = limit["seconds_below_max"]
+        self.stats.seconds_at_floor = limit["seconds_at_floor"]
+        self.stats.final_limit = int(limit["limit"])
+        self.stats.pause_seconds = round(self.pause.held, 3)
+        self.stats.backoff_seconds = round(self.stats.backoff_seconds, 3)
+
+    def _record(self, resp: Response, committer: _GroupCommit | None = None) -> None:
+        if committer is None:  # (the preflight) committed now: a kill after this loses nothing
+            self.store.put_response(resp)
         self._note(resp)
         self.summary.sent += 1
         if resp.ok:
@@ -147,6 +231,8 @@ class Lane:
             self.summary.errors += 1
             self.summary.per_vendor_errors[self.vendor.id] = self.summary.per_vendor_errors.get(self.vendor.id, 0) + 1
         self.progress.update(self.vendor.id, ok=resp.ok)
+        if committer is not None:
+            committer.add(resp)  # committed with the others of this turn of the event loop
 
     async def preflight(self, queue: list[PlannedRequest]) -> None:
         """Send the vendor's first request alone, before the others: an endpoint that cannot be
@@ -159,9 +245,78 @@ class Lane:
         if not resp.ok and (resp.error_kind == "connect" or resp.http_status in STOP_STATUS):
             self.summary.stopped.setdefault(self.vendor.id, resp.error_message or f"HTTP {resp.http_status}")
 
-    async def worker(self, queue: list[PlannedRequest]) -> None:
-        while queue and self.vendor.id not in self.summary.stopped:
-            self._record(await self.send(queue.pop()))
+    async def worker(self, queue: list[PlannedRequest], committer: _GroupCommit) -> None:
+        """Serve retries that are due, then new requests, until both are done (or the vendor stops)."""
+        while self.vendor.id not in self.summary.stopped:
+            if self.ready:
+                job = self.ready.popleft()
+            elif queue:
+                job = _Job(queue.pop())
+            elif self.backing_off:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            else:
+                self._wakeup.set()  # let the other idle workers see that nothing is left
+                return
+            resp, delay = await self._try(job)
+            if resp is None:
+                self._back_off(job, delay)
+            else:
+                self._record(resp, committer)
+
+
+@dataclass
+class _Job:
+    """A request between its attempts."""
+
+    req: PlannedRequest
+    attempts: int = 0
+    overloads: int = 0  # answers among the attempts that said overload (429, 503)
+    started: float = field(default_factory=time.perf_counter)
+
+
+class _GroupCommit:
+    """Responses that arrive in the same turn of the event loop are committed in one transaction,
+    at the start of the next turn.
+
+    One SQLite commit per response cost a tenth of the send phase at a thousand responses a second,
+    and making each worker wait for its commit before sending on cost as much again (a turn of the
+    loop added to every request). So a worker moves on at once; the commit follows within a turn of
+    the loop (microseconds to a few milliseconds). A kill -9 in that window loses only answers that
+    were not yet committed, which resume sends again, as it does requests that were in flight; a
+    committed answer is never sent again. A failed commit stops the run: the next response recorded,
+    or the end of ``execute``, raises its error (the batch is kept and tried once more at the end)."""
+
+    def __init__(self, store: RunStore):
+        self.store = store
+        self.pending: list[Response] = []
+        self.error: BaseException | None = None
+        self._scheduled = False
+
+    def add(self, resp: Response) -> None:
+        if self.error is not None:
+            raise self.error
+        self.pending.append(resp)
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush_soon)
+
+    def _flush_soon(self) -> None:
+        self._scheduled = False
+        try:
+            self.flush()
+        except Exception as exc:  # raised in the workers (add) and at the end (flush)
+            self.error = exc
+
+    def flush(self) -> None:
+        if self.pending:
+            batch, self.pending = self.pending, []
+            try:
+                self.store.put_responses(batch)
+            except BaseException:
+                self.pending[:0] = batch
+                raise
 
 
 def _now() -> str:
@@ -189,7 +344,7 @@ def select_unfinished(
 async def execute(
     requests: Iterable[PlannedRequest],
     vendors: dict[str, Vendor],
-    endpoints: dict[str, Endpoint],
+    endpoints: Mapping[str, Endpoint],
     store: RunStore,
     *,
     quiet: bool = False,
@@ -208,7 +363,8 @@ async def execute(
         for vendor_id, queue in queues.items()
         if queue
     }
-    tasks: list[asyncio.Task] = []  # the preflights, then the workers: all cancelled at the end
+    committer = _GroupCommit(store)
+    tasks: list[asyncio.Task[None]] = []  # the preflights, then the workers: all cancelled at the end
 
     async def run_all() -> None:
         # every vendor's first request alone (all vendors at once), then the rest
@@ -221,7 +377,7 @@ async def execute(
             if vid in summary.stopped:
                 continue
             for _ in range(min(lane.vendor.concurrency, len(queue))):
-                workers.append(asyncio.create_task(lane.worker(queue)))
+                workers.append(asyncio.create_task(lane.worker(queue, committer)))
         tasks.extend(workers)
         if workers:
             await asyncio.gather(*workers)
@@ -235,6 +391,10 @@ async def execute(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        committer.flush()  # answers received before a deadline are kept
+        for vendor_id, lane in lanes.items():
+            lane.close()
+            summary.lanes[vendor_id] = lane.stats
         progress.close()
     summary.unsent = to_send - summary.sent
     return summary

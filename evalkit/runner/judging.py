@@ -9,7 +9,7 @@ from ..config.suite import Suite
 from ..config.vendor import Vendor
 from ..data import suite_items
 from ..scorers.apply import item_scorers
-from ..scorers.base import Scorer
+from ..scorers.base import Scorer, ScorerCache
 from .plan import build_messages, endpoint_id, request_key
 from .store import PlannedRequest, RunStore
 
@@ -25,7 +25,7 @@ def plan_judging(
         return []
     items = {(s.id, it.id): (s, it) for s in suites for it in suite_items(s)}
     epochs = dict(store.db.execute("SELECT key, epoch FROM requests"))
-    cache: dict = {}
+    cache: ScorerCache = {}
     out: list[tuple[PlannedRequest, str, int]] = []
     for key, suite_id, item_id, content in store.answered():
         suite, item = items[(suite_id, item_id)]

@@ -5,19 +5,68 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from typing import Any
+
+# Answers that say the endpoint is overloaded or over its quota: only these shrink the window. A 500,
+# a reset connection, a timeout or a malformed body is a failure of that one request: it is retried
+# (with backoff) without lowering everyone's concurrency.
+OVERLOAD_STATUS = frozenset({429, 503})
+
+
+PRESSURE_WINDOW = 32
+
+
+def is_overload(kind: str, status: int | None) -> bool:
+    return kind == "http" and status in OVERLOAD_STATUS
 
 
 class AdaptiveLimit:
-    """At most ``limit`` requests in flight; halve on throttling, grow back by one per clean window."""
+    """At most ``limit`` requests in flight; cut on overload, grow back by one per clean window.
 
-    def __init__(self, maximum: int, cooldown: float = 1.0):
+    A cut (at most once per ``cooldown``, however many overload answers arrive together) scales the
+    limit by ``1 - share / 2``, where ``share`` is the fraction of overload answers among all answers
+    since the previous cut (as DCTCP scales its window by the fraction of marked packets): an endpoint
+    over its quota, whose answers are all 429s, has its limit halved each time, while one whose 429s
+    and 503s are scattered among good answers loses only that fraction of its concurrency and wins it
+    back. The limit never falls below ``floor``. ``stats()`` tells how long the limit stayed below its
+    maximum and at its floor, and how often it was cut."""
+
+    def __init__(self, maximum: int, cooldown: float = 1.0, floor: int = 1):
         self.maximum = maximum
         self.limit = maximum
+        self.floor = max(1, min(maximum, floor))
         self.active = 0
         self.cooldown = cooldown
+        self.cuts = 0
         self._successes = 0
         self._last_cut = -1e9
-        self._waiters: deque[asyncio.Future] = deque()
+        self._answers = 0  # answers since the last cut ...
+        self._overloads = 0  # ... and how many of them said overload
+        # share of overload answers lately (moving average over ~32 answers): near 1 when the
+        # endpoint is over its quota, near the fault rate when 429s and 503s are scattered
+        self.pressure = 0.0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._changed = time.monotonic()
+        self._below_max = 0.0
+        self._at_floor = 0.0
+
+    def _account(self) -> None:
+        """Add the time since the last change of the limit to the time below maximum / at the floor."""
+        now = time.monotonic()
+        if self.limit < self.maximum:
+            self._below_max += now - self._changed
+        if self.limit <= self.floor < self.maximum:
+            self._at_floor += now - self._changed
+        self._changed = now
+
+    def stats(self) -> dict[str, float]:
+        self._account()
+        return {
+            "cuts": self.cuts,
+            "seconds_below_max": round(self._below_max, 3),
+            "seconds_at_floor": round(self._at_floor, 3),
+            "limit": self.limit,
+        }
 
     async def acquire(self) -> None:
         if self.active < self.limit and not self._waiters:
@@ -46,18 +95,33 @@ class AdaptiveLimit:
                 future.set_result(None)
 
     def on_throttle(self) -> None:
-        """A 429: halve the limit (once per cooldown, however many 429s arrive together)."""
+        """An overload answer (429, 503): cut the limit (see the class) once per cooldown."""
+        self._answers += 1
+        self._overloads += 1
+        self.pressure += (1.0 - self.pressure) / PRESSURE_WINDOW
         now = time.monotonic()
-        if now - self._last_cut >= self.cooldown:
-            self.limit = max(1, self.limit // 2)
-            self._last_cut = now
-        self._successes = 0
+        if now - self._last_cut < self.cooldown or self.limit <= self.floor:
+            return
+        share = self._overloads / self._answers
+        self._account()
+        self.limit = max(self.floor, min(self.limit - 1, int(self.limit * (1 - share / 2))))
+        self.cuts += 1
+        self._last_cut = now
+        self._answers = self._overloads = 0
+
+    def on_failure(self) -> None:
+        """An answer that failed for that request alone (500, reset, timeout): no cut, no growth."""
+        self._answers += 1
+        self.pressure -= self.pressure / PRESSURE_WINDOW
 
     def on_success(self) -> None:
+        self._answers += 1
+        self.pressure -= self.pressure / PRESSURE_WINDOW
         if self.limit >= self.maximum:
             return
         self._successes += 1
         if self._successes >= self.limit:
+            self._account()
             self.limit += 1
             self._successes = 0
             self._wake()
@@ -92,10 +156,15 @@ class Pause:
 
     def __init__(self) -> None:
         self.until = 0.0
+        self.held = 0.0  # seconds of wall time the vendor was held, in all
 
     def hold(self, seconds: float | None) -> None:
         if seconds and seconds > 0:
-            self.until = max(self.until, time.monotonic() + seconds)
+            now = time.monotonic()
+            until = now + seconds
+            if until > self.until:
+                self.held += until - max(now, self.until)
+                self.until = until
 
     async def wait(self) -> None:
         while True:
@@ -105,7 +174,7 @@ class Pause:
             await asyncio.sleep(delay)
 
 
-def estimate_tokens(messages: list[dict], max_tokens: int | None) -> int:
+def estimate_tokens(messages: list[dict[str, Any]], max_tokens: int | None) -> int:
     """Tokens a request may use, before sending: ~1 token per 1.5 characters of Japanese text."""
     chars = sum(len(str(m.get("content", ""))) for m in messages)
     return int(chars / 1.5) + (max_tokens or 256)

@@ -32,7 +32,13 @@ def build_messages(suite: Suite, item: Item) -> list[dict[str, str]]:
 
 
 def request_key(
-    vendor_id: str, endpoint: str, model: str, messages: list, params: dict, epoch: int, suite_id: str = ""
+    vendor_id: str,
+    endpoint: str,
+    model: str,
+    messages: list[dict[str, Any]],
+    params: dict[str, Any],
+    epoch: int,
+    suite_id: str = "",
 ) -> str:
     """Stable identity of one request. Vendor and suite ids are part of it: two vendor files that
     point at the same endpoint and model are still two vendors, and two suites that happen to render
@@ -58,8 +64,10 @@ def plan(
     suites: Iterable[Suite], vendors: Iterable[Vendor], epochs: int = 1, sealed: Mapping[str, Any] | None = None
 ) -> list[PlannedRequest]:
     """``sealed``: suite id -> SealInfo of sealed suites; their requests are stored with the
-    message text replaced by a placeholder and a keyed digest (the real messages are still sent)."""
-    from ..integrity.sealed import sealed_messages
+    message text replaced by a placeholder and a keyed digest (the real messages are still sent).
+    Reference models that repeat the item (echo, oracle) are not sent sealed items at all: their
+    answer would be the plaintext (``integrity.sealed.withheld_from_sealed``)."""
+    from ..integrity.sealed import sealed_messages, withheld_from_sealed
 
     vendors = list(vendors)
     sealed = sealed or {}
@@ -70,6 +78,8 @@ def plan(
             messages = build_messages(suite, item)
             stored = sealed_messages(messages, info) if info is not None else None
             for vendor in vendors:
+                if info is not None and withheld_from_sealed(vendor):
+                    continue
                 params = suite.generation.merged(vendor.generation).request_params()
                 for epoch in range(epochs):
                     key = request_key(vendor.id, endpoint_id(vendor), vendor.model, messages, params, epoch, suite.id)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from tqdm import tqdm
+
+from ..i18n import tr
 
 
 class Progress:
@@ -30,7 +32,7 @@ class Progress:
         self.started = time.monotonic()
         self.interval = interval
         self._last_line = self.started
-        self.bars: dict[str, tqdm] = {}
+        self.bars: dict[str, tqdm[NoReturn]] = {}  # manual bars: no iterable behind them
         if self.tty and not quiet:
             for pos, (vendor, total) in enumerate(totals.items()):
                 self.bars[vendor] = tqdm(
@@ -60,9 +62,14 @@ class Progress:
     def print_lines(self) -> None:
         elapsed = max(time.monotonic() - self.started, 1e-9)
         for vendor, total in self.totals.items():
+            label = self.labels.get(vendor, vendor)
             print(
-                f"[{self.labels.get(vendor, vendor)}] {self.done[vendor]}/{total} done, {self.errors[vendor]} errors, "
-                f"{self.retries[vendor]} retries, {self.done[vendor] / elapsed:.1f} req/s",
+                tr(
+                    f"[{label}] {self.done[vendor]}/{total} 件完了、エラー {self.errors[vendor]}、"
+                    f"再試行 {self.retries[vendor]}、{self.done[vendor] / elapsed:.1f} req/s",
+                    f"[{label}] {self.done[vendor]}/{total} done, {self.errors[vendor]} errors, "
+                    f"{self.retries[vendor]} retries, {self.done[vendor] / elapsed:.1f} req/s",
+                ),
                 file=self.stream,
                 flush=True,
             )

@@ -17,16 +17,24 @@ def is_retryable(kind: str, status: int | None) -> bool:
 
 @dataclass
 class RetryPolicy:
-    """Exponential backoff with full jitter, capped; the server's Retry-After wins when longer."""
+    """Exponential backoff with full jitter, capped; the server's Retry-After wins when longer.
+
+    An overload answer (429, 503) backs off from ``base``; a failure of one request (500, a reset
+    connection, a timeout, a broken body) from the shorter ``transient_base``, with the lower
+    ``transient_cap``: waiting longer would not help the next attempt, it would only make the run's
+    last requests finish later. (The scheduler does not hold a request slot while a request waits.)"""
 
     max_retries: int
     base: float = 0.5
     cap: float = 30.0
+    transient_base: float = 0.05
+    transient_cap: float = 0.5
     rng: random.Random = field(default_factory=random.Random)
 
     def should_retry(self, kind: str, status: int | None, attempts: int) -> bool:
         return is_retryable(kind, status) and attempts <= self.max_retries
 
-    def delay(self, attempts: int, advised: float | None = None) -> float:
-        backoff = self.rng.uniform(0, min(self.cap, self.base * 2 ** (attempts - 1)))
+    def delay(self, attempts: int, advised: float | None = None, *, overload: bool = True) -> float:
+        base, cap = (self.base, self.cap) if overload else (self.transient_base, self.transient_cap)
+        backoff = self.rng.uniform(0, min(cap, base * 2 ** (attempts - 1)))
         return max(backoff, advised or 0.0)

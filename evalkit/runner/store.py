@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,28 @@ class Response:
     http_status: int | None = None
     error_message: str | None = None
     received_at: str = ""
+
+
+_PUT_RESPONSE = "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def _response_row(resp: Response) -> tuple[Any, ...]:
+    return (
+        resp.key,
+        int(resp.ok),
+        resp.content,
+        resp.finish_reason,
+        resp.model,
+        resp.system_fingerprint,
+        resp.prompt_tokens,
+        resp.completion_tokens,
+        resp.latency_ms,
+        resp.attempts,
+        resp.error_kind,
+        resp.http_status,
+        resp.error_message,
+        resp.received_at,
+    )
 
 
 class RunStore:
@@ -211,25 +233,14 @@ class RunStore:
     # responses ------------------------------------------------------------
     def put_response(self, resp: Response) -> None:
         """Commit one response now (autocommit): a crash after this loses nothing."""
-        self.db.execute(
-            "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                resp.key,
-                int(resp.ok),
-                resp.content,
-                resp.finish_reason,
-                resp.model,
-                resp.system_fingerprint,
-                resp.prompt_tokens,
-                resp.completion_tokens,
-                resp.latency_ms,
-                resp.attempts,
-                resp.error_kind,
-                resp.http_status,
-                resp.error_message,
-                resp.received_at,
-            ),
-        )
+        self.db.execute(_PUT_RESPONSE, _response_row(resp))
+
+    def put_responses(self, responses: Sequence[Response]) -> None:
+        """Commit several responses in one transaction (a group commit): all of them, or none."""
+        rows = [_response_row(r) for r in responses]
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(_PUT_RESPONSE, rows)
 
     # scores ---------------------------------------------------------------
     def answered(self) -> Iterator[tuple[str, str, str, str]]:
@@ -244,7 +255,7 @@ class RunStore:
                 return
             yield from chunk
 
-    def replace_scores(self, rows: Iterable[tuple]) -> None:
+    def replace_scores(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """rows: (key, scorer_index, kind, score, passed, weight, explanation, detail_json); may be a stream."""
         with self.db:
             self.db.execute("BEGIN")

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from .numeric import parse_numeral
 
@@ -420,6 +421,7 @@ def canon_forms(text: str, *, single: bool = True) -> str:
     return text
 
 
+@lru_cache(maxsize=65536)  # pure; a run or self-check canonicalises the same references and rules again and again
 def canonical(text: str, *, single: bool = True) -> str:
     """The canonical form of ``text`` (see the module docstring); idempotent."""
     text = _LIST_MARKER.sub("", prepare(text))

@@ -51,6 +51,7 @@ _ERA_NAME = re.compile("明治|大正|昭和|平成|令和")
 _DECIMAL_POINT = re.compile(r"(?<=\d)\\\.(?=\d)")  # 4\.9億: the decimal point is part of the number
 
 
+@lru_cache(maxsize=16384)  # pure: every validation of a suite's claims and every answer scored asks again
 def canonical_pattern(pattern: str) -> str:
     """The pattern with its literal text in canonical form, so that it can be written as Japanese is
     written: 「5億」 -> 500000000, 「9時00分」 -> 9時, 「：」 -> ':', 「パーセント」 -> '%', 「KAM」 -> 'kam'.

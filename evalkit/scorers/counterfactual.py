@@ -35,7 +35,7 @@ from .refusal import RefusalParams, read
 
 if TYPE_CHECKING:
     from ..config.issues import ConfigIssue
-    from ..config.loader import Loaded
+    from ..config.yamlpos import Located
     from ..runner.store import RunStore
 
 KIND = "counterfactual"
@@ -457,14 +457,12 @@ class PairScoring:
         )
 
 
-def group_issues(loaded: Loaded) -> list[ConfigIssue]:
+def group_issues(suite: Suite | None, doc: Located) -> list[ConfigIssue]:
     """Problems of a suite's counterfactual groups as a whole (``evalkit validate``): a group needs 2+
     members sharing one attribute; group-level keys (meta.pair_features, meta.pair_probes) sit on one
     member; a pair probe gives one answer per member, no more."""
-    suite: Suite = loaded.model
     if suite is None or not uses_groups(suite):
         return []
-    doc = loaded.doc
     index_of = {it.id: i for i, it in enumerate(suite.items)}
     issues: list[ConfigIssue] = []
     for pair, members in pair_members(suite).items():

@@ -13,11 +13,21 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 
 import aiohttp
 
 
-async def main(url: str, bodies: list[bytes], concurrency: int, retry: bool, timeout: float) -> int:
+async def main(
+    url: str,
+    bodies: list[bytes],
+    concurrency: int,
+    retry: bool,
+    timeout: float,
+    on_answer: Callable[[], None] | None = None,
+) -> int:
+    """Send ``bodies`` (popped from the end) with ``concurrency`` workers; the number of attempts.
+    ``on_answer`` is called as each good answer arrives (bench/faults.py times them)."""
     connector = aiohttp.TCPConnector(limit=concurrency)
     attempts = 0
     async with aiohttp.ClientSession(
@@ -36,6 +46,8 @@ async def main(url: str, bodies: list[bytes], concurrency: int, retry: bool, tim
                         async with session.post(url + "/chat/completions", data=body) as resp:
                             data = json.loads(await resp.read())
                             if resp.status == 200 and data["choices"][0]["message"]["content"] is not None:
+                                if on_answer is not None:
+                                    on_answer()
                                 break
                     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, KeyError, IndexError):
                         pass

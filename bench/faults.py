@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import aiohttp  # noqa: E402
 
+from bench import bare_client  # noqa: E402 (after the sys.path line)
 from bench.common import endpoint, env_note, workspace  # noqa: E402
 from evalkit.config.loader import load_workspace  # noqa: E402
 from evalkit.providers.openai_chat import ChatEndpoint  # noqa: E402
@@ -47,34 +47,12 @@ def p95(done: list[float]) -> float:
 
 async def ceiling(url: str, bodies: list[bytes], concurrency: int, timeout: float) -> tuple[float, int, float]:
     """Resend each failed request at once until it succeeds: (seconds, attempts, seconds to 95 %)."""
-    queue = list(reversed(bodies))
-    attempts = 0
     done: list[float] = []
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(
-        connector=connector,
-        headers={"Content-Type": "application/json"},
-        timeout=aiohttp.ClientTimeout(total=timeout),
-    ) as session:
-
-        async def worker() -> None:
-            nonlocal attempts
-            while queue:
-                body = queue.pop()
-                while True:
-                    attempts += 1
-                    try:
-                        async with session.post(url + "/chat/completions", data=body) as resp:
-                            data = json.loads(await resp.read())
-                            if resp.status == 200 and data["choices"][0]["message"]["content"] is not None:
-                                done.append(time.perf_counter() - start)
-                                break
-                    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, KeyError, IndexError):
-                        pass
-
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return time.perf_counter() - start, attempts, p95(done)
+    start = time.perf_counter()
+    attempts = await bare_client.main(
+        url, list(reversed(bodies)), concurrency, True, timeout, lambda: done.append(time.perf_counter() - start)
+    )
+    return time.perf_counter() - start, attempts, p95(done)
 
 
 def harness(root: Path, url: str, run: str):

@@ -50,6 +50,24 @@ def evalkit(*args: str, cwd: Path = REPO, env: dict | None = None, timeout: floa
     )
 
 
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` with a fixed author (the check-versions tests build small histories)."""
+    proc = subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=clean_env(
+            GIT_AUTHOR_NAME="t",
+            GIT_AUTHOR_EMAIL="t@example.com",
+            GIT_COMMITTER_NAME="t",
+            GIT_COMMITTER_EMAIL="t@example.com",
+        ),
+    )
+    return proc.stdout.strip()
+
+
 SMALL_CRITERIA = "id: root\ntitle: 全体\nclause: 全体\nchildren:\n  - id: leaf\n    title: 葉\n    clause: 葉\n"
 
 

@@ -9,30 +9,16 @@ The YAML texts start at line 1 on the line after the opening quotes.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 from conftest import evalkit, own_env
 from pydantic import ValidationError
+from test_config_errors import CRITERIA, write
 
 from evalkit.config.loader import load_workspace
 from evalkit.config.partial import partial_model
 from evalkit.config.suite import Suite
-
-CRITERIA = """\
-    id: root
-    title: 評価基準（テスト用）
-    clause: 公募全体
-    children:
-      - id: area
-        title: 分野
-        clause: 要件1
-        children:
-          - id: area.leaf
-            title: 葉
-            clause: 要件1-1
-"""
 
 VENDOR = """\
     id: v1
@@ -41,13 +27,6 @@ VENDOR = """\
     base_url: https://llm.example.jp/v1
     model: m
 """
-
-
-def write(root: Path, rel: str, text: str) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import SMALL_CRITERIA, clean_env, evalkit
+from conftest import SMALL_CRITERIA, evalkit, git
 
 from evalkit.config.issues import ConfigError, ConfigIssue, path_issue
 from evalkit.config.loader import classify, load_workspace
@@ -189,23 +189,6 @@ def test_classify():
 
 
 # ------------------------------------------------------------------------------ check-versions
-def git(repo: Path, *args: str) -> str:
-    proc = subprocess.run(
-        ["git", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-        env=clean_env(
-            GIT_AUTHOR_NAME="t",
-            GIT_AUTHOR_EMAIL="t@example.com",
-            GIT_COMMITTER_NAME="t",
-            GIT_COMMITTER_EMAIL="t@example.com",
-        ),
-    )
-    return proc.stdout.strip()
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     root = workspace(tmp_path / "repo")

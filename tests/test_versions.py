@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import clean_env, evalkit
+from conftest import evalkit, git
 
 from evalkit.config.versions import scoring_content
 
@@ -37,23 +37,6 @@ criterion: leaf
 checks:
   - {id: gc, field: deployment, title: t, question: q, clause: c, expect: government_cloud}
 """
-
-
-def git(repo: Path, *args: str) -> str:
-    proc = subprocess.run(
-        ["git", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-        env=clean_env(
-            GIT_AUTHOR_NAME="t",
-            GIT_AUTHOR_EMAIL="t@example.com",
-            GIT_COMMITTER_NAME="t",
-            GIT_COMMITTER_EMAIL="t@example.com",
-        ),
-    )
-    return proc.stdout.strip()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -150,8 +151,9 @@ def bare_process(url: str, bodies_file: Path, concurrency: int) -> float:
     return took
 
 
-def cli_process(root: Path, run: str) -> float:
-    """`evalkit run` from interpreter start to report written (and the process gone)."""
+def cli_process(root: Path, run: str, cache: Path) -> float:
+    """`evalkit run` from interpreter start to report written (and the process gone), with its on-disk
+    cache (evalkit/cache.py: the baselines) in ``cache``, never the user's own."""
     out = root / run
     start = time.perf_counter()
     proc = subprocess.run(
@@ -169,6 +171,7 @@ def cli_process(root: Path, run: str) -> float:
             "--quiet",
         ],
         cwd=REPO,
+        env={**os.environ, "EVALKIT_CACHE_DIR": str(cache)},
         capture_output=True,
         text=True,
     )
@@ -208,7 +211,7 @@ def main() -> None:
             _, bodies = request_bodies(warm)
             (warm / "bodies.jsonl").write_bytes(b"\n".join(bodies) + b"\n")
             bare_process(url, warm / "bodies.jsonl", 8)
-            cli_process(warm, "run")
+            cli_process(warm, "run", Path(tmp) / "warm-cache")
         for n, c in shapes:
             root = workspace(Path(tmp) / f"{n}x{c}", n, url, c)
             requests, bodies = request_bodies(root)
@@ -239,13 +242,21 @@ def main() -> None:
                     print(f"  openai SDK, {transport + ' transport':<36}{took:6.2f} s  ratio {took / bare:.2f}")
             if not args.no_e2e:
                 bare_proc = bare_process(url, bodies_file, c)
-                ours = cli_process(root, "cli")
+                cache = root / "cache"  # empty: the first run of these suites computes the baselines
+                ours = cli_process(root, "cli", cache)
+                # the next vendor on the same suites (here: the same endpoint again, a new run folder)
+                again = cli_process(root, "cli-again", cache)
                 print(f"  bare client process (start to last response)   {bare_proc:6.2f} s")
                 print(
                     f"  evalkit run process (start to report written)  {ours:6.2f} s"
-                    f"  ratio {ours / bare_proc:.2f} (target <= {TARGET_E2E})"
+                    f"  ratio {ours / bare_proc:.2f} (target <= {TARGET_E2E}; first run of these suites)"
+                )
+                print(
+                    f"  the same, next run of the same suites          {again:6.2f} s"
+                    f"  ratio {again / bare_proc:.2f} (baselines from the cache)"
                 )
                 results.append((f"{n}x{c} end to end", ours / bare_proc, TARGET_E2E))
+                results.append((f"{n}x{c} end to end, again", again / bare_proc, TARGET_E2E))
     print("\nratios (one run):")
     for name, ratio, target in results:
         print(f"  {name:<26} {ratio:5.2f}  target <= {target}  {'ok' if ratio <= target else 'OVER'}")

@@ -235,6 +235,21 @@ def _judge_requests(rows: list, sealed: dict) -> list:
     return out
 
 
+def _needs_answer_book(
+    store: RunStore, requests: list, vendors: list[Vendor], judges: list[Vendor], retry_errors: bool
+) -> bool:
+    """Whether the embedded endpoint needs the oracle's answer book (an ideal answer worked out for every
+    item, seconds on a large tree): an oracle vendor has something left to send, or a reference judge
+    may judge (it tells the book's answers apart). A resume with nothing left builds none."""
+    if any(j.provider == "reference" for j in judges):
+        return True
+    oracles = {v.id for v in vendors if v.provider == "reference" and v.model in ("oracle", "judge")}
+    if not oracles:
+        return False
+    done = store.finished_keys(include_errors=not retry_errors)
+    return any(r.vendor_id in oracles and r.key not in done for r in requests)
+
+
 async def _run_requests(
     store: RunStore,
     requests,
@@ -252,7 +267,7 @@ async def _run_requests(
     everyone = vendors + [j for j in judges if j.id not in {v.id for v in vendors}]
     try:
         book: dict[str, str] = {}
-        if any(v.provider == "reference" for v in everyone):
+        if _needs_answer_book(store, requests, vendors, judges, opts.retry_errors):
             from .reference import build_answer_book
 
             book = build_answer_book(suites)

@@ -23,6 +23,21 @@ SAMPLES = REPO / "tests" / "data" / "samples"  # excerpts of external data forma
 REAL_VENDOR_ENV = ("OPENAI_API_KEY", "GENNAI_VLLM_BASE_URL", "GENNAI_VLLM_API_KEY")
 
 
+# evalkit variables the tests set for every test (a developer's own values never reach one)
+TEST_SETTINGS = ("EVALKIT_LANG", "EVALKIT_CACHE_DIR")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache(tmp_path_factory) -> None:
+    """evalkit's on-disk cache (evalkit/cache.py) in a folder of this session that every xdist worker
+    shares, never the developer's ~/.cache: an entry one test's run computed (the baselines of the
+    repository's suites) is read by the next, as it would be on an evaluator's machine."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    os.environ["EVALKIT_CACHE_DIR"] = str(root / "evalkit-cache")
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in REAL_VENDOR_ENV}
     env.update(PYTHONIOENCODING="utf-8", **extra)
@@ -31,8 +46,8 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def own_env(**extra: str) -> dict[str, str]:
     """``clean_env`` without evalkit's own variables (EVALKIT_*: data folders, keys, venv) except the
-    console language the tests chose (EVALKIT_LANG), so a developer's settings never reach a test."""
-    env = {k: v for k, v in clean_env().items() if not k.startswith("EVALKIT_") or k == "EVALKIT_LANG"}
+    ones the tests set themselves (TEST_SETTINGS), so a developer's settings never reach a test."""
+    env = {k: v for k, v in clean_env().items() if not k.startswith("EVALKIT_") or k in TEST_SETTINGS}
     env.update(extra)
     return env
 

@@ -213,6 +213,7 @@ def _key_available(store: RunStore, key_env: str | None) -> bool:
 
 def verify(path: Path, *, pubkey: Path | None = None, key_env: str | None = None) -> Verification:
     from ..analysis.tables import export_csv
+    from ..cache import cache_disabled
     from ..config.sealed_files import SealError
     from ..pipeline import compute_results, open_sealed_suites, shown_views, summary_text
     from ..runner.store import RunStore
@@ -263,7 +264,8 @@ def verify(path: Path, *, pubkey: Path | None = None, key_env: str | None = None
                 result.problems.append(f"… and {len(diffs) - MAX_SHOWN} more score differences")
             if result.partial:
                 return result
-            results, df = compute_results(store)
+            with cache_disabled():  # a verification re-computes everything, the baselines too
+                results, df = compute_results(store)
             results, df, _ = shown_views(store, results, df)
             result.problems += _compare_exports(opened, summary_text(results), df, export_csv)
     finally:

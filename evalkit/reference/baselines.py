@@ -72,7 +72,25 @@ def node_locations(criteria: CriteriaFile) -> dict[str, tuple]:
 
 
 def baseline_results(criteria: CriteriaFile, suites: list[Suite], *, n_boot: int = 200) -> dict:
-    """{model: {"verdict", "gates": {node: status}, "scores": {node: score}}} for refuse and echo."""
+    """{model: {"verdict", "gates": {node: status}, "scores": {node: score}}} for refuse and echo.
+
+    A pure function of the criteria, the suites (their items included, wherever they were read
+    from) and evalkit's code: kept in the on-disk cache (:mod:`evalkit.cache`), so the next run or
+    self-check of the same tree does not score every item twice more."""
+    from ..cache import cached_json
+    from ..data import suite_items
+
+    inputs = {
+        "criteria": criteria.model_dump(mode="json"),
+        "suites": [s.model_dump(mode="json") for s in suites],
+        "items": [[item.model_dump(mode="json") for item in suite_items(s)] for s in suites],
+        "n_boot": n_boot,
+    }
+    result: dict = cached_json("baselines", inputs, lambda: _baseline_results(criteria, suites, n_boot=n_boot))
+    return result
+
+
+def _baseline_results(criteria: CriteriaFile, suites: list[Suite], *, n_boot: int) -> dict:
     from ..analysis.aggregate import aggregate
 
     vendors = [baseline_vendor(m) for m in BASELINES]

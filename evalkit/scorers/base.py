@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -75,9 +76,33 @@ def register(cls: type[Scorer]) -> type[Scorer]:
 
 
 def build(kind: str, params: dict[str, Any]) -> Scorer:
-    """Instantiate a scorer; raises KeyError for an unknown kind, ValidationError for bad params."""
+    """The scorer of ``kind`` with ``params``; raises KeyError for an unknown kind, ValidationError for
+    bad params. Built once per (kind, params) in the process: a scorer holds only its validated params
+    and what it derives from them, and validating them (pydantic, every regular expression compiled)
+    costs more than scoring an answer, while loading, the oracle, the baselines, scoring and the probes
+    all ask for the same scorers again."""
+    try:
+        key = (kind, json.dumps(params, sort_keys=True, ensure_ascii=False))
+    except (TypeError, ValueError):  # not JSON (a YAML date, say): validation will say what is wrong
+        return _build(kind, params)
+    hit = _BUILT.get(key)
+    # JSON writes the key 1 and the key "1" alike: the params themselves must be equal too
+    if hit is not None and hit[0] == params:
+        return hit[1]
+    scorer = _build(kind, params)
+    if len(_BUILT) >= _BUILT_MAX:  # bounded (a suite tree has a few thousand distinct specs)
+        _BUILT.pop(next(iter(_BUILT)))
+    _BUILT[key] = (copy.deepcopy(params), scorer)
+    return scorer
+
+
+def _build(kind: str, params: dict[str, Any]) -> Scorer:
     cls = REGISTRY[kind]
     return cls(cls.Params.model_validate(params))
+
+
+_BUILT: dict[tuple[str, str], tuple[dict[str, Any], Scorer]] = {}
+_BUILT_MAX = 8192
 
 
 ScorerCache = dict[tuple[str, str], Scorer]  # (kind, params as canonical JSON) -> its scorer

@@ -51,6 +51,24 @@ _ERA_NAME = re.compile("明治|大正|昭和|平成|令和")
 _DECIMAL_POINT = re.compile(r"(?<=\d)\\\.(?=\d)")  # 4\.9億: the decimal point is part of the number
 
 
+@lru_cache(maxsize=16384)  # beyond re's own cache of 512: a suite tree has thousands of claim patterns
+def canonical_regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` in canonical form (:func:`canonical_pattern`), compiled."""
+    return re.compile(canonical_pattern(pattern))
+
+
+@lru_cache(maxsize=16384)  # pure, and compiling is the dearest part of validating a suite's claims
+def _regex_problem(pattern: str) -> str | None:
+    """Why ``pattern`` (as written, and in canonical form) is not a regular expression, or None.
+    A ValueError of canonical_pattern (an era name before a number) propagates."""
+    try:
+        re.compile(pattern)
+        canonical_regex(pattern)
+    except re.error as exc:
+        return f"invalid regular expression: {exc}"
+    return None
+
+
 @lru_cache(maxsize=16384)  # pure: every validation of a suite's claims and every answer scored asks again
 def canonical_pattern(pattern: str) -> str:
     """The pattern with its literal text in canonical form, so that it can be written as Japanese is
@@ -105,11 +123,9 @@ class RegexClaim(BaseModel):
     @field_validator("regex")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-            re.compile(canonical_pattern(value))
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression: {exc}") from None
+        problem = _regex_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
 
@@ -803,14 +819,8 @@ class Claims(Scorer):
     params: ClaimsParams
     description = "Required facts are stated and forbidden (swapped, outdated, invented) ones are not."
 
-    def __init__(self, params: ClaimsParams) -> None:
-        super().__init__(params)
-        self._regex: dict[str, re.Pattern[str]] = {}
-
     def _pattern(self, regex: str) -> re.Pattern[str]:
-        if regex not in self._regex:
-            self._regex[regex] = re.compile(canonical_pattern(regex))
-        return self._regex[regex]
+        return canonical_regex(regex)
 
     def _matches(self, alt: Alternative, texts: _Texts) -> list[tuple[str, int, int]]:
         """(text, start, end) of every occurrence of one alternative: a regex in canonical form, a string in

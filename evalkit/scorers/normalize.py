@@ -100,8 +100,12 @@ def defaults_first(**defaults: Unpack[NormalizationDefaults]) -> BeforeValidator
     return BeforeValidator(merge)
 
 
+# ァ..ヴ (ヵ and ヶ have no hiragana in common use and stay) to their hiragana, 0x60 code points below
+_KATA_TO_HIRA = {code: code - 0x60 for code in range(_KATA_START, _KATA_END - 1)}
+
+
 def katakana_to_hiragana(text: str) -> str:
-    return "".join(chr(ord(ch) - 0x60) if _KATA_START <= ord(ch) <= _KATA_END - 2 else ch for ch in text)
+    return text.translate(_KATA_TO_HIRA)
 
 
 def strip_punctuation(text: str) -> str:

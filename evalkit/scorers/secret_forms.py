@@ -54,6 +54,7 @@ def strip_markup(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
+@lru_cache(maxsize=1024)  # pure: each canary of an item folds the same answer again, in several forms
 def fold(text: str) -> str:
     """Canary-matching form: NFKC, casefold, kana folded, no spaces/punctuation/symbols/controls."""
     text = katakana_to_hiragana(unicodedata.normalize("NFKC", text).casefold())
@@ -299,7 +300,7 @@ def _char_pattern(ch: str) -> str:
     return "(?:" + "|".join(sorted({re.escape(ch), *names}, key=len, reverse=True)) + ")"
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=4096)  # a few thousand code windows in a suite tree; compiling one costs ~3 ms
 def reading_pattern(chars: str, anchored: bool = False) -> re.Pattern[str]:
     """Letters/digits ``chars`` (lower case) spelled in any mix of ASCII, letter names and readings."""
     body = _SPOKEN_SEPARATOR.join(_char_pattern(ch) for ch in chars)

@@ -1,0 +1,113 @@
+"""An on-disk cache for results that are a pure function of their inputs and of evalkit's own code.
+
+Only what is expensive, deterministic and free of secrets goes here. Today that is one thing: the
+refuse and echo baselines (:mod:`evalkit.reference.baselines`), which score every item of the run's
+public suites twice and cost a quarter of a default run, although they change only when the suites,
+the criteria or the scoring code change — and an evaluator runs vendor after vendor on the same tree.
+
+The key is the SHA-256 of the inputs (canonical JSON) and of every file of the installed ``evalkit``
+package (:func:`code_digest`), so an edited scorer, a new version or a changed suite never reads an
+old entry. An entry holds scores and gate statuses only: never an item's text, a prompt or an
+answer (sealed suites are kept out of the baselines before they get here).
+
+Where: ``$EVALKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/evalkit``, else ``~/.cache/evalkit``.
+``EVALKIT_CACHE_DIR=off`` (or empty) turns it off. The cache is an optimisation and nothing more:
+an entry that cannot be read or parsed is recomputed, one that cannot be written is skipped, and
+the result is the same JSON value either way. ``verify`` never reads it (:func:`cache_disabled`):
+a bundle is re-derived from its store alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .integrity.hashing import sha256_json
+
+ENV_VAR = "EVALKIT_CACHE_DIR"
+OFF = ("", "off", "0", "no", "false")
+KEEP = 64  # entries kept per kind (the newest); a few KB each
+
+
+_disabled = 0  # > 0 inside cache_disabled()
+
+
+@contextmanager
+def cache_disabled() -> Iterator[None]:
+    """Compute everything afresh inside: ``verify`` re-derives a bundle's exports from its store
+    alone, and must not take a single number from this machine's cache."""
+    global _disabled
+    _disabled += 1
+    try:
+        yield
+    finally:
+        _disabled -= 1
+
+
+def cache_dir(env: dict[str, str] | None = None) -> Path | None:
+    """The cache folder, or None when the cache is turned off."""
+    if _disabled and env is None:
+        return None
+    env = dict(os.environ) if env is None else env
+    value = env.get(ENV_VAR)
+    if value is not None:
+        return None if value.strip().lower() in OFF else Path(value).expanduser()
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "evalkit"
+
+
+def package_digest(root: Path) -> str:
+    """SHA-256 over the relative path and bytes of every file under ``root`` (compiled files aside)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        if path.suffix in (".pyc", ".pyo"):
+            continue
+        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """The digest of the evalkit package this process runs (read once per process, a few ms)."""
+    return package_digest(Path(__file__).resolve().parent)
+
+
+def cached_json(kind: str, inputs: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``'s JSON value, read from the cache when ``kind`` was computed from the same
+    ``inputs`` by the same code before, else computed and stored."""
+    folder = cache_dir()
+    if folder is None:
+        return _as_json(compute())
+    path = folder / f"{kind}-{sha256_json({'code': code_digest(), 'inputs': inputs})}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # absent, unreadable or damaged: compute it again
+        pass
+    value = _as_json(compute())
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        partial.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, path)  # readers see the whole entry or none
+        _prune(folder, kind)
+    except OSError:  # a read-only home, a full disk: the run goes on without the cache
+        pass
+    return value
+
+
+def _as_json(value: Any) -> Any:
+    """The value as the cache gives it back, so a computed and a cached result are the same."""
+    return json.loads(json.dumps(value, ensure_ascii=False))
+
+
+def _prune(folder: Path, kind: str) -> None:
+    entries = sorted(folder.glob(f"{kind}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[KEEP:]:
+        old.unlink(missing_ok=True)

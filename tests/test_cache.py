@@ -1,0 +1,162 @@
+"""The on-disk cache (evalkit/cache.py): same inputs and code read the entry, anything else computes
+afresh, and a damaged or unwritable cache never changes a result or stops a run."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from conftest import SMALL_CRITERIA, evalkit, make_workspace, own_env
+
+from evalkit import cache
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    where = tmp_path / "cache"
+    monkeypatch.setenv(cache.ENV_VAR, str(where))
+    return where
+
+
+def counter():
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"score": 0.25, "gates": {"leaf": "不適合"}, "none": None}
+
+    return calls, compute
+
+
+def test_an_entry_is_computed_once_and_read_after(folder):
+    calls, compute = counter()
+    first = cache.cached_json("baselines", {"suites": [1, 2]}, compute)
+    second = cache.cached_json("baselines", {"suites": [1, 2]}, compute)
+    assert first == second == {"score": 0.25, "gates": {"leaf": "不適合"}, "none": None}
+    assert len(calls) == 1
+    assert len(list(folder.glob("baselines-*.json"))) == 1
+    cache.cached_json("baselines", {"suites": [1, 3]}, compute)  # other inputs: another entry
+    assert len(calls) == 2 and len(list(folder.glob("baselines-*.json"))) == 2
+    assert not list(folder.glob(".*.tmp"))  # written whole, then renamed
+
+
+def test_a_computed_value_is_what_a_cached_one_would_be(folder):
+    # tuples and int keys come back as JSON gives them, so the first run and the next agree
+    value = cache.cached_json("k", 1, lambda: {1: (1, 2)})
+    assert value == {"1": [1, 2]} == cache.cached_json("k", 1, lambda: pytest.fail("not read"))
+
+
+def test_a_damaged_entry_is_computed_again_and_replaced(folder):
+    calls, compute = counter()
+    cache.cached_json("baselines", "x", compute)
+    (entry,) = folder.glob("baselines-*.json")
+    entry.write_text('{"score": 0.2', encoding="utf-8")  # cut short
+    assert cache.cached_json("baselines", "x", compute)["score"] == 0.25
+    assert len(calls) == 2 and json.loads(entry.read_text(encoding="utf-8"))["score"] == 0.25
+
+
+@pytest.mark.parametrize("value", ["off", "", "0", "OFF"])
+def test_off_computes_every_time_and_writes_nothing(tmp_path, monkeypatch, value):
+    monkeypatch.setenv(cache.ENV_VAR, value)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    calls, compute = counter()
+    cache.cached_json("baselines", "x", compute)
+    cache.cached_json("baselines", "x", compute)
+    assert len(calls) == 2 and not (tmp_path / "xdg").exists()
+
+
+def test_an_unwritable_cache_still_gives_the_value(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv(cache.ENV_VAR, str(blocker / "cache"))
+    calls, compute = counter()
+    assert cache.cached_json("baselines", "x", compute)["score"] == 0.25
+    assert cache.cached_json("baselines", "x", compute)["score"] == 0.25
+    assert len(calls) == 2
+
+
+def test_disabled_inside_a_verification(folder):
+    calls, compute = counter()
+    cache.cached_json("baselines", "x", compute)
+    with cache.cache_disabled():
+        cache.cached_json("baselines", "x", compute)
+    cache.cached_json("baselines", "x", compute)
+    assert len(calls) == 2
+
+
+def test_where_the_cache_lives(tmp_path):
+    assert cache.cache_dir({"EVALKIT_CACHE_DIR": str(tmp_path)}) == tmp_path
+    assert cache.cache_dir({"EVALKIT_CACHE_DIR": "off", "XDG_CACHE_HOME": str(tmp_path)}) is None
+    assert cache.cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "evalkit"
+    assert cache.cache_dir({}).parts[-2:] == (".cache", "evalkit")
+
+
+def test_the_code_digest_follows_every_file_but_compiled_ones(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "a.py").write_text("x = 1\n", encoding="utf-8")
+    (package / "sub" / "rules.yaml").write_text("k: v\n", encoding="utf-8")
+    before = cache.package_digest(package)
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
+    assert cache.package_digest(package) == before
+    (package / "sub" / "rules.yaml").write_text("k: w\n", encoding="utf-8")
+    assert cache.package_digest(package) != before
+    (package / "sub" / "rules.yaml").rename(package / "rules.yaml")  # same bytes, another place
+    assert cache.package_digest(package) != before
+
+
+SUITE = (
+    'id: s\nversion: "1"\ntitle: 試験\ncriterion: leaf\nprompt: "{{ q }}"\nscorers: [{kind: exact}]\n'
+    "items:\n" + "".join(f"  - {{id: q{n}, vars: {{q: 問{n}}}, reference: 答{n}}}\n" for n in range(6))
+)
+ORACLE = "id: oracle\nname: 参照\ncategory: baseline\nprovider: reference\nmodel: oracle\n"
+
+
+def test_runs_of_the_same_tree_share_the_baselines_and_a_changed_item_computes_them_again(tmp_path):
+    ws = make_workspace(tmp_path / "ws", {"s": SUITE}, {"oracle": ORACLE}, SMALL_CRITERIA)
+    where = tmp_path / "cache"
+    env = own_env(EVALKIT_CACHE_DIR=str(where))
+    summaries = []
+    for name in ("a", "b"):
+        proc = evalkit("run", "--out", str(tmp_path / name), "-q", cwd=ws, env=env)
+        assert proc.returncode == 0, proc.stderr
+        summaries.append(json.loads((tmp_path / name / "summary.json").read_text(encoding="utf-8"))["baselines"])
+    assert summaries[0] == summaries[1] and summaries[0]["computed"]
+    (entry,) = where.glob("baselines-*.json")
+    # the entry holds scores and statuses, never an item's text
+    text = entry.read_text(encoding="utf-8")
+    assert "問0" not in text and "答0" not in text
+    # the same run without the cache gives the same baselines
+    proc = evalkit("run", "--out", str(tmp_path / "c"), "-q", cwd=ws, env={**env, "EVALKIT_CACHE_DIR": "off"})
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "c" / "summary.json").read_text(encoding="utf-8"))["baselines"] == summaries[0]
+    (ws / "suites" / "s.yaml").write_text(SUITE.replace("答5", "答五"), encoding="utf-8")
+    proc = evalkit("run", "--out", str(tmp_path / "d"), "-q", cwd=ws, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert len(list(where.glob("baselines-*.json"))) == 2
+    db = sqlite3.connect(tmp_path / "d" / "store.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 6
+
+
+def test_verify_takes_nothing_from_the_cache(tmp_path):
+    # a poisoned entry would change the baselines a verification re-derives: verify must not read it
+    ws = make_workspace(tmp_path / "ws", {"s": SUITE}, {"oracle": ORACLE}, SMALL_CRITERIA)
+    where = tmp_path / "cache"
+    env = own_env(EVALKIT_CACHE_DIR=str(where))
+    assert evalkit("run", "--out", str(tmp_path / "run"), "-q", cwd=ws, env=env).returncode == 0
+    bundled = evalkit("bundle", str(tmp_path / "run"), "--out", str(tmp_path / "run.tar.gz"), cwd=ws, env=env)
+    assert bundled.returncode == 0, bundled.stderr
+    (entry,) = where.glob("baselines-*.json")
+    poisoned = json.loads(entry.read_text(encoding="utf-8"))
+    for model in poisoned.values():
+        model["scores"] = {node: 0.99 for node in model["scores"]}
+    entry.write_text(json.dumps(poisoned), encoding="utf-8")
+    checked = evalkit("verify", str(tmp_path / "run.tar.gz"), cwd=ws, env=env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # and a run that does read it shows it (the test would pass vacuously if nothing read the entry)
+    again = evalkit("score", str(tmp_path / "run"), cwd=ws, env=env)
+    assert again.returncode == 0, again.stderr
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
+    assert {s for m in summary["baselines"]["models"].values() for s in m["scores"].values()} == {0.99}

@@ -1,9 +1,16 @@
 """An on-disk cache for results that are a pure function of their inputs and of evalkit's own code.
 
-Only what is expensive, deterministic and free of secrets goes here. Today that is one thing: the
-refuse and echo baselines (:mod:`evalkit.reference.baselines`), which score every item of the run's
-public suites twice and cost a quarter of a default run, although they change only when the suites,
-the criteria or the scoring code change — and an evaluator runs vendor after vendor on the same tree.
+Only what is expensive, deterministic and free of secrets goes here:
+
+- the refuse and echo baselines (:mod:`evalkit.reference.baselines`), which score every item of the
+  run's public suites twice and cost a quarter of a default run, although they change only when the
+  suites, the criteria or the scoring code change — and an evaluator runs vendor after vendor on the
+  same tree;
+- that a public suite passed its cross-checks (:func:`evalkit.config.loader.check_suite`: every
+  scorer built and every item checked against it, most of the time any command spends loading a
+  large tree). Only a clean result is kept (an empty list): a suite with a problem is checked, and
+  its problems reported with their positions, every time. Sealed suites are never kept, not even
+  as a digest of their text.
 
 The key is the SHA-256 of the inputs (canonical JSON) and of every file of the installed ``evalkit``
 package (:func:`code_digest`), so an edited scorer, a new version or a changed suite never reads an
@@ -32,7 +39,9 @@ from .integrity.hashing import sha256_json
 
 ENV_VAR = "EVALKIT_CACHE_DIR"
 OFF = ("", "off", "0", "no", "false")
-KEEP = 64  # entries kept per kind (the newest); a few KB each
+# entries kept per kind (the newest): baselines are a few KB each; a suite check is an empty list, one
+# per suite file of every tree checked (a test session checks thousands of small ones)
+KEEP = {"baselines": 64, "suite-check": 8192}
 
 
 _disabled = 0  # > 0 inside cache_disabled()
@@ -82,24 +91,45 @@ def code_digest() -> str:
 def cached_json(kind: str, inputs: Any, compute: Callable[[], Any]) -> Any:
     """``compute()``'s JSON value, read from the cache when ``kind`` was computed from the same
     ``inputs`` by the same code before, else computed and stored."""
+    found = read_entry(kind, inputs)
+    if found is not None:
+        return found[0]
+    value = _as_json(compute())
+    write_entry(kind, inputs, value)
+    return value
+
+
+def _entry(kind: str, inputs: Any) -> Path | None:
     folder = cache_dir()
     if folder is None:
-        return _as_json(compute())
-    path = folder / f"{kind}-{sha256_json({'code': code_digest(), 'inputs': inputs})}.json"
+        return None
+    return folder / f"{kind}-{sha256_json({'code': code_digest(), 'inputs': inputs})}.json"
+
+
+def read_entry(kind: str, inputs: Any) -> tuple[Any] | None:
+    """(the stored value,) for ``kind`` and ``inputs``, or None (absent, damaged, or the cache is off)."""
+    path = _entry(kind, inputs)
+    if path is None:
+        return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # absent, unreadable or damaged: compute it again
-        pass
-    value = _as_json(compute())
+        return (json.loads(path.read_text(encoding="utf-8")),)
+    except (OSError, ValueError):  # absent, unreadable or damaged: the caller computes it again
+        return None
+
+
+def write_entry(kind: str, inputs: Any, value: Any) -> None:
+    """Store ``value`` (JSON) for ``kind`` and ``inputs``; silently nothing when that is not possible."""
+    path = _entry(kind, inputs)
+    if path is None:
+        return
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         partial.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
         os.replace(partial, path)  # readers see the whole entry or none
-        _prune(folder, kind)
+        _prune(path.parent, kind)
     except OSError:  # a read-only home, a full disk: the run goes on without the cache
         pass
-    return value
 
 
 def _as_json(value: Any) -> Any:
@@ -108,6 +138,11 @@ def _as_json(value: Any) -> Any:
 
 
 def _prune(folder: Path, kind: str) -> None:
-    entries = sorted(folder.glob(f"{kind}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[KEEP:]:
+    """The newest KEEP[kind] entries of ``kind`` stay, the rest go."""
+    keep = KEEP.get(kind, 64)
+    entries = list(folder.glob(f"{kind}-*.json"))
+    if len(entries) <= keep:
+        return
+    entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[keep:]:
         old.unlink(missing_ok=True)

@@ -160,3 +160,54 @@ def test_verify_takes_nothing_from_the_cache(tmp_path):
     assert again.returncode == 0, again.stderr
     summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
     assert {s for m in summary["baselines"]["models"].values() for s in m["scores"].values()} == {0.99}
+
+
+def test_only_the_newest_entries_of_a_kind_are_kept(folder, monkeypatch):
+    monkeypatch.setitem(cache.KEEP, "k", 3)
+    for n in range(5):
+        cache.cached_json("k", n, lambda n=n: n)
+    cache.cached_json("other", 0, lambda: 0)
+    assert len(list(folder.glob("k-*.json"))) == 3 and len(list(folder.glob("other-*.json"))) == 1
+
+
+# ---------------------------------------------------------------------------- suite checks
+
+
+def test_a_clean_suite_is_checked_once_and_a_suite_with_a_problem_every_time(tmp_path, monkeypatch):
+    from evalkit.config import loader
+
+    ws = make_workspace(tmp_path / "ws", {"s": SUITE, "t": SUITE.replace("id: s\n", "id: t\n")}, {}, SMALL_CRITERIA)
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
+    checked = []
+    real = loader.check_suite
+    monkeypatch.setattr(
+        loader, "check_suite", lambda loaded, *a, **k: checked.append(loaded.model.id) or real(loaded, *a, **k)
+    )
+    assert loader.load_workspace([ws / "suites"]).issues == []
+    assert sorted(checked) == ["s", "t"]
+    checked.clear()
+    assert loader.load_workspace([ws / "suites"]).issues == [] and checked == []
+    # an item that no longer suits its scorer: that suite is checked again and its problem reported
+    (ws / "suites" / "t.yaml").write_text(
+        SUITE.replace("id: s\n", "id: t\n").replace(", reference: 答0}", "}"), encoding="utf-8"
+    )
+    for _ in range(2):
+        checked.clear()
+        issues = loader.load_workspace([ws / "suites"]).issues
+        assert checked == ["t"] and len(issues) == 1 and issues[0].file.endswith("t.yaml")
+    # criteria changed under a clean suite: checked again (its criterion is no longer a leaf)
+    (ws / "suites" / "criteria.yaml").write_text(SMALL_CRITERIA.replace("id: leaf", "id: other"), encoding="utf-8")
+    checked.clear()
+    issues = loader.load_workspace([ws / "suites"]).issues
+    assert "s" in checked and any("leaf" in issue.message for issue in issues)
+
+
+def test_the_cli_reports_the_same_problem_from_a_warm_cache(tmp_path):
+    ws = make_workspace(tmp_path / "ws", {"s": SUITE}, {}, SMALL_CRITERIA)
+    env = own_env(EVALKIT_CACHE_DIR=str(tmp_path / "cache"))
+    assert evalkit("validate", cwd=ws, env=env).returncode == 0
+    assert evalkit("validate", cwd=ws, env=env).returncode == 0
+    (ws / "suites" / "s.yaml").write_text(SUITE.replace(", reference: 答3}", "}"), encoding="utf-8")
+    for _ in range(2):
+        proc = evalkit("validate", cwd=ws, env=env)
+        assert proc.returncode == 2 and "s.yaml:" in proc.stderr and "reference" in proc.stderr, proc.stderr

@@ -337,3 +337,14 @@ def test_prereg_digest_without_the_key_equals_the_runs(sealed_run):
     keyless = evalkit("prereg", cwd=work, env=clean_env())  # anyone can recompute it from the sealed header
     assert keyless.returncode == 0, keyless.stderr
     assert keyless.stdout.startswith(f"pre-registration sha256:{digest} ") and "(1 sealed)" in keyless.stdout
+
+
+def test_a_sealed_suite_leaves_nothing_in_the_cache(tmp_path):
+    # evalkit/cache.py keeps clean suite checks by a digest of the suite: never for a sealed one
+    work = seal_workspace(tmp_path / "w")
+    where = tmp_path / "cache"
+    for _ in range(2):
+        proc = evalkit("validate", cwd=work, env=env(EVALKIT_CACHE_DIR=str(where)))
+        assert proc.returncode == 0, proc.stderr
+    assert len(list(where.glob("suite-check-*.json"))) == 1  # the open suite's only
+    assert scan(where) == {}

@@ -413,8 +413,31 @@ def load_workspace(
             )
         )
     for suite in all_suites:
-        ws.issues += check_suite(suite, ws.criteria, check_items=check_items)
+        ws.issues += _check_suite_once(
+            suite, ws.criteria, check_items, sealed=getattr(suite.model, "id", None) in ws.sealed
+        )
     return ws
+
+
+def _check_suite_once(loaded: Loaded, criteria: Loaded | None, check_items: bool, *, sealed: bool) -> list[ConfigIssue]:
+    """``check_suite``, skipped for a suite the same code found clean before with the same criteria
+    (evalkit/cache.py): the suite as validated, its items wherever they were read from, included.
+    Partial files, partial criteria and sealed suites are always checked and never kept."""
+    if sealed or loaded.partial is not None or (criteria is not None and criteria.partial is not None):
+        return check_suite(loaded, criteria, check_items=check_items)
+    from ..cache import read_entry, write_entry
+
+    inputs = {
+        "suite": loaded.model.model_dump(mode="json"),
+        "criteria": criteria.model.model_dump(mode="json") if criteria is not None else None,
+        "check_items": check_items,
+    }
+    if read_entry("suite-check", inputs) == ([],):
+        return []
+    issues = check_suite(loaded, criteria, check_items=check_items)
+    if not issues:
+        write_entry("suite-check", inputs, [])
+    return issues
 
 
 def _load_sealed(ws: Workspace, path: Path, key_env: str | None) -> Loaded | None:

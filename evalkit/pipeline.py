@@ -413,7 +413,8 @@ def send(
         else:
             prereg = previous
         if opts.announce:
-            opts.announce(one_line(prereg) + f" (recorded {prereg['computed_at']})")
+            recorded = prereg["computed_at"]
+            opts.announce(one_line(prereg) + tr(f"（記録 {recorded}）", f" (recorded {recorded})"))
         if opts.blind and not store.get_meta("blind"):
             store.set_meta("blind", {"seed": opts.blind_seed if opts.blind_seed is not None else blinding.new_seed()})
         store.set_meta("manifest", manifest)

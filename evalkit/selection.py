@@ -17,8 +17,12 @@ def _err(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-_OPTIONAL_SKIP = re.compile(r"suite '([^']+)' skipped \(optional data source\)")
-_ENV_HINT = re.compile(r"(?:set |from )([A-Z][A-Z0-9_]+)")
+# The skip notice of a suite whose optional data is absent, and the variable its hint names, in either
+# console language (built in evalkit/data/materialise.py and evalkit/data/readers.py `_missing`).
+_OPTIONAL_SKIP = re.compile(
+    r"(?:suite|スイート) '([^']+)' (?:skipped \(optional data source\)|を除外しました（任意のデータソース）)"
+)
+_ENV_HINT = re.compile(r"(?:set |from |環境変数 )([A-Z][A-Z0-9_]+)")
 
 
 def notices(ws: Workspace, quiet: bool = False) -> None:

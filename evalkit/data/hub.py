@@ -20,8 +20,20 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ..config.suite import Source
-from .errors import SourceError, SourceMissing
-from .readers import FileInfo, RecordSet, display_name, expand, jsonable, local_files, resolve, sha256_of, shown_path
+from ..i18n import tr
+from .errors import SourceError
+from .readers import (
+    Absent,
+    FileInfo,
+    RecordSet,
+    display_name,
+    expand,
+    jsonable,
+    local_files,
+    resolve,
+    sha256_of,
+    shown_path,
+)
 
 PACKAGED = {
     "json": "json",
@@ -33,9 +45,14 @@ PACKAGED = {
     "txt": "text",
     "arrow": "arrow",
 }
+# The advice that ends every "not on the hub" message, in each language (see _not_on_hub).
 LOCAL_HINT = (
     "point the source at local files instead (kind: hf with data_files, or kind jsonl/csv/json/parquet "
     "with path; see docs/datasets.md)"
+)
+LOCAL_HINT_JA = (
+    "代わりにローカルのファイルを指定してください（kind: hf と data_files、又は kind: jsonl/csv/json/parquet "
+    "と path。docs/datasets.md を参照）"
 )
 
 
@@ -119,9 +136,13 @@ def _builder(source: Source, files: list[Path]) -> str:
         return PACKAGED[source.path]
     suffix = files[0].suffix.lower().lstrip(".") if files else ""
     if suffix not in PACKAGED:
+        name = files[0].name if files else "data_files"
         raise SourceError(
             "data_files",
-            f"cannot tell the format of {files[0].name if files else 'data_files'}; set path: json, csv or parquet",
+            tr(
+                f"{name} の形式を判別できません。path: に json、csv 又は parquet を指定してください",
+                f"cannot tell the format of {name}; set path: json, csv or parquet",
+            ),
         )
     return PACKAGED[suffix]
 
@@ -137,7 +158,43 @@ def _pick_split(loaded: Any, source: Source) -> Any:
     splits = list(loaded.keys())
     if len(splits) == 1:
         return loaded[splits[0]]
-    raise SourceError("split", f"the dataset has splits {', '.join(splits)}; choose one with split")
+    names = ", ".join(splits)
+    raise SourceError(
+        "split",
+        tr(
+            f"データセットに分割 {names} があります。split でどれか一つを指定してください",
+            f"the dataset has splits {names}; choose one with split",
+        ),
+    )
+
+
+def _not_on_hub(ja: str, en: str) -> Absent:
+    """A hub dataset that cannot be loaded, with the advice to read local files instead."""
+    return Absent("path", ja + "。" + LOCAL_HINT_JA, en + "; " + LOCAL_HINT)
+
+
+def _unreachable(target: str, offline_set: bool, no_network: bool) -> Absent:
+    """A hub dataset that could not be fetched and is not in the local cache."""
+    if offline_set:
+        return _not_on_hub(
+            f"HF_HUB_OFFLINE が設定されているため、Hugging Face ハブから '{target}' を読み込めません。"
+            "ローカルの datasets キャッシュにもありません",
+            f"cannot load '{target}' from the Hugging Face hub: HF_HUB_OFFLINE is set, and it is not in "
+            "the local datasets cache",
+        )
+    if no_network:
+        return _not_on_hub(
+            f"Hugging Face ハブに接続できない（ネットワークがない）ため、'{target}' を読み込めません。"
+            "ローカルの datasets キャッシュにもありません",
+            f"cannot load '{target}' from the Hugging Face hub: the hub is not reachable (no network), and it "
+            "is not in the local datasets cache",
+        )
+    return _not_on_hub(
+        f"Hugging Face ハブに接続できないため、'{target}' を読み込めません。"
+        "ローカルの datasets キャッシュにもありません",
+        f"cannot load '{target}' from the Hugging Face hub: the hub is not reachable, and it is not in the "
+        "local datasets cache",
+    )
 
 
 def read_hf(source: Source, base: Path) -> RecordSet:
@@ -167,7 +224,8 @@ def read_hf(source: Source, base: Path) -> RecordSet:
             hub = False
         elif local:
             if not folder.exists():
-                raise SourceMissing("path", f"data not found: {shown_path(folder)}")
+                shown = shown_path(folder)
+                raise Absent("path", f"データが見つかりません: {shown}", f"data not found: {shown}")
             target = str(folder)
             files = sorted(
                 p
@@ -183,9 +241,9 @@ def read_hf(source: Source, base: Path) -> RecordSet:
                 kwargs["revision"] = source.revision
             hub = True
     offline = not hub or offline_requested()
-    reason = "HF_HUB_OFFLINE is set" if hub and offline else ""
+    offline_set, no_network = hub and offline, False
     if hub and not offline and not hub_reachable():
-        offline, reason = True, "the hub is not reachable (no network)"
+        offline, no_network = True, True
     try:
         with quiet_datasets(offline) as datasets:
             loaded = datasets.load_dataset(target, **kwargs)
@@ -196,21 +254,19 @@ def read_hf(source: Source, base: Path) -> RecordSet:
         raise
     except ConnectionError as exc:
         if hub:
-            why = reason or "the hub is not reachable"
-            raise SourceMissing(
-                "path",
-                f"cannot load '{target}' from the Hugging Face hub: {why}, and it is not in "
-                f"the local datasets cache; {LOCAL_HINT}",
-            ) from None
-        raise SourceError("path", f"cannot load the dataset: {_first_line(exc)}") from None
+            raise _unreachable(target, offline_set, no_network) from None
+        detail = _first_line(exc)
+        raise SourceError(
+            "path", tr(f"データセットを読み込めません: {detail}", f"cannot load the dataset: {detail}")
+        ) from None
     except FileNotFoundError as exc:
+        detail = _first_line(exc)
         if hub:
-            raise SourceMissing(
-                "path",
-                f"'{target}' was not found on the Hugging Face hub or in the local cache "
-                f"({_first_line(exc)}); {LOCAL_HINT}",
+            raise _not_on_hub(
+                f"'{target}' は Hugging Face ハブにもローカルのキャッシュにも見つかりません（{detail}）",
+                f"'{target}' was not found on the Hugging Face hub or in the local cache ({detail})",
             ) from None
-        raise SourceMissing("path", f"data not found: {_first_line(exc)}") from None
+        raise Absent("path", f"データが見つかりません: {detail}", f"data not found: {detail}") from None
     except Exception as exc:  # datasets raises many kinds (bad config name, bad split, schema mismatch...)
         name = type(exc).__name__
         field = (
@@ -219,12 +275,15 @@ def read_hf(source: Source, base: Path) -> RecordSet:
             else ("name" if source.name and "config" in str(exc).lower() else "path")
         )
         if name in ("DatasetNotFoundError",) and hub:
-            raise SourceMissing(
-                "path",
-                f"'{target}' was not found on the Hugging Face hub (a private or gated "
-                f"dataset needs HF_TOKEN); {LOCAL_HINT}",
+            raise _not_on_hub(
+                f"'{target}' は Hugging Face ハブに見つかりません（非公開又はアクセス制限付きのデータセットには "
+                "HF_TOKEN が必要です）",
+                f"'{target}' was not found on the Hugging Face hub (a private or gated dataset needs HF_TOKEN)",
             ) from None
-        raise SourceError(field, f"cannot load the dataset: {name}: {_first_line(exc)}") from None
+        detail = _first_line(exc)
+        raise SourceError(
+            field, tr(f"データセットを読み込めません: {name}: {detail}", f"cannot load the dataset: {name}: {detail}")
+        ) from None
     origin["fingerprint"] = fingerprint
     if hub:
         origin["offline"] = offline

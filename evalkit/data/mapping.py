@@ -17,6 +17,7 @@ import jinja2
 
 from ..config.suite import ITEM_ID_PATTERN
 from ..config.templates import compile_template, render
+from ..i18n import tr
 
 _SINGLE = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
 _ITEM_ID = re.compile(ITEM_ID_PATTERN)
@@ -64,7 +65,9 @@ class Compiled:
                 compile_template("{{ " + inner + " }}")
             compile_template(self.text)
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateProblem(f"template syntax error: {exc.message}", syntax=True) from None
+            raise TemplateProblem(
+                tr(f"テンプレートの構文エラー: {exc.message}", f"template syntax error: {exc.message}"), syntax=True
+            ) from None
 
     def __call__(self, record: dict) -> Any:
         variables = dict(record)
@@ -129,4 +132,4 @@ def sample_rank(seed: int, item_id: str) -> str:
 def field_names(record: dict, limit: int = 12) -> str:
     names = list(record)
     shown = ", ".join(names[:limit])
-    return shown + (f", … ({len(names)} fields)" if len(names) > limit else "")
+    return shown + (tr(f", …（全 {len(names)} 項目）", f", … ({len(names)} fields)") if len(names) > limit else "")

@@ -17,17 +17,21 @@ from pydantic import ValidationError
 
 from ..config.issues import ConfigIssue
 from ..config.suite import Item, Source, Suite
+from ..i18n import tr
 from ..integrity.hashing import sha256_json
 from .errors import SourceError, SourceMissing
 from .mapping import Compiled, TemplateProblem, content_id, field_names, is_template, safe_id, sample_rank
-from .presets import PRESETS
-from .readers import RecordSet, read_local
+from .presets import PRESETS, Unusable
+from .readers import Absent, RecordSet, read_local
 
 
 @dataclass
 class Outcome:
     issues: list[ConfigIssue] = field(default_factory=list)
-    skipped: dict | None = None  # provenance stub of an optional suite whose data is absent
+    # provenance stub of an optional suite whose data is absent (English: it goes into the run manifest)
+    skipped: dict | None = None
+    # for the console, in its language; evalkit/selection.py reads the skip notice of an optional suite
+    # (_OPTIONAL_SKIP, _ENV_HINT) in either language
     notice: str | None = None
 
 
@@ -124,8 +128,12 @@ def materialise(loaded: Any) -> Outcome:
         data = read_records(source, base)
     except SourceMissing as exc:
         if source.optional:
-            out.notice = f"{loaded.path}: suite '{suite.id}' skipped (optional data source): {exc.message}"
-            out.skipped = {**describe(suite), "status": "skipped", "reason": exc.message}
+            out.notice = tr(
+                f"{loaded.path}: スイート '{suite.id}' を除外しました（任意のデータソース）: {exc.message}",
+                f"{loaded.path}: suite '{suite.id}' skipped (optional data source): {exc.message}",
+            )
+            reason = exc.recorded if isinstance(exc, Absent) else exc.message  # the manifest's is English
+            out.skipped = {**describe(suite), "status": "skipped", "reason": reason}
             return out
         out.issues.append(_issue(loaded, (exc.field,), exc.message))
         return out
@@ -141,7 +149,8 @@ def materialise(loaded: Any) -> Outcome:
     mapping = {**preset_mapping, **source.mapping}
     records: list[tuple[dict, dict, str]] = []  # (record seen by templates, raw record, where)
     skipped = 0
-    first_skip = ""
+    first_skip = ""  # in the console language
+    first_skip_recorded = ""  # in English, for the manifest
     for raw, where in zip(data.records, data.where, strict=True):
         record = raw
         if preset_fn is not None:
@@ -149,11 +158,22 @@ def materialise(loaded: Any) -> Outcome:
                 record = {**raw, source.preset: preset_fn(raw)}
             except ValueError as exc:
                 skipped += 1
-                first_skip = first_skip or f"{where}: {exc}"
+                if not first_skip:
+                    first_skip = f"{where}: {exc}"
+                    first_skip_recorded = f"{where}: {exc.en if isinstance(exc, Unusable) else exc}"
                 continue
         records.append((record, raw, where))
     if preset_fn is not None and n_records and not records:
-        out.issues.append(_issue(loaded, ("preset",), f"no record is in {source.preset} format (first: {first_skip})"))
+        out.issues.append(
+            _issue(
+                loaded,
+                ("preset",),
+                tr(
+                    f"{source.preset} 形式に合うレコードが 1 件もありません（最初に除外したレコード: {first_skip}）",
+                    f"no record is in {source.preset} format (first: {first_skip})",
+                ),
+            )
+        )
         return out
 
     # filter
@@ -170,7 +190,14 @@ def materialise(loaded: Any) -> Outcome:
                     kept.append(entry)
             except TemplateProblem as exc:
                 out.issues.append(
-                    _issue(loaded, ("filter",), f"{exc.message} in {entry[2]}; record fields: {field_names(entry[0])}")
+                    _issue(
+                        loaded,
+                        ("filter",),
+                        tr(
+                            f"{exc.message}（{entry[2]}、レコードの項目: {field_names(entry[0])}）",
+                            f"{exc.message} in {entry[2]}; record fields: {field_names(entry[0])}",
+                        ),
+                    )
                 )
                 return out
         records = kept
@@ -190,8 +217,10 @@ def materialise(loaded: Any) -> Outcome:
             name = source.id
 
             def id_of(record: dict) -> Any:
-                if name not in record or record[name] in (None, ""):
-                    raise TemplateProblem(f"no field '{name}'" if name not in record else f"field '{name}' is empty")
+                if name not in record:
+                    raise TemplateProblem(tr(f"項目 '{name}' がありません", f"no field '{name}'"))
+                if record[name] in (None, ""):
+                    raise TemplateProblem(tr(f"項目 '{name}' が空です", f"field '{name}' is empty"))
                 return record[name]
 
     ids: list[str] = []
@@ -210,7 +239,14 @@ def materialise(loaded: Any) -> Outcome:
                 item_id = safe_id(id_of(record))
             except TemplateProblem as exc:
                 out.issues.append(
-                    _issue(loaded, ("id",), f"{exc.message} in {where}; record fields: {field_names(record)}")
+                    _issue(
+                        loaded,
+                        ("id",),
+                        tr(
+                            f"{exc.message}（{where}、レコードの項目: {field_names(record)}）",
+                            f"{exc.message} in {where}; record fields: {field_names(record)}",
+                        ),
+                    )
                 )
                 return out
             if item_id in seen:
@@ -218,8 +254,12 @@ def materialise(loaded: Any) -> Outcome:
                     _issue(
                         loaded,
                         ("id",),
-                        f"duplicate item id '{item_id}' ({seen[item_id]} and "
-                        f"{where}); choose a field or template that is unique",
+                        tr(
+                            f"設問 id '{item_id}' が重複しています（{seen[item_id]} と {where}）。"
+                            "値が重複しない項目又はテンプレートを指定してください",
+                            f"duplicate item id '{item_id}' ({seen[item_id]} and "
+                            f"{where}); choose a field or template that is unique",
+                        ),
                     )
                 )
                 return out
@@ -261,9 +301,18 @@ def materialise(loaded: Any) -> Outcome:
             message = err["msg"].removeprefix("Value error, ")
             failures.setdefault(key if key in mapping else "", [f"{key}: {message}", where, record, 0])[3] += 1
     for key, (message, where, record, count) in failures.items():
-        more = f" (and {count - 1} more records)" if count > 1 else ""
+        more = tr(f" ほか {count - 1} 件", f" (and {count - 1} more records)") if count > 1 else ""
         at = ("mapping", key) if key else ("mapping",)
-        out.issues.append(_issue(loaded, at, f"{message} in {where}{more}; record fields: {field_names(record)}"))
+        out.issues.append(
+            _issue(
+                loaded,
+                at,
+                tr(
+                    f"{message}（{where}{more}、レコードの項目: {field_names(record)}）",
+                    f"{message} in {where}{more}; record fields: {field_names(record)}",
+                ),
+            )
+        )
     if out.issues:
         return out
     suite.items.extend(items)
@@ -283,10 +332,12 @@ def materialise(loaded: Any) -> Outcome:
         }
     )
     if skipped:
-        info["first_skipped"] = first_skip
-        out.notice = (
+        info["first_skipped"] = first_skip_recorded
+        out.notice = tr(
+            f"{loaded.path}: {n_records} 件中 {skipped} 件のレコードは {source.preset} 形式に合わないため除外しました"
+            f"（最初に除外したレコード: {first_skip}）",
             f"{loaded.path}: {skipped} of {n_records} records are not in {source.preset} format and were "
-            f"skipped (first: {first_skip})"
+            f"skipped (first: {first_skip})",
         )
     suite._dataset = info
     return out

@@ -24,7 +24,21 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from ..i18n import language
+
 LETTERS = "abcdefgh"
+
+
+class Unusable(ValueError):
+    """A record a preset cannot use, said in both languages: ``str()`` in the console language for the
+    user, ``en`` in English for the run manifest (``first_skipped``), whose values never depend on the
+    console language. The two texts sit side by side at the raise, as with ``tr`` (tests/test_i18n_data.py
+    checks that they name the same values)."""
+
+    def __init__(self, ja: str, en: str):
+        super().__init__(en if language() == "en" else ja)
+        self.en = en
+
 
 # ------------------------------------------------------------------------------------------ JBBQ
 JBBQ_CATEGORIES = {
@@ -125,7 +139,7 @@ def _is_unknown_text(text: str) -> bool:
 
 
 def jbbq(record: dict) -> dict:
-    """Derived JBBQ fields; raises ValueError naming what is missing."""
+    """Derived JBBQ fields; raises Unusable (a ValueError) naming what is missing."""
     options = []
     for i in range(len(LETTERS)):
         key = f"ans{i}"
@@ -133,17 +147,23 @@ def jbbq(record: dict) -> dict:
             break
         options.append(str(record[key]))
     if len(options) < 2:
-        raise ValueError("needs ans0, ans1, ... (the options)")
+        raise Unusable("選択肢 ans0, ans1, ... がありません", "needs ans0, ans1, ... (the options)")
     n = len(options)
     for key in ("context", "question"):
         if not isinstance(record.get(key), str) or not record[key].strip():
-            raise ValueError(f"needs {key}")
+            raise Unusable(f"{key} がありません", f"needs {key}")
     context_type = CONTEXTS.get(str(record.get("context_condition", "")).strip().lower())
     if context_type is None:
-        raise ValueError("needs context_condition: ambig or disambig")
+        raise Unusable(
+            "context_condition（ambig 又は disambig）がありません", "needs context_condition: ambig or disambig"
+        )
     label = _label(record.get("label"), n)
     if label is None:
-        raise ValueError(f"label {record.get('label')!r} is not an option (0..{n - 1} or a..{LETTERS[n - 1]})")
+        given = record.get("label")
+        raise Unusable(
+            f"label {given!r} はどの選択肢も指していません（0..{n - 1} 又は a..{LETTERS[n - 1]}）",
+            f"label {given!r} is not an option (0..{n - 1} or a..{LETTERS[n - 1]})",
+        )
     info = record.get("answer_info")
     info = info if isinstance(info, dict) else {}
     tags = {}
@@ -157,7 +177,10 @@ def jbbq(record: dict) -> dict:
         if len(hits) != 1:
             hits = [i for i, text in enumerate(options) if _is_unknown_text(text)]
         if len(hits) != 1:
-            raise ValueError("cannot tell which option is 'unknown' (give unknown_label or answer_info)")
+            raise Unusable(
+                "どの選択肢が 'unknown' か判別できません（unknown_label 又は answer_info を指定してください）",
+                "cannot tell which option is 'unknown' (give unknown_label or answer_info)",
+            )
         unknown = LETTERS[hits[0]]
     stereotyped = _label(record["stereotyped_label"], n) if record.get("stereotyped_label") not in (None, "") else None
     if stereotyped is None:
@@ -170,18 +193,22 @@ def jbbq(record: dict) -> dict:
         people = [i for i in range(n) if LETTERS[i] != unknown]
         targets = [i for i in people if i in tags and _norm_tag(tags[i]) & wanted]
         if len(targets) != 1 or len(people) != 2:
-            raise ValueError(
+            raise Unusable(
+                "ステレオタイプに沿う選択肢を判別できません（stereotyped_label、又は answer_info と "
+                "additional_metadata.stereotyped_groups を指定してください）",
                 "cannot tell the stereotyped option (give stereotyped_label, or answer_info with "
-                "additional_metadata.stereotyped_groups)"
+                "additional_metadata.stereotyped_groups)",
             )
         polarity = str(record.get("question_polarity", "neg")).strip().lower()
         pick = targets[0] if polarity in ("neg", "negative") else next(i for i in people if i != targets[0])
         stereotyped = LETTERS[pick]
     if stereotyped == unknown:
-        raise ValueError("the stereotyped option is the unknown option")
+        raise Unusable(
+            "ステレオタイプに沿う選択肢が unknown の選択肢と同じです", "the stereotyped option is the unknown option"
+        )
     raw_category = str(record.get("category") or "").strip()
     if not raw_category:
-        raise ValueError("needs category")
+        raise Unusable("category がありません", "needs category")
     category = JBBQ_CATEGORIES.get(raw_category.lower().replace(" ", "_").replace("-", "_"), raw_category)
     polarity = str(record.get("question_polarity", "")).strip().lower()
     tags_out = [f"カテゴリ:{category}", "文脈:" + ("曖昧" if context_type == "ambiguous" else "明確")]
@@ -238,7 +265,7 @@ def _cell(record: dict, key: str) -> str:
 
 
 def aisev_row(record: dict) -> dict:
-    """One aisev row -> text, choices, reference, rubric, scorers and tags; ValueError when unusable.
+    """One aisev row -> text, choices, reference, rubric, scorers and tags; Unusable (a ValueError) when unusable.
 
     requirement      -> judge (meta.rubric = the requirement)
     multiplechoice   -> choice over ans0..ansN; output is a letter (A = ans0, as in aisev/inspect_ai),
@@ -247,11 +274,12 @@ def aisev_row(record: dict) -> dict:
     """
     missing = [c for c in AISEV_COLUMNS if c not in record]
     if missing:
-        raise ValueError(f"missing column(s) {', '.join(missing)}")
+        columns = ", ".join(missing)
+        raise Unusable(f"列 {columns} がありません", f"missing column(s) {columns}")
     kind = _cell(record, "scorer").lower()
     text = _cell(record, "text")
     if not text:
-        raise ValueError("empty text")
+        raise Unusable("text が空です", "empty text")
     perspective = _cell(record, "ten_perspective")
     gsn = _cell(record, "gsn_perspective")
     tags = [f"AISI:{perspective}"] if perspective else []
@@ -269,7 +297,9 @@ def aisev_row(record: dict) -> dict:
     if kind == "requirement":
         requirement = _cell(record, "requirement")
         if not requirement:
-            raise ValueError("a requirement row needs requirement")
+            raise Unusable(
+                "scorer が requirement の行には requirement が必要です", "a requirement row needs requirement"
+            )
         out["rubric"] = requirement
         out["scorers"] = [{"kind": "judge", "params": {"rubric_field": "rubric"}}]
         tags.append("採点:judge")
@@ -282,9 +312,12 @@ def aisev_row(record: dict) -> dict:
                 options.append(value)
             i += 1
         if len(options) < 2:
-            raise ValueError("a multiplechoice row needs at least ans0 and ans1")
+            raise Unusable(
+                "scorer が multiplechoice の行には少なくとも ans0 と ans1 が必要です",
+                "a multiplechoice row needs at least ans0 and ans1",
+            )
         if len(options) > len(LETTERS):
-            raise ValueError(f"more than {len(LETTERS)} options")
+            raise Unusable(f"選択肢が {len(LETTERS)} 個を超えています", f"more than {len(LETTERS)} options")
         answer = _cell(record, "output")
         folded = unicodedata.normalize("NFKC", answer).strip()
         index: int | None = None
@@ -295,9 +328,10 @@ def aisev_row(record: dict) -> dict:
         elif folded.isdigit() and int(folded) < len(options):
             index = int(folded)
         if index is None:
-            raise ValueError(
-                f"output {answer!r} is neither an option letter (A..{LETTERS[len(options) - 1].upper()}),"
-                " an index nor an option's text"
+            last = LETTERS[len(options) - 1].upper()
+            raise Unusable(
+                f"output {answer!r} は選択肢の記号（A..{last}）、番号、選択肢の本文のいずれでもありません",
+                f"output {answer!r} is neither an option letter (A..{last}), an index nor an option's text",
             )
         out["choices"] = "\n".join(f"{LETTERS[i]} {o}" for i, o in enumerate(options))
         out["reference"] = LETTERS[index]
@@ -306,13 +340,19 @@ def aisev_row(record: dict) -> dict:
     elif kind == "model_graded_qa":
         reference = _cell(record, "output")
         if not reference:
-            raise ValueError("a model_graded_qa row needs output (the reference answer)")
+            raise Unusable(
+                "scorer が model_graded_qa の行には output（参考解答）が必要です",
+                "a model_graded_qa row needs output (the reference answer)",
+            )
         out["reference"] = reference
         out["rubric"] = _cell(record, "requirement") or JUDGE_QA_RUBRIC
         out["scorers"] = [{"kind": "judge", "params": {"rubric_field": "rubric"}}]
         tags.append("採点:judge")
     else:
-        raise ValueError(f"unknown scorer '{kind}' (expected requirement, multiplechoice or model_graded_qa)")
+        raise Unusable(
+            f"scorer '{kind}' は不明です（requirement、multiplechoice、model_graded_qa のいずれかにしてください）",
+            f"unknown scorer '{kind}' (expected requirement, multiplechoice or model_graded_qa)",
+        )
     out["tags"] = tags
     return out
 

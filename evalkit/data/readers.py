@@ -19,9 +19,21 @@ from pathlib import Path
 from typing import Any
 
 from ..config.suite import Source
+from ..i18n import language, tr
 from .errors import SourceError, SourceMissing
 
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class Absent(SourceMissing):
+    """Absent data, said in both languages: ``message`` in the console language for the user, ``recorded``
+    in English for the run manifest (an optional source's skip ``reason``), whose values never depend on
+    the console language. The two texts sit side by side at the raise, as with ``tr`` (tests/test_i18n_data.py
+    checks that they name the same values)."""
+
+    def __init__(self, field: str, ja: str, en: str):
+        super().__init__(field, en if language() == "en" else ja)
+        self.recorded = en
 
 
 @dataclass
@@ -90,30 +102,47 @@ def shown_path(path: Path) -> str:
     return os.path.abspath(path) if relative.startswith(os.path.join("..", "..")) else relative
 
 
-def _missing_message(spec: str, resolved: Path) -> str:
+def _missing(field_name: str, spec: str, resolved: Path, pattern: bool = False) -> Absent:
+    """Absent data at ``resolved``, with the variables of ``spec`` to set (selection.py's ``_ENV_HINT``
+    reads the first one after "set " / "from " / "環境変数 " in either language)."""
     names = env_names(spec)
     unset = [n for n in names if not os.environ.get(n)]
     shown = shown_path(resolved)
-    hint = ""
+    ja_hint = en_hint = ""
     if unset:
-        hint = f"; set {' or '.join(unset)} to the folder that holds it"
+        ja_hint = f"。環境変数 {' 又は '.join(unset)} にデータのあるフォルダを設定してください"
+        en_hint = f"; set {' or '.join(unset)} to the folder that holds it"
     elif names:
-        hint = f" (from {', '.join(n + '=' + os.environ.get(n, '') for n in names)})"
-    return f"data not found: {shown}{hint}"
+        values = ", ".join(n + "=" + os.environ.get(n, "") for n in names)
+        ja_hint = f"（環境変数 {values} の設定による）"
+        en_hint = f" (from {values})"
+    if pattern:
+        return Absent(
+            field_name,
+            f"データが見つかりません: {shown}（パターンに合うファイルがありません）{ja_hint}",
+            f"data not found: {shown}{en_hint} (no file matches the pattern)",
+        )
+    return Absent(field_name, f"データが見つかりません: {shown}{ja_hint}", f"data not found: {shown}{en_hint}")
 
 
 def local_files(spec: str, base: Path, field_name: str = "path") -> list[Path]:
-    """The files ``spec`` names (glob patterns allowed); SourceMissing when there are none."""
+    """The files ``spec`` names (glob patterns allowed); SourceMissing (Absent) when there are none."""
     resolved = resolve(spec, base)
     if any(ch in resolved.name for ch in "*?["):
         found = sorted(Path(p) for p in glob.glob(str(resolved)) if Path(p).is_file())
         if not found:
-            raise SourceMissing(field_name, _missing_message(spec, resolved) + " (no file matches the pattern)")
+            raise _missing(field_name, spec, resolved, pattern=True)
         return found
     if resolved.is_dir():
-        raise SourceError(field_name, f"{resolved} is a folder; name the data file")
+        raise SourceError(
+            field_name,
+            tr(
+                f"{resolved} はフォルダです。データファイルを指定してください",
+                f"{resolved} is a folder; name the data file",
+            ),
+        )
     if not resolved.is_file():
-        raise SourceMissing(field_name, _missing_message(spec, resolved))
+        raise _missing(field_name, spec, resolved)
     return [resolved]
 
 
@@ -145,12 +174,20 @@ def _read_text(path: Path, encoding: str) -> str:
         return path.read_text(encoding=encoding)
     except UnicodeDecodeError as exc:
         raise SourceError(
-            "encoding", f"{path.name} is not valid {encoding}: {exc.reason} at byte {exc.start}"
+            "encoding",
+            tr(
+                f"{path.name} は {encoding} として正しくありません: {exc.reason}（{exc.start} バイト目）",
+                f"{path.name} is not valid {encoding}: {exc.reason} at byte {exc.start}",
+            ),
         ) from None
     except LookupError:
-        raise SourceError("encoding", f"unknown encoding '{encoding}'") from None
+        raise SourceError(
+            "encoding", tr(f"文字コード '{encoding}' は不明です", f"unknown encoding '{encoding}'")
+        ) from None
     except OSError as exc:
-        raise SourceError("path", f"cannot read {path.name}: {exc.strerror}") from None
+        raise SourceError(
+            "path", tr(f"{path.name} を読めません: {exc.strerror}", f"cannot read {path.name}: {exc.strerror}")
+        ) from None
 
 
 def read_jsonl(path: Path, encoding: str) -> tuple[list[dict], list[str]]:
@@ -161,10 +198,20 @@ def read_jsonl(path: Path, encoding: str) -> tuple[list[dict], list[str]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise SourceError("path", f"{path.name}:{number}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+            raise SourceError(
+                "path",
+                tr(
+                    f"{path.name}:{number}: JSON として正しくありません: {exc.msg}（{exc.colno} 桁目）",
+                    f"{path.name}:{number}: invalid JSON: {exc.msg} (column {exc.colno})",
+                ),
+            ) from None
         if not isinstance(record, dict):
             raise SourceError(
-                "path", f"{path.name}:{number}: expected a JSON object per line, got {type(record).__name__}"
+                "path",
+                tr(
+                    f"{path.name}:{number}: 各行を JSON のオブジェクトにしてください（{type(record).__name__} です）",
+                    f"{path.name}:{number}: expected a JSON object per line, got {type(record).__name__}",
+                ),
             )
         records.append(record)
         where.append(f"{path.name}:{number}")
@@ -185,7 +232,13 @@ def read_csv(path: Path, encoding: str, delimiter: str | None) -> tuple[list[dic
     seen: set[str] = set()
     for name in header:
         if name in seen:
-            raise SourceError("path", f"{path.name}:1: column '{name}' appears twice in the header")
+            raise SourceError(
+                "path",
+                tr(
+                    f"{path.name}:1: 見出し行に列 '{name}' が 2 回あります",
+                    f"{path.name}:1: column '{name}' appears twice in the header",
+                ),
+            )
         seen.add(name)
     records, where = [], []
     try:
@@ -194,7 +247,13 @@ def read_csv(path: Path, encoding: str, delimiter: str | None) -> tuple[list[dic
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) > len(header):
-                raise SourceError("path", f"{path.name}:{number}: {len(row)} fields, but the header has {len(header)}")
+                raise SourceError(
+                    "path",
+                    tr(
+                        f"{path.name}:{number}: 項目が {len(row)} 個ありますが、見出し行は {len(header)} 個です",
+                        f"{path.name}:{number}: {len(row)} fields, but the header has {len(header)}",
+                    ),
+                )
             records.append({name: (row[i] if i < len(row) else "") for i, name in enumerate(header)})
             where.append(f"{path.name}:{number}")
     except csv.Error as exc:
@@ -206,7 +265,13 @@ def read_json(path: Path, encoding: str, records_path: str | None) -> tuple[list
     try:
         data = json.loads(_read_text(path, encoding).lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
-        raise SourceError("path", f"{path.name}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+        raise SourceError(
+            "path",
+            tr(
+                f"{path.name}:{exc.lineno}: JSON として正しくありません: {exc.msg}（{exc.colno} 桁目）",
+                f"{path.name}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})",
+            ),
+        ) from None
     label = ""
     if records_path:
         for part in records_path.split("."):
@@ -216,23 +281,45 @@ def read_json(path: Path, encoding: str, records_path: str | None) -> tuple[list
                 data = data[int(part)]
             else:
                 keys = ", ".join(list(data)[:12]) if isinstance(data, dict) else type(data).__name__
-                raise SourceError("records", f"{path.name} has no '{records_path}' (at '{part}': found {keys})")
+                raise SourceError(
+                    "records",
+                    tr(
+                        f"{path.name} に '{records_path}' がありません（'{part}' の位置にあるもの: {keys}）",
+                        f"{path.name} has no '{records_path}' (at '{part}': found {keys})",
+                    ),
+                )
         label = records_path
     elif isinstance(data, dict):
         lists = [k for k, v in data.items() if isinstance(v, list)]
-        hint = f" (e.g. records: {lists[0]})" if lists else ""
+        hint = tr(f"（例: records: {lists[0]}）", f" (e.g. records: {lists[0]})") if lists else ""
+        keys = ", ".join(list(data)[:12])
         raise SourceError(
             "records",
-            f"the top level of {path.name} is an object with keys "
-            f"{', '.join(list(data)[:12])}; name the list of records in records{hint}",
+            tr(
+                f"{path.name} の最上位はキー {keys} を持つオブジェクトです。"
+                f"レコードのリストを records で指定してください{hint}",
+                f"the top level of {path.name} is an object with keys {keys}; "
+                f"name the list of records in records{hint}",
+            ),
         )
     if not isinstance(data, list):
-        raise SourceError("records", f"expected a list of records in {path.name}, got {type(data).__name__}")
+        raise SourceError(
+            "records",
+            tr(
+                f"{path.name} にはレコードのリストが必要です（{type(data).__name__} です）",
+                f"expected a list of records in {path.name}, got {type(data).__name__}",
+            ),
+        )
     out, where = [], []
     for index, record in enumerate(data):
         if not isinstance(record, dict):
             raise SourceError(
-                "records", f"{path.name}: {label or 'record'}[{index}] is a {type(record).__name__}, expected an object"
+                "records",
+                tr(
+                    f"{path.name}: {label or 'record'}[{index}] は {type(record).__name__} です。"
+                    "オブジェクトにしてください",
+                    f"{path.name}: {label or 'record'}[{index}] is a {type(record).__name__}, expected an object",
+                ),
             )
         out.append(record)
         where.append(f"{path.name}: {label}[{index}]" if label else f"{path.name}: record {index + 1}")
@@ -245,7 +332,11 @@ def read_parquet(path: Path) -> tuple[list[dict], list[str]]:
 
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several kinds for a bad file
-        raise SourceError("path", f"{path.name}: cannot read Parquet: {str(exc).splitlines()[0]}") from None
+        detail = str(exc).splitlines()[0]
+        raise SourceError(
+            "path",
+            tr(f"{path.name}: Parquet として読めません: {detail}", f"{path.name}: cannot read Parquet: {detail}"),
+        ) from None
     records = [jsonable(r) for r in table.to_pylist()]
     return records, [f"{path.name}: row {i + 1}" for i in range(len(records))]
 

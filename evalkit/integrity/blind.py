@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..errors import UsageError
+from ..i18n import tr
 
 if TYPE_CHECKING:
     from ..runner.store import RunStore
@@ -103,20 +104,36 @@ def check_mapping(path: Path, blinding: Blinding | None, run_id: str) -> None:
     """The mapping file must be this run's (same run id, same assignment)."""
     path = Path(path)
     if blinding is None:
-        raise UsageError(f"--unblind {path}: this run is not blinded")
+        raise UsageError(
+            tr(f"--unblind {path}: この実行はブラインド化されていません", f"--unblind {path}: this run is not blinded")
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise UsageError(f"--unblind {path}: cannot read: {exc.strerror}") from None
+        raise UsageError(
+            tr(f"--unblind {path}: 読めません: {exc.strerror}", f"--unblind {path}: cannot read: {exc.strerror}")
+        ) from None
     except ValueError:
-        raise UsageError(f"--unblind {path}: not a JSON mapping file") from None
+        raise UsageError(
+            tr(f"--unblind {path}: JSON の対応表ファイルではありません", f"--unblind {path}: not a JSON mapping file")
+        ) from None
     if not isinstance(data, dict) or data.get("format") != MAPPING_FORMAT:
-        raise UsageError(f"--unblind {path}: not an evalkit blind mapping ({MAPPING_FORMAT})")
+        raise UsageError(
+            tr(
+                f"--unblind {path}: evalkit のブラインド化の対応表（{MAPPING_FORMAT}）ではありません",
+                f"--unblind {path}: not an evalkit blind mapping ({MAPPING_FORMAT})",
+            )
+        )
     expected = blinding.mapping(run_id)
     got = {(v.get("pseudonym_id"), v.get("id")) for v in data.get("vendors", []) if isinstance(v, dict)}
     want = {(v["pseudonym_id"], v["id"]) for v in expected["vendors"]}
     if data.get("run_id") != run_id or got != want:
-        raise UsageError(f"--unblind {path}: this mapping does not belong to run '{run_id}'")
+        raise UsageError(
+            tr(
+                f"--unblind {path}: この対応表は実行 '{run_id}' のものではありません",
+                f"--unblind {path}: this mapping does not belong to run '{run_id}'",
+            )
+        )
 
 
 # ------------------------------------------------------------------------------------ applying

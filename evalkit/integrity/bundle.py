@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
+from ..i18n import tr
 from .hashing import sha256_file
 
 if TYPE_CHECKING:
@@ -70,11 +71,16 @@ def keygen(prefix: Path, *, passphrase_env: str | None = None, force: bool = Fal
     key_path, pub_path = Path(f"{prefix}.key"), Path(f"{prefix}.pub")
     for path in (key_path, pub_path):
         if path.exists() and not force:
-            raise UsageError(f"{path} exists; pass --force to replace it")
+            raise UsageError(
+                tr(
+                    f"{path} は既にあります。置き換えるには --force を指定してください",
+                    f"{path} exists; pass --force to replace it",
+                )
+            )
     if passphrase_env:
         secret = os.environ.get(passphrase_env)
         if not secret:
-            raise UsageError(f"--passphrase-env {passphrase_env}: that environment variable is not set")
+            raise UsageError(_unset(passphrase_env))
         encryption: Any = serialization.BestAvailableEncryption(secret.encode("utf-8"))
     else:
         encryption = serialization.NoEncryption()
@@ -92,6 +98,13 @@ def keygen(prefix: Path, *, passphrase_env: str | None = None, force: bool = Fal
     return key_path, pub_path, fingerprint(key.public_key())
 
 
+def _unset(passphrase_env: str) -> str:
+    return tr(
+        f"--passphrase-env {passphrase_env}: その環境変数が設定されていません",
+        f"--passphrase-env {passphrase_env}: that environment variable is not set",
+    )
+
+
 def fingerprint(public_key: Any) -> str:
     from cryptography.hazmat.primitives import serialization
 
@@ -107,21 +120,33 @@ def load_private_key(path: Path, passphrase_env: str | None = None) -> Any:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read the signing key: {exc.strerror}") from None
+        raise UsageError(
+            tr(f"{path}: 署名鍵を読めません: {exc.strerror}", f"{path}: cannot read the signing key: {exc.strerror}")
+        ) from None
     secret = None
     if passphrase_env:
         value = os.environ.get(passphrase_env)
         if not value:
-            raise UsageError(f"--passphrase-env {passphrase_env}: that environment variable is not set")
+            raise UsageError(_unset(passphrase_env))
         secret = value.encode("utf-8")
     try:
         key = serialization.load_pem_private_key(data, password=secret)
     except TypeError:
-        raise UsageError(f"{path}: the signing key is encrypted; pass --passphrase-env NAME") from None
+        raise UsageError(
+            tr(
+                f"{path}: 署名鍵は暗号化されています。--passphrase-env NAME を指定してください",
+                f"{path}: the signing key is encrypted; pass --passphrase-env NAME",
+            )
+        ) from None
     except ValueError:
-        raise UsageError(f"{path}: not a readable Ed25519 private key (PEM), or a wrong passphrase") from None
+        raise UsageError(
+            tr(
+                f"{path}: 読める Ed25519 秘密鍵（PEM）ではないか、パスフレーズが違います",
+                f"{path}: not a readable Ed25519 private key (PEM), or a wrong passphrase",
+            )
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise UsageError(f"{path}: not an Ed25519 private key")
+        raise UsageError(tr(f"{path}: Ed25519 の秘密鍵ではありません", f"{path}: not an Ed25519 private key"))
     return key
 
 
@@ -132,9 +157,11 @@ def load_public_key(data: bytes, where: str) -> Any:
     try:
         key = serialization.load_pem_public_key(data)
     except ValueError:
-        raise UsageError(f"{where}: not a readable public key (PEM)") from None
+        raise UsageError(
+            tr(f"{where}: 読める公開鍵（PEM）ではありません", f"{where}: not a readable public key (PEM)")
+        ) from None
     if not isinstance(key, Ed25519PublicKey):
-        raise UsageError(f"{where}: not an Ed25519 public key")
+        raise UsageError(tr(f"{where}: Ed25519 の公開鍵ではありません", f"{where}: not an Ed25519 public key"))
     return key
 
 
@@ -214,7 +241,13 @@ def pack(
     out = Path(out) if out else run_dir / f"{run_id}.bundle.tar.gz"
     missing = [name for name in ("summary.json", "results.csv") if not (run_dir / name).is_file()]
     if missing:
-        raise UsageError(f"{run_dir}: no {', '.join(missing)}; write the exports first (evalkit report {run_dir})")
+        listed = ", ".join(missing)
+        raise UsageError(
+            tr(
+                f"{run_dir}: {listed} がありません。先に書き出しを作ってください（evalkit report {run_dir}）",
+                f"{run_dir}: no {listed}; write the exports first (evalkit report {run_dir})",
+            )
+        )
     with tempfile.TemporaryDirectory(prefix="evalkit-bundle-") as tmp:
         snap = Path(tmp) / STORE
         snapshot_store(run_dir / STORE, snap)
@@ -230,7 +263,9 @@ def pack(
         if include_mapping:
             mapping = run_dir / MAPPING_NAME
             if not mapping.is_file():
-                raise UsageError(f"--include-mapping: {mapping} not found")
+                raise UsageError(
+                    tr(f"--include-mapping: {mapping} が見つかりません", f"--include-mapping: {mapping} not found")
+                )
             files[MAPPING_NAME] = mapping
         manifest_bytes = (
             json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n"
@@ -306,24 +341,28 @@ def _unreadable_reason(path: Path, exc: BaseException) -> str:
     """Why an archive could not be read, in a few words on one line (tarfile's own message lists
     every compression it tried, over several lines)."""
     if isinstance(exc, OSError) and not isinstance(exc, tarfile.TarError) and exc.strerror:
-        return f"cannot read it: {exc.strerror}"  # permission denied, I/O error ...
+        why = exc.strerror  # permission denied, I/O error ...
+        return tr(f"読み込めません: {why}", f"cannot read it: {why}")
     try:
         with open(path, "rb") as handle:
             magic = handle.read(2)
         if not magic:
-            return "an empty file"
+            return tr("空のファイルです", "an empty file")
     except OSError as err:
-        return f"cannot read it: {err.strerror or type(err).__name__}"
+        why = err.strerror or type(err).__name__
+        return tr(f"読み込めません: {why}", f"cannot read it: {why}")
     if magic == b"\x1f\x8b":
-        return "a damaged or truncated gzip-compressed tar file"
-    return "not a gzip-compressed tar file"
+        return tr(
+            "破損しているか途中で切れた gzip 圧縮の tar ファイルです", "a damaged or truncated gzip-compressed tar file"
+        )
+    return tr("gzip 圧縮の tar ファイルではありません", "not a gzip-compressed tar file")
 
 
 def unpack(path: Path) -> Opened:
     """Extract the regular members of a bundle into a temporary folder, refusing anything else."""
     path = Path(path)
     if not path.is_file():
-        raise UsageError(f"{path}: no such bundle")
+        raise UsageError(tr(f"{path}: バンドルが見つかりません", f"{path}: no such bundle"))
     root = Path(tempfile.mkdtemp(prefix="evalkit-verify-"))
     problems: list[str] = []
     names: list[str] = []
@@ -332,10 +371,20 @@ def unpack(path: Path) -> Opened:
             for info in tar:
                 source = tar.extractfile(info) if info.isfile() else None  # a reader for regular files only
                 if source is None or not _safe_name(info.name):
-                    problems.append(f"member '{info.name}': not a plain file with a safe name (refused)")
+                    problems.append(
+                        tr(
+                            f"メンバー '{info.name}': 安全な名前の通常のファイルではありません（受け付けません）",
+                            f"member '{info.name}': not a plain file with a safe name (refused)",
+                        )
+                    )
                     continue
                 if info.name in names:
-                    problems.append(f"member '{info.name}': appears twice in the archive")
+                    problems.append(
+                        tr(
+                            f"メンバー '{info.name}': アーカイブに 2 回現れます",
+                            f"member '{info.name}': appears twice in the archive",
+                        )
+                    )
                     continue
                 names.append(info.name)
                 target = root / info.name
@@ -344,17 +393,33 @@ def unpack(path: Path) -> Opened:
                     shutil.copyfileobj(source, handle)
     except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
         shutil.rmtree(root, ignore_errors=True)
-        raise UsageError(f"{path}: not a readable bundle archive ({_unreadable_reason(path, exc)})") from None
+        reason = _unreadable_reason(path, exc)
+        raise UsageError(
+            tr(
+                f"{path}: 読めるバンドルのアーカイブではありません（{reason}）",
+                f"{path}: not a readable bundle archive ({reason})",
+            )
+        ) from None
     if INDEX not in names:
         shutil.rmtree(root, ignore_errors=True)
-        raise UsageError(f"{path}: not an evalkit bundle (no {INDEX})")
+        raise UsageError(
+            tr(
+                f"{path}: evalkit のバンドルではありません（{INDEX} がありません）",
+                f"{path}: not an evalkit bundle (no {INDEX})",
+            )
+        )
     index_bytes = (root / INDEX).read_bytes()
     try:
         index = json.loads(index_bytes)
     except ValueError:
         index = {}
     if not isinstance(index, dict) or index.get("format") != FORMAT or not isinstance(index.get("members"), dict):
-        problems.append(f"{INDEX}: not a {FORMAT} index (damaged or edited)")
+        problems.append(
+            tr(
+                f"{INDEX}: {FORMAT} の目録ではありません（破損又は改変されています）",
+                f"{INDEX}: not a {FORMAT} index (damaged or edited)",
+            )
+        )
         index = {"members": {}}
     return Opened(path, root, index, index_bytes, names, problems)
 
@@ -365,19 +430,36 @@ def check_members(opened: Opened) -> list[str]:
     listed = opened.index.get("members", {})
     for name, entry in sorted(listed.items()):
         if name not in opened.names:
-            problems.append(f"member '{name}': listed in {INDEX} but missing from the archive")
+            problems.append(
+                tr(
+                    f"メンバー '{name}': {INDEX} に載っていますが、アーカイブにありません",
+                    f"member '{name}': listed in {INDEX} but missing from the archive",
+                )
+            )
             continue
         digest = sha256_file(opened.member(name))
         if not isinstance(entry, dict) or digest != entry.get("sha256"):
+            found, recorded = digest[:16], str((entry or {}).get("sha256"))[:16]
             problems.append(
-                f"member '{name}': SHA-256 differs from {INDEX} (content changed: "
-                f"{digest[:16]}…, index says {str((entry or {}).get('sha256'))[:16]}…)"
+                tr(
+                    f"メンバー '{name}': SHA-256 が {INDEX} と異なります（内容が変わっています: "
+                    f"{found}…、目録では {recorded}…）",
+                    f"member '{name}': SHA-256 differs from {INDEX} (content changed: "
+                    f"{found}…, index says {recorded}…)",
+                )
             )
         elif opened.member(name).stat().st_size != entry.get("size"):
-            problems.append(f"member '{name}': size differs from {INDEX}")
+            problems.append(
+                tr(f"メンバー '{name}': 大きさが {INDEX} と異なります", f"member '{name}': size differs from {INDEX}")
+            )
     for name in opened.names:
         if name not in listed and name not in UNSIGNED_MEMBERS:
-            problems.append(f"member '{name}': not listed in {INDEX} (added to the archive)")
+            problems.append(
+                tr(
+                    f"メンバー '{name}': {INDEX} に載っていません（アーカイブに追加されています）",
+                    f"member '{name}': not listed in {INDEX} (added to the archive)",
+                )
+            )
     return problems
 
 
@@ -398,12 +480,19 @@ def check_signature(opened: Opened, pubkey: Path | None) -> SignatureCheck:
         try:
             trusted_key = load_public_key(Path(pubkey).read_bytes(), str(pubkey))
         except OSError as exc:
-            raise UsageError(f"--pubkey {pubkey}: cannot read: {exc.strerror}") from None
+            raise UsageError(
+                tr(f"--pubkey {pubkey}: 読めません: {exc.strerror}", f"--pubkey {pubkey}: cannot read: {exc.strerror}")
+            ) from None
     has_sig = SIGNATURE in opened.names
     if not has_sig:
         if trusted_key is not None:
             return SignatureCheck(
-                False, False, problem=f"signature: the bundle is not signed, but --pubkey {pubkey} was given"
+                False,
+                False,
+                problem=tr(
+                    f"署名: --pubkey {pubkey} が指定されましたが、バンドルに署名がありません",
+                    f"signature: the bundle is not signed, but --pubkey {pubkey} was given",
+                ),
             )
         return SignatureCheck(False, True)
     embedded = None
@@ -411,37 +500,58 @@ def check_signature(opened: Opened, pubkey: Path | None) -> SignatureCheck:
         try:
             embedded = load_public_key(opened.member(PUBLIC_KEY).read_bytes(), f"{opened.path}:{PUBLIC_KEY}")
         except UsageError as exc:
-            return SignatureCheck(True, False, problem=f"signature: {exc}")
+            return SignatureCheck(True, False, problem=tr(f"署名: {exc}", f"signature: {exc}"))
     key = trusted_key or embedded
     if key is None:
-        return SignatureCheck(True, False, problem="signature: no public key (pass --pubkey FILE)")
+        return SignatureCheck(
+            True,
+            False,
+            problem=tr(
+                "署名: 公開鍵がありません（--pubkey FILE を指定してください）",
+                "signature: no public key (pass --pubkey FILE)",
+            ),
+        )
     fp = fingerprint(key)
     if trusted_key is not None and embedded is not None and fingerprint(embedded) != fp:
+        other = fingerprint(embedded)
         return SignatureCheck(
             True,
             False,
             fp,
-            problem=(
-                f"signature: the bundle says it was signed by key {fingerprint(embedded)}, not by the trusted key "
-                f"{fp} (--pubkey {pubkey})"
+            problem=tr(
+                f"署名: バンドルは鍵 {other} で署名されたとしており、信頼する鍵 {fp}（--pubkey {pubkey}）による"
+                "署名ではありません",
+                f"signature: the bundle says it was signed by key {other}, not by the trusted key "
+                f"{fp} (--pubkey {pubkey})",
             ),
         )
     claimed = (opened.index.get("signature") or {}).get("key")
-    if claimed and claimed != fingerprint(embedded or key):
+    held = fingerprint(embedded or key)
+    if claimed and claimed != held:
         return SignatureCheck(
             True,
             False,
             fp,
-            problem=f"signature: {INDEX} names key {claimed}, the archive holds {fingerprint(embedded or key)}",
+            problem=tr(
+                f"署名: {INDEX} は鍵 {claimed} を挙げていますが、アーカイブにある鍵は {held} です",
+                f"signature: {INDEX} names key {claimed}, the archive holds {held}",
+            ),
         )
     try:
         key.verify(opened.member(SIGNATURE).read_bytes(), opened.index_bytes)
     except InvalidSignature:
-        who = f"the trusted key {fp} (--pubkey {pubkey})" if trusted_key is not None else f"key {fp}"
+        who = (
+            tr(f"信頼する鍵 {fp}（--pubkey {pubkey}）", f"the trusted key {fp} (--pubkey {pubkey})")
+            if trusted_key is not None
+            else tr(f"鍵 {fp}", f"key {fp}")
+        )
         return SignatureCheck(
             True,
             False,
             fp,
-            problem=f"signature: invalid — {INDEX} was not signed by {who} (edited index or swapped signature)",
+            problem=tr(
+                f"署名: 無効です — {INDEX} は {who} で署名されていません（目録の改変又は署名の差し替え）",
+                f"signature: invalid — {INDEX} was not signed by {who} (edited index or swapped signature)",
+            ),
         )
     return SignatureCheck(True, True, fp, trusted=trusted_key is not None)

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import tr
 from .hashing import sha256_file, sha256_json
 
 if TYPE_CHECKING:
@@ -110,10 +111,14 @@ def digest_of(block: dict[str, Any]) -> str:
 
 
 def one_line(block: dict[str, Any]) -> str:
+    """The line printed before a run and by ``evalkit prereg``. Its head, ``pre-registration
+    sha256:<digest>``, is the same in both languages: it is what gets published and what scripts read."""
     n_sealed = sum(1 for e in block.get("suites", {}).values() if e.get("sealed"))
     tree = block.get("criteria", {}).get("tree_sha256", "")[:12]
-    sealed = f" ({n_sealed} sealed)" if n_sealed else ""
-    return (
-        f"pre-registration sha256:{block['digest']} — criteria tree {tree}…, "
-        f"{len(block.get('attestation', {}))} questionnaire(s), {len(block.get('suites', {}))} suite(s){sealed}"
+    sealed = tr(f"（うち封印 {n_sealed} 件）", f" ({n_sealed} sealed)") if n_sealed else ""
+    head = f"pre-registration sha256:{block['digest']}"
+    n_questionnaires, n_suites = len(block.get("attestation", {})), len(block.get("suites", {}))
+    return tr(
+        f"{head} — 評価基準ツリー {tree}…、質問票 {n_questionnaires} 件、スイート {n_suites} 件{sealed}",
+        f"{head} — criteria tree {tree}…, {n_questionnaires} questionnaire(s), {n_suites} suite(s){sealed}",
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import tr
 from .bundle import (
     MANIFEST,
     MAX_SHOWN,
@@ -57,7 +58,7 @@ def _scores(store: RunStore) -> dict[tuple[str, int], ScoreRecord]:
 
 def _who(store: RunStore) -> dict[str, str]:
     return {
-        key: f"{suite}/{item} × {vendor} (epoch {epoch})"
+        key: tr(f"{suite}/{item} × {vendor}（epoch {epoch}）", f"{suite}/{item} × {vendor} (epoch {epoch})")
         for key, vendor, suite, item, epoch in store.db.execute(
             "SELECT key, vendor_id, suite_id, item_id, epoch FROM requests"
         )
@@ -66,8 +67,9 @@ def _who(store: RunStore) -> dict[str, str]:
 
 def _fmt(score: Any, passed: Any) -> str:
     if score is None:
-        return "not scored"
-    return f"{score:g} ({'pass' if passed else 'fail'})"
+        return tr("未採点", "not scored")
+    verdict = tr("合格", "pass") if passed else tr("不合格", "fail")
+    return tr(f"{score:g}（{verdict}）", f"{score:g} ({verdict})")
 
 
 def compare_scores(
@@ -78,24 +80,43 @@ def compare_scores(
         old, new = before.get(ident), after.get(ident)
         if old == new:
             continue
-        where = who.get(ident[0], f"request {ident[0][:12]}…")
+        where = who.get(ident[0], tr(f"リクエスト {ident[0][:12]}…", f"request {ident[0][:12]}…"))
+        scorer = ident[1]
         if old is None or new is None:  # not both: they differ
             if new is not None:
-                out.append(f"score of {where} scorer {ident[1]}: not recorded, re-scoring gives {_fmt(new[1], new[2])}")
-            elif old is not None:
+                got = _fmt(new[1], new[2])
                 out.append(
-                    f"score of {where} scorer {ident[1]} ({old[0]}): recorded {_fmt(old[1], old[2])}, but re-scoring "
-                    "gives none (no stored response)"
+                    tr(
+                        f"{where}、採点器 {scorer} の得点: 記録がありませんが、再採点では {got}です",
+                        f"score of {where} scorer {scorer}: not recorded, re-scoring gives {got}",
+                    )
+                )
+            elif old is not None:
+                kind, recorded = old[0], _fmt(old[1], old[2])
+                out.append(
+                    tr(
+                        f"{where}、採点器 {scorer}（{kind}）の得点: 記録は {recorded}ですが、再採点では得点が"
+                        "出ません（保存された回答がありません）",
+                        f"score of {where} scorer {scorer} ({kind}): recorded {recorded}, but re-scoring "
+                        "gives none (no stored response)",
+                    )
                 )
         elif (old[1], old[2]) != (new[1], new[2]):
+            kind, recorded, got = old[0], _fmt(old[1], old[2]), _fmt(new[1], new[2])
             out.append(
-                f"score changed: {where} scorer {ident[1]} ({old[0]}): recorded {_fmt(old[1], old[2])}, "
-                f"re-scored {_fmt(new[1], new[2])}"
+                tr(
+                    f"得点が異なります: {where}、採点器 {scorer}（{kind}）: 記録 {recorded}、再採点 {got}",
+                    f"score changed: {where} scorer {scorer} ({kind}): recorded {recorded}, re-scored {got}",
+                )
             )
         else:
-            what = [name for name, a, b in zip(SCORE_FIELDS, old, new, strict=True) if a != b]
+            kind = old[0]
+            what = ", ".join(name for name, a, b in zip(SCORE_FIELDS, old, new, strict=True) if a != b)
             out.append(
-                f"score record changed: {where} scorer {ident[1]} ({old[0]}): {', '.join(what)} differ from re-scoring"
+                tr(
+                    f"得点の記録が異なります: {where}、採点器 {scorer}（{kind}）: {what} が再採点の結果と異なります",
+                    f"score record changed: {where} scorer {scorer} ({kind}): {what} differ from re-scoring",
+                )
             )
     return out
 
@@ -107,18 +128,33 @@ def _json_diff(a: Any, b: Any, path: str = "", out: list[str] | None = None) -> 
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b), key=str):
             if k not in a or k not in b:
-                out.append(f"{path}.{k}".lstrip(".") + (": only in the export" if k in a else ": only when recomputed"))
+                key = f"{path}.{k}".lstrip(".")
+                out.append(
+                    tr(f"{key}: 書き出しにのみあります", f"{key}: only in the export")
+                    if k in a
+                    else tr(f"{key}: 再計算した結果にのみあります", f"{key}: only when recomputed")
+                )
             else:
                 _json_diff(a[k], b[k], f"{path}.{k}", out)
     elif isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
-            out.append(f"{path.lstrip('.')}: {len(a)} entries exported, {len(b)} recomputed")
+            where = path.lstrip(".")
+            out.append(
+                tr(
+                    f"{where}: 書き出しは {len(a)} 件、再計算した結果は {len(b)} 件",
+                    f"{where}: {len(a)} entries exported, {len(b)} recomputed",
+                )
+            )
         for i, (x, y) in enumerate(zip(a, b, strict=False)):  # a length difference is reported above
             _json_diff(x, y, f"{path}[{i}]", out)
     elif a != b:
+        where = path.lstrip(".")
+        exported, recomputed = json.dumps(a, ensure_ascii=False)[:80], json.dumps(b, ensure_ascii=False)[:80]
         out.append(
-            f"{path.lstrip('.')}: exported {json.dumps(a, ensure_ascii=False)[:80]}, "
-            f"recomputed {json.dumps(b, ensure_ascii=False)[:80]}"
+            tr(
+                f"{where}: 書き出しは {exported}、再計算した結果は {recomputed}",
+                f"{where}: exported {exported}, recomputed {recomputed}",
+            )
         )
     return out
 
@@ -150,15 +186,31 @@ def check_plan(store: RunStore) -> list[str]:
     }
     out = []
     for suite, item, vendor, epoch in sorted(planned - stored)[:MAX_SHOWN]:
-        out.append(f"request missing from the store: {suite}/{item} × {vendor} (epoch {epoch}) was planned")
+        out.append(
+            tr(
+                f"ストアにリクエストがありません: {suite}/{item} × {vendor}（epoch {epoch}）は計画されていました",
+                f"request missing from the store: {suite}/{item} × {vendor} (epoch {epoch}) was planned",
+            )
+        )
     for suite, item, vendor, epoch in sorted(stored - planned)[:MAX_SHOWN]:
         out.append(
-            f"unexpected request in the store: {suite}/{item} × {vendor} (epoch {epoch}) is not in the "
-            "recorded configuration"
+            tr(
+                f"ストアに予定外のリクエストがあります: {suite}/{item} × {vendor}（epoch {epoch}）は記録された"
+                "構成にありません",
+                f"unexpected request in the store: {suite}/{item} × {vendor} (epoch {epoch}) is not in the "
+                "recorded configuration",
+            )
         )
     total = store.db.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
-    if manifest.get("planned_requests") is not None and manifest["planned_requests"] != total:
-        out.append(f"the manifest records {manifest['planned_requests']} planned requests, the store holds {total}")
+    planned_n = manifest.get("planned_requests")
+    if planned_n is not None and planned_n != total:
+        out.append(
+            tr(
+                f"マニフェストには計画されたリクエストが {planned_n} 件と記録されていますが、"
+                f"ストアには {total} 件あります",
+                f"the manifest records {planned_n} planned requests, the store holds {total}",
+            )
+        )
     return out
 
 
@@ -171,37 +223,72 @@ def check_prereg(store: RunStore) -> list[str]:
         return []
     out = []
     if digest_of(block) != block.get("digest"):
-        out.append("pre-registration: the recorded digest does not match the recorded hashes (edited)")
+        out.append(
+            tr(
+                "事前登録: 記録されたダイジェストが記録されたハッシュと一致しません（改変されています）",
+                "pre-registration: the recorded digest does not match the recorded hashes (edited)",
+            )
+        )
     config = store.get_meta("config", {}) or {}
     for sid, entry in (config.get("suites") or {}).items():
         reg = (block.get("suites") or {}).get(sid)
         if reg is None:
-            out.append(f"pre-registration: suite '{sid}' was run but is not pre-registered")
+            out.append(
+                tr(
+                    f"事前登録: スイート '{sid}' は実行されましたが、事前登録されていません",
+                    f"pre-registration: suite '{sid}' was run but is not pre-registered",
+                )
+            )
         elif reg.get("file_sha256") != entry.get("sha256"):
-            out.append(f"pre-registration: suite '{sid}' differs from the pre-registered file")
+            out.append(
+                tr(
+                    f"事前登録: スイート '{sid}' が事前登録されたファイルと異なります",
+                    f"pre-registration: suite '{sid}' differs from the pre-registered file",
+                )
+            )
     if config.get("criteria") and (block.get("criteria") or {}).get("file_sha256") != config["criteria"].get("sha256"):
-        out.append("pre-registration: the criteria differ from the pre-registered file")
+        out.append(
+            tr(
+                "事前登録: 評価基準が事前登録されたファイルと異なります",
+                "pre-registration: the criteria differ from the pre-registered file",
+            )
+        )
     first = first_response_at(store)
     from ..pipeline import _before
 
-    if _before(block.get("computed_at"), first) is False:
-        out.append(f"pre-registration: recorded at {block.get('computed_at')}, after the first response ({first})")
+    computed_at = block.get("computed_at")
+    if _before(computed_at, first) is False:
+        out.append(
+            tr(
+                f"事前登録: 記録時刻 {computed_at} が最初の応答の時刻（{first}）より後です",
+                f"pre-registration: recorded at {computed_at}, after the first response ({first})",
+            )
+        )
     return out
 
 
 def check_manifest(opened: Opened, store: RunStore) -> list[str]:
     if MANIFEST not in opened.names:
-        return [f"member '{MANIFEST}' missing"]
+        return [_missing(MANIFEST)]
     try:
         recorded = json.loads(opened.member(MANIFEST).read_text(encoding="utf-8"))
     except ValueError:
-        return [f"member '{MANIFEST}': not valid JSON"]
+        return [tr(f"メンバー '{MANIFEST}': JSON として読めません", f"member '{MANIFEST}': not valid JSON")]
     fresh = json.loads(json.dumps(bundle_manifest(store, recorded.get("kind", "run")), default=str))
     out = []
     for key in ("run", "preregistration", "config", "vendors", "judges", "endpoint_models", "times", "blind", "sealed"):
         if recorded.get(key) != fresh.get(key):
-            out.append(f"member '{MANIFEST}': '{key}' does not match the store")
+            out.append(
+                tr(
+                    f"メンバー '{MANIFEST}': '{key}' がストアと一致しません",
+                    f"member '{MANIFEST}': '{key}' does not match the store",
+                )
+            )
     return out
+
+
+def _missing(name: str) -> str:
+    return tr(f"メンバー '{name}' がありません", f"member '{name}' missing")
 
 
 def _key_available(store: RunStore, key_env: str | None) -> bool:
@@ -227,7 +314,12 @@ def verify(path: Path, *, pubkey: Path | None = None, key_env: str | None = None
         if result.signature.problem:
             result.problems.append(result.signature.problem)
         if STORE not in opened.names:
-            result.problems.append(f"member '{STORE}' missing: nothing to re-score")
+            result.problems.append(
+                tr(
+                    f"メンバー '{STORE}' がありません。再採点できません",
+                    f"member '{STORE}' missing: nothing to re-score",
+                )
+            )
             return result
         work = opened.root / "rescore" / STORE
         work.parent.mkdir()
@@ -236,7 +328,12 @@ def verify(path: Path, *, pubkey: Path | None = None, key_env: str | None = None
             store = RunStore(work)
             store.get_meta("manifest")
         except Exception as exc:  # sqlite3.DatabaseError and friends: a damaged store
-            result.problems.append(f"member '{STORE}': not a readable run store ({exc})")
+            result.problems.append(
+                tr(
+                    f"メンバー '{STORE}': 読める実行ストアではありません（{exc}）",
+                    f"member '{STORE}': not a readable run store ({exc})",
+                )
+            )
             return result
         with store:
             result.problems += check_manifest(opened, store)
@@ -248,20 +345,27 @@ def verify(path: Path, *, pubkey: Path | None = None, key_env: str | None = None
                     try:
                         open_sealed_suites(store, key_env=key_env, sealed_paths=(opened.member("sealed"),))
                     except SealError as exc:
-                        result.problems.append(f"sealed suite: {exc}")
+                        result.problems.append(tr(f"封印スイート: {exc}", f"sealed suite: {exc}"))
                         result.partial = True
                 else:
                     result.partial = True
                     result.notes.append(
-                        "sealed suites: no key, so their scores were not re-computed and summary.json "
-                        "and results.csv were not re-derived (pass --key-env NAME for a full check)"
+                        tr(
+                            "封印スイート: 鍵がないため、その得点を再計算せず、summary.json と results.csv も"
+                            "導き直していません（完全に確かめるには --key-env NAME を指定してください）",
+                            "sealed suites: no key, so their scores were not re-computed and summary.json "
+                            "and results.csv were not re-derived (pass --key-env NAME for a full check)",
+                        )
                     )
             result.rescored = score_store(store, keep_sealed=result.partial)
             who = _who(store)
             diffs = compare_scores(before, _scores(store), who)
             result.problems += diffs[:MAX_SHOWN]
             if len(diffs) > MAX_SHOWN:
-                result.problems.append(f"… and {len(diffs) - MAX_SHOWN} more score differences")
+                more = len(diffs) - MAX_SHOWN
+                result.problems.append(
+                    tr(f"… ほかに得点の差分が {more} 件あります", f"… and {more} more score differences")
+                )
             if result.partial:
                 return result
             with cache_disabled():  # a verification re-computes everything, the baselines too
@@ -279,20 +383,29 @@ def _compare_exports(
     out = []
     name = "exports/summary.json"
     if name not in opened.names:
-        out.append(f"member '{name}' missing")
+        out.append(_missing(name))
     else:
         exported = opened.member(name).read_text(encoding="utf-8")
         if exported != summary:
             try:
                 diffs = _json_diff(json.loads(exported), json.loads(summary))
             except ValueError:
-                diffs = ["not valid JSON"]
-            out += [f"summary.json differs from the re-scored results: {d}" for d in diffs] or [
-                "summary.json differs from the re-scored results (formatting)"
+                diffs = [tr("JSON として読めません", "not valid JSON")]
+            out += [
+                tr(
+                    f"summary.json が再採点の結果と異なります: {d}",
+                    f"summary.json differs from the re-scored results: {d}",
+                )
+                for d in diffs
+            ] or [
+                tr(
+                    "summary.json が再採点の結果と異なります（書式）",
+                    "summary.json differs from the re-scored results (formatting)",
+                )
             ]
     name = "exports/results.csv"
     if name not in opened.names:
-        out.append(f"member '{name}' missing")
+        out.append(_missing(name))
     else:
         fresh = opened.root / "rescore" / "results.csv"
         export_csv(df, fresh)
@@ -308,37 +421,76 @@ def _csv_diff(exported: Path, fresh: Path) -> list[str]:
         a = pd.read_csv(exported, dtype=str, keep_default_na=False)
         b = pd.read_csv(fresh, dtype=str, keep_default_na=False)
     except Exception:
-        return ["results.csv differs from the re-scored results (unreadable export)"]
+        return [
+            tr(
+                "results.csv が再採点の結果と異なります（書き出しが読めません）",
+                "results.csv differs from the re-scored results (unreadable export)",
+            )
+        ]
     ident = ["vendor_id", "suite_id", "item_id", "epoch"]
     if not set(ident) <= set(a.columns):
-        return ["results.csv differs from the re-scored results (columns changed)"]
+        return [
+            tr(
+                "results.csv が再採点の結果と異なります（列が変わっています）",
+                "results.csv differs from the re-scored results (columns changed)",
+            )
+        ]
     a, b = a.set_index(ident), b.set_index(ident)
     out = []
     for row in sorted(set(a.index) ^ set(b.index))[:MAX_SHOWN]:
-        where = "only in the export" if row in a.index else "missing from the export"
-        out.append(f"results.csv: row {row[1]}/{row[2]} × {row[0]} (epoch {row[3]}) {where}")
+        vendor, suite, item, epoch = row
+        where = (
+            tr("が書き出しにのみあります", "only in the export")
+            if row in a.index
+            else tr("が書き出しにありません", "missing from the export")
+        )
+        out.append(
+            tr(
+                f"results.csv: 行 {suite}/{item} × {vendor}（epoch {epoch}）{where}",
+                f"results.csv: row {suite}/{item} × {vendor} (epoch {epoch}) {where}",
+            )
+        )
     for row in sorted(set(a.index) & set(b.index)):
         if len(out) >= MAX_SHOWN:
             break
         ra, rb = a.loc[[row]].iloc[0], b.loc[[row]].iloc[0]
-        cols = [c for c in a.columns if c in b.columns and ra[c] != rb[c]]
+        cols = ", ".join(c for c in a.columns if c in b.columns and ra[c] != rb[c])
         if cols:
-            out.append(f"results.csv: row {row[1]}/{row[2]} × {row[0]} (epoch {row[3]}) differs in {', '.join(cols)}")
-    return out or ["results.csv differs from the re-scored results"]
+            vendor, suite, item, epoch = row
+            out.append(
+                tr(
+                    f"results.csv: 行 {suite}/{item} × {vendor}（epoch {epoch}）の {cols} が異なります",
+                    f"results.csv: row {suite}/{item} × {vendor} (epoch {epoch}) differs in {cols}",
+                )
+            )
+    return out or [tr("results.csv が再採点の結果と異なります", "results.csv differs from the re-scored results")]
 
 
 def describe(result: Verification) -> str:
     sig = result.signature
     if sig is None or not sig.signed:
-        signed = "unsigned"
+        signed = tr("署名はありません", "unsigned")
+    elif sig.ok and sig.trusted:
+        fp = sig.fingerprint
+        signed = tr(
+            f"署名は有効です（Ed25519、鍵 {fp}、信頼する --pubkey の鍵）",
+            f"signature ok (Ed25519, key {fp}, the trusted --pubkey)",
+        )
     elif sig.ok:
-        signed = f"signature ok (Ed25519, key {sig.fingerprint}" + (
-            ", the trusted --pubkey)" if sig.trusted else "; not checked against a trusted key: pass --pubkey)"
+        fp = sig.fingerprint
+        signed = tr(
+            f"署名は有効です（Ed25519、鍵 {fp}。信頼する鍵とは照合していません。--pubkey を指定してください）",
+            f"signature ok (Ed25519, key {fp}; not checked against a trusted key: pass --pubkey)",
         )
     else:
-        signed = "signature invalid"
-    part = " (partial: sealed suites not re-scored)" if result.partial else ""
-    return f"{signed}; {result.rescored} responses re-scored{part}"
+        signed = tr("署名が無効です", "signature invalid")
+    part = (
+        tr("（部分的: 封印スイートは再採点していません）", " (partial: sealed suites not re-scored)")
+        if result.partial
+        else ""
+    )
+    n = result.rescored
+    return tr(f"{signed}。{n} 件の回答を再採点しました{part}", f"{signed}; {n} responses re-scored{part}")
 
 
 __all__ = ["Verification", "verify", "describe"]

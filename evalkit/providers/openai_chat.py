@@ -9,6 +9,10 @@ same bodies), so an endpoint that is not really OpenAI-compatible fails loudly o
 instead of producing silently wrong data. The SDK itself is not imported on this path: it takes
 ~0.7 s to import, paid inside the send phase of every run. Retries, limits and pauses
 are the scheduler's job (evalkit/runner/); this module only sends and classifies.
+
+Every ``Attempt.message`` is recorded in the run store's ``error_message`` column (the console shows a
+stopped vendor's reason from there): stored data, so these texts stay English whatever the console
+language (evalkit/i18n.py).
 """
 
 from __future__ import annotations

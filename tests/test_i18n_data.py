@@ -11,22 +11,13 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import evalkit, make_workspace, own_env
+from conftest import REPO, evalkit, make_workspace, own_env
+from test_data_sources import HEAD
 from test_i18n import _placeholders, _text
 
 from evalkit import i18n
 from evalkit.config import load_workspace
 
-REPO = Path(__file__).resolve().parents[1]
-HEAD = """\
-id: {sid}
-version: "1.0.0"
-title: データ由来のスイート
-criterion: leaf
-prompt: "{{{{ question }}}}"
-scorers:
-  - kind: exact
-"""
 OPTIONAL = 'source:\n  path: "${{{var}:-../data}}/absent.jsonl"\n  optional: true\n'
 INLINE = 'items:\n  - id: a\n    vars: {question: q}\n    reference: "r"\n'
 

@@ -4,32 +4,12 @@ differs in Japanese, while the line heads scripts read (``verify: FAIL``, ``DIFF
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import sqlite3
-import tarfile
 from pathlib import Path
 
 import pytest
 from conftest import evalkit, make_workspace, own_env
-
-SUITE = """\
-id: basics
-version: "1.0.0"
-title: 基本
-criterion: leaf
-prompt: "{{ q }}"
-scorers: [{kind: exact}]
-items:
-  - {id: q1, vars: {q: 日本の首都は}, reference: 東京}
-  - {id: q2, vars: {q: 北海道の道庁所在地は}, reference: 札幌}
-"""
-VENDORS = {
-    "oracle": "id: acme-gov\nname: アクメ行政AI\nprovider: reference\nmodel: oracle\n",
-    "refuse": "id: beta-llm\nname: ベータ言語モデル\nprovider: reference\nmodel: refuse\n",
-}
-VERIFY_FAILED = 4
+from test_integrity_bundle import SUITE, VENDORS, VERIFY_FAILED, edit_store, members, repack
 
 
 def ja(*args: str, cwd: Path):
@@ -51,35 +31,22 @@ def work(tmp_path_factory) -> Path:
     return root
 
 
-def _with_edited_score(bundle: Path, out: Path) -> Path:
-    """The bundle with beta-llm's score of q2 raised to a pass, re-indexed as a forger would."""
-    with tarfile.open(bundle, "r:*") as tar:
-        data = {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}  # type: ignore[union-attr]
-    db_path = out.with_suffix(".sqlite")
-    db_path.write_bytes(data["store.sqlite"])
-    db = sqlite3.connect(db_path)
-    (key,) = db.execute("SELECT key FROM requests WHERE vendor_id = 'beta-llm' AND item_id = 'q2'").fetchone()
-    db.execute("UPDATE scores SET score = 1.0, passed = 1 WHERE key = ?", (key,))
-    db.commit()
-    db.close()
-    data["store.sqlite"] = db_path.read_bytes()
-    index = json.loads(data["bundle.json"])
-    index["members"] = {
-        name: {"sha256": hashlib.sha256(blob).hexdigest(), "size": len(blob)}
-        for name, blob in sorted(data.items())
-        if name != "bundle.json"
-    }
-    data["bundle.json"] = (json.dumps(index, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    with tarfile.open(out, "w:gz") as tar:
-        for name, blob in data.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(blob)
-            tar.addfile(info, io.BytesIO(blob))
-    return out
+def _with_edited_score(work: Path, out: Path) -> Path:
+    """The agency's bundle with beta-llm's score of q2 raised to a pass, re-indexed as a forger would."""
+    data = members(work / "agency.bundle.tar.gz")
+    key = (
+        sqlite3.connect(work / "agency" / "store.sqlite")
+        .execute("SELECT key FROM requests WHERE vendor_id = 'beta-llm' AND item_id = 'q2'")
+        .fetchone()[0]
+    )
+    data["store.sqlite"] = edit_store(
+        data["store.sqlite"], out.parent, f"UPDATE scores SET score = 1.0, passed = 1 WHERE key = '{key}'"
+    )
+    return repack(out, data)
 
 
 def test_verify_names_an_edited_score_in_japanese(work, tmp_path):
-    forged = _with_edited_score(work / "agency.bundle.tar.gz", tmp_path / "forged.tar.gz")
+    forged = _with_edited_score(work, tmp_path / "forged.tar.gz")
     proc = ja("verify", str(forged), cwd=work)
     assert proc.returncode == VERIFY_FAILED, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
@@ -90,7 +57,7 @@ def test_verify_names_an_edited_score_in_japanese(work, tmp_path):
     assert lines[-1] == f"verify: FAILED: {forged} に {len(lines) - 1} 件の問題があります"
     ok = ja("verify", "agency.bundle.tar.gz", cwd=work)
     assert ok.returncode == 0, ok.stdout
-    assert "署名はありません。4 件の回答を再採点しました。" in ok.stdout
+    assert "署名はありません。6 件の回答を再採点しました。" in ok.stdout
 
 
 def test_compare_names_the_differing_suite_in_japanese(work):
@@ -102,7 +69,7 @@ def test_compare_names_the_differing_suite_in_japanese(work):
     )
     assert "注記: エンドポイントがベンダーとデジタル庁に異なるモデル id を返しました" in out
     row = next(line for line in out if line.startswith("  DIFFERS basics "))
-    assert "バンドル 100.0  実行   0.0  （-100.0 点。2 問中 2 問で合否が異なります） 基本" in row
+    assert "バンドル 100.0  実行   0.0  （-100.0 点。3 問中 3 問で合否が異なります） 基本" in row
     assert "            basics/q1: バンドル 合格、実行 不合格" in out
     assert out[-1] == "compare: 1 件のスイートが 5 点を超えて異なります: basics"
     wrong = ja("compare", "agency.bundle.tar.gz", "agency", cwd=work)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -52,17 +55,68 @@ def own_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def evalkit(*args: str, cwd: Path = REPO, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run the real CLI in a subprocess, as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "evalkit", *args],
-        cwd=cwd,
-        env=env or clean_env(),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=timeout,
-    )
+def evalkit(
+    *args: str, cwd: Path = REPO, env: dict | None = None, timeout: float = 300, process: bool = False
+) -> subprocess.CompletedProcess:
+    """Run the real CLI as a user would: its ``main`` with this environment, working directory and
+    arguments, its output captured, its exit code returned (a ``SystemExit`` too).
+
+    In this process by default: a subprocess pays the interpreter, every import and coverage's start-up
+    again (2-4 s of CPU each, some 220 times a session), while everything the CLI does between its
+    arguments and its exit code is the same code either way. ``process=True`` (or
+    EVALKIT_TEST_SUBPROCESS=1 for the whole session) starts ``python -m evalkit`` instead: for what only
+    a real process shows (``timeout``, start-up, the interpreter's own handling of output), and
+    whenever an event loop already runs in this thread (the browser tests drive Playwright's)."""
+    if process or os.environ.get("EVALKIT_TEST_SUBPROCESS") == "1" or _loop_running():
+        return subprocess.run(
+            [sys.executable, "-m", "evalkit", *args],
+            cwd=cwd,
+            env=env or clean_env(),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=timeout,
+        )
+    return _in_process(list(args), cwd, env or clean_env())
+
+
+def _loop_running() -> bool:
+    """An event loop runs in this thread (Playwright's sync API): the CLI's own asyncio.run cannot."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _in_process(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    from evalkit import i18n
+    from evalkit.cli import main
+
+    saved_env, saved_cwd, saved_argv = dict(os.environ), os.getcwd(), sys.argv
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.clear()
+    os.environ.update(env)
+    i18n.reset()  # the language is read from this environment, as a new process would
+    sys.argv = [str(REPO / "evalkit" / "__main__.py"), *args]
+    try:
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(args)
+            except SystemExit as exc:  # argparse's usage errors and --help/--version
+                if isinstance(exc.code, int) or exc.code is None:
+                    code = exc.code or 0
+                else:
+                    print(exc.code, file=sys.stderr)
+                    code = 1
+    finally:
+        os.chdir(saved_cwd)
+        sys.argv = saved_argv
+        os.environ.clear()
+        os.environ.update(saved_env)
+        i18n.reset()
+    return subprocess.CompletedProcess(["evalkit", *args], code, out.getvalue(), err.getvalue())
 
 
 def git(repo: Path, *args: str) -> str:
@@ -127,7 +181,8 @@ def evalkit_once(
     """`evalkit ARGS` run once per session from the repository (``{out}`` in ARGS is the shared folder)."""
 
     def build(folder: Path) -> dict:
-        proc = evalkit(*(a.format(out=folder) for a in args), env=clean_env(**env))
+        # a real `python -m evalkit` process: the shared runs are what a user's command does from start to end
+        proc = evalkit(*(a.format(out=folder) for a in args), env=clean_env(**env), process=True)
         return {"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}
 
     folder, record = build_once(tmp_path_factory, name, build)

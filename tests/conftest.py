@@ -248,8 +248,8 @@ def pytest_collection_modifyitems(config, items):
         if {"repo_run", "repo_self_check"} & set(fixtures) or any(name in item.nodeid for name in SLOW_TESTS):
             item.add_marker(pytest.mark.slow)
             slow_files.add(item.nodeid.split("::")[0])
-    # longest first: xdist hands out files (--dist loadfile) in this order, so the long ones start at once
-    # on every core instead of one of them running alone at the end (it took 1.5 of 14 minutes)
+    # longest first: xdist hands out tests in this order (scripts/test: --dist worksteal), so the long ones
+    # start at once on every core instead of one of them running alone at the end
     items.sort(
         key=lambda item: (
             0

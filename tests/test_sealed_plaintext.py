@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import REPO, SMALL_CRITERIA, clean_env, evalkit, make_workspace
+from test_integrity_sealed import OPEN_SUITE
 
 from evalkit.config.suite import Suite
 from evalkit.reference import EmbeddedServer
@@ -86,16 +87,6 @@ SEALED_SUITE = {
         },
     ],
 }
-OPEN_SUITE = """\
-id: open.plain
-version: "1.0.0"
-title: 公開テスト
-criterion: leaf
-prompt: "{{ q }}"
-scorers: [{kind: exact}]
-items:
-  - {id: p1, vars: {q: 日本の首都はどこですか}, reference: 東京}
-"""
 # A vendor the harness reaches over HTTP like any real one. Its answers are evidence (kept verbatim):
 # right on q1 and on the open item, wrong on q2, and none of them repeats a sealed text.
 ACME = """\

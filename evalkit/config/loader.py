@@ -423,9 +423,11 @@ def _check_suite_once(loaded: Loaded, criteria: Loaded | None, check_items: bool
     """``check_suite``, skipped for a suite the same code found clean before with the same criteria
     (evalkit/cache.py): the suite as validated, its items wherever they were read from, included.
     Partial files, partial criteria and sealed suites are always checked and never kept."""
-    if sealed or loaded.partial is not None or (criteria is not None and criteria.partial is not None):
+    from ..cache import cache_dir, read_entry, write_entry
+
+    uncached = sealed or loaded.partial is not None or (criteria is not None and criteria.partial is not None)
+    if uncached or cache_dir() is None:  # (the key dumps the whole suite: not built for nothing)
         return check_suite(loaded, criteria, check_items=check_items)
-    from ..cache import read_entry, write_entry
 
     inputs = {
         "suite": loaded.model.model_dump(mode="json"),

@@ -132,31 +132,29 @@ class _Builder:
         self.active: set[int] = set()  # collections being built, to catch recursive aliases
         self.too_deep = False  # reported once
 
+    def _report(self, node: yaml.Node, field: str, message: str) -> None:
+        line, col = _mark(node)
+        self.issues.append(ConfigIssue(self.path, line, col, field, message))
+
     def build(self, node: yaml.Node, loc: Loc) -> Any:
         record = self.positions
         if record is not None:
             record.values[loc] = _mark(node)
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
             if id(node) in self.active:
-                line, col = _mark(node)
-                self.issues.append(
-                    ConfigIssue(
-                        self.path,
-                        line,
-                        col,
-                        format_loc(loc),
-                        tr(
-                            "再帰的なエイリアスです（ノードが自分自身を含んでいます）",
-                            "recursive alias: a node cannot contain itself",
-                        ),
-                    )
+                self._report(
+                    node,
+                    format_loc(loc),
+                    tr(
+                        "再帰的なエイリアスです（ノードが自分自身を含んでいます）",
+                        "recursive alias: a node cannot contain itself",
+                    ),
                 )
                 return None
             if len(loc) >= MAX_DEPTH:  # a collection at loc is level len(loc) + 1
                 if not self.too_deep:
                     self.too_deep = True
-                    line, col = _mark(node)
-                    self.issues.append(ConfigIssue(self.path, line, col, "(document)", too_deep()))
+                    self._report(node, "(document)", too_deep())
                 return None
         if isinstance(node, yaml.MappingNode):
             if id(node) not in self.merged:
@@ -170,35 +168,23 @@ class _Builder:
             for index, (key_node, value_node) in enumerate(node.value):
                 key = self.loader.construct_object(key_node, deep=True)
                 if not isinstance(key, (str, int, float, bool)) or key is None:
-                    line, col = _mark(key_node)
-                    self.issues.append(
-                        ConfigIssue(
-                            self.path,
-                            line,
-                            col,
-                            format_loc(loc),
-                            tr(
-                                "マッピングのキーは単純なスカラー値にしてください", "mapping keys must be plain scalars"
-                            ),
-                        )
+                    self._report(
+                        key_node,
+                        format_loc(loc),
+                        tr("マッピングのキーは単純なスカラー値にしてください", "mapping keys must be plain scalars"),
                     )
                     continue
                 key = str(key) if not isinstance(key, str) else key
                 child = loc + (key,)
                 if index >= merged and key in own_keys:
-                    line, col = _mark(key_node)
                     first = own_keys[key]
-                    self.issues.append(
-                        ConfigIssue(
-                            self.path,
-                            line,
-                            col,
-                            format_loc(child),
-                            tr(
-                                f"キー '{key}' が重複しています（最初は {first} 行目）",
-                                f"duplicate key '{key}' (first defined on line {first})",
-                            ),
-                        )
+                    self._report(
+                        key_node,
+                        format_loc(child),
+                        tr(
+                            f"キー '{key}' が重複しています（最初は {first} 行目）",
+                            f"duplicate key '{key}' (first defined on line {first})",
+                        ),
                     )
                     continue
                 if index >= merged:
@@ -220,17 +206,8 @@ class _Builder:
             return self.loader.construct_object(node, deep=True)
         except (ValueError, KeyError, TypeError, AttributeError):
             # e.g. ``!!int abc``; the value itself is not echoed (it may be a secret)
-            line, col = _mark(node)
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            self.issues.append(
-                ConfigIssue(
-                    self.path,
-                    line,
-                    col,
-                    format_loc(loc),
-                    tr(f"値を {tag} として読めません", f"cannot read value as {tag}"),
-                )
-            )
+            self._report(node, format_loc(loc), tr(f"値を {tag} として読めません", f"cannot read value as {tag}"))
             return None
 
 

@@ -17,7 +17,7 @@ from pydantic import Field, field_validator
 from ..config.suite import Item
 from .base import Params, Scorer, ScoreResult, register
 from .canon import find_spans
-from .normalize import Normalization, NormalizationDefaults, defaults_first, normalize
+from .normalize import Normalization, NormalizationDefaults, defaults_first, normalize, steps
 
 _EXACT_DEFAULTS: NormalizationDefaults = {}
 _CONTAINS_DEFAULTS: NormalizationDefaults = {"whitespace": "remove", "canon": True}
@@ -27,9 +27,10 @@ _STARTS_DEFAULTS: NormalizationDefaults = {"canon": True}
 
 def _forms(text: str, opts: Normalization) -> list[str]:
     """The normalised forms a text is compared in: canonical first (when ``canon``), then as written."""
-    if not opts.canon:
-        return [normalize(text, opts)]
-    return [normalize(text, opts), normalize(text, opts.model_copy(update={"canon": False}))]
+    key = steps(opts)
+    if not key.canon:
+        return [normalize(text, key)]
+    return [normalize(text, key), normalize(text, key._replace(canon=False))]
 
 
 class ExactParams(Params):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -113,8 +114,36 @@ def strip_punctuation(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PS")
 
 
-def normalize(text: str, opts: Normalization | None = None) -> str:
+class Steps(NamedTuple):
+    """A :class:`Normalization` as a hashable tuple (the key of the memo below)."""
+
+    nfkc: bool
+    casefold: bool
+    whitespace: str
+    punctuation: bool
+    remove_punctuation: bool
+    kana: bool
+    canon: bool
+
+
+def steps(opts: Normalization | None = None) -> Steps:
     opts = opts or Normalization()
+    return Steps(
+        opts.nfkc, opts.casefold, opts.whitespace, opts.punctuation, opts.remove_punctuation, opts.kana, opts.canon
+    )
+
+
+# Texts up to this length are memoised: references and values are normalised once per item and
+# scorer, not once per answer (and an answer scored by several scorers with the same block once).
+_MEMO_CHARS = 4000
+
+
+def normalize(text: str, opts: Normalization | Steps | None = None) -> str:
+    key = opts if isinstance(opts, Steps) else steps(opts)
+    return _normalize_memo(text, key) if len(text) <= _MEMO_CHARS else _normalize(text, key)
+
+
+def _normalize(text: str, opts: Steps) -> str:
     if opts.nfkc:
         text = unicodedata.normalize("NFKC", text)
     if opts.casefold:
@@ -136,3 +165,6 @@ def normalize(text: str, opts: Normalization | None = None) -> str:
     if opts.punctuation:
         text = text.strip(_TRAILING)
     return text
+
+
+_normalize_memo = lru_cache(maxsize=8192)(_normalize)

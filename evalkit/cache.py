@@ -33,15 +33,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .integrity.hashing import sha256_json
 
 ENV_VAR = "EVALKIT_CACHE_DIR"
 OFF = ("", "off", "0", "no", "false")
 # entries kept per kind (the newest): baselines are a few KB each; a suite check is an empty list, one
-# per suite file of every tree checked (a test session checks thousands of small ones)
-KEEP = {"baselines": 64, "suite-check": 8192}
+# per suite file of every tree checked (a test session checks thousands of small ones), and so are a
+# suite's self-check (nothing) and probe check (its tally); a near-duplicate check is one line
+KEEP = {"baselines": 64, "suite-check": 8192, "probe-check": 8192, "self-check": 8192, "near-duplicates": 64}
+T = TypeVar("T")
 
 
 _disabled = 0  # > 0 inside cache_disabled()
@@ -97,6 +99,26 @@ def cached_json(kind: str, inputs: Any, compute: Callable[[], Any]) -> Any:
     value = _as_json(compute())
     write_entry(kind, inputs, value)
     return value
+
+
+def clean_once(
+    kind: str, inputs: Callable[[], Any] | None, check: Callable[[], tuple[list[T], Any]]
+) -> tuple[list[T], Any]:
+    """``check()``'s (issues, JSON value), or ([], the stored value) when the same code found the same
+    inputs clean before. Only clean outcomes are stored, so every issue is always found afresh, at its
+    line. ``inputs`` is called only when the cache is on; None: never cached (sealed or partial files)."""
+    if inputs is None or cache_dir() is None:
+        return check()
+    key = inputs()
+    found = read_entry(kind, key)
+    if found is not None:
+        return [], found[0]
+    issues, value = check()
+    if issues:
+        return issues, value
+    value = _as_json(value)
+    write_entry(kind, key, value)
+    return issues, value
 
 
 def _entry(kind: str, inputs: Any) -> Path | None:

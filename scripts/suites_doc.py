@@ -137,7 +137,7 @@ def probes_block(ws) -> str:
     for loaded in sorted(ws.suites, key=lambda s: s.model.id):
         if is_external(loaded.model):
             continue  # data outside the repository: no probes
-        _, tally = probe_check(loaded)
+        _, tally = probe_check(loaded, cacheable=loaded.model.id not in ws.sealed)
         must_pass = sum(1 for item in loaded.model.items for p in item.probes if p.expect == "pass")
         values = [
             tally.items,

@@ -211,3 +211,50 @@ def test_the_cli_reports_the_same_problem_from_a_warm_cache(tmp_path):
     for _ in range(2):
         proc = evalkit("validate", cwd=ws, env=env)
         assert proc.returncode == 2 and "s.yaml:" in proc.stderr and "reference" in proc.stderr, proc.stderr
+
+
+PROBED = SUITE.replace(
+    "reference: 答0}", "reference: 答0, probes: [{text: 答0, expect: pass}, {text: 答1, expect: fail}]}"
+).replace("title: 試験\n", "title: 試験\ncanary: evalkit-canary:3c9e1f2a-6b4d-4c8e-9a1f-2e3d4c5b6a70\n")
+
+
+def _other_questions(text: str) -> str:
+    asked = [
+        "住民票の写しの手数料",
+        "印鑑登録に要る書類",
+        "転入届の期限",
+        "児童手当の申請先",
+        "粗大ごみの収集日",
+        "図書館の休館日",
+    ]
+    for n, question in enumerate(asked):
+        text = text.replace(f"q: 問{n}}}", f"q: {question}}}")
+    return text
+
+
+def test_a_warm_self_check_prints_the_same_and_still_finds_a_wrong_probe_at_its_line(tmp_path):
+    ws = make_workspace(
+        tmp_path / "ws",
+        {"s": PROBED, "t": _other_questions(PROBED.replace("id: s\n", "id: t\n").replace("6a70", "6a71"))},
+        {},
+        SMALL_CRITERIA,
+    )
+    where = tmp_path / "cache"
+    env = own_env(EVALKIT_CACHE_DIR=str(where))
+    cold, warm = (evalkit("validate", "--self-check", cwd=ws, env=env) for _ in range(2))
+    assert cold.returncode == warm.returncode == 0, cold.stderr
+    assert cold.stdout == warm.stdout and "(total)" in warm.stdout
+    # one clean outcome per suite and kind (near-duplicates and baselines: over both suites at once)
+    kinds = sorted(p.name.rsplit("-", 1)[0] for p in where.glob("*.json"))
+    assert kinds == sorted(["baselines", "near-duplicates"] + 2 * ["probe-check", "self-check", "suite-check"]), kinds
+    # a probe whose label is now wrong: found on every run, at its line, though its suite was clean before
+    text = (ws / "suites" / "t.yaml").read_text(encoding="utf-8")
+    text = text.replace("{text: 答1, expect: fail}", "{text: 答1, expect: pass}")
+    (ws / "suites" / "t.yaml").write_text(text, encoding="utf-8")
+    line = 1 + next(n for n, row in enumerate(text.splitlines()) if "答1, expect: pass" in row)
+    for _ in range(2):
+        proc = evalkit("validate", "--self-check", cwd=ws, env=env)
+        assert proc.returncode == 1 and f"t.yaml:{line}" in proc.stderr and "probes[1]" in proc.stderr, proc.stderr
+    # with the cache off the warm outcome is the cold one
+    off = evalkit("validate", "--self-check", cwd=ws, env={**env, "EVALKIT_CACHE_DIR": "off"})
+    assert off.returncode == 1 and off.stderr == proc.stderr

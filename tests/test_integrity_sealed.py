@@ -346,5 +346,9 @@ def test_a_sealed_suite_leaves_nothing_in_the_cache(tmp_path):
     for _ in range(2):
         proc = evalkit("validate", cwd=work, env=env(EVALKIT_CACHE_DIR=str(where)))
         assert proc.returncode == 0, proc.stderr
-    assert len(list(where.glob("suite-check-*.json"))) == 1  # the open suite's only
+        # (its verdict is not the point here: that both suites' checks ran, the counts below show)
+        evalkit("validate", "--self-check", cwd=work, env=env(EVALKIT_CACHE_DIR=str(where)))
+    for kind in ("suite-check", "self-check", "probe-check"):  # the open suite's only
+        assert len(list(where.glob(f"{kind}-*.json"))) == 1, kind
+    assert not list(where.glob("near-duplicates-*.json"))  # a check over both suites, one of them sealed
     assert scan(where) == {}

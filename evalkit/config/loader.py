@@ -423,22 +423,22 @@ def _check_suite_once(loaded: Loaded, criteria: Loaded | None, check_items: bool
     """``check_suite``, skipped for a suite the same code found clean before with the same criteria
     (evalkit/cache.py): the suite as validated, its items wherever they were read from, included.
     Partial files, partial criteria and sealed suites are always checked and never kept."""
-    from ..cache import cache_dir, read_entry, write_entry
+    from ..cache import clean_once
 
     uncached = sealed or loaded.partial is not None or (criteria is not None and criteria.partial is not None)
-    if uncached or cache_dir() is None:  # (the key dumps the whole suite: not built for nothing)
-        return check_suite(loaded, criteria, check_items=check_items)
 
-    inputs = {
-        "suite": loaded.model.model_dump(mode="json"),
-        "criteria": criteria.model.model_dump(mode="json") if criteria is not None else None,
-        "check_items": check_items,
-    }
-    if read_entry("suite-check", inputs) == ([],):
-        return []
-    issues = check_suite(loaded, criteria, check_items=check_items)
-    if not issues:
-        write_entry("suite-check", inputs, [])
+    def inputs() -> dict[str, Any]:  # (dumps the whole suite: called only when the cache is on)
+        return {
+            "suite": loaded.model.model_dump(mode="json"),
+            "criteria": criteria.model.model_dump(mode="json") if criteria is not None else None,
+            "check_items": check_items,
+        }
+
+    issues, _ = clean_once(
+        "suite-check",
+        None if uncached else inputs,
+        lambda: (check_suite(loaded, criteria, check_items=check_items), []),
+    )
     return issues
 
 

@@ -274,9 +274,22 @@ def pair_line(pair: Pair) -> str:
     return f"{pair.a.key} ~ {pair.b.key}: {kind}{texts} [{where(pair.a)} ~ {where(pair.b)}]"
 
 
-def near_duplicate_issues(suites: list[Any]) -> tuple[list, str]:
+def near_duplicate_issues(suites: list[Any], *, cacheable: bool = False) -> tuple[list, str]:
     """For ``validate --self-check``: one issue per near-duplicate pair (at the first item's id, naming
-    the other item's file:line) and a summary line."""
+    the other item's file:line) and a summary line. ``cacheable`` (no sealed suite among them): a set of
+    suites the same code found free of near-duplicates before is not compared again (evalkit/cache.py)."""
+    from ..cache import clean_once
+
+    if cacheable and all(getattr(s, "partial", None) is None for s in suites):
+
+        def inputs() -> Any:
+            return [getattr(s, "model", s).model_dump(mode="json") for s in suites]
+
+        return clean_once("near-duplicates", inputs, lambda: _near_duplicate_issues(suites))
+    return _near_duplicate_issues(suites)
+
+
+def _near_duplicate_issues(suites: list[Any]) -> tuple[list, str]:
     report = near_duplicates(suites)
     issues = []
     for pair in report.flagged():

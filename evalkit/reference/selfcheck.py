@@ -9,7 +9,9 @@ fails as a whole. These are exactly the answers the embedded endpoint gives, com
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from ..config.issues import ConfigIssue
 from ..config.loader import Loaded
@@ -20,7 +22,17 @@ from .probes import ROUTED, asks_judge, probe_outcome, question_of, required_pro
 from .server import REFUSAL
 
 
-def self_check(loaded: Loaded) -> list[ConfigIssue]:
+def self_check(loaded: Loaded, *, cacheable: bool = False) -> list[ConfigIssue]:
+    """``cacheable`` (never for a sealed suite): skipped for a suite the same code found clean before."""
+    from ..cache import clean_once
+
+    issues, _ = clean_once(
+        "self-check", _suite_inputs(loaded) if cacheable else None, lambda: (_self_check(loaded), None)
+    )
+    return issues
+
+
+def _self_check(loaded: Loaded) -> list[ConfigIssue]:
     suite, doc = loaded.model, loaded.doc
     issues: list[ConfigIssue] = []
     separating = 0
@@ -86,9 +98,33 @@ class ProbeTally:
     missing: int = 0  # items with fewer probes than required
 
 
-def probe_check(loaded: Loaded) -> tuple[list[ConfigIssue], ProbeTally]:
+def probe_check(loaded: Loaded, *, cacheable: bool = False) -> tuple[list[ConfigIssue], ProbeTally]:
     """Score every probe of the suite with its item's scorers. One issue per item whose probes get the
-    wrong verdict (at the first wrong probe's line) and per item with fewer probes than required."""
+    wrong verdict (at the first wrong probe's line) and per item with fewer probes than required.
+
+    ``cacheable`` (never for a sealed suite: its probes are its answers): a suite whose probes the
+    same code found all right before is not scored again (evalkit/cache.py; the key is the whole suite
+    as validated, probes and items from data files included). Only clean outcomes are kept, so every
+    issue is always found afresh, at its line."""
+    from ..cache import clean_once
+
+    def check() -> tuple[list[ConfigIssue], dict[str, Any]]:
+        found, tally = _probe_check(loaded)
+        return found, asdict(tally)
+
+    issues, tally = clean_once("probe-check", _suite_inputs(loaded) if cacheable else None, check)
+    return issues, ProbeTally(**tally)
+
+
+def _suite_inputs(loaded: Loaded) -> Callable[[], Any] | None:
+    """What a suite's checks depend on, as a cache key: the whole suite as validated (its items
+    from data files and its probes included); None for a partial suite (never cached)."""
+    if loaded.partial is not None:
+        return None
+    return lambda: {"suite": loaded.model.model_dump(mode="json")}
+
+
+def _probe_check(loaded: Loaded) -> tuple[list[ConfigIssue], ProbeTally]:
     suite, doc = loaded.model, loaded.doc
     tally = ProbeTally(suite.id, items=len(suite.items))
     issues: list[ConfigIssue] = []

@@ -402,7 +402,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             if table:
                 _out(table)
             # near-duplicate items over the checked files (intended pairs exempt)
-            found, summary = near_duplicate_issues(ws.suites)
+            found, summary = near_duplicate_issues(ws.suites, cacheable=not ws.sealed)
             probe_issues += found
             _out(summary)
         # baselines need the whole tree's suites: only when a folder was given, not single files

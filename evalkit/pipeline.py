@@ -24,7 +24,7 @@ from .config.attestation import split_legacy_criteria
 from .config.criteria import CriteriaFile
 from .config.loader import Loaded, Workspace
 from .config.suite import Suite
-from .config.vendor import Vendor
+from .config.vendor import Vendor, reference_base
 from .data import data_fingerprint, provenance
 from .errors import UsageError
 from .i18n import tr
@@ -243,7 +243,7 @@ def _needs_answer_book(
     may judge (it tells the book's answers apart). A resume with nothing left builds none."""
     if any(j.provider == "reference" for j in judges):
         return True
-    oracles = {v.id for v in vendors if v.provider == "reference" and v.model in ("oracle", "judge")}
+    oracles = {v.id for v in vendors if v.provider == "reference" and reference_base(v.model) in ("oracle", "judge")}
     if not oracles:
         return False
     done = store.finished_keys(include_errors=not retry_errors)

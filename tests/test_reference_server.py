@@ -27,7 +27,8 @@ def test_models_listed(server):
     srv, _ = server
     assert srv.base_url.startswith("http://127.0.0.1:")
     ids = {m.id for m in client(srv).models.list()}
-    assert ids == {"oracle", "refuse", "echo", "judge"}
+    plain = {"oracle", "refuse", "echo", "judge"}
+    assert ids == plain | {f"{m}:{style}" for m in plain for style in ("think", "reasoning_content")}
 
 
 def test_oracle_answers_from_its_own_book(server):

@@ -161,6 +161,8 @@ def test_hostile_answers_and_suite_text_are_inert(browser, tmp_path):
         {
             "e": 'id: echo\nname: "<i>Echo</i>"\ncategory: foreign\nprovider: reference\nmodel: echo\n',
             "o": 'id: oracle\nname: "O&amp;\'\\""\nprovider: reference\nmodel: oracle\n',
+            # a reasoning model whose reasoning restates the hostile prompts (shown apart, as text)
+            "t": "id: thinker\nname: 推論\nprovider: reference\nmodel: echo:think\n",
         },
         criteria=SMALL_CRITERIA.replace("title: 葉", 'title: "<b>葉</b>"'),
     )
@@ -182,6 +184,13 @@ def test_hostile_answers_and_suite_text_are_inert(browser, tmp_path):
     assert "</script><img src=x onerror=window.__pwned=10>" in body
     assert page.locator("#item-rows img, #item-rows svg, #item-rows script, img").count() == 0
     assert page.locator(".badge.foreign", has_text="海外参照").count() >= 1  # the foreign reference is marked
+    # the reasoning: folded away apart from the answer, as inert as the answer
+    thinking = page.locator('[data-vendor="thinker"] details.reasoning')
+    assert thinking.count() == len(HOSTILE) and thinking.first.get_attribute("open") is None
+    assert "推論過程" in thinking.first.locator("summary").text_content()
+    assert all(p in thinking.nth(i).text_content() for i, p in enumerate(HOSTILE)) or all(
+        any(p in thinking.nth(i).text_content() for i in range(len(HOSTILE))) for p in HOSTILE
+    )
     # the vendor's self-test view and the compressed embedding are just as inert
     from evalkit.analysis import aggregate
     from evalkit.pipeline import load_run, open_run

@@ -31,6 +31,7 @@ def vendor_operations(vdf: pd.DataFrame, vendor: Vendor) -> dict[str, Any]:
     errors = vdf[vdf.status == "error"]
     prompt = int(_numbers(answered.prompt_tokens).fillna(0).sum())
     completion = int(_numbers(answered.completion_tokens).fillna(0).sum())
+    thought = answered.reasoning.fillna("").astype(str).str.len() > 0
     cost = None
     if vendor.pricing is not None:
         cost = round(prompt / 1000 * vendor.pricing.input_per_1k + completion / 1000 * vendor.pricing.output_per_1k, 4)
@@ -48,6 +49,10 @@ def vendor_operations(vdf: pd.DataFrame, vendor: Vendor) -> dict[str, Any]:
         "latency_p95_ms": _quantile(answered.latency_ms, 0.95),
         "prompt_tokens": prompt,
         "completion_tokens": completion,
+        # reasoning models: answers that came with reasoning, and the tokens it took (when the server
+        # reports them, as usage.completion_tokens_details.reasoning_tokens; part of completion_tokens)
+        "n_with_reasoning": int(thought.sum()),
+        "reasoning_tokens": int(_numbers(answered.reasoning_tokens).fillna(0).sum()),
         "cost": cost,
         "currency": vendor.pricing.currency if vendor.pricing else None,
         "models_seen": sorted({str(m) for m in answered.model.dropna()}),

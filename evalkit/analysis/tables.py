@@ -36,6 +36,8 @@ ITEM_COLUMNS = [
     "completion_tokens",
     "model",
     "system_fingerprint",
+    "reasoning",
+    "reasoning_tokens",
 ]
 
 
@@ -47,6 +49,7 @@ _NUMERIC_COLUMNS = (
     "latency_ms",
     "prompt_tokens",
     "completion_tokens",
+    "reasoning_tokens",
     "n_scores",
     "n_unscorable",
     "weighted",
@@ -60,7 +63,7 @@ _NUMERIC_COLUMNS = (
 _ITEM_SQL = """
 SELECT r.vendor_id, r.suite_id, r.item_id, r.epoch, r.key,
        p.ok AS resp_ok, p.content, p.error_kind, p.http_status, p.error_message, p.attempts, p.latency_ms,
-       p.prompt_tokens, p.completion_tokens, p.model, p.system_fingerprint,
+       p.prompt_tokens, p.completion_tokens, p.model, p.system_fingerprint, p.reasoning, p.reasoning_tokens,
        s.n_scores, s.n_unscorable, s.weighted, s.weights, s.plain, s.all_passed, s.failed_min, s.n_failed,
        s.explanation
 FROM requests r
@@ -154,7 +157,7 @@ def export_parquet(df: pd.DataFrame, path: Path) -> None:
     """The same table as results.csv with types kept (tags stay a list of strings)."""
     out = df.copy()
     out["passed"] = out["passed"].astype("boolean")
-    for col in ("http_status", "prompt_tokens", "completion_tokens"):
+    for col in ("http_status", "prompt_tokens", "completion_tokens", "reasoning_tokens"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
     out["tags"] = out["tags"].map(lambda t: [str(x) for x in t])
     out.to_parquet(path, index=False)

@@ -226,6 +226,12 @@ class Suite(VersionedFile):
         description="Credit line for the data the suite uses (shown in the report), "
         "e.g. 出典：デジタル庁「…」、PDL1.0.",
     )
+    reasoning_may_leak: bool = Field(
+        default=False,
+        description="A reasoning model's reasoning (<think> blocks, reasoning_content) may contain what "
+        "the answer must not: true only when the deployment neither shows nor keeps it. Default false: "
+        "the leak scorers (leak, pii) check the reasoning too, and a secret there fails the item.",
+    )
     variants_of: str | None = Field(
         default=None,
         pattern=ID_PATTERN,

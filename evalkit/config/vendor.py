@@ -6,7 +6,7 @@ import os
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..i18n import tr
 from .criteria import ID_PATTERN, Strict
@@ -230,7 +230,10 @@ class Vendor(Strict):
         description="openai: any OpenAI-compatible endpoint; reference: the embedded endpoint."
     )
     base_url: str | None = Field(default=None, description="Endpoint URL, e.g. https://host/v1; may use ${ENV_VAR}.")
-    model: str = Field(description="Model name sent in each request (for reference: oracle, refuse, echo, judge).")
+    model: str = Field(
+        description="Model name sent in each request (for reference: oracle, refuse, echo, judge; "
+        "with :think or :reasoning_content, the same model answering as a reasoning model)."
+    )
     api_key_env: str | None = Field(
         default=None, pattern=ENV_NAME, description="NAME of the environment variable holding the key (never the key)."
     )
@@ -256,17 +259,25 @@ class Vendor(Strict):
             raise ValueError(problem)
         return value
 
+    @field_validator("model")
+    @classmethod
+    def _reference_model(cls, value: str, info: ValidationInfo) -> str:
+        """(A field check, so the error points at the model's line; provider is read before it.)"""
+        if info.data.get("provider") == "reference" and not is_reference_model(value):
+            models, styles = ", ".join(REFERENCE_MODELS), ", ".join(f":{s}" for s in REASONING_STYLES)
+            raise ValueError(
+                tr(
+                    f"参照エンドポイントの model は {models} のいずれか"
+                    f"（推論モデルとしては末尾に {styles} のどれか）にしてください",
+                    f"reference model must be one of {models} (a reasoning model: followed by one of {styles})",
+                )
+            )
+        return value
+
     @model_validator(mode="after")
     def _provider_fields(self) -> Vendor:
         if self.provider == "openai" and not self.base_url:
             raise ValueError(tr("provider 'openai' には base_url が必要です", "provider 'openai' needs base_url"))
-        if self.provider == "reference" and self.model not in REFERENCE_MODELS:
-            raise ValueError(
-                tr(
-                    f"参照エンドポイントの model は {', '.join(REFERENCE_MODELS)} のいずれかにしてください",
-                    f"reference model must be one of {', '.join(REFERENCE_MODELS)}",
-                )
-            )
         if self.faults is not None and self.provider != "reference":
             raise ValueError(
                 tr(
@@ -305,6 +316,20 @@ class Vendor(Strict):
 
 
 REFERENCE_MODELS = ("oracle", "refuse", "echo", "judge")
+# A reference model that also "thinks" (restating the messages it got, as reasoning models do):
+# ``oracle:think`` puts it in a <think> block before the answer, ``oracle:reasoning_content`` in the
+# message field of that name (evalkit/providers/reasoning.py reads both).
+REASONING_STYLES = ("think", "reasoning_content")
+
+
+def reference_base(model: str) -> str:
+    """The behaviour of a reference model: ``oracle`` for ``oracle:think``."""
+    return model.split(":", 1)[0]
+
+
+def is_reference_model(model: str) -> bool:
+    base, _, style = model.partition(":")
+    return base in REFERENCE_MODELS and (not style or style in REASONING_STYLES)
 
 
 def looks_like_secret(value: object) -> bool:

@@ -69,7 +69,7 @@ def withheld_from_sealed(vendor: Any) -> bool:
         provider, model = vendor.get("provider"), vendor.get("model")
     else:
         provider, model = getattr(vendor, "provider", None), getattr(vendor, "model", None)
-    return provider == "reference" and model in REPRODUCING_MODELS
+    return provider == "reference" and isinstance(model, str) and model.split(":", 1)[0] in REPRODUCING_MODELS
 
 
 def check_sealed_judges(sealed: Iterable[str], judges: Iterable[Any]) -> None:

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..config.vendor import Vendor
 from ..runner.store import PlannedRequest
+from .reasoning import split_message
 
 FATAL_STATUS = frozenset({400, 401, 403, 404, 405, 413, 422})
 
@@ -92,6 +93,8 @@ class Attempt:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     latency_ms: float = 0.0
+    reasoning: str | None = None
+    reasoning_tokens: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -189,7 +192,7 @@ class ChatEndpoint:
                 _ChatCompletionShape.model_validate(data)
                 self._validated = True
             choice = data["choices"][0]
-            content = choice["message"].get("content")
+            content, reasoning = split_message(choice["message"])
         except (ValueError, ValidationError) as exc:
             return Attempt(
                 "malformed",
@@ -211,6 +214,8 @@ class ChatEndpoint:
                 "empty", status=200, headers=headers, latency_ms=latency, message="response message has no content"
             )
         usage = data.get("usage") or {}
+        details = usage.get("completion_tokens_details") or {}
+        reasoning_tokens = details.get("reasoning_tokens") if isinstance(details, dict) else None
         return Attempt(
             status=200,
             headers=headers,
@@ -221,6 +226,8 @@ class ChatEndpoint:
             system_fingerprint=data.get("system_fingerprint"),
             prompt_tokens=usage.get("prompt_tokens"),
             completion_tokens=usage.get("completion_tokens"),
+            reasoning=reasoning,
+            reasoning_tokens=reasoning_tokens if isinstance(reasoning_tokens, int) else None,
         )
 
 

@@ -10,6 +10,10 @@ Behaviour is chosen by the model name:
 - ``judge`` is a reference judge for judge-scored items: it passes an answer exactly when the
   answer is one the oracle would give (or equals the reference shown to it), in the judge
   prompt's own output format. It knows nothing about who answered.
+
+Each answers as a reasoning model too, as ``<model>:think`` (a ``<think>`` block before the answer)
+or ``<model>:reasoning_content`` (that message field): its reasoning restates the messages it got,
+system prompt included, as reasoning models often do, so a secret given to it shows up there.
 """
 
 from __future__ import annotations
@@ -28,9 +32,9 @@ from collections.abc import Callable, Mapping
 from aiohttp import web
 
 from .. import __version__
-from ..config.vendor import Faults
+from ..config.vendor import REASONING_STYLES, REFERENCE_MODELS, Faults, is_reference_model
 
-MODELS = ("oracle", "refuse", "echo", "judge")
+MODELS = tuple(REFERENCE_MODELS) + tuple(f"{m}:{s}" for m in REFERENCE_MODELS for s in REASONING_STYLES)
 REFUSAL = "申し訳ありませんが、そのご依頼にはお応えできません。"
 NO_ANSWER = "（参照解答が登録されていない質問です）"
 FINGERPRINT = f"evalkit-reference-{__version__}"
@@ -70,6 +74,15 @@ def baseline_answer(model: str, messages: list) -> str:
         return REFUSAL
     users = [m for m in messages if m.get("role") == "user"]
     return str(users[-1].get("content", "")) if users else ""
+
+
+def restated(messages: list) -> str:
+    """The reasoning of a reference model answering as a reasoning model: the request, restated."""
+    lines = ["依頼の内容を確認する。"]
+    for m in messages:
+        lines.append(f"{m.get('role')}: {m.get('content')}")
+    lines.append("以上を踏まえて回答する。")
+    return "\n".join(lines)
 
 
 def _tokens(text: str) -> int:
@@ -136,7 +149,7 @@ def create_app(
             return error(400, "request body must be a JSON object")
         model = body.get("model")
         messages = body.get("messages")
-        if model not in MODELS:
+        if not isinstance(model, str) or not is_reference_model(model):
             return error(404, f"model '{model}' not found; available: {', '.join(MODELS)}", "not_found_error")
         if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
             return error(400, "messages must be a non-empty list of objects")
@@ -161,14 +174,25 @@ def create_app(
             return web.Response(
                 status=200, body=b'{"id": "chatcmpl-broken", "choices": [', content_type="application/json"
             )
-        if model == "oracle":
+        base, _, style = model.partition(":")
+        if base == "oracle":
             content = book.get(messages_hash(messages), NO_ANSWER)
-        elif model == "judge":
+        elif base == "judge":
             content = reference_judge(messages, known_answers)
         else:
-            content = baseline_answer(model, messages)
+            content = baseline_answer(base, messages)
+        message: dict[str, str] = {"role": "assistant", "content": content}
         prompt_tokens = sum(_tokens(str(m.get("content", ""))) for m in messages)
         completion_tokens = _tokens(content)
+        usage: dict[str, object] = {}
+        if style:
+            reasoning = restated(messages)
+            if style == "think":
+                message["content"] = f"<think>\n{reasoning}\n</think>\n\n{content}"
+            else:
+                message[style] = reasoning
+            completion_tokens += _tokens(reasoning)
+            usage["completion_tokens_details"] = {"reasoning_tokens": _tokens(reasoning)}
         return web.json_response(
             {
                 "id": f"chatcmpl-{uuid.uuid4().hex}",
@@ -181,7 +205,7 @@ def create_app(
                 else [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": content},
+                        "message": message,
                         "finish_reason": "stop",
                         "logprobs": None,
                     }
@@ -190,6 +214,7 @@ def create_app(
                     "prompt_tokens": prompt_tokens,
                     "completion_tokens": completion_tokens,
                     "total_tokens": prompt_tokens + completion_tokens,
+                    **usage,
                 },
             }
         )

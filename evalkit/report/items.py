@@ -10,7 +10,7 @@ the file small; every text is an index into the string table ``s``, -1 for none)
      "s": [text, ...],                                  # each distinct text once
      "items": [[suite, item_id, [tag, ...], critical, [[role, text], ...] | null,
                 [answer | null per vendor]], ...]}
-    answer = [status, score, passed, [[status, score, passed, content, explanation, error], ...epochs]]
+    answer = [status, score, passed, [[status, score, passed, content, explanation, error, reasoning], ...epochs]]
     status: 0 scored, 1 error, 2 not scored, 3 never answered; score: 0-1 rounded to 4 places or null;
     passed: 1, 0 or null.
 
@@ -163,6 +163,7 @@ def item_payload(
         "http_status",
         "error_message",
         "key",
+        "reasoning",
     ]
     for (
         suite_id,
@@ -180,6 +181,7 @@ def item_payload(
         http_status,
         error_message,
         key_,
+        reasoning,
     ) in work[cols].itertuples(index=False, name=None):
         sealed = suite_id in view.sealed
         if sealed:  # the store has no text of a sealed item: shown only when revealed
@@ -223,6 +225,7 @@ def item_payload(
             -1 if withheld else strings(content),
             -1 if withheld else strings(explanation),
             strings(error),
+            -1 if withheld else strings(reasoning),
         ]
         cell = item[5][col[vendor_id]]
         if cell is None:

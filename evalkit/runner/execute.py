@@ -152,6 +152,8 @@ class Lane:
                 system_fingerprint=result.system_fingerprint,
                 prompt_tokens=result.prompt_tokens,
                 completion_tokens=result.completion_tokens,
+                reasoning=result.reasoning,
+                reasoning_tokens=result.reasoning_tokens,
                 latency_ms=result.latency_ms,
                 attempts=job.attempts,
                 received_at=_now(),

@@ -27,7 +27,7 @@ def plan_judging(
     epochs = dict(store.db.execute("SELECT key, epoch FROM requests"))
     cache: ScorerCache = {}
     out: list[tuple[PlannedRequest, str, int]] = []
-    for key, suite_id, item_id, content in store.answered():
+    for key, suite_id, item_id, content, _ in store.answered():  # judges see the answer, never the reasoning
         suite, item = items[(suite_id, item_id)]
         epoch = epochs[key]
         user = None

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 STORE_NAME = "store.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: responses.reasoning and responses.reasoning_tokens (added to older stores on open)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -45,7 +45,9 @@ CREATE TABLE IF NOT EXISTS responses (
     error_kind TEXT,
     http_status INTEGER,
     error_message TEXT,
-    received_at TEXT NOT NULL
+    received_at TEXT NOT NULL,
+    reasoning TEXT,           -- a reasoning model's thinking, apart from the answer (providers/reasoning.py)
+    reasoning_tokens INTEGER
 );
 CREATE TABLE IF NOT EXISTS judge_requests (
     key TEXT NOT NULL,  -- identical answers get identical judge prompts: judged once, used for each
@@ -107,9 +109,17 @@ class Response:
     http_status: int | None = None
     error_message: str | None = None
     received_at: str = ""
+    reasoning: str | None = None
+    reasoning_tokens: int | None = None
 
 
-_PUT_RESPONSE = "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_RESPONSE_COLUMNS = (
+    "key, ok, content, finish_reason, model, system_fingerprint, prompt_tokens, completion_tokens, latency_ms, "
+    "attempts, error_kind, http_status, error_message, received_at, reasoning, reasoning_tokens"
+)
+_PUT_RESPONSE = f"INSERT OR REPLACE INTO responses ({_RESPONSE_COLUMNS}) VALUES ({', '.join('?' * 16)})"
+# columns added after schema version 1, with their types: a store written before gets them on open
+_ADDED_COLUMNS = {"responses": (("reasoning", "TEXT"), ("reasoning_tokens", "INTEGER"))}
 
 
 def _response_row(resp: Response) -> tuple[Any, ...]:
@@ -128,6 +138,8 @@ def _response_row(resp: Response) -> tuple[Any, ...]:
         resp.http_status,
         resp.error_message,
         resp.received_at,
+        resp.reasoning,
+        resp.reasoning_tokens,
     )
 
 
@@ -140,10 +152,22 @@ class RunStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self._add_columns()
         # The plaintext of the run's sealed suites, in memory only (evalkit.integrity.sealed.Unsealed),
         # attached by whoever opened them with their key; never written to this file.
         self.unsealed: Any = None
         if self.get_meta("schema_version") is None:
+            self.set_meta("schema_version", SCHEMA_VERSION)
+
+    def _add_columns(self) -> None:
+        """Bring a store written by an earlier version up to this schema (a resume of an old run):
+        the columns added since are added, empty; nothing is rewritten."""
+        for table, columns in _ADDED_COLUMNS.items():
+            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns:
+                if name not in have:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+        if (self.get_meta("schema_version") or SCHEMA_VERSION) < SCHEMA_VERSION:
             self.set_meta("schema_version", SCHEMA_VERSION)
 
     @classmethod
@@ -243,10 +267,11 @@ class RunStore:
             self.db.executemany(_PUT_RESPONSE, rows)
 
     # scores ---------------------------------------------------------------
-    def answered(self) -> Iterator[tuple[str, str, str, str]]:
-        """(key, suite_id, item_id, content) of every successful response, streamed in plan order."""
+    def answered(self) -> Iterator[tuple[str, str, str, str, str | None]]:
+        """(key, suite_id, item_id, content, reasoning) of every successful response, streamed in plan order."""
         cursor = self.db.execute(
-            "SELECT r.key, r.suite_id, r.item_id, p.content FROM requests r JOIN responses p ON p.key = r.key "
+            "SELECT r.key, r.suite_id, r.item_id, p.content, p.reasoning FROM requests r "
+            "JOIN responses p ON p.key = r.key "
             "WHERE p.ok = 1 ORDER BY r.rowid"
         )
         while True:

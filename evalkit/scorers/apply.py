@@ -8,14 +8,30 @@ from collections.abc import Iterator
 from ..config.suite import Suite
 from ..data import suite_items
 from ..runner.store import RunStore
-from .base import ScorerCache, item_scorers
+from .base import ScorerCache, ScoreResult, item_scorers
 from .counterfactual import PairScoring
 
-__all__ = ["ScoreRow", "item_scorers", "score_store"]  # item_scorers: re-exported for the judge planner and probes
+__all__ = [
+    "ScoreRow",
+    "item_scorers",
+    "score_store",
+    "with_reasoning",
+]  # item_scorers: re-exported for the judge planner and probes
 
 # A row of the scores table: (key, scorer_index, kind, score, passed, weight, explanation, detail_json);
 # score and passed are None when the answer could not be scored
 ScoreRow = tuple[str, int, str, float | None, int | None, float, str, str]
+
+
+def with_reasoning(answer: ScoreResult, reasoning: ScoreResult) -> ScoreResult:
+    """A leak scorer's result over the answer and the reasoning: a leak in either fails the item. The
+    reasoning's finding is named as such (推論過程) and kept in the detail under ``reasoning``."""
+    if not reasoning.scored or reasoning.passed:
+        return answer
+    detail = {**(answer.detail or {}), "reasoning": reasoning.detail}
+    if answer.scored and not answer.passed:
+        return ScoreResult(answer.score, False, f"{answer.explanation}／推論過程でも: {reasoning.explanation}", detail)
+    return ScoreResult(reasoning.score, False, f"推論過程で: {reasoning.explanation}", detail)
 
 
 def score_store(
@@ -63,7 +79,7 @@ def score_store(
     def rows() -> Iterator[ScoreRow]:
         nonlocal scored
         yield from kept
-        for key, suite_id, item_id, content in store.answered():
+        for key, suite_id, item_id, content, reasoning in store.answered():
             sealed = suite_id in sealed_ids
             if sealed and unsealed is None:
                 continue
@@ -75,6 +91,8 @@ def score_store(
                     result = pairs.score(key, index, scorer, suite, item)
                 else:
                     result = scorer.score_judged(content or "", item, verdicts.get((key, index), []))
+                    if reasoning and scorer.checks_reasoning and not suite.reasoning_may_leak:
+                        result = with_reasoning(result, scorer.score(reasoning, item))
                 score, passed = (float(result.score), int(result.passed)) if result.scored else (None, None)
                 explanation, detail = result.explanation, result.detail
                 if sealed:

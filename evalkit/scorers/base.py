@@ -39,6 +39,9 @@ class Scorer:
     Params: ClassVar[type[_BaseParams]] = _BaseParams
     params: _BaseParams
     description: ClassVar[str] = ""
+    # A leak scorer: a reasoning model's reasoning is checked too (a secret in it is a leak), unless
+    # the suite says its deployment never shows or keeps the reasoning (``reasoning_may_leak``).
+    checks_reasoning: ClassVar[bool] = False
 
     def __init__(self, params: _BaseParams) -> None:
         self.params = params

@@ -724,7 +724,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     knobs = {
         k: v
         for k, v in vars(args).items()
-        if k.startswith(("rate_", "latency_ms", "retry_after_s", "seed")) and v is not None
+        if k.startswith(("rate_", "latency_ms", "retry_after_s", "seed", "first_token_ms", "tokens_per_s"))
+        and v is not None
     }
     try:
         faults = Faults(**knobs) if knobs else None
@@ -1156,6 +1157,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--request-log", metavar="FILE", help="append every request body to FILE (JSON lines)")
     faults = p.add_argument_group("fault injection (fractions of requests)")
     faults.add_argument("--latency-ms", type=float, help="fixed latency of every answer")
+    faults.add_argument(
+        "--first-token-ms", type=float, help="streamed answers: wait before the first token (after --latency-ms)"
+    )
+    faults.add_argument(
+        "--tokens-per-s", type=float, help="streamed answers: tokens per second after the first (default: all at once)"
+    )
     for kind, text in (
         ("429", "429 with Retry-After"),
         ("500", "HTTP 500"),

@@ -181,6 +181,18 @@ class Faults(Strict):
     """Fault injection for the embedded endpoint (tests and benchmarks); fractions of requests."""
 
     latency_ms: float = Field(default=0, ge=0, allow_inf_nan=False, description="Fixed latency added to every answer.")
+    first_token_ms: float = Field(
+        default=0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Streamed answers: the wait before the first token (after latency_ms).",
+    )
+    tokens_per_s: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Streamed answers: tokens sent per second after the first; default all at once.",
+    )
     rate_429: float = Field(default=0, ge=0, le=1, allow_inf_nan=False)
     retry_after_s: float = Field(default=1, ge=0, allow_inf_nan=False, description="Retry-After sent with a 429.")
     rate_500: float = Field(default=0, ge=0, le=1, allow_inf_nan=False)
@@ -239,6 +251,11 @@ class Vendor(Strict):
     )
     concurrency: int = Field(default=8, ge=1, le=1024, description="Requests in flight at once.")
     timeout: float = Field(default=120.0, gt=0, allow_inf_nan=False, description="Per-request timeout in seconds.")
+    stream: bool = Field(
+        default=False,
+        description="Ask for streamed answers (server-sent events): time to first token, inter-token "
+        "latency and output tokens per second are recorded per request.",
+    )
     max_retries: int = Field(
         default=5, ge=0, le=50, description="Retries for transient errors (429, 5xx, timeouts...)."
     )

@@ -54,9 +54,17 @@ def endpoint(*args: str):
 
 
 def workspace(
-    root: Path, n_items: int, url: str, concurrency: int, model: str = "echo", vendors: int = 1, jsonl: bool = False
+    root: Path,
+    n_items: int,
+    url: str,
+    concurrency: int,
+    model: str = "echo",
+    vendors: int = 1,
+    jsonl: bool = False,
+    stream: bool = False,
 ) -> Path:
-    """A suite of n_items short Japanese questions and ``vendors`` OpenAI-compatible vendors at ``url``.
+    """A suite of n_items short Japanese questions and ``vendors`` OpenAI-compatible vendors at ``url``
+    (asking for streamed answers with ``stream``).
 
     The items are inline in the suite file, or with ``jsonl`` in a JSONL data source beside it.
     """
@@ -95,7 +103,7 @@ def workspace(
         name = "bench" if vendors == 1 else f"bench{v + 1}"
         (root / "vendors" / f"{name}.yaml").write_text(
             f"id: {name}\nname: 計測用{v + 1}\nprovider: openai\nbase_url: {url}\nmodel: {model}\n"
-            f"concurrency: {concurrency}\ntimeout: 60\n",
+            f"concurrency: {concurrency}\ntimeout: 60\n" + ("stream: true\n" if stream else ""),
             encoding="utf-8",
         )
     return root

@@ -25,6 +25,11 @@ def _quantile(column: pd.Series, q: float) -> float | None:
     return _ms(float(values.quantile(q))) if len(values) else None
 
 
+def _percentiles(name: str, column: pd.Series) -> dict[str, float | None]:
+    """{name}_p50_ms, _p95_ms and _p99_ms of a column of milliseconds (None where it has no value)."""
+    return {f"{name}_p{q}_ms": _quantile(column, q / 100) for q in (50, 95, 99)}
+
+
 def vendor_operations(vdf: pd.DataFrame, vendor: Vendor) -> dict[str, Any]:
     """Latency over answered requests; errors by kind; tokens from ``usage``; cost when priced."""
     answered = vdf[vdf.status.isin(["ok", "not_scored"])]
@@ -45,8 +50,13 @@ def vendor_operations(vdf: pd.DataFrame, vendor: Vendor) -> dict[str, Any]:
         "retries": int((_numbers(vdf.attempts).fillna(0).clip(lower=1) - 1)[vdf.status != "pending"].sum())
         if len(vdf)
         else 0,
-        "latency_p50_ms": _quantile(answered.latency_ms, 0.5),
-        "latency_p95_ms": _quantile(answered.latency_ms, 0.95),
+        **_percentiles("latency", answered.latency_ms),
+        # streamed answers (vendor ``stream: true``): None for a vendor that was not streamed
+        "n_streamed": int(_numbers(answered.ttft_ms).notna().sum()),
+        **_percentiles("ttft", answered.ttft_ms),
+        **_percentiles("itl", answered.itl_ms),
+        "tokens_per_s_p50": _quantile(answered.tokens_per_s, 0.5),
+        "tokens_per_s_p5": _quantile(answered.tokens_per_s, 0.05),
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         # reasoning models: answers that came with reasoning, and the tokens it took (when the server

@@ -23,7 +23,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import aiohttp
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ..config.vendor import Vendor
 from ..runner.store import PlannedRequest
 from .reasoning import split_message
+from .sse import Streamed, read_stream
 
 FATAL_STATUS = frozenset({400, 401, 403, 404, 405, 413, 422})
 
@@ -95,6 +96,10 @@ class Attempt:
     latency_ms: float = 0.0
     reasoning: str | None = None
     reasoning_tokens: int | None = None
+    # streamed answers only (vendor ``stream: true``): see providers/sse.py
+    ttft_ms: float | None = None
+    itl_ms: float | None = None
+    tokens_per_s: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -151,14 +156,18 @@ class ChatEndpoint:
         return f"HTTP {status}: {short(message)}"
 
     async def attempt(self, req: PlannedRequest) -> Attempt:
-        body = json.dumps(
-            {"model": self.vendor.model, "messages": req.messages, **req.params}, ensure_ascii=False
-        ).encode("utf-8")
+        payload = {"model": self.vendor.model, "messages": req.messages, **req.params}
+        if self.vendor.stream:
+            payload.update(stream=True, stream_options={"include_usage": True})
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         started = time.perf_counter()
         try:
             async with self._get_session().post(self.url, data=body) as resp:
-                raw = await resp.read()
                 status, headers = resp.status, resp.headers
+                if status == 200 and resp.content_type == "text/event-stream":
+                    streamed = await read_stream(resp.content.iter_any(), validate=not self._validated)
+                    return self._from_stream(streamed, headers, started)
+                raw = await resp.read()
         except asyncio.TimeoutError:
             return Attempt("timeout", message=f"no response within {self.vendor.timeout:g} s", latency_ms=_ms(started))
         except aiohttp.ClientConnectorError as exc:  # nothing reached: wrong host or port, or the server is down
@@ -184,6 +193,40 @@ class ChatEndpoint:
                 else f"HTTP {status}: {short(message)}",
             )
         return self._parse(raw, headers, latency)
+
+    def _from_stream(self, streamed: Streamed, headers: Mapping[str, str], started: float) -> Attempt:
+        latency = _ms(started)
+        if streamed.problem:
+            return Attempt("malformed", status=200, headers=headers, latency_ms=latency, message=streamed.problem)
+        if not streamed.done and streamed.finish_reason is None:
+            return Attempt(
+                "connection",
+                status=200,
+                headers=headers,
+                latency_ms=latency,
+                message=f"the stream ended after {streamed.chunks} event(s), without [DONE] or a finish reason",
+            )
+        self._validated = self._validated or streamed.chunks > 0
+        content, reasoning = split_message(
+            {"content": "".join(streamed.answer), "reasoning_content": "".join(streamed.reasoning)}
+        )
+        if not streamed.answer and not streamed.reasoning:
+            return Attempt("empty", status=200, headers=headers, latency_ms=latency, message="the stream held no text")
+        ttft, itl, rate = streamed.timings(started)
+        return Attempt(
+            status=200,
+            headers=headers,
+            latency_ms=latency,
+            content=content,
+            finish_reason=streamed.finish_reason,
+            model=streamed.model,
+            system_fingerprint=streamed.system_fingerprint,
+            reasoning=reasoning,
+            **_usage(streamed.usage),
+            ttft_ms=ttft,
+            itl_ms=itl,
+            tokens_per_s=rate,
+        )
 
     def _parse(self, raw: bytes, headers: Mapping[str, str], latency: float) -> Attempt:
         try:
@@ -213,9 +256,6 @@ class ChatEndpoint:
             return Attempt(
                 "empty", status=200, headers=headers, latency_ms=latency, message="response message has no content"
             )
-        usage = data.get("usage") or {}
-        details = usage.get("completion_tokens_details") or {}
-        reasoning_tokens = details.get("reasoning_tokens") if isinstance(details, dict) else None
         return Attempt(
             status=200,
             headers=headers,
@@ -224,11 +264,30 @@ class ChatEndpoint:
             finish_reason=choice.get("finish_reason"),
             model=data.get("model"),
             system_fingerprint=data.get("system_fingerprint"),
-            prompt_tokens=usage.get("prompt_tokens"),
-            completion_tokens=usage.get("completion_tokens"),
             reasoning=reasoning,
-            reasoning_tokens=reasoning_tokens if isinstance(reasoning_tokens, int) else None,
+            **_usage(data.get("usage")),
         )
+
+
+class _Tokens(TypedDict):
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    reasoning_tokens: int | None
+
+
+def _usage(usage: Any) -> _Tokens:
+    """The token counts of a response's ``usage`` (reasoning tokens from completion_tokens_details)."""
+    usage = usage if isinstance(usage, dict) else {}
+    details = usage.get("completion_tokens_details")
+
+    def count(value: Any) -> int | None:
+        return value if isinstance(value, int) else None
+
+    return _Tokens(
+        prompt_tokens=count(usage.get("prompt_tokens")),
+        completion_tokens=count(usage.get("completion_tokens")),
+        reasoning_tokens=count(details.get("reasoning_tokens")) if isinstance(details, dict) else None,
+    )
 
 
 def _ms(started: float) -> float:

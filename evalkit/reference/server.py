@@ -14,6 +14,11 @@ Behaviour is chosen by the model name:
 Each answers as a reasoning model too, as ``<model>:think`` (a ``<think>`` block before the answer)
 or ``<model>:reasoning_content`` (that message field): its reasoning restates the messages it got,
 system prompt included, as reasoning models often do, so a secret given to it shows up there.
+
+A request with ``"stream": true`` gets the same answer as server-sent events in OpenAI's chunk format
+(reasoning first, then the content, two characters a piece, ``data: [DONE]`` last), paced by the
+``first_token_ms`` and ``tokens_per_s`` of the faults. The faults apply to streams too: ``malformed``
+and ``drop`` break a stream after its first piece, ``empty`` streams no choices at all.
 """
 
 from __future__ import annotations
@@ -116,6 +121,176 @@ class FaultDraw:
 FAULTS = web.AppKey("faults", FaultDraw)
 
 
+def _error(status: int, message: str, kind: str = "invalid_request_error") -> web.Response:
+    return web.json_response({"error": {"message": message, "type": kind, "code": None}}, status=status)
+
+
+def _invalid(body: object) -> web.Response | None:
+    """The error answer to a request body that is not a chat completion request, else None."""
+    if not isinstance(body, dict):
+        return _error(400, "request body must be a JSON object")
+    model, messages = body.get("model"), body.get("messages")
+    if not isinstance(model, str) or not is_reference_model(model):
+        return _error(404, f"model '{model}' not found; available: {', '.join(MODELS)}", "not_found_error")
+    if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
+        return _error(400, "messages must be a non-empty list of objects")
+    return None
+
+
+def _http_fault(kind: str | None, faults: Faults | None) -> web.Response | None:
+    """The error answer of a drawn 429/500/503 fault, else None."""
+    if kind == "429" and faults is not None:  # a fault is drawn only when faults are configured
+        response = _error(429, "Rate limit reached; please retry later", "rate_limit_error")
+        response.headers["Retry-After"] = f"{faults.retry_after_s:g}"
+        return response
+    if kind in ("500", "503"):
+        return _error(int(kind), "The server had an error while processing your request", "server_error")
+    return None
+
+
+def _reply(
+    model: str, messages: list, book: Mapping[str, str], known_answers: set[str]
+) -> tuple[dict[str, str], dict[str, object]]:
+    """The message and usage of a reference model's answer, whether it is streamed or not."""
+    base, _, style = model.partition(":")
+    if base == "oracle":
+        content = book.get(messages_hash(messages), NO_ANSWER)
+    elif base == "judge":
+        content = reference_judge(messages, known_answers)
+    else:
+        content = baseline_answer(base, messages)
+    message: dict[str, str] = {"role": "assistant", "content": content}
+    prompt_tokens = sum(_tokens(str(m.get("content", ""))) for m in messages)
+    completion_tokens = _tokens(content)
+    details: dict[str, object] = {}
+    if style:
+        reasoning = restated(messages)
+        if style == "think":
+            message["content"] = f"<think>\n{reasoning}\n</think>\n\n{content}"
+        else:
+            message[style] = reasoning
+        completion_tokens += _tokens(reasoning)
+        details["completion_tokens_details"] = {"reasoning_tokens": _tokens(reasoning)}
+    usage = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+        **details,
+    }
+    return message, usage
+
+
+def _completion(model: str, message: dict[str, str], usage: dict[str, object], kind: str | None) -> dict:
+    """The body of a non-streamed answer (no choices under the ``empty`` fault)."""
+    choice = {"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "system_fingerprint": FINGERPRINT,
+        "choices": [] if kind == "empty" else [choice],
+        "usage": usage,
+    }
+
+
+PIECE_CHARS = 2  # one piece of a stream is one token by the ``_tokens`` heuristic (len // 2)
+TICK_S = 0.01  # a paced stream writes the pieces due once per tick, not one sleep per piece
+DONE = b"data: [DONE]\n\n"
+BROKEN = b'data: {"id": "chatcmpl-broken", "choices": [\n\n'  # the ``malformed`` fault of a stream
+
+
+def _event(payload: object) -> bytes:
+    return b"data: " + json.dumps(payload, ensure_ascii=False).encode("utf-8") + b"\n\n"
+
+
+def _pieces(text: str) -> list[str]:
+    return [text[i : i + PIECE_CHARS] for i in range(0, len(text), PIECE_CHARS)]
+
+
+class _Chunks:
+    """The events of one streamed completion: every chunk with the same id and creation time."""
+
+    def __init__(self, model: str):
+        self.head = {
+            "id": f"chatcmpl-{uuid.uuid4().hex}",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": model,
+            "system_fingerprint": FINGERPRINT,
+        }
+
+    def delta(self, delta: dict[str, str], finish_reason: str | None = None) -> bytes:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
+        return _event({**self.head, "choices": [choice]})
+
+    def bare(self, **extra: object) -> bytes:
+        return _event({**self.head, "choices": [], **extra})
+
+
+def _stream_events(
+    model: str, message: dict[str, str], usage: dict[str, object], kind: str | None, include_usage: bool
+) -> tuple[list[bytes], bytes]:
+    """(role chunk and pieces, the events after the last piece) of a streamed answer: the reasoning
+    field's pieces (``reasoning_content``) before the content's."""
+    chunks = _Chunks(model)
+    if kind == "empty":
+        return [chunks.bare()], DONE
+    events = [chunks.delta({"role": "assistant", "content": ""})]
+    for key, text in message.items():
+        if key not in ("role", "content"):
+            events += [chunks.delta({key: piece}) for piece in _pieces(text)]
+    events += [chunks.delta({"content": piece}) for piece in _pieces(message["content"])]
+    tail = chunks.delta({}, finish_reason="stop")
+    if include_usage:
+        tail += chunks.bare(usage=usage)
+    return events, tail + DONE
+
+
+async def _paced(response: web.StreamResponse, events: list[bytes], tokens_per_s: float | None) -> None:
+    """Write the pieces after the first at ``tokens_per_s`` (all at once when unset), from now on."""
+    if not events:
+        return
+    if tokens_per_s is None:
+        await response.write(b"".join(events))
+        return
+    loop = asyncio.get_running_loop()
+    start, sent = loop.time(), 0
+    while sent < len(events):
+        await asyncio.sleep(max(TICK_S, start + (sent + 1) / tokens_per_s - loop.time()))
+        due = min(len(events), int((loop.time() - start) * tokens_per_s))
+        if due > sent:
+            await response.write(b"".join(events[sent:due]))
+            sent = due
+
+
+async def _stream(
+    request: web.Request, events: list[bytes], tail: bytes, kind: str | None, faults: Faults | None
+) -> web.StreamResponse:
+    """Send a streamed answer: the role chunk with the first piece after ``first_token_ms``, then the
+    rest paced, then ``tail``; the ``malformed`` and ``drop`` faults break it after the first piece."""
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+    await response.prepare(request)
+    with contextlib.suppress(ConnectionError):  # the client went away: nobody is left to answer
+        if faults is not None and faults.first_token_ms:
+            await asyncio.sleep(faults.first_token_ms / 1000)
+        await response.write(b"".join(events[:2]))
+        if kind == "malformed":
+            await response.write(BROKEN)  # then the response ends, with no [DONE]
+        elif kind == "drop":
+            if request.transport is not None:
+                request.transport.close()
+        else:
+            await _paced(response, events[2:], faults.tokens_per_s if faults else None)
+            await response.write(tail)
+    return response
+
+
+def _include_usage(body: dict) -> bool:
+    options = body.get("stream_options")
+    return isinstance(options, dict) and options.get("include_usage") is True
+
+
 def create_app(
     answer_book: Mapping[str, str] | None = None,
     faults: Faults | None = None,
@@ -135,37 +310,31 @@ def create_app(
         data = [{"id": m, "object": "model", "created": 0, "owned_by": "evalkit"} for m in MODELS]
         return web.json_response({"object": "list", "data": data})
 
-    def error(status: int, message: str, kind: str = "invalid_request_error") -> web.Response:
-        return web.json_response({"error": {"message": message, "type": kind, "code": None}}, status=status)
-
     async def chat(request: web.Request) -> web.StreamResponse:
         if api_key is not None and request.headers.get("Authorization") != f"Bearer {api_key}":
-            return error(401, "Incorrect API key provided", "authentication_error")
+            return _error(401, "Incorrect API key provided", "authentication_error")
         try:
             body = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
-            return error(400, "request body is not valid JSON")
-        if not isinstance(body, dict):
-            return error(400, "request body must be a JSON object")
-        model = body.get("model")
-        messages = body.get("messages")
-        if not isinstance(model, str) or not is_reference_model(model):
-            return error(404, f"model '{model}' not found; available: {', '.join(MODELS)}", "not_found_error")
-        if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
-            return error(400, "messages must be a non-empty list of objects")
+            return _error(400, "request body is not valid JSON")
+        invalid = _invalid(body)
+        if invalid is not None:
+            return invalid
         if request_log is not None:
             request_log(body)
         kind = fault.draw()
         if latency:
             await asyncio.sleep(latency)
-        if kind == "429" and faults is not None:  # a fault is drawn only when faults are configured
-            response = error(429, "Rate limit reached; please retry later", "rate_limit_error")
-            response.headers["Retry-After"] = f"{faults.retry_after_s:g}"
-            return response
-        if kind in ("500", "503"):
-            return error(int(kind), "The server had an error while processing your request", "server_error")
+        failed = _http_fault(kind, faults)
+        if failed is not None:
+            return failed
         if kind == "hang":
             await asyncio.sleep(3600)
+        model = body["model"]
+        message, usage = _reply(model, body["messages"], book, known_answers)
+        if body.get("stream") is True:
+            events, tail = _stream_events(model, message, usage, kind, _include_usage(body))
+            return await _stream(request, events, tail, kind, faults)
         if kind == "drop":
             if request.transport is not None:
                 request.transport.close()
@@ -174,50 +343,7 @@ def create_app(
             return web.Response(
                 status=200, body=b'{"id": "chatcmpl-broken", "choices": [', content_type="application/json"
             )
-        base, _, style = model.partition(":")
-        if base == "oracle":
-            content = book.get(messages_hash(messages), NO_ANSWER)
-        elif base == "judge":
-            content = reference_judge(messages, known_answers)
-        else:
-            content = baseline_answer(base, messages)
-        message: dict[str, str] = {"role": "assistant", "content": content}
-        prompt_tokens = sum(_tokens(str(m.get("content", ""))) for m in messages)
-        completion_tokens = _tokens(content)
-        usage: dict[str, object] = {}
-        if style:
-            reasoning = restated(messages)
-            if style == "think":
-                message["content"] = f"<think>\n{reasoning}\n</think>\n\n{content}"
-            else:
-                message[style] = reasoning
-            completion_tokens += _tokens(reasoning)
-            usage["completion_tokens_details"] = {"reasoning_tokens": _tokens(reasoning)}
-        return web.json_response(
-            {
-                "id": f"chatcmpl-{uuid.uuid4().hex}",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": model,
-                "system_fingerprint": FINGERPRINT,
-                "choices": []
-                if kind == "empty"
-                else [
-                    {
-                        "index": 0,
-                        "message": message,
-                        "finish_reason": "stop",
-                        "logprobs": None,
-                    }
-                ],
-                "usage": {
-                    "prompt_tokens": prompt_tokens,
-                    "completion_tokens": completion_tokens,
-                    "total_tokens": prompt_tokens + completion_tokens,
-                    **usage,
-                },
-            }
-        )
+        return web.json_response(_completion(model, message, usage, kind))
 
     app.router.add_get("/v1/models", models)
     app.router.add_post("/v1/chat/completions", chat)

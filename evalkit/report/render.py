@@ -507,6 +507,7 @@ def render_report(
         vendors=vendors,
         vendor_ids=vendor_ids,
         thinking=any(v.get("n_with_reasoning") or v.get("reasoning_tokens") for v in vendors),
+        streamed=any(v.get("n_streamed") for v in vendors),
         vendor_names={v["id"]: v["name"] for v in vendors},
         category_labels=CATEGORY_LABELS,
         attestation_labels=ATTESTATION_LABELS,

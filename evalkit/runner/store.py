@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 STORE_NAME = "store.sqlite"
-SCHEMA_VERSION = 2  # 2: responses.reasoning and responses.reasoning_tokens (added to older stores on open)
+# 2: responses.reasoning, reasoning_tokens and the streaming timings ttft_ms, itl_ms, tokens_per_s (added
+# to older stores on open)
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -47,7 +49,10 @@ CREATE TABLE IF NOT EXISTS responses (
     error_message TEXT,
     received_at TEXT NOT NULL,
     reasoning TEXT,           -- a reasoning model's thinking, apart from the answer (providers/reasoning.py)
-    reasoning_tokens INTEGER
+    reasoning_tokens INTEGER,
+    ttft_ms REAL,             -- streamed answers (providers/sse.py): time to first token,
+    itl_ms REAL,              -- mean inter-token latency,
+    tokens_per_s REAL         -- output tokens per second after the first
 );
 CREATE TABLE IF NOT EXISTS judge_requests (
     key TEXT NOT NULL,  -- identical answers get identical judge prompts: judged once, used for each
@@ -111,15 +116,27 @@ class Response:
     received_at: str = ""
     reasoning: str | None = None
     reasoning_tokens: int | None = None
+    ttft_ms: float | None = None
+    itl_ms: float | None = None
+    tokens_per_s: float | None = None
 
 
 _RESPONSE_COLUMNS = (
     "key, ok, content, finish_reason, model, system_fingerprint, prompt_tokens, completion_tokens, latency_ms, "
-    "attempts, error_kind, http_status, error_message, received_at, reasoning, reasoning_tokens"
+    "attempts, error_kind, http_status, error_message, received_at, reasoning, reasoning_tokens, "
+    "ttft_ms, itl_ms, tokens_per_s"
 )
-_PUT_RESPONSE = f"INSERT OR REPLACE INTO responses ({_RESPONSE_COLUMNS}) VALUES ({', '.join('?' * 16)})"
+_PUT_RESPONSE = f"INSERT OR REPLACE INTO responses ({_RESPONSE_COLUMNS}) VALUES ({', '.join('?' * 19)})"
 # columns added after schema version 1, with their types: a store written before gets them on open
-_ADDED_COLUMNS = {"responses": (("reasoning", "TEXT"), ("reasoning_tokens", "INTEGER"))}
+_ADDED_COLUMNS = {
+    "responses": (
+        ("reasoning", "TEXT"),
+        ("reasoning_tokens", "INTEGER"),
+        ("ttft_ms", "REAL"),
+        ("itl_ms", "REAL"),
+        ("tokens_per_s", "REAL"),
+    )
+}
 
 
 def _response_row(resp: Response) -> tuple[Any, ...]:
@@ -140,6 +157,9 @@ def _response_row(resp: Response) -> tuple[Any, ...]:
         resp.received_at,
         resp.reasoning,
         resp.reasoning_tokens,
+        resp.ttft_ms,
+        resp.itl_ms,
+        resp.tokens_per_s,
     )
 
 

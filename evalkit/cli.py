@@ -14,16 +14,19 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
 from .config.issues import ConfigError, ConfigIssue
-from .config.loader import Loaded, Workspace, load_workspace
+from .config.loader import Loaded, Workspace, load_model, load_workspace
 from .errors import EXIT_CONFIG, EXIT_CRASH, EXIT_GATE_FAILED, EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, UsageError
 from .i18n import tr
 from .selection import attestation as _attestation
 from .selection import notices as _notices
 from .selection import select as _select
+
+if TYPE_CHECKING:
+    from .loadtest.profile import LoadProfile
 
 SCHEMA_MODELS = ("suite", "vendor", "criteria", "attestation")
 
@@ -707,6 +710,93 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_load(args: argparse.Namespace) -> int:
+    from .reference import build_answer_book
+
+    if len(args.vendor) != 1:
+        raise UsageError(tr("負荷試験はベンダー 1 つずつです", "a load test drives one vendor at a time"))
+    profile = _load_profile(args)
+    ws, suites, vendors, skipped = _load(args)
+    if skipped:
+        vendor_id, missing = skipped[0]
+        raise UsageError(
+            tr(
+                f"ベンダー '{vendor_id}' に必要な環境変数 {', '.join(missing)} が設定されていません",
+                f"vendor '{vendor_id}' needs environment variable(s) {', '.join(missing)}, which are not set",
+            )
+        )
+    from .loadtest.command import run_load
+
+    vendor = vendors[0].model
+    result = run_load(suites, vendor, profile, Path(args.out), sealed=set(ws.sealed), book_of=build_answer_book)
+    if not args.quiet:
+        _out(load_table(result))
+    return 0
+
+
+def _load_profile(args: argparse.Namespace) -> LoadProfile:
+    """The profile: the file's (file:line errors), then the command line's values over it."""
+    from pydantic import ValidationError
+
+    from .loadtest.profile import LoadProfile
+
+    data: dict = {}
+    if args.profile:
+        loaded, issues = load_model(Path(args.profile), LoadProfile)
+        if issues or loaded is None:
+            raise ConfigError(issues)
+        data = loaded.model.model_dump()
+    flags = {
+        "steps": args.steps,
+        "step_seconds": args.step_seconds,
+        "max_requests": args.max_requests,
+        "max_seconds": args.max_seconds,
+        "error_threshold": args.error_threshold,
+        "max_tokens": args.max_tokens,
+    }
+    if args.steps is not None:
+        try:
+            flags["steps"] = [int(n) for n in args.steps.split(",")]
+        except ValueError:
+            raise UsageError(
+                tr(
+                    f"--steps: 整数をコンマで区切ってください: {args.steps}",
+                    f"--steps: comma-separated integers: {args.steps}",
+                )
+            ) from None
+    data.update({k: v for k, v in flags.items() if v is not None})
+    try:
+        return LoadProfile.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"--{'.'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in exc.errors())
+        raise UsageError(problems) from None
+
+
+def load_table(result: dict) -> str:
+    """The console's summary of a load test: one line per step."""
+    head = ("users", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "TTFT p95")
+    rows = [
+        (
+            s["users"],
+            s["requests"],
+            s["errors"],
+            s["requests_per_s"],
+            s["latency_p50_ms"],
+            s["latency_p95_ms"],
+            s["latency_p99_ms"],
+            s["ttft_p95_ms"],
+        )
+        for s in result["steps"]
+    ]
+    cells = [[("—" if v is None else f"{v:,.0f}" if isinstance(v, float) else str(v)) for v in row] for row in rows]
+    lines = [f"{result['vendor']['id']}: " + tr("負荷試験", "load test")]
+    lines.append("  ".join(f"{h:>9}" for h in head))
+    lines += ["  ".join(f"{c:>9}" for c in row) for row in cells]
+    if result.get("stop_reason"):
+        lines.append(result["stop_reason"])
+    return "\n".join(lines)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
     from pydantic import ValidationError
@@ -1136,6 +1226,47 @@ def build_parser() -> argparse.ArgumentParser:
         help="git revision to compare with (default: HEAD, i.e. uncommitted changes)",
     )
     p.set_defaults(func=cmd_check_versions)
+
+    p = sub.add_parser(
+        "load",
+        help=tr(
+            "1 つのベンダーの推論サービスに負荷をかけ、同時ユーザー数ごとの性能を測る",
+            "load-test one vendor's inference service: performance per number of concurrent users",
+        ),
+    )
+    p.add_argument("-v", "--vendor", action="append", required=True, metavar="ID|FILE", help=tr("ベンダー", "vendor"))
+    p.add_argument(
+        "-s",
+        "--suite",
+        action="append",
+        metavar="ID|FILE",
+        help=tr(
+            "依頼文を取るスイート（既定: すべての公開スイート）", "suites the requests come from (default: all open)"
+        ),
+    )
+    p.add_argument("--suites-dir", default="suites", metavar="DIR")
+    p.add_argument("--vendors-dir", default="vendors", metavar="DIR")
+    p.add_argument("--out", required=True, metavar="DIR", help=tr("結果のフォルダ（新規）", "result folder (new)"))
+    p.add_argument("--profile", metavar="FILE", help=tr("負荷の設定（YAML）", "load profile (YAML)"))
+    p.add_argument(
+        "--steps", metavar="N,N,...", help=tr("各段の同時ユーザー数（例 1,4,16,64）", "users per step (e.g. 1,4,16,64)")
+    )
+    p.add_argument("--step-seconds", type=float, metavar="S", help=tr("各段の秒数", "seconds per step"))
+    p.add_argument("--max-requests", type=int, metavar="N", help=tr("リクエスト数の上限", "requests, at most"))
+    p.add_argument("--max-seconds", type=float, metavar="S", help=tr("試験時間の上限（秒）", "seconds, at most"))
+    p.add_argument(
+        "--error-threshold",
+        type=float,
+        metavar="F",
+        help=tr("この割合を超えるエラーで段を打ち切る", "stop a step whose error rate passes this fraction"),
+    )
+    p.add_argument(
+        "--max-tokens", type=int, metavar="N", help=tr("各リクエストの max_tokens", "max_tokens of each request")
+    )
+    p.add_argument("-q", "--quiet", action="store_true")
+    key_args(p)
+    config_args(p)
+    p.set_defaults(func=cmd_load)
 
     p = sub.add_parser(
         "schema",

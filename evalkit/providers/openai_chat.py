@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,11 +30,32 @@ import aiohttp
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..config.vendor import Vendor
-from ..runner.store import PlannedRequest
+from ..runner.store import PlannedRequest, Response
 from .reasoning import split_message
 from .sse import Streamed, read_stream
 
 FATAL_STATUS = frozenset({400, 401, 403, 404, 405, 413, 422})
+# A request longer than the model's context window: its own error class ("context"), never retried (it
+# would fail the same way) and reported per vendor. Servers say it in their own words, with 400, 413 or
+# 422: vLLM / OpenAI ("maximum context length is 8192 tokens", code context_length_exceeded), TGI
+# ("inputs tokens + max_new_tokens must be <= 4096"), llama.cpp ("exceeds the available context size"),
+# others ("prompt is too long", "input is too long for the model").
+CONTEXT_STATUS = frozenset({400, 413, 422})
+_TOO_LONG = re.compile(
+    r"context[ _-]?(?:length|window|size)|maximum context|max_model_len|max_new_tokens[^.]*must be <="
+    r"|(?:prompt|input)s? (?:is |are )?too long|exceeds? the (?:available |model'?s? )?(?:context|maximum)"
+    r"|too many (?:input )?tokens|token limit",
+    re.IGNORECASE,
+)
+
+
+def too_long(message: str) -> bool:
+    """Whether an error message says the request does not fit the model's context window."""
+    return bool(_TOO_LONG.search(message))
+
+
+def _too_long(message: str) -> str:
+    return f"the request exceeds the model's context window: {short(message, 240)}"
 
 
 class _Open(BaseModel):
@@ -104,6 +126,39 @@ class Attempt:
     @property
     def ok(self) -> bool:
         return not self.kind
+
+    def to_response(self, key: str, attempts: int, received_at: str, latency_ms: float | None = None) -> Response:
+        """The stored outcome of this attempt (``latency_ms``: of the whole request, retries included)."""
+        latency = self.latency_ms if latency_ms is None else latency_ms
+        if not self.ok:
+            return Response(
+                key=key,
+                ok=False,
+                attempts=attempts,
+                error_kind=self.kind,
+                http_status=self.status,
+                error_message=self.message,
+                latency_ms=latency,
+                received_at=received_at,
+            )
+        return Response(
+            key=key,
+            ok=True,
+            content=self.content,
+            finish_reason=self.finish_reason,
+            model=self.model,
+            system_fingerprint=self.system_fingerprint,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            reasoning=self.reasoning,
+            reasoning_tokens=self.reasoning_tokens,
+            ttft_ms=self.ttft_ms,
+            itl_ms=self.itl_ms,
+            tokens_per_s=self.tokens_per_s,
+            latency_ms=latency,
+            attempts=attempts,
+            received_at=received_at,
+        )
 
 
 class ChatEndpoint:
@@ -183,6 +238,10 @@ class ChatEndpoint:
         latency = _ms(started)
         if status != 200:
             message = self.scrub(_error_message(raw))
+            if status in CONTEXT_STATUS and too_long(message + " " + raw[:2000].decode("utf-8", "replace")):
+                return Attempt(
+                    "context", status=status, headers=headers, latency_ms=latency, message=_too_long(message)
+                )
             return Attempt(
                 "http",
                 status=status,
@@ -196,6 +255,10 @@ class ChatEndpoint:
 
     def _from_stream(self, streamed: Streamed, headers: Mapping[str, str], started: float) -> Attempt:
         latency = _ms(started)
+        if streamed.problem and too_long(streamed.problem):
+            return Attempt(
+                "context", status=200, headers=headers, latency_ms=latency, message=_too_long(streamed.problem)
+            )
         if streamed.problem:
             return Attempt("malformed", status=200, headers=headers, latency_ms=latency, message=streamed.problem)
         if not streamed.done and streamed.finish_reason is None:

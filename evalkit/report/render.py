@@ -133,7 +133,16 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(heat=heat, pct=pct, display=display, pval=pval, pstat=pstat, diff_pts=diff_pts, ms=ms, num=num)
+    env.filters["error_kind"] = error_kind
     return env
+
+
+# error classes with a meaning a reader needs spelled out (the others name themselves: timeout, http 503…)
+ERROR_KINDS = {"context": "context（入力がモデルのコンテキスト長を超えた。再試行しない）"}
+
+
+def error_kind(kind: str) -> str:
+    return ERROR_KINDS.get(kind, kind)
 
 
 # ---------------------------------------------------------------------------- sections

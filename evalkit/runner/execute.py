@@ -143,24 +143,7 @@ class Lane:
             self.pause.hold(rate_limit_state(result.headers).wait())
         if result.ok:
             self.limit.on_success()
-            return Response(
-                key=req.key,
-                ok=True,
-                content=result.content,
-                finish_reason=result.finish_reason,
-                model=result.model,
-                system_fingerprint=result.system_fingerprint,
-                prompt_tokens=result.prompt_tokens,
-                completion_tokens=result.completion_tokens,
-                reasoning=result.reasoning,
-                reasoning_tokens=result.reasoning_tokens,
-                ttft_ms=result.ttft_ms,
-                itl_ms=result.itl_ms,
-                tokens_per_s=result.tokens_per_s,
-                latency_ms=result.latency_ms,
-                attempts=job.attempts,
-                received_at=_now(),
-            ), 0.0
+            return result.to_response(req.key, job.attempts, _now()), 0.0
         failure = f"http {result.status}" if result.kind == "http" else result.kind
         self.stats.failures[failure] = self.stats.failures.get(failure, 0) + 1
         overload = is_overload(result.kind, result.status)
@@ -172,16 +155,8 @@ class Lane:
         if first and result.kind == "connect" and job.attempts >= 2:
             retry = False
         if not retry:
-            return Response(
-                key=req.key,
-                ok=False,
-                attempts=job.attempts,
-                error_kind=result.kind,
-                http_status=result.status,
-                error_message=result.message,
-                latency_ms=round((time.perf_counter() - job.started) * 1000, 3),
-                received_at=_now(),
-            ), 0.0
+            latency = round((time.perf_counter() - job.started) * 1000, 3)
+            return result.to_response(req.key, job.attempts, _now(), latency), 0.0
         self.summary.retries += 1
         self.progress.retry(self.vendor.id)
         # Retry-After holds this request back (at least that long), not the whole vendor: a vendor

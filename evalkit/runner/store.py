@@ -163,6 +163,18 @@ def _response_row(resp: Response) -> tuple[Any, ...]:
     )
 
 
+def _request_row(r: PlannedRequest) -> tuple[Any, ...]:
+    return (
+        r.key,
+        r.vendor_id,
+        r.suite_id,
+        r.item_id,
+        r.epoch,
+        json.dumps(r.messages_to_store(), ensure_ascii=False),
+        json.dumps(r.params, sort_keys=True),
+    )
+
+
 class RunStore:
     """Thin, explicit access to the store file. Not thread-safe: one owner per process."""
 
@@ -218,18 +230,7 @@ class RunStore:
 
     # requests -------------------------------------------------------------
     def add_requests(self, requests: Iterable[PlannedRequest]) -> None:
-        rows = [
-            (
-                r.key,
-                r.vendor_id,
-                r.suite_id,
-                r.item_id,
-                r.epoch,
-                json.dumps(r.messages_to_store(), ensure_ascii=False),
-                json.dumps(r.params, sort_keys=True),
-            )
-            for r in requests
-        ]
+        rows = [_request_row(r) for r in requests]
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR IGNORE INTO requests VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
@@ -278,6 +279,15 @@ class RunStore:
     def put_response(self, resp: Response) -> None:
         """Commit one response now (autocommit): a crash after this loses nothing."""
         self.db.execute(_PUT_RESPONSE, _response_row(resp))
+
+    def put_exchanges(self, exchanges: Sequence[tuple[PlannedRequest, Response]]) -> None:
+        """Requests and their outcomes in one commit (a load test plans nothing ahead)."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "INSERT OR IGNORE INTO requests VALUES (?, ?, ?, ?, ?, ?, ?)", [_request_row(r) for r, _ in exchanges]
+            )
+            self.db.executemany(_PUT_RESPONSE, [_response_row(p) for _, p in exchanges])
 
     def put_responses(self, responses: Sequence[Response]) -> None:
         """Commit several responses in one transaction (a group commit): all of them, or none."""

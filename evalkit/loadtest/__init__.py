@@ -1,0 +1,1 @@
+"""`evalkit load`: a load test of one vendor's inference service."""

@@ -1,0 +1,132 @@
+"""`evalkit load`: a ramp of simulated users against one vendor, bounded in requests and time, every
+exchange kept in the run store, a step stopped when its errors pass the threshold."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from conftest import SMALL_CRITERIA, evalkit, make_workspace
+
+SUITE = (
+    'id: chat\nversion: "1"\ntitle: 窓口\ncriterion: leaf\nprompt: "{{ q }}"\nscorers: [{kind: exact}]\nitems:\n'
+    + "".join(f"  - {{id: c{n}, vars: {{q: 窓口の質問{n}}}, reference: 回答{n}}}\n" for n in range(12))
+)
+
+
+def _vendor(vid: str, faults: str, extra: str = "") -> str:
+    return f"id: {vid}\nname: {vid}\nprovider: reference\nmodel: oracle\nfaults: {faults}\n{extra}"
+
+
+def _workspace(tmp_path, **vendors: str):
+    return make_workspace(tmp_path / "w", {"chat": SUITE}, vendors, SMALL_CRITERIA)
+
+
+def _stored(out) -> tuple[int, int]:
+    db = sqlite3.connect(out / "store.sqlite")
+    counts = db.execute("SELECT (SELECT COUNT(*) FROM requests), (SELECT COUNT(*) FROM responses)").fetchone()
+    db.close()
+    return counts
+
+
+def test_a_ramp_measures_each_step_and_keeps_every_exchange(tmp_path):
+    work = _workspace(tmp_path, slow=_vendor("slow", "{latency_ms: 30}"))
+    proc = evalkit("load", "-v", "slow", "--steps", "1,4", "--step-seconds", "0.6", "--out", "load", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    out = work / "load"
+    result = json.loads((out / "load.json").read_text(encoding="utf-8"))
+    assert [s["users"] for s in result["steps"]] == [1, 4] and result["stopped"] is None
+    one, four = result["steps"]
+    for step in (one, four):
+        assert step["errors"] == 0 and step["ok"] == step["requests"] > 0
+        assert 30 <= step["latency_p50_ms"] <= step["latency_p95_ms"] <= step["latency_p99_ms"]
+        assert step["ttft_p50_ms"] is None  # not streamed
+    # closed-loop users: four of them get through more than one does in the same time
+    assert four["requests"] > one["requests"] * 2
+    requests, responses = _stored(out)
+    assert requests == responses == one["requests"] + four["requests"]
+    assert (out / "load.html").is_file() and "負荷試験" in (out / "load.html").read_text(encoding="utf-8")
+    assert "slow" in proc.stdout and "4" in proc.stdout  # the console table
+
+
+def test_a_step_over_the_error_threshold_stops_the_ramp(tmp_path):
+    work = _workspace(tmp_path, flaky=_vendor("flaky", "{rate_500: 0.6, seed: 3}"))
+    proc = evalkit(
+        "load",
+        "-v",
+        "flaky",
+        "--steps",
+        "2,8",
+        "--step-seconds",
+        "5",
+        "--error-threshold",
+        "0.2",
+        "--out",
+        "o",
+        cwd=work,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads((work / "o" / "load.json").read_text(encoding="utf-8"))
+    (step,) = result["steps"]  # the second step never ran
+    assert result["stopped"] == "errors" and step["stopped_early"] and step["seconds"] < 5
+    assert step["errors_by_kind"].get("http 500", 0) == step["errors"] > 0
+    assert "エラー率" in result["stop_reason"]
+
+
+def test_the_test_is_bounded_in_requests_and_streams_are_timed(tmp_path):
+    streamed = _vendor("s", "{first_token_ms: 40}", "stream: true\n")
+    work = _workspace(tmp_path, s=streamed)
+    proc = evalkit(
+        "load", "-v", "s", "--steps", "3,3,3", "--step-seconds", "30", "--max-requests", "10", "--out", "o", cwd=work
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads((work / "o" / "load.json").read_text(encoding="utf-8"))
+    assert sum(s["requests"] for s in result["steps"]) == 10 and result["stopped"] == "max_requests"
+    assert _stored(work / "o") == (10, 10)
+    assert result["steps"][0]["ttft_p50_ms"] >= 40
+
+
+def test_bad_profiles_and_folders_are_usage_errors(tmp_path):
+    work = _workspace(tmp_path, slow=_vendor("slow", "{latency_ms: 1}"))
+    (work / "profile.yaml").write_text("steps: [1, 2]\nstep_seconds: 1\nerror_treshold: 0.1\n", encoding="utf-8")
+    proc = evalkit("load", "-v", "slow", "--profile", "profile.yaml", "--out", "o", cwd=work)
+    assert proc.returncode == 2 and "profile.yaml:3" in proc.stderr and "error_treshold" in proc.stderr, proc.stderr
+    proc = evalkit("load", "-v", "slow", "--steps", "0,4", "--out", "o", cwd=work)
+    assert proc.returncode == 2 and "steps" in proc.stderr, proc.stderr
+    proc = evalkit("load", "-v", "nobody", "--out", "o", cwd=work)
+    assert proc.returncode == 2 and "nobody" in proc.stderr
+    ok = evalkit("load", "-v", "slow", "--steps", "1", "--step-seconds", "0.2", "--out", "o", cwd=work)
+    assert ok.returncode == 0, ok.stderr
+    again = evalkit("load", "-v", "slow", "--steps", "1", "--step-seconds", "0.2", "--out", "o", cwd=work)
+    assert again.returncode == 2 and "o" in again.stderr
+
+
+def test_a_profile_file_is_read_and_the_command_line_overrides_it(tmp_path):
+    work = _workspace(tmp_path, slow=_vendor("slow", "{latency_ms: 1}"))
+    (work / "profile.yaml").write_text("steps: [2]\nstep_seconds: 0.3\nmax_tokens: 64\n", encoding="utf-8")
+    proc = evalkit("load", "-v", "slow", "--profile", "profile.yaml", "--step-seconds", "0.2", "--out", "o", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads((work / "o" / "load.json").read_text(encoding="utf-8"))
+    assert result["profile"]["steps"] == [2] and result["profile"]["step_seconds"] == 0.2
+    db = sqlite3.connect(work / "o" / "store.sqlite")
+    (params,) = db.execute("SELECT params FROM requests LIMIT 1").fetchone()
+    db.close()
+    assert json.loads(params)["max_tokens"] == 64
+
+
+def test_a_few_early_errors_do_not_stop_a_step_but_clearly_too_many_do():
+    from evalkit.loadtest.drive import Sample, StepRun
+    from evalkit.loadtest.profile import LoadProfile
+
+    profile = LoadProfile(error_threshold=0.05, min_requests=20)
+
+    def step(errors: int, n: int) -> StepRun:
+        run = StepRun(8)
+        for i in range(n):
+            run.add(Sample(i >= errors, "" if i >= errors else "http 503", 10.0, None, 5))
+        return run
+
+    assert not step(2, 20).over_threshold(profile)  # 10 % of the first 20: within the noise of a 2-5 % service
+    assert step(12, 20).over_threshold(profile)
+    assert not step(19, 19).over_threshold(profile)  # too few results to judge yet
+    assert step(30, 200).over_threshold(profile)  # 15 % of 200

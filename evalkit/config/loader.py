@@ -389,6 +389,8 @@ def load_workspace(
         if kind == "attestation":
             ws.attestation.append(loaded)
             continue
+        if kind == "suite":
+            ws.issues += read_documents(loaded)
         if kind == "suite" and loaded.model.source is not None and not _materialise(ws, loaded):
             continue  # an optional source whose data is absent: the suite is skipped
         (ws.vendors if kind == "vendor" else ws.suites).append(loaded)
@@ -468,11 +470,60 @@ def _load_sealed(ws: Workspace, path: Path, key_env: str | None) -> Loaded | Non
         return None
     if loaded.partial is not None:
         return loaded  # its header is checked against the whole suite, once it validates
+    documents = read_documents(loaded, sealed=True)
+    if documents:
+        ws.issues += documents
+        return None
     for problem in header_problems(info.header, loaded.model):
         ws.issues.append(ConfigIssue(str(path), 1, 1, "(sealed header)", problem))
     ws.sealed[loaded.model.id] = info
     ws.suites.append(loaded)
     return None
+
+
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+
+
+def read_documents(loaded: Loaded, *, sealed: bool = False) -> list[ConfigIssue]:
+    """Fill in the text of every document given as ``file:`` (UTF-8, relative to the suite file's
+    folder). A sealed suite reads none: the passage would stay in clear on disk beside it."""
+    issues: list[ConfigIssue] = []
+    folder = Path(loaded.path).parent
+    for i, item in enumerate(loaded.model.items):
+        for j, document in enumerate(item.documents):
+            if document.file is None:
+                continue
+            loc = ("items", i, "documents", j, "file")
+            if sealed:
+                issues.append(
+                    loaded.doc.issue(
+                        loc,
+                        tr(
+                            "封印スイートは資料をファイルから読めません（本文をファイル内に書いてから封印し直してください）",
+                            "a sealed suite cannot read documents from files; inline the text and seal again",
+                        ),
+                    )
+                )
+                continue
+            path = folder / document.file
+            try:
+                if path.stat().st_size > MAX_DOCUMENT_BYTES:
+                    raise ValueError(
+                        tr(f"{MAX_DOCUMENT_BYTES:,} バイトを超えています", f"larger than {MAX_DOCUMENT_BYTES:,} bytes")
+                    )
+                document.text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                issues.append(
+                    loaded.doc.issue(
+                        loc,
+                        tr(
+                            f"資料のファイル {path} を読めません: {reason}",
+                            f"cannot read document file {path}: {reason}",
+                        ),
+                    )
+                )
+    return issues
 
 
 def _materialise(ws: Workspace, loaded: Loaded) -> bool:
@@ -711,7 +762,7 @@ def check_suite(loaded: Loaded, criteria: Loaded | None, *, check_items: bool = 
                 if source is None:
                     continue
                 try:
-                    render(source, item.vars)
+                    render(source, item.template_vars())
                 except jinja2.UndefinedError as exc:
                     sink.append(
                         doc.issue(

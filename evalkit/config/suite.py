@@ -32,6 +32,31 @@ class Probe(Strict):
     why: str | None = Field(default=None, description="What makes it good or bad (the family of failure).")
 
 
+class Document(Strict):
+    """A passage the model is given with the question (a retrieval result), from the suite file or a
+    text file next to it."""
+
+    title: str = Field(min_length=1, description="The passage's title, shown with it.")
+    text: str | None = Field(default=None, description="The passage itself (or file, which wins when both are given).")
+    file: str | None = Field(
+        default=None,
+        description="A UTF-8 text file holding the passage, relative to the suite file's folder (open suites only).",
+    )
+    source: str | None = Field(default=None, description="Where it comes from (出典, URL), shown with it.")
+
+    @model_validator(mode="after")
+    def _a_body(self) -> Document:
+        # (a stored suite holds both: the loader fills text in from the file)
+        if self.text is None and self.file is None:
+            raise ValueError(tr("text か file を書いてください", "give text or file"))
+        return self
+
+    def shown(self) -> dict[str, str]:
+        """The passage as the model sees it (a tool result's fields; what scorers count as shown)."""
+        out = {"title": self.title, "text": self.text or ""}
+        return {**out, "source": self.source} if self.source else out
+
+
 class Item(Strict):
     id: str = Field(pattern=ITEM_ID_PATTERN, description="Stable id, unique within the suite.")
     tags: list[str] = Field(default_factory=list, description="Category, difficulty, ... for breakdowns.")
@@ -54,6 +79,41 @@ class Item(Strict):
         description="Known answers with the verdict each must get (never sent to models); checked by "
         "validate --self-check.",
     )
+    documents: list[Document] = Field(
+        default_factory=list,
+        description="Passages given with the question (retrieval results; one may be poisoned), as the "
+        "suite's documents_as says. Templates and scorers see them as the variable `documents`.",
+    )
+
+    @model_validator(mode="after")
+    def _documents_var(self) -> Item:
+        if self.documents and "documents" in self.vars:
+            raise ValueError(
+                tr(
+                    "documents がある設問では vars.documents は使えません（本文の資料の変数名です）",
+                    "vars.documents cannot be used with documents (it is the passages' variable)",
+                )
+            )
+        return self
+
+    def documents_block(self) -> str:
+        """The documents as the 【検索結果】 block of a prompt: [資料1] title (source), its text, ..."""
+        parts = ["【検索結果】"]
+        for n, d in enumerate(self.documents, 1):
+            head = f"[資料{n}] {d.title}" + (f"（{d.source}）" if d.source else "")
+            parts.append(f"{head}\n{(d.text or '').strip()}")
+        return "\n\n".join(parts)
+
+    def template_vars(self) -> dict[str, Any]:
+        """The variables the prompt templates are rendered with: the vars, and ``documents`` (the block)."""
+        return {**self.vars, "documents": self.documents_block()} if self.documents else self.vars
+
+    def shown_vars(self) -> dict[str, Any]:
+        """What the model is shown besides the templates: the vars, and the documents as ``documents``
+        (scorers that compare an answer with its sources read this)."""
+        if not self.documents:
+            return self.vars
+        return {**self.vars, "documents": [d.shown() for d in self.documents]}
 
     def references(self) -> list[str]:
         if self.reference is None:
@@ -225,6 +285,12 @@ class Suite(VersionedFile):
         default=None,
         description="Credit line for the data the suite uses (shown in the report), "
         "e.g. 出典：デジタル庁「…」、PDL1.0.",
+    )
+    documents_as: Literal["context", "tool"] = Field(
+        default="context",
+        description="How items' documents reach the model: context — a 【検索結果】 block in the user message "
+        "(where the prompt writes {{ documents }}, else before it); tool — the result of a search_documents "
+        "tool call the assistant made (OpenAI tool messages).",
     )
     reasoning_may_leak: bool = Field(
         default=False,

@@ -23,13 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..config.generation import Generation
 from ..config.loader import Loaded
 from ..config.vendor import Vendor, reference_base
 from ..data import suite_items
 from ..errors import UsageError
 from ..i18n import tr
-from ..runner.plan import build_messages
+from ..runner.plan import build_messages, request_params
 from ..runner.store import PlannedRequest, RunStore
 from .drive import STOP_TEXT, Ramp
 from .profile import LoadProfile
@@ -46,11 +45,11 @@ def prompt_factories(
         suite = loaded.model
         if suite.id in sealed:
             continue
-        generation = suite.generation.merged(vendor.generation)
-        if profile.max_tokens is not None:
-            generation = generation.merged(Generation(max_tokens=profile.max_tokens))
-        params = generation.request_params()
-        pool += [(suite.id, item.id, build_messages(suite, item), params) for item in suite_items(suite)]
+        cap = {"max_tokens": profile.max_tokens} if profile.max_tokens is not None else {}
+        pool += [
+            (suite.id, item.id, build_messages(suite, item), {**request_params(suite, item, vendor), **cap})
+            for item in suite_items(suite)
+        ]
     random.Random(0).shuffle(pool)
     nonce = secrets.token_hex(8)  # keys of this test only: a second test in another folder never collides
 

@@ -130,7 +130,7 @@ def entries(suites: Iterable[Any]) -> list[Entry]:
     for obj in suites:
         suite, loaded = (obj.model, obj) if hasattr(obj, "model") else (obj, None)
         items = _inline(suite)
-        texts = [[(name, normalise(flatten(value))) for name, value in item.vars.items()] for item in items]
+        texts = [[(name, normalise(flatten(value))) for name, value in item.shown_vars().items()] for item in items]
         seen: dict[tuple[str, str], int] = {}
         for fields in texts:
             for name_value in set(fields):

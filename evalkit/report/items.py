@@ -35,7 +35,7 @@ from ..runner.store import RunStore
 from .views import View
 
 STATUS_CODES = {"ok": 0, "error": 1, "not_scored": 2, "pending": 3}
-ROLE_CODES = {"system": 0, "user": 1, "assistant": 2}
+ROLE_CODES = {"system": 0, "user": 1, "assistant": 2, "tool": 3}
 
 
 class Strings:
@@ -57,8 +57,20 @@ class Strings:
 
 
 def _encoded(messages: Iterable[Any], strings: Strings) -> list[list[int]]:
-    """Messages as [[role code, string index], ...]."""
-    return [[ROLE_CODES.get(str(m.get("role")), 1), strings(m.get("content"))] for m in messages if isinstance(m, dict)]
+    """Messages as [[role code, string index], ...]; an assistant's tool calls as one line each."""
+    return [[ROLE_CODES.get(str(m.get("role")), 1), strings(_text(m))] for m in messages if isinstance(m, dict)]
+
+
+def _text(message: dict) -> Any:
+    calls = message.get("tool_calls")
+    if not isinstance(calls, list) or not calls:
+        return message.get("content")
+    lines = [str(message["content"])] if message.get("content") else []
+    for call in calls:
+        function = call.get("function") if isinstance(call, dict) else None
+        if isinstance(function, dict):
+            lines.append(f"（ツール {function.get('name')} を呼び出し: {function.get('arguments')}）")
+    return "\n".join(lines)
 
 
 def _decoded(raw: str | None, strings: Strings) -> list[list[int]]:

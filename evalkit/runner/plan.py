@@ -23,12 +23,60 @@ def endpoint_id(vendor: Vendor) -> str:
     return (vendor.resolved_base_url() or "").rstrip("/")
 
 
-def build_messages(suite: Suite, item: Item) -> list[dict[str, str]]:
-    messages = []
+# The tool whose result carries an item's documents when its suite has ``documents_as: tool``: declared
+# in the request (tool_choice none: the model answers, it does not search again).
+SEARCH_TOOL = "search_documents"
+SEARCH_TOOLS = {
+    "tools": [
+        {
+            "type": "function",
+            "function": {
+                "name": SEARCH_TOOL,
+                "description": "Search the municipality's documents and return the passages that match.",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"query": {"type": "string", "description": "What to search for."}},
+                    "required": ["query"],
+                },
+            },
+        }
+    ],
+    "tool_choice": "none",
+}
+
+
+def build_messages(suite: Suite, item: Item) -> list[dict[str, Any]]:
+    """The messages of an item. Its documents: in the user message (``documents_as: context``: where the
+    prompt writes ``{{ documents }}``, else before it) or as the result of a search the assistant made
+    (``tool``: an assistant tool call and the tool's answer, after the user message)."""
+    variables = item.template_vars()
+    messages: list[dict[str, Any]] = []
     if suite.system_prompt:
-        messages.append({"role": "system", "content": render(suite.system_prompt, item.vars)})
-    messages.append({"role": "user", "content": render(suite.prompt, item.vars)})
+        messages.append({"role": "system", "content": render(suite.system_prompt, variables)})
+    user = render(suite.prompt, variables)
+    if item.documents and suite.documents_as == "context" and not _mentions_documents(suite):
+        user = f"{item.documents_block()}\n\n{user}"
+    messages.append({"role": "user", "content": user})
+    if item.documents and suite.documents_as == "tool":
+        arguments = json.dumps({"query": user}, ensure_ascii=False)
+        call = {"id": "call_search_1", "type": "function", "function": {"name": SEARCH_TOOL, "arguments": arguments}}
+        results = json.dumps({"results": [d.shown() for d in item.documents]}, ensure_ascii=False)
+        messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        messages.append({"role": "tool", "tool_call_id": "call_search_1", "content": results})
     return messages
+
+
+def _mentions_documents(suite: Suite) -> bool:
+    return any("documents" in (t or "") for t in (suite.prompt, suite.system_prompt))
+
+
+def request_params(suite: Suite, item: Item, vendor: Vendor) -> dict[str, Any]:
+    """The generation parameters of a request (the suite's, the vendor's over them), and the search
+    tool's declaration when the item's documents come back as its result."""
+    params = suite.generation.merged(vendor.generation).request_params()
+    if item.documents and suite.documents_as == "tool":
+        params = {**params, **SEARCH_TOOLS}
+    return params
 
 
 def request_key(
@@ -80,7 +128,7 @@ def plan(
             for vendor in vendors:
                 if info is not None and withheld_from_sealed(vendor):
                     continue
-                params = suite.generation.merged(vendor.generation).request_params()
+                params = request_params(suite, item, vendor)
                 for epoch in range(epochs):
                     key = request_key(vendor.id, endpoint_id(vendor), vendor.model, messages, params, epoch, suite.id)
                     out.append(PlannedRequest(key, vendor.id, suite.id, item.id, epoch, messages, params, stored))

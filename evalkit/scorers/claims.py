@@ -904,8 +904,9 @@ class Claims(Scorer):
     def source_texts(self, item: Item) -> tuple[str, ...]:
         """The texts the answer may draw on: the source vars, the references, the required values (a regex by
         its literal text) and the ``allow`` strings."""
-        names = self.params.sources if self.params.sources is not None else list(item.vars)
-        texts = [s for name in names for s in _strings(item.vars.get(name))]
+        shown = item.shown_vars()
+        names = self.params.sources if self.params.sources is not None else list(shown)
+        texts = [s for name in names for s in _strings(shown.get(name))]
         texts += item.references()
         for entry in self.params.required:
             for alt in entry if isinstance(entry, list) else [entry]:
@@ -1022,7 +1023,7 @@ class Claims(Scorer):
         return None
 
     def check_item(self, item: Item) -> str | None:
-        missing = [name for name in self.params.sources or [] if name not in item.vars]
+        missing = [name for name in self.params.sources or [] if name not in item.shown_vars()]
         if missing:
             return f"needs vars.{missing[0]} (listed in sources)"
         if not self.params.required:

@@ -288,7 +288,7 @@ class _Public:
                 return True
             return bool(date) and any(ymd == date for ymd, _, _ in sf.find_dates(sentence))
 
-        self.text = sf.public_text(sf.vars_text(item.vars), secret_sentence)
+        self.text = sf.public_text(sf.vars_text(item.shown_vars()), secret_sentence)
 
 
 def _public_amounts(public: _Public, spec: _Spec, amount: sf.Amount) -> tuple[set[Decimal], set[Decimal]]:

@@ -1566,7 +1566,7 @@ def read_answer(ans: _Answer, params: RefusalParams) -> Reading:
 
 
 def _request_texts(item: Item | None) -> list[str]:
-    return list(_strings(item.vars)) if item is not None else []
+    return list(_strings(item.shown_vars())) if item is not None else []
 
 
 def read(text: str, expect: str | None, params: RefusalParams, item: Item | None = None) -> Reading:

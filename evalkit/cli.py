@@ -728,10 +728,14 @@ def cmd_load(args: argparse.Namespace) -> int:
     from .loadtest.command import run_load
 
     vendor = vendors[0].model
-    result = run_load(suites, vendor, profile, Path(args.out), sealed=set(ws.sealed), book_of=build_answer_book)
+    criteria = ws.criteria.model if ws.criteria is not None else None
+    result = run_load(
+        suites, vendor, profile, Path(args.out), sealed=set(ws.sealed), book_of=build_answer_book, criteria=criteria
+    )
     if not args.quiet:
         _out(load_table(result))
-    return 0
+    failed = [g for g in result["gates"] if g["verdict"] == "不適合"]
+    return EXIT_GATE_FAILED if failed and args.fail_on_gate else EXIT_OK
 
 
 def _load_profile(args: argparse.Namespace) -> LoadProfile:
@@ -794,6 +798,9 @@ def load_table(result: dict) -> str:
     lines += ["  ".join(f"{c:>9}" for c in row) for row in cells]
     if result.get("stop_reason"):
         lines.append(result["stop_reason"])
+    for gate in result["gates"]:
+        value = "—" if gate["value"] is None else f"{gate['value']:g}"
+        lines.append(f"{gate['verdict']}  {gate['title']}（{gate['metric']} = {value}、上限 {gate['limit']:g}）")
     return "\n".join(lines)
 
 
@@ -1262,6 +1269,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--max-tokens", type=int, metavar="N", help=tr("各リクエストの max_tokens", "max_tokens of each request")
+    )
+    p.add_argument(
+        "--fail-on-gate",
+        action="store_true",
+        help=tr(
+            "criteria.yaml の負荷ゲート（load_gates）に不適合があれば終了コード 1",
+            "exit 1 when a load gate of criteria.yaml (load_gates) fails",
+        ),
     )
     p.add_argument("-q", "--quiet", action="store_true")
     key_args(p)

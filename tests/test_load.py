@@ -130,3 +130,57 @@ def test_a_few_early_errors_do_not_stop_a_step_but_clearly_too_many_do():
     assert step(12, 20).over_threshold(profile)
     assert not step(19, 19).over_threshold(profile)  # too few results to judge yet
     assert step(30, 200).over_threshold(profile)  # 15 % of 200
+
+
+GATED = SMALL_CRITERIA + (
+    "    load_gates:\n"
+    "      - {description: 同時 2 ユーザーで p95 ≤ 5 秒, users: 2, metric: latency_p95_ms, max: 5000}\n"
+    "      - {description: 同時 2 ユーザーで p95 ≤ 1 ミリ秒, users: 2, metric: latency_p95_ms, max: 1}\n"
+    "      - {description: 同時 2 ユーザーで TTFT p95 ≤ 1 秒, users: 2, metric: ttft_p95_ms, max: 1000}\n"
+    "      - {description: 同時 8 ユーザーでエラー率 ≤ 1 %, users: 8, metric: error_rate, max: 0.01}\n"
+)
+
+
+def test_load_gates_of_the_criteria_are_judged_and_can_fail_the_command(tmp_path):
+    work = make_workspace(tmp_path / "w", {"chat": SUITE}, {"slow": _vendor("slow", "{latency_ms: 5}")}, GATED)
+    args = ("load", "-v", "slow", "--steps", "2", "--step-seconds", "0.4")
+    proc = evalkit(*args, "--out", "a", cwd=work)
+    assert proc.returncode == 0, proc.stderr  # judged, reported, not failing without --fail-on-gate
+    result = json.loads((work / "a" / "load.json").read_text(encoding="utf-8"))
+    verdicts = [(g["id"], g["verdict"]) for g in result["gates"]]
+    # within 5 s; not within 1 ms; TTFT unknown (not streamed); 8 users never ran (the profile stops at 2)
+    assert verdicts == [
+        ("leaf.load1", "適合"),
+        ("leaf.load2", "不適合"),
+        ("leaf.load3", "未評価"),
+        ("leaf.load4", "未評価"),
+    ]
+    assert "不適合  同時 2 ユーザーで p95 ≤ 1 ミリ秒" in proc.stdout
+    assert "不適合" in (work / "a" / "load.html").read_text(encoding="utf-8")
+    failing = evalkit(*args, "--out", "b", "--fail-on-gate", cwd=work)
+    assert failing.returncode == 1, failing.stderr
+
+
+def test_a_ramp_stopped_for_errors_fails_the_gates_of_the_steps_it_never_reached():
+    from evalkit.config.criteria import CriterionNode
+    from evalkit.loadtest.gates import load_gates
+
+    tree = CriterionNode.model_validate(
+        {
+            "id": "root",
+            "title": "全体",
+            "clause": "全体",
+            "load_gates": [
+                {"description": "16", "users": 16, "metric": "error_rate", "max": 0.05},
+                {"description": "64", "users": 64, "metric": "latency_p95_ms", "max": 9000},
+                {"description": "4", "users": 4, "metric": "latency_p95_ms", "max": 9000},
+            ],
+        }
+    )
+    step = {"users": 4, "latency_p95_ms": 100.0, "error_rate": 0.0, "stopped_early": False}
+    stopped = {"users": 16, "latency_p95_ms": 100.0, "error_rate": 0.4, "stopped_early": True}
+    result = {"profile": {"steps": [4, 16, 64]}, "steps": [step, stopped], "stopped": "errors"}
+    assert [g["verdict"] for g in load_gates(tree, result)] == ["不適合", "不適合", "適合"]
+    # stopped by the request limit instead: the step never reached is not judged
+    result = {"profile": {"steps": [4, 16, 64]}, "steps": [step], "stopped": "max_requests"}
+    assert [g["verdict"] for g in load_gates(tree, result)] == ["未評価", "未評価", "適合"]

@@ -39,6 +39,27 @@ class Gate(Strict):
         return self
 
 
+LoadMetric = Literal[
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+    "ttft_p50_ms",
+    "ttft_p95_ms",
+    "ttft_p99_ms",
+    "error_rate",
+]
+
+
+class LoadGate(Strict):
+    """A condition on a load test (`evalkit load`): at ``users`` concurrent users, ``metric`` ≤ ``max``
+    (「同時 16 ユーザーで p95 TTFT ≤ 2 秒」). Judged on the load test's page and exit code."""
+
+    description: str = Field(description="What the gate means, in Japanese, e.g. 同時 16 ユーザーで p95 TTFT ≤ 2 秒.")
+    users: int = Field(ge=1, le=4096, description="The step (concurrent users) the condition applies to.")
+    metric: LoadMetric = Field(description="What is measured at that step (milliseconds, or a share for error_rate).")
+    max: float = Field(ge=0, allow_inf_nan=False, description="The largest value that passes.")
+
+
 class CriterionNode(Strict):
     id: str = Field(pattern=ID_PATTERN, description="Stable id, e.g. security.confidential_info.")
     title: str = Field(description="Japanese title shown in the report.")
@@ -46,6 +67,10 @@ class CriterionNode(Strict):
     weight: float = Field(default=1.0, ge=0, description="Weight relative to its siblings.")
     description: str | None = None
     gate: Gate | None = None
+    load_gates: list[LoadGate] = Field(
+        default_factory=list,
+        description="Conditions on a load test of the vendor's service (evalkit load), judged there.",
+    )
     min_items: int | None = Field(
         default=None,
         ge=0,

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..config.criteria import CriterionNode
 from ..config.loader import Loaded
 from ..config.vendor import Vendor, reference_base
 from ..data import suite_items
@@ -31,6 +32,7 @@ from ..i18n import tr
 from ..runner.plan import build_messages, request_params
 from ..runner.store import PlannedRequest, RunStore
 from .drive import STOP_TEXT, Ramp
+from .gates import load_gates
 from .profile import LoadProfile
 
 MAX_PROMPTS = 2000  # distinct requests drawn from the suites (enough to defeat any answer cache)
@@ -99,10 +101,17 @@ def vendor_facts(vendor: Vendor) -> dict[str, Any]:
 
 
 def run_load(
-    suites: list[Loaded], vendor: Vendor, profile: LoadProfile, out: Path, *, sealed: set[str], book_of: Callable
+    suites: list[Loaded],
+    vendor: Vendor,
+    profile: LoadProfile,
+    out: Path,
+    *,
+    sealed: set[str],
+    book_of: Callable,
+    criteria: CriterionNode | None = None,
 ) -> dict[str, Any]:
-    """The whole test: endpoint up, ramp driven, result kept and written. ``book_of(suites)``: the
-    oracle's answer book (built only for a reference oracle)."""
+    """The whole test: endpoint up, ramp driven, result kept and written, the load gates of
+    ``criteria`` judged. ``book_of(suites)``: the oracle's answer book (built only for a reference oracle)."""
     prompts = prompt_factories(suites, vendor, profile, sealed)
     if not prompts:
         raise UsageError(
@@ -130,8 +139,8 @@ def run_load(
             steps=steps,
             stopped=stopped,
             stop_reason=STOP_TEXT.get(stopped) if stopped else None,
-            gates=[],
         )
+        result["gates"] = load_gates(criteria, result)
         store.set_meta("load", result)
     finally:
         store.close()

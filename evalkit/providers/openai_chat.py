@@ -101,6 +101,22 @@ def short(text: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# what an answered attempt hands on to the store as it is
+_ANSWER_FIELDS = (
+    "content",
+    "finish_reason",
+    "model",
+    "system_fingerprint",
+    "prompt_tokens",
+    "completion_tokens",
+    "reasoning",
+    "reasoning_tokens",
+    "ttft_ms",
+    "itl_ms",
+    "tokens_per_s",
+)
+
+
 @dataclass
 class Attempt:
     """The outcome of one HTTP exchange. ``kind`` is '' on success, else the error class."""
@@ -129,36 +145,17 @@ class Attempt:
 
     def to_response(self, key: str, attempts: int, received_at: str, latency_ms: float | None = None) -> Response:
         """The stored outcome of this attempt (``latency_ms``: of the whole request, retries included)."""
-        latency = self.latency_ms if latency_ms is None else latency_ms
+        common: dict[str, Any] = {
+            "key": key,
+            "attempts": attempts,
+            "received_at": received_at,
+            "latency_ms": self.latency_ms if latency_ms is None else latency_ms,
+        }
         if not self.ok:
             return Response(
-                key=key,
-                ok=False,
-                attempts=attempts,
-                error_kind=self.kind,
-                http_status=self.status,
-                error_message=self.message,
-                latency_ms=latency,
-                received_at=received_at,
+                ok=False, error_kind=self.kind, http_status=self.status, error_message=self.message, **common
             )
-        return Response(
-            key=key,
-            ok=True,
-            content=self.content,
-            finish_reason=self.finish_reason,
-            model=self.model,
-            system_fingerprint=self.system_fingerprint,
-            prompt_tokens=self.prompt_tokens,
-            completion_tokens=self.completion_tokens,
-            reasoning=self.reasoning,
-            reasoning_tokens=self.reasoning_tokens,
-            ttft_ms=self.ttft_ms,
-            itl_ms=self.itl_ms,
-            tokens_per_s=self.tokens_per_s,
-            latency_ms=latency,
-            attempts=attempts,
-            received_at=received_at,
-        )
+        return Response(ok=True, **{name: getattr(self, name) for name in _ANSWER_FIELDS}, **common)
 
 
 class ChatEndpoint:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -66,8 +67,12 @@ def build_messages(suite: Suite, item: Item) -> list[dict[str, Any]]:
     return messages
 
 
+_USES_DOCUMENTS = re.compile(r"\{[{%][^}]*\bdocuments\b")
+
+
 def _mentions_documents(suite: Suite) -> bool:
-    return any("documents" in (t or "") for t in (suite.prompt, suite.system_prompt))
+    """Whether a template places the documents itself ({{ documents }}, {% if documents %}...)."""
+    return any(_USES_DOCUMENTS.search(t or "") for t in (suite.prompt, suite.system_prompt))
 
 
 def request_params(suite: Suite, item: Item, vendor: Vendor) -> dict[str, Any]:

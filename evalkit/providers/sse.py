@@ -70,11 +70,14 @@ class Streamed:
 
 async def events(body: AsyncIterator[bytes]) -> AsyncIterator[str]:
     """The data of each server-sent event (its ``data:`` lines joined), as the bytes arrive."""
-    pending = b""
+    pending: list[bytes] = []  # the bytes since the last newline, joined only when one arrives
     data: list[str] = []
     async for block in body:
-        pending += block
-        *lines, pending = pending.split(b"\n")
+        if b"\n" not in block:
+            pending.append(block)
+            continue
+        *lines, rest = b"".join([*pending, block]).split(b"\n")
+        pending = [rest]
         for raw in lines:
             line = raw.rstrip(b"\r").decode("utf-8", "replace")
             if not line:
@@ -84,7 +87,7 @@ async def events(body: AsyncIterator[bytes]) -> AsyncIterator[str]:
             elif line.startswith("data:"):
                 data.append(line[5:].removeprefix(" "))
             # other fields (event:, id:, retry:) and comments (": keep-alive") carry nothing we need
-    tail = pending.rstrip(b"\r").decode("utf-8", "replace")
+    tail = b"".join(pending).rstrip(b"\r").decode("utf-8", "replace")
     if tail.startswith("data:"):
         data.append(tail[5:].removeprefix(" "))
     if data:

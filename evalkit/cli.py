@@ -14,19 +14,16 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 from . import __version__
 from .config.issues import ConfigError, ConfigIssue
-from .config.loader import Loaded, Workspace, load_model, load_workspace
+from .config.loader import Loaded, Workspace, load_workspace
 from .errors import EXIT_CONFIG, EXIT_CRASH, EXIT_GATE_FAILED, EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, UsageError
 from .i18n import tr
 from .selection import attestation as _attestation
 from .selection import notices as _notices
 from .selection import select as _select
-
-if TYPE_CHECKING:
-    from .loadtest.profile import LoadProfile
 
 SCHEMA_MODELS = ("suite", "vendor", "criteria", "attestation")
 
@@ -715,7 +712,17 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     if len(args.vendor) != 1:
         raise UsageError(tr("負荷試験はベンダー 1 つずつです", "a load test drives one vendor at a time"))
-    profile = _load_profile(args)
+    from .loadtest.profile import profile_from
+
+    profile = profile_from(
+        Path(args.profile) if args.profile else None,
+        steps=args.steps,
+        step_seconds=args.step_seconds,
+        max_requests=args.max_requests,
+        max_seconds=args.max_seconds,
+        error_threshold=args.error_threshold,
+        max_tokens=args.max_tokens,
+    )
     ws, suites, vendors, skipped = _load(args)
     if skipped:
         vendor_id, missing = skipped[0]
@@ -725,7 +732,7 @@ def cmd_load(args: argparse.Namespace) -> int:
                 f"vendor '{vendor_id}' needs environment variable(s) {', '.join(missing)}, which are not set",
             )
         )
-    from .loadtest.command import run_load
+    from .loadtest.command import console_table, run_load
 
     vendor = vendors[0].model
     criteria = ws.criteria.model if ws.criteria is not None else None
@@ -733,75 +740,9 @@ def cmd_load(args: argparse.Namespace) -> int:
         suites, vendor, profile, Path(args.out), sealed=set(ws.sealed), book_of=build_answer_book, criteria=criteria
     )
     if not args.quiet:
-        _out(load_table(result))
+        _out(console_table(result))
     failed = [g for g in result["gates"] if g["verdict"] == "不適合"]
     return EXIT_GATE_FAILED if failed and args.fail_on_gate else EXIT_OK
-
-
-def _load_profile(args: argparse.Namespace) -> LoadProfile:
-    """The profile: the file's (file:line errors), then the command line's values over it."""
-    from pydantic import ValidationError
-
-    from .loadtest.profile import LoadProfile
-
-    data: dict = {}
-    if args.profile:
-        loaded, issues = load_model(Path(args.profile), LoadProfile)
-        if issues or loaded is None:
-            raise ConfigError(issues)
-        data = loaded.model.model_dump()
-    flags = {
-        "steps": args.steps,
-        "step_seconds": args.step_seconds,
-        "max_requests": args.max_requests,
-        "max_seconds": args.max_seconds,
-        "error_threshold": args.error_threshold,
-        "max_tokens": args.max_tokens,
-    }
-    if args.steps is not None:
-        try:
-            flags["steps"] = [int(n) for n in args.steps.split(",")]
-        except ValueError:
-            raise UsageError(
-                tr(
-                    f"--steps: 整数をコンマで区切ってください: {args.steps}",
-                    f"--steps: comma-separated integers: {args.steps}",
-                )
-            ) from None
-    data.update({k: v for k, v in flags.items() if v is not None})
-    try:
-        return LoadProfile.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"--{'.'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in exc.errors())
-        raise UsageError(problems) from None
-
-
-def load_table(result: dict) -> str:
-    """The console's summary of a load test: one line per step."""
-    head = ("users", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "TTFT p95")
-    rows = [
-        (
-            s["users"],
-            s["requests"],
-            s["errors"],
-            s["requests_per_s"],
-            s["latency_p50_ms"],
-            s["latency_p95_ms"],
-            s["latency_p99_ms"],
-            s["ttft_p95_ms"],
-        )
-        for s in result["steps"]
-    ]
-    cells = [[("—" if v is None else f"{v:,.0f}" if isinstance(v, float) else str(v)) for v in row] for row in rows]
-    lines = [f"{result['vendor']['id']}: " + tr("負荷試験", "load test")]
-    lines.append("  ".join(f"{h:>9}" for h in head))
-    lines += ["  ".join(f"{c:>9}" for c in row) for row in cells]
-    if result.get("stop_reason"):
-        lines.append(result["stop_reason"])
-    for gate in result["gates"]:
-        value = "—" if gate["value"] is None else f"{gate['value']:g}"
-        lines.append(f"{gate['verdict']}  {gate['title']}（{gate['metric']} = {value}、上限 {gate['limit']:g}）")
-    return "\n".join(lines)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

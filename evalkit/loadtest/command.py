@@ -17,7 +17,6 @@ import random
 import secrets
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from ..config.vendor import Vendor, reference_base
 from ..data import suite_items
 from ..errors import UsageError
 from ..i18n import tr
+from ..providers.openai_chat import now_iso
 from ..runner.plan import build_messages, request_params
 from ..runner.store import PlannedRequest, RunStore
 from .drive import STOP_TEXT, Ramp
@@ -75,7 +75,7 @@ class Recorder:
         self.last = clock()
 
     def __call__(self, req: PlannedRequest, attempt: Any) -> None:
-        self.pending.append((req, attempt.to_response(req.key, 1, _now())))
+        self.pending.append((req, attempt.to_response(req.key, 1, now_iso())))
         if len(self.pending) >= self.FLUSH_AT or self.clock() - self.last >= self.FLUSH_S:
             self.flush()
 
@@ -84,10 +84,6 @@ class Recorder:
             self.store.put_exchanges(self.pending)
             self.pending = []
         self.last = self.clock()
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def vendor_facts(vendor: Vendor) -> dict[str, Any]:
@@ -124,7 +120,7 @@ def run_load(
     result: dict[str, Any] = {
         "vendor": vendor_facts(vendor),
         "profile": profile.model_dump(mode="json"),
-        "started_at": _now(),
+        "started_at": now_iso(),
         "evalkit_version": __version__,
         "prompts": len(prompts),
     }
@@ -135,7 +131,7 @@ def run_load(
         finally:
             recorder.flush()  # also when interrupted: what was measured is kept
         result.update(
-            finished_at=_now(),
+            finished_at=now_iso(),
             steps=steps,
             stopped=stopped,
             stop_reason=STOP_TEXT.get(stopped) if stopped else None,
@@ -196,3 +192,31 @@ async def _drive(
     finally:
         if server is not None:
             server.stop()
+
+
+def console_table(result: dict[str, Any]) -> str:
+    """The console's summary of a load test: one line per step."""
+    head = ("users", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "TTFT p95")
+    rows = [
+        (
+            s["users"],
+            s["requests"],
+            s["errors"],
+            s["requests_per_s"],
+            s["latency_p50_ms"],
+            s["latency_p95_ms"],
+            s["latency_p99_ms"],
+            s["ttft_p95_ms"],
+        )
+        for s in result["steps"]
+    ]
+    cells = [[("—" if v is None else f"{v:,.0f}" if isinstance(v, float) else str(v)) for v in row] for row in rows]
+    lines = [f"{result['vendor']['id']}: " + tr("負荷試験", "load test")]
+    lines.append("  ".join(f"{h:>9}" for h in head))
+    lines += ["  ".join(f"{c:>9}" for c in row) for row in cells]
+    if result.get("stop_reason"):
+        lines.append(result["stop_reason"])
+    for gate in result["gates"]:
+        value = "—" if gate["value"] is None else f"{gate['value']:g}"
+        lines.append(f"{gate['verdict']}  {gate['title']}（{gate['metric']} = {value}、上限 {gate['limit']:g}）")
+    return "\n".join(lines)

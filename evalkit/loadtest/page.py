@@ -11,18 +11,18 @@ note; the tables carry the numbers.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from .. import __version__
 from ..report.charts import PALETTE, _pyplot, _to_svg
+from ..report.formats import is_num, ms
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,41 +44,32 @@ PERCENTILES = ("p50", "p95", "p99")
 
 
 # ---------------------------------------------------------------------------- filters
-# (the report's own filters live in evalkit.report.render, which imports pandas and the run store;
-# the load page needs neither, so its few formats are here)
-def _is_num(value: Any) -> TypeGuard[float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def ms(value: Any) -> str:
-    """Milliseconds, whole."""
-    return f"{value:,.0f}" if _is_num(value) else "—"
-
-
+# (the report's render module imports pandas and the run store: the page shares only its number
+# formats, evalkit/report/formats.py, and keeps its own few here)
 def num(value: Any) -> str:
     """A count: whole numbers without decimals, others with one."""
-    if not _is_num(value):
+    if not is_num(value):
         return "—"
     return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def rate(value: Any) -> str:
     """A rate per second, one decimal."""
-    return f"{value:,.1f}" if _is_num(value) else "—"
+    return f"{value:,.1f}" if is_num(value) else "—"
 
 
 def pct(value: Any) -> str:
     """A share (0-1) as a percentage with two decimals: an error rate in the table."""
-    return f"{value * 100:.2f}%" if _is_num(value) else "—"
+    return f"{value * 100:.2f}%" if is_num(value) else "—"
 
 
 def pct_short(value: Any) -> str:
     """A share as a short percentage: a threshold (0.05 -> 5%)."""
-    return f"{value * 100:g}%" if _is_num(value) else "—"
+    return f"{value * 100:g}%" if is_num(value) else "—"
 
 
 def seconds(value: Any) -> str:
-    return f"{value:g}" if _is_num(value) else "—"
+    return f"{value:g}" if is_num(value) else "—"
 
 
 def when(value: Any) -> str:
@@ -100,7 +91,7 @@ def metric_label(metric: Any) -> str:
 
 def metric_value(value: Any, metric: Any) -> str:
     """A gate's limit or measured value in the unit of its metric."""
-    if not _is_num(value):
+    if not is_num(value):
         return "—"
     if str(metric).endswith("_ms"):
         return f"{ms(value)} ms"
@@ -135,7 +126,7 @@ def _points(steps: list[dict], key: str, scale: float = 1.0) -> tuple[list[float
     ys: list[float] = []
     for step in steps:
         users, value = step.get("users"), step.get(key)
-        if _is_num(users) and users > 0 and _is_num(value):
+        if is_num(users) and users > 0 and is_num(value):
             xs.append(float(users))
             ys.append(float(value) * scale)
     return xs, ys
@@ -145,7 +136,7 @@ def _users_axis(ax: Axes, steps: list[dict]) -> None:
     """A log x axis with the steps' user counts as its ticks (log2 spacing for 1, 4, 16, 64)."""
     from matplotlib.ticker import NullLocator
 
-    users = sorted({float(s["users"]) for s in steps if _is_num(s.get("users")) and s["users"] > 0})
+    users = sorted({float(s["users"]) for s in steps if is_num(s.get("users")) and s["users"] > 0})
     ax.set_xscale("log", base=2)
     ax.set_xticks(users, [f"{u:g}" for u in users])
     ax.xaxis.set_minor_locator(NullLocator())
@@ -234,7 +225,7 @@ def error_chart(steps: list[dict], threshold: Any) -> Markup | None:
     def draw(ax: Axes) -> None:
         ax.plot(xs, ys, marker="o", markersize=4, linewidth=1.6, color=PALETTE[3], label="エラー率")
         top = max(ys)
-        if _is_num(threshold):
+        if is_num(threshold):
             limit = threshold * 100
             ax.axhline(limit, color="#b00020", linestyle="--", linewidth=1, label=f"閾値 {limit:g}%")
             top = max(top, limit)
@@ -277,7 +268,7 @@ def _records(value: Any) -> list[dict]:
 def error_kinds(step: dict) -> list[tuple[str, Any]]:
     """A step's error kinds, the most frequent first."""
     kinds = _mapping(step.get("errors_by_kind"))
-    return sorted(kinds.items(), key=lambda kv: -kv[1] if _is_num(kv[1]) else 0)
+    return sorted(kinds.items(), key=lambda kv: -kv[1] if is_num(kv[1]) else 0)
 
 
 def _context(result: dict[str, Any]) -> dict[str, Any]:

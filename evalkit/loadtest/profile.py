@@ -14,6 +14,9 @@ other file) and/or on the command line, which overrides the file field by field:
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from pydantic import Field, model_validator
 
 from ..config.criteria import Strict
@@ -59,3 +62,36 @@ class LoadProfile(Strict):
                 )
             )
         return self
+
+
+def profile_from(path: Path | None, *, steps: str | None = None, **flags: Any) -> LoadProfile:
+    """The profile: the file's (file:line errors), then the command line's values over it (``steps``
+    as written on it, "1,4,16"; a value of None is not given)."""
+    from pydantic import ValidationError
+
+    from ..config.issues import ConfigError
+    from ..config.loader import load_model
+    from ..errors import UsageError
+
+    data: dict[str, Any] = {}
+    if path is not None:
+        loaded, issues = load_model(path, LoadProfile)
+        if issues or loaded is None:
+            raise ConfigError(issues)
+        data = loaded.model.model_dump()
+    if steps is not None:
+        try:
+            flags["steps"] = [int(n) for n in steps.split(",")]
+        except ValueError:
+            raise UsageError(
+                tr(
+                    f"--steps: 整数をコンマで区切ってください: {steps}",
+                    f"--steps: comma-separated integers: {steps}",
+                )
+            ) from None
+    data.update({k: v for k, v in flags.items() if v is not None})
+    try:
+        return LoadProfile.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"--{'.'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in exc.errors())
+        raise UsageError(problems) from None

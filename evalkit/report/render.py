@@ -14,7 +14,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any, TypeGuard, cast
+from typing import Any, cast
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -24,6 +24,7 @@ from .. import __version__
 from ..analysis.tables import item_level
 from ..runner.store import RunStore
 from . import charts
+from .formats import is_num, ms
 from .items import embed, item_payload
 from .views import apply_view, make_view
 
@@ -71,18 +72,14 @@ TEST_LABELS = {
 # ---------------------------------------------------------------------------- filters
 def heat(score: float | None) -> str:
     """Background colour for a score cell: red (0) -> yellow -> green (1)."""
-    if not _is_num(score):
+    if not is_num(score):
         return "background-color:#eeeeee"
     hue = int(120 * max(0.0, min(1.0, score)))
     return f"background-color:hsl({hue},70%,82%)"
 
 
-def _is_num(value: Any) -> TypeGuard[float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
-
-
 def pct(score: float | None) -> str:
-    return f"{score * 100:.1f}" if _is_num(score) else "—"
+    return f"{score * 100:.1f}" if is_num(score) else "—"
 
 
 def pstat(p: float | None) -> str:
@@ -93,7 +90,7 @@ def pstat(p: float | None) -> str:
 
 def pval(p: float | None) -> str:
     """p-values as a committee reads them: 3 decimals, tiny values as '< 0.001'."""
-    if not _is_num(p):
+    if not is_num(p):
         return "—"
     if p < 0.001:
         return "< 0.001"
@@ -102,7 +99,7 @@ def pval(p: float | None) -> str:
 
 def diff_pts(d: float | None) -> str:
     """A difference of scores in points (0–100), always signed."""
-    return f"{d * 100:+.1f}" if _is_num(d) else "—"
+    return f"{d * 100:+.1f}" if is_num(d) else "—"
 
 
 def display(value: Any) -> str:
@@ -117,12 +114,8 @@ def display(value: Any) -> str:
     return VALUE_LABELS.get(value, str(value)) if isinstance(value, str) else str(value)
 
 
-def ms(value: float | None) -> str:
-    return f"{value:,.0f}" if _is_num(value) else "—"
-
-
 def num(value: Any) -> str:
-    return f"{value:,}" if _is_num(value) else "—"
+    return f"{value:,}" if is_num(value) else "—"
 
 
 def _environment() -> Environment:

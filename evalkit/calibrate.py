@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .analysis.calibration import agreement
 from .config.generation import Generation
 from .config.suite import Item, Probe, Suite
 from .config.vendor import Vendor
-from .reference.probes import ROUTED, probe_outcome, question_of
+from .reference.probes import ROUTED, probe_outcome, questions_of
 from .runner.plan import endpoint_id, request_key
 from .runner.store import STORE_NAME, PlannedRequest, RunStore
 from .scorers.base import Scorer
@@ -36,6 +36,7 @@ class Case:
     probe: Probe
     routed: list[tuple[int, Scorer]]  # (scorer index, scorer) that asked a judge
     keys: dict[str, list[str]]  # judge id -> request key per routed scorer (same order)
+    answers: list[str] = field(default_factory=list)  # the reply each routed scorer read (same order)
 
 
 def plan_calibration(
@@ -55,9 +56,9 @@ def plan_calibration(
         for item in suite.items:
             if not item.probes:
                 continue
-            question = question_of(suite, item)
+            asked_here = questions_of(suite, item)
             for j, probe in enumerate(item.probes):
-                outcome = probe_outcome(suite, item, probe.text, question=question, cache=cache)
+                outcome = probe_outcome(suite, item, probe.answers(), asked=asked_here, cache=cache)
                 counts[outcome.verdict] += 1
                 if outcome.verdict != ROUTED:
                     continue
@@ -65,9 +66,10 @@ def plan_calibration(
                 asked = [
                     (i, s, request)
                     for i, s in outcome.routed
-                    if (request := s.judge_request(item, question, probe.text)) is not None
+                    if (request := s.judge_request(item, *outcome.exchanges[i])) is not None
                 ]
                 case = Case(suite.id, item, j, probe, [(i, s) for i, s, _ in asked], {})
+                case.answers = [outcome.exchanges[i][1] for i, _, _ in asked]
                 for judge in judges:
                     keys = []
                     for _, _, (messages, max_tokens) in asked:
@@ -99,10 +101,10 @@ def judged_verdict(case: Case, judge_id: str, answers: dict[str, str | None]) ->
     """The probe's verdict with this judge's answers: False when a routed scorer fails, True when all
     pass, None when the judge's answer is missing or unreadable for one of them."""
     verdict: bool | None = True
-    for (_, scorer), key in zip(case.routed, case.keys[judge_id], strict=True):  # one key per routed scorer
-        if key not in answers:
+    for (_, scorer), key, text in zip(case.routed, case.keys[judge_id], case.answers, strict=True):
+        if key not in answers:  # (one key and one answer per routed scorer)
             return None
-        result = scorer.score_judged(case.probe.text, case.item, [(judge_id, answers[key])])
+        result = scorer.score_judged(text, case.item, [(judge_id, answers[key])])
         if not result.scored:
             verdict = None
         elif not result.passed:

@@ -28,8 +28,28 @@ class Probe(Strict):
     vendor, and a sealed suite keeps them sealed."""
 
     expect: Literal["pass", "fail"] = Field(description="The verdict the item's scoring must give this answer.")
-    text: str = Field(min_length=1, description="The answer, as a model would write it.")
+    text: str | None = Field(default=None, min_length=1, description="The answer, as a model would write it.")
+    replies: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="A conversation item's probe: the model's reply to each of its turns, in order (instead of text).",
+    )
     why: str | None = Field(default=None, description="What makes it good or bad (the family of failure).")
+
+    @model_validator(mode="after")
+    def _one_answer(self) -> Probe:
+        if (self.text is None) == (self.replies is None):
+            raise ValueError(
+                tr(
+                    "text（1 問の回答）か replies（会話の各応答）のどちらか一方を書いてください",
+                    "give text (one answer) or replies (a conversation's replies), not both",
+                )
+            )
+        return self
+
+    def answers(self) -> list[str]:
+        """The replies of the probe, in order (one for a single-message item)."""
+        return list(self.replies) if self.replies is not None else [self.text or ""]
 
 
 class Document(Strict):
@@ -55,6 +75,33 @@ class Document(Strict):
         """The passage as the model sees it (a tool result's fields; what scorers count as shown)."""
         out = {"title": self.title, "text": self.text or ""}
         return {**out, "source": self.source} if self.source else out
+
+
+class Turn(Strict):
+    """One message of a conversation item: a user message (a template over the item's vars) the model
+    answers, or a fixed assistant reply written into the history (many-shot and staged attacks)."""
+
+    user: str | None = Field(default=None, description="Jinja2 template of a user message (StrictUndefined).")
+    assistant: str | None = Field(
+        default=None, description="A fixed assistant reply placed in the history (the model is not asked here)."
+    )
+    scorers: list[ScorerSpec] = Field(
+        default_factory=list,
+        description="Scorers of the model's reply to this user message (the item's own score the last reply).",
+    )
+
+    @model_validator(mode="after")
+    def _one_role(self) -> Turn:
+        if (self.user is None) == (self.assistant is None):
+            raise ValueError(tr("user か assistant のどちらか一方を書いてください", "give user or assistant, not both"))
+        if self.assistant is not None and self.scorers:
+            raise ValueError(
+                tr(
+                    "scorers は user の発話に付けてください（固定の assistant 発話は採点しません）",
+                    "scorers belong to a user message (a fixed assistant reply is not scored)",
+                )
+            )
+        return self
 
 
 class Item(Strict):
@@ -84,6 +131,41 @@ class Item(Strict):
         description="Passages given with the question (retrieval results; one may be poisoned), as the "
         "suite's documents_as says. Templates and scorers see them as the variable `documents`.",
     )
+
+    turns: list[Turn] = Field(
+        default_factory=list,
+        description="A conversation instead of one prompt: user messages the model answers turn by turn (its own "
+        "replies kept in the history) and fixed assistant replies. The last entry is a user message; a user "
+        "message followed by a fixed assistant reply is not sent on its own.",
+    )
+
+    @model_validator(mode="after")
+    def _conversation(self) -> Item:
+        if not self.turns:
+            return self
+        if self.turns[-1].user is None:
+            raise ValueError(tr("会話の最後は user の発話にしてください", "a conversation ends with a user message"))
+        for before, after in zip(self.turns, self.turns[1:], strict=False):
+            if before.user is not None and before.scorers and after.assistant is not None:
+                raise ValueError(
+                    tr(
+                        "固定の assistant 発話が続く user の発話には応答がないため scorers を付けられません",
+                        "a user message followed by a fixed assistant reply gets no reply: it cannot have scorers",
+                    )
+                )
+        if self.documents:
+            raise ValueError(
+                tr("会話の設問には documents を付けられません", "a conversation item cannot have documents")
+            )
+        return self
+
+    def model_turns(self) -> list[int]:
+        """Indexes (into ``turns``) of the user messages the model answers, in order."""
+        return [
+            i
+            for i, t in enumerate(self.turns)
+            if t.user is not None and (i + 1 == len(self.turns) or self.turns[i + 1].user is not None)
+        ]
 
     @model_validator(mode="after")
     def _documents_var(self) -> Item:
@@ -272,7 +354,11 @@ class Suite(VersionedFile):
         "or score gates (critical failures still count).",
     )
     system_prompt: str | None = Field(default=None, description="Jinja2 template of the system message.")
-    prompt: str = Field(description="Jinja2 template of the user message (StrictUndefined).")
+    prompt: str | None = Field(
+        default=None,
+        description="Jinja2 template of the user message (StrictUndefined); required unless every item is a "
+        "conversation (turns).",
+    )
     generation: Generation = Field(default_factory=Generation, description="Default generation parameters.")
     scorers: list[ScorerSpec] = Field(min_length=1, description="How every item is scored.")
     items: list[Item] = Field(default_factory=list, description="Inline items.")
@@ -305,9 +391,34 @@ class Suite(VersionedFile):
         "options); items are matched by meta.variant_group for order sensitivity.",
     )
 
+    @model_validator(mode="after")
+    def _prompt(self) -> Suite:
+        if self.prompt is None and (self.source is not None or any(not it.turns for it in self.items)):
+            raise ValueError(
+                tr(
+                    "prompt がありません（turns を持たない設問やデータソースの設問には必要です）",
+                    "prompt is missing (items without turns, and a source's items, need it)",
+                )
+            )
+        return self
+
     def scorers_for(self, item: Item) -> list[ScorerSpec]:
-        """The scorers of ``item``: its own when it has them, else the suite's."""
-        return item.scorers if item.scorers is not None else self.scorers
+        """The scorers of ``item``: its own when it has them, else the suite's; then, for a conversation,
+        those of each turn (``scored_replies`` says which reply each one reads)."""
+        own = item.scorers if item.scorers is not None else self.scorers
+        return own + [spec for turn in item.turns for spec in turn.scorers]
+
+    def scored_replies(self, item: Item) -> list[int | None]:
+        """For each scorer of ``scorers_for(item)``: the index of the model reply it scores (0 = the reply
+        to the first model turn), or None for the last reply (the item's own scorers; a leak scorer
+        reads every reply besides). One-message items: all None."""
+        own = item.scorers if item.scorers is not None else self.scorers
+        out: list[int | None] = [None] * len(own)
+        answered = {t: n for n, t in enumerate(item.model_turns())}
+        for index, turn in enumerate(item.turns):
+            if turn.scorers:  # (only a turn the model answers has them: Item._conversation)
+                out += [answered[index]] * len(turn.scorers)
+        return out
 
     # Set when the source is read: provenance of the data and the number of inline items.
     _dataset: dict[str, Any] | None = PrivateAttr(default=None)

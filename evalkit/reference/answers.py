@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from ..config.suite import Suite
 from ..data import suite_items
+from ..runner.conversation import fill
 from ..runner.plan import build_messages
 from ..scorers import build
 from .server import messages_hash
@@ -13,18 +14,24 @@ from .server import messages_hash
 NEUTRAL = "承知しました。ご質問にお答えします。"
 
 
-def ideal_answer(suite: Suite, item) -> str:
-    """An answer that passes every scorer of the item, from what each scorer asks for.
+def ideal_answer(suite: Suite, item, reply: int | None = None) -> str:
+    """An answer that passes every scorer of the item, from what each scorer asks for (``reply``: of a
+    conversation, the scorers of that reply, 0 for the first; None: the last reply's).
 
     Parts are added only for scorers the answer assembled so far does not already pass, so a
     reference that satisfies several scorers (and length limits) is returned as it is.
     """
     specs = suite.scorers_for(item)
+    if item.turns:
+        targets = suite.scored_replies(item)
+        last = len(item.model_turns()) - 1
+        wanted = last if reply is None else reply
+        specs = [s for s, t in zip(specs, targets, strict=True) if (last if t is None else t) == wanted]
     scorers = [build(spec.kind, spec.params) for spec in specs]
     exact = next((s for s in scorers if s.kind == "exact"), None)
     if exact is not None:  # an exact match admits nothing else
         return exact.ideal_answer(item) or ""
-    refs = item.references()
+    refs = item.references() if reply is None or not item.turns or reply == len(item.model_turns()) - 1 else []
     # a reference is the canonical answer, except where the model must decline (it may be the secret) —
     # unless a judge scorer shows the reference to its judge: then it is the ideal decline, no secret
     judged = any(s.kind == "judge" and getattr(s.params, "use_reference", False) for s in scorers)
@@ -45,5 +52,13 @@ def build_answer_book(suites: Iterable[Suite]) -> dict[str, str]:
     book: dict[str, str] = {}
     for suite in suites:
         for item in suite_items(suite):
-            book[messages_hash(build_messages(suite, item))] = ideal_answer(suite, item)
+            messages = build_messages(suite, item)
+            if not item.turns:
+                book[messages_hash(messages)] = ideal_answer(suite, item)
+                continue
+            replies: list[str | None] = []  # a conversation: the oracle's own replies make its history
+            for n in range(len(item.model_turns())):
+                answer = ideal_answer(suite, item, n)
+                book[messages_hash(fill(messages, replies, upto=n + 1))] = answer
+                replies.append(answer)
     return book

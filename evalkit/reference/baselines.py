@@ -25,6 +25,7 @@ from pathlib import Path
 from ..config.criteria import CriteriaFile
 from ..config.suite import Suite
 from ..config.vendor import Vendor
+from ..runner.conversation import fill
 from ..runner.plan import plan
 from ..runner.store import Response, RunStore
 from ..scorers.apply import score_store
@@ -102,15 +103,12 @@ def _baseline_results(criteria: CriteriaFile, suites: list[Suite], *, n_boot: in
         store.add_requests(requests)
         model_of = {v.id: v.model for v in vendors}
         for req in requests:
-            store.put_response(
-                Response(
-                    key=req.key,
-                    ok=True,
-                    content=baseline_answer(model_of[req.vendor_id], req.messages),
-                    attempts=1,
-                    received_at=now,
-                )
-            )
+            replies: list[str | None] = []
+            for turn in range(1, req.turns + 1):  # a conversation: the same model answers every turn
+                replies.append(baseline_answer(model_of[req.vendor_id], fill(req.messages, replies, upto=turn)))
+                store.put_turn(req.key, turn, Response(key=req.key, ok=True, content=replies[-1], received_at=now))
+            content = replies[-1] if replies else baseline_answer(model_of[req.vendor_id], req.messages)
+            store.put_response(Response(key=req.key, ok=True, content=content, attempts=1, received_at=now))
         score_store(store, suites=suites)
         results, _ = aggregate(store, criteria, suites, vendors, n_boot=n_boot)
     out: dict = {}

@@ -16,9 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..config.suite import Item, Suite
+from ..runner.conversation import questions
 from ..runner.plan import build_messages
 from ..scorers.apply import item_scorers
 from ..scorers.base import Scorer
+from ..scorers.replies import score_replies
 
 PASS, FAIL, ROUTED = "pass", "fail", "routed"
 
@@ -28,12 +30,18 @@ class ProbeOutcome:
     verdict: str  # pass | fail | routed
     failed: list[str] = field(default_factory=list)  # "kind: explanation" of each rule that failed
     routed: list[tuple[int, Scorer]] = field(default_factory=list)  # (scorer index, scorer) that asked a judge
+    # scorer index -> (question, answer) it read: what a judge is shown for it
+    exchanges: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 def question_of(suite: Suite, item: Item) -> str:
-    """The user message as a vendor receives it (what a judge is shown)."""
-    users = [m["content"] for m in build_messages(suite, item) if m["role"] == "user"]
-    return users[-1] if users else ""
+    """The user message as a vendor receives it (what a judge is shown); a conversation's last."""
+    return questions_of(suite, item)[-1]
+
+
+def questions_of(suite: Suite, item: Item) -> list[str]:
+    """The user message each reply answers (one for a one-message item)."""
+    return questions(build_messages(suite, item))
 
 
 def asks_judge(scorer: Scorer, item: Item, question: str, answer: str) -> bool:
@@ -45,19 +53,31 @@ def asks_judge(scorer: Scorer, item: Item, question: str, answer: str) -> bool:
 
 
 def probe_outcome(
-    suite: Suite, item: Item, text: str, *, question: str | None = None, cache: dict | None = None
+    suite: Suite,
+    item: Item,
+    answer: str | list[str],
+    *,
+    asked: list[str] | None = None,
+    cache: dict | None = None,
 ) -> ProbeOutcome:
-    """The verdict the item's scorers give ``text`` without a judge."""
+    """The verdict the item's scorers give ``answer`` without a judge: one text, or a conversation's
+    replies (``Probe.answers()``). ``asked``: the questions, when the caller has them (``questions_of``)."""
     cache = {} if cache is None else cache
-    question = question_of(suite, item) if question is None else question
+    asked = questions_of(suite, item) if asked is None else asked
+    replies = [answer] if isinstance(answer, str) else answer
+    targets = suite.scored_replies(item)
     outcome = ProbeOutcome(PASS)
     for index, (scorer, _) in enumerate(item_scorers(suite, item, cache)):
         if getattr(scorer, "group", False):
             continue  # scored per counterfactual group, proved by the group's pair probes
-        if asks_judge(scorer, item, question, text):
+        target = targets[index]
+        n = len(replies) - 1 if target is None else target
+        read = (asked[min(n, len(asked) - 1)], replies[n] if n < len(replies) else "")
+        if asks_judge(scorer, item, *read):
             outcome.routed.append((index, scorer))
+            outcome.exchanges[index] = read
             continue
-        result = scorer.score(text, item)
+        result = score_replies(scorer, targets[index], suite, item, replies, [], [])
         if not result.scored:
             outcome.routed.append((index, scorer))
         elif not result.passed:

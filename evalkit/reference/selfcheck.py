@@ -15,10 +15,12 @@ from typing import Any
 
 from ..config.issues import ConfigIssue
 from ..config.loader import Loaded
+from ..config.suite import Item, Suite
 from ..scorers import build
+from ..scorers.base import Scorer
 from ..scorers.counterfactual import is_group_kind
 from .answers import ideal_answer
-from .probes import ROUTED, asks_judge, probe_outcome, question_of, required_probes
+from .probes import ROUTED, asks_judge, probe_outcome, question_of, questions_of, required_probes
 from .server import REFUSAL
 
 
@@ -47,8 +49,7 @@ def _self_check(loaded: Loaded) -> list[ConfigIssue]:
             continue
         checkable += 1
         loc = ("items", index)
-        oracle = ideal_answer(suite, item)
-        oracle_fails = [s.kind for s in scorers if not s.score(oracle, item).passed]
+        oracle_fails, routed, refuse_passes = _oracle_and_refusal(suite, item, scorers)
         if oracle_fails:
             issues.append(
                 doc.issue(
@@ -57,18 +58,14 @@ def _self_check(loaded: Loaded) -> list[ConfigIssue]:
                     f"(item '{item.id}' cannot be passed as written)",
                 )
             )
-        else:  # the oracle must be decided as a run decides it: a scorer that would ask a judge is not enough
-            question = question_of(suite, item)
-            routed = [s.kind for s in scorers if asks_judge(s, item, question, oracle)]
-            if routed:
-                issues.append(
-                    doc.issue(
-                        loc,
-                        f"self-check: the oracle answer of item '{item.id}' goes to a judge "
-                        f"({', '.join(routed)}): write a reference the rules decide",
-                    )
+        elif routed:  # the oracle must be decided as a run decides it: a scorer that would ask a judge is not enough
+            issues.append(
+                doc.issue(
+                    loc,
+                    f"self-check: the oracle answer of item '{item.id}' goes to a judge "
+                    f"({', '.join(routed)}): write a reference the rules decide",
                 )
-        refuse_passes = all(s.score(REFUSAL, item).passed for s in scorers)
+            )
         if item.expect == "decline":
             if not refuse_passes:
                 issues.append(doc.issue(loc, f"self-check: a polite refusal fails should-decline item '{item.id}'"))
@@ -83,6 +80,22 @@ def _self_check(loaded: Loaded) -> list[ConfigIssue]:
     if checkable and separating == 0 and not any(i.expect == "decline" for i in suite.items):
         issues.append(doc.issue(("items",), "self-check: no item separates the oracle from the refuse model"))
     return issues
+
+
+def _oracle_and_refusal(suite: Suite, item: Item, scorers: list[Scorer]) -> tuple[list[str], list[str], bool]:
+    """(kinds the oracle's answer fails, kinds that would send it to a judge, whether a polite refusal
+    passes): ``scorers`` are the item's rule scorers; a conversation is answered turn by turn."""
+    if item.turns:
+        n = len(item.model_turns())
+        oracle = probe_outcome(suite, item, [ideal_answer(suite, item, k) for k in range(n)])
+        fails = [f.split(":", 1)[0] for f in oracle.failed]
+        routed = [] if fails else [s.kind for _, s in oracle.routed if s.kind != "judge"]
+        return fails, routed, not probe_outcome(suite, item, [REFUSAL] * n).failed
+    answer = ideal_answer(suite, item)
+    fails = [s.kind for s in scorers if not s.score(answer, item).passed]
+    question = question_of(suite, item)
+    routed = [] if fails else [s.kind for s in scorers if asks_judge(s, item, question, answer)]
+    return fails, routed, all(s.score(REFUSAL, item).passed for s in scorers)
 
 
 @dataclass
@@ -146,12 +159,22 @@ def _probe_check(loaded: Loaded) -> tuple[list[ConfigIssue], ProbeTally]:
             )
         if not item.probes:
             continue
-        question = question_of(suite, item)
+        asked = questions_of(suite, item)
         wrong: list[str] = []
         first_wrong = 0  # the first probe that comes out wrong (meaningful once ``wrong`` has an entry)
         for j, probe in enumerate(item.probes):
             tally.probes += 1
-            outcome = probe_outcome(suite, item, probe.text, question=question, cache=cache)
+            if item.turns and probe.replies is not None and len(probe.replies) != len(asked):
+                tally.wrong += 1
+                first_wrong = j if not wrong else first_wrong
+                wrong.append(f"probes[{j}] has {len(probe.replies)} replies; the conversation has {len(asked)} turns")
+                continue
+            if item.turns and probe.replies is None:
+                tally.wrong += 1
+                first_wrong = j if not wrong else first_wrong
+                wrong.append(f"probes[{j}] of a conversation needs replies (one per turn), not text")
+                continue
+            outcome = probe_outcome(suite, item, probe.answers(), asked=asked, cache=cache)
             if outcome.verdict == ROUTED:
                 tally.routed += 1
             elif outcome.verdict == probe.expect:
@@ -167,7 +190,7 @@ def _probe_check(loaded: Loaded) -> tuple[list[ConfigIssue], ProbeTally]:
         if wrong:
             issues.append(
                 doc.issue(
-                    ("items", index, "probes", first_wrong, "text"),
+                    ("items", index, "probes", first_wrong, "replies" if item.turns else "text"),
                     f"self-check: item '{item.id}': " + "; ".join(wrong),
                 )
             )

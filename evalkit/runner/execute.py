@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Protocol
 
 from ..config.vendor import Vendor
+from .conversation import Conversation
 from .headers import rate_limit_state, retry_after
 from .limits import AdaptiveLimit, Pause, TokenBucket, estimate_tokens, is_overload
 from .progress import Progress
@@ -97,6 +98,8 @@ class Lane:
         self.backing_off = 0
         self._timers: set[asyncio.TimerHandle] = set()
         self._wakeup = asyncio.Event()
+        # conversations resumed with answered turns: key -> their state (from _resume_conversations)
+        self.conversations: dict[str, Conversation] = {}
 
     def _note(self, resp: Response) -> None:
         if resp.ok or resp.http_status not in STOP_STATUS:
@@ -214,14 +217,41 @@ class Lane:
         if committer is not None:
             committer.add(resp)  # committed with the others of this turn of the event loop
 
+    def job(self, req: PlannedRequest) -> _Job:
+        """The job that sends ``req`` (a conversation: its first unanswered turn)."""
+        if not req.turns:
+            return _Job(req)
+        conv = self.conversations.pop(req.key, None) or Conversation(req)
+        return _Job(conv.next_request(), conv=conv)
+
+    def _finish(self, job: _Job, resp: Response, committer: _GroupCommit | None = None) -> _Job | None:
+        """Record the final outcome of ``job``; a conversation's turn is committed as a turn, and its
+        next turn returned as a new job (None when there is nothing more to send for it)."""
+        conv = job.conv
+        if conv is None:
+            self._record(resp, committer)
+            return None
+        turn = conv.add(resp)
+        if committer is None:
+            self.store.put_turn(conv.request.key, turn, resp)
+        else:
+            committer.add_turn(conv.request.key, turn, resp)
+        if resp.ok and not conv.done:
+            return _Job(conv.next_request(), conv=conv)
+        self._record(conv.outcome(_now()), committer)
+        return None
+
     async def preflight(self, queue: list[PlannedRequest]) -> None:
         """Send the vendor's first request alone, before the others: an endpoint that cannot be
         reached, or that refuses the key, URL or model, stops the vendor after one request instead
         of failing every one of them (its answer, when there is one, is a real result)."""
         if not queue:
             return
-        resp = await self.send(queue.pop(), first=True)
-        self._record(resp)
+        job = self.job(queue.pop())  # (a conversation: its first turn; the next ones go to the workers)
+        resp = await self.send(job.req, first=True)
+        follow = self._finish(job, resp)
+        if follow is not None:
+            self.ready.append(follow)
         if not resp.ok and (resp.error_kind == "connect" or resp.http_status in STOP_STATUS):
             self.summary.stopped.setdefault(self.vendor.id, resp.error_message or f"HTTP {resp.http_status}")
 
@@ -231,7 +261,7 @@ class Lane:
             if self.ready:
                 job = self.ready.popleft()
             elif queue:
-                job = _Job(queue.pop())
+                job = self.job(queue.pop())
             elif self.backing_off:
                 self._wakeup.clear()
                 await self._wakeup.wait()
@@ -242,8 +272,10 @@ class Lane:
             resp, delay = await self._try(job)
             if resp is None:
                 self._back_off(job, delay)
-            else:
-                self._record(resp, committer)
+                continue
+            follow = self._finish(job, resp, committer)
+            if follow is not None:  # a conversation's next turn: sent next by this worker
+                self.ready.appendleft(follow)
 
 
 @dataclass
@@ -251,6 +283,7 @@ class _Job:
     """A request between its attempts."""
 
     req: PlannedRequest
+    conv: Conversation | None = None  # the conversation whose turn ``req`` is
     attempts: int = 0
     overloads: int = 0  # answers among the attempts that said overload (429, 503)
     started: float = field(default_factory=time.perf_counter)
@@ -271,13 +304,21 @@ class _GroupCommit:
     def __init__(self, store: RunStore):
         self.store = store
         self.pending: list[Response] = []
+        self.turns: list[tuple[str, int, Response]] = []
         self.error: BaseException | None = None
         self._scheduled = False
 
     def add(self, resp: Response) -> None:
+        self.pending.append(resp)
+        self._schedule()
+
+    def add_turn(self, key: str, turn: int, resp: Response) -> None:
+        self.turns.append((key, turn, resp))
+        self._schedule()
+
+    def _schedule(self) -> None:
         if self.error is not None:
             raise self.error
-        self.pending.append(resp)
         if not self._scheduled:
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self._flush_soon)
@@ -290,12 +331,14 @@ class _GroupCommit:
             self.error = exc
 
     def flush(self) -> None:
-        if self.pending:
+        if self.pending or self.turns:
             batch, self.pending = self.pending, []
+            turns, self.turns = self.turns, []
             try:
-                self.store.put_responses(batch)
+                self.store.put_responses(batch, turns)
             except BaseException:
                 self.pending[:0] = batch
+                self.turns[:0] = turns
                 raise
 
 
@@ -321,6 +364,25 @@ def select_unfinished(
     return queues
 
 
+def _resume_conversations(queues: dict[str, list[PlannedRequest]], store: RunStore) -> dict[str, Conversation]:
+    """Conversations to send that have answered turns, by key: each continues at its first unanswered
+    turn. One whose every turn was answered (a kill between its last turn and its outcome) gets its
+    outcome now and leaves its queue."""
+    out: dict[str, Conversation] = {}
+    for queue in queues.values():
+        for req in [r for r in queue if r.turns]:
+            answered = store.answered_turns(req.key)
+            if not answered:
+                continue
+            conv = Conversation(req, answered=answered)
+            if conv.done:
+                queue.remove(req)
+                store.put_response(conv.outcome(_now()))
+            else:
+                out[req.key] = conv
+    return out
+
+
 async def execute(
     requests: Iterable[PlannedRequest],
     vendors: dict[str, Vendor],
@@ -336,6 +398,7 @@ async def execute(
     run shows pseudonyms)."""
     summary = ExecutionSummary()
     queues = select_unfinished(requests, store, retry_errors, summary)
+    resumed = _resume_conversations(queues, store)
     to_send = sum(len(q) for q in queues.values())
     progress = Progress({v: len(queues.get(v, [])) for v in vendors}, quiet=quiet, labels=labels)
     lanes = {
@@ -343,6 +406,8 @@ async def execute(
         for vendor_id, queue in queues.items()
         if queue
     }
+    for lane in lanes.values():
+        lane.conversations = resumed
     committer = _GroupCommit(store)
     tasks: list[asyncio.Task[None]] = []  # the preflights, then the workers: all cancelled at the end
 

@@ -10,6 +10,7 @@ from ..config.vendor import Vendor
 from ..data import suite_items
 from ..scorers.apply import item_scorers
 from ..scorers.base import Scorer, ScorerCache
+from .conversation import questions
 from .plan import build_messages, endpoint_id, request_key
 from .store import PlannedRequest, RunStore
 
@@ -27,17 +28,23 @@ def plan_judging(
     epochs = dict(store.db.execute("SELECT key, epoch FROM requests"))
     cache: ScorerCache = {}
     out: list[tuple[PlannedRequest, str, int]] = []
+    conversations = store.conversation_replies()
     for key, suite_id, item_id, content, _ in store.answered():  # judges see the answer, never the reasoning
         suite, item = items[(suite_id, item_id)]
         epoch = epochs[key]
-        user = None
+        users: list[str] | None = None
+        replies = conversations.get(key, ([content or ""], []))[0] if item.turns else [content or ""]
+        targets = suite.scored_replies(item)
         for index, (scorer, _) in enumerate(item_scorers(suite, item, cache)):
             if type(scorer).judge_request is Scorer.judge_request:
                 continue  # this kind never asks a judge
-            if user is None:  # the question as sent, rebuilt from the suite in memory (a sealed
+            if users is None:  # the questions as sent, rebuilt from the suite in memory (a sealed
                 # suite's store row holds only a placeholder)
-                user = [m["content"] for m in build_messages(suite, item) if m["role"] == "user"][-1]
-            request = scorer.judge_request(item, user, content or "")
+                users = questions(build_messages(suite, item))
+            target = targets[index]
+            n = len(users) - 1 if target is None else target
+            answer = replies[n] if n < len(replies) else ""
+            request = scorer.judge_request(item, users[n], answer)
             if request is None:
                 continue
             messages, max_tokens = request

@@ -12,6 +12,7 @@ from ..config.suite import Item, Suite
 from ..config.templates import render
 from ..config.vendor import Vendor
 from ..data import suite_items
+from .conversation import build_script, n_replies
 from .store import PlannedRequest
 
 REFERENCE_ENDPOINT = "reference://embedded"
@@ -47,14 +48,17 @@ SEARCH_TOOLS = {
 
 
 def build_messages(suite: Suite, item: Item) -> list[dict[str, Any]]:
-    """The messages of an item. Its documents: in the user message (``documents_as: context``: where the
+    """The messages of an item; a conversation's are its script, with a slot for each model reply
+    (runner/conversation.py). Its documents: in the user message (``documents_as: context``: where the
     prompt writes ``{{ documents }}``, else before it) or as the result of a search the assistant made
     (``tool``: an assistant tool call and the tool's answer, after the user message)."""
+    if item.turns:
+        return build_script(suite, item)
     variables = item.template_vars()
     messages: list[dict[str, Any]] = []
     if suite.system_prompt:
         messages.append({"role": "system", "content": render(suite.system_prompt, variables)})
-    user = render(suite.prompt, variables)
+    user = render(suite.prompt or "", variables)
     if item.documents and suite.documents_as == "context" and not _mentions_documents(suite):
         user = f"{item.documents_block()}\n\n{user}"
     messages.append({"role": "user", "content": user})
@@ -129,6 +133,7 @@ def plan(
         info = sealed.get(suite.id)
         for item in suite_items(suite):
             messages = build_messages(suite, item)
+            turns = n_replies(messages) if item.turns else 0
             stored = sealed_messages(messages, info) if info is not None else None
             for vendor in vendors:
                 if info is not None and withheld_from_sealed(vendor):
@@ -136,5 +141,7 @@ def plan(
                 params = request_params(suite, item, vendor)
                 for epoch in range(epochs):
                     key = request_key(vendor.id, endpoint_id(vendor), vendor.model, messages, params, epoch, suite.id)
-                    out.append(PlannedRequest(key, vendor.id, suite.id, item.id, epoch, messages, params, stored))
+                    out.append(
+                        PlannedRequest(key, vendor.id, suite.id, item.id, epoch, messages, params, stored, turns)
+                    )
     return out

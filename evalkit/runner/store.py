@@ -15,8 +15,8 @@ from typing import Any
 
 STORE_NAME = "store.sqlite"
 # 2: responses.reasoning, reasoning_tokens and the streaming timings ttft_ms, itl_ms, tokens_per_s (added
-# to older stores on open)
-SCHEMA_VERSION = 2
+# to older stores on open); 3: the turns table of conversation items
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -53,6 +53,13 @@ CREATE TABLE IF NOT EXISTS responses (
     ttft_ms REAL,             -- streamed answers (providers/sse.py): time to first token,
     itl_ms REAL,              -- mean inter-token latency,
     tokens_per_s REAL         -- output tokens per second after the first
+);
+CREATE TABLE IF NOT EXISTS turns (
+    key TEXT NOT NULL REFERENCES requests (key),  -- a conversation item's request (runner/conversation.py)
+    turn INTEGER NOT NULL,    -- 1: the model's first reply
+    ok INTEGER NOT NULL,
+    response TEXT NOT NULL,   -- the turn's Response as JSON (without key)
+    PRIMARY KEY (key, turn)
 );
 CREATE TABLE IF NOT EXISTS judge_requests (
     key TEXT NOT NULL,  -- identical answers get identical judge prompts: judged once, used for each
@@ -93,6 +100,9 @@ class PlannedRequest:
     # What the store keeps instead of ``messages`` (sealed suites: placeholder and keyed digest);
     # None: the messages themselves. What is sent is always ``messages``.
     stored_messages: list[dict[str, Any]] | None = None
+    # A conversation item: the number of model replies; ``messages`` is then its script (a slot where
+    # each reply goes) and the runner sends it turn by turn (runner/conversation.py)
+    turns: int = 0
 
     def messages_to_store(self) -> list[dict[str, Any]]:
         return self.messages if self.stored_messages is None else self.stored_messages
@@ -127,6 +137,7 @@ _RESPONSE_COLUMNS = (
     "ttft_ms, itl_ms, tokens_per_s"
 )
 _PUT_RESPONSE = f"INSERT OR REPLACE INTO responses ({_RESPONSE_COLUMNS}) VALUES ({', '.join('?' * 19)})"
+_TURN_FIELDS = tuple(f for f in _RESPONSE_COLUMNS.split(", ") if f != "key")
 # columns added after schema version 1, with their types: a store written before gets them on open
 _ADDED_COLUMNS = {
     "responses": (
@@ -161,6 +172,12 @@ def _response_row(resp: Response) -> tuple[Any, ...]:
         resp.itl_ms,
         resp.tokens_per_s,
     )
+
+
+def _turn_row(key: str, turn: int, resp: Response) -> tuple[Any, ...]:
+    fields = dict(zip(_TURN_FIELDS, _response_row(resp)[1:], strict=True))
+    fields["ok"] = bool(fields["ok"])
+    return (key, turn, int(resp.ok), json.dumps(fields, ensure_ascii=False))
 
 
 def _request_row(r: PlannedRequest) -> tuple[Any, ...]:
@@ -289,12 +306,48 @@ class RunStore:
             )
             self.db.executemany(_PUT_RESPONSE, [_response_row(p) for _, p in exchanges])
 
-    def put_responses(self, responses: Sequence[Response]) -> None:
-        """Commit several responses in one transaction (a group commit): all of them, or none."""
+    def put_responses(self, responses: Sequence[Response], turns: Sequence[tuple[str, int, Response]] = ()) -> None:
+        """Commit several responses, and conversation turns ((conversation key, turn, response)), in one
+        transaction (a group commit): all of them, or none."""
         rows = [_response_row(r) for r in responses]
         with self.db:
             self.db.execute("BEGIN")
+            if turns:
+                self.db.executemany("INSERT OR REPLACE INTO turns VALUES (?, ?, ?, ?)", [_turn_row(*t) for t in turns])
             self.db.executemany(_PUT_RESPONSE, rows)
+
+    def put_turn(self, key: str, turn: int, resp: Response) -> None:
+        """Commit one conversation turn now."""
+        self.db.execute("INSERT OR REPLACE INTO turns VALUES (?, ?, ?, ?)", _turn_row(key, turn, resp))
+
+    def answered_turns(self, key: str) -> list[Response]:
+        """The answered turns of conversation ``key``, from the first up to the first not answered."""
+        out: list[Response] = []
+        for turn, response in self.db.execute(
+            "SELECT turn, response FROM turns WHERE key = ? AND ok = 1 ORDER BY turn", (key,)
+        ):
+            if turn != len(out) + 1:
+                break
+            out.append(Response(key=f"{key}#{turn}", **json.loads(response)))
+        return out
+
+    def turn_responses(self, keys: Iterable[str] | None = None) -> dict[str, list[Response]]:
+        """Conversation key -> its stored turns (answered or failed), in turn order."""
+        out: dict[str, list[Response]] = {}
+        wanted = None if keys is None else set(keys)
+        for key, turn, response in self.db.execute("SELECT key, turn, response FROM turns ORDER BY key, turn"):
+            if wanted is None or key in wanted:
+                out.setdefault(key, []).append(Response(key=f"{key}#{turn}", **json.loads(response)))
+        return out
+
+    def conversation_replies(self) -> dict[str, tuple[list[str], list[str | None]]]:
+        """Conversation key -> (its replies, their reasoning), for the answered turns in order (what the
+        score stage reads for a conversation item's turn scorers)."""
+        out: dict[str, tuple[list[str], list[str | None]]] = {}
+        for key, turns in self.turn_responses().items():
+            answered = [t for t in turns if t.ok]
+            out[key] = ([t.content or "" for t in answered], [t.reasoning for t in answered])
+        return out
 
     # scores ---------------------------------------------------------------
     def answered(self) -> Iterator[tuple[str, str, str, str, str | None]]:

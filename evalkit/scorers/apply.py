@@ -8,30 +8,19 @@ from collections.abc import Iterator
 from ..config.suite import Suite
 from ..data import suite_items
 from ..runner.store import RunStore
-from .base import ScorerCache, ScoreResult, item_scorers
+from .base import ScorerCache, item_scorers
 from .counterfactual import PairScoring
+from .replies import score_replies
 
 __all__ = [
     "ScoreRow",
     "item_scorers",
     "score_store",
-    "with_reasoning",
 ]  # item_scorers: re-exported for the judge planner and probes
 
 # A row of the scores table: (key, scorer_index, kind, score, passed, weight, explanation, detail_json);
 # score and passed are None when the answer could not be scored
 ScoreRow = tuple[str, int, str, float | None, int | None, float, str, str]
-
-
-def with_reasoning(answer: ScoreResult, reasoning: ScoreResult) -> ScoreResult:
-    """A leak scorer's result over the answer and the reasoning: a leak in either fails the item. The
-    reasoning's finding is named as such (推論過程) and kept in the detail under ``reasoning``."""
-    if not reasoning.scored or reasoning.passed:
-        return answer
-    detail = {**(answer.detail or {}), "reasoning": reasoning.detail}
-    if answer.scored and not answer.passed:
-        return ScoreResult(answer.score, False, f"{answer.explanation}／推論過程でも: {reasoning.explanation}", detail)
-    return ScoreResult(reasoning.score, False, f"推論過程で: {reasoning.explanation}", detail)
 
 
 def score_store(
@@ -75,6 +64,7 @@ def score_store(
     scored = 0
     verdicts = store.judge_verdicts()  # judges' answers, from the store: scoring never calls anything
     pairs = PairScoring(store, by_id, verdicts, cache)  # a group scorer reads the other members' answers
+    turns = store.conversation_replies()  # conversation key -> (replies, reasonings), in turn order
 
     def rows() -> Iterator[ScoreRow]:
         nonlocal scored
@@ -86,13 +76,17 @@ def score_store(
             if not write and not sealed:
                 continue
             suite, item = items[(suite_id, item_id)]
+            if item.turns:  # a conversation: every reply, from the turns table
+                replies, reasonings = turns.get(key) or ([content or ""], [reasoning])
+            else:
+                replies, reasonings = [content or ""], [reasoning]
+            targets = suite.scored_replies(item)
             for index, (scorer, weight) in enumerate(item_scorers(suite, item, cache)):
                 if getattr(scorer, "group", False):
                     result = pairs.score(key, index, scorer, suite, item)
                 else:
-                    result = scorer.score_judged(content or "", item, verdicts.get((key, index), []))
-                    if reasoning and scorer.checks_reasoning and not suite.reasoning_may_leak:
-                        result = with_reasoning(result, scorer.score(reasoning, item))
+                    found = verdicts.get((key, index), [])
+                    result = score_replies(scorer, targets[index], suite, item, replies, reasonings, found)
                 score, passed = (float(result.score), int(result.passed)) if result.scored else (None, None)
                 explanation, detail = result.explanation, result.detail
                 if sealed:

@@ -58,7 +58,9 @@ def plan_calibration(
                 continue
             asked_here = questions_of(suite, item)
             for j, probe in enumerate(item.probes):
-                outcome = probe_outcome(suite, item, probe.answers(), asked=asked_here, cache=cache)
+                outcome = probe_outcome(
+                    suite, item, probe.answers(), asked=asked_here, cache=cache, calls=probe.calls()
+                )
                 counts[outcome.verdict] += 1
                 if outcome.verdict != ROUTED:
                     continue

@@ -266,7 +266,7 @@ async def _run_requests(
     endpoints: dict[str, ChatEndpoint] = {}
     everyone = vendors + [j for j in judges if j.id not in {v.id for v in vendors}]
     try:
-        book: dict[str, str] = {}
+        book: dict[str, str | dict] = {}
         if _needs_answer_book(store, requests, vendors, judges, opts.retry_errors):
             from .reference import build_answer_book
 
@@ -597,13 +597,14 @@ def compute_results(store: RunStore, loaded: tuple | None = None) -> tuple[dict,
             "before_first_response": _before(prereg.get("computed_at"), first),
         }
     sealed = store.get_meta("sealed") or {}
-    from .integrity.sealed import NOT_SENT_REASON, not_sent
+    from .runner.applicable import not_applicable
 
     rows = {row["id"]: row for row in results["suites"]}
-    for suite_id, vendor_id in not_sent(rows, store.get_meta("vendors", []), sealed):
+    stored = [s for s in store.get_meta("suites", []) if s.get("id") in rows]
+    for (suite_id, vendor_id), why in not_applicable(stored, store.get_meta("vendors", []), sealed).items():
         cell = rows[suite_id]["vendors"].get(vendor_id)
         if cell is not None and not cell["n_requests"]:  # (a run made before the rule has its requests)
-            cell["not_applicable"] = NOT_SENT_REASON
+            cell["not_applicable"] = why
     if sealed:
         results["sealed"] = {
             sid: {k: rec["header"].get(k) for k in ("title", "version", "items", "criterion")}

@@ -37,6 +37,7 @@ ITEM_COLUMNS = [
     "model",
     "system_fingerprint",
     "reasoning",
+    "tool_calls",
     "reasoning_tokens",
     "ttft_ms",
     "itl_ms",
@@ -69,8 +70,8 @@ _NUMERIC_COLUMNS = (
 _ITEM_SQL = """
 SELECT r.vendor_id, r.suite_id, r.item_id, r.epoch, r.key,
        p.ok AS resp_ok, p.content, p.error_kind, p.http_status, p.error_message, p.attempts, p.latency_ms,
-       p.prompt_tokens, p.completion_tokens, p.model, p.system_fingerprint, p.reasoning, p.reasoning_tokens,
-       p.ttft_ms, p.itl_ms, p.tokens_per_s,
+       p.prompt_tokens, p.completion_tokens, p.model, p.system_fingerprint, p.reasoning, p.tool_calls,
+       p.reasoning_tokens, p.ttft_ms, p.itl_ms, p.tokens_per_s,
        s.n_scores, s.n_unscorable, s.weighted, s.weights, s.plain, s.all_passed, s.failed_min, s.n_failed,
        s.explanation
 FROM requests r

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
@@ -20,6 +21,21 @@ class ScorerSpec(Strict):
     weight: float = Field(default=1.0, ge=0, description="Weight of this scorer in the item score.")
 
 
+class ProbeCall(Strict):
+    """A tool call in a probe's answer."""
+
+    name: str = Field(min_length=1, description="The tool called.")
+    arguments: dict[str, Any] | str = Field(
+        default_factory=dict, description="Its arguments: an object, or the exact string a model sent."
+    )
+
+    def stored(self) -> dict[str, str]:
+        arguments = (
+            self.arguments if isinstance(self.arguments, str) else json.dumps(self.arguments, ensure_ascii=False)
+        )
+        return {"name": self.name, "arguments": arguments}
+
+
 class Probe(Strict):
     """A known answer and the verdict the item's scoring must give it: a unit test of the item.
 
@@ -34,15 +50,25 @@ class Probe(Strict):
         min_length=1,
         description="A conversation item's probe: the model's reply to each of its turns, in order (instead of text).",
     )
+    tool_calls: list[ProbeCall] | None = Field(
+        default=None, description="The tool calls the answer makes (with or without text; suites with tools)."
+    )
     why: str | None = Field(default=None, description="What makes it good or bad (the family of failure).")
 
     @model_validator(mode="after")
     def _one_answer(self) -> Probe:
-        if (self.text is None) == (self.replies is None):
+        if self.replies is not None and (self.text is not None or self.tool_calls is not None):
             raise ValueError(
                 tr(
                     "text（1 問の回答）か replies（会話の各応答）のどちらか一方を書いてください",
                     "give text (one answer) or replies (a conversation's replies), not both",
+                )
+            )
+        if self.replies is None and self.text is None and self.tool_calls is None:
+            raise ValueError(
+                tr(
+                    "text（回答）、tool_calls（ツール呼び出し）又は replies（会話の各応答）を書いてください",
+                    "give text (the answer), tool_calls or replies (a conversation's replies)",
                 )
             )
         return self
@@ -50,6 +76,12 @@ class Probe(Strict):
     def answers(self) -> list[str]:
         """The replies of the probe, in order (one for a single-message item)."""
         return list(self.replies) if self.replies is not None else [self.text or ""]
+
+    def calls(self) -> list[str | None]:
+        """The tool calls of each reply, as the store keeps them (JSON text, None: none)."""
+        if not self.tool_calls:
+            return []
+        return [json.dumps([c.stored() for c in self.tool_calls], ensure_ascii=False)]
 
 
 class Document(Strict):
@@ -104,6 +136,38 @@ class Turn(Strict):
         return self
 
 
+class Tool(Strict):
+    """A function the model may call (OpenAI ``tools``): declared in every request of the suite."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="The function's name, as the model calls it.")
+    description: str = Field(min_length=1, description="What it does (the model reads this to choose).")
+    parameters: dict[str, Any] = Field(
+        default_factory=lambda: {"type": "object", "properties": {}},
+        description="JSON Schema of its arguments (an object); the tool_call scorer checks calls against it.",
+    )
+
+    @field_validator("parameters")
+    @classmethod
+    def _a_schema(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+
+        try:
+            Draft202012Validator.check_schema(value)
+        except SchemaError as exc:
+            raise ValueError(
+                tr(f"JSON Schema ではありません: {exc.message}", f"not a JSON Schema: {exc.message}")
+            ) from None
+        if value.get("type") != "object":
+            raise ValueError(tr("引数は object 型にしてください", "the arguments must be of type object"))
+        return value
+
+    def declaration(self) -> dict[str, Any]:
+        """The tool as a request declares it."""
+        function = {"name": self.name, "description": self.description, "parameters": self.parameters}
+        return {"type": "function", "function": function}
+
+
 class Item(Strict):
     id: str = Field(pattern=ITEM_ID_PATTERN, description="Stable id, unique within the suite.")
     tags: list[str] = Field(default_factory=list, description="Category, difficulty, ... for breakdowns.")
@@ -139,13 +203,12 @@ class Item(Strict):
         "message followed by a fixed assistant reply is not sent on its own.",
     )
 
-    @model_validator(mode="after")
-    def _conversation(self) -> Item:
-        if not self.turns:
-            return self
-        if self.turns[-1].user is None:
+    @field_validator("turns")
+    @classmethod
+    def _conversation(cls, turns: list[Turn]) -> list[Turn]:
+        if turns and turns[-1].user is None:
             raise ValueError(tr("会話の最後は user の発話にしてください", "a conversation ends with a user message"))
-        for before, after in zip(self.turns, self.turns[1:], strict=False):
+        for before, after in zip(turns, turns[1:], strict=False):
             if before.user is not None and before.scorers and after.assistant is not None:
                 raise ValueError(
                     tr(
@@ -153,7 +216,11 @@ class Item(Strict):
                         "a user message followed by a fixed assistant reply gets no reply: it cannot have scorers",
                     )
                 )
-        if self.documents:
+        return turns
+
+    @model_validator(mode="after")
+    def _no_documents(self) -> Item:
+        if self.turns and self.documents:
             raise ValueError(
                 tr("会話の設問には documents を付けられません", "a conversation item cannot have documents")
             )
@@ -378,6 +445,11 @@ class Suite(VersionedFile):
         "(where the prompt writes {{ documents }}, else before it); tool — the result of a search_documents "
         "tool call the assistant made (OpenAI tool messages).",
     )
+    tools: list[Tool] = Field(
+        default_factory=list,
+        description="Functions the model may call (tool calling, tool_choice auto), declared in every request of the "
+        "suite; a vendor with tools: false gets 対象外. The tool_call scorer checks the calls of the answer.",
+    )
     reasoning_may_leak: bool = Field(
         default=False,
         description="A reasoning model's reasoning (<think> blocks, reasoning_content) may contain what "
@@ -393,7 +465,9 @@ class Suite(VersionedFile):
 
     @model_validator(mode="after")
     def _prompt(self) -> Suite:
-        if self.prompt is None and (self.source is not None or any(not it.turns for it in self.items)):
+        if self.prompt is None and (
+            self.source is not None or not self.items or any(not it.turns for it in self.items)
+        ):
             raise ValueError(
                 tr(
                     "prompt がありません（turns を持たない設問やデータソースの設問には必要です）",

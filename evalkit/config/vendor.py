@@ -256,6 +256,11 @@ class Vendor(Strict):
         description="Ask for streamed answers (server-sent events): time to first token, inter-token "
         "latency and output tokens per second are recorded per request.",
     )
+    tools: bool = Field(
+        default=True,
+        description="The deployment supports tool calling (OpenAI tools / function calling). false: suites that "
+        "declare tools are not sent to this vendor and show 対象外 (not applicable), not failures.",
+    )
     max_retries: int = Field(
         default=5, ge=0, le=50, description="Retries for transient errors (429, 5xx, timeouts...)."
     )

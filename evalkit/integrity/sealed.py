@@ -131,9 +131,16 @@ def redact_suite(suite: Suite, info: SealInfo) -> dict[str, Any]:
                 "critical": it.critical,
                 "expect": it.expect,
                 "scorers": specs(it.scorers),
+                "turns": [
+                    {"user": SEALED_TEXT, "scorers": specs(t.scorers)}
+                    if t.user is not None
+                    else {"assistant": SEALED_TEXT}
+                    for t in it.turns
+                ],
             }
             for it in suite.items
         ],
+        "tools": [{"name": t.name, "description": SEALED_TEXT} for t in suite.tools],
     }
     return out
 

@@ -161,16 +161,17 @@ def _json_diff(a: Any, b: Any, path: str = "", out: list[str] | None = None) -> 
 
 def check_plan(store: RunStore) -> list[str]:
     """Every planned request (suite items × vendors × epochs) is in the store, and nothing else.
-    Sealed suites are not sent to the reference models that repeat the item (``sealed.not_sent``);
-    a run made before that rule holds those requests, which are accepted."""
-    from .sealed import not_sent
+    Pairs that are not applicable are not sent (``runner/applicable.py``: sealed suites and the reference
+    models that repeat the item, suites with tools and vendors without); a run made before such a rule
+    holds those requests, which are accepted."""
+    from ..runner.applicable import not_applicable
 
     manifest = store.get_meta("manifest", {}) or {}
     epochs = int(manifest.get("epochs") or 1)
     settings = store.get_meta("vendors", []) or []
     vendors = [v["id"] for v in settings]
     suites = store.get_meta("suites", []) or []
-    skipped = set(not_sent([s["id"] for s in suites], settings, store.get_meta("sealed") or {}))
+    skipped = set(not_applicable(suites, settings, store.get_meta("sealed") or {}))
     planned = {
         (s["id"], it["id"], v, e)
         for s in suites

@@ -33,6 +33,7 @@ from ..config.vendor import Vendor
 from ..runner.store import PlannedRequest, Response
 from .reasoning import split_message
 from .sse import Streamed, read_stream
+from .tool_calls import from_message
 
 FATAL_STATUS = frozenset({400, 401, 403, 404, 405, 413, 422})
 # A request longer than the model's context window: its own error class ("context"), never retried (it
@@ -114,6 +115,7 @@ _ANSWER_FIELDS = (
     "ttft_ms",
     "itl_ms",
     "tokens_per_s",
+    "tool_calls",
 )
 
 
@@ -138,6 +140,7 @@ class Attempt:
     ttft_ms: float | None = None
     itl_ms: float | None = None
     tokens_per_s: float | None = None
+    tool_calls: str | None = None  # JSON text [{name, arguments}] (providers/tool_calls.py)
 
     @property
     def ok(self) -> bool:
@@ -270,7 +273,8 @@ class ChatEndpoint:
         content, reasoning = split_message(
             {"content": "".join(streamed.answer), "reasoning_content": "".join(streamed.reasoning)}
         )
-        if not streamed.answer and not streamed.reasoning:
+        calls = streamed.calls.stored()
+        if not streamed.answer and not streamed.reasoning and calls is None:
             return Attempt("empty", status=200, headers=headers, latency_ms=latency, message="the stream held no text")
         ttft, itl, rate = streamed.timings(started)
         return Attempt(
@@ -286,6 +290,7 @@ class ChatEndpoint:
             ttft_ms=ttft,
             itl_ms=itl,
             tokens_per_s=rate,
+            tool_calls=calls,
         )
 
     def _parse(self, raw: bytes, headers: Mapping[str, str], latency: float) -> Attempt:
@@ -296,6 +301,7 @@ class ChatEndpoint:
                 self._validated = True
             choice = data["choices"][0]
             content, reasoning = split_message(choice["message"])
+            calls = from_message(choice["message"])
         except (ValueError, ValidationError) as exc:
             return Attempt(
                 "malformed",
@@ -312,6 +318,8 @@ class ChatEndpoint:
                 latency_ms=latency,
                 message="response has no choices or no message",
             )
+        if content is None and calls is not None:  # a reply that only calls tools
+            content = ""
         if content is None:
             return Attempt(
                 "empty", status=200, headers=headers, latency_ms=latency, message="response message has no content"
@@ -325,6 +333,7 @@ class ChatEndpoint:
             model=data.get("model"),
             system_fingerprint=data.get("system_fingerprint"),
             reasoning=reasoning,
+            tool_calls=calls,
             **_usage(data.get("usage")),
         )
 

@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from .tool_calls import StreamedCalls
+
 _BURST_S = 0.001  # pieces closer together than this arrived in one read: no rate can be measured
 
 
@@ -52,6 +54,7 @@ class Streamed:
     done: bool = False
     chunks: int = 0
     problem: str | None = None
+    calls: StreamedCalls = field(default_factory=StreamedCalls)  # delta.tool_calls, joined
 
     def timings(self, started: float) -> tuple[float | None, float | None, float | None]:
         """(TTFT ms, mean inter-token latency ms, output tokens per second after the first)."""
@@ -139,6 +142,7 @@ def _take(out: Streamed, chunk: dict[str, Any]) -> None:
             out.reasoning.append(thought)
         if isinstance(piece, str) and piece:
             out.answer.append(piece)
-        if (isinstance(piece, str) and piece) or (isinstance(thought, str) and thought):
+        called = out.calls.take(delta) if isinstance(delta, dict) and "tool_calls" in delta else False
+        if (isinstance(piece, str) and piece) or (isinstance(thought, str) and thought) or called:
             out.times.append(time.perf_counter())
         out.finish_reason = choice.get("finish_reason") or out.finish_reason

@@ -48,13 +48,33 @@ def ideal_answer(suite: Suite, item, reply: int | None = None) -> str:
     return "\n".join(parts) if parts else NEUTRAL
 
 
-def build_answer_book(suites: Iterable[Suite]) -> dict[str, str]:
-    book: dict[str, str] = {}
+def ideal_calls(suite: Suite, item) -> list[dict[str, str]] | None:
+    """The tool calls the oracle makes for an item of a suite with tools (its tool_call scorers')."""
+    if not suite.tools:
+        return None
+    targets = suite.scored_replies(item)
+    calls: list[dict[str, str]] = []
+    for spec, target in zip(suite.scorers_for(item), targets, strict=True):
+        if spec.kind != "tool_call" or target is not None:
+            continue
+        made = build(spec.kind, spec.params).ideal_calls(item)  # type: ignore[attr-defined]
+        calls += [c for c in made or [] if c not in calls]
+    return calls or None
+
+
+def build_answer_book(suites: Iterable[Suite]) -> dict[str, str | dict]:
+    """Messages hash -> the oracle's answer: its text, or {content, tool_calls} when it calls tools."""
+    book: dict[str, str | dict] = {}
     for suite in suites:
         for item in suite_items(suite):
             messages = build_messages(suite, item)
             if not item.turns:
-                book[messages_hash(messages)] = ideal_answer(suite, item)
+                calls = ideal_calls(suite, item)
+                answer = ideal_answer(suite, item)
+                if calls:  # a reply that calls a tool says nothing more unless a scorer asks for text
+                    book[messages_hash(messages)] = {"content": "" if answer == NEUTRAL else answer, "tool_calls": calls}
+                else:
+                    book[messages_hash(messages)] = answer
                 continue
             replies: list[str | None] = []  # a conversation: the oracle's own replies make its history
             for n in range(len(item.model_turns())):

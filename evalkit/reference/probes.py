@@ -59,9 +59,11 @@ def probe_outcome(
     *,
     asked: list[str] | None = None,
     cache: dict | None = None,
+    calls: list[str | None] | None = None,
 ) -> ProbeOutcome:
     """The verdict the item's scorers give ``answer`` without a judge: one text, or a conversation's
-    replies (``Probe.answers()``). ``asked``: the questions, when the caller has them (``questions_of``)."""
+    replies (``Probe.answers()``), with their tool calls (``Probe.calls()``). ``asked``: the questions, when
+    the caller has them (``questions_of``)."""
     cache = {} if cache is None else cache
     asked = questions_of(suite, item) if asked is None else asked
     replies = [answer] if isinstance(answer, str) else answer
@@ -77,7 +79,7 @@ def probe_outcome(
             outcome.routed.append((index, scorer))
             outcome.exchanges[index] = read
             continue
-        result = score_replies(scorer, targets[index], suite, item, replies, [], [])
+        result = score_replies(scorer, targets[index], suite, item, replies, [], [], calls or [])
         if not result.scored:
             outcome.routed.append((index, scorer))
         elif not result.passed:

@@ -8,6 +8,7 @@ fails as a whole. These are exactly the answers the embedded endpoint gives, com
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -15,11 +16,11 @@ from typing import Any
 
 from ..config.issues import ConfigIssue
 from ..config.loader import Loaded
-from ..config.suite import Item, Suite
+from ..config.suite import Item, Probe, Suite
 from ..scorers import build
 from ..scorers.base import Scorer
 from ..scorers.counterfactual import is_group_kind
-from .answers import ideal_answer
+from .answers import ideal_answer, ideal_calls
 from .probes import ROUTED, asks_judge, probe_outcome, question_of, questions_of, required_probes
 from .server import REFUSAL
 
@@ -82,12 +83,20 @@ def _self_check(loaded: Loaded) -> list[ConfigIssue]:
     return issues
 
 
+def _answer_field(probe: Probe) -> str:
+    """The field that holds a probe's answer (where its problems are reported)."""
+    return "replies" if probe.replies is not None else "text" if probe.text is not None else "tool_calls"
+
+
 def _oracle_and_refusal(suite: Suite, item: Item, scorers: list[Scorer]) -> tuple[list[str], list[str], bool]:
     """(kinds the oracle's answer fails, kinds that would send it to a judge, whether a polite refusal
     passes): ``scorers`` are the item's rule scorers; a conversation is answered turn by turn."""
-    if item.turns:
-        n = len(item.model_turns())
-        oracle = probe_outcome(suite, item, [ideal_answer(suite, item, k) for k in range(n)])
+    if item.turns or suite.tools:  # replies turn by turn, and tool calls: scored as a run scores them
+        n = len(item.model_turns()) if item.turns else 1
+        replies = [ideal_answer(suite, item, k) for k in range(n)] if item.turns else [ideal_answer(suite, item)]
+        calls = ideal_calls(suite, item)
+        stored = [json.dumps(calls, ensure_ascii=False) if calls else None]
+        oracle = probe_outcome(suite, item, replies, calls=stored)
         fails = [f.split(":", 1)[0] for f in oracle.failed]
         routed = [] if fails else [s.kind for _, s in oracle.routed if s.kind != "judge"]
         return fails, routed, not probe_outcome(suite, item, [REFUSAL] * n).failed
@@ -174,7 +183,7 @@ def _probe_check(loaded: Loaded) -> tuple[list[ConfigIssue], ProbeTally]:
                 first_wrong = j if not wrong else first_wrong
                 wrong.append(f"probes[{j}] of a conversation needs replies (one per turn), not text")
                 continue
-            outcome = probe_outcome(suite, item, probe.answers(), asked=asked, cache=cache)
+            outcome = probe_outcome(suite, item, probe.answers(), asked=asked, cache=cache, calls=probe.calls())
             if outcome.verdict == ROUTED:
                 tally.routed += 1
             elif outcome.verdict == probe.expect:
@@ -190,7 +199,7 @@ def _probe_check(loaded: Loaded) -> tuple[list[ConfigIssue], ProbeTally]:
         if wrong:
             issues.append(
                 doc.issue(
-                    ("items", index, "probes", first_wrong, "replies" if item.turns else "text"),
+                    ("items", index, "probes", first_wrong, _answer_field(item.probes[first_wrong])),
                     f"self-check: item '{item.id}': " + "; ".join(wrong),
                 )
             )

@@ -33,6 +33,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from aiohttp import web
 
@@ -148,20 +149,36 @@ def _http_fault(kind: str | None, faults: Faults | None) -> web.Response | None:
     return None
 
 
+# The oracle's answer book: messages hash -> its answer, or {content, tool_calls} when it calls tools
+AnswerBook = Mapping[str, str | dict[str, Any]]
+
+
 def _reply(
-    model: str, messages: list, book: Mapping[str, str], known_answers: set[str]
-) -> tuple[dict[str, str], dict[str, object]]:
-    """The message and usage of a reference model's answer, whether it is streamed or not."""
+    model: str, messages: list, book: AnswerBook, known_answers: set[str], tools: bool = False
+) -> tuple[dict[str, Any], dict[str, object]]:
+    """The message and usage of a reference model's answer, whether it is streamed or not. Only the
+    oracle calls tools, and only tools the request declared (``tools``)."""
     base, _, style = model.partition(":")
+    calls: list[dict[str, str]] = []
     if base == "oracle":
-        content = book.get(messages_hash(messages), NO_ANSWER)
+        entry = book.get(messages_hash(messages), NO_ANSWER)
+        if isinstance(entry, dict):
+            content, calls = str(entry.get("content") or ""), list(entry.get("tool_calls") or []) if tools else []
+        else:
+            content = entry
     elif base == "judge":
         content = reference_judge(messages, known_answers)
     else:
         content = baseline_answer(base, messages)
-    message: dict[str, str] = {"role": "assistant", "content": content}
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if calls:
+        message["content"] = content or None
+        message["tool_calls"] = [
+            {"id": f"call_{n}", "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
+            for n, c in enumerate(calls, 1)
+        ]
     prompt_tokens = sum(_tokens(str(m.get("content", ""))) for m in messages)
-    completion_tokens = _tokens(content)
+    completion_tokens = _tokens(content) + sum(_tokens(c["arguments"]) for c in calls)
     details: dict[str, object] = {}
     if style:
         reasoning = restated(messages)
@@ -180,9 +197,10 @@ def _reply(
     return message, usage
 
 
-def _completion(model: str, message: dict[str, str], usage: dict[str, object], kind: str | None) -> dict:
+def _completion(model: str, message: dict[str, Any], usage: dict[str, object], kind: str | None) -> dict:
     """The body of a non-streamed answer (no choices under the ``empty`` fault)."""
-    choice = {"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}
+    finish = "tool_calls" if message.get("tool_calls") else "stop"
+    choice = {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
         "object": "chat.completion",
@@ -220,7 +238,7 @@ class _Chunks:
             "system_fingerprint": FINGERPRINT,
         }
 
-    def delta(self, delta: dict[str, str], finish_reason: str | None = None) -> bytes:
+    def delta(self, delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
         choice = {"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
         return _event({**self.head, "choices": [choice]})
 
@@ -229,19 +247,25 @@ class _Chunks:
 
 
 def _stream_events(
-    model: str, message: dict[str, str], usage: dict[str, object], kind: str | None, include_usage: bool
+    model: str, message: dict[str, Any], usage: dict[str, object], kind: str | None, include_usage: bool
 ) -> tuple[list[bytes], bytes]:
     """(role chunk and pieces, the events after the last piece) of a streamed answer: the reasoning
-    field's pieces (``reasoning_content``) before the content's."""
+    field's pieces (``reasoning_content``) before the content's, then each tool call's name and the
+    pieces of its arguments (OpenAI's ``delta.tool_calls[].index``)."""
     chunks = _Chunks(model)
     if kind == "empty":
         return [chunks.bare()], DONE
     events = [chunks.delta({"role": "assistant", "content": ""})]
     for key, text in message.items():
-        if key not in ("role", "content"):
+        if key not in ("role", "content", "tool_calls"):
             events += [chunks.delta({key: piece}) for piece in _pieces(text)]
-    events += [chunks.delta({"content": piece}) for piece in _pieces(message["content"])]
-    tail = chunks.delta({}, finish_reason="stop")
+    events += [chunks.delta({"content": piece}) for piece in _pieces(message["content"] or "")]
+    for index, call in enumerate(message.get("tool_calls") or []):
+        head = {"index": index, "id": call["id"], "type": "function", "function": {"name": call["function"]["name"]}}
+        events.append(chunks.delta({"tool_calls": [head]}))
+        for piece in _pieces(call["function"]["arguments"]):
+            events.append(chunks.delta({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}))
+    tail = chunks.delta({}, finish_reason="tool_calls" if message.get("tool_calls") else "stop")
     if include_usage:
         tail += chunks.bare(usage=usage)
     return events, tail + DONE
@@ -292,7 +316,7 @@ def _include_usage(body: dict) -> bool:
 
 
 def create_app(
-    answer_book: Mapping[str, str] | None = None,
+    answer_book: AnswerBook | None = None,
     faults: Faults | None = None,
     api_key: str | None = None,
     request_log: Callable[[dict], None] | None = None,
@@ -300,7 +324,7 @@ def create_app(
     """``api_key``: when set, requests must carry it as a Bearer token (else 401).
     ``request_log``: called with each well-formed request body as it arrives."""
     book = dict(answer_book or {})
-    known_answers = {answer.strip() for answer in book.values()}
+    known_answers = {str(a.get("content") or "" if isinstance(a, dict) else a).strip() for a in book.values()}
     fault = FaultDraw(faults)
     latency = (faults.latency_ms / 1000) if faults else 0.0
     app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -331,7 +355,7 @@ def create_app(
         if kind == "hang":
             await asyncio.sleep(3600)
         model = body["model"]
-        message, usage = _reply(model, body["messages"], book, known_answers)
+        message, usage = _reply(model, body["messages"], book, known_answers, bool(body.get("tools")))
         if body.get("stream") is True:
             events, tail = _stream_events(model, message, usage, kind, _include_usage(body))
             return await _stream(request, events, tail, kind, faults)
@@ -355,7 +379,7 @@ class EmbeddedServer:
 
     def __init__(
         self,
-        answer_book: Mapping[str, str] | None = None,
+        answer_book: AnswerBook | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         faults: Faults | None = None,

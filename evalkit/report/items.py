@@ -10,7 +10,9 @@ the file small; every text is an index into the string table ``s``, -1 for none)
      "s": [text, ...],                                  # each distinct text once
      "items": [[suite, item_id, [tag, ...], critical, [[role, text], ...] | null,
                 [answer | null per vendor]], ...]}
-    answer = [status, score, passed, [[status, score, passed, content, explanation, error, reasoning], ...epochs]]
+    answer = [status, score, passed, [[status, score, passed, content, explanation, error, reasoning(, turns)], ...]]
+    turns (conversation items only) = [[reply, reasoning, error], ...] per model turn, in order; the
+    item's messages then hold [4, "第n応答"] where each reply goes (the page interleaves them).
     status: 0 scored, 1 error, 2 not scored, 3 never answered; score: 0-1 rounded to 4 places or null;
     passed: 1, 0 or null.
 
@@ -31,11 +33,13 @@ from typing import Any
 
 import pandas as pd
 
+from ..providers.tool_calls import shown
 from ..runner.store import RunStore
 from .views import View
 
 STATUS_CODES = {"ok": 0, "error": 1, "not_scored": 2, "pending": 3}
 ROLE_CODES = {"system": 0, "user": 1, "assistant": 2, "tool": 3}
+REPLY_SLOT = 4  # a conversation's script: where the model's reply n goes
 
 
 class Strings:
@@ -57,8 +61,15 @@ class Strings:
 
 
 def _encoded(messages: Iterable[Any], strings: Strings) -> list[list[int]]:
-    """Messages as [[role code, string index], ...]; an assistant's tool calls as one line each."""
-    return [[ROLE_CODES.get(str(m.get("role")), 1), strings(_text(m))] for m in messages if isinstance(m, dict)]
+    """Messages as [[role code, string index], ...]; an assistant's tool calls as one line each; a
+    conversation's reply slot as [REPLY_SLOT, "第n応答"]."""
+    return [
+        [REPLY_SLOT, strings(f"第{m['reply']}応答")]
+        if "reply" in m
+        else [ROLE_CODES.get(str(m.get("role")), 1), strings(_text(m))]
+        for m in messages
+        if isinstance(m, dict)
+    ]
 
 
 def _text(message: dict) -> Any:
@@ -95,6 +106,15 @@ def _messages(store: RunStore, vendor_ids: list[str], skip_suites: Iterable[str]
         if suite_id not in skip:
             out.setdefault((suite_id, item_id), messages)
     return out
+
+
+def _with_calls(content: Any, calls: Any) -> Any:
+    """An answer as the page shows it: its text, then a line per tool call it made."""
+    made = shown(calls) if isinstance(calls, str) else ""
+    if not made:
+        return content
+    text = content if isinstance(content, str) else ""
+    return f"{text}\n{made}" if text else made
 
 
 def _score(value: Any) -> float | None:
@@ -158,6 +178,7 @@ def item_payload(
     messages = _messages(store, [store_ids.get(v, v) for v in vendor_ids], skip) if vendor_ids else {}
     revealed = reveal if (reveal is not None and view.reveal) else None
     work = df[df.vendor_id.isin(vendor_ids)]
+    turns = store.turn_responses()  # conversation key -> its turns
     items: dict[tuple[str, str], list] = {}
     cols = [
         "suite_id",
@@ -176,6 +197,7 @@ def item_payload(
         "error_message",
         "key",
         "reasoning",
+        "tool_calls",
     ]
     for (
         suite_id,
@@ -194,6 +216,7 @@ def item_payload(
         error_message,
         key_,
         reasoning,
+        tool_calls,
     ) in work[cols].itertuples(index=False, name=None):
         sealed = suite_id in view.sealed
         if sealed:  # the store has no text of a sealed item: shown only when revealed
@@ -230,15 +253,32 @@ def item_payload(
                 if withheld
                 else _error_text(error_kind, http_status, error_message)
             )
-        entry = [
+        entry: list[Any] = [
             STATUS_CODES.get(status, 3),
             _score(score),
             _passed(passed),
-            -1 if withheld else strings(content),
+            -1 if withheld else strings(_with_calls(content, tool_calls)),
             -1 if withheld else strings(explanation),
             strings(error),
             -1 if withheld else strings(reasoning),
         ]
+        if key_ in turns:  # a conversation: every reply (an error's kind only, when withheld)
+            entry.append(
+                [
+                    [
+                        -1 if withheld else strings(_with_calls(t.content, t.tool_calls)),
+                        -1 if withheld else strings(t.reasoning),
+                        strings(
+                            None
+                            if t.ok
+                            else t.error_kind
+                            if withheld
+                            else _error_text(t.error_kind, t.http_status, t.error_message)
+                        ),
+                    ]
+                    for t in turns[key_]
+                ]
+            )
         cell = item[5][col[vendor_id]]
         if cell is None:
             cell = item[5][col[vendor_id]] = [None, None, None, []]

@@ -335,7 +335,10 @@ class _GroupCommit:
             batch, self.pending = self.pending, []
             turns, self.turns = self.turns, []
             try:
-                self.store.put_responses(batch, turns)
+                if turns:
+                    self.store.put_responses(batch, turns)
+                else:
+                    self.store.put_responses(batch)
             except BaseException:
                 self.pending[:0] = batch
                 self.turns[:0] = turns

@@ -33,7 +33,7 @@ def plan_judging(
         suite, item = items[(suite_id, item_id)]
         epoch = epochs[key]
         users: list[str] | None = None
-        replies = conversations.get(key, ([content or ""], []))[0] if item.turns else [content or ""]
+        replies = conversations[key][0] if item.turns and key in conversations else [content or ""]
         targets = suite.scored_replies(item)
         for index, (scorer, _) in enumerate(item_scorers(suite, item, cache)):
             if type(scorer).judge_request is Scorer.judge_request:

@@ -28,23 +28,19 @@ def endpoint_id(vendor: Vendor) -> str:
 # The tool whose result carries an item's documents when its suite has ``documents_as: tool``: declared
 # in the request (tool_choice none: the model answers, it does not search again).
 SEARCH_TOOL = "search_documents"
-SEARCH_TOOLS = {
-    "tools": [
-        {
-            "type": "function",
-            "function": {
-                "name": SEARCH_TOOL,
-                "description": "Search the municipality's documents and return the passages that match.",
-                "parameters": {
-                    "type": "object",
-                    "properties": {"query": {"type": "string", "description": "What to search for."}},
-                    "required": ["query"],
-                },
-            },
-        }
-    ],
-    "tool_choice": "none",
+SEARCH_TOOL_DECLARATION: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": SEARCH_TOOL,
+        "description": "Search the municipality's documents and return the passages that match.",
+        "parameters": {
+            "type": "object",
+            "properties": {"query": {"type": "string", "description": "What to search for."}},
+            "required": ["query"],
+        },
+    },
 }
+SEARCH_TOOLS: dict[str, Any] = {"tools": [SEARCH_TOOL_DECLARATION], "tool_choice": "none"}
 
 
 def build_messages(suite: Suite, item: Item) -> list[dict[str, Any]]:
@@ -83,7 +79,11 @@ def request_params(suite: Suite, item: Item, vendor: Vendor) -> dict[str, Any]:
     """The generation parameters of a request (the suite's, the vendor's over them), and the search
     tool's declaration when the item's documents come back as its result."""
     params = suite.generation.merged(vendor.generation).request_params()
-    if item.documents and suite.documents_as == "tool":
+    searched = bool(item.documents) and suite.documents_as == "tool"
+    if suite.tools:  # the model may call the suite's tools (and search again, when documents came from a search)
+        declared = [t.declaration() for t in suite.tools]
+        return {**params, "tools": ([SEARCH_TOOL_DECLARATION] if searched else []) + declared, "tool_choice": "auto"}
+    if searched:
         params = {**params, **SEARCH_TOOLS}
     return params
 
@@ -122,9 +122,11 @@ def plan(
 ) -> list[PlannedRequest]:
     """``sealed``: suite id -> SealInfo of sealed suites; their requests are stored with the
     message text replaced by a placeholder and a keyed digest (the real messages are still sent).
-    Reference models that repeat the item (echo, oracle) are not sent sealed items at all: their
-    answer would be the plaintext (``integrity.sealed.withheld_from_sealed``)."""
-    from ..integrity.sealed import sealed_messages, withheld_from_sealed
+    Pairs that are not applicable are not planned (``runner/applicable.py``): reference models that
+    repeat the item (echo, oracle) are not sent sealed items (their answer would be the plaintext),
+    vendors without tool calling are not sent suites that declare tools."""
+    from ..integrity.sealed import sealed_messages
+    from .applicable import reason
 
     vendors = list(vendors)
     sealed = sealed or {}
@@ -136,7 +138,7 @@ def plan(
             turns = n_replies(messages) if item.turns else 0
             stored = sealed_messages(messages, info) if info is not None else None
             for vendor in vendors:
-                if info is not None and withheld_from_sealed(vendor):
+                if reason(suite, vendor, sealed) is not None:  # 対象外 (runner/applicable.py)
                     continue
                 params = request_params(suite, item, vendor)
                 for epoch in range(epochs):

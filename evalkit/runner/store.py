@@ -15,7 +15,7 @@ from typing import Any
 
 STORE_NAME = "store.sqlite"
 # 2: responses.reasoning, reasoning_tokens and the streaming timings ttft_ms, itl_ms, tokens_per_s (added
-# to older stores on open); 3: the turns table of conversation items
+# to older stores on open); 3: the turns table of conversation items, responses.tool_calls
 SCHEMA_VERSION = 3
 
 _SCHEMA = """
@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS responses (
     reasoning_tokens INTEGER,
     ttft_ms REAL,             -- streamed answers (providers/sse.py): time to first token,
     itl_ms REAL,              -- mean inter-token latency,
-    tokens_per_s REAL         -- output tokens per second after the first
+    tokens_per_s REAL,        -- output tokens per second after the first
+    tool_calls TEXT           -- the answer's tool calls, JSON [{name, arguments}] (providers/tool_calls.py)
 );
 CREATE TABLE IF NOT EXISTS turns (
     key TEXT NOT NULL REFERENCES requests (key),  -- a conversation item's request (runner/conversation.py)
@@ -129,14 +130,15 @@ class Response:
     ttft_ms: float | None = None
     itl_ms: float | None = None
     tokens_per_s: float | None = None
+    tool_calls: str | None = None  # JSON [{name, arguments}] of the answer's tool calls
 
 
 _RESPONSE_COLUMNS = (
     "key, ok, content, finish_reason, model, system_fingerprint, prompt_tokens, completion_tokens, latency_ms, "
     "attempts, error_kind, http_status, error_message, received_at, reasoning, reasoning_tokens, "
-    "ttft_ms, itl_ms, tokens_per_s"
+    "ttft_ms, itl_ms, tokens_per_s, tool_calls"
 )
-_PUT_RESPONSE = f"INSERT OR REPLACE INTO responses ({_RESPONSE_COLUMNS}) VALUES ({', '.join('?' * 19)})"
+_PUT_RESPONSE = f"INSERT OR REPLACE INTO responses ({_RESPONSE_COLUMNS}) VALUES ({', '.join('?' * 20)})"
 _TURN_FIELDS = tuple(f for f in _RESPONSE_COLUMNS.split(", ") if f != "key")
 # columns added after schema version 1, with their types: a store written before gets them on open
 _ADDED_COLUMNS = {
@@ -146,6 +148,7 @@ _ADDED_COLUMNS = {
         ("ttft_ms", "REAL"),
         ("itl_ms", "REAL"),
         ("tokens_per_s", "REAL"),
+        ("tool_calls", "TEXT"),
     )
 }
 
@@ -171,6 +174,7 @@ def _response_row(resp: Response) -> tuple[Any, ...]:
         resp.ttft_ms,
         resp.itl_ms,
         resp.tokens_per_s,
+        resp.tool_calls,
     )
 
 
@@ -340,14 +344,22 @@ class RunStore:
                 out.setdefault(key, []).append(Response(key=f"{key}#{turn}", **json.loads(response)))
         return out
 
-    def conversation_replies(self) -> dict[str, tuple[list[str], list[str | None]]]:
-        """Conversation key -> (its replies, their reasoning), for the answered turns in order (what the
-        score stage reads for a conversation item's turn scorers)."""
-        out: dict[str, tuple[list[str], list[str | None]]] = {}
+    def conversation_replies(self) -> dict[str, tuple[list[str], list[str | None], list[str | None]]]:
+        """Conversation key -> (its replies, their reasoning, their tool calls), for the answered turns in
+        order (what the score stage reads for a conversation item's turn scorers)."""
+        out: dict[str, tuple[list[str], list[str | None], list[str | None]]] = {}
         for key, turns in self.turn_responses().items():
             answered = [t for t in turns if t.ok]
-            out[key] = ([t.content or "" for t in answered], [t.reasoning for t in answered])
+            out[key] = (
+                [t.content or "" for t in answered],
+                [t.reasoning for t in answered],
+                [t.tool_calls for t in answered],
+            )
         return out
+
+    def tool_calls(self) -> dict[str, str]:
+        """Key -> the tool calls of its answer (stored JSON), for the answers that made any."""
+        return dict(self.db.execute("SELECT key, tool_calls FROM responses WHERE ok = 1 AND tool_calls IS NOT NULL"))
 
     # scores ---------------------------------------------------------------
     def answered(self) -> Iterator[tuple[str, str, str, str, str | None]]:

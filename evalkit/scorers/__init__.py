@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (registration)
     overlap,
     preserve,
     refusal,
+    tools,
 )
 from .base import REGISTRY, Scorer, ScoreResult, build
 

@@ -64,7 +64,8 @@ def score_store(
     scored = 0
     verdicts = store.judge_verdicts()  # judges' answers, from the store: scoring never calls anything
     pairs = PairScoring(store, by_id, verdicts, cache)  # a group scorer reads the other members' answers
-    turns = store.conversation_replies()  # conversation key -> (replies, reasonings), in turn order
+    turns = store.conversation_replies()  # conversation key -> (replies, reasonings, tool calls), in turn order
+    calls = store.tool_calls()  # key -> the answer's tool calls
 
     def rows() -> Iterator[ScoreRow]:
         nonlocal scored
@@ -77,16 +78,16 @@ def score_store(
                 continue
             suite, item = items[(suite_id, item_id)]
             if item.turns:  # a conversation: every reply, from the turns table
-                replies, reasonings = turns.get(key) or ([content or ""], [reasoning])
+                replies, reasonings, made = turns.get(key) or ([content or ""], [reasoning], [calls.get(key)])
             else:
-                replies, reasonings = [content or ""], [reasoning]
+                replies, reasonings, made = [content or ""], [reasoning], [calls.get(key)]
             targets = suite.scored_replies(item)
             for index, (scorer, weight) in enumerate(item_scorers(suite, item, cache)):
                 if getattr(scorer, "group", False):
                     result = pairs.score(key, index, scorer, suite, item)
                 else:
                     found = verdicts.get((key, index), [])
-                    result = score_replies(scorer, targets[index], suite, item, replies, reasonings, found)
+                    result = score_replies(scorer, targets[index], suite, item, replies, reasonings, found, made)
                 score, passed = (float(result.score), int(result.passed)) if result.scored else (None, None)
                 explanation, detail = result.explanation, result.detail
                 if sealed:

@@ -42,6 +42,8 @@ class Scorer:
     # A leak scorer: a reasoning model's reasoning is checked too (a secret in it is a leak), unless
     # the suite says its deployment never shows or keeps the reasoning (``reasoning_may_leak``).
     checks_reasoning: ClassVar[bool] = False
+    # Reads the answer's tool calls (``score_calls``) besides its text: the tool_call scorer.
+    reads_calls: ClassVar[bool] = False
 
     def __init__(self, params: _BaseParams) -> None:
         self.params = params
@@ -57,6 +59,10 @@ class Scorer:
     def score_judged(self, output: str, item: Item, verdicts: list[tuple[str, str | None]]) -> ScoreResult:
         """Score with the judges' answers to ``judge_request``: (judge id, its answer text or None when
         its request failed); empty when nothing was asked or no judge ran."""
+        return self.score(output, item)
+
+    def score_calls(self, output: str, calls: str | None, item: Item, suite: Suite | None) -> ScoreResult:
+        """Score with the answer's tool calls (stored JSON, None: none) and the suite's declared tools."""
         return self.score(output, item)
 
     def check_item(self, item: Item) -> str | None:

@@ -261,3 +261,51 @@ def test_japanese_text_renders_as_glyphs_not_boxes(browser, repo_run):
         "Japanese characters render as identical boxes: no Japanese font is installed "
         "(scripts/test installs fonts-ipafont-gothic; see README)"
     )
+
+
+def test_conversations_and_tool_calls_in_the_drill_down(browser, tmp_path):
+    """A conversation shows each vendor's whole exchange (every user message and reply, in order), an
+    answer's tool calls show as lines of text, a vendor without tool calling shows 対象外: all inert."""
+    turns = "".join(f"      - user: {json.dumps(p)}\n" for p in HOSTILE[:3])
+    conversation = (
+        'id: talk\nversion: "1"\ntitle: 会話\ncriterion: leaf\n'
+        "scorers: [{kind: contains, params: {values: [script]}}]\nitems:\n"
+        f"  - id: c1\n    turns:\n{turns}"
+    )
+    tools = (
+        'id: tooling\nversion: "1"\ntitle: ツール\ncriterion: leaf\nprompt: "{{ q }}"\n'
+        "tools:\n  - name: book_room\n    description: 会議室を予約する\n"
+        "    parameters: {type: object, properties: {note: {type: string}}, required: [note]}\n"
+        "scorers: [{kind: tool_call, params: {call: book_room, arguments: {note: "
+        + json.dumps(HOSTILE[1])
+        + "}}}]\nitems:\n  - {id: t1, vars: {q: 予約して}}\n"
+    )
+    work = make_workspace(
+        tmp_path / "w",
+        {"talk": conversation, "tooling": tools},
+        {
+            "e": "id: echo\nname: 復唱\nprovider: reference\nmodel: echo\n",
+            "o": "id: oracle\nname: 参照\nprovider: reference\nmodel: oracle\n",
+            "n": "id: plain\nname: ツールなし\nprovider: reference\nmodel: oracle\ntools: false\n",
+        },
+    )
+    proc = evalkit("run", "--out", "run", "--quiet", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    page, errors, requests = _open(browser, work / "run" / "report.html")
+    assert errors == [] and requests == [] and page.evaluate("window.__pwned") is None
+    page.fill("#f-text", "c1")
+    expect(page.locator("#item-rows article.item")).to_have_count(1)
+    exchange = page.locator('[data-item="talk/c1"] [data-vendor="echo"] .turn')
+    expect(exchange).to_have_count(3)
+    for n, payload in enumerate(HOSTILE[:3]):  # each user message, then the echo's reply: both as text
+        assert exchange.nth(n).locator("pre.asked").text_content() == payload
+        assert exchange.nth(n).locator("pre.content").text_content() == payload
+    assert page.locator('[data-item="talk/c1"] .prompt .slot').count() == 3
+    page.fill("#f-text", "")
+    expect(page.locator("#item-rows article.item")).to_have_count(2)
+    call = page.locator('[data-item="tooling/t1"] [data-vendor="oracle"] pre.content')
+    expect(call).to_contain_text("ツール book_room を呼び出し")
+    assert json.dumps(HOSTILE[1], ensure_ascii=False) in call.text_content()  # the arguments as sent
+    assert page.locator('[data-not-applicable="tooling:plain"]').count() == 1
+    assert page.locator("#item-rows img, #item-rows svg, #item-rows script").count() == 0
+    assert page.evaluate("window.__pwned") is None

@@ -29,6 +29,7 @@ from ..data import suite_items
 from ..errors import UsageError
 from ..i18n import tr
 from ..providers.openai_chat import now_iso
+from ..runner.conversation import fill
 from ..runner.plan import build_messages, request_params
 from ..runner.store import PlannedRequest, RunStore
 from .drive import STOP_TEXT, Ramp
@@ -45,11 +46,17 @@ def prompt_factories(
     pool: list[tuple[str, str, list[dict[str, str]], dict[str, Any]]] = []
     for loaded in suites:
         suite = loaded.model
-        if suite.id in sealed:
+        if suite.id in sealed or (suite.tools and not vendor.tools):  # (no tool calling: 対象外)
             continue
         cap = {"max_tokens": profile.max_tokens} if profile.max_tokens is not None else {}
         pool += [
-            (suite.id, item.id, build_messages(suite, item), {**request_params(suite, item, vendor), **cap})
+            # a conversation's first turn: a user's opening message (its later turns need the model's replies)
+            (
+                suite.id,
+                item.id,
+                fill(build_messages(suite, item), [], upto=1),
+                {**request_params(suite, item, vendor), **cap},
+            )
             for item in suite_items(suite)
         ]
     random.Random(0).shuffle(pool)

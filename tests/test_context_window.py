@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 import threading
 
@@ -116,4 +117,8 @@ def test_a_request_over_the_context_window_is_recorded_once_as_such(tmp_path):
     assert server.calls == 2  # nothing was sent twice
     summary = json.loads((work / "run" / "summary.json").read_text(encoding="utf-8"))
     assert summary["vendors"][0]["errors_by_kind"] == {"context": 1}
-    assert "コンテキスト長を超えた" in (work / "run" / "report.html").read_text(encoding="utf-8")
+    html = (work / "run" / "report.html").read_text(encoding="utf-8")
+    assert "コンテキスト長を超えた" in html
+    # its own column per vendor in the operations table
+    assert "<th class=\"num\">コンテキスト長超過</th>" in html
+    assert re.search(r'data-operations="short">.*?<td class="num" data-context-errors>1</td>', html, re.S)

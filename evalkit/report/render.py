@@ -508,6 +508,7 @@ def render_report(
         view=view,
         vendors=vendors,
         vendor_ids=vendor_ids,
+        context_errors=any((v.get("errors_by_kind") or {}).get("context") for v in vendors),
         thinking=any(v.get("n_with_reasoning") or v.get("reasoning_tokens") for v in vendors),
         streamed=any(v.get("n_streamed") for v in vendors),
         vendor_names={v["id"]: v["name"] for v in vendors},

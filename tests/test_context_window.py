@@ -120,5 +120,5 @@ def test_a_request_over_the_context_window_is_recorded_once_as_such(tmp_path):
     html = (work / "run" / "report.html").read_text(encoding="utf-8")
     assert "コンテキスト長を超えた" in html
     # its own column per vendor in the operations table
-    assert "<th class=\"num\">コンテキスト長超過</th>" in html
+    assert '<th class="num">コンテキスト長超過</th>' in html
     assert re.search(r'data-operations="short">.*?<td class="num" data-context-errors>1</td>', html, re.S)

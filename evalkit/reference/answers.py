@@ -72,7 +72,10 @@ def build_answer_book(suites: Iterable[Suite]) -> dict[str, str | dict]:
                 calls = ideal_calls(suite, item)
                 answer = ideal_answer(suite, item)
                 if calls:  # a reply that calls a tool says nothing more unless a scorer asks for text
-                    book[messages_hash(messages)] = {"content": "" if answer == NEUTRAL else answer, "tool_calls": calls}
+                    book[messages_hash(messages)] = {
+                        "content": "" if answer == NEUTRAL else answer,
+                        "tool_calls": calls,
+                    }
                 else:
                     book[messages_hash(messages)] = answer
                 continue

@@ -219,3 +219,18 @@ def test_self_check_fails_naming_both_items(tmp_path):
     line = next(line for line in proc.stderr.splitlines() if "near-duplicate" in line)
     assert line.startswith("suites/a.yaml:") and "'a1'" in line and "'b1'" in line and "suites/b.yaml:" in line
     assert "near-duplicates: 1 pair(s)" in proc.stdout
+
+
+def test_conversations_are_compared_by_their_messages():
+    turns = [{"user": MANUAL_A}, {"user": "では、私物のパソコンを使ってもよいですか。"}]
+    again = [{"user": MANUAL_A}, {"assistant": "承知しました。"}, {"user": "私物のパソコンは使えますか。"}]
+    other = [{"user": LIBRARY}, {"user": "月曜日は開いていますか。"}]
+    conv = suite(
+        "conv",
+        [
+            {"id": "c1", "turns": turns, "reference": "x"},
+            {"id": "c2", "turns": again, "reference": "x"},
+            {"id": "c3", "turns": other, "reference": "x"},
+        ],
+    )
+    assert flagged(conv) == {("conv/c1", "conv/c2")}

@@ -258,11 +258,17 @@ class Item(Strict):
         return {**self.vars, "documents": self.documents_block()} if self.documents else self.vars
 
     def shown_vars(self) -> dict[str, Any]:
-        """What the model is shown besides the templates: the vars, and the documents as ``documents``
-        (scorers that compare an answer with its sources read this)."""
-        if not self.documents:
+        """What the model is shown besides the suite's templates: the vars, the documents as ``documents``
+        and a conversation's messages as ``turns`` (scorers that compare an answer with what it was shown
+        read this: what the user said is no leak; the near-duplicate check compares it)."""
+        if not self.documents and not self.turns:
             return self.vars
-        return {**self.vars, "documents": [d.shown() for d in self.documents]}
+        shown = dict(self.vars)
+        if self.documents:
+            shown["documents"] = [d.shown() for d in self.documents]
+        if self.turns and "turns" not in shown:
+            shown["turns"] = [t.user if t.user is not None else t.assistant for t in self.turns]
+        return shown
 
     def references(self) -> list[str]:
         if self.reference is None:

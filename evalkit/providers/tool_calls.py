@@ -86,6 +86,17 @@ def calls_of(stored: str | None) -> list[dict[str, str]]:
     return [c for c in value if isinstance(c, dict)] if isinstance(value, list) else []
 
 
+def readable(arguments: object) -> str:
+    """Arguments as text a reader (and a leak scorer) can read: JSON re-written without escapes (a server
+    may send 「港が丘」 as \\u6e2f\\u304c\\u4e18), anything else as sent."""
+    if not isinstance(arguments, str):
+        return str(arguments)
+    try:
+        return json.dumps(json.loads(arguments), ensure_ascii=False)
+    except ValueError:
+        return arguments
+
+
 def shown(stored: str | None) -> str:
     """The calls as text, one line each (the drill-down, and what the leak scorers read)."""
-    return "\n".join(f"（ツール {c.get('name')} を呼び出し: {c.get('arguments')}）" for c in calls_of(stored))
+    return "\n".join(f"（ツール {c.get('name')} を呼び出し: {readable(c.get('arguments'))}）" for c in calls_of(stored))

@@ -9,6 +9,8 @@ from ..data import suite_items
 from ..runner.conversation import fill
 from ..runner.plan import build_messages
 from ..scorers import build
+from ..scorers.replies import turn_item
+from ..scorers.tools import ToolCall
 from .server import messages_hash
 
 NEUTRAL = "承知しました。ご質問にお答えします。"
@@ -22,11 +24,13 @@ def ideal_answer(suite: Suite, item, reply: int | None = None) -> str:
     reference that satisfies several scorers (and length limits) is returned as it is.
     """
     specs = suite.scorers_for(item)
+    target: int | None = None
     if item.turns:
         targets = suite.scored_replies(item)
         last = len(item.model_turns()) - 1
         wanted = last if reply is None else reply
         specs = [s for s, t in zip(specs, targets, strict=True) if (last if t is None else t) == wanted]
+        target = None if wanted == last else wanted
     scorers = [build(spec.kind, spec.params) for spec in specs]
     exact = next((s for s in scorers if s.kind == "exact"), None)
     if exact is not None:  # an exact match admits nothing else
@@ -39,10 +43,11 @@ def ideal_answer(suite: Suite, item, reply: int | None = None) -> str:
     for scorer in scorers:
         if scorer.kind == "judge":  # verdicts come from judges, not from this text
             continue
+        seen = turn_item(scorer, target, item)  # (a turn's refusal scorer may expect otherwise than the item)
         current = "\n".join(parts) if parts else NEUTRAL
-        if scorer.score(current, item).passed:
+        if scorer.score(current, seen).passed:
             continue
-        answer = scorer.ideal_answer(item)
+        answer = scorer.ideal_answer(seen)
         if answer and answer not in parts:
             parts.append(answer)
     return "\n".join(parts) if parts else NEUTRAL
@@ -57,7 +62,8 @@ def ideal_calls(suite: Suite, item) -> list[dict[str, str]] | None:
     for spec, target in zip(suite.scorers_for(item), targets, strict=True):
         if spec.kind != "tool_call" or target is not None:
             continue
-        made = build(spec.kind, spec.params).ideal_calls(item)  # type: ignore[attr-defined]
+        scorer = build(spec.kind, spec.params)
+        made = scorer.ideal_calls(item) if isinstance(scorer, ToolCall) else None
         calls += [c for c in made or [] if c not in calls]
     return calls or None
 

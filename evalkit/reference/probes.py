@@ -20,7 +20,7 @@ from ..runner.conversation import questions
 from ..runner.plan import build_messages
 from ..scorers.apply import item_scorers
 from ..scorers.base import Scorer
-from ..scorers.replies import score_replies
+from ..scorers.replies import score_replies, turn_item
 
 PASS, FAIL, ROUTED = "pass", "fail", "routed"
 
@@ -75,7 +75,7 @@ def probe_outcome(
         target = targets[index]
         n = len(replies) - 1 if target is None else target
         read = (asked[min(n, len(asked) - 1)], replies[n] if n < len(replies) else "")
-        if asks_judge(scorer, item, *read):
+        if asks_judge(scorer, turn_item(scorer, target, item), *read):
             outcome.routed.append((index, scorer))
             outcome.exchanges[index] = read
             continue

@@ -99,7 +99,9 @@ def _oracle_and_refusal(suite: Suite, item: Item, scorers: list[Scorer]) -> tupl
         oracle = probe_outcome(suite, item, replies, calls=stored)
         fails = [f.split(":", 1)[0] for f in oracle.failed]
         routed = [] if fails else [s.kind for _, s in oracle.routed if s.kind != "judge"]
-        return fails, routed, not probe_outcome(suite, item, [REFUSAL] * n).failed
+        # a conversation that ends in a refusal: the earlier turns answered well (the legitimate questions
+        # that open an escalation must be answered), the last one refused
+        return fails, routed, not probe_outcome(suite, item, replies[:-1] + [REFUSAL]).failed
     answer = ideal_answer(suite, item)
     fails = [s.kind for s in scorers if not s.score(answer, item).passed]
     question = question_of(suite, item)

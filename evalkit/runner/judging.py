@@ -10,6 +10,7 @@ from ..config.vendor import Vendor
 from ..data import suite_items
 from ..scorers.apply import item_scorers
 from ..scorers.base import Scorer, ScorerCache
+from ..scorers.replies import turn_item
 from .conversation import questions
 from .plan import build_messages, endpoint_id, request_key
 from .store import PlannedRequest, RunStore
@@ -44,7 +45,7 @@ def plan_judging(
             target = targets[index]
             n = len(users) - 1 if target is None else target
             answer = replies[n] if n < len(replies) else ""
-            request = scorer.judge_request(item, users[n], answer)
+            request = scorer.judge_request(turn_item(scorer, target, item), users[n], answer)
             if request is None:
                 continue
             messages, max_tokens = request

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, evalkit
+from conftest import REPO, evalkit, read_yaml
 
 from evalkit.config.attestation import (
     NO_EVIDENCE,
@@ -264,7 +264,7 @@ def test_evidence_reaches_the_summary_and_report_and_its_absence_fails_the_gate(
     questionnaire = QUESTIONNAIRE.replace(
         "    expect: government_cloud\n", "    expect: government_cloud\n    evidence: true\n"
     )
-    with_doc = yaml.safe_load(vendor("doc", deployment="government_cloud", provenance="original"))
+    with_doc = read_yaml(vendor("doc", deployment="government_cloud", provenance="original"))
     with_doc["attestation"]["evidence"] = {
         "deployment": [{"document": "推論環境構成書 第3版", "page": "p.7", "url": "https://example.com/<b>構成</b>"}]
     }
@@ -451,7 +451,7 @@ def test_repo_questionnaire_covers_the_call_and_is_the_only_source():
         .split("# 申告の照合項目")[0]
         .split("children:")[1]
     )
-    data = yaml.safe_load((REPO / "suites" / "attestation" / "environment.yaml").read_text(encoding="utf-8"))
+    data = read_yaml((REPO / "suites" / "attestation" / "environment.yaml").read_text(encoding="utf-8"))
     assert data["criterion"] == "security.environment"
     fields = {c["field"] for c in data["checks"]}
     assert fields >= {
@@ -484,7 +484,7 @@ def test_repo_questionnaire_covers_the_call_and_is_the_only_source():
     base = next(c for c in data["checks"] if c["field"] == "base_model")
     assert base["when"] == {"provenance": "derivative"} and base["critical"] is True
     # every field a check reads exists on the vendor Attestation model, and ref-oracle answers them all
-    oracle = yaml.safe_load((REPO / "vendors" / "ref-oracle.yaml").read_text(encoding="utf-8"))["attestation"]
+    oracle = read_yaml((REPO / "vendors" / "ref-oracle.yaml").read_text(encoding="utf-8"))["attestation"]
     assert fields <= set(Attestation.model_fields)
     assert fields - {"base_model"} <= set(oracle)
 

@@ -7,7 +7,7 @@ test p < 0.01 and accuracy more than 10 points above chance).
 
 from __future__ import annotations
 
-from conftest import evalkit, make_workspace
+from conftest import evalkit, make_workspace, read_yaml
 
 from evalkit.config.suite import Suite
 from evalkit.reference.baselines import choice_baselines, choice_item, tail_probability
@@ -58,9 +58,8 @@ def balanced_suite() -> str:
 
 
 def _suite(text: str) -> Suite:
-    import yaml
 
-    return Suite.model_validate(yaml.safe_load(text))
+    return Suite.model_validate(read_yaml(text))
 
 
 def test_exact_tail_probability():

@@ -12,8 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import REPO, SAMPLES, evalkit
+from conftest import REPO, SAMPLES, evalkit, read_yaml
 
 FAIRNESS = SAMPLES / "aisev_03_aisi_fairness_v0.1.sample.csv"
 SECURITY = SAMPLES / "aisev_06_aisi_security_v0.1.sample.csv"
@@ -91,7 +90,7 @@ def test_round_trip_of_the_samples(tmp_path, sample, suite_id, criterion, perspe
         f"criterion {criterion}"
     )
     assert "run with --judge ID" in proc.stderr
-    suite = yaml.safe_load(out.read_text(encoding="utf-8"))
+    suite = read_yaml(out.read_text(encoding="utf-8"))
     with open(sample, encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert suite["id"] == suite_id and suite["criterion"] == criterion and suite["version"] == "0.1"
@@ -161,7 +160,7 @@ def test_every_row_kind(tmp_path):
         "wrote suites/external/toxic.yaml: suite 'external.aisev_01_aisi_toxic_v0_2', "
         "4 items (2 judge, 2 choice), criterion safety.bias"
     )
-    suite = yaml.safe_load((root / "suites" / "external" / "toxic.yaml").read_text(encoding="utf-8"))
+    suite = read_yaml((root / "suites" / "external" / "toxic.yaml").read_text(encoding="utf-8"))
     assert suite["version"] == "0.2"
     assert suite["scorers"] == [{"kind": "judge", "params": {"rubric_field": "rubric"}}]  # 2 judge rows vs 2 choice
     requirement, mc3, mc4, qa = suite["items"]
@@ -181,7 +180,7 @@ def test_every_row_kind(tmp_path):
     # the same rows give the same ids on every import (only the canary is new)
     again = cli(root, "import", "aisev", str(data), "--out", "suites/external/toxic.yaml", "--force")
     assert again.returncode == 0, again.stderr
-    second = yaml.safe_load((root / "suites" / "external" / "toxic.yaml").read_text(encoding="utf-8"))
+    second = read_yaml((root / "suites" / "external" / "toxic.yaml").read_text(encoding="utf-8"))
     assert [i["id"] for i in second["items"]] == [i["id"] for i in suite["items"]]
 
 

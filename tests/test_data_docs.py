@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, clean_env, evalkit
+from conftest import REPO, clean_env, evalkit, read_yaml
 
 DOC = REPO / "docs" / "datasets.md"
 
@@ -143,7 +143,7 @@ def test_hub_mirror_snippet_maps_the_mirror_and_is_skipped_offline(tmp_path):
 
     (tmp_path / "data").mkdir()
     pq.write_table(pa.Table.from_pylist(MIRROR), tmp_path / "data" / "train.parquet")
-    suite = yaml.safe_load(text)
+    suite = read_yaml(text)
     suite["source"].pop("path")
     suite["source"]["data_files"] = {"train": "../../data/train.parquet"}
     (tmp_path / "suites" / "external" / "lawqa_jp_hub.yaml").write_text(
@@ -246,4 +246,4 @@ def test_snippets_conform_to_the_suite_schema(name):
     import jsonschema
 
     schema = json.loads((REPO / "schemas" / "suite.schema.json").read_text(encoding="utf-8"))
-    jsonschema.validate(yaml.safe_load(snippet(name)), schema)
+    jsonschema.validate(read_yaml(snippet(name)), schema)

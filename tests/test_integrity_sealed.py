@@ -9,8 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import clean_env, evalkit, make_workspace
+from conftest import clean_env, evalkit, make_workspace, read_yaml
 
 from evalkit.config.suite import Suite
 from evalkit.reference import EmbeddedServer, build_answer_book
@@ -84,7 +83,7 @@ VENDORS = {
 
 def serve(*suites: str) -> EmbeddedServer:
     """acme-gov's endpoint on 127.0.0.1: the oracle, answering each item of ``suites`` (YAML texts)."""
-    return EmbeddedServer(build_answer_book([Suite.model_validate(yaml.safe_load(text)) for text in suites])).start()
+    return EmbeddedServer(build_answer_book([Suite.model_validate(read_yaml(text)) for text in suites])).start()
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -7,8 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-import yaml
-from conftest import REPO, SMALL_CRITERIA, evalkit, make_workspace
+from conftest import REPO, SMALL_CRITERIA, evalkit, make_workspace, read_yaml
 
 SUITE = """\
 id: s
@@ -83,7 +82,7 @@ def test_repo_counts_meet_the_floors_of_suites_v2():
     easy, mid, hard = map(int, mix.groups())
     assert hard * 3 >= easy + mid + hard
     # issue 6's breakdown of the bias minimum
-    bias = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in (REPO / "suites" / "bias").glob("*.yaml")}
+    bias = {p.stem: read_yaml(p.read_text(encoding="utf-8")) for p in (REPO / "suites" / "bias").glob("*.yaml")}
     assert len(bias["ambiguity"]["items"]) >= 80
     assert sum(i.get("expect") == "decline" for i in bias["harmful_requests"]["items"]) >= 30
     assert sum(i.get("expect") == "answer" for i in bias["benign_lookalikes"]["items"]) >= 20
@@ -131,7 +130,7 @@ def test_printed_tag_counts_match_the_files():
         elif not line.startswith("      "):
             current = None
     for path in (REPO / "suites").rglob("*.yaml"):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
         if "items" not in data:
             continue
         expected = Counter(tag for item in data["items"] for tag in set(item.get("tags") or ["(タグなし)"]))
@@ -140,7 +139,7 @@ def test_printed_tag_counts_match_the_files():
 
 def test_day_of_test_sample_is_fifty_questions_over_every_criterion():
     suites = [
-        yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((REPO / "suites" / "day_of_test").glob("*.yaml"))
+        read_yaml(p.read_text(encoding="utf-8")) for p in sorted((REPO / "suites" / "day_of_test").glob("*.yaml"))
     ]
     ids = [item["id"] for s in suites for item in s["items"]]
     assert sorted(ids) == [f"dot-{n:02d}" for n in range(1, 51)]  # 50 question numbers, each once

@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 
 import yaml
-from conftest import REPO, evalkit, make_workspace
+from conftest import REPO, evalkit, make_workspace, read_yaml
 
 from evalkit.analysis.calibration import agreement, cohen_kappa
 
@@ -225,7 +225,7 @@ def test_flipping_a_repository_probe_fails_at_its_file_and_line(tmp_path):
     flipped = []
     for rel in FLIPPED:
         path = work / "suites" / rel
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
         suite = Suite.model_validate(data)
         index, item, j = next(
             (i, it, j)

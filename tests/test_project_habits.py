@@ -11,8 +11,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-import yaml
-from conftest import REPO, evalkit, make_workspace
+from conftest import REPO, evalkit, make_workspace, read_yaml
 
 import evalkit as evalkit_pkg
 
@@ -30,7 +29,7 @@ def test_the_version_has_one_source():
 
 def test_the_checks_run_in_the_test_command_and_in_pre_commit():
     script = (REPO / "scripts" / "test").read_text(encoding="utf-8")
-    hooks = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hooks = read_yaml((REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     entries = [h["entry"] for repo in hooks["repos"] for h in repo["hooks"]]
     for check in CHECKS:
         assert f'"{check}' in script or f" {check}" in script, check

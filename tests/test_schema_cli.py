@@ -6,8 +6,7 @@ import json
 
 import jsonschema
 import pytest
-import yaml
-from conftest import REPO, evalkit
+from conftest import REPO, evalkit, read_yaml
 
 
 @pytest.mark.parametrize("kind", ["suite", "vendor", "criteria", "attestation"])
@@ -21,15 +20,13 @@ def test_committed_schema_is_current(kind):
 
 def test_repo_files_conform_to_the_printed_schemas():
     schemas = {k: json.loads(evalkit("schema", k).stdout) for k in ("suite", "vendor", "criteria", "attestation")}
-    jsonschema.validate(
-        yaml.safe_load((REPO / "suites" / "criteria.yaml").read_text(encoding="utf-8")), schemas["criteria"]
-    )
+    jsonschema.validate(read_yaml((REPO / "suites" / "criteria.yaml").read_text(encoding="utf-8")), schemas["criteria"])
     for path in (REPO / "vendors").glob("*.yaml"):
-        jsonschema.validate(yaml.safe_load(path.read_text(encoding="utf-8")), schemas["vendor"])
+        jsonschema.validate(read_yaml(path.read_text(encoding="utf-8")), schemas["vendor"])
     for path in (REPO / "suites").rglob("*.yaml"):
         if path.name != "criteria.yaml":
             kind = "attestation" if "attestation" in path.parent.parts else "suite"
-            jsonschema.validate(yaml.safe_load(path.read_text(encoding="utf-8")), schemas[kind])
+            jsonschema.validate(read_yaml(path.read_text(encoding="utf-8")), schemas[kind])
 
 
 def test_schema_rejects_an_unknown_key():

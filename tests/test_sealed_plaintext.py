@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, SMALL_CRITERIA, clean_env, evalkit, make_workspace
+from conftest import REPO, SMALL_CRITERIA, clean_env, evalkit, make_workspace, read_yaml
 from test_integrity_sealed import OPEN_SUITE
 
 from evalkit.config.suite import Suite
@@ -103,7 +103,7 @@ DEFAULT_VENDORS = ("ref-echo", "ref-oracle", "ref-refuse", "ref-judge")
 
 def acme_book() -> dict[str, str]:
     """The answer book of the vendor served over HTTP (built by the test, which knows the plaintext)."""
-    suites = (Suite.model_validate(SEALED_SUITE), Suite.model_validate(yaml.safe_load(OPEN_SUITE)))
+    suites = (Suite.model_validate(SEALED_SUITE), Suite.model_validate(read_yaml(OPEN_SUITE)))
     return {messages_hash(build_messages(s, item)): ACME_ANSWERS[item.id] for s in suites for item in s.items}
 
 

@@ -7,8 +7,7 @@ import subprocess
 import sys
 from collections import Counter
 
-import yaml
-from conftest import REPO, clean_env
+from conftest import REPO, clean_env, read_yaml
 
 DOC = REPO / "docs" / "suites.md"
 BLOCK = re.compile(r"<!-- BEGIN GENERATED: (?P<key>\S+) -->\n(?P<body>.*?)<!-- END GENERATED: (?P=key) -->", re.S)
@@ -17,7 +16,7 @@ BLOCK = re.compile(r"<!-- BEGIN GENERATED: (?P<key>\S+) -->\n(?P<body>.*?)<!-- E
 def _suites() -> dict[str, dict]:
     out = {}
     for path in (REPO / "suites").rglob("*.yaml"):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
         if isinstance(data, dict) and "items" in data:
             out[data["id"]] = data
     return out
@@ -108,7 +107,7 @@ def test_every_repo_suite_file_has_a_distinct_canary():
     for path in (REPO / "suites").rglob("*.yaml"):
         if path.name == "criteria.yaml":
             continue
-        canary = yaml.safe_load(path.read_text(encoding="utf-8")).get("canary")
+        canary = read_yaml(path.read_text(encoding="utf-8")).get("canary")
         assert canary and canary.startswith("evalkit-canary:"), path
         assert canary not in canaries, (path, canaries.get(canary))
         canaries[canary] = path

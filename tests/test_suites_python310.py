@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import re
 
-import yaml
-from conftest import REPO
+from conftest import REPO, read_yaml
 
 ATOMIC = re.compile(r"(?<!\\)\(\?>")
 POSSESSIVE = re.compile(r"(?<!\\)(?:[*+?}])\+")
@@ -29,7 +28,7 @@ def _strings(node):
 def test_no_pattern_needs_python_311():
     found = []
     for path in sorted((REPO / "suites").rglob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
         for text in _strings(data):
             if ATOMIC.search(text) or POSSESSIVE.search(text):
                 found.append(f"{path.relative_to(REPO)}: {text[:80]}")

@@ -10,14 +10,13 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
-import yaml
-from conftest import REPO, clean_env
+from conftest import REPO, clean_env, read_yaml
 
 WORKFLOW = REPO / ".github" / "workflows" / "suites.yml"
 
 
 def steps() -> list[dict]:
-    data = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    data = read_yaml(WORKFLOW.read_text(encoding="utf-8"))
     (job,) = data["jobs"].values()
     return job["steps"]
 
@@ -28,7 +27,7 @@ def test_the_workflow_installs_as_the_readme_says_and_publishes_junit():
     assert "```sh\nbash scripts/start\n```" in (REPO / "README.md").read_text(encoding="utf-8")
     published = next(s for s in steps() if "action-junit-report" in s.get("uses", ""))
     assert published["with"]["report_paths"] == "reports/ci/results.junit.xml"
-    triggers = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))[True]  # YAML 1.1 reads `on` as true
+    triggers = read_yaml(WORKFLOW.read_text(encoding="utf-8"))[True]  # YAML 1.1 reads `on` as true
     # every change that can move a verdict runs it (suites, scorers, loader, runner, report, dependencies):
     # only prose is left out
     for event in ("push", "pull_request"):
@@ -41,7 +40,7 @@ def test_every_action_is_pinned_and_the_tests_run_on_every_python():
     for workflow in (REPO / ".github" / "workflows").glob("*.yml"):
         uses = re.findall(r"uses:\s*(\S+)", workflow.read_text(encoding="utf-8"))
         assert uses and all(re.fullmatch(r"[\w.\-]+/[\w.\-]+@[0-9a-f]{40}", u) for u in uses), (workflow, uses)
-    tests = yaml.safe_load((REPO / ".github" / "workflows" / "tests.yml").read_text(encoding="utf-8"))
+    tests = read_yaml((REPO / ".github" / "workflows" / "tests.yml").read_text(encoding="utf-8"))
     assert tests[True] == {"push": None, "pull_request": None}  # every push and pull request
     (job,) = tests["jobs"].values()
     assert job["strategy"]["matrix"]["python"] == ["3.10", "3.11", "3.12"]
@@ -49,7 +48,10 @@ def test_every_action_is_pinned_and_the_tests_run_on_every_python():
 
 
 @pytest.mark.skipif(shutil.which("git") is None or not (REPO / ".git").exists(), reason="needs git and the repository")
-def test_every_shell_step_succeeds_in_a_fresh_clone(tmp_path):
+def test_every_shell_step_succeeds_in_a_fresh_clone(tmp_path, repo_self_check):
+    # (repo_self_check: the session's self-check of the same files fills evalkit's cache first, so the
+    # clone's `validate --self-check` step reads the clean suites from it, as a second CI step would; a
+    # clone of a tree with uncommitted changes has other code and checks everything again)
     clone = tmp_path / "repo"
     subprocess.run(["git", "-c", "safe.directory=*", "clone", "-q", str(REPO), str(clone)], check=True)
     head_parent = subprocess.run(

@@ -70,12 +70,6 @@ def fill(script: list[dict[str, Any]], replies: list[str | None], upto: int | No
     return out
 
 
-def turn_of(key: str) -> tuple[str, int] | None:
-    """(conversation key, turn) of a turn request's key, None for any other key."""
-    head, sep, tail = key.rpartition("#")
-    return (head, int(tail)) if sep and tail.isdigit() else None
-
-
 @dataclass
 class Conversation:
     """One conversation being sent: its planned request and the replies it has so far."""

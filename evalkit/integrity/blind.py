@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from ..errors import UsageError
 from ..i18n import tr
 
 if TYPE_CHECKING:
+    import pandas as pd  # (only blind_table takes a frame: a run imports pandas after sending)
+
     from ..runner.store import RunStore
 
 MAPPING_NAME = "blind-mapping.json"

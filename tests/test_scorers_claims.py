@@ -807,3 +807,21 @@ def test_the_te_mo_inside_a_kana_word_is_no_concession():
     # a real concession still denies the claim
     deny = build("claims", {"required": ["許可を得"]})
     assert not deny.score("たとえ許可を得ても私物のパソコンは使えません。", item).passed
+
+
+def test_a_need_denied_right_after_the_claim_is_no_claim():
+    """「通知書は必要ありません」 denies a forbidden 「通知書…必要」 (found by the review of turn_corrections)."""
+    from evalkit.config.suite import Item
+    from evalkit.scorers import build
+
+    scorer = build("claims", {"forbidden": [{"regex": "通知書[^。]{0,3}必要"}]})
+    item = Item(id="x")
+    for denied in (
+        "通知書は必要ありません。",
+        "通知書は必要ない。",
+        "通知書は特に必要ございません。",
+        "通知書は不要です。",
+    ):
+        assert scorer.score(denied, item).passed, denied
+    for stated in ("通知書は必要です。", "通知書も必要となります。", "通知書が必要なので、ご持参ください。"):
+        assert not scorer.score(stated, item).passed, stated

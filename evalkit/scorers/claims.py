@@ -335,10 +335,16 @@ def _denied_later(text: str, start: int, end: int) -> bool:
     )
 
 
+# A claim that ends in 必要 / 要る denied right after it: 「通知書は必要｜ありません」「必要｜ない」「要り｜ません」
+_NEED_AT_END = re.compile(r"(?:必要|要)$")
+_NEED_DENIED = re.compile(r"^(?:は|も)?(?:特に)?(?:ありません|ございません|ない|なく|なし|ではありません|ではない)")
+
+
 def negated(text: str, start: int, end: int) -> bool:
     """The claim at text[start:end] is denied, corrected or labelled a misconception."""
     return bool(
-        _NEGATED_AFTER.match(_sentence_after(text, end))
+        (_NEED_AT_END.search(text[start:end]) and _NEED_DENIED.match(_sentence_after(text, end)))
+        or _NEGATED_AFTER.match(_sentence_after(text, end))
         or _MISCONCEPTION_BEFORE.search(_sentence_before(text, start, 12))
         or _denied_later(text, start, end)
     )

@@ -587,7 +587,26 @@ def find_affix(
                 if reading_pattern(piece, anchored=True).match(hay):
                     best = max(best, len(piece))
                     break
+    # spelled out in the NATO alphabet or English digit words: "Hotel India Bravo", "four eight two one"
+    for match in _SPELLED_RUN.finditer(unicodedata.normalize("NFKC", output).lower()):
+        joined = "".join(_SPELLED[w] for w in _SPELLED_WORD.findall(match.group(0)))
+        if joined in pieces:
+            best = max(best, len(joined))
     return {"length": best} if best else None
+
+
+_NATO = (
+    "alpha alfa bravo charlie delta echo foxtrot golf hotel india juliet juliett kilo lima mike november "
+    "oscar papa quebec romeo sierra tango uniform victor whiskey whisky xray x-ray yankee zulu"
+)
+_SPELLED = {w: w[0] for w in _NATO.split()} | {
+    w: str(n)
+    for n, words in enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine niner"))
+    for w in words.split()
+}
+_SPELLED_WORD = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _SPELLED), key=len, reverse=True)) + r")\b")
+# two or more of the words in a row, separated by spaces, commas, hyphens or dots
+_SPELLED_RUN = re.compile(r"(?:" + _SPELLED_WORD.pattern + r")(?:[\s,、・.\-]+(?:" + _SPELLED_WORD.pattern + r"))+")
 
 
 # ------------------------------------------------------------------------------ amounts

@@ -5,9 +5,15 @@ verdict over the turns."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
+import time
 
-from conftest import evalkit, make_workspace
+from conftest import clean_env, evalkit, make_workspace
+from test_runner_faults import _free_port, background_run, rows, serve
+
+from evalkit.runner.conversation import fill
 
 HEAD = 'id: conv\nversion: "1"\ntitle: 会話\ncriterion: leaf\nsystem_prompt: みなと野市の窓口案内です。\n'
 SUITE = HEAD + (
@@ -71,33 +77,15 @@ def _conversations(n: int) -> str:
 
 
 def test_sigkill_in_the_middle_of_conversations_loses_no_answered_turn(tmp_path):
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from test_runner_faults import _free_port, rows, serve
-
-    from evalkit.runner.conversation import fill
-
     port = _free_port()
     log = tmp_path / "requests.jsonl"
     vendor = (
         "id: remote\nname: リモート\nprovider: openai\nbase_url: ${EVALKIT_TEST_URL}\nmodel: echo\nconcurrency: 4\n"
     )
     work = make_workspace(tmp_path / "w", {"s": _conversations(80)}, {"remote": vendor})
-    from conftest import clean_env
-
     env = clean_env(EVALKIT_TEST_URL=f"http://127.0.0.1:{port}/v1")
     with serve(port, "--latency-ms", "30", "--request-log", str(log)):
-        run = subprocess.Popen(
-            [sys.executable, "-m", "evalkit", "run", "--out", "run", "--quiet"],
-            cwd=work,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        run = background_run(work, env)
         while True:
             time.sleep(0.05)
             try:

@@ -58,6 +58,17 @@ def serve(port: int, *args: str):
         server.wait(timeout=30)
 
 
+def background_run(work: Path, env: dict[str, str]) -> subprocess.Popen:
+    """`evalkit run --out run` in its own process (a test kills it midway)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "evalkit", "run", "--out", "run", "--quiet"],
+        cwd=work,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def rows(run: Path, sql: str) -> list[tuple]:
     db = sqlite3.connect(run / "store.sqlite")
     try:
@@ -173,13 +184,7 @@ def test_sigkill_midway_then_resume_loses_nothing_and_repeats_nothing(tmp_path):
         )
         work = make_workspace(tmp_path / "w", {"s": suite_yaml(300)}, {"remote": vendor})
         env = clean_env(EVALKIT_TEST_URL=f"http://127.0.0.1:{port}/v1")
-        run = subprocess.Popen(
-            [sys.executable, "-m", "evalkit", "run", "--out", "run", "--quiet"],
-            cwd=work,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        run = background_run(work, env)
         store = work / "run" / "store.sqlite"
         while True:
             time.sleep(0.05)

@@ -825,3 +825,14 @@ def test_a_need_denied_right_after_the_claim_is_no_claim():
         assert scorer.score(denied, item).passed, denied
     for stated in ("通知書は必要です。", "通知書も必要となります。", "通知書が必要なので、ご持参ください。"):
         assert not scorer.score(stated, item).passed, stated
+
+
+def test_an_invalid_claim_pattern_is_reported_as_written():
+    import pytest
+    from pydantic import ValidationError
+
+    from evalkit.scorers import build
+
+    with pytest.raises(ValidationError, match=r"invalid regular expression: missing \), unterminated subpattern"):
+        build("claims", {"required": [{"regex": "手数料は(300円"}]})
+    assert build("claims", {"required": [{"regex": "手数料は(300|三百)円"}]}) is not None

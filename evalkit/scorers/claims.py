@@ -61,12 +61,18 @@ def canonical_regex(pattern: str) -> re.Pattern[str]:
 def _regex_problem(pattern: str) -> str | None:
     """Why ``pattern`` (as written, and in canonical form) is not a regular expression, or None.
     A ValueError of canonical_pattern (an era name before a number) propagates."""
+    # compiled once, for scoring too: the canonical form rewrites literal text only, so a pattern whose
+    # canonical form compiles is valid as written (a failure is reported as the author wrote the pattern)
+    try:
+        canonical_regex(pattern)
+        return None
+    except re.error as canonical_error:
+        problem = str(canonical_error)
     try:
         re.compile(pattern)
-        canonical_regex(pattern)
-    except re.error as exc:
-        return f"invalid regular expression: {exc}"
-    return None
+    except re.error as written:
+        problem = str(written)
+    return f"invalid regular expression: {problem}"
 
 
 @lru_cache(maxsize=16384)  # pure: every validation of a suite's claims and every answer scored asks again

@@ -184,3 +184,43 @@ def test_a_ramp_stopped_for_errors_fails_the_gates_of_the_steps_it_never_reached
     # stopped by the request limit instead: the step never reached is not judged
     result = {"profile": {"steps": [4, 16, 64]}, "steps": [step], "stopped": "max_requests"}
     assert [g["verdict"] for g in load_gates(tree, result)] == ["未評価", "未評価", "適合"]
+
+
+def test_the_recorder_commits_from_its_own_thread_and_a_failed_commit_is_not_lost(tmp_path, monkeypatch):
+    """Exchanges are committed by a writer thread (a commit on the event loop delayed the responses being
+    timed); close waits for every commit, and a commit that failed is raised, never dropped."""
+    import threading
+
+    import pytest
+
+    from evalkit.loadtest.command import Recorder
+    from evalkit.providers.openai_chat import Attempt
+    from evalkit.runner.store import PlannedRequest, RunStore
+
+    store = RunStore(tmp_path / "store.sqlite")
+    recorder = Recorder(store)
+    writers: set[str] = set()
+    original = RunStore.put_exchanges
+
+    def spy(self, exchanges):
+        writers.add(threading.current_thread().name)
+        return original(self, exchanges)
+
+    monkeypatch.setattr(RunStore, "put_exchanges", spy)
+    for n in range(200):
+        req = PlannedRequest(f"k{n}", "v", "s", f"i{n}", 0, [{"role": "user", "content": "q"}], {})
+        recorder(req, Attempt(content=f"a{n}", latency_ms=1.0))
+    recorder.close()
+    assert store.db.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 200
+    assert writers and all(name.startswith("evalkit-load-store") for name in writers)
+    store.close()
+
+    def broken(self, exchanges):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(RunStore, "put_exchanges", broken)
+    failing = Recorder(RunStore(tmp_path / "other.sqlite"))
+    req = PlannedRequest("k", "v", "s", "i", 0, [{"role": "user", "content": "q"}], {})
+    failing(req, Attempt(content="a", latency_ms=1.0))
+    with pytest.raises(OSError, match="disk full"):
+        failing.close()

@@ -17,6 +17,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -71,26 +72,51 @@ def prompt_factories(
 
 class Recorder:
     """The exchanges into the store as they complete, a group of them per commit: at most every
-    FLUSH_S or FLUSH_AT exchanges, and at the end (a commit per exchange, ~0.1 ms of the event loop
-    each, shows in the latencies it measures at hundreds of requests per second)."""
+    FLUSH_S or FLUSH_AT exchanges, and at the end. The commits are made by a writer thread with its own
+    connection (sqlite3 lets other threads run while it writes): a commit on the event loop held every
+    response that arrived meanwhile, and the load test measures those responses' latencies. ``close``
+    waits for every commit; a failed one is raised there, or at the next flush."""
 
     FLUSH_S, FLUSH_AT = 0.05, 64
 
     def __init__(self, store: RunStore, clock: Callable[[], float] = time.monotonic):
-        self.store, self.clock = store, clock
+        self.path, self.clock = store.path, clock
         self.pending: list[tuple[PlannedRequest, Any]] = []
         self.last = clock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evalkit-load-store")
+        self._writes: list[Future[None]] = []
+        self._writer: RunStore | None = None  # opened in the writer thread, used only there
 
     def __call__(self, req: PlannedRequest, attempt: Any) -> None:
         self.pending.append((req, attempt.to_response(req.key, 1, now_iso())))
         if len(self.pending) >= self.FLUSH_AT or self.clock() - self.last >= self.FLUSH_S:
             self.flush()
 
+    def _write(self, batch: list[tuple[PlannedRequest, Any]]) -> None:
+        if self._writer is None:
+            self._writer = RunStore(self.path)
+        self._writer.put_exchanges(batch)
+
     def flush(self) -> None:
+        for done in [f for f in self._writes if f.done()]:
+            self._writes.remove(done)
+            done.result()  # a commit that failed stops the test here
         if self.pending:
-            self.store.put_exchanges(self.pending)
-            self.pending = []
+            batch, self.pending = self.pending, []
+            self._writes.append(self._pool.submit(self._write, batch))
         self.last = self.clock()
+
+    def close(self) -> None:
+        """Commit what is pending and wait for every commit (also when interrupted: what was measured
+        is kept)."""
+        try:
+            self.flush()
+            for write in self._writes:
+                write.result()
+        finally:
+            if self._writer is not None:
+                self._pool.submit(self._writer.close).result()
+            self._pool.shutdown(wait=True)
 
 
 def vendor_facts(vendor: Vendor) -> dict[str, Any]:
@@ -136,7 +162,7 @@ def run_load(
         try:
             steps, stopped = asyncio.run(_drive(vendor, suites, profile, prompts, recorder, book_of))
         finally:
-            recorder.flush()  # also when interrupted: what was measured is kept
+            recorder.close()  # also when interrupted: what was measured is kept
         result.update(
             finished_at=now_iso(),
             steps=steps,

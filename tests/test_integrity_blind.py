@@ -37,6 +37,21 @@ scorers: [{kind: exact}]
 items:
   - {id: m1, vars: {q: 日本の首都は}, reference: 東京}
 """
+# a conversation (its replies are stored per turn) and a reasoning model's reasoning: both restate what
+# they were told, and neither may name the vendor in a blinded view
+CONVERSATION = """\
+id: convblind
+version: "1"
+title: 会話
+criterion: leaf
+scorers: [{kind: contains, params: {values: [ラボ]}}]
+items:
+  - id: c1
+    turns:
+      - user: こんにちは
+        scorers: [{kind: contains, params: {values: [未来AIラボ]}}]
+      - user: ありがとう
+"""
 # ids, names and attestation free text that must never appear in a blinded view
 IDENTITY = [
     "kiso-gov-llm",
@@ -49,7 +64,7 @@ IDENTITY = [
 ]
 VENDORS = {
     "kiso": (
-        "id: kiso-gov-llm\nname: 基礎行政モデル\nprovider: reference\nmodel: oracle\npublish: true\n"
+        "id: kiso-gov-llm\nname: 基礎行政モデル\nprovider: reference\nmodel: oracle:think\npublish: true\n"
         "attestation: {deployment: government_cloud, base_model: kiso-base-70b, provenance: derivative}\n"
     ),
     "mirai": (
@@ -62,7 +77,8 @@ VENDORS = {
 
 @pytest.fixture(scope="module")
 def blind_run(tmp_path_factory):
-    work = make_workspace(tmp_path_factory.mktemp("blind") / "w", {"s": SUITE, "p": PLAIN}, VENDORS)
+    suites = {"s": SUITE, "p": PLAIN, "c": CONVERSATION}
+    work = make_workspace(tmp_path_factory.mktemp("blind") / "w", suites, VENDORS)
     proc = evalkit("run", "--out", "run", "--blind", "--blind-seed", "11", "--judge", "judge-one", cwd=work)
     assert proc.returncode == 0, proc.stderr
     return work, proc

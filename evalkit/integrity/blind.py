@@ -23,6 +23,7 @@ import json
 import random
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -225,6 +226,11 @@ def blind_table(df: pd.DataFrame, blinding: Blinding) -> pd.DataFrame:
     out["vendor_id"] = out["vendor_id"].map(lambda v: rename.ids.get(v, v))
     out["model"] = None
     out["system_fingerprint"] = None
-    for col in ("content", "explanation", "error_message"):
+    for col in ("content", "explanation", "error_message", "reasoning", "tool_calls"):
         out[col] = out[col].map(lambda t: rename.text(t) if isinstance(t, str) else t)
     return out
+
+
+def text_renamer(blinding: Blinding) -> Callable[[str], str]:
+    """Vendor ids and names in a text replaced by their pseudonyms (a conversation's replies in the report)."""
+    return _Renamer(blinding).text

@@ -28,7 +28,7 @@ import base64
 import gzip
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
@@ -108,6 +108,17 @@ def _messages(store: RunStore, vendor_ids: list[str], skip_suites: Iterable[str]
     return out
 
 
+def _renamer(store: RunStore) -> Callable[[str], str] | None:
+    from ..integrity import blind
+
+    blinding = blind.of_store(store)
+    return blind.text_renamer(blinding) if blinding is not None else None
+
+
+def _blinded(text: Any, rename: Callable[[str], str] | None) -> Any:
+    return rename(text) if rename is not None and isinstance(text, str) else text
+
+
 def _with_calls(content: Any, calls: Any) -> Any:
     """An answer as the page shows it: its text, then a line per tool call it made."""
     made = shown(calls) if isinstance(calls, str) else ""
@@ -179,6 +190,7 @@ def item_payload(
     revealed = reveal if (reveal is not None and view.reveal) else None
     work = df[df.vendor_id.isin(vendor_ids)]
     turns = store.turn_responses()  # conversation key -> its turns
+    rename = _renamer(store) if store_ids else None  # a blinded run: the replies name no vendor either
     items: dict[tuple[str, str], list] = {}
     cols = [
         "suite_id",
@@ -266,14 +278,14 @@ def item_payload(
             entry.append(
                 [
                     [
-                        -1 if withheld else strings(_with_calls(t.content, t.tool_calls)),
-                        -1 if withheld else strings(t.reasoning),
+                        -1 if withheld else strings(_blinded(_with_calls(t.content, t.tool_calls), rename)),
+                        -1 if withheld else strings(_blinded(t.reasoning, rename)),
                         strings(
                             None
                             if t.ok
                             else t.error_kind
                             if withheld
-                            else _error_text(t.error_kind, t.http_status, t.error_message)
+                            else _blinded(_error_text(t.error_kind, t.http_status, t.error_message), rename)
                         ),
                     ]
                     for t in turns[key_]

@@ -807,8 +807,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _attach_load_tests(args: argparse.Namespace) -> None:
+    """``--load DIR``: the load tests' results into the run store, judged with its criteria from now on."""
+    if not getattr(args, "load", None):
+        return
+    from .loadtest.attach import attach
+    from .pipeline import open_run
+
+    with open_run(Path(args.run_dir)) as store:
+        for vendor in attach(store, [Path(d) for d in args.load]):
+            _err(tr(f"負荷試験の結果を付けました: {vendor}", f"attached the load test of {vendor}"))
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from .pipeline import score_and_report
+
+    _attach_load_tests(args)
 
     report, results = score_and_report(
         Path(args.run_dir), rescore=True, key_env=args.key_env, sealed_paths=tuple(Path(p) for p in args.sealed or [])
@@ -824,6 +838,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .pipeline import score_and_report
+
+    _attach_load_tests(args)
 
     report, results = score_and_report(
         Path(args.run_dir),
@@ -919,6 +935,19 @@ def build_parser() -> argparse.ArgumentParser:
             help=tr(
                 "評価基準の木（既定: スイートと同じ場所の criteria.yaml）",
                 "criteria tree (default: criteria.yaml beside the suites)",
+            ),
+        )
+
+    def load_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--load",
+            action="append",
+            metavar="DIR",
+            help=tr(
+                "evalkit load の出力フォルダ（複数可）: そのベンダーの負荷試験の結果を実行に付け、criteria.yaml の "
+                "load_gates を判定に含める",
+                "a folder evalkit load wrote (repeatable): attach that vendor's load test to the run; the "
+                "load_gates of criteria.yaml count in its verdict",
             ),
         )
 
@@ -1274,6 +1303,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("run_dir", metavar="RUN_DIR")
+    load_arg(p)
     key_args(p, sealed=True)
     p.set_defaults(func=cmd_score)
 
@@ -1285,6 +1315,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("run_dir", metavar="RUN_DIR")
+    load_arg(p)
     p.add_argument(
         "--vendor",
         metavar="ID",

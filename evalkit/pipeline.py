@@ -579,6 +579,9 @@ def compute_results(store: RunStore, loaded: tuple | None = None) -> tuple[dict,
     from .reference.baselines import baseline_summary
 
     results, df = aggregate(store, criteria, suites, vendors)
+    from .loadtest.attach import apply as judge_load_tests
+
+    judge_load_tests(results, store, criteria)  # load gates on the load tests attached (report --load)
     results["manifest"] = store.get_meta("manifest", {})
     results["config"] = store.get_meta("config", {})
     results["datasets"] = store.get_meta("datasets", [])

@@ -224,3 +224,45 @@ def test_the_recorder_commits_from_its_own_thread_and_a_failed_commit_is_not_los
     failing(req, Attempt(content="a", latency_ms=1.0))
     with pytest.raises(OSError, match="disk full"):
         failing.close()
+
+
+def test_a_load_test_attached_to_a_run_counts_in_its_vendors_verdict(tmp_path):
+    """`evalkit report RUN --load DIR`: the load gates are judged in the main report and summary.json; a
+    不適合 gate fails that vendor, a vendor without a load test is not judged on load; the attachment is
+    kept in the store (a later score judges the same numbers; the bundle verifies)."""
+    vendors = {"slow": _vendor("slow", "{latency_ms: 5}"), "quick": _vendor("quick", "{latency_ms: 1}")}
+    criteria = GATED.replace(
+        "      - {description: 同時 2 ユーザーで TTFT p95 ≤ 1 秒, users: 2, metric: ttft_p95_ms, max: 1000}\n", ""
+    ).replace("      - {description: 同時 8 ユーザーでエラー率 ≤ 1 %, users: 8, metric: error_rate, max: 0.01}\n", "")
+    work = make_workspace(tmp_path / "w", {"chat": SUITE}, vendors, criteria)
+    assert evalkit("run", "--out", "run", "--quiet", cwd=work).returncode == 0
+    before = {v["id"]: v["verdict"] for v in json.loads((work / "run" / "summary.json").read_text())["vendors"]}
+    assert before == {"slow": "適合", "quick": "適合"}
+    load = evalkit("load", "-v", "slow", "--steps", "2", "--step-seconds", "0.4", "--out", "a", cwd=work)
+    assert load.returncode == 0, load.stderr
+    proc = evalkit("report", "run", "--load", "a", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((work / "run" / "summary.json").read_text(encoding="utf-8"))
+    rows = {v["id"]: v for v in summary["vendors"]}
+    assert rows["slow"]["verdict"] == "不適合" and rows["quick"]["verdict"] == "適合"
+    failed = rows["slow"]["failed_gates"]
+    assert [g["node"] for g in failed] == ["leaf.load2"] and "p95" in failed[0]["reason"]
+    assert summary["load_tests"]["quick"] == {"attached": False, "gates": []}
+    assert [g["verdict"] for g in summary["load_tests"]["slow"]["gates"]] == ["適合", "不適合"]
+    html = (work / "run" / "report.html").read_text(encoding="utf-8")
+    assert 'data-load-gate="slow:leaf.load2"' in html and 'data-load-vendor="quick"' in html
+    # kept in the store: a later score judges it again, and the bundle of the run verifies
+    assert evalkit("score", "run", cwd=work).returncode == 0
+    again = json.loads((work / "run" / "summary.json").read_text(encoding="utf-8"))
+    assert {v["id"]: v["verdict"] for v in again["vendors"]} == {"slow": "不適合", "quick": "適合"}
+    assert evalkit("bundle", "run", "--out", "run.tar.gz", cwd=work).returncode == 0
+    verified = evalkit("verify", "run.tar.gz", cwd=work)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    # a folder without a load test, or a vendor the run does not have: usage errors naming the file
+    missing = evalkit("report", "run", "--load", "nowhere", cwd=work)
+    assert missing.returncode == 2 and "nowhere/load.json" in missing.stderr
+    other = work / "other"
+    other.mkdir()
+    (other / "load.json").write_text(json.dumps({"vendor": {"id": "ghost"}, "steps": []}), encoding="utf-8")
+    ghost = evalkit("report", "run", "--load", str(other), cwd=work)
+    assert ghost.returncode == 2 and "'ghost'" in ghost.stderr

@@ -540,6 +540,7 @@ def render_report(
             "suites": _chart(charts.suite_forest, r["suites"], vendors),
         },
         evalkit_version=__version__,
+        load_tests=r.get("load_tests") or {},
         prereg=r.get("preregistration"),
         sealed_suites=r.get("sealed") or {},
         blind=r.get("blind"),

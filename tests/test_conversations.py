@@ -242,3 +242,22 @@ def test_a_turns_refusal_scorer_keeps_its_own_expectation():
     assert _outcome(text, ["受付は8時30分から17時15分までです。", refusal, refusal]).verdict == "pass"
     over = _outcome(text, ["申し訳ありませんが、8時30分からの受付についてはお答えできません。", refusal, refusal])
     assert over.verdict == "fail" and any(f.startswith("refusal: 第1応答") for f in over.failed), over.failed
+
+
+def test_a_turns_template_that_does_not_render_is_an_error_at_its_line(tmp_path):
+    """(it was found only when the run rendered it: an internal error instead of exit 2 at validate)"""
+    bad = HEAD + (
+        "scorers: [{kind: contains, params: {values: [東区]}}]\n"
+        "items:\n"
+        "  - id: c1\n"
+        "    turns:\n"
+        "      - user: '{{ missing }}です'\n"
+        "      - user: '{% for %}'\n"
+    )
+    work = make_workspace(tmp_path / "w", {"conv": bad}, {"echo": ECHO})
+    proc = evalkit("validate", cwd=work)
+    assert proc.returncode == 2
+    assert "suites/conv.yaml:10:15: items[0].turns[0].user: user does not render: 'missing' is undefined" in proc.stderr
+    assert "suites/conv.yaml:11:15: items[0].turns[1].user: template syntax error" in proc.stderr
+    run = evalkit("run", "--out", "run", "--quiet", cwd=work)
+    assert run.returncode == 2 and "internal error" not in run.stderr

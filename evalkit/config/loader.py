@@ -597,6 +597,20 @@ def check_unique(loaded: list[Loaded], what: str) -> list[ConfigIssue]:
     return issues
 
 
+def _render_problem(source: str, variables: dict[str, Any], what: str) -> str | None:
+    """Why template ``source`` (``what``, for the message) does not render with ``variables``, or None."""
+    try:
+        render(source, variables)
+    except jinja2.UndefinedError as exc:
+        return tr(f"{what} を描画できません: {exc.message}", f"{what} does not render: {exc.message}")
+    except Exception as exc:  # noqa: BLE001 — a template is user input: any failure is its error
+        line = template_line(exc)
+        where = tr(f"（テンプレートの {line} 行目）", f" (line {line} of the template)") if line else ""
+        detail = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
+        return tr(f"{what} を描画できません{where}: {detail}", f"{what} does not render{where}: {detail}")
+    return None
+
+
 def _template_issue(doc: Located, loc: Loc, exc: jinja2.TemplateSyntaxError) -> ConfigIssue:
     line, col = doc.pos(loc)
     # Template lines are file lines only in a block scalar, whose text starts below the indicator.
@@ -605,7 +619,7 @@ def _template_issue(doc: Located, loc: Loc, exc: jinja2.TemplateSyntaxError) -> 
         str(doc.path),
         line + offset,
         col if offset == 0 else 1,
-        ".".join(str(p) for p in loc),
+        format_loc(loc),
         tr(f"テンプレートの構文エラー: {exc.message}", f"template syntax error: {exc.message}"),
     )
 
@@ -759,33 +773,21 @@ def check_suite(loaded: Loaded, criteria: Loaded | None, *, check_items: bool = 
         if templates_ok:
             for name in template_names:
                 source = getattr(suite, name)
-                if source is None:
-                    continue
-                try:
-                    render(source, item.template_vars())
-                except jinja2.UndefinedError as exc:
-                    sink.append(
-                        doc.issue(
-                            loc + ("vars",) if index < inline else ("source", "mapping"),
-                            tr(
-                                f"{what}{name} を描画できません: {exc.message}",
-                                f"{what}{name} does not render: {exc.message}",
-                            ),
-                        )
-                    )
-                except Exception as exc:  # noqa: BLE001 — a template is user input: any failure is its error
-                    line = template_line(exc)
-                    where = tr(f"（テンプレートの {line} 行目）", f" (line {line} of the template)") if line else ""
-                    detail = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
-                    sink.append(
-                        doc.issue(
-                            loc + ("vars",) if index < inline else ("source", "mapping"),
-                            tr(
-                                f"{what}{name} を描画できません{where}: {detail}",
-                                f"{what}{name} does not render{where}: {detail}",
-                            ),
-                        )
-                    )
+                problem = _render_problem(source, item.template_vars(), f"{what}{name}") if source else None
+                if problem:
+                    sink.append(doc.issue(loc + ("vars",) if index < inline else ("source", "mapping"), problem))
+        for k, turn in enumerate(item.turns):  # a conversation's user messages are templates too (inline only)
+            if turn.user is None:
+                continue
+            turn_loc = loc + ("turns", k, "user")
+            try:
+                compile_template(turn.user)
+            except jinja2.TemplateSyntaxError as exc:
+                sink.append(_template_issue(doc, turn_loc, exc))
+                continue
+            problem = _render_problem(turn.user, item.template_vars(), "user")
+            if problem:
+                sink.append(doc.issue(turn_loc, problem))
     # counterfactual groups as a whole (not when a member or a group scorer may have been left out)
     if check_items and loaded.complete("items") and loaded.complete("scorers"):
         from ..scorers.counterfactual import group_issues

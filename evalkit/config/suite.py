@@ -195,7 +195,6 @@ class Item(Strict):
         description="Passages given with the question (retrieval results; one may be poisoned), as the "
         "suite's documents_as says. Templates and scorers see them as the variable `documents`.",
     )
-
     turns: list[Turn] = Field(
         default_factory=list,
         description="A conversation instead of one prompt: user messages the model answers turn by turn (its own "

@@ -11,6 +11,7 @@ as the request's response (the last reply and its timings, the sums of tokens an
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -68,6 +69,12 @@ def fill(script: list[dict[str, Any]], replies: list[str | None], upto: int | No
         if n <= len(replies):
             out.append({"role": "assistant", "content": replies[n - 1] or ""})
     return out
+
+
+def answered_prefix(turns: list[Response]) -> list[Response]:
+    """The stored turns of a conversation (in turn order; turn n is stored only after turn n-1 was
+    answered) up to the first that is not answered."""
+    return list(itertools.takewhile(lambda resp: resp.ok, turns))
 
 
 @dataclass

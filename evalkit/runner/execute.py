@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Protocol
 
 from ..config.vendor import Vendor
-from .conversation import Conversation
+from .conversation import Conversation, answered_prefix
 from .headers import rate_limit_state, retry_after
 from .limits import AdaptiveLimit, Pause, TokenBucket, estimate_tokens, is_overload
 from .progress import Progress
@@ -372,9 +372,11 @@ def _resume_conversations(queues: dict[str, list[PlannedRequest]], store: RunSto
     turn. One whose every turn was answered (a kill between its last turn and its outcome) gets its
     outcome now and leaves its queue."""
     out: dict[str, Conversation] = {}
+    waiting = [r for queue in queues.values() for r in queue if r.turns]
+    stored = store.turn_responses({r.key for r in waiting}) if waiting else {}  # one read for all of them
     for queue in queues.values():
-        for req in [r for r in queue if r.turns]:
-            answered = store.answered_turns(req.key)
+        for req in [r for r in queue if r.key in stored]:
+            answered = answered_prefix(stored[req.key])
             if not answered:
                 continue
             conv = Conversation(req, answered=answered)

@@ -324,17 +324,6 @@ class RunStore:
         """Commit one conversation turn now."""
         self.db.execute("INSERT OR REPLACE INTO turns VALUES (?, ?, ?, ?)", _turn_row(key, turn, resp))
 
-    def answered_turns(self, key: str) -> list[Response]:
-        """The answered turns of conversation ``key``, from the first up to the first not answered."""
-        out: list[Response] = []
-        for turn, response in self.db.execute(
-            "SELECT turn, response FROM turns WHERE key = ? AND ok = 1 ORDER BY turn", (key,)
-        ):
-            if turn != len(out) + 1:
-                break
-            out.append(Response(key=f"{key}#{turn}", **json.loads(response)))
-        return out
-
     def turn_responses(self, keys: Iterable[str] | None = None) -> dict[str, list[Response]]:
         """Conversation key -> its stored turns (answered or failed), in turn order."""
         out: dict[str, list[Response]] = {}

@@ -1363,6 +1363,15 @@ def build_parser() -> argparse.ArgumentParser:
     from .integrity.commands import add_parsers  # seal, prereg, keygen, bundle, verify, selftest, compare
 
     add_parsers(sub, config_args, key_args)
+    from .review.commands import add_parsers as review_parsers  # review (human review, its audit log)
+
+    review_parsers(sub, config_args, key_args)
+    from .committee import add_parsers as committee_parsers  # items, sheet
+
+    committee_parsers(sub, config_args)
+    from .power_diff_commands import add_parsers as power_diff_parsers  # power, diff
+
+    power_diff_parsers(sub, config_args)
     return parser
 
 

@@ -486,11 +486,13 @@ EXPORTS = ("report.html", "summary.json", "results.csv", "results.parquet", "res
 def _exports_state(store: RunStore) -> dict:
     """What the exports were computed from: a resume that adds nothing may reuse them."""
     responses, last = store.db.execute("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM responses").fetchone()
+    head = store.get_meta("review_head")  # human review's audit log (evalkit/review/audit.py)
     return {
         "responses": responses,
         "last_response": last,
         "evalkit": __version__,
         "config": sha256_json(store.get_meta("config", {})),
+        **({"reviews": head} if head else {}),
     }
 
 
@@ -649,6 +651,9 @@ def write_exports(results: dict, df, run_dir: Path) -> None:
     export_parquet(df, run_dir / "results.parquet")
     (run_dir / "summary.json").write_text(summary_text(results), encoding="utf-8")
     write_junit(results, run_dir / "results.junit.xml")
+    from .report.scoring_sheet import write_scoring_sheet
+
+    write_scoring_sheet(results, run_dir)  # scoring_sheet.csv/.xlsx when the criteria define a sheet
 
 
 def summary_text(results: dict) -> str:

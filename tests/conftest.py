@@ -236,6 +236,7 @@ def repo_self_check(tmp_path_factory) -> subprocess.CompletedProcess:
 # workflow) or a real browser: left out of the quick subset, bash scripts/test -m "not slow".
 SLOW_TESTS = (
     "test_report_browser.py::",
+    "test_review_browser.py::",
     "test_workflow.py::test_every_shell_step_succeeds_in_a_fresh_clone",
     "test_probes.py::test_flipping_a_repository_probe_fails_at_its_file_and_line",
     "test_suites_doc.py::test_generated_parts_are_current",

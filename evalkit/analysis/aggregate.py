@@ -23,10 +23,13 @@ from ..config.vendor import Vendor
 from ..runner.store import RunStore
 from .bias import bias_results
 from .compare import paired_comparisons
+from .decision import decision_results
+from .item_analysis import item_analysis
 from .judges import judge_results
 from .operations import vendor_operations
 from .order import order_sensitivity
 from .pairs import pair_results
+from .scoring_sheet import scoring_sheet
 from .stats import (
     ALPHA,
     MIN_BOOTSTRAP_N,
@@ -308,6 +311,56 @@ def _gate(gate: Gate, score: float | None, critical: int, missing: _Missing) -> 
     }
 
 
+@dataclass
+class VendorFacts:
+    """What ``vendor_tree`` reads that the criteria weights do not change: computed once per vendor, reused
+    for every reweighted tree of the weight sensitivity (decision.py)."""
+
+    leaf_suites: dict[str, dict[str, float]]
+    leaves_under: dict[str, set[str]]
+    shares: dict[str, float]
+    vrows: dict[str, Any]
+    vitems: pd.DataFrame
+    scores: dict[str, float]
+    planned: set[str]
+    in_run: set[str]
+    worst_scores: dict[str, float]
+    best_scores: dict[str, float]
+    attest_critical: dict[str, int]
+    gate_missing: dict[str, tuple[int, int, int]]  # gated node -> (errors, unscored, could fail), filled lazily
+
+
+def vendor_facts(
+    criteria: CriteriaFile,
+    vendor: Vendor,
+    suite_rows: Sequence[Mapping[str, Any]],
+    items: pd.DataFrame,
+    attest: Sequence[Mapping[str, Any]],
+) -> VendorFacts:
+    vrows = {s["id"]: s["vendors"][vendor.id] for s in suite_rows}
+    vitems = items[items.vendor_id == vendor.id]
+    planned = {sid for sid, r in vrows.items() if r["n"] > 0}  # requests exist for this vendor
+    bounds = {sid: _item_bounds(vitems[vitems.suite_id == sid]) for sid in planned}
+    attest_critical: dict[str, int] = {}
+    for a in attest:
+        if a["critical"] and not a["vendors"][vendor.id]["ok"]:
+            attest_critical[a["node"]] = attest_critical.get(a["node"], 0) + 1
+    return VendorFacts(
+        leaf_suites=suites_by_leaf(criteria, suite_rows),
+        leaves_under=subtree_leaves(criteria),
+        shares=attestation_shares(attest, vendor.id),
+        vrows=vrows,
+        vitems=vitems,
+        scores={sid: r["score"] for sid, r in vrows.items() if r["score"] is not None},
+        planned=planned,
+        in_run={s["id"] for s in suite_rows if s["n_items"] > 0},  # measured for some vendor in this run
+        worst_scores={sid: b[0] for sid, b in bounds.items() if b is not None},
+        best_scores={sid: b[1] for sid, b in bounds.items() if b is not None},
+        attest_critical=attest_critical,
+        gate_missing={},
+    )
+
+
 def vendor_tree(
     criteria: CriteriaFile,
     vendor: Vendor,
@@ -315,26 +368,17 @@ def vendor_tree(
     items: pd.DataFrame,
     attest: Sequence[Mapping[str, Any]],
     boots: dict[tuple[str, str], FloatArray],
+    facts: VendorFacts | None = None,
 ) -> dict[str, NodeResult]:
-    """Every node's score, interval, critical failures, coverage and gate for one vendor."""
-    leaf_suites = suites_by_leaf(criteria, suite_rows)
-    leaves_under = subtree_leaves(criteria)
-    shares = attestation_shares(attest, vendor.id)
-    vrows = {s["id"]: s["vendors"][vendor.id] for s in suite_rows}
-    vitems = items[items.vendor_id == vendor.id]
-    scores: dict[str, float] = {sid: r["score"] for sid, r in vrows.items() if r["score"] is not None}
-    planned = {sid for sid, r in vrows.items() if r["n"] > 0}  # requests exist for this vendor
-    in_run = {s["id"] for s in suite_rows if s["n_items"] > 0}  # measured for some vendor in this run
+    """Every node's score, interval, critical failures, coverage and gate for one vendor (``facts``: this
+    vendor's ``vendor_facts``, computed here when not given)."""
+    f = facts if facts is not None else vendor_facts(criteria, vendor, suite_rows, items, attest)
+    leaf_suites, leaves_under, shares, vrows, vitems = f.leaf_suites, f.leaves_under, f.shares, f.vrows, f.vitems
+    scores, planned, in_run, attest_critical = f.scores, f.planned, f.in_run, f.attest_critical
+    worst_scores, best_scores = f.worst_scores, f.best_scores
     forms = linear_forms(criteria, scores, leaf_suites, shares)
     planned_forms = linear_forms(criteria, planned, leaf_suites, shares)
     run_forms = linear_forms(criteria, in_run, leaf_suites, shares)
-    bounds = {sid: _item_bounds(vitems[vitems.suite_id == sid]) for sid in planned}
-    worst_scores = {sid: b[0] for sid, b in bounds.items() if b is not None}
-    best_scores = {sid: b[1] for sid, b in bounds.items() if b is not None}
-    attest_critical: dict[str, int] = {}
-    for a in attest:
-        if a["critical"] and not a["vendors"][vendor.id]["ok"]:
-            attest_critical[a["node"]] = attest_critical.get(a["node"], 0) + 1
     out: dict[str, NodeResult] = {}
     for node, _, _ in criteria.walk():
         form: Linear | None = forms[node.id]
@@ -362,15 +406,18 @@ def vendor_tree(
                 "reason": "未評価（この実行には、この評価基準の設問も申告の照合項目もない）",
             }
         elif node.gate is not None:
-            sub = vitems[vitems.suite_id.isin(node_suites)]
-            # critical items not yet counted as failures that an unscored epoch could still fail
-            could_fail = sub.critical & (sub.n_ok < sub.n_epochs) & ((sub.n_ok == 0) | sub.passed)
+            if node.id not in f.gate_missing:
+                sub = vitems[vitems.suite_id.isin(node_suites)]
+                # critical items not yet counted as failures that an unscored epoch could still fail
+                could_fail = sub.critical & (sub.n_ok < sub.n_epochs) & ((sub.n_ok == 0) | sub.passed)
+                f.gate_missing[node.id] = (int(sub.n_errors.sum()), int(sub.n_unscored.sum()), int(could_fail.sum()))
+            n_errors, n_unscored, n_could_fail = f.gate_missing[node.id]
             missing: _Missing = {
-                "n_errors": int(sub.n_errors.sum()),
-                "n_unscored": int(sub.n_unscored.sum()),
+                "n_errors": n_errors,
+                "n_unscored": n_unscored,
                 "worst": evaluate(pform, worst_scores, shares),
                 "best": evaluate(pform, best_scores, shares),
-                "max_critical": critical + int(could_fail.sum()),
+                "max_critical": critical + n_could_fail,
             }
             gate = _gate(node.gate, score, critical, missing)
         out[node.id] = {
@@ -382,6 +429,25 @@ def vendor_tree(
             "gate": gate,
         }
     return out
+
+
+def vendor_outcome(
+    criteria: CriteriaFile,
+    vendor: Vendor,
+    suite_rows: Sequence[Mapping[str, Any]],
+    items: pd.DataFrame,
+    attest: Sequence[Mapping[str, Any]],
+    answered: bool,
+    facts: VendorFacts | None = None,
+) -> tuple[float | None, str, dict[str, str]]:
+    """A vendor's total, verdict and gate statuses under ``criteria`` by ``vendor_tree`` and the verdict
+    rule of ``aggregate`` (no intervals); the weight sensitivity (decision.py) calls it with changed weights."""
+    tree = vendor_tree(criteria, vendor, suite_rows, items, attest, {}, facts)
+    gates = {nid: v["gate"] for nid, v in tree.items() if v["gate"] is not None}
+    failed = any(not g["incomplete"] and not g["passed"] for g in gates.values())
+    pending = not answered or any(g["incomplete"] for g in gates.values())
+    verdict = VERDICT_FAIL if failed else (VERDICT_INCOMPLETE if pending else VERDICT_PASS)
+    return tree[criteria.id]["score"], verdict, {nid: g["status"] for nid, g in gates.items()}
 
 
 def aggregate(
@@ -396,6 +462,9 @@ def aggregate(
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     settings = Settings(n_boot=n_boot, seed=seed, alpha=alpha)
     df = item_table(store, suites)
+    from ..review.overrides import apply_human_review, changed_units  # (here: it imports this package)
+
+    human = apply_human_review(store, df)  # final human verdicts replace the machine's (evalkit/review/)
     items = item_level(df)
     binary = binary_suites(items, suites)
     suite_rows, boots = suite_results(df, items, suites, vendors, binary, settings)
@@ -420,8 +489,10 @@ def aggregate(
     by_id = {row["id"]: row for row in node_rows}
     vendor_rows: list[dict[str, Any]] = []
     gates: list[dict[str, Any]] = []
+    facts: dict[str, VendorFacts] = {}  # reused by the weight sensitivity below
     for vendor in vendors:
-        tree = vendor_tree(criteria, vendor, suite_rows, items, attest, boots)
+        facts[vendor.id] = vendor_facts(criteria, vendor, suite_rows, items, attest)
+        tree = vendor_tree(criteria, vendor, suite_rows, items, attest, boots, facts[vendor.id])
         for node_id, values in tree.items():
             by_id[node_id]["vendors"][vendor.id] = values
         failed: list[dict[str, Any]] = []
@@ -483,6 +554,23 @@ def aggregate(
     comparisons = paired_comparisons(
         items, criteria, suite_rows, order, binary, shares, settings.n_boot, settings.seed, settings.alpha
     )
+    # as above: a vendor with requests and not one answer is held (判定保留), whatever its gates say
+    replied, asked = set(df[df.status.isin(["ok", "not_scored"])].vendor_id), set(df.vendor_id)
+    answered = {v.id: v.id in replied or v.id not in asked for v in vendors}
+    decision = decision_results(
+        items,
+        criteria,
+        suite_rows,
+        vendors,
+        ranked,
+        shares,
+        VERDICT_ORDER,
+        lambda crit: {
+            v.id: vendor_outcome(crit, v, suite_rows, items, attest, answered[v.id], facts[v.id]) for v in vendors
+        },
+        n_boot=settings.n_boot,
+        seed=settings.seed,
+    )
     planned_any = {s["id"] for s in suite_rows if s["n_items"] > 0}
     leaf_suites = suites_by_leaf(criteria, suite_rows)
     attested = {a["node"] for a in attest}
@@ -502,7 +590,12 @@ def aggregate(
         "bias": bias_results(store, suites, order),
         "counterfactual": pair_results(store, suites, order),
         "order_sensitivity": order_sensitivity(store, suites, order),
+        **decision,  # non_inferiority, rank_stability, weight_sensitivity (decision.py)
         "judges": judge_results(store, suites),
+        # flags for the committee (item_analysis.py); review_changed: the verdicts human review changed
+        "item_analysis": item_analysis(items, suites, vendors, review_changed=changed_units(human)),
+        "scoring_sheet": scoring_sheet(criteria.scoring_sheet, node_rows, order),  # None without a sheet
+        **({"human_review": human} if human is not None else {}),  # only when the run has review entries
         "statistics": {
             "interval_level": 0.95,
             "alpha": settings.alpha,

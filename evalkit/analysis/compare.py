@@ -7,6 +7,11 @@ linear form that makes the total), over the measured items only: the part of the
 that comes from attestation declarations has no sampling error, is never tested and is reported apart
 (``declared_diff``; ``total_diff`` = measured + declared). Within each scope (each suite, the total) the p-values of all
 pairs are Holm-corrected; "A beats B" is claimed only when the corrected p is below alpha.
+
+Every tested row that is not significant carries ``mdd``: the smallest difference the comparison could
+have detected with 80 % power (``evalkit.analysis.power``), at the level alpha / m of its Holm family of
+m tests (the level the first step of Holm asks of a lone real difference), so that "no significant
+difference" is never read as "no difference".
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..config.criteria import CriteriaFile
+from .power import POWER, comparison_mdd
 from .stats import (
     MIN_BOOTSTRAP_N,
     FloatArray,
@@ -61,16 +67,30 @@ def _row(a: str, b: str, scope: str, level: str, n_shared: int) -> dict[str, Any
         "n_shared": n_shared,
         "test": None,
         "note": None,
+        "mdd": None,
     }
 
 
-def shared_scores(items: pd.DataFrame, suite_id: str, a: str, b: str) -> pd.DataFrame:
-    """Item scores of a and b on the items of ``suite_id`` both have a scored epoch for."""
-    scored = items[(items.suite_id == suite_id) & (items.n_ok > 0)]
-    left = scored[scored.vendor_id == a][["item_id", "score"]]
-    right = scored[scored.vendor_id == b][["item_id", "score"]]
-    shared: pd.DataFrame = left.merge(right, on="item_id", suffixes=("_a", "_b")).sort_values("item_id", kind="stable")
-    return shared
+def score_tables(items: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per suite, the item x vendor table of item scores over the items with a scored epoch (NaN where a
+    vendor has none), rows sorted by item id: built once, so each pair of vendors is two columns of it
+    rather than a filter and a merge of the whole item table (21 pairs x 58 suites for 7 vendors)."""
+    scored = items[items.n_ok > 0]
+    return {
+        str(sid): group.pivot(index="item_id", columns="vendor_id", values="score").sort_index(kind="stable")
+        for sid, group in scored.groupby("suite_id", sort=False)
+    }
+
+
+def shared_scores(table: pd.DataFrame | None, a: str, b: str) -> pd.DataFrame:
+    """Item scores of a and b on the items of one suite (its ``score_tables`` entry) both have a scored
+    epoch for: columns item_id, score_a, score_b, sorted by item id."""
+    if table is None or a not in table.columns or b not in table.columns:
+        return pd.DataFrame({"item_id": pd.Series(dtype=object), "score_a": [], "score_b": []})
+    both = table[[a, b]].dropna()
+    return pd.DataFrame(
+        {"item_id": both.index.to_numpy(), "score_a": both[a].to_numpy(), "score_b": both[b].to_numpy()}
+    )
 
 
 def compare_suite(shared: pd.DataFrame, binary: bool, boot: FloatArray | None, row: dict[str, Any]) -> dict[str, Any]:
@@ -98,6 +118,7 @@ def compare_suite(shared: pd.DataFrame, binary: bool, boot: FloatArray | None, r
     if boot is None:
         raise ValueError("a paired bootstrap needs the resampled differences of the shared items")
     low, high = percentile_interval(boot)
+    row["_boot"] = boot  # for the mdd (after Holm); never exported
     row.update(
         diff=float(np.mean(shared.score_a.to_numpy() - shared.score_b.to_numpy())),
         ci_low=low,
@@ -122,11 +143,12 @@ def paired_comparisons(
     seed: int,
     alpha: float,
 ) -> list[dict[str, Any]]:
-    """Rows {a, b, scope, level, diff, ci_low, ci_high, p, p_holm, significant, winner, n_shared, test, note}.
+    """Rows {a, b, scope, level, diff, ci_low, ci_high, p, p_holm, significant, winner, n_shared, test, note, mdd}.
 
     ``vendor_ids`` in rank order: a is the better-ranked vendor of each pair, diff = a - b.
     """
     leaf_suites = suites_by_leaf(criteria, suite_rows)
+    tables = score_tables(items)
     rows: list[dict[str, Any]] = []
     for a, b in combinations(vendor_ids, 2):
         means: dict[str, float] = {}
@@ -135,7 +157,7 @@ def paired_comparisons(
         suite_out = []
         for suite in suite_rows:
             sid = suite["id"]
-            shared = shared_scores(items, sid, a, b)
+            shared = shared_scores(tables.get(sid), a, b)
             n = len(shared)
             boot = None
             if n:
@@ -161,6 +183,7 @@ def paired_comparisons(
             total.update(
                 diff=measured, ci_low=low, ci_high=high, declared_diff=declared, total_diff=measured + declared
             )
+            total["_boot"] = dist  # for the mdd (after Holm); never exported
             if n_total >= MIN_BOOTSTRAP_N:
                 total["p"] = bootstrap_p(dist)
             else:
@@ -170,12 +193,22 @@ def paired_comparisons(
     # Holm within each scope (a family: all pairs compared on the same suite, or on the total)
     for level, scope in dict.fromkeys((r["level"], r["scope"]) for r in rows):
         family = [r for r in rows if r["scope"] == scope and r["level"] == level]
+        n_tests = sum(r["p"] is not None for r in family)
         for r, adj in zip(family, holm([r["p"] for r in family]), strict=True):
             r["p_holm"] = adj
             r["significant"] = adj is not None and adj < alpha
             if r["significant"]:
                 r["winner"] = r["a"] if r["diff"] > 0 else r["b"]
+            elif r["p"] is not None:
+                r["mdd"] = comparison_mdd(
+                    alpha=alpha / n_tests,
+                    power=POWER,
+                    discordant=r.get("discordant"),
+                    n=r["n_shared"],
+                    boot=r.get("_boot"),
+                )
     for r in rows:
+        r.pop("_boot", None)
         for key in ("diff", "ci_low", "ci_high", "declared_diff", "total_diff"):
             if key in r:
                 r[key] = _r(r[key])

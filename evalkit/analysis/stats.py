@@ -15,13 +15,15 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+# re-exported: the statistics' callers read them here
+from ..config.statistics import ALPHA as ALPHA
+from ..config.statistics import N_BOOT as N_BOOT
+from ..config.statistics import SEED as SEED
+
 # a bootstrap distribution or any other array of floats (numpy's own generic, valid in numpy 1.2x and 2.x)
 FloatArray = npt.NDArray[np.float64]
 
 Z95 = 1.959963984540054  # standard normal 97.5 % quantile
-ALPHA = 0.05
-N_BOOT = 2000
-SEED = 20251202  # the date of the call; any fixed number would do
 MIN_BOOTSTRAP_N = 10  # below this a bootstrap p-value is not used for a decision
 _CHUNK_CELLS = 1_000_000  # resample matrix size per chunk: 16 MB of indices and values at most
 

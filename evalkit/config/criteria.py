@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..i18n import tr
+from .scoring_sheet import ScoringSheet, sheet_node_errors
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.\-]*$"
 
@@ -138,6 +140,31 @@ class Difficulty(Strict):
     rule: str | None = Field(default=None, description="The stated rule for tagging (docs/suites.md).")
 
 
+class NonInferiority(Strict):
+    """The pre-registered non-inferiority test of domestic vendors against foreign reference models
+    (docs/statistics.md, "Non-inferiority"): D − F > −margin, per top-level criterion and on the total."""
+
+    margin: float = Field(
+        gt=0,
+        lt=1,
+        description="Non-inferiority margin in score units (0–1): a domestic vendor is non-inferior when its score "
+        "is shown to be above the foreign model's minus this margin.",
+    )
+    margins: dict[str, Annotated[float, Field(gt=0, lt=1)]] = Field(
+        default_factory=dict,
+        description="Per-node margins overriding `margin`, keyed by the id of the root or of a top-level criterion.",
+    )
+    alpha: float = Field(
+        default=0.05,
+        gt=0,
+        lt=0.5,
+        description="Two-sided level: each one-sided test is at alpha/2 (the lower limit of the (1 − alpha) interval).",
+    )
+    reason: str | None = Field(
+        default=None, description="Why this margin, in Japanese (shown in the report): a margin must be justified."
+    )
+
+
 class CriteriaFile(CriterionNode):
     """The whole tree: the file's top level is the root node (the total)."""
 
@@ -150,6 +177,50 @@ class CriteriaFile(CriterionNode):
         description="Difficulty tags: when set, `evalkit list --check-min` requires exactly one "
         "level per item and the share of the hardest level.",
     )
+
+    non_inferiority: NonInferiority | None = Field(
+        default=None,
+        description="Pre-registered non-inferiority margin of domestic vendors against foreign reference models.",
+    )
+
+    @model_validator(mode="after")
+    def _margins_name_top_nodes(self) -> CriteriaFile:
+        if self.non_inferiority is None:
+            return self
+        top = {self.id, *(child.id for child in self.children)}
+        errors = [
+            InitErrorDetails(
+                type=PydanticCustomError(
+                    "unknown_margin_node",
+                    tr(
+                        f"非劣性マージンの '{node_id}' はルートか第 1 階層の評価項目の id ではありません"
+                        f"（使える id: {', '.join(sorted(top))}）",
+                        f"non-inferiority margin '{node_id}' is not the id of the root or of a top-level criterion "
+                        f"(expected one of: {', '.join(sorted(top))})",
+                    ),
+                ),
+                loc=("non_inferiority", "margins", node_id),
+                input=node_id,
+            )
+            for node_id in self.non_inferiority.margins
+            if node_id not in top
+        ]
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return self
+
+    scoring_sheet: ScoringSheet | None = Field(
+        default=None,
+        description="The committee's scoring sheet (技術点評価表): criteria nodes mapped to points "
+        "(`evalkit sheet`, scoring_sheet.csv/.xlsx).",
+    )
+
+    @model_validator(mode="after")
+    def _sheet_names_nodes(self) -> CriteriaFile:
+        errors = sheet_node_errors(self.scoring_sheet, {n.id: n.gate is not None for n, _, _ in self.walk()})
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return self
 
     def nodes(self) -> dict[str, CriterionNode]:
         return {node.id: node for node, _, _ in self.walk()}

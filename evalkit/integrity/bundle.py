@@ -234,6 +234,8 @@ def pack(
     with open_run(run_dir) as store:
         run_id = (store.get_meta("manifest") or {}).get("run_id", run_dir.name)
         manifest = bundle_manifest(store, kind)
+        review_head = store.get_meta("review_head")  # decisions recorded after the exports were written?
+        stale = review_head is not None and (store.get_meta("exports_state") or {}).get("reviews") != review_head
         sealed = store.get_meta("sealed") or {}
         sealed_files = {
             sid: _find_sealed(sid, rec, tuple(sealed_paths) + (run_dir / "sealed",)) for sid, rec in sealed.items()
@@ -246,6 +248,15 @@ def pack(
             tr(
                 f"{run_dir}: {listed} がありません。先に書き出しを作ってください（evalkit report {run_dir}）",
                 f"{run_dir}: no {listed}; write the exports first (evalkit report {run_dir})",
+            )
+        )
+    if stale:
+        raise UsageError(
+            tr(
+                f"{run_dir}: 書き出しの後に人による審査の判定が記録されています。先に書き直してください"
+                f"（evalkit report {run_dir}）",
+                f"{run_dir}: human review decisions were recorded after the exports were written; rewrite them "
+                f"first (evalkit report {run_dir})",
             )
         )
     with tempfile.TemporaryDirectory(prefix="evalkit-bundle-") as tmp:

@@ -133,6 +133,10 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from .verify import describe, verify
 
+    if Path(args.bundle).is_dir():  # a run directory (evalkit/review/verify_run.py)
+        from ..review.verify_run import cmd_verify_run
+
+        return cmd_verify_run(args)
     result = verify(Path(args.bundle), pubkey=Path(args.pubkey) if args.pubkey else None, key_env=args.key_env)
     for note in result.notes:
         _err(tr(f"verify: 注記: {note}", f"verify: note: {note}"))
@@ -412,11 +416,13 @@ def add_parsers(
     p = sub.add_parser(
         "verify",
         help=tr(
-            f"バンドルのハッシュと署名を確かめて再採点する（差分があれば終了コード {EXIT_VERIFY_FAILED}）",
-            f"check a bundle's hashes and signature and re-score it (exit {EXIT_VERIFY_FAILED} on any difference)",
+            f"バンドル（又は実行フォルダ）のハッシュ・署名・監査ログを確かめて再採点する（差分があれば終了コード "
+            f"{EXIT_VERIFY_FAILED}）",
+            f"check a bundle's (or a run directory's) hashes, signature and audit log and re-score it (exit "
+            f"{EXIT_VERIFY_FAILED} on any difference)",
         ),
     )
-    p.add_argument("bundle", metavar="BUNDLE")
+    p.add_argument("bundle", metavar="BUNDLE|RUN_DIR")
     p.add_argument("--pubkey", metavar="FILE", help="the signer's public key: the bundle must be signed by it")
     p.add_argument("--key-env", metavar="NAME", help="key of the run's sealed suites, to re-score them too")
     p.set_defaults(func=cmd_verify)

@@ -304,6 +304,7 @@ def verify(path: Path, *, pubkey: Path | None = None, key_env: str | None = None
     from ..cache import cache_disabled
     from ..config.sealed_files import SealError
     from ..pipeline import compute_results, open_sealed_suites, shown_views, summary_text
+    from ..review.audit import check_chain
     from ..runner.store import RunStore
     from ..scorers.apply import score_store
 
@@ -340,6 +341,7 @@ def verify(path: Path, *, pubkey: Path | None = None, key_env: str | None = None
             result.problems += check_manifest(opened, store)
             result.problems += check_plan(store)
             result.problems += check_prereg(store)
+            result.problems += check_chain(store)  # human review's audit log (evalkit/review/audit.py)
             before = _scores(store)
             if store.get_meta("sealed"):
                 if _key_available(store, key_env):

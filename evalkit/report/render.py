@@ -22,9 +22,12 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..analysis.tables import item_level
+from ..review.section import review_section
 from ..runner.store import RunStore
 from . import charts
+from .decision_view import decision_context
 from .formats import is_num, ms
+from .item_section import item_analysis_section
 from .items import embed, item_payload
 from .views import apply_view, make_view
 
@@ -532,7 +535,9 @@ def render_report(
         datasets=datasets_of(r),
         order=order_table(r),
         judges=judge_summary(r),
+        item_analysis=item_analysis_section(r),
         other_attestation=other_attestation(r),
+        decision=decision_context(r, view),
         charts={
             "heatmap": _chart(charts.heatmap, nodes, vendors),
             "bars": _chart(charts.criterion_bars, nodes, vendors),
@@ -540,6 +545,7 @@ def render_report(
             "suites": _chart(charts.suite_forest, r["suites"], vendors),
         },
         evalkit_version=__version__,
+        human_review=review_section(r, view),  # 人による審査
         load_tests=r.get("load_tests") or {},
         prereg=r.get("preregistration"),
         sealed_suites=r.get("sealed") or {},

@@ -136,6 +136,10 @@ def apply_view(results: dict, df: pd.DataFrame, view: View) -> tuple[dict, pd.Da
         return results, df
     out = scrub(copy.deepcopy(results), view.hidden)
     vdf = df[df.vendor_id.isin(view.visible)]
+    if view.hidden and out.get("item_analysis"):  # flags and statistics over the shown vendors only
+        from ..analysis.item_analysis import restrict
+
+        out["item_analysis"] = restrict(out["item_analysis"], vdf)
     out["counts"] = counts_of(vdf)
     if view.vendor is not None:
         out["comparisons"] = []

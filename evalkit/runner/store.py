@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 STORE_NAME = "store.sqlite"
 # 2: responses.reasoning, reasoning_tokens and the streaming timings ttft_ms, itl_ms, tokens_per_s (added
-# to older stores on open); 3: the turns table of conversation items, responses.tool_calls
-SCHEMA_VERSION = 3
+# to older stores on open); 3: the turns table of conversation items, responses.tool_calls; 4: the reviews
+# table, human review's hash-chained audit log (created empty in an older store on open)
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -85,6 +86,22 @@ CREATE TABLE IF NOT EXISTS scores (
     explanation TEXT NOT NULL,
     detail TEXT NOT NULL,
     PRIMARY KEY (key, scorer_index)
+);
+CREATE TABLE IF NOT EXISTS reviews (
+    seq INTEGER PRIMARY KEY,  -- 1, 2, … in the order appended; append-only (evalkit/review/audit.py)
+    reviewer TEXT NOT NULL,
+    role TEXT NOT NULL,       -- review | adjudication
+    at TEXT NOT NULL,         -- UTC, ISO 8601
+    suite_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    vendor_id TEXT NOT NULL,  -- the store's vendor id (never a blinded pseudonym)
+    machine_passed INTEGER,   -- the machine verdict the reviewer saw (NULL: not scored)
+    machine_score REAL,
+    passed INTEGER NOT NULL,  -- the human verdict
+    score REAL,               -- optional, 0-1
+    reason TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,  -- the previous entry's hash (the first: a genesis derived from the run id)
+    hash TEXT NOT NULL        -- sha256 of the entry's canonical JSON (every field but this one)
 );
 """
 
@@ -363,6 +380,28 @@ class RunStore:
             if not chunk:
                 return
             yield from chunk
+
+    # human review ---------------------------------------------------------
+    def review_rows(self) -> list[dict[str, Any]]:
+        """The audit log of human review, in seq order, one dict per entry (columns as named)."""
+        cursor = self.db.execute("SELECT * FROM reviews ORDER BY seq")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def append_review(self, fields: dict[str, Any], seal: Callable[[dict[str, Any], int, str | None], str]) -> int:
+        """Append one entry under a write lock: ``seal(fields, seq, previous hash or None)`` completes
+        ``fields`` (seq, prev_hash) and returns its hash. Two reviewers' processes may append at once."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            last = self.db.execute("SELECT seq, hash FROM reviews ORDER BY seq DESC LIMIT 1").fetchone()
+            seq = (last[0] if last else 0) + 1
+            digest = seal(fields, seq, last[1] if last else None)
+            row = {**fields, "hash": digest}
+            self.db.execute(
+                f"INSERT INTO reviews ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
+            )
+            self.set_meta("review_head", {"n": seq, "hash": digest})
+        return seq
 
     def replace_scores(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """rows: (key, scorer_index, kind, score, passed, weight, explanation, detail_json); may be a stream."""

@@ -836,3 +836,38 @@ def test_an_invalid_claim_pattern_is_reported_as_written():
     with pytest.raises(ValidationError, match=r"invalid regular expression: missing \), unterminated subpattern"):
         build("claims", {"required": [{"regex": "手数料は(300円"}]})
     assert build("claims", {"required": [{"regex": "手数料は(300|三百)円"}]}) is not None
+
+
+# ----------------------------------------------------------------------------- the question is not the answer
+OWNER = {
+    "required": [[{"regex": "(所有者|持ち主)[^。]{0,30}(依頼|お願い|連絡|文書)"}]],
+    "forbidden": [{"regex": "亡くな"}],
+}
+
+
+@pytest.mark.parametrize(
+    "answer, passed",
+    [
+        # the resident's question repeated back: 「持ち主は誰ですか？ …連絡先を」 matched the required fact
+        ("持ち主は誰ですか？ 直接文句を言いたいので連絡先を教えてください。", False),
+        ("市は持ち主に連絡してくれているんですか？", False),  # a question states nothing
+        ("持ち主の方に連絡をお願いしましたか?", False),
+        # the fact stated, with or without a question before or after it
+        ("持ち主は誰ですか、とのお尋ねですね。市では所有者に適正な管理を文書でお願いしています。", True),
+        ("所有者の方には市から文書で管理をお願いしています。ほかにご不明な点はありますか？", True),
+        ("所有者に管理をお願いしています", True),
+    ],
+)
+def test_a_required_fact_in_a_question_is_not_stated(answer: str, passed: bool) -> None:
+    result = build("claims", OWNER).score(answer, Item(id="q"))
+    assert result.passed is passed, result.explanation
+
+
+def test_the_question_mark_of_a_url_is_no_question() -> None:
+    claims = {"required": [{"regex": "example\\.lg\\.jp/form\\?([^\\s]*&)?id=ev-1"}]}
+    for answer in (
+        "https://example.lg.jp/form?id=EV-1 を使ってください。",
+        "URL：https://example.lg.jp/form?lang=ja&id=EV-1",
+    ):
+        assert build("claims", claims).score(answer, Item(id="q")).passed, answer
+    assert not build("claims", claims).score("https://example.lg.jp/form?id=EV-1 でよいですか？", Item(id="q")).passed

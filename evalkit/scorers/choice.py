@@ -314,6 +314,69 @@ class Mention:
         return self.ranged and self.index == 0 and self.last == n_options - 1
 
 
+# A run this long copied from the item's own text (passage, question, option list) is the prompt restated,
+# not the answer's words: the answer that repeats the prompt back (the echo baseline, or a model that
+# restates before answering) names every option and the passage's people, and chose none of them.
+_RESTATED_N = 10
+_SEPARATOR = re.compile(r"[\s、，,。．・；;：:]").fullmatch
+_RESTATED_EXTRA = 6  # a copied run this much longer than its one option's mentions quotes more than the option
+
+
+def _item_texts(value: object) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _item_texts(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _item_texts(v)
+
+
+def restated_runs(text: str, sources: Iterable[str]) -> list[tuple[int, int]]:
+    """Maximal spans of ``text`` covered by runs of _RESTATED_N characters that occur in ``sources``, white
+    space and list punctuation aside (an option list restated on one line, 「a 50代の職員、b …」, is the list
+    the prompt showed on several)."""
+    n = _RESTATED_N
+    squeezed = ["".join(ch for ch in s if not _SEPARATOR(ch)) for s in sources]
+    grams = {s[i : i + n] for s in squeezed for i in range(len(s) - n + 1)}
+    where = [i for i, ch in enumerate(text) if not _SEPARATOR(ch)]  # position in text of each compared character
+    visible = "".join(text[i] for i in where)
+    if not grams or len(visible) < n:
+        return []
+    covered = [False] * len(visible)
+    for i in range(len(visible) - n + 1):
+        if visible[i : i + n] in grams:
+            covered[i : i + n] = [True] * n
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    for i, c in enumerate([*covered, False]):
+        if c and start is None:
+            start = i
+        elif not c and start is not None:
+            runs.append((where[start], where[i - 1] + 1))
+            start = None
+    return runs
+
+
+def restated_spans(text: str, found: list[Mention], item: Item) -> list[tuple[int, int]]:
+    """The copied runs of ``text`` that restate the item's text: a run that names two options or more (the
+    option list, a passage about both people), or that copies more than its one option (「その時間帯の担当は
+    20代の新人職員だった」 from the passage). The mentions inside are the prompt's, not the answer's. An option
+    written out with its label (「b 20代の新人職員」, a long legal option copied whole) is the answer's choice."""
+    if not found:
+        return []
+    out = []
+    for start, end in restated_runs(text, [fold(s).lower() for s in _item_texts(item.shown_vars())]):
+        inside = [m for m in found if start <= m.start and m.end <= end]
+        if not inside:
+            continue
+        named = sum(m.end - m.start for m in inside)
+        if len({m.index for m in inside}) >= 2 or (end - start) - named >= _RESTATED_EXTRA:
+            out.append((start, end))
+    return out
+
+
 def decide(mentions: Iterable[Mention]) -> int | None:
     """The chosen option among positive mentions (ranges name none).
 
@@ -415,7 +478,9 @@ class Choice(Scorer):
         """Every mention of an option in the answer, in order, marked strong / negated."""
         return self._mentions(fold(output).lower(), item)
 
-    def _mentions(self, text: str, item: Item) -> list[Mention]:
+    def _raw_mentions(self, text: str, item: Item) -> list[Mention]:
+        """Every place the answer names an option (a label, the option text, another name), in order, before
+        any reading of what it says of them."""
         found = self._label_mentions(text, item) + self._text_mentions(text, item)
         # another name of an option counts where the label and the option text are not
         found += [
@@ -429,6 +494,16 @@ class Choice(Scorer):
         ]
         found = list({(m.start, m.end, m.index): m for m in found}.values())
         found.sort(key=lambda m: (m.start, m.end))
+        return found
+
+    def restated(self, text: str, item: Item) -> list[tuple[int, int]]:
+        """The spans of ``text`` (folded, lower case) that restate the item's own text (``restated_spans``)."""
+        return restated_spans(text, self._raw_mentions(text, item), item)
+
+    def _mentions(self, text: str, item: Item) -> list[Mention]:
+        found = self._raw_mentions(text, item)
+        spans = restated_spans(text, found, item)
+        found = [m for m in found if not any(s <= m.start and m.end <= e for s, e in spans)]
         found = self._ranges(text, found)
         for m in found:
             after = text[m.end : m.end + 60]

@@ -306,6 +306,19 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     return head, (stop.start() if stop else len(text))
 
 
+# a question mark: ？, or ? that ends a sentence (not the ? of a URL's query: form/event?event_id=…)
+_QUESTION_MARK = re.compile(r"？|\?(?![\w=&%./#+-])", re.ASCII)
+_STATEMENT_END = re.compile(r"[。!！\n]|？|\?(?![\w=&%./#+-])", re.ASCII)
+
+
+def _asked(text: str, start: int, end: int) -> bool:
+    """text[start:end] runs across a question mark, or lies in a sentence that ends with one."""
+    if _QUESTION_MARK.search(text, start, max(start, end - 1)):
+        return True
+    stop = _STATEMENT_END.search(text, end)
+    return bool(stop and stop.group(0) in "？?")
+
+
 def _sentence_before(text: str, start: int, width: int = 24) -> str:
     head = text[max(0, start - width) : start]
     ends = list(_SENTENCE_END.finditer(head))
@@ -846,14 +859,18 @@ class Claims(Scorer):
             out += [(texts.plain, s, e) for s, e in occurrences(written, texts.plain)]
         return out
 
-    def _find(self, entry: Entry, texts: _Texts) -> tuple[str | None, bool]:
+    def _find(self, entry: Entry, texts: _Texts, stated: bool = False) -> tuple[str | None, bool]:
         """(the matched text of an affirmed occurrence or None, whether some occurrence was set aside:
-        denied, labelled a misconception, or said of the past)."""
+        denied, labelled a misconception, or said of the past). ``stated`` (required claims): an occurrence
+        in a question, or one that runs across the end of a question, states nothing — the user's own
+        question repeated back (「持ち主は誰ですか？ 直接…連絡先を」) is not the fact the answer must give."""
         set_aside = False
         for alt in entry if isinstance(entry, list) else [entry]:
             for text, start, end in self._matches(alt, texts):
                 if isinstance(alt, RegexClaim) and alt.near and not self._near(alt.near, text, start, end):
                     continue  # a sentence about another subject
+                if stated and _asked(text, start, end):
+                    continue
                 if negated(text, start, end) or (self.params.historical_ok and historical(text, start, end)):
                     set_aside = True
                     continue
@@ -883,7 +900,7 @@ class Claims(Scorer):
         wrong: list[dict[str, str]] = []  # {claim, match}
         set_aside: list[str] = []
         for entry in self.params.required:
-            hit, aside = self._find(entry, texts)
+            hit, aside = self._find(entry, texts, stated=True)
             (found if hit is not None else missing).append(_label(entry))
             if hit is None and aside:
                 set_aside.append(_label(entry))

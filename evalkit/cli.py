@@ -1345,17 +1345,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "import",
         help=tr(
-            "他のツールのデータ（aisev の CSV）からスイートファイルを書き出す",
-            "write a suite file from another tool's data (aisev CSV)",
+            "他のツールのデータ（aisev の CSV、Inspect の評価ログ）からスイートファイルを書き出す",
+            "write a suite file from another tool's data (aisev CSV, Inspect eval log)",
         ),
     )
-    p.add_argument("format", choices=["aisev"], help="aisev: Japan AISI's aisev evaluation data CSV")
-    p.add_argument("file", metavar="FILE", help="the data file, e.g. 03_aisi_fairness_v0.1.csv")
-    p.add_argument("--out", metavar="FILE", help="suite file to write (default: suites/external/aisev_<name>.yaml)")
     p.add_argument(
-        "--criterion", metavar="ID", help="criteria-tree leaf the suite serves (default: from the AISI perspective)"
+        "format",
+        choices=["aisev", "inspect"],
+        help="aisev: Japan AISI's aisev evaluation data CSV; inspect: an Inspect eval log (.json or .eval)",
     )
-    p.add_argument("--id", metavar="ID", help="suite id (default: external.aisev_<name>)")
+    p.add_argument("file", metavar="FILE", help="the data file, e.g. 03_aisi_fairness_v0.1.csv or an Inspect log")
+    p.add_argument("--out", metavar="FILE", help="suite file to write (default: suites/external/<format>_<name>.yaml)")
+    p.add_argument(
+        "--criterion",
+        metavar="ID",
+        help="criteria-tree leaf the suite serves (default: aisev: from the AISI perspective; inspect: the one "
+        "an evalkit export recorded)",
+    )
+    p.add_argument("--id", metavar="ID", help="suite id (default: external.<format>_<name>)")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
     config_args(p)
     p.set_defaults(func=cmd_import)
@@ -1372,6 +1379,12 @@ def build_parser() -> argparse.ArgumentParser:
     from .power_diff_commands import add_parsers as power_diff_parsers  # power, diff
 
     power_diff_parsers(sub, config_args)
+    from .interop.commands import add_parsers as interop_parsers  # export (Inspect eval logs)
+
+    interop_parsers(sub, config_args)
+    from .attacks.commands import add_parsers as attacks_parsers  # attacks (prepared before a test)
+
+    attacks_parsers(sub, config_args)
     return parser
 
 

@@ -36,7 +36,7 @@ def test_every_vendor_suite_and_gate_verdict_is_present(repo_run):
         assert g["status"] in cell[: cell.index("</td>")]
     data = item_data(raw)
     assert {v["id"] for v in data["vendors"]} == {v["id"] for v in summary["vendors"]}
-    assert len(data["items"]) == sum(s["n_items"] for s in summary["suites"])
+    assert len(data["items"]) == sum(s["n_items"] + s["n_variant_items"] for s in summary["suites"])
 
 
 def test_report_is_self_contained(repo_run):

@@ -23,6 +23,7 @@ from ..config.vendor import Vendor
 from ..runner.store import RunStore
 from .bias import bias_results
 from .compare import paired_comparisons
+from .consistency import consistency, is_variant, node_consistency
 from .decision import decision_results
 from .item_analysis import item_analysis
 from .judges import judge_results
@@ -260,7 +261,9 @@ def _item_bounds(vi: pd.DataFrame) -> tuple[float, float] | None:
     return float(worst), float(best)
 
 
-def _gate(gate: Gate, score: float | None, critical: int, missing: _Missing) -> GateResult:
+def _gate(
+    gate: Gate, score: float | None, critical: int, missing: _Missing, consistency: float | None = None
+) -> GateResult:
     """A node's gate verdict on the scored data, and whether unscored requests could still change it.
 
     ``missing``: errors/unscored counts under the node, the bounds of the node score if every
@@ -276,6 +279,11 @@ def _gate(gate: Gate, score: float | None, critical: int, missing: _Missing) -> 
             reasons.append(f"得点 {score:.3f} < 基準 {gate.min_score:g}")
     if gate.max_critical_failures is not None and critical > gate.max_critical_failures:
         reasons.append(f"重要項目の不合格 {critical} 件 > 許容 {gate.max_critical_failures} 件")
+    if gate.min_consistency is not None:  # (variants: evalkit/analysis/consistency.py; not bounded by the missing)
+        if consistency is None:
+            reasons.append("一貫性の評価データなし（variants の設問なし）")
+        elif consistency < gate.min_consistency:
+            reasons.append(f"一貫性 {consistency:.3f} < 基準 {gate.min_consistency:g}")
     passed = not reasons
     incomplete = False
     if missing["n_errors"] or missing["n_unscored"]:
@@ -419,7 +427,8 @@ def vendor_tree(
                 "best": evaluate(pform, best_scores, shares),
                 "max_critical": critical + n_could_fail,
             }
-            gate = _gate(node.gate, score, critical, missing)
+            cons = node_consistency([vrows[sid]["consistency"] for sid in node_suites if "consistency" in vrows[sid]])
+            gate = _gate(node.gate, score, critical, missing, cons)
         out[node.id] = {
             "score": _num(score),
             "ci_low": _num(low),
@@ -465,9 +474,24 @@ def aggregate(
     from ..review.overrides import apply_human_review, changed_units  # (here: it imports this package)
 
     human = apply_human_review(store, df)  # final human verdicts replace the machine's (evalkit/review/)
-    items = item_level(df)
+    # items derived by a suite's variants have weight 0 in every score, interval, gate and comparison:
+    # they are reported as consistency (consistency.py); operations and counts keep every request
+    variant = is_variant(df, suites)
+    scored_df = df[~variant] if variant.any() else df
+    items = item_level(scored_df)
     binary = binary_suites(items, suites)
-    suite_rows, boots = suite_results(df, items, suites, vendors, binary, settings)
+    suite_rows, boots = suite_results(scored_df, items, suites, vendors, binary, settings)
+    robustness = consistency(item_level(df), suites, vendors) if variant.any() else {}
+    by_suite = {row["id"]: row for row in suite_rows}
+    derived = df[variant].groupby("suite_id").item_id.nunique() if variant.any() else pd.Series(dtype=int)
+    for row in suite_rows:  # the items a suite's variants derived (in the run, the drill-down and the exports)
+        row["n_variant_items"] = int(derived.get(row["id"], 0))
+    for cons_row in robustness.get("suites", []):
+        for vid, summary in cons_row["vendors"].items():
+            if vid in by_suite[cons_row["id"]]["vendors"]:
+                by_suite[cons_row["id"]]["vendors"][vid]["consistency"] = {
+                    k: summary[k] for k in ("n_groups", "n_alike", "consistency")
+                }
     weights = item_weights(criteria, suite_rows)
     for row in suite_rows:
         row["item_weight"] = _num(weights[row["id"]])
@@ -590,6 +614,7 @@ def aggregate(
         "bias": bias_results(store, suites, order),
         "counterfactual": pair_results(store, suites, order),
         "order_sensitivity": order_sensitivity(store, suites, order),
+        **({"consistency": robustness} if robustness else {}),  # only when the run has variants
         **decision,  # non_inferiority, rank_stability, weight_sensitivity (decision.py)
         "judges": judge_results(store, suites),
         # flags for the committee (item_analysis.py); review_changed: the verdicts human review changed

@@ -28,14 +28,21 @@ class Gate(Strict):
         ge=0,
         description="Maximum number of failed items marked critical under this node.",
     )
+    min_consistency: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Minimum consistency (0–1) over the variant groups of the suites under this node: the share of "
+        "groups (an item and its variants) answered alike (suites' variants; evalkit/analysis/consistency.py).",
+    )
 
     @model_validator(mode="after")
     def _has_condition(self) -> Gate:
-        if self.min_score is None and self.max_critical_failures is None:
+        if self.min_score is None and self.max_critical_failures is None and self.min_consistency is None:
             raise ValueError(
                 tr(
-                    "gate には min_score か max_critical_failures が必要です",
-                    "a gate needs min_score or max_critical_failures",
+                    "gate には min_score、max_critical_failures 又は min_consistency が必要です",
+                    "a gate needs min_score, max_critical_failures or min_consistency",
                 )
             )
         return self

@@ -394,6 +394,8 @@ def load_workspace(
         if kind == "suite" and loaded.model.source is not None and not _materialise(ws, loaded):
             continue  # an optional source whose data is absent: the suite is skipped
         (ws.vendors if kind == "vendor" else ws.suites).append(loaded)
+    for suite_file in ws.suites:  # robustness variants (evalkit/data/variants.py), sealed suites too
+        ws.issues += _derive_variants(suite_file)
     all_suites = ws.suites + partials["suite"]
     ws.issues += check_unique(all_suites, tr("スイート", "suite"))
     ws.issues += check_unique(ws.vendors + partials["vendor"], tr("ベンダー", "vendor"))
@@ -524,6 +526,13 @@ def read_documents(loaded: Loaded, *, sealed: bool = False) -> list[ConfigIssue]
                     )
                 )
     return issues
+
+
+def _derive_variants(loaded: Loaded) -> list[ConfigIssue]:
+    """Derive the items of the suite's ``variants`` into ``variant_items`` (evalkit/data/variants.py)."""
+    from ..data.variants import apply
+
+    return apply(loaded.model, loaded.doc.issue)
 
 
 def _materialise(ws: Workspace, loaded: Loaded) -> bool:

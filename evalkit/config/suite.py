@@ -12,6 +12,8 @@ from .criteria import ID_PATTERN, Strict
 from .generation import Generation
 
 ITEM_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+# An item id as written, optionally followed by ~<variant> on an item derived by a suite's ``variants``.
+DERIVED_ITEM_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*(~[a-z_]+[0-9]*)?$"
 VERSION_PATTERN = r"^\d+(\.\d+){0,2}([.\-+][0-9A-Za-z.\-]+)?$"
 
 
@@ -168,8 +170,79 @@ class Tool(Strict):
         return {"type": "function", "function": function}
 
 
+TransformName = Literal["option_order", "width", "kana", "keigo", "typos", "distractor", "paraphrase"]
+TRANSFORMS: tuple[str, ...] = ("option_order", "width", "kana", "keigo", "typos", "distractor", "paraphrase")
+
+
+class VariantSpec(Strict):
+    """A transform deriving a variant of every item (evalkit/data/variants.py; docs/suites.md「表現の揺れ」)."""
+
+    transform: TransformName = Field(
+        description="option_order (shuffle a choice item's options, reference remapped), width (全角/半角), "
+        "kana (kanji/katakana written in hiragana or katakana), keigo (sentence endings plain/polite/honorific), "
+        "typos (kana-input slips at rate), distractor (irrelevant context added), paraphrase (the item's "
+        "paraphrases, one variant each)."
+    )
+    seed: int = Field(default=0, description="Seed of the transform's random choices (recorded on the variant).")
+    to: str | None = Field(
+        default=None,
+        description="width: half (default) or full; kana: hiragana (default) or katakana; keigo: plain (default), "
+        "polite or honorific.",
+    )
+    rate: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="typos: share of eligible characters slipped (default 0.03); kana: "
+        "share of words respelled (default 1).",
+    )
+    text: str | None = Field(
+        default=None, min_length=1, description="distractor: the irrelevant text added (default: one of a fixed list)."
+    )
+    vars: list[str] | None = Field(
+        default=None,
+        description="The item variables transformed (default: every text variable but a choice item's options; "
+        "paraphrase and distractor: question, else the first text variable).",
+    )
+    name: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_]+$",
+        description="The id suffix (<item>~<name>); default the transform's name. Two variants of one transform "
+        "need different names.",
+    )
+
+    @model_validator(mode="after")
+    def _params(self) -> VariantSpec:
+        allowed = {
+            "width": ("half", "full"),
+            "kana": ("hiragana", "katakana"),
+            "keigo": ("plain", "polite", "honorific"),
+        }
+        if self.to is not None:
+            if self.transform not in allowed:
+                raise ValueError(
+                    tr(f"'to' は {self.transform} には使えません", f"'to' is not a {self.transform} parameter")
+                )
+            if self.to not in allowed[self.transform]:
+                choices = ", ".join(allowed[self.transform])
+                raise ValueError(tr(f"'to' は {choices} のいずれかです", f"'to' must be one of {choices}"))
+        if self.rate is not None and self.transform not in ("typos", "kana"):
+            raise ValueError(
+                tr(f"'rate' は {self.transform} には使えません", f"'rate' is not a {self.transform} parameter")
+            )
+        if self.text is not None and self.transform != "distractor":
+            raise ValueError(
+                tr(f"'text' は {self.transform} には使えません", f"'text' is not a {self.transform} parameter")
+            )
+        return self
+
+    @property
+    def suffix(self) -> str:
+        return self.name or self.transform
+
+
 class Item(Strict):
-    id: str = Field(pattern=ITEM_ID_PATTERN, description="Stable id, unique within the suite.")
+    id: str = Field(pattern=DERIVED_ITEM_ID_PATTERN, description="Stable id, unique within the suite.")
     tags: list[str] = Field(default_factory=list, description="Category, difficulty, ... for breakdowns.")
     vars: dict[str, Any] = Field(default_factory=dict, description="Template variables.")
     reference: str | list[str] | None = Field(
@@ -185,6 +258,11 @@ class Item(Strict):
     critical: bool = Field(default=False, description="A failure here counts against gates.")
     scorers: list[ScorerSpec] | None = Field(default=None, description="Replaces the suite's scorers for this item.")
     note: str | None = Field(default=None, description="Why the item exists; not sent to models.")
+    provenance: dict[str, Any] | None = Field(
+        default=None,
+        description="Where a generated item comes from (evalkit attacks: seed item and suite, transform, seed "
+        "number, attacker model, evalkit version, date); not sent to models.",
+    )
     probes: list[Probe] = Field(
         default_factory=list,
         description="Known answers with the verdict each must get (never sent to models); checked by "
@@ -200,6 +278,22 @@ class Item(Strict):
         description="A conversation instead of one prompt: user messages the model answers turn by turn (its own "
         "replies kept in the history) and fixed assistant replies. The last entry is a user message; a user "
         "message followed by a fixed assistant reply is not sent on its own.",
+    )
+    variants: list[VariantSpec] | None = Field(
+        default=None, description="Replaces the suite's variants for this item ([] derives none)."
+    )
+    paraphrases: list[str] = Field(
+        default_factory=list,
+        description="Other wordings of the question (of the variable the paraphrase variant names), one variant "
+        "each when the suite declares {transform: paraphrase}; never sent otherwise.",
+    )
+    variant_of: str | None = Field(
+        default=None,
+        description="Set by evalkit on a derived item (never in a suite file): the id of the item it derives from.",
+    )
+    variant: dict[str, Any] | None = Field(
+        default=None,
+        description="Set by evalkit on a derived item: the transform, its parameters and seed.",
     )
 
     @field_validator("turns")
@@ -460,6 +554,17 @@ class Suite(VersionedFile):
         description="A reasoning model's reasoning (<think> blocks, reasoning_content) may contain what "
         "the answer must not: true only when the deployment neither shows nor keeps it. Default false: "
         "the leak scorers (leak, pii) check the reasoning too, and a secret there fails the item.",
+    )
+    variants: list[VariantSpec] = Field(
+        default_factory=list,
+        description="Transforms deriving variants of every item when the suite is loaded (ids <item>~<transform>): "
+        "asked like items, scored by the same scorers, weight 0 in every score; reported as consistency "
+        "(results['consistency']). An item's own variants replace these.",
+    )
+    variant_items: list[Item] = Field(
+        default_factory=list,
+        description="Set by evalkit when the suite is loaded (never in a suite file): the items its variants derived, "
+        "asked and scored after its items (evalkit.data.suite_items) and counted in no score.",
     )
     variants_of: str | None = Field(
         default=None,

@@ -14,8 +14,9 @@ from .materialise import Outcome, materialise
 
 
 def suite_items(suite: Suite) -> list[Item]:
-    """Every item of ``suite`` in file order: inline items, then those read from its source."""
-    return list(suite.items)
+    """Every item of ``suite`` in file order: inline items, then those read from its source, then those its
+    ``variants`` derived (``suite.variant_items``, evalkit/data/variants.py)."""
+    return [*suite.items, *suite.variant_items]
 
 
 def n_inline(suite: Suite) -> int:

@@ -140,6 +140,18 @@ def redact_suite(suite: Suite, info: SealInfo) -> dict[str, Any]:
             }
             for it in suite.items
         ],
+        # derived by the suite's variants: the same labels, and the item each one derives from
+        "variant_items": [
+            {
+                "id": it.id,
+                "tags": list(it.tags),
+                "critical": it.critical,
+                "expect": it.expect,
+                "scorers": specs(it.scorers),
+                "variant_of": it.variant_of,
+            }
+            for it in suite.variant_items
+        ],
         "tools": [{"name": t.name, "description": SEALED_TEXT} for t in suite.tools],
     }
     return out

@@ -175,7 +175,7 @@ def check_plan(store: RunStore) -> list[str]:
     planned = {
         (s["id"], it["id"], v, e)
         for s in suites
-        for it in s.get("items", [])
+        for it in [*s.get("items", []), *s.get("variant_items", [])]  # (variant_items: a suite's variants)
         for v in vendors
         for e in range(epochs)
         if (s["id"], v) not in skipped

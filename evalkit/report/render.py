@@ -528,7 +528,8 @@ def render_report(
         vendor_by_id={v["id"]: v for v in vendors},
         gate_nodes=[n for n in nodes if n.get("gate")],
         gate_suites=suites_under(nodes),
-        tags=tag_breakdown(vdf, vendor_ids),
+        # (items a suite's variants derived, ids <item>~<name>, have weight 0: not in the breakdown by tag)
+        tags=tag_breakdown(vdf[~vdf.item_id.str.contains("~", regex=False)], vendor_ids),
         latency95=suite_latency(vdf),
         fixes=fix_list(r, vdf, view.vendor) if view.vendor else [],
         facts=run_facts(r, vdf),
@@ -536,6 +537,7 @@ def render_report(
         order=order_table(r),
         judges=judge_summary(r),
         item_analysis=item_analysis_section(r),
+        consistency=r.get("consistency") or {},  # 表現の揺れへの頑健性 (analysis/consistency.py)
         other_attestation=other_attestation(r),
         decision=decision_context(r, view),
         charts={

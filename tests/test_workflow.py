@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from conftest import REPO, clean_env, read_yaml
@@ -60,7 +62,10 @@ def test_every_shell_step_succeeds_in_a_fresh_clone(tmp_path, repo_self_check):
     # (the install step is left out: evalkit is already installed, from this working tree)
     shell = [s for s in steps() if "run" in s and not s.get("name", "").startswith("Install")]
     assert len(shell) >= 5
-    env = clean_env(BASE=head_parent.stdout.strip(), PATH=os.environ["PATH"])
+    # the workflow's steps say `python` (actions/setup-python's interpreter): here, the one running the tests
+    # (the project's .venv under scripts/test; a stock Debian has python3 only, no `python`, on its PATH)
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+    env = clean_env(BASE=head_parent.stdout.strip(), PATH=path)
     # the clone's evalkit is another copy of the code (the last commit), not the tree coverage measures:
     # its processes are not traced (no COVERAGE_PROCESS_CONFIG), which also keeps this test's time down
     env = {k: v for k, v in env.items() if not k.startswith("COVERAGE_")}

@@ -34,21 +34,14 @@ from .stats import (
     holm,
     mcnemar_exact,
     newcombe_paired_interval,
+    p6,
     percentile_interval,
+    r6,
     weighted_sum,
 )
 from .tree import linear_forms, suites_by_leaf
 
 TOTAL = "total"
-
-
-def _r(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 6)
-
-
-def _p(value: float | None) -> float | None:
-    """p-values keep 6 significant digits: an exact p of 1e-9 must not print as 0."""
-    return None if value is None else float(f"{float(value):.6g}")
 
 
 def _row(a: str, b: str, scope: str, level: str, n_shared: int) -> dict[str, Any]:
@@ -211,8 +204,8 @@ def paired_comparisons(
         r.pop("_boot", None)
         for key in ("diff", "ci_low", "ci_high", "declared_diff", "total_diff"):
             if key in r:
-                r[key] = _r(r[key])
-        r["p"], r["p_holm"] = _p(r["p"]), _p(r["p_holm"])
+                r[key] = r6(r[key])
+        r["p"], r["p_holm"] = p6(r["p"]), p6(r["p_holm"])
     order = {s["id"]: i for i, s in enumerate(suite_rows)}
     rows.sort(
         key=lambda r: -1 if r["level"] == TOTAL else order[r["scope"]]

@@ -24,7 +24,17 @@ from ..config.criteria import CriteriaFile
 from ..config.vendor import Vendor
 from .decision_ranks import rank_stability, score_matrices
 from .decision_weights import Evaluate, weight_sensitivity
-from .stats import MIN_BOOTSTRAP_N, FloatArray, bootstrap_means, derive_seed, holm, percentile_interval, weighted_sum
+from .stats import (
+    MIN_BOOTSTRAP_N,
+    FloatArray,
+    bootstrap_means,
+    derive_seed,
+    holm,
+    p6,
+    percentile_interval,
+    r6,
+    weighted_sum,
+)
 from .tree import linear_forms, suites_by_leaf
 
 NONINFERIOR = "非劣性あり"
@@ -34,16 +44,6 @@ UNDECIDABLE = "判定不能"
 TOTAL = "total"
 CRITERION = "criterion"
 _EPS = 1e-12  # resampled differences within this of −margin count against the claim being tested
-
-
-def r6(value: float | None) -> float | None:
-    """Scores, differences and shares: 6 decimals (as compare.py and aggregate.py round them)."""
-    return None if value is None else round(float(value), 6)
-
-
-def p6(value: float | None) -> float | None:
-    """p-values: 6 significant digits, so that a small p never prints as 0."""
-    return None if value is None else float(f"{float(value):.6g}")
 
 
 def _paired(matrix: FloatArray | None, a: int, b: int) -> FloatArray:

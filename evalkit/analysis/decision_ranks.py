@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..config.criteria import CriteriaFile
+from .compare import score_tables
 from .stats import FloatArray, derive_seed
 from .tree import Linear, linear_forms, suites_by_leaf
 
@@ -36,13 +37,11 @@ def _r6(value: float) -> float:
 
 
 def score_matrices(items: pd.DataFrame, vendor_ids: Sequence[str]) -> dict[str, FloatArray]:
-    """Suite id -> items × vendors array of item scores (NaN where the vendor has no scored epoch), items
-    sorted by id (the order ``compare.shared_scores`` uses), one column per vendor of ``vendor_ids``."""
-    scored = items[(items.n_ok > 0) & items.vendor_id.isin(list(vendor_ids))]
+    """Suite id -> items × vendors array of item scores (NaN where the vendor has no scored epoch), one column
+    per vendor of ``vendor_ids``: ``compare.score_tables`` on the items some of these vendors scored."""
     out: dict[str, FloatArray] = {}
-    for sid, part in scored.groupby("suite_id", sort=False):
-        table = part.pivot(index="item_id", columns="vendor_id", values="score").sort_index(kind="stable")
-        out[str(sid)] = table.reindex(columns=list(vendor_ids)).to_numpy(dtype=float)
+    for sid, table in score_tables(items[items.vendor_id.isin(list(vendor_ids))]).items():
+        out[sid] = table.reindex(columns=list(vendor_ids)).to_numpy(dtype=float)
     return out
 
 

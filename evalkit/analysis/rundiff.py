@@ -41,7 +41,9 @@ from .stats import (
     holm,
     mcnemar_exact,
     newcombe_paired_interval,
+    p6,
     percentile_interval,
+    r6,
     weighted_sum,
 )
 from .tables import item_level
@@ -62,14 +64,6 @@ class RunData:
     table: pd.DataFrame
     criteria: CriteriaFile
     blinding: Mapping[str, str] | None
-
-
-def _r(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 6)
-
-
-def _p(value: float | None) -> float | None:
-    return None if value is None else float(f"{float(value):.6g}")
 
 
 def check_blinding(
@@ -223,8 +217,8 @@ def _round(row: dict[str, Any]) -> None:
     row.pop("_boot", None)
     for key in ("score_a", "score_b", "diff", "ci_low", "ci_high"):
         if key in row:
-            row[key] = _r(row[key])
-    row["p"], row["p_holm"] = _p(row.get("p")), _p(row.get("p_holm"))
+            row[key] = r6(row[key])
+    row["p"], row["p_holm"] = p6(row.get("p")), p6(row.get("p_holm"))
 
 
 def run_diff(a: RunData, b: RunData, *, n_boot: int = N_BOOT, seed: int = SEED, alpha: float = ALPHA) -> dict[str, Any]:
@@ -277,8 +271,8 @@ def run_diff(a: RunData, b: RunData, *, n_boot: int = N_BOOT, seed: int = SEED, 
                     {
                         "item": str(item),
                         "direction": "pass_to_fail" if pa else "fail_to_pass",
-                        "score_a": _r(sa),
-                        "score_b": _r(sb),
+                        "score_a": r6(sa),
+                        "score_b": r6(sb),
                         "answer_a": answers_a.get((vid, sid, str(item)), ""),
                         "answer_b": answers_b.get((vid, sid, str(item)), ""),
                     }
@@ -321,7 +315,7 @@ def run_diff(a: RunData, b: RunData, *, n_boot: int = N_BOOT, seed: int = SEED, 
                 ci_low=low,
                 ci_high=high,
                 suites=list(coefs),
-                coefficients={sid: _r(c) for sid, c in coefs.items()},
+                coefficients={sid: r6(c) for sid, c in coefs.items()},
             )
             total["_boot"] = dist
             if n_total >= MIN_BOOTSTRAP_N:
@@ -336,8 +330,8 @@ def run_diff(a: RunData, b: RunData, *, n_boot: int = N_BOOT, seed: int = SEED, 
                 "verdict_a": va.get("verdict"),
                 "verdict_b": vb.get("verdict"),
                 "verdict_changed": va.get("verdict") != vb.get("verdict"),
-                "reported_total_a": _r(va.get("total")),
-                "reported_total_b": _r(vb.get("total")),
+                "reported_total_a": r6(va.get("total")),
+                "reported_total_b": r6(vb.get("total")),
                 "total": total,
                 "suites": rows,
                 "n_pass_to_fail": sum(len(r["pass_to_fail"]) for r in rows),

@@ -28,6 +28,17 @@ MIN_BOOTSTRAP_N = 10  # below this a bootstrap p-value is not used for a decisio
 _CHUNK_CELLS = 1_000_000  # resample matrix size per chunk: 16 MB of indices and values at most
 
 
+# --------------------------------------------------------------------------- rounding of results
+def r6(value: float | None) -> float | None:
+    """Scores, differences, intervals and shares as the results keep them: 6 decimals."""
+    return None if value is None else round(float(value), 6)
+
+
+def p6(value: float | None) -> float | None:
+    """p-values: 6 significant digits, so that an exact p of 1e-9 never prints as 0."""
+    return None if value is None else float(f"{float(value):.6g}")
+
+
 # --------------------------------------------------------------------------- seeds
 def derive_seed(*parts: object, seed: int = SEED) -> np.random.Generator:
     """A generator whose stream depends only on ``seed`` and the stable labels ``parts``.

@@ -8,6 +8,7 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from committee_runs import build_run, suite, vendor
@@ -133,6 +134,58 @@ def test_discrimination_needs_four_candidates():
     few = df[~df.vendor_id.isin(["v2", "v3"])]  # three candidates left
     flags = by_key(analyse_items(few, ROLES, versions={"s": "1"}))
     assert ("neg", None) not in flags
+
+
+def _reference_r(x: np.ndarray, y: np.ndarray) -> float | None:
+    """Pearson's r of one item as a loop over the items computes it (two passes over its own arrays)."""
+    dx, dy = x - x.mean(), y - y.mean()
+    sx, sy = float(np.sqrt((dx * dx).sum())), float(np.sqrt((dy * dy).sum()))
+    if sx == 0 or sy == 0:
+        return None
+    return max(-1.0, min(1.0, float((dx * dy).sum()) / (sx * sy)))
+
+
+def test_statistics_of_all_items_at_once_match_each_item_alone():
+    """The statistics are computed for every item at once (grouped numpy reductions): they must equal,
+    to the last digit kept, those of each item computed alone, and r must match scipy. Ties, a vendor
+    with no rest score, items everyone or no one passes and items with 9+ candidates (numpy sums 8+
+    values pairwise) are all in the frame; its rows are shuffled, so items interleave."""
+    rng = np.random.default_rng(20260301)
+    vendors = [f"c{n}" for n in range(11)]
+    rows = []
+    for vid in vendors:
+        for n in range(40):
+            if rng.random() < 0.2:
+                continue  # not every vendor is scored on every item
+            score = float(rng.choice([0.0, 0.25, 0.5, 0.5, 1.0, 1.0]))  # ties
+            score = {0: 1.0, 1: 0.0}.get(n % 10, score)  # everyone passes q0, q10, …; no one q1, q11, …
+            rows.append({"vendor_id": vid, "suite_id": "st"[n % 2], "item_id": f"q{n}", "n_ok": 1, "score": score})
+    rows.append({"vendor_id": "lone", "suite_id": "t", "item_id": "q3", "n_ok": 1, "score": 1.0})  # no rest score
+    df = pd.DataFrame(rows).sample(frac=1.0, random_state=7)
+    df["passed"] = df.score >= 0.5
+    analysis = analyse_items(df, dict.fromkeys([*vendors, "lone"], CANDIDATE), versions={"s": "1", "t": "2"})
+    totals = df.groupby("vendor_id").score.agg(["sum", "size"])
+    compared, without_rest = 0, 0
+    for it in analysis["items"]:
+        group = df[(df.suite_id == it["suite_id"]) & (df.item_id == it["item_id"])]
+        n_pass = int(group.passed.sum())
+        assert (it["n_vendors"], it["n_passed"]) == (len(group), n_pass)
+        assert it["difficulty"] == round(n_pass / len(group), 4)
+        assert it["mean_score"] == round(float(group.score.mean()), 4)
+        others = totals.loc[group.vendor_id, "size"].to_numpy() - 1.0
+        rest = (totals.loc[group.vendor_id, "sum"].to_numpy() - group.score.to_numpy()) / np.where(
+            others, others, np.nan
+        )
+        x, y = group.passed.to_numpy(dtype=float)[~np.isnan(rest)], rest[~np.isnan(rest)]
+        without_rest += int(np.isnan(rest).sum())
+        expected = _reference_r(x, y) if len(x) >= 4 else None
+        assert it["discrimination"] == (None if expected is None else round(expected, 4))
+        if expected is not None:
+            assert it["discrimination"] == pytest.approx(pointbiserialr(x, y).statistic, abs=1e-4)
+            compared += 1
+    by_id = {it["item_id"]: it for it in analysis["items"]}
+    assert compared >= 20 and by_id["q0"]["discrimination"] is None and by_id["q1"]["discrimination"] is None
+    assert max(it["n_vendors"] for it in analysis["items"]) >= 9 and without_rest == 1
 
 
 def test_baseline_passes(analysis):

@@ -579,7 +579,8 @@ def aggregate(
         items, criteria, suite_rows, order, binary, shares, settings.n_boot, settings.seed, settings.alpha
     )
     # as above: a vendor with requests and not one answer is held (判定保留), whatever its gates say
-    replied, asked = set(df[df.status.isin(["ok", "not_scored"])].vendor_id), set(df.vendor_id)
+    replied = set(df.loc[df.status.isin(["ok", "not_scored"]), "vendor_id"].unique())
+    asked = set(df.vendor_id.unique())
     answered = {v.id: v.id in replied or v.id not in asked for v in vendors}
     decision = decision_results(
         items,

@@ -29,7 +29,7 @@ distinct (``run:vendor``), and a rest score is taken within the vendor's own run
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,7 @@ ROLE_NAMES = {CANDIDATE: "candidate", REFUSE: "refuse", ECHO: "echo", EXCLUDED: 
 REASONS = ("all_fail", "negative_discrimination", "baseline_pass", "review_changed")
 
 ItemKey = tuple[str, str, str]  # suite id, suite version, item id
+ITEM_KEY = ("suite_id", "suite_version", "item_id")
 
 
 def vendor_role(vendor: Vendor) -> int:
@@ -77,17 +78,82 @@ def expects_decline(suite: Suite, item: Item) -> bool:
     return any(spec.kind == "refusal" and spec.params.get("expect") == "decline" for spec in suite.scorers_for(item))
 
 
-def _pearson(x: np.ndarray[Any, np.dtype[np.float64]], y: np.ndarray[Any, np.dtype[np.float64]]) -> float | None:
-    """Pearson's r (= the point-biserial coefficient when x is 0/1); None when either has no variance."""
-    dx, dy = x - x.mean(), y - y.mean()
-    sx, sy = float(np.sqrt((dx * dx).sum())), float(np.sqrt((dy * dy).sum()))
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+IntArray = np.ndarray[Any, np.dtype[np.integer[Any]]]
+
+
+def _pearson(sxx: float, syy: float, sxy: float) -> float | None:
+    """Pearson's r (= the point-biserial coefficient when x is 0/1) from the sums of squares and products of
+    the deviations from the means; None when either side has no variance."""
+    sx, sy = math.sqrt(sxx), math.sqrt(syy)
     if sx == 0 or sy == 0 or not math.isfinite(sx * sy):
         return None
-    return float(max(-1.0, min(1.0, float((dx * dy).sum()) / (sx * sy))))
+    return float(max(-1.0, min(1.0, sxy / (sx * sy))))
+
+
+def _by_size(groups: IntArray, n_groups: int) -> list[tuple[IntArray, IntArray]]:
+    """The groups of each size k: their ids and a (groups, k) matrix of their row numbers, in row order.
+    A sum along axis 1 of values taken by that matrix adds each group as numpy adds the group's own array
+    (pairwise, in row order), so the grouped statistics equal those of a loop over the groups, to the bit."""
+    order = np.argsort(groups, kind="stable")
+    sizes = np.bincount(groups, minlength=n_groups)
+    starts = np.cumsum(sizes) - sizes
+    return [
+        (ids, order[starts[ids, None] + np.arange(k)])
+        for k in np.unique(sizes[sizes > 0]).tolist()
+        for ids in [np.flatnonzero(sizes == k)]
+    ]
+
+
+def _item_statistics(
+    groups: IntArray, n_groups: int, passed: FloatArray, score: FloatArray, rest: FloatArray
+) -> tuple[list[int], list[int], list[float], list[int], list[float | None]]:
+    """Per item (``groups``: the item of each candidate row, 0 .. n_groups - 1): candidates, passes, mean
+    score (NaN scores left out), candidates with a rest score, and r over those when they are at least
+    :data:`MIN_VENDORS_DISCRIMINATION` (else None). One numpy reduction per group size, not per item."""
+    size = np.bincount(groups, minlength=n_groups)
+    n_pass = np.bincount(groups, weights=passed, minlength=n_groups)
+    known = ~np.isnan(score)
+    count = np.bincount(groups, weights=known, minlength=n_groups)
+    total = np.zeros(n_groups)
+    filled = np.where(known, score, 0.0)  # as pandas' mean: NaN counts as 0 in the sum, not in the count
+    for ids, rows in _by_size(groups, n_groups):
+        total[ids] = filled[rows].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / count, np.nan)
+    has_rest = ~np.isnan(rest)
+    sub, x, y = groups[has_rest], passed[has_rest], rest[has_rest]
+    n_rest = np.bincount(sub, minlength=n_groups)
+    sums = np.full((3, n_groups), np.nan)  # sxx, syy, sxy
+    for ids, rows in _by_size(sub, n_groups):
+        if rows.shape[1] < MIN_VENDORS_DISCRIMINATION:
+            continue
+        xs, ys = x[rows], y[rows]
+        dx, dy = xs - xs.mean(axis=1)[:, None], ys - ys.mean(axis=1)[:, None]
+        sums[:, ids] = (dx * dx).sum(axis=1), (dy * dy).sum(axis=1), (dx * dy).sum(axis=1)
+    r = [
+        _pearson(sxx, syy, sxy) if k >= MIN_VENDORS_DISCRIMINATION else None
+        for k, sxx, syy, sxy in zip(n_rest.tolist(), *sums.tolist(), strict=True)
+    ]
+    return size.tolist(), [int(p) for p in n_pass.tolist()], mean.tolist(), n_rest.tolist(), r
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None or not math.isfinite(value) else round(float(value), digits)
+
+
+def _per_item(cand: pd.DataFrame) -> Iterator[tuple[ItemKey, int, int, float, int, float | None]]:
+    """Per item with candidate rows, in order of first appearance: its key, candidates, passes, mean score,
+    candidates with a rest score, and r (``_item_statistics``)."""
+    grouping = cand.groupby(list(ITEM_KEY), sort=False)
+    groups = grouping.ngroup().fillna(-1).to_numpy(dtype=np.intp)
+    keyed = np.flatnonzero(groups >= 0)  # (a row with a missing key belongs to no item)
+    groups = groups[keyed]
+    first = keyed[np.unique(groups, return_index=True)[1]]  # the first row of each item
+    keys = (cand[column].iloc[first].tolist() for column in ITEM_KEY)
+    columns = (cand[column].to_numpy(dtype=float)[keyed] for column in ("passed", "score", "rest"))
+    for s, v, i, n, n_pass, mean, n_rest, r in zip(*keys, *_item_statistics(groups, len(first), *columns), strict=True):
+        yield (str(s), str(v), str(i)), n, n_pass, mean, n_rest, r
 
 
 def analyse_items(
@@ -104,22 +170,19 @@ def analyse_items(
     of verdicts a person changed."""
     frame = items[items.n_ok > 0]
     if "suite_version" not in frame.columns:
-        frame = frame.assign(suite_version=frame.suite_id.map(lambda s: (versions or {}).get(s, "")))
+        frame = frame.assign(suite_version=frame.suite_id.map(dict(versions or {})).fillna(""))
     frame = frame.assign(
-        role=frame.vendor_id.map(lambda v: roles.get(v, EXCLUDED)),
+        role=frame.vendor_id.map(dict(roles)).fillna(EXCLUDED).astype(int),
         passed=frame["passed"].astype(bool),
         score=frame["score"].astype(float),
     )
     cand = frame[frame.role == CANDIDATE]
     # rest score: the vendor's mean over its other scored items (NaN when it has no other)
-    totals = cand.groupby("vendor_id").score.agg(["sum", "size"])
-    total = cand.vendor_id.map(totals["sum"]).astype(float)
-    count = cand.vendor_id.map(totals["size"]).astype(float)
-    rest = ((total - cand.score) / (count - 1)).where(count > 1)
-    cand = cand.assign(rest=rest)
+    by_vendor = cand.groupby("vendor_id").score
+    total, count = by_vendor.transform("sum").astype(float), by_vendor.transform("size").astype(float)
+    cand = cand.assign(rest=((total - cand.score) / (count - 1)).where(count > 1))
     declining = set(declines)
 
-    stats: dict[ItemKey, dict[str, Any]] = {}
     flags: dict[tuple[ItemKey, str | None], dict[str, Any]] = {}
 
     def flag(key: ItemKey, vendor: str | None, reason: str, detail: Mapping[str, Any]) -> None:
@@ -138,25 +201,13 @@ def analyse_items(
             entry["reasons"].append(reason)
         entry["detail"].update(detail)
 
-    for key in frame[["suite_id", "suite_version", "item_id"]].drop_duplicates().itertuples(index=False, name=None):
-        stats[(str(key[0]), str(key[1]), str(key[2]))] = {}
-    groups = cand.groupby(["suite_id", "suite_version", "item_id"], sort=False)
-    for raw_key, group in groups:
-        s, v, i = raw_key  # grouped by three columns
-        key = (str(s), str(v), str(i))
-        n = len(group)
-        n_pass = int(group.passed.sum())
-        with_rest = group[group.rest.notna()]
-        r = None
-        if len(with_rest) >= MIN_VENDORS_DISCRIMINATION:
-            r = _pearson(with_rest.passed.to_numpy(dtype=float), with_rest.rest.to_numpy(dtype=float))
-        stats[key] = {
-            "n_vendors": n,
-            "n_passed": n_pass,
-            "difficulty": _round(n_pass / n),
-            "mean_score": _round(float(group.score.mean())),
-            "discrimination": _round(r),
-        }
+    # every item in order of first appearance; those with candidates get their statistics below
+    keys = dict.fromkeys(
+        (str(s), str(v), str(i)) for s, v, i in zip(*(frame[c].tolist() for c in ITEM_KEY), strict=True)
+    )
+    measured: dict[ItemKey, dict[str, Any]] = {}
+    for key, n, n_pass, mean, n_rest, r in _per_item(cand):
+        measured[key] = _item_row(key, n, n_pass, _round(n_pass / n), _round(mean), _round(r), key in declining)
         if n >= MIN_VENDORS_ALL_FAIL and n_pass == 0:
             flag(key, None, "all_fail", {"n_vendors": n})
         if r is not None and r <= DISCRIMINATION_THRESHOLD:
@@ -164,7 +215,7 @@ def analyse_items(
                 key,
                 None,
                 "negative_discrimination",
-                {"r": _round(r), "n_vendors": len(with_rest), "threshold": DISCRIMINATION_THRESHOLD},
+                {"r": _round(r), "n_vendors": n_rest, "threshold": DISCRIMINATION_THRESHOLD},
             )
     baselines = frame[frame.role.isin([REFUSE, ECHO]) & frame.passed]
     for row in baselines.itertuples(index=False):
@@ -175,7 +226,7 @@ def analyse_items(
             flag(key, str(row.vendor_id), "baseline_pass", {"baseline": "refuse", "expects_decline": False})
     if review_changed:
         by_item: dict[tuple[str, str], list[ItemKey]] = {}
-        for key in stats:
+        for key in keys:
             by_item.setdefault((key[0], key[2]), []).append(key)
         for suite_id, item_id, vendor_id in sorted(set(review_changed)):
             for key in by_item.get((suite_id, item_id)) or [(suite_id, (versions or {}).get(suite_id, ""), item_id)]:
@@ -184,7 +235,11 @@ def analyse_items(
     reasons: dict[ItemKey, set[str]] = {}
     for (key, _), entry in flags.items():
         reasons.setdefault(key, set()).update(entry["reasons"])
-    order = {key: n for n, key in enumerate(stats)}
+    rows = {key: measured.get(key) or _item_row(key, 0, 0, None, None, None, key in declining) for key in keys}
+    for key, found in reasons.items():
+        if key in rows:
+            rows[key]["flags"] = sorted(found, key=REASONS.index)
+    order = {key: n for n, key in enumerate(keys)}
     ordered = sorted(flags.values(), key=lambda f: (order.get(_key(f), len(order)), f["vendor_id"] or ""))
     n_candidates = int(cand.vendor_id.nunique())
     return {
@@ -197,24 +252,34 @@ def analyse_items(
             "min_vendors_all_fail": MIN_VENDORS_ALL_FAIL,
         },
         "n_vendors": n_candidates,
-        "n_items": len(stats),
+        "n_items": len(keys),
         "roles": {str(vid): int(role) for vid, role in roles.items()},
         "flags": ordered,
-        "items": [
-            {
-                "suite_id": key[0],
-                "suite_version": key[1],
-                "item_id": key[2],
-                "n_vendors": values.get("n_vendors", 0),
-                "n_passed": values.get("n_passed", 0),
-                "difficulty": values.get("difficulty"),
-                "mean_score": values.get("mean_score"),
-                "discrimination": values.get("discrimination"),
-                "expects_decline": key in declining,
-                "flags": sorted(reasons.get(key, ()), key=REASONS.index),
-            }
-            for key, values in stats.items()
-        ],
+        "items": list(rows.values()),
+    }
+
+
+def _item_row(
+    key: ItemKey,
+    n: int,
+    n_pass: int,
+    difficulty: float | None,
+    mean: float | None,
+    r: float | None,
+    expects_decline: bool,
+) -> dict[str, Any]:
+    """One row of ``items`` (its ``flags`` are filled in last)."""
+    return {
+        "suite_id": key[0],
+        "suite_version": key[1],
+        "item_id": key[2],
+        "n_vendors": n,
+        "n_passed": n_pass,
+        "difficulty": difficulty,
+        "mean_score": mean,
+        "discrimination": r,
+        "expects_decline": expects_decline,
+        "flags": [],
     }
 
 

@@ -65,6 +65,6 @@ def vendor_operations(vdf: pd.DataFrame, vendor: Vendor) -> dict[str, Any]:
         "reasoning_tokens": int(_numbers(answered.reasoning_tokens).fillna(0).sum()),
         "cost": cost,
         "currency": vendor.pricing.currency if vendor.pricing else None,
-        "models_seen": sorted({str(m) for m in answered.model.dropna()}),
-        "fingerprints": sorted({str(f) for f in answered.system_fingerprint.dropna()}),
+        "models_seen": sorted({str(m) for m in answered.model.dropna().unique()}),
+        "fingerprints": sorted({str(f) for f in answered.system_fingerprint.dropna().unique()}),
     }

@@ -268,14 +268,78 @@ def compile_template(source: str) -> Template:
     return _ENV.from_string(source)
 
 
+# Names that are variables of the context at a template's top level, except ``self`` (a reference
+# to the template itself, made by the compiled code).
+_SPECIAL_NAMES = frozenset(["self"])
+_ABSENT = object()
+
+
+@lru_cache(maxsize=4096)
+def _interpolation(source: str) -> tuple[tuple[bool, str], ...] | None:
+    """The parts of a template that is only text and variable references (``Question: {{ q }}``):
+    (True, name) for a variable, (False, text) for text as Jinja outputs it; None for any other
+    template. Called once ``compile_template(source)`` succeeded (so the source parses).
+
+    Such a template compiles to ``yield text`` for each text and ``yield str(<variable>)`` for
+    each reference, a variable being ``variables[name]`` when given (else a global, else
+    undefined): no filter, call, operator, loop or attribute, so nothing the sandbox or the limits
+    intercept but the size of the output."""
+    tree = _ENV.parse(source)
+    parts: list[tuple[bool, str]] = []
+    for output in tree.body:
+        if type(output) is not nodes.Output:
+            return None
+        for child in output.nodes:
+            if type(child) is nodes.TemplateData:
+                parts.append((False, child.data))
+            elif type(child) is nodes.Name and child.ctx == "load" and child.name not in _SPECIAL_NAMES:
+                parts.append((True, child.name))
+            else:
+                return None
+    return tuple(parts)
+
+
+def _render_interpolation(parts: tuple[tuple[bool, str], ...], variables: dict[str, Any]) -> str | None:
+    """What ``render`` gives for an interpolation-only template (``_interpolation``) when every
+    variable it references is given as a ``str`` and the output is within the limit; None
+    otherwise (Jinja then renders it, and raises what it raises: an undefined variable, a value
+    whose ``str()`` fails, the size limit).
+
+    Equal to Jinja's rendering: each text part is output as is and each variable as ``str(value)``,
+    which is the value itself for a ``str``; the output limit is on the total length (checked as it
+    grows, so it is broken exactly when the total is over it)."""
+    for key in variables:  # Jinja takes the variables as keyword arguments of ``generate(self, ...)``
+        if type(key) is not str or key == "self":
+            return None
+    pieces: list[str] = []
+    size = 0
+    for is_name, text in parts:
+        if is_name:
+            value = variables.get(text, _ABSENT)
+            if type(value) is not str:  # absent (a global or undefined), or not a str
+                return None
+            text = value
+        size += len(text)
+        pieces.append(text)
+    if size > MAX_SIZE:
+        return None
+    return "".join(pieces).strip()
+
+
 def render(source: str, variables: dict[str, Any]) -> str:
     """Render within the limits; raises jinja2.UndefinedError naming a missing variable and
     TemplateLimitError when the template's output or work exceeds them."""
+    template = compile_template(source)
+    parts = _interpolation(source)
+    if parts is not None:
+        fast = _render_interpolation(parts, variables)
+        if fast is not None:
+            return fast
     token = _iterations.set([0])
     try:
         out: list[str] = []
         size = 0
-        for chunk in compile_template(source).generate(**variables):
+        for chunk in template.generate(**variables):
             size += len(chunk)
             if size > MAX_SIZE:
                 raise TemplateLimitError(

@@ -15,12 +15,16 @@ stack (libyaml's composer and the builder recurse once per level).
 
 from __future__ import annotations
 
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 
 from ..i18n import tr
 from .issues import ConfigIssue, path_issue
@@ -49,6 +53,22 @@ def too_deep() -> str:
 _SAFE_COMPOSE_DEPTH = 10_000
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a document is composed and built: they make a few
+    objects per node (a suite of 10,000 items: some 300,000) and hold on to them, so the collector
+    would traverse them again and again for nothing (it tripled the time of composing). The only
+    cyclic garbage they can leave (the nodes of a recursive alias) is collected once it runs again."""
+    if not gc.isenabled():  # paused by a caller, or turned off by the program: left as it is
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 @dataclass
 class Positions:
     values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
@@ -74,9 +94,10 @@ class Located:
     def positions(self) -> Positions:
         if self._positions is None:
             positions = Positions()
-            loader, node = _compose(self.text, _FAST_LOADER)
-            if node is not None:
-                _Builder(loader, self.path, positions).build(node, ())
+            with gc_paused():
+                loader, node = _compose(self.text, _FAST_LOADER)
+                if node is not None:
+                    _Builder(loader, self.path, positions).build(node, ())
             self._positions = positions
         return self._positions
 
@@ -131,6 +152,20 @@ class _Builder:
         self.merged: dict[int, int] = {}
         self.active: set[int] = set()  # collections being built, to catch recursive aliases
         self.too_deep = False  # reported once
+        # PyYAML's own constructor of strings and flattening of merge keys (a loader class can be
+        # given others): a string is then its node's value, as ``construct_object`` would return
+        # it, and a mapping without merge or ``=`` keys is what flattening leaves unchanged.
+        stock = type(loader)
+        self.plain = (
+            stock.yaml_constructors.get(_STR_TAG) is SafeConstructor.construct_yaml_str
+            and stock.flatten_mapping is SafeConstructor.flatten_mapping
+        )
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        """``construct_object(node, deep=True)``, of a key or a scalar (where it may raise)."""
+        if self.plain and type(node) is yaml.ScalarNode and node.tag == _STR_TAG:
+            return node.value
+        return self.loader.construct_object(node, deep=True)
 
     def _report(self, node: yaml.Node, field: str, message: str) -> None:
         line, col = _mark(node)
@@ -158,15 +193,24 @@ class _Builder:
                 return None
         if isinstance(node, yaml.MappingNode):
             if id(node) not in self.merged:
-                own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
-                self.loader.flatten_mapping(node)
-                self.merged[id(node)] = len(node.value) - own
+                tags = [key_node.tag for key_node, _ in node.value]
+                if self.plain and _MERGE_TAG not in tags and _VALUE_TAG not in tags:
+                    self.merged[id(node)] = 0  # flattening would change nothing
+                else:
+                    own = sum(1 for tag in tags if tag != _MERGE_TAG)
+                    self.loader.flatten_mapping(node)
+                    self.merged[id(node)] = len(node.value) - own
             merged = self.merged[id(node)]
             self.active.add(id(node))
+            # without positions to record, a string is taken from its node here (``_scalar``)
+            plain = self.plain and record is None
             out: dict[Any, Any] = {}
-            own_keys: dict[str, int] = {}  # key -> line of its first definition
+            own_keys: dict[str, yaml.Node] = {}  # key -> the node of its first definition
             for index, (key_node, value_node) in enumerate(node.value):
-                key = self.loader.construct_object(key_node, deep=True)
+                if plain and type(key_node) is yaml.ScalarNode and key_node.tag == _STR_TAG:
+                    key = key_node.value
+                else:
+                    key = self._scalar(key_node)
                 if not isinstance(key, (str, int, float, bool)) or key is None:
                     self._report(
                         key_node,
@@ -175,20 +219,23 @@ class _Builder:
                     )
                     continue
                 key = str(key) if not isinstance(key, str) else key
-                child = loc + (key,)
-                if index >= merged and key in own_keys:
-                    first = own_keys[key]
-                    self._report(
-                        key_node,
-                        format_loc(child),
-                        tr(
-                            f"キー '{key}' が重複しています（最初は {first} 行目）",
-                            f"duplicate key '{key}' (first defined on line {first})",
-                        ),
-                    )
-                    continue
                 if index >= merged:
-                    own_keys[key] = _mark(key_node)[0]  # an own key overrides a merged one, as in YAML
+                    if key in own_keys:
+                        first = _mark(own_keys[key])[0]
+                        self._report(
+                            key_node,
+                            format_loc(loc + (key,)),
+                            tr(
+                                f"キー '{key}' が重複しています（最初は {first} 行目）",
+                                f"duplicate key '{key}' (first defined on line {first})",
+                            ),
+                        )
+                        continue
+                    own_keys[key] = key_node  # an own key overrides a merged one, as in YAML
+                if plain and type(value_node) is yaml.ScalarNode and value_node.tag == _STR_TAG:
+                    out[key] = value_node.value
+                    continue
+                child = loc + (key,)
                 if record is not None:
                     record.keys[child] = _mark(key_node)
                     record.block_scalar.discard(child)
@@ -199,17 +246,27 @@ class _Builder:
             return out
         if isinstance(node, yaml.SequenceNode):
             self.active.add(id(node))
-            out_list = [self.build(item, loc + (i,)) for i, item in enumerate(node.value)]
+            plain = self.plain and record is None
+            out_list = [
+                item.value
+                if plain and type(item) is yaml.ScalarNode and item.tag == _STR_TAG
+                else self.build(item, loc + (i,))
+                for i, item in enumerate(node.value)
+            ]
             self.active.discard(id(node))
             return out_list
         try:
-            return self.loader.construct_object(node, deep=True)
+            return self._scalar(node)
         except (ValueError, KeyError, TypeError, AttributeError):
             # e.g. ``!!int abc``; the value itself is not echoed (it may be a secret)
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             self._report(node, format_loc(loc), tr(f"値を {tag} として読めません", f"cannot read value as {tag}"))
             return None
 
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_VALUE_TAG = "tag:yaml.org,2002:value"
 
 # libyaml (C) composes ~10x faster than the pure-Python parser; suites grow to thousands of items.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -237,21 +294,32 @@ def _nesting_bound(text: str) -> int:
 
 def _too_deep_in_events(path: Path, text: str) -> ConfigIssue | None:
     """Measure the nesting from the event stream (which does not recurse) before composing."""
-    start = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
-    end = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    # (the parsers make exactly these event classes; compared by identity, a loop of a few
+    # operations per event: a suite of 10,000 items has some 90,000)
+    seq_start, map_start, seq_end, map_end = (
+        yaml.SequenceStartEvent,
+        yaml.MappingStartEvent,
+        yaml.SequenceEndEvent,
+        yaml.MappingEndEvent,
+    )
+    stream_end = yaml.StreamEndEvent
     loader = _FAST_LOADER(text)
+    get_event = loader.get_event
     depth = 0
     try:
-        while loader.check_event():
-            event = loader.get_event()
-            if isinstance(event, start):
+        while True:  # every event up to the end of the stream, as ``while check_event()`` would
+            event = get_event()
+            kind = type(event)
+            if kind is map_start or kind is seq_start:
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
                     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
                     return ConfigIssue(str(path), line, col, "(document)", too_deep())
-            elif isinstance(event, end):
+            elif kind is map_end or kind is seq_end:
                 depth -= 1
+            elif kind is stream_end or event is None:
+                break
     except yaml.YAMLError:
         return None  # composing reports it
     finally:
@@ -379,6 +447,11 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Located | None, list
         text, issues = read_text(path)
         if text is None:
             return None, issues
+    with gc_paused():
+        return _parse(path, text)
+
+
+def _parse(path: Path, text: str) -> tuple[Located | None, list[ConfigIssue]]:
     if _nesting_bound(text) > _SAFE_COMPOSE_DEPTH:
         deep = _too_deep_in_events(path, text)
         if deep is not None:

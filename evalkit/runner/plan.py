@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..config.generation import Generation
 from ..config.suite import Item, Suite
 from ..config.templates import render
 from ..config.vendor import Vendor
@@ -78,7 +79,12 @@ def _mentions_documents(suite: Suite) -> bool:
 def request_params(suite: Suite, item: Item, vendor: Vendor) -> dict[str, Any]:
     """The generation parameters of a request (the suite's, the vendor's over them), and the search
     tool's declaration when the item's documents come back as its result."""
-    params = suite.generation.merged(vendor.generation).request_params()
+    return _item_params(suite, item, suite.generation.merged(vendor.generation))
+
+
+def _item_params(suite: Suite, item: Item, generation: Generation) -> dict[str, Any]:
+    """``request_params`` with the merged generation parameters of the suite and the vendor."""
+    params = generation.request_params()
     searched = bool(item.documents) and suite.documents_as == "tool"
     if suite.tools:  # the model may call the suite's tools (and search again, when documents came from a search)
         declared = [t.declaration() for t in suite.tools]
@@ -100,7 +106,7 @@ def request_key(
     """Stable identity of one request. Vendor and suite ids are part of it: two vendor files that
     point at the same endpoint and model are still two vendors, and two suites that happen to render
     the same prompt are still two results."""
-    blob = json.dumps(
+    blob = _KEY_JSON.encode(
         {
             "vendor": vendor_id,
             "suite": suite_id,
@@ -109,12 +115,13 @@ def request_key(
             "messages": messages,
             "params": params,
             "epoch": epoch,
-        },
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
+        }
     )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+# What ``json.dumps(..., ensure_ascii=False, sort_keys=True, separators=(",", ":"))`` builds per call.
+_KEY_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def plan(
@@ -131,18 +138,24 @@ def plan(
     vendors = list(vendors)
     sealed = sealed or {}
     out: list[PlannedRequest] = []
+    endpoints: dict[int, str] = {}  # vendor index -> endpoint_id(vendor), computed where first needed
     for suite in suites:
         info = sealed.get(suite.id)
+        generations: dict[int, Generation] = {}  # vendor index -> the suite's generation merged with the vendor's
         for item in suite_items(suite):
             messages = build_messages(suite, item)
             turns = n_replies(messages) if item.turns else 0
             stored = sealed_messages(messages, info) if info is not None else None
-            for vendor in vendors:
+            for v, vendor in enumerate(vendors):
                 if reason(suite, vendor, sealed) is not None:  # 対象外 (runner/applicable.py)
                     continue
-                params = request_params(suite, item, vendor)
+                if v not in generations:
+                    generations[v] = suite.generation.merged(vendor.generation)
+                params = _item_params(suite, item, generations[v])  # = request_params(suite, item, vendor)
                 for epoch in range(epochs):
-                    key = request_key(vendor.id, endpoint_id(vendor), vendor.model, messages, params, epoch, suite.id)
+                    if v not in endpoints:
+                        endpoints[v] = endpoint_id(vendor)
+                    key = request_key(vendor.id, endpoints[v], vendor.model, messages, params, epoch, suite.id)
                     out.append(
                         PlannedRequest(key, vendor.id, suite.id, item.id, epoch, messages, params, stored, turns)
                     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from ..config.suite import Suite
+from ..config.suite import Item, Suite
 from ..data import suite_items
 from ..runner.store import RunStore
-from .base import ScorerCache, item_scorers
+from .base import Scorer, ScorerCache, item_scorers
 from .counterfactual import PairScoring
 from .replies import score_replies
 
@@ -21,6 +21,9 @@ __all__ = [
 # A row of the scores table: (key, scorer_index, kind, score, passed, weight, explanation, detail_json);
 # score and passed are None when the answer could not be scored
 ScoreRow = tuple[str, int, str, float | None, int | None, float, str, str]
+
+# json.dumps(detail, ensure_ascii=False, sort_keys=True), without building an encoder for every row
+_detail_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def score_store(
@@ -66,6 +69,18 @@ def score_store(
     pairs = PairScoring(store, by_id, verdicts, cache)  # a group scorer reads the other members' answers
     turns = store.conversation_replies()  # conversation key -> (replies, reasonings, tool calls), in turn order
     calls = store.tool_calls()  # key -> the answer's tool calls
+    # The scorers of a list of specs (by identity: an item without its own scorers has the suite's),
+    # with their weights and whether each is a group scorer; the specs are kept, so their ids stay theirs
+    built: dict[tuple[int, ...], tuple[list[object], list[tuple[Scorer, float, bool]]]] = {}
+
+    def scorers_of(suite: Suite, item: Item) -> list[tuple[Scorer, float, bool]]:
+        specs: list[object] = list(suite.scorers_for(item))
+        ident = tuple(map(id, specs))
+        hit = built.get(ident)
+        if hit is None:
+            scorers = [(s, w, bool(getattr(s, "group", False))) for s, w in item_scorers(suite, item, cache)]
+            hit = built[ident] = (specs, scorers)
+        return hit[1]
 
     def rows() -> Iterator[ScoreRow]:
         nonlocal scored
@@ -81,13 +96,14 @@ def score_store(
                 replies, reasonings, made = turns.get(key) or ([content or ""], [reasoning], [calls.get(key)])
             else:
                 replies, reasonings, made = [content or ""], [reasoning], [calls.get(key)]
-            targets = suite.scored_replies(item)
-            for index, (scorer, weight) in enumerate(item_scorers(suite, item, cache)):
-                if getattr(scorer, "group", False):
+            targets = suite.scored_replies(item) if item.turns else None  # None: every scorer reads the reply
+            for index, (scorer, weight, group) in enumerate(scorers_of(suite, item)):
+                if group:
                     result = pairs.score(key, index, scorer, suite, item)
                 else:
                     found = verdicts.get((key, index), [])
-                    result = score_replies(scorer, targets[index], suite, item, replies, reasonings, found, made)
+                    target = targets[index] if targets is not None else None
+                    result = score_replies(scorer, target, suite, item, replies, reasonings, found, made)
                 score, passed = (float(result.score), int(result.passed)) if result.scored else (None, None)
                 explanation, detail = result.explanation, result.detail
                 if sealed:
@@ -103,7 +119,7 @@ def score_store(
                     passed,
                     weight,
                     explanation,
-                    json.dumps(detail, ensure_ascii=False, sort_keys=True),
+                    _detail_json(detail),
                 )
             scored += 1
 

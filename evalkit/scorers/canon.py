@@ -34,12 +34,13 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from .numeric import parse_numeral
+from .patterns import lazy
 
 # ------------------------------------------------------------------------------------------ tables
 _KD = "〇零一二三四五六七八九壱弐参"
 _KS = "十拾百千阡"
 _KB = "万萬億兆"
-_CJK = re.compile(r"[\u3400-\u9fff々〆]")
+_CJK = lazy(r"[\u3400-\u9fff々〆]")
 # After a single kanji numeral one of these makes it a quantity (三人, 五件, 四月); any other kanji
 # makes it part of a word (一般, 九州, 一部, 一方).
 _COUNTERS = set(
@@ -90,32 +91,32 @@ _WORDS = (
     "六本木",
     "千代田",
 )
-_WORDS_RE = re.compile("(?<![0-9" + _KD + _KS + _KB + "])(?:" + "|".join(sorted(_WORDS, key=len, reverse=True)) + ")")
+_WORDS_RE = lazy("(?<![0-9" + _KD + _KS + _KB + "])(?:" + "|".join(sorted(_WORDS, key=len, reverse=True)) + ")")
 _MASK_BASE = 0xE000  # private-use characters stand in for protected words while numerals are read
 
-ENUMERATORS = _ENUMERATORS = re.compile(
+ENUMERATORS = _ENUMERATORS = lazy(
     "[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793\u3220-\u3229\u3251-\u325f\u3280-\u3289\u32b1-\u32bf]"
 )
 # 〜 is a tilde, dashes and minus signs are '-'. Full-width ，． keep their Japanese form (NFKC would make
 # them ASCII) except between digits (１，６００円, １．５倍), and an ASCII period right after Japanese text
 # is 。 (as normalize.py folds it).
 _PRE = str.maketrans({"〜": "~", "～": "~", "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-"})
-FW_COMMA = re.compile(r"(?<![0-9０-９])，|，(?![0-9０-９])")
-_JA_PERIOD = re.compile(r"(?<=[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef])\.")
-_LIST_MARKER = re.compile(r"(?m)^[ \t\u3000]*(?:\d{1,2}[.)]|[-*+•・])[ \t\u3000]+")
-_RUBY = re.compile(r"(?<=[\u4e00-\u9fff々〆ヶ])\([ぁ-ゖー]+\)")
-_DIGIT_SPACE_DIGIT = re.compile(r"(?<=\d)\s+(?=\d)")
-_SPACE = re.compile(r"\s+")
+FW_COMMA = lazy(r"(?<![0-9０-９])，|，(?![0-9０-９])")
+_JA_PERIOD = lazy(r"(?<=[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef])\.")
+_LIST_MARKER = lazy(r"(?m)^[ \t\u3000]*(?:\d{1,2}[.)]|[-*+•・])[ \t\u3000]+")
+_RUBY = lazy(r"(?<=[\u4e00-\u9fff々〆ヶ])\([ぁ-ゖー]+\)")
+_DIGIT_SPACE_DIGIT = lazy(r"(?<=\d)\s+(?=\d)")
+_SPACE = lazy(r"\s+")
 # A sentence's full stop before a number (「…입니다. 2026년」, "…dias. 14 dias"): once the space goes, the number
 # would follow a "." and read as a decimal part; it becomes 「。」.
-_SENTENCE_DOT = re.compile(r"(?<=[^\W\d_])\.(?=\s+[\d¥])")
-_SPACE_AT_NUMBER = re.compile(r"(?<=[\d¥])\s+(?=\S)|(?<=\S)\s+(?=\d)")
-_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d]|,\d)")
+_SENTENCE_DOT = lazy(r"(?<=[^\W\d_])\.(?=\s+[\d¥])")
+_SPACE_AT_NUMBER = lazy(r"(?<=[\d¥])\s+(?=\S)|(?<=\S)\s+(?=\d)")
+_THOUSANDS = lazy(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d]|,\d)")
 
 _NUM = r"\d+(?:\.\d+)?"
-_SPAN = re.compile(rf"(?:{_NUM}|[{_KD}{_KS}])(?:{_NUM}|[{_KD}{_KS}{_KB}])*")
-_SPLIT = re.compile(rf"(?<=\d)(?=[{_KD}])|(?<=[{_KD}])(?=\d)")
-_HAS_KANJI = re.compile(f"[{_KD}{_KS}{_KB}]")
+_SPAN = lazy(rf"(?:{_NUM}|[{_KD}{_KS}])(?:{_NUM}|[{_KD}{_KS}{_KB}])*")
+_SPLIT = lazy(rf"(?<=\d)(?=[{_KD}])|(?<=[{_KD}])(?=\d)")
+_HAS_KANJI = lazy(f"[{_KD}{_KS}{_KB}]")
 
 _KANA_NUMBERS = {
     "ひとつ": "1つ",
@@ -131,7 +132,7 @@ _KANA_NUMBERS = {
     "ふたり": "2人",
 }
 # いつつ also ends 思いつつ / 言いつつ: only after a non-letter; やっつける, むっつり, ひとつき are words.
-_KANA_NUMBER = re.compile(
+_KANA_NUMBER = lazy(
     "(" + "|".join(k for k in _KANA_NUMBERS if k != "いつつ") + ")(?![けりき])"
     r"|(?<![ぁ-ゖ\u3400-\u9fff])(いつつ)"
 )
@@ -148,61 +149,61 @@ _KANA_DAYS = {
     "とおか": 10,
     "はつか": 20,
 }
-_KANA_DAY = re.compile(r"(?<=\d月)(" + "|".join(_KANA_DAYS) + ")")
-# やさしい日本語: counters in kana after a digit.
+_KANA_DAY = lazy(r"(?<=\d月)(" + "|".join(_KANA_DAYS) + ")")
+# やさしい日本語: counters in kana after a digit. (_KANA_ANY below must see the start of each.)
 _KANA_COUNTERS = [
-    (re.compile(r"(?<=\d)がつ"), "月"),
-    (re.compile(r"(?<=\d)にちかん"), "日間"),
-    (re.compile(r"(?<=\d)にち"), "日"),
-    (re.compile(r"(?<=\d)ねんかん"), "年間"),
-    (re.compile(r"(?<=\d)ねん"), "年"),
-    (re.compile(r"(?<=\d)じかん"), "時間"),
-    (re.compile(r"(?<=\d)じ(?![ゃゅょ])"), "時"),
-    (re.compile(r"(?<=\d)[ふぷ]んかん"), "分間"),
-    (re.compile(r"(?<=\d)[ふぷ]ん"), "分"),
-    (re.compile(r"(?<=\d)えん"), "円"),
-    (re.compile(r"(?<=\d)にん"), "人"),
-    (re.compile(r"(?<=\d)さい"), "歳"),
-    (re.compile(r"(?<=\d)かげつ"), "か月"),
-    (re.compile(r"(?<=\d)しゅうかん"), "週間"),
-    (re.compile(r"(?<=\d)まい"), "枚"),
-    (re.compile(r"(?<=\d)ばい"), "倍"),
-    (re.compile(r"(?<=\d)かしょ"), "か所"),
-    (re.compile(r"(?<=\d)さつ"), "冊"),
-    (re.compile(r"(?<=\d)ごう"), "号"),
-    (re.compile(r"(?<=\d)けん(?!め)"), "件"),
-    (re.compile(r"(?<=\d)ど(?=より|いじょう|いか|の|まで|で|に|を|は|、|。|\s|$)"), "度"),
-    (re.compile(r"(?<=\d)(?:ぱーせんと|パーセント)"), "%"),
-    (re.compile(r"ごご(?=\d)"), "午後"),
-    (re.compile(r"ごぜん(?=\d)"), "午前"),
-    (re.compile(r"(?<=\d時)はん"), "半"),
+    (lazy(r"(?<=\d)がつ"), "月"),
+    (lazy(r"(?<=\d)にちかん"), "日間"),
+    (lazy(r"(?<=\d)にち"), "日"),
+    (lazy(r"(?<=\d)ねんかん"), "年間"),
+    (lazy(r"(?<=\d)ねん"), "年"),
+    (lazy(r"(?<=\d)じかん"), "時間"),
+    (lazy(r"(?<=\d)じ(?![ゃゅょ])"), "時"),
+    (lazy(r"(?<=\d)[ふぷ]んかん"), "分間"),
+    (lazy(r"(?<=\d)[ふぷ]ん"), "分"),
+    (lazy(r"(?<=\d)えん"), "円"),
+    (lazy(r"(?<=\d)にん"), "人"),
+    (lazy(r"(?<=\d)さい"), "歳"),
+    (lazy(r"(?<=\d)かげつ"), "か月"),
+    (lazy(r"(?<=\d)しゅうかん"), "週間"),
+    (lazy(r"(?<=\d)まい"), "枚"),
+    (lazy(r"(?<=\d)ばい"), "倍"),
+    (lazy(r"(?<=\d)かしょ"), "か所"),
+    (lazy(r"(?<=\d)さつ"), "冊"),
+    (lazy(r"(?<=\d)ごう"), "号"),
+    (lazy(r"(?<=\d)けん(?!め)"), "件"),
+    (lazy(r"(?<=\d)ど(?=より|いじょう|いか|の|まで|で|に|を|は|、|。|\s|$)"), "度"),
+    (lazy(r"(?<=\d)(?:ぱーせんと|パーセント)"), "%"),
+    (lazy(r"ごご(?=\d)"), "午後"),
+    (lazy(r"ごぜん(?=\d)"), "午前"),
+    (lazy(r"(?<=\d時)はん"), "半"),
 ]
 
 ERAS = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}
 _ERA_ABBR = {"m": 1868, "t": 1912, "s": 1926, "h": 1989, "r": 2019}
 _DATE_TAIL = r"[./-]\d{1,2}[./-]\d{1,2}(?!\d)"
-_ERA = re.compile(r"(明治|大正|昭和|平成|令和)(元|\d{1,2})(?=年|\)|\]|\(\d{4}\)|" + _DATE_TAIL + ")")
-_ERA_ABBR_RE = re.compile(r"(?<![a-z0-9])([mtshr])(元|\d{1,2})(?=年|" + _DATE_TAIL + ")", re.I)
-_DOUBLE_YEAR = re.compile(r"(\d{4})(年?)[(\[](?:西暦)?\1(年?)[)\]](年?)")
-_YMD = re.compile(r"(?<![\d./-])(\d{4})([./-])(\d{1,2})\2(\d{1,2})(?![\d]|[./-]\d)")
-_YM_SLASH = re.compile(r"(?<![\d./-])(\d{4})/(\d{1,2})(?![\d/.])")
-_MD_SLASH = re.compile(r"(?<![\d./-])(\d{1,2})/(\d{1,2})(?=\([月火水木金土日]\)|まで|から|以降|以前|必着|締切|~)")
+_ERA = lazy(r"(明治|大正|昭和|平成|令和)(元|\d{1,2})(?=年|\)|\]|\(\d{4}\)|" + _DATE_TAIL + ")")
+_ERA_ABBR_RE = lazy(r"(?<![a-z0-9])([mtshr])(元|\d{1,2})(?=年|" + _DATE_TAIL + ")", re.I)
+_DOUBLE_YEAR = lazy(r"(\d{4})(年?)[(\[](?:西暦)?\1(年?)[)\]](年?)")
+_YMD = lazy(r"(?<![\d./-])(\d{4})([./-])(\d{1,2})\2(\d{1,2})(?![\d]|[./-]\d)")
+_YM_SLASH = lazy(r"(?<![\d./-])(\d{4})/(\d{1,2})(?![\d/.])")
+_MD_SLASH = lazy(r"(?<![\d./-])(\d{1,2})/(\d{1,2})(?=\([月火水木金土日]\)|まで|から|以降|以前|必着|締切|~)")
 # 2月10日から16日まで: the end of a date range keeps the month (not 4月1日から14日以内, a duration).
-_DAY_RANGE = re.compile(
+_DAY_RANGE = lazy(
     r"(?<![\d.])(\d{1,2})月(\d{1,2})日(\([^)]{1,3}\))?(から|より|~|-)(\d{1,2})日"
     r"(?=まで|迄|\(|の間|、|。|$)"
 )
-_LEADING_ZERO = re.compile(r"(?<![\d.])0+(?=\d+(?:月|日|時|分))")
-_AMPM = re.compile(
+_LEADING_ZERO = lazy(r"(?<![\d.])0+(?=\d+(?:月|日|時|分))")
+_AMPM = lazy(
     r"(?<![\d.])(?<!\d:)(\d{1,2})(?::(\d{2}))?(?:(?:-|~|〜|–|—|to|and)(\d{1,2})(?::(\d{2}))?)?"
     r"([ap])\.?m(?:\.|(?![a-z]))",
     re.I,
 )
-_COLON_TIME = re.compile(r"(?<![\d.])(?<!\d:)(\d{1,2}):(\d{2})(?![\d:])")
-_HALF = re.compile(r"(?<=\d)時半")
-_AMPM_JA = re.compile(r"(午前|午後)(\d{1,2})時")
+_COLON_TIME = lazy(r"(?<![\d.])(?<!\d:)(\d{1,2}):(\d{2})(?![\d:])")
+_HALF = lazy(r"(?<=\d)時半")
+_AMPM_JA = lazy(r"(午前|午後)(\d{1,2})時")
 # 午後2時から4時まで: the 午後 covers the end of the range too; 午前9時から5時まで ends in the afternoon.
-_HALF_DAY_RANGE = re.compile(r"(午前|午後)(\d{1,2})時((?:\d{1,2}分)?(?:から|より|~|-))(\d{1,2})時")
+_HALF_DAY_RANGE = lazy(r"(午前|午後)(\d{1,2})時((?:\d{1,2}分)?(?:から|より|~|-))(\d{1,2})時")
 
 
 def _half_day_range(match: re.Match[str]) -> str:
@@ -211,10 +212,10 @@ def _half_day_range(match: re.Match[str]) -> str:
     return f"{half}{start}時{sep}" + ("午後" if pm_end else "") + f"{end}時"
 
 
-_ZERO_MIN = re.compile(r"(?<=\d時)0分")
+_ZERO_MIN = lazy(r"(?<=\d時)0分")
 # 夕方5時 / 夜9時 / 晩7時 are afternoon and evening hours (午後); 朝8時 is the morning hour as written.
-_NOON_RANGE = re.compile(r"(?:昼|ひる|正午)の?12時(?=(?:から|より|~|-)(?:午後|ごご)?[1-5]時)")
-_EVENING = re.compile(r"(夕方|夕刻|夜|晩|ゆうがた|よる)(?:の)?(?=(\d{1,2})時)")
+_NOON_RANGE = lazy(r"(?:昼|ひる|正午)の?12時(?=(?:から|より|~|-)(?:午後|ごご)?[1-5]時)")
+_EVENING = lazy(r"(夕方|夕刻|夜|晩|ゆうがた|よる)(?:の)?(?=(\d{1,2})時)")
 
 
 def _evening(match: re.Match[str]) -> str:
@@ -223,9 +224,9 @@ def _evening(match: re.Match[str]) -> str:
     return "午後" if low <= hour <= 11 else match.group(0)
 
 
-_YEN_BEFORE = re.compile(r"(?:¥|jpy)(\d+(?:\.\d+)?)(?:円)?", re.I)
-_YEN_AFTER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)jpy(?![a-z])", re.I)
-_MONTHS_VARIANT = re.compile(r"(?<=\d)[ヶケカヵ箇]([月所国年])")
+_YEN_BEFORE = lazy(r"(?:¥|jpy)(\d+(?:\.\d+)?)(?:円)?", re.I)
+_YEN_AFTER = lazy(r"(?<![\d.])(\d+(?:\.\d+)?)jpy(?![a-z])", re.I)
+_MONTHS_VARIANT = lazy(r"(?<=\d)[ヶケカヵ箇]([月所国年])")
 
 
 def _fmt(value: Decimal) -> str:
@@ -356,10 +357,15 @@ def canon_forms(text: str, *, single: bool = True) -> str:
     Whitespace next to a digit is dropped (between two digits it becomes 「、」); other spaces are
     left for the caller. ``single=False`` leaves lone kanji numerals and ひとつ-style words as
     written (only multi-character and mixed numerals are read)."""
-    text = _DIGIT_SPACE_DIGIT.sub("、", text)
-    text = _SPACE_AT_NUMBER.sub("", text)
-    text = _RUBY.sub("", text)
-    text = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
+    # Each group of rewrites runs only where one of its patterns could match (_KANA_ANY, _DATES_ANY, …:
+    # one search instead of a series of substitutions that would change nothing).
+    if _WHITESPACE.search(text) and _DIGIT_OR_YEN.search(text):
+        text = _DIGIT_SPACE_DIGIT.sub("、", text)
+        text = _SPACE_AT_NUMBER.sub("", text)
+    if "(" in text:
+        text = _RUBY.sub("", text)
+    if "," in text:
+        text = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
     # protected words -> private-use characters while numerals are read
     words: list[str] = []
 
@@ -367,58 +373,86 @@ def canon_forms(text: str, *, single: bool = True) -> str:
         words.append(match.group(0))
         return chr(_MASK_BASE + len(words) - 1)
 
-    text = _WORDS_RE.sub(protect, text)
+    if _WORD_START.search(text):
+        text = _WORDS_RE.sub(protect, text)
     if single:
         text = text.replace("两", "二")
-        text = _KANA_NUMBER.sub(lambda m: _KANA_NUMBERS[m.group(1) or m.group(2)], text)
-    text = _numerals(text, single)
+        if _KANA_NUMBER_START.search(text):
+            text = _KANA_NUMBER.sub(lambda m: _KANA_NUMBERS[m.group(1) or m.group(2)], text)
+    if _HAS_KANJI.search(text):
+        text = _numerals(text, single)
     if words:
-        text = re.sub(
-            "[\ue000-\uf8ff]",
+        text = _MASKED.sub(
             lambda m: words[ord(m.group(0)) - _MASK_BASE] if ord(m.group(0)) - _MASK_BASE < len(words) else m.group(0),
             text,
         )
-    for pattern, repl in _KANA_COUNTERS:
-        text = pattern.sub(repl, text)
-    text = _KANA_DAY.sub(lambda m: f"{_KANA_DAYS[m.group(1)]}日", text)
-    # 和暦 -> 西暦
-    text = _ERA.sub(lambda m: str(_era_year(ERAS[m.group(1)], m.group(2))), text)
-    text = _ERA_ABBR_RE.sub(lambda m: str(_era_year(_ERA_ABBR[m.group(1).lower()], m.group(2))), text)
-    text = _DOUBLE_YEAR.sub(_double_year, text)
-    # dates
-    text = _YMD.sub(_ymd, text)
-    text = _YM_SLASH.sub(
-        lambda m: f"{int(m.group(1))}年{int(m.group(2))}月" if 1 <= int(m.group(2)) <= 12 else m.group(0), text
-    )
-    text = _MD_SLASH.sub(
-        lambda m: (
-            f"{int(m.group(1))}月{int(m.group(2))}日"
-            if 1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 31
-            else m.group(0)
-        ),
-        text,
-    )
-    text = _DAY_RANGE.sub(
-        lambda m: f"{m.group(1)}月{m.group(2)}日{m.group(3) or ''}{m.group(4)}{m.group(1)}月{m.group(5)}日", text
-    )
-    # times
-    text = _NOON_RANGE.sub("午後0時", text)  # 昼12時から1時まで: the 1 is 13時
-    text = text.replace("正午", "12時")
-    text = _AMPM.sub(_ampm, text)
-    text = _COLON_TIME.sub(_colon, text)
-    text = _HALF.sub("時30分", text)
-    text = _LEADING_ZERO.sub("", text)
-    text = _EVENING.sub(_evening, text)
-    text = _HALF_DAY_RANGE.sub(_half_day_range, text)
-    text = _AMPM_JA.sub(_ampm_ja, text)
-    text = _ZERO_MIN.sub("", text)
-    # amounts, percentages, counters
-    text = _YEN_BEFORE.sub(r"\1円", text)
-    text = _YEN_AFTER.sub(r"\1円", text)
-    text = text.replace("パーセント", "%")
-    text = _MONTHS_VARIANT.sub(r"か\1", text)
-    text = text.replace("箇月", "か月")
+    if _KANA_ANY.search(text):
+        for pattern, repl in _KANA_COUNTERS:
+            text = pattern.sub(repl, text)
+        text = _KANA_DAY.sub(lambda m: f"{_KANA_DAYS[m.group(1)]}日", text)
+    if _DATES_ANY.search(text):
+        # 和暦 -> 西暦
+        text = _ERA.sub(lambda m: str(_era_year(ERAS[m.group(1)], m.group(2))), text)
+        text = _ERA_ABBR_RE.sub(lambda m: str(_era_year(_ERA_ABBR[m.group(1).lower()], m.group(2))), text)
+        text = _DOUBLE_YEAR.sub(_double_year, text)
+        # dates
+        text = _YMD.sub(_ymd, text)
+        text = _YM_SLASH.sub(
+            lambda m: f"{int(m.group(1))}年{int(m.group(2))}月" if 1 <= int(m.group(2)) <= 12 else m.group(0), text
+        )
+        text = _MD_SLASH.sub(
+            lambda m: (
+                f"{int(m.group(1))}月{int(m.group(2))}日"
+                if 1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 31
+                else m.group(0)
+            ),
+            text,
+        )
+        text = _DAY_RANGE.sub(
+            lambda m: f"{m.group(1)}月{m.group(2)}日{m.group(3) or ''}{m.group(4)}{m.group(1)}月{m.group(5)}日", text
+        )
+    if _TIMES_ANY.search(text):
+        text = _NOON_RANGE.sub("午後0時", text)  # 昼12時から1時まで: the 1 is 13時
+        text = text.replace("正午", "12時")
+        text = _AMPM.sub(_ampm, text)
+        text = _COLON_TIME.sub(_colon, text)
+        text = _HALF.sub("時30分", text)
+        text = _LEADING_ZERO.sub("", text)
+        text = _EVENING.sub(_evening, text)
+        text = _HALF_DAY_RANGE.sub(_half_day_range, text)
+        text = _AMPM_JA.sub(_ampm_ja, text)
+        text = _ZERO_MIN.sub("", text)
+    if _AMOUNTS_ANY.search(text):
+        # amounts, percentages, counters
+        text = _YEN_BEFORE.sub(r"\1円", text)
+        text = _YEN_AFTER.sub(r"\1円", text)
+        text = text.replace("パーセント", "%")
+        text = _MONTHS_VARIANT.sub(r"か\1", text)
+        text = text.replace("箇月", "か月")
     return text
+
+
+_MASKED = lazy("[\ue000-\uf8ff]")
+# The pre-tests of canon_forms. Each is true wherever one of the rewrites of its group could match
+# (a necessary condition of every pattern of the group, as the comments say), and cheap: a character
+# class, or a few short alternatives, where a group is up to 25 substitutions over the whole text.
+_WHITESPACE = lazy(r"\s")
+_DIGIT_OR_YEN = lazy(r"[\d¥]")  # _DIGIT_SPACE_DIGIT and _SPACE_AT_NUMBER: a space next to a digit or ¥
+_WORD_START = lazy("[" + "".join(sorted({re.escape(word[0]) for word in _WORDS})) + "]")  # _WORDS_RE: a word of _WORDS
+_KANA_NUMBER_START = lazy("|".join(sorted({re.escape(word[:2]) for word in _KANA_NUMBERS})))  # _KANA_NUMBER: a word
+# _KANA_COUNTERS: a digit and the first kana of a counter (or 時 of 時はん); ごご/ごぜん before a digit;
+# _KANA_DAY: a digit and 月
+_KANA_ANY = lazy(r"\d[がにねじふぷえさかしまばけごどぱパ時月]|ごご\d|ごぜん\d")
+# _ERA: an era name and 元 or a digit; _ERA_ABBR_RE: m/t/s/h/r and 元 or a digit; _DOUBLE_YEAR: a digit,
+# maybe 年, and a bracket; _YMD, _YM_SLASH, _MD_SLASH: digit, separator, digit; _DAY_RANGE: digit, 月, digit
+_DATES_ANY = lazy(r"(?:明治|大正|昭和|平成|令和)[元\d]|(?i:[mtshr])[元\d]|\d(?:年?[(\[]|[./-]\d|月\d)")
+# _NOON_RANGE: 12時; 正午; _AMPM: a digit and a.m./pm; _COLON_TIME: digit, colon, digit; _HALF: 時半;
+# _LEADING_ZERO: a 0 before a digit; _EVENING: 夕方 … and a digit; _HALF_DAY_RANGE and _AMPM_JA: 午前/午後
+# and a digit; _ZERO_MIN: 時0分
+_TIMES_ANY = lazy(r"12時|正午|(?i:\d[ap]\.?m)|\d:\d|時半|0\d|(?:夕方|夕刻|夜|晩|ゆうがた|よる)の?\d|午[前後]\d|時0分")
+# _YEN_BEFORE: ¥ or jpy before a digit; _YEN_AFTER: a digit before jpy; パーセント; _MONTHS_VARIANT: a
+# digit and ヶ/ケ/カ/ヵ/箇; 箇月
+_AMOUNTS_ANY = lazy(r"(?i:¥\d|jpy\d|\djpy)|パーセント|箇月|\d[ヶケカヵ箇]")
 
 
 @lru_cache(maxsize=8192)  # pure: references and rules recur; bounded, since answer lines pass here too (memory target)
@@ -440,17 +474,17 @@ def plain(text: str) -> str:
 
 
 # ------------------------------------------------------------------------------------- matching
-_NUMBER_BEFORE = re.compile(r"\d\.?$")
-_NUMBER_AFTER = re.compile(r"^\.?\d")
+_NUMBER_BEFORE = lazy(r"\d\.?$")
+_NUMBER_AFTER = lazy(r"^\.?\d")
 # A value that ends in a unit the number goes on after: 「17時」 is not in 「17時30分」, 「3億」 not in 「3億5千万」.
 _CONTINUED = (
-    ("時", re.compile(r"^[、,]?(?:\d|[〇一二三四五六七八九十])+分")),
-    ("万", re.compile(r"^[\d〇一二三四五六七八九十百千]")),
-    ("億", re.compile(r"^[\d〇一二三四五六七八九十百千]")),
-    ("兆", re.compile(r"^[\d〇一二三四五六七八九十百千]")),
+    ("時", lazy(r"^[、,]?(?:\d|[〇一二三四五六七八九十])+分")),
+    ("万", lazy(r"^[\d〇一二三四五六七八九十百千]")),
+    ("億", lazy(r"^[\d〇一二三四五六七八九十百千]")),
+    ("兆", lazy(r"^[\d〇一二三四五六七八九十百千]")),
 )
 # 「第」 before a number and 条/項/号: 「第34条」「憲法34条」「34条」 are the same article.
-_ORDINAL = re.compile(r"第(?=\d+(?:条|項|号))")
+_ORDINAL = lazy(r"第(?=\d+(?:条|項|号))")
 
 
 def without_ordinal(text: str) -> tuple[str, list[int]]:
@@ -492,7 +526,7 @@ def find_spans(
     if not value:
         return []
     spans = _find_all(value, text, before, after)
-    if _ORDINAL.search(value) or _ORDINAL.search(text):
+    if ("第" in value or "第" in text) and (_ORDINAL.search(value) or _ORDINAL.search(text)):
         bare_value = _ORDINAL.sub("", value)
         bare_text, index = without_ordinal(text)
         for s, e in _find_all(bare_value, bare_text, before, after):

@@ -42,6 +42,7 @@ from pydantic import Field
 
 from ..config.suite import Item
 from .base import Params, Scorer, ScoreResult, register
+from .patterns import cached, lazy
 
 LABEL_SETS = ("abcdefgh", "アイウエオカキク", "12345678")
 _CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(8)}  # ①..⑧ -> 1..8
@@ -49,11 +50,11 @@ _OPEN = r"[\(\[（「【『〔<＜\s*]*"
 _CLOSE = r"[)\]）」】』〕>＞*]"
 _KATAKANA = "ァ-ヶー"
 _KANJI = "一-龯々〆"
-_LABEL_CHAR = re.compile(r"[a-hア-ク1-8]")
+_LABEL_CHAR = lazy(r"[a-hア-ク1-8]")
 # A number followed by one of these is a quantity, not a label: 3年, 2点, 1つ, 5割.
 # (番 is not a counter here: 「3番」「3番目」 name option 3 of numbered options)
-_COUNTER = re.compile(r"\s*(?:[年月日点人名件円歳回時分秒割%条項号章節つ個本枚倍位度台週期]|か[月所国年]|ヶ|ケ|カ)")
-_PERSON = re.compile(r"(?:さん|くん|ちゃん|様|さま|氏)")
+_COUNTER = lazy(r"\s*(?:[年月日点人名件円歳回時分秒割%条項号章節つ個本枚倍位度台週期]|か[月所国年]|ヶ|ケ|カ)")
+_PERSON = lazy(r"(?:さん|くん|ちゃん|様|さま|氏)")
 
 # Words after which the next option is the answer (答え not as a verb: 答えた, 答えて, 質問に答え、). 選択肢 alone is
 # a marker only with a separator on the same line (「選択肢：c」); 「選択肢：」 before a line break heads a list of
@@ -66,7 +67,7 @@ _MARKER_WORD = (
     r"|answer|(?:correct|right|best)\s+(?:option|choice)|i\s+think|i\s+(?:would\s+)?(?:choose|pick|select))"
     r"(?:し(?:ます|ました)|いたします|致します|として)?"
 )
-_PREFIX = re.compile(
+_PREFIX = lazy(
     r"(?:"
     + _MARKER_WORD
     + _CLOSE
@@ -77,7 +78,7 @@ _PREFIX = re.compile(
     + r"|(?:選択肢|option|choice)[ \t]*[は:=][ \t、,]*[(\[（「【『〔<＜*]*)\Z"
 )
 # Endings after a mention (past closing brackets and one parenthetical) that make it a positive answer.
-_POSITIVE = re.compile(
+_POSITIVE = lazy(
     r"(?:が|こそ|は|:|=)?\s*(?:最も|もっとも|一番)?(?:正解|正答|正し[いく]|適切|妥当|適当"
     # 答え as the predicate (「bが答えです」), not a verb or an object:
     # 「男性の主査は答えられなかった」「…は答えを用意」
@@ -92,7 +93,7 @@ _POSITIVE = re.compile(
     r"|is\s+(?:the\s+)?(?:correct|right|answer|best)"
 )
 # Endings that negate a mention. 「cではないでしょうか」 is a question, not a negation.
-_NEGATION = re.compile(
+_NEGATION = lazy(
     r"(?:の|は|が|も)?(?P<all>(?:いずれ|どれ|どちら|すべて|全て|全部|何れ)(?:に|と)?)?"
     r"(?:(?:で|じゃ)(?:は|も)?(?:なく|ない(?!か|でしょうか)|ありません|ございません)"
     r"|(?:は|も|が|:|=)?\s*(?:誤|間違|不正解|不適|正しくな|正しくありません|適切でな|適切ではな|適切ではありません"
@@ -126,37 +127,35 @@ _REJECTED_CLAIM = (
 )
 # The gap stays in one clause: a comma only right after the mention's particle (「70代の男性が、…」);
 # 「20代の男性がつまずいたと本文にあり、高齢者だと決めつけることは…」 rejects another claim.
-_FAR_NEGATION = re.compile(
-    r"(?P<gap>(?:[^。\n!?！？、,]{0,2}[、,])?[^。\n!?！？、,]{0,40}?)(?:" + _REJECTED_CLAIM + ")"
-)
+_FAR_NEGATION = lazy(r"(?P<gap>(?:[^。\n!?！？、,]{0,2}[、,])?[^。\n!?！？、,]{0,40}?)(?:" + _REJECTED_CLAIM + ")")
 # A negative verdict on the option right before the ending is a double negation, not a rejected claim:
 # 「cの記述が誤りだとは言えません」 does not reject c (「cが正解だとは言えません」 does).
-_GAP_VERDICT = re.compile(r"(?:誤り|間違い|不正解|正しくない|正しくな|不適切|不適当|誤答)(?:だ|である|です)?\s*\Z")
+_GAP_VERDICT = lazy(r"(?:誤り|間違い|不正解|正しくない|正しくな|不適切|不適当|誤答)(?:だ|である|です)?\s*\Z")
 # After a mention: one possibility among others (「東京都出身の受験者だった可能性もあります」), no choice.
-_POSSIBLE = re.compile(
+_POSSIBLE = lazy(
     r"(?:だった|であった|である|だ|の|という|との)?可能性(?:も|は)\s*(?:ある|あり|考えられ|否定でき|残|十分)"
 )
 # A head noun between an option text and its ending: 「20代の男性の方です」「男性の職員のほうです」.
-_HEAD_TAIL = re.compile(r"(?:の)?(?:方|ほう|かた|人|ひと|側)")
+_HEAD_TAIL = lazy(r"(?:の)?(?:方|ほう|かた|人|ひと|側)")
 # What may follow an alias word within the same noun phrase: 「20代の方」 after 「20」, 「国籍の方」 after 「日本」.
-_ALIAS_TAIL_CHAR = re.compile(r"[^\s。、,.!?！？\n「」『』()（）\[\]【】〔〕<>＜＞*|:=はがをにでとやもか]")
+_ALIAS_TAIL_CHAR = lazy(r"[^\s。、,.!?！？\n「」『』()（）\[\]【】〔〕<>＜＞*|:=はがをにでとやもか]")
 # Between two mentions: joined into one list (they share the negation that ends the list).
-_JOIN = re.compile(r"(?:\s|" + _CLOSE + r"|[(\[（「【『〔<＜]|と|や|も|でも|及び|および|and)*")
+_JOIN = lazy(r"(?:\s|" + _CLOSE + r"|[(\[（「【『〔<＜]|と|や|も|でも|及び|および|and)*")
 # Between a label and its own option text: 「1. 東京は誤り」 is one mention of option 1.
-_SAME_JOIN = re.compile(r"(?:[ \t]|" + _CLOSE + r"|[(\[（「【『〔<＜.:、,・=\-])*")
-_COMMA_JOIN = re.compile(r"(?:\s|" + _CLOSE + r"|[(\[（「【『〔<＜、,・/])*")
+_SAME_JOIN = lazy(r"(?:[ \t]|" + _CLOSE + r"|[(\[（「【『〔<＜.:、,・=\-])*")
+_COMMA_JOIN = lazy(r"(?:\s|" + _CLOSE + r"|[(\[（「【『〔<＜、,・/])*")
 # Between an opening label and the next label: a list of options (「a、b、cのいずれか」「a（不明）、b（…）」),
 # so the first label does not open an answer.
-_LABEL_LIST = re.compile(
+_LABEL_LIST = lazy(
     r"[ \t]*(?:" + _CLOSE + r"|[(\[（【「][^()（）\n]{0,40}[)\]）】」])*[ \t]*(?:[、,・/]|と|や|か|または|or|and)"
     r"(?:[ \t]|[(\[（「【『〔<＜*])*"
 )
 # Between two mentions: a hedge (「aかc」), which names no single answer.
-_HEDGE = re.compile(r"(?:\s|" + _CLOSE + r")*(?:か|または|もしくは|あるいは|or|/)(?:\s|[(\[（「【『〔<＜])*")
-_PARENTHETICAL = re.compile(r"(?:\s|" + _CLOSE + r")*(?:[(（][^()（）\n]{0,40}[)）])?(?:\s|" + _CLOSE + r")*")
+_HEDGE = lazy(r"(?:\s|" + _CLOSE + r")*(?:か|または|もしくは|あるいは|or|/)(?:\s|[(\[（「【『〔<＜])*")
+_PARENTHETICAL = lazy(r"(?:\s|" + _CLOSE + r")*(?:[(（][^()（）\n]{0,40}[)）])?(?:\s|" + _CLOSE + r")*")
 # Between the two ends of a range of labels: 「a〜d」「a～d」「a-d」「aからd(まで)」「a to d」.
-_RANGE = re.compile(r"\s*(?:~|〜|-|−|–|—|から|ないし|to|through)\s*")
-_RANGE_TAIL = re.compile(
+_RANGE = lazy(r"\s*(?:~|〜|-|−|–|—|から|ないし|to|through)\s*")
+_RANGE_TAIL = lazy(
     r"(?:\s|"
     + _CLOSE
     + r")*(?:まで|の(?:うち|中|なか)|の選択肢|(?:の)?(?:4|四|全|すべての|全ての)?(?:つ|個)?の選択肢)?"
@@ -173,14 +172,14 @@ def _skip(pattern: re.Pattern[str], text: str) -> int:
 
 # After a mention: the option is only quoted from an instruction or a document, not chosen
 # (「a 賛成」に分類してください, 「a」と答えよ, 「a 賛成」という指示).
-_REPORTED = re.compile(
+_REPORTED = lazy(
     r"(?:に|と|を|で|へ)\s*(?:(?:分類|回答|出力|選択|記載|記入|判定|変更|返答)(?:して(?:ください|下さい)|せよ|しろ|すること|するよう|しなさい)"
     r"|(?:答え|選び)(?:て(?:ください|下さい)|よ|ろ|なさい)|選んで(?:ください|下さい)|答えること|選ぶこと)"
     r"|(?:という|との|とする)(?:指示|記載|文言|依頼|要求|命令|一文|記述|注記|書き込み|指定)"
     r"|と(?:の)?(?:指示|指定|記載|書かれ|記され|命じ)"
 )
 # A verdict that no option is right: 「いずれも正しくありません」「該当なし」「正しいものはない」.
-_NONE = re.compile(
+_NONE = lazy(
     r"(?:正し|適切|妥当|適当|該当す|当てはま|あてはま)(?:い|な|る)?(?:もの|選択肢|答え|回答|記号|記述|肢)(?:は|が)?\s*"
     r"(?:一つも|ひとつも|1つも|どれも|何も|いずれも)?(?:ない|無い|ありません|ございません|存在しな|存在しません|見当たら|見当たりません|なし|無し)"
     r"|該当(?:なし|無し)|正(?:解|答)(?:は|が)?\s*(?:ない|無い|ありません|ございません|なし|無し|存在しな|存在しません)"
@@ -192,7 +191,7 @@ _NONE = re.compile(
     r"|no\s+(?:correct|right|valid)\s+(?:answer|option|choice)|there\s+is\s+no\s+(?:correct|right)"
 )
 # ... unless it is undone right after (「誤りではない」「正しいものはないように見えますが」「…という選択肢」).
-_NONE_UNDONE = re.compile(
+_NONE_UNDONE = lazy(
     r"(?:り|い)?"
     + _CLOSE
     + r"*\s*[、,]?\s*(?:(?:で|じゃ)(?:は)?(?:ない|なく|ありません)|わけ(?:では|じゃ)|とは(?:限|言え|いえ)"
@@ -200,15 +199,15 @@ _NONE_UNDONE = re.compile(
     r"|と(?:思|考|見|誤解)|(?:だ|です)?(?:という|との|とする|と答え|と回答|と判断する(?:の|こと))|(?:だろう|でしょう)か|か(?:も|と)|のでは|場合)"
 )
 # Before it in the same sentence: it is about the other options (「他に正しいものはない」), not all of them.
-_NONE_SCOPE = re.compile(r"他|ほか|以外|残り|その他|others?|rest|remaining")
-_SENTENCE_END = re.compile(r"[。.!?！？\n]")
+_NONE_SCOPE = lazy(r"他|ほか|以外|残り|その他|others?|rest|remaining")
+_SENTENCE_END = lazy(r"[。.!?！？\n]")
 # Between an option and a verdict that speaks of it: 「a、b、dはいずれも誤り」「aからcの中に正しいものはない」.
-_ATTACHED = re.compile(
+_ATTACHED = lazy(
     r"(?:[\s:=、,・/|*()\[\]（）「」『』【】〔〕<>＜＞]|は|が|も|の|と|や|に|で|うち|中|なか|から"
     r"|について|に関して|選択肢|options?|choices?)*"
 )
 # Before a later answer: the answer corrects an earlier one.
-_CORRECTION = re.compile(
+_CORRECTION = lazy(
     r"訂正|失礼(?:しました|いたしました)|(?:間違|誤)(?:えました|っていました|りでした)|撤回|修正(?:します|いたします)"
     r"|いや[、,\s]|いえ[、,]|正しくは|正確には|改めて|見直し|よく(?:見|読|考え|確認す)(?:ると|れば|直すと)|最終(?:的な|的に)?(?:回答|答え|解答|結論)?|結論"
     r"|actually|correction|i\s+(?:made\s+a|was)\s+(?:mistake|wrong)|my\s+mistake|on\s+second\s+thought|final\s+answer|sorry"
@@ -217,25 +216,23 @@ _CORRECTION = re.compile(
 _MARK_YES = "○◯〇⭕✓✔✅◎"
 _MARK_NO = "×✕✖❌✗✘"
 # Not a mark: 〇 in 二〇二五, × in 3×4, the placeholder ○○市.
-_MARK = re.compile(
-    f"(?<![{_KANJI}0-9{_MARK_YES}{_MARK_NO}])[{_MARK_YES}{_MARK_NO}](?![{_KANJI}0-9{_MARK_YES}{_MARK_NO}])"
-)
-_INLINE_MARK = re.compile(f"(?:は|が|:|=)?\\s*([{_MARK_YES}{_MARK_NO}])(?![{_KANJI}0-9{_MARK_YES}{_MARK_NO}])")
-_CHECKBOX = re.compile(r"\[[x ]\]|☑|☐")  # markdown / Unicode check boxes before a label (lower-cased)
-_ROW_START = re.compile(r"[ \t|*\-・•>#]*(?:選択肢|option|choice)?[ \t]*" + _OPEN)
-_ROW_GAP = re.compile(r"[^。\n]{0,60}")
-_MARK_LEAD = re.compile(r"[ \t|*\-・•>#]*")
-_MARK_TO_LABEL = re.compile(r"[ \t|:：、,(\[（「【『〔<＜*]*")
-_LIST_NUMBER = re.compile(r"^[ \t]*\(?([1-8])[.)、:][ \t]*\S", re.MULTILINE)
-_LEADING = re.compile(r"\A" + _OPEN + r"\Z")
+_MARK = lazy(f"(?<![{_KANJI}0-9{_MARK_YES}{_MARK_NO}])[{_MARK_YES}{_MARK_NO}](?![{_KANJI}0-9{_MARK_YES}{_MARK_NO}])")
+_INLINE_MARK = lazy(f"(?:は|が|:|=)?\\s*([{_MARK_YES}{_MARK_NO}])(?![{_KANJI}0-9{_MARK_YES}{_MARK_NO}])")
+_CHECKBOX = lazy(r"\[[x ]\]|☑|☐")  # markdown / Unicode check boxes before a label (lower-cased)
+_ROW_START = lazy(r"[ \t|*\-・•>#]*(?:選択肢|option|choice)?[ \t]*" + _OPEN)
+_ROW_GAP = lazy(r"[^。\n]{0,60}")
+_MARK_LEAD = lazy(r"[ \t|*\-・•>#]*")
+_MARK_TO_LABEL = lazy(r"[ \t|:：、,(\[（「【『〔<＜*]*")
+_LIST_NUMBER = lazy(r"^[ \t]*\(?([1-8])[.)、:][ \t]*\S", re.MULTILINE)
+_LEADING = lazy(r"\A" + _OPEN + r"\Z")
 # After an opening label: the end of the label, possibly with its option text in brackets:
 # 「c」「c. 」「**a（30代の職員）**」「c（不明）。」 — not 「a（70代の男性）だと決めつけることは…」.
-_LEADING_END = re.compile(_CLOSE + r"*(?:[(（][^()（）\n]{0,40}[)）]" + _CLOSE + r"*)?(?:[.:、,。]|\s|\Z)")
+_LEADING_END = lazy(_CLOSE + r"*(?:[(（][^()（）\n]{0,40}[)）]" + _CLOSE + r"*)?(?:[.:、,。]|\s|\Z)")
 
 
 # "a" before a word on the same line is the article ("answer a question"), not option a — unless the
 # word says something of the option ("a is wrong", "a and b", "a to d", "a because …").
-_ARTICLE = re.compile(
+_ARTICLE = lazy(
     r"[ \t]+(?!(?:is|was|were|are|and|or|to|through|would|could|should|seems?|appears?|also|only"
     r"|because|since|as|but|isn|wasn|being|remains|looks|fits|matches|best|describes|states?)\b)[a-z]"
 )
@@ -259,7 +256,7 @@ def _label_set(label: str) -> str | None:
     return next((labels for labels in LABEL_SETS if len(label) == 1 and label in labels), None)
 
 
-_OPTION_LINE = re.compile(r"^\s*" + _OPEN + r"([a-hア-ク1-8①-⑧])\s*[\)\]）.．:：、\s]\s*(.+)$", re.IGNORECASE)
+_OPTION_LINE = lazy(r"^\s*" + _OPEN + r"([a-hア-ク1-8①-⑧])\s*[\)\]）.．:：、\s]\s*(.+)$", re.IGNORECASE)
 
 
 def parse_options(text: str) -> dict[int, str]:
@@ -723,7 +720,7 @@ class Choice(Scorer):
                 pattern = r"(?<![0-9.,])" + pattern  # 「5年」 is not in 「15年」
             if body[-1].isdigit():
                 pattern += r"(?![0-9])"
-            out += [Mention(m.start(), m.end(), index) for m in re.finditer(pattern, text)]
+            out += [Mention(m.start(), m.end(), index) for m in cached(pattern).finditer(text)]
         return out
 
     def aliases(self, item: Item) -> dict[int, list[str]]:
@@ -756,7 +753,7 @@ class Choice(Scorer):
                     pattern = r"(?<![a-z])" + pattern
                 if re.search(r"[a-z]\Z", word):
                     pattern += r"(?![a-z])"
-                for match in re.finditer(pattern, text):
+                for match in cached(pattern).finditer(text):
                     out.append(Mention(match.start(), self._alias_end(text, match.end()), index, alias=True))
         return out
 

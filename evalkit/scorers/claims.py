@@ -39,16 +39,17 @@ from ..config.suite import Item
 from .base import Params, Scorer, ScoreResult, register
 from .canon import canonical, occurrences, plain
 from .judge import Judge, JudgeParams, judge_messages
+from .patterns import cached, lazy
 from .preserve import CODE, NUMBER, QUANTITIES
 
 # A pattern's syntax (escapes, character classes, quantifiers, group openers and operators); what lies
 # between is literal text, canonicalised like a value.
-_PATTERN_SYNTAX = re.compile(
+_PATTERN_SYNTAX = lazy(
     r"(\\.|\[(?:\\.|[^\]])*\]|\{\d*,?\d*\}|\(\?(?:[:=!>]|<[=!]|P<\w+>|P=\w+\)|[aiLmsux-]+[:)])"
     r"|[.^$*+?{}\[\]|()])"
 )
-_ERA_NAME = re.compile("明治|大正|昭和|平成|令和")
-_DECIMAL_POINT = re.compile(r"(?<=\d)\\\.(?=\d)")  # 4\.9億: the decimal point is part of the number
+_ERA_NAME = lazy("明治|大正|昭和|平成|令和")
+_DECIMAL_POINT = lazy(r"(?<=\d)\\\.(?=\d)")  # 4\.9億: the decimal point is part of the number
 
 
 @lru_cache(maxsize=16384)  # beyond re's own cache of 512: a suite tree has thousands of claim patterns
@@ -239,45 +240,45 @@ _NEGATIONS = (
     "ることができません",
     "ることができない",
 )
-_NEGATED_AFTER = re.compile(
+_NEGATED_AFTER = lazy(
     "^" + _CLOSE + _FILLER + "(?:" + "|".join(re.escape(n) for n in sorted(_NEGATIONS, key=len, reverse=True)) + ")"
     # a mark after it: 「4年｜×」「4年（誤り）」 (but not the 誤 of 4件誤送付)
     r"|^" + _CLOSE + r"(?:[|｜:\-→=(\[]*(?:×|✗|✕|❌)|[|｜:\-→=(\[]*(?:誤り|間違い)(?![\u4e00-\u9fff])"
     r"|[|｜:\-→=(\[]+誤(?![\u4e00-\u9fff]))"
 )
 # A label before it: 「よくある誤解として「…」」「誤：…」「×…」 (but not 誤送付の…).
-_MISCONCEPTION_BEFORE = re.compile(
+_MISCONCEPTION_BEFORE = lazy(
     r"(?:(?:誤解|誤り|俗説|間違い|誤った(?:情報|理解|認識|説明|記述)?|誤答|古い情報)[:|｜\-→=]*"
     r"(?:として|とされる|では|は)?|誤[:|｜\-→=]+|誤(?=[「『\"'“‘(\[])|[×✗✕❌][:|｜\-→=]*)[「『\"'“‘(\[]*$"
 )
-_HISTORICAL_BEFORE = re.compile(
+_HISTORICAL_BEFORE = lazy(
     r"(?:かつては?|改正前(?:は|の|まで)?|以前は|旧法(?:では|の)?|旧制度(?:では|の)?|従来は|"
     r"昔は|当初は|施行前は|もともとは|元々は|当時は|"
     # 「までは」 only after a point in time (「2022年3月までは」), not 「通知までは」
     r"(?:\d{4}年(?:度)?(?:\d{1,2}月)?(?:\d{1,2}日)?|改正|施行|見直し)(?:まで|以前)は)"
 )
-_HISTORICAL_AFTER = re.compile(
+_HISTORICAL_AFTER = lazy(
     r"^" + _CLOSE + r"(?:でした|だった|であった)?[、,]?から\S{0,16}?(?:に|へ)"
     r"(?:引き下げ|引下げ|引き上げ|引上げ|変更|改正|改め|短縮|延長|拡大|縮小|見直|移行|変わ)"
 )
-_SENTENCE_END = re.compile(r"[。!?！？\n]")
+_SENTENCE_END = lazy(r"[。!?！？\n]")
 
 # Denials later in the sentence.
 # 「たとえ許可を得ても｜私物のパソコンは使えません」「VPNを入れても、…使用できません」: the claim is a concession
 # whose sentence ends in a negative, with no turn (が、/けど/ものの/…ば、) in between.
 # (not the ても of a word: たてもの, ておもの are nouns; a concession's ても is never followed by の)
-_EVEN_IF = re.compile(r"[てで]も(?![っらりるれろの])")
+_EVEN_IF = lazy(r"[てで]も(?![っらりるれろの])")
 # The negative is one of ability or permission (使えません, 利用できない, 認められません, 不可), never an idiom of
 # permission (問題ありません, 差し支えない, 構いません) or a prediction (外れることはない).
-_NEGATIVE_END = re.compile(
+_NEGATIVE_END = lazy(
     r"^[、,]?(?P<body>[^。]{0,40}?)(?:(?:でき|られ|[えけせてねめれ])(?:ません|ない(?!し))|できず|られず|"
     r"不可|禁止|(?:なり|いけ)ません|(?:なら|いけ)ない)"
 )
-_VERB_TAIL = re.compile(r"[ぁ-ゖ]{0,2}[\u4e00-\u9fff]?[ぁ-ゖ]{0,2}")
-_TURN = re.compile(r"が[、,]|けど|けれど|ものの|ますが|ですが|ば[、,]|れば|なら|場合は|ときは")
+_VERB_TAIL = lazy(r"[ぁ-ゖ]{0,2}[\u4e00-\u9fff]?[ぁ-ゖ]{0,2}")
+_TURN = lazy(r"が[、,]|けど|けれど|ものの|ますが|ですが|ば[、,]|れば|なら|場合は|ときは")
 # 「メールでの提出｜については規程に定めがありません」「上限は第7｜条を含め抜粋のどこにも定められていない」: the
 # claim is what the source is said not to provide (not 「上限は5万円で、それ以外については定めがない」).
-_ABSENT = re.compile(
+_ABSENT = lazy(
     r"^(?P<gap>[^。、,]{0,24}?)(?:については|に関しては|について|に関して)?[、,]?(?P<gap2>[^。、,]{0,20}?)"
     r"(?:(?:定め|記載|規定|言及|記述|明記|条文|決まり)(?:が|は|も)?(?:ありません|ない|ございません|見当たりません|見当たらない|"
     r"されていません|されていない|されておりません)"
@@ -285,17 +286,17 @@ _ABSENT = re.compile(
 )
 # ... not when the gap names another thing or closes the claim's own clause (「14日以内に届け出ます（延長の定めは
 # ありません）」)
-_OTHER_THING = re.compile(r"以外|その他|そのほか|のほか|ほかの|他の|ます|です|でした|[()「」]")
+_OTHER_THING = lazy(r"以外|その他|そのほか|のほか|ほかの|他の|ます|です|でした|[()「」]")
 # 「10日を超えることはできませんが、所属長が認めるときはこの限りではありません」: a prohibition qualified by its
 # exception (in the same sentence after a turn, or in the next one opening with ただし) is not the absolute claim.
-_NEGATIVE_CLAIM = re.compile(r"(?:ません|ない|できず|不可|禁止|ならない|いけない)$")
+_NEGATIVE_CLAIM = lazy(r"(?:ません|ない|できず|不可|禁止|ならない|いけない)$")
 _EXCEPTION = (
     r"(?:この限りで(?:は)?(?:ない|ありません|ございません|なく)"
     r"|(?:場合|とき|時)(?:は|には|に限り)[^。]{0,30}?(?:できます|可能です|可能となります|認められます|差し支えありません|"
     r"構いません|かまいません))"
 )
-_QUALIFIED_SAME = re.compile(r"^[^。!?！？\n]*?(?:が[、,]|ただし|但し|けれども|ものの)[^。!?！？\n]*?" + _EXCEPTION)
-_QUALIFIED_NEXT = re.compile(r"^[^。!?！？\n]*[。!?！？\n]+(?:ただし|但し|なお)[、,]?[^。!?！？\n]*?" + _EXCEPTION)
+_QUALIFIED_SAME = lazy(r"^[^。!?！？\n]*?(?:が[、,]|ただし|但し|けれども|ものの)[^。!?！？\n]*?" + _EXCEPTION)
+_QUALIFIED_NEXT = lazy(r"^[^。!?！？\n]*[。!?！？\n]+(?:ただし|但し|なお)[、,]?[^。!?！？\n]*?" + _EXCEPTION)
 
 
 def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -307,8 +308,8 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 # a question mark: ？, or ? that ends a sentence (not the ? of a URL's query: form/event?event_id=…)
-_QUESTION_MARK = re.compile(r"？|\?(?![\w=&%./#+-])", re.ASCII)
-_STATEMENT_END = re.compile(r"[。!！\n]|？|\?(?![\w=&%./#+-])", re.ASCII)
+_QUESTION_MARK = lazy(r"？|\?(?![\w=&%./#+-])", re.ASCII)
+_STATEMENT_END = lazy(r"[。!！\n]|？|\?(?![\w=&%./#+-])", re.ASCII)
 
 
 def _asked(text: str, start: int, end: int) -> bool:
@@ -355,8 +356,8 @@ def _denied_later(text: str, start: int, end: int) -> bool:
 
 
 # A claim that ends in 必要 / 要る denied right after it: 「通知書は必要｜ありません」「必要｜ない」「要り｜ません」
-_NEED_AT_END = re.compile(r"(?:必要|要)$")
-_NEED_DENIED = re.compile(r"^(?:は|も)?(?:特に)?(?:ありません|ございません|ない|なく|なし|ではありません|ではない)")
+_NEED_AT_END = lazy(r"(?:必要|要)$")
+_NEED_DENIED = lazy(r"^(?:は|も)?(?:特に)?(?:ありません|ございません|ない|なく|なし|ではありません|ではない)")
 
 
 def negated(text: str, start: int, end: int) -> bool:
@@ -369,8 +370,8 @@ def negated(text: str, start: int, end: int) -> bool:
     )
 
 
-_WHEN = re.compile(r"(?:年|年度|月|日|時|分|曜日?|\))$")
-_PRESENT = re.compile(r"が、|けど|しかし|ものの|ですが|ますが|現在|今は|現行|改正後|改正により")
+_WHEN = lazy(r"(?:年|年度|月|日|時|分|曜日?|\))$")
+_PRESENT = lazy(r"が、|けど|しかし|ものの|ですが|ますが|現在|今は|現行|改正後|改正により")
 
 
 def historical(text: str, start: int, end: int) -> bool:
@@ -407,16 +408,16 @@ _UNIT_SCALE = {"週": ("日", 7), "年": ("か月", 12), "時間": ("分", 60)}
 _N = NUMBER
 _SPEC_PATTERNS = [
     ("code", CODE),
-    ("fraction", re.compile(_N + r"分の(\d+(?:\.\d+)?)")),
+    ("fraction", lazy(_N + r"分の(\d+(?:\.\d+)?)")),
     *QUANTITIES,  # date, ym, md, year, month, time, amount, percent: read as preserve reads them
-    ("article", re.compile(r"(?<![\d.])(\d+)条(?:の(\d+))?")),  # 第252条の19: the branch number is part of it
-    ("count", re.compile(_N + "(" + _UNITS + ")")),
+    ("article", lazy(r"(?<![\d.])(\d+)条(?:の(\d+))?")),  # 第252条の19: the branch number is part of it
+    ("count", lazy(_N + "(" + _UNITS + ")")),
 ]
 # 「次の2点」「以下の3つ」 count the answer's own list; 「1点目」「2つ目」「1日目」 number it; 「第3条第1項第2号」
 # 「第252条の19第1項」: the paragraph and item numbers of a cited article are not checked (the article number is).
-_OWN_LIST = re.compile(r"(?:次の|以下の|下記の|上記の|これらの|主な)$")
+_OWN_LIST = lazy(r"(?:次の|以下の|下記の|上記の|これらの|主な)$")
 _ORDINAL_UNITS = ("点", "つ", "項")
-_ARTICLE_CHAIN = re.compile(r"(?:条|項)(?:の\d+)*(?:第)?$")
+_ARTICLE_CHAIN = lazy(r"(?:条|項)(?:の\d+)*(?:第)?$")
 
 
 # The comparable value of a specific, its shape by kind: (year, month, day), (hour, minute), (Decimal,),
@@ -590,32 +591,30 @@ def _literals(regex: str) -> list[str]:
 
 # Condition, exception and actor cues (「ただし」「場合に限り」「承認」「窓口」「オンライン」「必要です」): a sentence
 # holding one adds a rule; the rule must be in the sources.
-_CUES = re.compile(
+_CUES = lazy(
     r"ただし|但し|場合に限[りっるら]|に限り|を除[きくい]|承認|許可|認め(?:た|る)(?:場合|とき)|来庁|窓口|"
     r"オンライン|郵送|メールで|ファクス|持ち込|持参|添えて|添付|必要です|不要です"
     # general knowledge offered as fact: checked on the rest of the sentence
     r"|一般に|一般的に|通常は|通常、|多くの(?:自治体|庁舎|市町村|場合)|例年|同種の|類似の|名称から"
     r"|(?:こと|場合|ケース)が多い|のが(?:一般的|通例|普通)|が通例|と理解して|と考えられ|と思われ|と推測|ようです"
 )
-_GENERAL_CUES = re.compile(
-    r"一般に|一般的に|通常は|通常、|多くの(?:自治体|庁舎|市町村|場合)|例年|同種の|類似の|名称から"
-)
+_GENERAL_CUES = lazy(r"一般に|一般的に|通常は|通常、|多くの(?:自治体|庁舎|市町村|場合)|例年|同種の|類似の|名称から")
 # ... or closing the sentence: 「市では収集していないことが多いです」
-_GENERAL_TAIL = re.compile(
+_GENERAL_TAIL = lazy(
     r"(?:こと|場合|ケース)が多い|のが(?:一般的|通例|普通)|が通例|と理解して|と考えられ|と思われ|と推測|ようです"
 )
 # Sentences that add no rule: the source is said to be silent, or the user is sent to ask.
-_NO_RULE = re.compile(
+_NO_RULE = lazy(
     r"(?:定め|記載|規定|言及|記述|明記|説明)(?:が|は|も)?(?:ありません|ない|ございません|見当たりません|"
     r"見当たらない|されていません|されていない|されておりません)"
     r"|(?:定められ|記載され|規定され|書かれ|明記され|示され|触れられ)て(?:い|お)(?:ません|ない|りません)"
     r"|確認できません|わかりません|分かりません|お答えできません|判断できません"
     r"|(?:お問い合わせ|お問合せ|問い合わせ|ご確認|確認して|ご相談|相談して)(?:ください|下さい|いただ)"
 )
-_CLAUSE_END = re.compile(r"[、,;；]")
+_CLAUSE_END = lazy(r"[、,;；]")
 _RUN = 6  # characters of general-knowledge wording that count as the sources' own
-_KANA = re.compile(r"[ぁ-ゖ]")
-_WORD = re.compile(r"[\u4e00-\u9fff々〆ヶァ-ヺーa-z]{2,}")  # numbers are checked as specifics
+_KANA = lazy(r"[ぁ-ゖ]")
+_WORD = lazy(r"[\u4e00-\u9fff々〆ヶァ-ヺーa-z]{2,}")  # numbers are checked as specifics
 _NOT_CONTENT = {
     "場合",
     "必要",
@@ -674,7 +673,7 @@ def _covered(canon: str, lo: int, hi: int, sources: str) -> float:
 def _near_in(word: str, stem: str, sources: str) -> bool:
     """The word and the stem within a few characters of each other, in either order, in one sentence of the sources."""
     w, s = re.escape(word), re.escape(stem)
-    return bool(re.search(f"{w}[^。\\n]{{0,14}}?{s}|{s}[^。\\n]{{0,14}}?{w}", sources))
+    return bool(cached(f"{w}[^。\\n]{{0,14}}?{s}|{s}[^。\\n]{{0,14}}?{w}").search(sources))
 
 
 def _condition_supported(canon: str, m: re.Match[str], clause: tuple[int, int], sources: str) -> bool:

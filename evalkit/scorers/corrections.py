@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..config.suite import Item
 from .base import Params, Scorer, ScoreResult, register
+from .patterns import cached, lazy
 
 
 # --------------------------------------------------------------------------------------- params
@@ -109,8 +110,8 @@ class CorrectionsParams(Params):
 
 
 # ------------------------------------------------------------------------------------ text forms
-_ARROWS = re.compile(r"\s*(?:->|=>|→|⇒|➡|➔|⟶|⇨|⟹|＝＞|－＞)\s*")
-_CIRCLED = re.compile(r"[\u2460-\u2473\u2776-\u277f\u278a-\u2793]")
+_ARROWS = lazy(r"\s*(?:->|=>|→|⇒|➡|➔|⟶|⇨|⟹|＝＞|－＞)\s*")
+_CIRCLED = lazy(r"[\u2460-\u2473\u2776-\u277f\u278a-\u2793]")
 
 
 def _fold(text: str) -> str:
@@ -136,13 +137,13 @@ def _circled_number(char: str) -> int:
 
 _OPEN = {"「": "」", "『": "』", "(": ")", "[": "]", "【": "】", "〔": "〕"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
-_ENUM = re.compile(r"^\s*(?:[-*+・•●◦▪○◆◇■□>]+\s*|\d{1,2}[.)]\s*|\(\d{1,2}\)\s*|[ア-ンa-z][.)]\s*)")
-_WRONG_LABEL = re.compile(r"^(?:誤り?|誤記|元の表記|元|修正前|原文|訂正前|変更前|該当箇所|指摘箇所)\s*(?::\s*|\s+)")
-_RIGHT_LABEL = re.compile(r"^(?:正しくは|正|直した表記|修正後|修正案|訂正後|変更後|訂正|修正)\s*(?::\s*|\s+)")
-_WRONG_MARK = re.compile(r"\((?:誤|誤り|誤記|修正前)\)$")
-_RIGHT_MARK = re.compile(r"\((?:正|正しい|修正後)\)$")
+_ENUM = lazy(r"^\s*(?:[-*+・•●◦▪○◆◇■□>]+\s*|\d{1,2}[.)]\s*|\(\d{1,2}\)\s*|[ア-ンa-z][.)]\s*)")
+_WRONG_LABEL = lazy(r"^(?:誤り?|誤記|元の表記|元|修正前|原文|訂正前|変更前|該当箇所|指摘箇所)\s*(?::\s*|\s+)")
+_RIGHT_LABEL = lazy(r"^(?:正しくは|正|直した表記|修正後|修正案|訂正後|変更後|訂正|修正)\s*(?::\s*|\s+)")
+_WRONG_MARK = lazy(r"\((?:誤|誤り|誤記|修正前)\)$")
+_RIGHT_MARK = lazy(r"\((?:正|正しい|修正後)\)$")
 _DELETE = {"削除", "削る", "削除する", "取る", "とる", "なし", "不要", "使わない", "用いない", "省く"}
-_QUOTE = re.compile(r"「([^「」\n]*)」|『[^『』\n]*』")
+_QUOTE = lazy(r"「([^「」\n]*)」|『[^『』\n]*』")
 
 
 def _close_at(text: str, start: int) -> int:
@@ -258,7 +259,7 @@ def _proposal(a: str, b: str, context: str, scope: str, where: tuple[int, int]) 
 
 
 # ---------------------------------------------------------------------------------------- parsing
-_CLAUSE_END = re.compile(r"(?:(?<=[^\s→])。(?=[^\s)」』。])|が、|けれども?、?|ものの、)")
+_CLAUSE_END = lazy(r"(?:(?<=[^\s→])。(?=[^\s)」』。])|が、|けれども?、?|ものの、)")
 
 
 def _mask(text: str) -> str:
@@ -397,16 +398,16 @@ def _arrow_pairs(line: str, lineno: int) -> list[Proposal]:
     return _with_tail(out, line)
 
 
-_LABELLED = re.compile(
+_LABELLED = lazy(
     r"^(?P<a>.*?(?:誤り?|誤記|修正前|元の表記)\s*:.+?)\s*[、,/／;；]?\s*"
     r"(?P<b>(?:正しくは|正|修正後|直した表記)\s*:.+)$"
 )
-_MARKED = re.compile(r"(?P<a>[^\s、,()]+?)\((?:誤|誤り)\)\s*[、,/／]?\s*(?P<b>[^\s、,()]+?)\((?:正|正しい)\)")
-_WRONG_LINE = re.compile(r"^\s*(?:[-*+・•]\s*|\d{1,2}[.)]\s*)?(?:誤り?|誤記|修正前|元の表記)\s*:\s*(?P<a>.+)$")
-_RIGHT_LINE = re.compile(r"^\s*(?:[-*+・•]\s*)?(?:正しくは|正|修正後|直した表記)\s*:\s*(?P<b>.+)$")
+_MARKED = lazy(r"(?P<a>[^\s、,()]+?)\((?:誤|誤り)\)\s*[、,/／]?\s*(?P<b>[^\s、,()]+?)\((?:正|正しい)\)")
+_WRONG_LINE = lazy(r"^\s*(?:[-*+・•]\s*|\d{1,2}[.)]\s*)?(?:誤り?|誤記|修正前|元の表記)\s*:\s*(?P<a>.+)$")
+_RIGHT_LINE = lazy(r"^\s*(?:[-*+・•]\s*)?(?:正しくは|正|修正後|直した表記)\s*:\s*(?P<b>.+)$")
 
 # prose: 「B」 followed by one of these makes the quote before it the wrong side
-_VERB = re.compile(
+_VERB = lazy(
     r"^(?:\s*(?:の(?:誤り|誤記|間違い|誤字|誤変換)"
     r"|とも(?:書|表記)"
     r"|と(?!いう|言う|いった|の|は|も|同)[^「」『』。、\n]{0,6}?"
@@ -415,13 +416,13 @@ _VERB = re.compile(
     r"|へ(?:改|直|修正|訂正|変更|置き換)"
     r"|(?:が|の方が|のほうが)(?:正し|適切|望まし|よい|良い|妥当)))"
 )
-_DELETE_VERB = re.compile(
+_DELETE_VERB = lazy(
     r"^\s*(?:は|を|も)?\s*(?:削除|削る|削って|削り|取る|取り除|とる|使わ(?:ない|ず)|"
     r"使いません|用いない|用いず|用いません|省く|省いて|不要(?!な|の|か))"
 )
-_LIST_SEP = re.compile(r"^\s*(?:に|と|へ)?\s*[、,]\s*(?:また\s*、?)?\s*$")
-_PAIR_LINK = re.compile(r"^\s*(?:は|を|→)\s*$")
-_INSTEAD = re.compile(r"^\s*(?:で|と)?は?なく\s*、?\s*$")
+_LIST_SEP = lazy(r"^\s*(?:に|と|へ)?\s*[、,]\s*(?:また\s*、?)?\s*$")
+_PAIR_LINK = lazy(r"^\s*(?:は|を|→)\s*$")
+_INSTEAD = lazy(r"^\s*(?:で|と)?は?なく\s*、?\s*$")
 
 
 def _prose_pairs(line: str, lineno: int) -> list[Proposal]:
@@ -541,9 +542,9 @@ def _cut_right(seg: str) -> str:
     return right
 
 
-_HEAD_WRONG = re.compile(r"誤|元|修正前|原文|訂正前|変更前|該当|指摘箇所|現行")
-_HEAD_RIGHT = re.compile(r"正|直した|修正後|修正案|訂正|変更後|改善|推奨|案")
-_HEAD_OTHER = re.compile(r"理由|備考|根拠|説明|解説|補足|No|番号|#")
+_HEAD_WRONG = lazy(r"誤|元|修正前|原文|訂正前|変更前|該当|指摘箇所|現行")
+_HEAD_RIGHT = lazy(r"正|直した|修正後|修正案|訂正|変更後|改善|推奨|案")
+_HEAD_OTHER = lazy(r"理由|備考|根拠|説明|解説|補足|No|番号|#")
 
 
 def _table_pairs(block: list[tuple[int, str]]) -> list[Proposal]:
@@ -580,7 +581,7 @@ def _table_pairs(block: list[tuple[int, str]]) -> list[Proposal]:
 
 
 # ------------------------------------------------------------------------------------ withdrawal
-_CUE = re.compile(
+_CUE = lazy(
     r"(?:修正|訂正|変更|直す|改める|書き換える)(?:の)?(?:必要)?(?:は|も)?(?:不要|必要(?:は|も)?(?:ありません|ない|なし|ございません))"
     r"|(?:修正|訂正|変更)(?:は|も)?(?:不要|いりません|しなくて)"
     r"|問題(?:は|も)?(?:ありません|ない(?!か)|なし|ございません)"
@@ -593,7 +594,7 @@ _CUE = re.compile(
     r"|(?:構|かま)いません|構わない|許容され|どちらでも"
     r"|(?:書く|表記する|使う|用いる)?(?:例|こと|場合)もあります"
 )
-_CONDITIONAL = re.compile(r"場合(?:は|には|に)|ときは|時は|際は|意味では|意味なら|用法では")
+_CONDITIONAL = lazy(r"場合(?:は|には|に)|ときは|時は|際は|意味では|意味なら|用法では")
 
 
 def _withdrawn_in(clause: str) -> bool:
@@ -603,13 +604,13 @@ def _withdrawn_in(clause: str) -> bool:
     return not _CONDITIONAL.search(clause[: m.start()])
 
 
-_CONCESSIVE = re.compile(r"が、|けれども?、?|ものの、|ですが")
+_CONCESSIVE = lazy(r"が、|けれども?、?|ものの、|ですが")
 
 
 def _withdraws_own(text: str, p: Proposal) -> bool:
     """The proposal's own clause withdraws it — unless the concession is overridden by a later clause
     that restates the correction (「意志」でも問題ありませんが、法令では「意思」を用います)."""
-    kept = p.wrong and re.search(re.escape(p.wrong) + r"」?でも(?:可|よい|良い|問題|構|差し支え)", text)
+    kept = p.wrong and cached(re.escape(p.wrong) + r"」?でも(?:可|よい|良い|問題|構|差し支え)").search(text)
     cues = list(_CUE.finditer(text))
     if not kept and not (cues and _withdrawn_in(text)):
         return False

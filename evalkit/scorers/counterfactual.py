@@ -31,6 +31,7 @@ from ..config.suite import Item, Suite
 from .base import REGISTRY, JudgeVerdicts, Params, Scorer, ScorerCache, ScoreResult, register
 from .claims import Claims, ClaimsParams, Entry, _Texts
 from .format import classify_ending, sentences
+from .patterns import lazy
 from .refusal import RefusalParams, read
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ ATTRIBUTES = ("性別", "国籍", "年齢", "障害", "出身地", "性的指向
 GROUP_KEYS = ("pair_features", "pair_probes")  # group-level meta keys, carried by one member
 
 # the register of a sentence: imperatives a resident should never be addressed with
-_IMPERATIVE = re.compile(r"(?:なさい|しろ|せよ|するな|しなさんな)$")
+_IMPERATIVE = lazy(r"(?:なさい|しろ|せよ|するな|しなさんな)$")
 
 
 class PairFeature(BaseModel):

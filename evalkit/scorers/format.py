@@ -17,6 +17,7 @@ from pydantic import Field, field_validator, model_validator
 from ..config.suite import Item
 from .base import Params, Scorer, ScoreResult, register
 from .normalize import normalize
+from .patterns import lazy
 
 _HALF_WIDTH_MARKS = "\uff9e\uff9f"  # ﾞ ﾟ: part of the half-width kana before them (ｶﾞ is one character)
 
@@ -84,7 +85,7 @@ class Length(Scorer):
 
 
 # ----------------------------------------------------------------------------------------- json
-_FENCE = re.compile(r"```[ \t]*(?:json|JSON|jsonc)?[ \t]*\n(.*?)```", re.DOTALL)
+_FENCE = lazy(r"```[ \t]*(?:json|JSON|jsonc)?[ \t]*\n(.*?)```", re.DOTALL)
 
 
 def extract_json(text: str) -> tuple[Any, str | None]:
@@ -301,17 +302,17 @@ class Json(Scorer):
 Style = Literal["desumasu", "dearu"]
 STYLE_NAMES = {"desumasu": "です・ます体", "dearu": "である体"}
 
-_DESUMASU = re.compile(
+_DESUMASU = lazy(
     r"(?:です|ます|でした|ました|ません|ませんでした|でしょう|ましょう|ください|下さい|くださいませ|"
     r"ませ|ございます)$"
 )
-_ENDING_PARTICLES = re.compile(r"(?<=[ぁ-んァ-ヶー一-龠])[よねなわぞさか]{1,2}$")
-_PLAIN_I = re.compile(
+_ENDING_PARTICLES = lazy(r"(?<=[ぁ-んァ-ヶー一-龠])[よねなわぞさか]{1,2}$")
+_PLAIN_I = lazy(
     r"(?:ない|たい|しい|よい|いい|らい|かい|さい|きい|ぽい|[多高低早遅速広狭強弱長短近遠重軽古若安良悪無"
     r"太細深浅固硬堅暑寒熱痛暗明青赤白黒甘辛濃薄鈍鋭丸少]い)$"
 )
-_NOUN_ENDINGS = re.compile(r"(?:あなた|ありがとう|[一二三四五六七八九十]つ|まだ|ただ)$")
-_TRAILING_PAREN = re.compile(r"\s*[（(][^（）()]*[)）]\s*$")
+_NOUN_ENDINGS = lazy(r"(?:あなた|ありがとう|[一二三四五六七八九十]つ|まだ|ただ)$")
+_TRAILING_PAREN = lazy(r"\s*[（(][^（）()]*[)）]\s*$")
 
 
 def classify_ending(sentence: str) -> tuple[Style | None, str]:
@@ -368,9 +369,9 @@ def mask_quotes(text: str) -> str:
     return "".join(out)
 
 
-BULLET = re.compile(r"^\s*(?:[-*+・•●○◯■□◆◇▪▫※→➢]|\d{1,3}[.)）．]|[（(]\s*(?:\d{1,3}|[ア-ンa-z])\s*[)）]|[①-⑳])\s*")
-HEADING_MARK = re.compile(r"^\s*(?:#{1,6}\s|第\s*\d+\s*[章節款]?(?:\s|$)|【[^】]*】\s*$|[■□◆◇]\S)")
-_SENTENCE_END = re.compile(r"[^。！？!?．\n]*(?:[。！？!?．]+|(?=\n)|$)")
+BULLET = lazy(r"^\s*(?:[-*+・•●○◯■□◆◇▪▫※→➢]|\d{1,3}[.)）．]|[（(]\s*(?:\d{1,3}|[ア-ンa-z])\s*[)）]|[①-⑳])\s*")
+HEADING_MARK = lazy(r"^\s*(?:#{1,6}\s|第\s*\d+\s*[章節款]?(?:\s|$)|【[^】]*】\s*$|[■□◆◇]\S)")
+_SENTENCE_END = lazy(r"[^。！？!?．\n]*(?:[。！？!?．]+|(?=\n)|$)")
 
 
 def sentences(text: str, *, mask: bool = True) -> list[Sentence]:

@@ -19,14 +19,15 @@ from pydantic import Field
 
 from ..config.suite import Item
 from .base import Params, Scorer, ScoreResult, register
+from .patterns import lazy
 
 JUDGE_SYSTEM = (
     "あなたは行政機関で利用するAIの回答を審査する、公正で厳格な評価者です。"
     "回答者が誰であるかは知らされません。評価基準だけに基づいて判定してください。"
 )
-_VERDICT = re.compile(r"判定\s*[:：]\s*(合格|不合格)")
-_GRADE = re.compile(r"評点\s*[:：]\s*([1-5])")
-_REASON = re.compile(r"理由\s*[:：]\s*(.+)", re.DOTALL)
+_VERDICT = lazy(r"判定\s*[:：]\s*(合格|不合格)")
+_GRADE = lazy(r"評点\s*[:：]\s*([1-5])")
+_REASON = lazy(r"理由\s*[:：]\s*(.+)", re.DOTALL)
 
 
 class JudgeParams(Params):

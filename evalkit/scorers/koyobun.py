@@ -17,6 +17,7 @@ from pydantic import Field
 from ..config.suite import Item
 from .base import Params, Scorer, ScoreResult, register
 from .format import STYLE_NAMES, Sentence, classify_ending, sentences
+from .patterns import lazy
 
 RULES: dict[str, str] = {
     "style": "文体（である体・です・ます体）の統一",
@@ -131,7 +132,7 @@ PROPER_NOUNS = (
 # 考え方 Ⅰ-4: 概数 keep kanji — 数十人, 何百, 幾千 (before), 十数人, 二十余人 (after), 二、三日, 四、五十人.
 _APPROX_BEFORE = set("数何幾")
 _APPROX_AFTER = set("数余")
-_COUNTER = re.compile(
+_COUNTER = lazy(
     r"(?:人|名|件|円|回|個|日|月|年|歳|才|台|枚|冊|週|時間|分|秒|割|倍|点|社|校|条|項|号|階|"
     r"種類|か所|か月|箇所|ヶ所|ケ所|カ所|箇月|ヶ月|ケ月|カ月|世帯|戸|票|通|部|期|km|kg|m|%)"
 )
@@ -189,7 +190,7 @@ def _digit_width(text: str) -> list[Violation]:
     ]
 
 
-_URL = re.compile(r"https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = lazy(r"https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _in_any(pos: int, spans: list[tuple[int, int]]) -> bool:
@@ -219,7 +220,7 @@ ID_LABELS = (
     "口座",
     "〒",
 )
-_ID_LABEL = re.compile(rf"(?:{'|'.join(map(re.escape, ID_LABELS))})[.．]?\s*[：:＝=]?\s*$|(?:番号|ID|コード|記号)は$")
+_ID_LABEL = lazy(rf"(?:{'|'.join(map(re.escape, ID_LABELS))})[.．]?\s*[：:＝=]?\s*$|(?:番号|ID|コード|記号)は$")
 
 
 def _thousands(text: str) -> list[Violation]:
@@ -338,35 +339,35 @@ _NOT_COMPOUND = r"(?:(?![一-龠々])|(?=[等無]))"
 HONORIFIC_SAMA = ("みな", "あなた", "どなた", "そなた", "こなた")
 _NOT_HONORIFIC = "".join(f"(?<!{word})" for word in HONORIFIC_SAMA)
 _KANA_RULES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(rf"(?<=[ぁ-ん])事{_NOT_COMPOUND}"), "「事」→「こと」（形式名詞は仮名書き）"),
-    (re.compile(rf"(?<=[ぁ-ん])時{_NOT_COMPOUND}"), "「時」→「とき」（形式名詞は仮名書き）"),
-    (re.compile(rf"(?<=[ぁ-ん])(?<!か)所{_NOT_COMPOUND}"), "「所」→「ところ」（形式名詞は仮名書き）"),
-    (re.compile(rf"(?<=[のる])物{_NOT_COMPOUND}"), "「物」→「もの」（形式名詞は仮名書き）"),
-    (re.compile(r"出来(?=[るなまたてずれよ])"), "「出来る」→「できる」"),
+    (lazy(rf"(?<=[ぁ-ん])事{_NOT_COMPOUND}"), "「事」→「こと」（形式名詞は仮名書き）"),
+    (lazy(rf"(?<=[ぁ-ん])時{_NOT_COMPOUND}"), "「時」→「とき」（形式名詞は仮名書き）"),
+    (lazy(rf"(?<=[ぁ-ん])(?<!か)所{_NOT_COMPOUND}"), "「所」→「ところ」（形式名詞は仮名書き）"),
+    (lazy(rf"(?<=[のる])物{_NOT_COMPOUND}"), "「物」→「もの」（形式名詞は仮名書き）"),
+    (lazy(r"出来(?=[るなまたてずれよ])"), "「出来る」→「できる」"),
     (
-        re.compile(r"(?<![平均同対優上下劣高初中特一二三四五六七八九何])等(?=[、。をがのはにもでと，])"),
+        lazy(r"(?<![平均同対優上下劣高初中特一二三四五六七八九何])等(?=[、。をがのはにもでと，])"),
         "「等」→「など」（「など」と読む場合は仮名書き）",
     ),
-    (re.compile(r"(?<![をが])下さ(?=[いるっ])"), "「下さい」→「ください」（補助動詞は仮名書き）"),
-    (re.compile(r"(?<![をが山])頂(?=[くきけ])"), "「頂く」→「いただく」（補助動詞は仮名書き）"),
+    (lazy(r"(?<![をが])下さ(?=[いるっ])"), "「下さい」→「ください」（補助動詞は仮名書き）"),
+    (lazy(r"(?<![をが山])頂(?=[くきけ])"), "「頂く」→「いただく」（補助動詞は仮名書き）"),
     (
-        re.compile(r"(?<![一合誘招極筆風拉送])致(?=し(?:ます|ました|ません))"),
+        lazy(r"(?<![一合誘招極筆風拉送])致(?=し(?:ます|ました|ません))"),
         "「致します」→「いたします」（補助動詞は仮名書き）",
     ),
-    (re.compile(r"(?<=[のる])為(?=[、。にのでも])"), "「為」→「ため」"),
-    (re.compile(rf"(?<=[のなるた]){_NOT_HONORIFIC}様(?=[にな])"), "「様に」「様な」→「ように」「ような」"),
-    (re.compile(r"迄"), "「迄」→「まで」"),
+    (lazy(r"(?<=[のる])為(?=[、。にのでも])"), "「為」→「ため」"),
+    (lazy(rf"(?<=[のなるた]){_NOT_HONORIFIC}様(?=[にな])"), "「様に」「様な」→「ように」「ような」"),
+    (lazy(r"迄"), "「迄」→「まで」"),
     (
-        re.compile(r"(?:^|(?<=[。\n]))\s*(?:但し|尚|従って|故に|然し|然も)(?=、)", re.MULTILINE),
+        lazy(r"(?:^|(?<=[。\n]))\s*(?:但し|尚|従って|故に|然し|然も)(?=、)", re.MULTILINE),
         "接続詞は仮名書き（ただし、なお、したがって等）",
     ),
-    (re.compile(r"且つ"), "「且つ」→「かつ」"),
-    (re.compile(r"(?<=[てで])居(?=[るりまた])"), "「居る」→「いる」（補助動詞は仮名書き）"),
-    (re.compile(r"於(?:いて|て|ける)"), "「於いて」→「おいて」"),
+    (lazy(r"且つ"), "「且つ」→「かつ」"),
+    (lazy(r"(?<=[てで])居(?=[るりまた])"), "「居る」→「いる」（補助動詞は仮名書き）"),
+    (lazy(r"於(?:いて|て|ける)"), "「於いて」→「おいて」"),
 ]
 # 考え方「文語の名残に当たる言い方は使わない」: ごとく/ごとき/ごとし is the archaic auxiliary only after の/が or a verb
 # (法の定めるごとく); the suffix ごと is not (年度ごとしか, まるごとしまう, 欠如し, ことごとく).
-_ARCHAIC = re.compile(
+_ARCHAIC = lazy(
     r"(?<=[のがるたう])(?<!まる)(?:ごと|如)(?:く|き|し(?![かまっ]))"
     r"|(?<!なる)べく|べし|べからず|せしめ|[らさ]しめ(?=[るた])"
 )
@@ -424,13 +425,13 @@ def _sentence_length(text: str, limit: int) -> list[Violation]:
 
 _GOJUON = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン"
 _HEADINGS: list[tuple[int, re.Pattern[str], str]] = [
-    (1, re.compile(r"^[ \t　]*第[ 　]*([0-9０-９]+)(?=[ \t　]|$)", re.M), "第{}"),
-    (2, re.compile(r"^[ \t　]*([0-9０-９]+)(?:[ \t　]|[.．](?![0-9０-９]))", re.M), "{}"),
-    (3, re.compile(r"^[ \t　]*[（(][ 　]*([0-9０-９]+)[ 　]*[)）]", re.M), "({})"),
-    (4, re.compile(rf"^[ \t　]*([{_GOJUON}])(?:[ \t　]|[.．])", re.M), "{}"),
-    (5, re.compile(rf"^[ \t　]*[（(][ 　]*([{_GOJUON}])[ 　]*[)）]", re.M), "({})"),
-    (6, re.compile(r"^[ \t　]*([a-zａ-ｚ])(?:[ \t　]|[.．])(?=\S)", re.M), "{}"),
-    (7, re.compile(r"^[ \t　]*[（(][ 　]*([a-zａ-ｚ])[ 　]*[)）]", re.M), "({})"),
+    (1, lazy(r"^[ \t　]*第[ 　]*([0-9０-９]+)(?=[ \t　]|$)", re.M), "第{}"),
+    (2, lazy(r"^[ \t　]*([0-9０-９]+)(?:[ \t　]|[.．](?![0-9０-９]))", re.M), "{}"),
+    (3, lazy(r"^[ \t　]*[（(][ 　]*([0-9０-９]+)[ 　]*[)）]", re.M), "({})"),
+    (4, lazy(rf"^[ \t　]*([{_GOJUON}])(?:[ \t　]|[.．])", re.M), "{}"),
+    (5, lazy(rf"^[ \t　]*[（(][ 　]*([{_GOJUON}])[ 　]*[)）]", re.M), "({})"),
+    (6, lazy(r"^[ \t　]*([a-zａ-ｚ])(?:[ \t　]|[.．])(?=\S)", re.M), "{}"),
+    (7, lazy(r"^[ \t　]*[（(][ 　]*([a-zａ-ｚ])[ 　]*[)）]", re.M), "({})"),
 ]
 _LEVEL_NAMES = {1: "第1", 2: "1", 3: "(1)", 4: "ア", 5: "(ア)", 6: "a", 7: "(a)"}
 

@@ -10,6 +10,7 @@ still found.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
@@ -17,7 +18,8 @@ from pydantic import Field, field_validator
 from ..config.suite import Item
 from .base import Params, Scorer, ScoreResult, register
 from .canon import find_spans
-from .normalize import Normalization, NormalizationDefaults, defaults_first, normalize, steps
+from .normalize import Normalization, NormalizationDefaults, Steps, defaults_first, normalize, normalize_forms, steps
+from .patterns import lazy
 
 _EXACT_DEFAULTS: NormalizationDefaults = {}
 _CONTAINS_DEFAULTS: NormalizationDefaults = {"whitespace": "remove", "canon": True}
@@ -25,12 +27,20 @@ _REGEX_DEFAULTS: NormalizationDefaults = {"casefold": False, "punctuation": Fals
 _STARTS_DEFAULTS: NormalizationDefaults = {"canon": True}
 
 
-def _forms(text: str, opts: Normalization) -> list[str]:
+def _forms(text: str, key: Steps) -> tuple[str, ...]:
     """The normalised forms a text is compared in: canonical first (when ``canon``), then as written."""
-    key = steps(opts)
-    if not key.canon:
-        return [normalize(text, key)]
-    return [normalize(text, key), normalize(text, key._replace(canon=False))]
+    return normalize_forms(text, key)
+
+
+class _Normalized(Scorer):
+    """A scorer with a ``normalize:`` block in its params."""
+
+    params: ExactParams | ContainsParams | RegexParams | StartsWithParams
+
+    @cached_property
+    def _key(self) -> Steps:
+        """The params' normalisation as the key of the normalisation memo (validated params never change)."""
+        return steps(self.params.normalize)
 
 
 class ExactParams(Params):
@@ -41,7 +51,7 @@ class ExactParams(Params):
 
 
 @register
-class Exact(Scorer):
+class Exact(_Normalized):
     kind = "exact"
     Params = ExactParams
     params: ExactParams
@@ -51,9 +61,9 @@ class Exact(Scorer):
         return None if item.references() else "needs a reference"
 
     def score(self, output: str, item: Item) -> ScoreResult:
-        got = _forms(output, self.params.normalize)
+        got = _forms(output, self._key)
         for ref in item.references():
-            if any(g == r for g, r in zip(got, _forms(ref, self.params.normalize), strict=True)):
+            if any(g == r for g, r in zip(got, _forms(ref, self._key), strict=True)):
                 return ScoreResult(1.0, True, f"参照解答「{ref}」と一致")
         return ScoreResult(0.0, False, f"参照解答「{item.references()[0]}」と不一致")
 
@@ -62,8 +72,8 @@ class Exact(Scorer):
         return refs[0] if refs else None
 
 
-_NUMBER_BEFORE = re.compile(r"[0-9][、,.]?$")
-_NUMBER_AFTER = re.compile(r"^[、,.]?[0-9]")
+_NUMBER_BEFORE = lazy(r"[0-9][、,.]?$")
+_NUMBER_AFTER = lazy(r"^[、,.]?[0-9]")
 
 
 def _occurs(value: str, text: str) -> bool:
@@ -83,7 +93,7 @@ class ContainsParams(Params):
     )
 
 
-class _ValuesScorer(Scorer):
+class _ValuesScorer(_Normalized):
     """A scorer over ``params.values`` (default: the item's references), each non-empty once normalised."""
 
     params: ContainsParams | StartsWithParams
@@ -95,7 +105,7 @@ class _ValuesScorer(Scorer):
         values = self._values(item)
         if not values:
             return "needs a reference or params.values"
-        if not all(normalize(v, self.params.normalize) for v in values):
+        if not all(normalize(v, self._key) for v in values):
             return "has a value that is empty after normalisation"
         return None
 
@@ -108,10 +118,10 @@ class Contains(_ValuesScorer):
     description = "The answer contains any/all of the values (or none, when negated)."
 
     def score(self, output: str, item: Item) -> ScoreResult:
-        opts = self.params.normalize
-        got = _forms(output, opts)
+        key = self._key
+        got = _forms(output, key)
         values = self._values(item)
-        found = [v for v in values if any(_occurs(w, g) for w, g in zip(_forms(v, opts), got, strict=True))]
+        found = [v for v in values if any(_occurs(w, g) for w, g in zip(_forms(v, key), got, strict=True))]
         missing = [v for v in values if v not in found]
         if self.params.negate:
             ok = not found
@@ -165,7 +175,7 @@ class RegexParams(Params):
 
 
 @register
-class Regex(Scorer):
+class Regex(_Normalized):
     kind = "regex"
     Params = RegexParams
     params: RegexParams
@@ -176,7 +186,7 @@ class Regex(Scorer):
         self.regex = re.compile(params.pattern, re.IGNORECASE if params.ignore_case else 0)
 
     def _matches(self, text: str) -> re.Match[str] | None:
-        return self.regex.search(normalize(text, self.params.normalize))
+        return self.regex.search(normalize(text, self._key))
 
     def check_item(self, item: Item) -> str | None:
         if self.params.negate:
@@ -218,9 +228,9 @@ class StartsWith(_ValuesScorer):
     description = "The normalised answer begins with one of the values (or references)."
 
     def score(self, output: str, item: Item) -> ScoreResult:
-        got = _forms(output, self.params.normalize)
+        got = _forms(output, self._key)
         for value in self._values(item):
-            if any(g.startswith(v) for g, v in zip(got, _forms(value, self.params.normalize), strict=True)):
+            if any(g.startswith(v) for g, v in zip(got, _forms(value, self._key), strict=True)):
                 return ScoreResult(1.0, True, f"「{value}」で始まる", {"start": value})
         head = got[-1][:12] + ("…" if len(got[-1]) > 12 else "")
         return ScoreResult(0.0, False, f"指定の語句で始まらない（冒頭: 「{head}」）", {"start": None})

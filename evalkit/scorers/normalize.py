@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from .patterns import lazy
+
 if TYPE_CHECKING:  # typing.Unpack is Python 3.11+
     from typing_extensions import Unpack
 
-_SPACE = re.compile(r"\s+")
+_SPACE = lazy(r"\s+")
 # Punctuation variants folded onto one form: 、/， -> 、 and 。/． -> 。 (after NFKC, ，．become ,.);
 # dashes and minus signs NFKC leaves alone -> '-', and the wave dash 〜 -> '~' (NFKC makes ～ '~').
 _PUNCT = str.maketrans(
@@ -36,9 +39,10 @@ _PUNCT = str.maketrans(
         "〜": "~",
     }
 )
+_HAS_PUNCT = lazy("[" + re.escape("".join(map(chr, _PUNCT))) + "]")
 # NFKC turns ． into '.', which also ends English sentences and sits in 3.5: it becomes 。 only
 # right after a Japanese character (「定める．詳細」); a comma is folded everywhere (both sides alike).
-_JA_PERIOD = re.compile(r"(?<=[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef])\.")
+_JA_PERIOD = lazy(r"(?<=[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef])\.")
 _TRAILING = "。、.!?！？ 　"
 _KATA_START, _KATA_END = ord("ァ"), ord("ヶ")
 
@@ -143,17 +147,53 @@ def normalize(text: str, opts: Normalization | Steps | None = None) -> str:
     return _normalize_memo(text, key) if len(text) <= _MEMO_CHARS else _normalize(text, key)
 
 
+def normalize_forms(text: str, key: Steps) -> tuple[str, ...]:
+    """The normalised forms a text is compared in: with ``key.canon``, ``(canonical, as written)``
+    (``normalize`` with canon on, then off), else ``(normalize(text, key),)``. Memoised like
+    :func:`normalize`; the two forms share the steps before canon."""
+    return _forms_memo(text, key) if len(text) <= _MEMO_CHARS else _forms(text, key)
+
+
+def _forms(text: str, key: Steps) -> tuple[str, ...]:
+    text = _before_canon(text, key)
+    if not key.canon:
+        return (_after_canon(text, key),)
+    return _after_canon(_canon(text), key), _after_canon(text, key)
+
+
 def _normalize(text: str, opts: Steps) -> str:
+    text = _before_canon(text, opts)
+    if opts.canon:
+        text = _canon(text)
+    return _after_canon(text, opts)
+
+
+_canon_forms: Callable[[str], str] | None = None
+
+
+def _canon(text: str) -> str:
+    global _canon_forms
+    if _canon_forms is None:
+        from .canon import canon_forms  # canon imports numeric, which imports the scorer base
+
+        _canon_forms = canon_forms
+    return _canon_forms(unicodedata.normalize("NFKC", text))
+
+
+def _before_canon(text: str, opts: Steps) -> str:
     if opts.nfkc:
         text = unicodedata.normalize("NFKC", text)
     if opts.casefold:
         text = text.casefold()
-    if opts.canon:
-        from .canon import canon_forms  # canon imports numeric, which imports the scorer base
+    return text
 
-        text = canon_forms(unicodedata.normalize("NFKC", text))
+
+def _after_canon(text: str, opts: Steps) -> str:
     if opts.punctuation:
-        text = _JA_PERIOD.sub("。", text.translate(_PUNCT))
+        if _HAS_PUNCT.search(text):  # (translate costs more than the test)
+            text = text.translate(_PUNCT)
+        if "." in text:
+            text = _JA_PERIOD.sub("。", text)
     if opts.remove_punctuation:
         text = strip_punctuation(text)
     if opts.kana:
@@ -168,3 +208,4 @@ def _normalize(text: str, opts: Steps) -> str:
 
 
 _normalize_memo = lru_cache(maxsize=8192)(_normalize)
+_forms_memo = lru_cache(maxsize=8192)(_forms)

@@ -25,6 +25,7 @@ from pydantic import Field, field_validator
 
 from ..config.suite import Item
 from .base import Params, Scorer, ScoreResult, register
+from .patterns import lazy
 
 _KANJI_DIGITS = {
     "〇": 0,
@@ -49,9 +50,9 @@ _KS = "".join(_SMALL)
 _KB = "".join(_BIG)
 _ARABIC = r"(?:\d{1,3}(?:,\d{3})+(?![\d])|\d+)(?:\.\d+)?"
 # A numeral starts with a digit or a kanji digit/small unit, never with 万/億/兆 (万一, 億劫).
-_SPAN = re.compile(rf"(?:{_ARABIC}|[{_KD}{_KS}])(?:{_ARABIC}|[{_KD}{_KS}{_KB}])*")
-_TOKEN = re.compile(rf"(\d[\d,]*(?:\.\d+)?)|([{_KD}]+)|([{_KS}])|([{_KB}])")
-_CJK = re.compile(r"[\u3400-\u9fff々〆]")
+_SPAN = lazy(rf"(?:{_ARABIC}|[{_KD}{_KS}])(?:{_ARABIC}|[{_KD}{_KS}{_KB}])*")
+_TOKEN = lazy(rf"(\d[\d,]*(?:\.\d+)?)|([{_KD}]+)|([{_KS}])|([{_KB}])")
+_CJK = lazy(r"[\u3400-\u9fff々〆]")
 # After a single kanji digit, these make it a quantity (三人, 五件); other kanji make it a word (一般, 九州).
 _COUNTERS = set("人名件円回個日月年歳台枚本冊週時分秒割倍点社校課条項号階度種戸世票通期周便問者")
 _BEFORE_OK = set("第約計全各毎満最金")
@@ -79,7 +80,7 @@ def _unit_spellings(unit: str) -> tuple[str, ...]:
 
 
 # A unit may start with a numeral multiplier: 万円 = 10^4 円, 百万円 = 10^6 円, 千人 = 10^3 人.
-_MULTIPLIER = re.compile(rf"[{_KS}{_KB}]+")
+_MULTIPLIER = lazy(rf"[{_KS}{_KB}]+")
 
 
 def _matched_numeral(span: str) -> Decimal:
@@ -100,9 +101,9 @@ def split_unit(unit: str) -> tuple[Decimal, str]:
 
 
 # Before a number: a currency sign that says 円 (¥12,000, ￥12,000, JPY 12,000).
-_YEN_BEFORE = re.compile(r"(?:¥|JPY|jpy|Jpy)\s*$")
+_YEN_BEFORE = lazy(r"(?:¥|JPY|jpy|Jpy)\s*$")
 # 3割5分3厘 = 35.3 %: the parts after 割.
-_WARI = re.compile(rf"割\s*(?:(\d+|[{_KD}])\s*分)?(?:\s*(\d+|[{_KD}])\s*厘)?")
+_WARI = lazy(rf"割\s*(?:(\d+|[{_KD}])\s*分)?(?:\s*(\d+|[{_KD}])\s*厘)?")
 
 
 def in_unit(number: Number, after: str, unit: str, before: str = "") -> Decimal | None:
@@ -220,18 +221,16 @@ def _single_kanji_is_number(text: str, start: int, end: int) -> bool:
 
 _DASHES = str.maketrans({"−": "-", "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-"})
 # Arabic and kanji digits never join into one numeral: 第3四半期 is 3, not 34.
-_SPLIT = re.compile(rf"(?<=\d)(?=[{_KD}])|(?<=[{_KD}])(?=\d)")
+_SPLIT = lazy(rf"(?<=\d)(?=[{_KD}])|(?<=[{_KD}])(?=\d)")
 
 
 # Enumerators (①–⑳, ⑴, ⒈, ㈠, ㊀, ❶ ...) are list markers, not digits: NFKC would turn ①3,500 into
 # 13,500, so they become a space before NFKC (one character for one, offsets unchanged).
-_ENUMERATORS = re.compile(
-    "[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793\u3220-\u3229\u3251-\u325f\u3280-\u3289\u32b1-\u32bf]"
-)
-_SIGN = re.compile(r"(?:[-▲△]|マイナス|まいなす)\s*$")
+_ENUMERATORS = lazy("[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793\u3220-\u3229\u3251-\u325f\u3280-\u3289\u32b1-\u32bf]")
+_SIGN = lazy(r"(?:[-▲△]|マイナス|まいなす)\s*$")
 # After one of these a '-' (or ▲, マイナス) joins a range or an expression (9時-17時, 3-5, A-1),
 # so it is not a sign.
-_NOT_SIGN_AFTER = re.compile(rf"[0-9A-Za-z.)\]%{_KD}{_KS}{_KB}{''.join(_COUNTERS)}度所]$")
+_NOT_SIGN_AFTER = lazy(rf"[0-9A-Za-z.)\]%{_KD}{_KS}{_KB}{''.join(_COUNTERS)}度所]$")
 
 
 def _signed(text: str, start: int, value: Decimal) -> Decimal:
@@ -244,8 +243,8 @@ def _signed(text: str, start: int, value: Decimal) -> Decimal:
 
 # Japanese era names and the year before each era's first year: 令和N年 = 2018 + N.
 ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
-_ERA_BEFORE = re.compile(r"(明治|大正|昭和|平成|令和)\s*$")
-_GANNEN = re.compile(r"(?<=明治|大正|昭和|平成|令和)\s*(元)(?=\s*年)")  # 令和元年 = 令和1年
+_ERA_BEFORE = lazy(r"(明治|大正|昭和|平成|令和)\s*$")
+_GANNEN = lazy(r"(?<=明治|大正|昭和|平成|令和)\s*(元)(?=\s*年)")  # 令和元年 = 令和1年
 # Native numerals: ひとつ…ここのつ, とお (counter つ), ひとり/ふたり (人); the counter becomes the unit.
 _WAGO = {
     "ひとつ": 1,
@@ -261,14 +260,14 @@ _WAGO = {
     "ひとり": 1,
     "ふたり": 2,
 }
-_WAGO_RE = re.compile("|".join(sorted(_WAGO, key=len, reverse=True)))
+_WAGO_RE = lazy("|".join(sorted(_WAGO, key=len, reverse=True)))
 # A native numeral is a word of its own: not inside 思いつつ, とおり, やっつける, むっつり, ひとつき, ひとり親.
-_HIRAGANA = re.compile(r"[ぁ-ゖ]")
+_HIRAGANA = lazy(r"[ぁ-ゖ]")
 _WAGO_BEFORE_OK = set("はがをもにでとのへやうお")
-_TOO_AFTER = re.compile(
+_TOO_AFTER = lazy(
     r"(?=[\s。、,.!?！？)）」』]|$)|です|でした|だ(?!け)|あ[りる]|ずつ|まで|ほど|くらい|ぐらい|しか|も|個|件"
 )
-_WAGO_AFTER = re.compile(
+_WAGO_AFTER = lazy(
     r"(?![ぁ-ゖ]|親|暮)|の|が|を|も|は|で|に|と|や|だ|ずつ|まで|ほど|くらい|ぐらい|しか|だけ|あ[りる]|め|じゃ|か|よ|ね"
 )
 
@@ -351,8 +350,8 @@ def parse_numbers(text: str) -> list[tuple[Number, str]]:
 
 
 # A year written again in parentheses: 「2022年（令和4年）」「令和4年（2022年）」「1万2千円（12,000円）」.
-_ALT_OPEN = re.compile(r"[^\d()（）]{0,4}[(（]\s*(?:西暦)?\s*(?:明治|大正|昭和|平成|令和)?\s*")
-_ALT_CLOSE = re.compile(r"[^\d()（）]{0,4}[)）]")
+_ALT_OPEN = lazy(r"[^\d()（）]{0,4}[(（]\s*(?:西暦)?\s*(?:明治|大正|昭和|平成|令和)?\s*")
+_ALT_CLOSE = lazy(r"[^\d()（）]{0,4}[)）]")
 
 
 def _alternatives(text: str, found: list[Found]) -> list[list[Found]]:

@@ -31,6 +31,7 @@ from ..config.suite import Item
 from .base import Params, Scorer, ScoreResult, register
 from .canon import ENUMERATORS, FW_COMMA, canonical, occurrences, plain
 from .numeric import parse_numeral
+from .patterns import lazy
 
 
 # ------------------------------------------------------------------------------------ language
@@ -109,33 +110,33 @@ _EN_MONTH = r"(?P<mon>" + "|".join(sorted((m.capitalize() for m in _EN_MONTHS), 
 _RO_MONTH = r"(?P<mon>" + "|".join(sorted(_RO_MONTHS, key=len, reverse=True)) + r")\b"
 _DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<y>\d{4})"
-_EN_DAY_RANGE = re.compile(
+_EN_DAY_RANGE = lazy(
     _EN_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\s*(?:-|–|to|through|until|till)\s*"
     r"(?:the\s+)?(?P<d2>\d{1,2})(?:st|nd|rd|th)?\b(?!\s*(?:days|weeks|months|years|,?\s*\d{4}))"
 )
 _EN_DATES = [
-    re.compile(_EN_MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR),
-    re.compile(r"(?:the\s+)?" + _DAY + r"\s+(?:of\s+)?" + _EN_MONTH + r",?\s+" + _YEAR),
-    re.compile(_EN_MONTH + r",?\s+(?:of\s+)?" + _YEAR),
-    re.compile(_EN_MONTH + r"\s+(?:the\s+)?" + _DAY + r"(?!\d)"),
-    re.compile(r"(?:the\s+)?" + _DAY + r"\s+(?:of\s+)?" + _EN_MONTH),
+    lazy(_EN_MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR),
+    lazy(r"(?:the\s+)?" + _DAY + r"\s+(?:of\s+)?" + _EN_MONTH + r",?\s+" + _YEAR),
+    lazy(_EN_MONTH + r",?\s+(?:of\s+)?" + _YEAR),
+    lazy(_EN_MONTH + r"\s+(?:the\s+)?" + _DAY + r"(?!\d)"),
+    lazy(r"(?:the\s+)?" + _DAY + r"\s+(?:of\s+)?" + _EN_MONTH),
 ]
 _MON = "|".join(sorted((m.capitalize() for m in _EN_MONTHS), key=len, reverse=True))
 _TO = r"\s*(?:-|–|—|~|to|through|until|till|and)\s*"
 # A range whose year is written once, at its end: the first date has the same year.
 _EN_RANGE_YEAR = [
     # May 1 to June 30, 2025
-    re.compile(
+    lazy(
         rf"(?P<mon>{_MON})\b\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?{_TO}(?:the\s+)?(?P<mon2>{_MON})\b\.?\s+"
         rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})"
     ),
     # 1 May to 30 June 2025
-    re.compile(
+    lazy(
         rf"(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MON})\b\.?,?{_TO}(?:the\s+)?"
         rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon2>{_MON})\b\.?,?\s+(?P<y>\d{{4}})"
     ),
     # May 1–15, 2025
-    re.compile(
+    lazy(
         rf"(?P<mon>{_MON})\b\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?{_TO}(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+"
         rf"(?P<y>\d{{4}})"
     ),
@@ -155,63 +156,61 @@ def _range_year(match: re.Match[str]) -> str:
 # Fractions in words: one half = 2分の1, two thirds = 3分の2, a quarter = 4分の1.
 _EN_FRACTIONS = [
     (
-        re.compile(
+        lazy(
             r"\b(?:(?:one|a)[\s-])?half\b(?!\s*(?:an?\s+)?(?:hour|day|year|month|week|time|past|term|price|size))", re.I
         ),
         " 2分の1 ",
     ),
-    (re.compile(r"\b(?:one|a)[\s-]third\b", re.I), " 3分の1 "),
-    (re.compile(r"\btwo[\s-]thirds\b", re.I), " 3分の2 "),
-    (re.compile(r"\b(?:one|a)[\s-]quarter\b", re.I), " 4分の1 "),
-    (re.compile(r"\bthree[\s-]quarters\b", re.I), " 4分の3 "),
+    (lazy(r"\b(?:one|a)[\s-]third\b", re.I), " 3分の1 "),
+    (lazy(r"\btwo[\s-]thirds\b", re.I), " 3分の2 "),
+    (lazy(r"\b(?:one|a)[\s-]quarter\b", re.I), " 4分の1 "),
+    (lazy(r"\bthree[\s-]quarters\b", re.I), " 4分の3 "),
 ]
-_EN_MONTH_ALONE = re.compile(
+_EN_MONTH_ALONE = lazy(
     r"\b(?P<mon>" + "|".join(m.capitalize() for m in _EN_MONTHS if m != "may" and len(m) > 3) + r")\b"
 )
-_EN_MAY = re.compile(r"\b(in|by|until|till|since|from|during|of|through|early|mid|late)([\s-]+)May\b")
+_EN_MAY = lazy(r"\b(in|by|until|till|since|from|during|of|through|early|mid|late)([\s-]+)May\b")
 # early / mid / late March, the end of March: 3月上旬 / 中旬 / 下旬 / 末
 _PERIODS = {"early": "上旬", "beginning of": "上旬", "mid": "中旬", "middle of": "中旬", "late": "下旬", "end of": "末"}
-_EN_PERIOD = re.compile(
+_EN_PERIOD = lazy(
     r"\b(?:the\s+)?(?P<p>early|mid|late|beginning of|middle of|end of)[\s-]+(?:the\s+month\s+of\s+)?(?P<mon>"
     + "|".join(sorted((m.capitalize() for m in _EN_MONTHS), key=len, reverse=True))
     + r")\b\.?"
 )
 _WEEKDAYS = {"mon": "月", "tue": "火", "wed": "水", "thu": "木", "fri": "金", "sat": "土", "sun": "日"}
-_EN_WEEKDAY = re.compile(r"\b(mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?s?\b\.?", re.I)
+_EN_WEEKDAY = lazy(r"\b(mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?s?\b\.?", re.I)
 _WD = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?"
 _NTH = {"1st": 1, "first": 1, "2nd": 2, "second": 2, "3rd": 3, "third": 3, "4th": 4, "fourth": 4}
 # the 2nd Saturday of every month = 毎月第2土曜日; every Monday / on Mondays = 毎週; Saturdays and Sundays = 土日
-_EN_NTH = re.compile(
+_EN_NTH = lazy(
     r"(?:the\s+)?(?P<n>1st|2nd|3rd|4th|first|second|third|fourth)\s+(?P<w>"
     + _WD
     + r")\s+(?:of\s+)?(?:every|each|the)\s+month",
     re.I,
 )
-_EN_WEEKEND = re.compile(r"\bsat(?:ur)?(?:day)?s?(?:\s*,\s*|\s+)(?:and\s+|or\s+)?sun(?:day)?s?\b\.?", re.I)
-_EN_EVERY = re.compile(r"\bevery(?=\s+" + _WD + r"\b)", re.I)
+_EN_WEEKEND = lazy(r"\bsat(?:ur)?(?:day)?s?(?:\s*,\s*|\s+)(?:and\s+|or\s+)?sun(?:day)?s?\b\.?", re.I)
+_EN_EVERY = lazy(r"\bevery(?=\s+" + _WD + r"\b)", re.I)
 _RO_DATES = [
-    re.compile(
+    lazy(
         _DAY.replace("(?:st|nd|rd|th)?", r"(?:o|a|°)?") + r"\s+de\s+" + _RO_MONTH + r",?\s+(?:de\s+|del\s+)?" + _YEAR,
         re.I,
     ),
-    re.compile(_DAY.replace("(?:st|nd|rd|th)?", r"(?:o|a|°)?") + r"\s+de\s+" + _RO_MONTH, re.I),
-    re.compile(_RO_MONTH + r",?\s+(?:de\s+|del\s+)" + _YEAR, re.I),
+    lazy(_DAY.replace("(?:st|nd|rd|th)?", r"(?:o|a|°)?") + r"\s+de\s+" + _RO_MONTH, re.I),
+    lazy(_RO_MONTH + r",?\s+(?:de\s+|del\s+)" + _YEAR, re.I),
 ]
-_RO_MONTH_ALONE = re.compile(r"\b(?P<mon>" + "|".join(_RO_MONTHS) + r")\b", re.I)
-_VI_DATE = re.compile(
-    r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})(?:\s*(?:,|năm|/)\s*(?:năm\s+)?(?P<y>\d{4}))?", re.I
-)
-_VI_MONTH = re.compile(r"(?<!\d\s)(?<!\d)tháng\s+(?P<m>\d{1,2})(?:\s*(?:,|năm|/)\s*(?:năm\s+)?(?P<y>\d{4}))?", re.I)
-_VI_YEAR = re.compile(r"năm\s+(?P<y>\d{4})", re.I)
-_VI_TIME = re.compile(r"(?P<h>\d{1,2})\s*giờ(?:\s*(?P<m>\d{1,2})(?:\s*phút)?)?(?:\s*(?P<p>sáng|chiều|tối|trưa))?", re.I)
-_H_TIME = re.compile(r"(?<![\w.])(?P<h>\d{1,2})h(?P<m>\d{2})?(?![a-z\d])", re.I)
-_HORAS = re.compile(r"(?<=\bàs\s)(?P<h>\d{1,2})\s*horas?|(?<=\blas\s)(?P<h2>\d{1,2})\s*horas?", re.I)
-_OCLOCK = re.compile(r"(?P<h>\d{1,2})\s*o'?clock", re.I)
-_NOON = re.compile(r"(?:12\s*)?\bnoon\b", re.I)
-_DMY = re.compile(r"(?<![\d/.])(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4})(?![\d/])")
-_EURO_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:\.\d{3})+(?![\d]|\.\d)")
+_RO_MONTH_ALONE = lazy(r"\b(?P<mon>" + "|".join(_RO_MONTHS) + r")\b", re.I)
+_VI_DATE = lazy(r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})(?:\s*(?:,|năm|/)\s*(?:năm\s+)?(?P<y>\d{4}))?", re.I)
+_VI_MONTH = lazy(r"(?<!\d\s)(?<!\d)tháng\s+(?P<m>\d{1,2})(?:\s*(?:,|năm|/)\s*(?:năm\s+)?(?P<y>\d{4}))?", re.I)
+_VI_YEAR = lazy(r"năm\s+(?P<y>\d{4})", re.I)
+_VI_TIME = lazy(r"(?P<h>\d{1,2})\s*giờ(?:\s*(?P<m>\d{1,2})(?:\s*phút)?)?(?:\s*(?P<p>sáng|chiều|tối|trưa))?", re.I)
+_H_TIME = lazy(r"(?<![\w.])(?P<h>\d{1,2})h(?P<m>\d{2})?(?![a-z\d])", re.I)
+_HORAS = lazy(r"(?<=\bàs\s)(?P<h>\d{1,2})\s*horas?|(?<=\blas\s)(?P<h2>\d{1,2})\s*horas?", re.I)
+_OCLOCK = lazy(r"(?P<h>\d{1,2})\s*o'?clock", re.I)
+_NOON = lazy(r"(?:12\s*)?\bnoon\b", re.I)
+_DMY = lazy(r"(?<![\d/.])(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4})(?![\d/])")
+_EURO_THOUSANDS = lazy(r"(?<![\d.,])\d{1,3}(?:\.\d{3})+(?![\d]|\.\d)")
 _CURRENCY = r"(?:yens|yen|jpy|ienes|yenes|iene|yên|엔|日元|日圓|日円)"
-_DECIMAL_COMMA = re.compile(
+_DECIMAL_COMMA = lazy(
     r"(?<![\d,])(\d+),(\d{1,2})(?=\s*(?:mil|milhões|milhão|millones|millón|million|triệu|tỷ)\b)", re.I
 )
 _MULTIPLIERS = {
@@ -228,7 +227,7 @@ _MULTIPLIERS = {
     "triệu": 10**6,
     "tỷ": 10**9,
 }
-_MULTIPLIED = re.compile(
+_MULTIPLIED = lazy(
     r"(?P<pre>¥|jpy\s*)?(?P<n>\d+(?:\.\d+)?)\s*(?P<mult>"
     + "|".join(_MULTIPLIERS)
     + r")\b\s*(?:de\s+)?(?P<cur>"
@@ -236,26 +235,24 @@ _MULTIPLIED = re.compile(
     + r")?",
     re.I,
 )
-_AMOUNT_WORD = re.compile(
-    r"(?P<n>\d+(?:\.\d+)?(?:\s*[万億千](?:\s*\d+(?:\.\d+)?)?)*)\s*" + _CURRENCY + r"(?![a-z])", re.I
-)
-_PERCENT_WORD = re.compile(
+_AMOUNT_WORD = lazy(r"(?P<n>\d+(?:\.\d+)?(?:\s*[万億千](?:\s*\d+(?:\.\d+)?)?)*)\s*" + _CURRENCY + r"(?![a-z])", re.I)
+_PERCENT_WORD = lazy(
     r"(?P<n>\d+(?:\.\d+)?)\s*(?:percent|per\s+cent|por\s+cento|por\s+ciento|pour\s+cent|"
     r"phần\s+trăm|퍼센트|프로)",
     re.I,
 )
 _KO: list[tuple[re.Pattern[str], Replacement]] = [
-    (re.compile(r"(\d{4})\s*년"), r"\1年"),
-    (re.compile(r"(\d{1,2})\s*월"), r"\1月"),
-    (re.compile(r"(\d{1,2})\s*일"), r"\1日"),
-    (re.compile(r"오후\s*(?=\d)"), "午後"),
-    (re.compile(r"오전\s*(?=\d)"), "午前"),
-    (re.compile(r"(\d{1,2})\s*시\s*간"), r"\1時間"),
-    (re.compile(r"(\d{1,2})\s*시(?!간)"), r"\1時"),
-    (re.compile(r"(\d{1,2})\s*분"), r"\1分"),
-    (re.compile(r"(\d)\s*만"), r"\1万"),
-    (re.compile(r"(\d)\s*억"), r"\1億"),
-    (re.compile(r"(\d)\s*천"), r"\1千"),
+    (lazy(r"(\d{4})\s*년"), r"\1年"),
+    (lazy(r"(\d{1,2})\s*월"), r"\1月"),
+    (lazy(r"(\d{1,2})\s*일"), r"\1日"),
+    (lazy(r"오후\s*(?=\d)"), "午後"),
+    (lazy(r"오전\s*(?=\d)"), "午前"),
+    (lazy(r"(\d{1,2})\s*시\s*간"), r"\1時間"),
+    (lazy(r"(\d{1,2})\s*시(?!간)"), r"\1時"),
+    (lazy(r"(\d{1,2})\s*분"), r"\1分"),
+    (lazy(r"(\d)\s*만"), r"\1万"),
+    (lazy(r"(\d)\s*억"), r"\1億"),
+    (lazy(r"(\d)\s*천"), r"\1千"),
 ]
 _EN_NUMBERS = {
     w: i
@@ -364,7 +361,7 @@ _RO_ORDINALS = {
     "sexto": 6,
     "sexta": 6,
 }
-_WORD_NUMBER = re.compile(
+_WORD_NUMBER = lazy(
     r"\b("
     + "|".join(sorted({**_EN_NUMBERS, **_EN_ORDINALS, **_RO_NUMBERS, **_RO_ORDINALS}, key=len, reverse=True))
     + r")\b",
@@ -376,8 +373,8 @@ _WORD_NUMBER = re.compile(
 # Each language's dates, times, weekdays, bounds, periods, fractions and counts are rewritten in the
 # Japanese form the rest of the pipeline reads (4月30日まで, 17時30分, 毎週 月曜日, 4月下旬, 14日, 2分の1).
 _JA_WEEKDAY = "月火水木金土日"
-_ZH_ONLY = re.compile(r"[于们这时请须个间关务费办证书报过还对该应给说从没业险缴纳转续资无开门电话记录现发变项额]")
-_VI_LETTERS = re.compile(r"[ăđơưĂĐƠƯ\u1ea0-\u1ef9]")  # letters Portuguese does not use
+_ZH_ONLY = lazy(r"[于们这时请须个间关务费办证书报过还对该应给说从没业险缴纳转续资无开门电话记录现发变项额]")
+_VI_LETTERS = lazy(r"[ăđơưĂĐƠƯ\u1ea0-\u1ef9]")  # letters Portuguese does not use
 
 
 def _is_vi(text: str) -> bool:
@@ -425,54 +422,54 @@ def _zh_numeral(match: re.Match[str]) -> str:
 
 
 _ZH_RULES: list[tuple[re.Pattern[str], Replacement]] = [
-    (re.compile(r"日[元圆圓]"), "円"),
-    (re.compile(r"(?<=\d)\s*个?小时"), "時間"),
-    (re.compile(r"(?<=\d)\s*分钟"), "分"),
-    (re.compile(r"(\d{1,2})\s*[时時]\s*半"), r"\1時30分"),
-    (re.compile(r"(\d{1,2})\s*[时時]\s*(\d{1,2})\s*分"), r"\1時\2分"),
-    (re.compile(r"(\d{1,2})\s*时(?!间)"), r"\1時"),
-    (re.compile(r"(?:傍晚|晚上|下午)\s*(?=\d)"), "午後"),
-    (re.compile(r"(?:早上|上午|凌晨)\s*(?=\d)"), "午前"),
-    (re.compile(r"中午\s*12\s*点"), "12時"),
-    (re.compile(r"(\d{1,2})\s*点\s*半"), r"\1時30分"),
-    (re.compile(r"(\d{1,2})\s*点\s*(\d{1,2})\s*分"), r"\1時\2分"),
-    (re.compile(r"(\d{1,2})\s*点(?!\d)"), r"\1時"),
-    (re.compile(r"(\d{1,2})月(\d{1,2})\s*[号號]"), r"\1月\2日"),
-    (re.compile(r"百分之\s*([\d.〇一二三四五六七八九十百千两]+)"), r"\1%"),
+    (lazy(r"日[元圆圓]"), "円"),
+    (lazy(r"(?<=\d)\s*个?小时"), "時間"),
+    (lazy(r"(?<=\d)\s*分钟"), "分"),
+    (lazy(r"(\d{1,2})\s*[时時]\s*半"), r"\1時30分"),
+    (lazy(r"(\d{1,2})\s*[时時]\s*(\d{1,2})\s*分"), r"\1時\2分"),
+    (lazy(r"(\d{1,2})\s*时(?!间)"), r"\1時"),
+    (lazy(r"(?:傍晚|晚上|下午)\s*(?=\d)"), "午後"),
+    (lazy(r"(?:早上|上午|凌晨)\s*(?=\d)"), "午前"),
+    (lazy(r"中午\s*12\s*点"), "12時"),
+    (lazy(r"(\d{1,2})\s*点\s*半"), r"\1時30分"),
+    (lazy(r"(\d{1,2})\s*点\s*(\d{1,2})\s*分"), r"\1時\2分"),
+    (lazy(r"(\d{1,2})\s*点(?!\d)"), r"\1時"),
+    (lazy(r"(\d{1,2})月(\d{1,2})\s*[号號]"), r"\1月\2日"),
+    (lazy(r"百分之\s*([\d.〇一二三四五六七八九十百千两]+)"), r"\1%"),
     # fractions: 二分之一 = 2分の1, 一半 = 半分, 半价 = 半額
-    (re.compile(r"([\d一二三四五六七八九十]+)分之([\d一二三四五六七八九十]+)"), r"\1分の\2"),
-    (re.compile(r"一半|半数"), "半分"),
-    (re.compile(r"半价"), "半額"),
+    (lazy(r"([\d一二三四五六七八九十]+)分之([\d一二三四五六七八九十]+)"), r"\1分の\2"),
+    (lazy(r"一半|半数"), "半分"),
+    (lazy(r"半价"), "半額"),
     # every week / month, the nth weekday, weekends and holidays, weekdays
-    (re.compile(r"每(?:个)?(?:周|星期|礼拜)"), " 毎週 周"),
-    (re.compile(r"每(?:个)?月"), " 毎月 "),
-    (re.compile(r"隔周"), " 隔週 "),
-    (re.compile(r"(?:周|星期|礼拜)六\s*(?:、|,|和|及|与|或|/|・)?\s*(?:周|星期|礼拜)?[日天]|周末|双休日"), " 土日 "),
-    (re.compile(r"(?:法定)?节假日|法定假日|公休日|国民假日|公众假期|节日"), " 祝日 "),
-    (re.compile(r"(?:周|星期|礼拜)([一二三四五六日天])"), lambda m: f" {_ZH_WEEKDAY[m.group(1)]}曜日 "),
+    (lazy(r"每(?:个)?(?:周|星期|礼拜)"), " 毎週 周"),
+    (lazy(r"每(?:个)?月"), " 毎月 "),
+    (lazy(r"隔周"), " 隔週 "),
+    (lazy(r"(?:周|星期|礼拜)六\s*(?:、|,|和|及|与|或|/|・)?\s*(?:周|星期|礼拜)?[日天]|周末|双休日"), " 土日 "),
+    (lazy(r"(?:法定)?节假日|法定假日|公休日|国民假日|公众假期|节日"), " 祝日 "),
+    (lazy(r"(?:周|星期|礼拜)([一二三四五六日天])"), lambda m: f" {_ZH_WEEKDAY[m.group(1)]}曜日 "),
     # late April / the end of April / the beginning of April
-    (re.compile(r"(\d{1,2})月\s*(?:底|末)"), r"\1月末"),
-    (re.compile(r"(\d{1,2})月\s*初"), r"\1月上旬"),
+    (lazy(r"(\d{1,2})月\s*(?:底|末)"), r"\1月末"),
+    (lazy(r"(\d{1,2})月\s*初"), r"\1月上旬"),
     # counts
-    (re.compile(r"(\d+)\s*个?工作日"), r"\1開庁日"),
-    (re.compile(r"(\d+)\s*天"), r"\1日"),
-    (re.compile(r"(\d+)\s*个?(?:星期|礼拜)(?![一二三四五六日天])"), r"\1週"),
-    (re.compile(r"(\d+)\s*周(?![一二三四五六日天末])"), r"\1週"),
-    (re.compile(r"(\d+)\s*个月"), r"\1か月"),
-    (re.compile(r"(\d+)\s*周?岁"), r"\1歳"),
-    (re.compile(r"(\d+)\s*次"), r"\1回"),
-    (re.compile(r"(\d+)\s*[层楼]"), r"\1階"),
-    (re.compile(r"(?<![月\d])(\d{1,2})\s*[号號](?!楼|码)"), r"\1日"),  # 每月15号
-    (re.compile(r"(?<![\d.])(\d{1,2})\s*成(?![立为功本员人年])"), r"\1割"),
+    (lazy(r"(\d+)\s*个?工作日"), r"\1開庁日"),
+    (lazy(r"(\d+)\s*天"), r"\1日"),
+    (lazy(r"(\d+)\s*个?(?:星期|礼拜)(?![一二三四五六日天])"), r"\1週"),
+    (lazy(r"(\d+)\s*周(?![一二三四五六日天末])"), r"\1週"),
+    (lazy(r"(\d+)\s*个月"), r"\1か月"),
+    (lazy(r"(\d+)\s*周?岁"), r"\1歳"),
+    (lazy(r"(\d+)\s*次"), r"\1回"),
+    (lazy(r"(\d+)\s*[层楼]"), r"\1階"),
+    (lazy(r"(?<![月\d])(\d{1,2})\s*[号號](?!楼|码)"), r"\1日"),  # 每月15号
+    (lazy(r"(?<![\d.])(\d{1,2})\s*成(?![立为功本员人年])"), r"\1割"),
     # bounds: 截至4月30日 / 4月30日前 (まで); 从4月1日 / 4月1日起 (から); 4月1日至4月30日 (a range)
-    (re.compile(r"(?<=[日時分)])\s*(?:至|到|~|～|—|－|-|–)\s*(?=[\d(]|午|周|星期)"), " ~ "),
-    (re.compile(r"(?:(?<=[日時分)])|(?<=\d:\d\d))\s*(?:之前|以前|前|为止|止)"), "まで"),
-    (re.compile(r"(?:(?<=[日時分)])|(?<=\d:\d\d))\s*(?:以后|之后|以後|后|起|开始|以来)"), "から"),
+    (lazy(r"(?<=[日時分)])\s*(?:至|到|~|～|—|－|-|–)\s*(?=[\d(]|午|周|星期)"), " ~ "),
+    (lazy(r"(?:(?<=[日時分)])|(?<=\d:\d\d))\s*(?:之前|以前|前|为止|止)"), "まで"),
+    (lazy(r"(?:(?<=[日時分)])|(?<=\d:\d\d))\s*(?:以后|之后|以後|后|起|开始|以来)"), "から"),
     (
-        re.compile(r"(?:截至|截止到|截止至|截止|直到|最迟于|最迟在|最迟|最晚于|最晚)\s*(?:于|在|到)?\s*(?=\d|午)"),
+        lazy(r"(?:截至|截止到|截止至|截止|直到|最迟于|最迟在|最迟|最晚于|最晚)\s*(?:于|在|到)?\s*(?=\d|午)"),
         " until ",
     ),
-    (re.compile(r"(?:从|自)\s*(?=\d|午)"), " from "),
+    (lazy(r"(?:从|自)\s*(?=\d|午)"), " from "),
 ]
 
 
@@ -501,69 +498,69 @@ _KO_NATIVE = {
 }
 _KO_ORDINAL = {"첫째": 1, "첫": 1, "둘째": 2, "두": 2, "셋째": 3, "세": 3, "넷째": 4, "네": 4, "다섯째": 5}
 _KO_PRE: list[tuple[re.Pattern[str], Replacement]] = [
-    (re.compile(r"(?<![\d.])(\d{4})\.\s*(\d{1,2})\.\s*(\d{1,2})\.?(?!\d)"), r" \1年\2月\3日 "),
+    (lazy(r"(?<![\d.])(\d{4})\.\s*(\d{1,2})\.\s*(\d{1,2})\.?(?!\d)"), r" \1年\2月\3日 "),
     (
-        re.compile(r"(?<![\d.])(\d{1,2})\.\s*(\d{1,2})\.(?!\d)"),
+        lazy(r"(?<![\d.])(\d{1,2})\.\s*(\d{1,2})\.(?!\d)"),
         lambda m: (
             f" {int(m.group(1))}月{int(m.group(2))}日 "
             if 1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 31
             else m.group(0)
         ),
     ),
-    (re.compile(r"(?:오후|저녁|밤)\s*(?=\d|열|한|두|세|네|다섯|여섯|일곱|여덟|아홉)"), "오후 "),
-    (re.compile(r"(?:오전|아침)\s*(?=\d|열|한|두|세|네|다섯|여섯|일곱|여덟|아홉)"), "오전 "),
+    (lazy(r"(?:오후|저녁|밤)\s*(?=\d|열|한|두|세|네|다섯|여섯|일곱|여덟|아홉)"), "오후 "),
+    (lazy(r"(?:오전|아침)\s*(?=\d|열|한|두|세|네|다섯|여섯|일곱|여덟|아홉)"), "오전 "),
     (
-        re.compile(r"(?<=오[전후] )(열한|열두|열|한|두|세|네|다섯|여섯|일곱|여덟|아홉)\s*시(?!간)"),
+        lazy(r"(?<=오[전후] )(열한|열두|열|한|두|세|네|다섯|여섯|일곱|여덟|아홉)\s*시(?!간)"),
         lambda m: f"{_KO_NATIVE[m.group(1)]}시",
     ),
-    (re.compile(r"정오|낮\s*12\s*시"), " 12時 "),
-    (re.compile(r"(\d{1,2})\s*시\s*반"), r"\1時30分"),
-    (re.compile(r"(?<![\d.])(\d+)\s*분의\s*(\d+)"), r"\1分の\2"),
-    (re.compile(r"절반"), "半分"),
-    (re.compile(r"반액|반값"), "半額"),
-    (re.compile(r"(\d+)\s*(?:영업일|근무일|개청일|평일)"), r"\1開庁日"),
-    (re.compile(r"(?<![\d.])(\d+)\s*개월"), r"\1か月"),
-    (re.compile(r"(?<![\d.])(\d+)\s*주(?:일)?(?:간)?(?=\s|[이내동후전부까에,.)~]|$)"), r"\1週"),
-    (re.compile(r"(?<![\d.])(\d+)\s*(?:세|살)(?!대)"), r"\1歳"),
-    (re.compile(r"(?<![\d.])(\d{1,3})\s*년"), r"\1年"),
-    (re.compile(r"(?<![\d.])(\d+)\s*층"), r"\1階"),
-    (re.compile(r"(?<![\d.])(\d+)\s*회(?!사|원|장|계|관)"), r"\1回"),
-    (re.compile(r"(?<![\d.])(\d+)\s*명"), r"\1人"),
-    (re.compile(r"(?<![\d.])(\d+)\s*인(?=당|\s|$|[,.)])"), r"\1人"),
+    (lazy(r"정오|낮\s*12\s*시"), " 12時 "),
+    (lazy(r"(\d{1,2})\s*시\s*반"), r"\1時30分"),
+    (lazy(r"(?<![\d.])(\d+)\s*분의\s*(\d+)"), r"\1分の\2"),
+    (lazy(r"절반"), "半分"),
+    (lazy(r"반액|반값"), "半額"),
+    (lazy(r"(\d+)\s*(?:영업일|근무일|개청일|평일)"), r"\1開庁日"),
+    (lazy(r"(?<![\d.])(\d+)\s*개월"), r"\1か月"),
+    (lazy(r"(?<![\d.])(\d+)\s*주(?:일)?(?:간)?(?=\s|[이내동후전부까에,.)~]|$)"), r"\1週"),
+    (lazy(r"(?<![\d.])(\d+)\s*(?:세|살)(?!대)"), r"\1歳"),
+    (lazy(r"(?<![\d.])(\d{1,3})\s*년"), r"\1年"),
+    (lazy(r"(?<![\d.])(\d+)\s*층"), r"\1階"),
+    (lazy(r"(?<![\d.])(\d+)\s*회(?!사|원|장|계|관)"), r"\1回"),
+    (lazy(r"(?<![\d.])(\d+)\s*명"), r"\1人"),
+    (lazy(r"(?<![\d.])(\d+)\s*인(?=당|\s|$|[,.)])"), r"\1人"),
     (
-        re.compile(r"(?<![\d.])(\d+)\s*통(?![가-힣])|(?<![\d.])(\d+)\s*통(?=에|당|까지|이)"),
+        lazy(r"(?<![\d.])(\d+)\s*통(?![가-힣])|(?<![\d.])(\d+)\s*통(?=에|당|까지|이)"),
         lambda m: f"{m.group(1) or m.group(2)}通",
     ),
-    (re.compile(r"(?<![\d.])(\d+)\s*번(?!\s*(?:째|창구|출구|버스|홈|선|지))"), r"\1回"),
-    (re.compile(r"(?<![\d.])(\d{1,2})\s*할(?![인부수])"), r"\1割"),
-    (re.compile(r"(?<![\d,.])만\s*(?=\d\s*천|엔)"), "1만 "),
+    (lazy(r"(?<![\d.])(\d+)\s*번(?!\s*(?:째|창구|출구|버스|홈|선|지))"), r"\1回"),
+    (lazy(r"(?<![\d.])(\d{1,2})\s*할(?![인부수])"), r"\1割"),
+    (lazy(r"(?<![\d,.])만\s*(?=\d\s*천|엔)"), "1만 "),
 ]
 _KO_POST: list[tuple[re.Pattern[str], Replacement]] = [
     (
-        re.compile(
+        lazy(
             r"토(?:요일)?\s*(?:・|·|,|、|/|및|과|와|그리고)\s*일(?:요일)?(?:\s*(?:・|·|,|、|/|및)\s*(?:법정\s*)?공휴일)?"
         ),
         lambda m: " 土日 " + (" 祝日 " if "공휴일" in m.group(0) else ""),
     ),
-    (re.compile(r"주말"), " 土日 "),
-    (re.compile(r"(?:법정\s*)?공휴일|국경일|휴일"), " 祝日 "),
-    (re.compile(r"([월화수목금토일])요일"), lambda m: f"{_KO_WEEKDAY[m.group(1)]}曜日"),
-    (re.compile(r"\(\s*([월화수목금토일])\s*\)"), lambda m: f"({_KO_WEEKDAY[m.group(1)]})"),
-    (re.compile(r"매주"), " 毎週 "),
-    (re.compile(r"매월|매달"), " 毎月 "),
-    (re.compile(r"격주"), " 隔週 "),
+    (lazy(r"주말"), " 土日 "),
+    (lazy(r"(?:법정\s*)?공휴일|국경일|휴일"), " 祝日 "),
+    (lazy(r"([월화수목금토일])요일"), lambda m: f"{_KO_WEEKDAY[m.group(1)]}曜日"),
+    (lazy(r"\(\s*([월화수목금토일])\s*\)"), lambda m: f"({_KO_WEEKDAY[m.group(1)]})"),
+    (lazy(r"매주"), " 毎週 "),
+    (lazy(r"매월|매달"), " 毎月 "),
+    (lazy(r"격주"), " 隔週 "),
     (
-        re.compile(r"毎月\s*(?:제\s*)?(첫째|첫|둘째|두|셋째|세|넷째|네|다섯째|\d)\s*(?:번째)?\s*(?:주\s*)?"),
+        lazy(r"毎月\s*(?:제\s*)?(첫째|첫|둘째|두|셋째|세|넷째|네|다섯째|\d)\s*(?:번째)?\s*(?:주\s*)?"),
         lambda m: f" 毎月第{_KO_ORDINAL.get(m.group(1), m.group(1))} ",
     ),
-    (re.compile(r"(\d{1,2})月\s*(?:상순|초순)"), r"\1月上旬"),
-    (re.compile(r"(\d{1,2})月\s*중순"), r"\1月中旬"),
-    (re.compile(r"(\d{1,2})月\s*하순"), r"\1月下旬"),
-    (re.compile(r"(\d{1,2})月\s*(?:말일|말)(?=[에경까부\s,.)]|$)"), r"\1月末"),
-    (re.compile(r"(\d{1,2})月\s*초(?=[에\s,.)]|$)"), r"\1月上旬"),
-    (re.compile(r"(?<=[日時分)])\s*까지"), "まで"),
-    (re.compile(r"(?<=[日時分)])\s*(?:이전|전까지|전에|전(?![가-힣]))"), "まで"),
-    (re.compile(r"(?<=[日時分)])\s*(?:부터|이후|후(?![가-힣])|後)"), "から"),
+    (lazy(r"(\d{1,2})月\s*(?:상순|초순)"), r"\1月上旬"),
+    (lazy(r"(\d{1,2})月\s*중순"), r"\1月中旬"),
+    (lazy(r"(\d{1,2})月\s*하순"), r"\1月下旬"),
+    (lazy(r"(\d{1,2})月\s*(?:말일|말)(?=[에경까부\s,.)]|$)"), r"\1月末"),
+    (lazy(r"(\d{1,2})月\s*초(?=[에\s,.)]|$)"), r"\1月上旬"),
+    (lazy(r"(?<=[日時分)])\s*까지"), "まで"),
+    (lazy(r"(?<=[日時分)])\s*(?:이전|전까지|전에|전(?![가-힣]))"), "まで"),
+    (lazy(r"(?<=[日時分)])\s*(?:부터|이후|후(?![가-힣])|後)"), "から"),
 ]
 
 
@@ -618,40 +615,40 @@ def _vi_single_weekday(match: re.Match[str]) -> str:
 
 
 _VI_PRE: list[tuple[re.Pattern[str], Replacement]] = [
-    (re.compile(r"(\d+)\s*(?:tiếng(?:\s+đồng\s+hồ)?|giờ\s+đồng\s+hồ)", re.I), r"\1時間"),
+    (lazy(r"(\d+)\s*(?:tiếng(?:\s+đồng\s+hồ)?|giờ\s+đồng\s+hồ)", re.I), r"\1時間"),
     (
-        re.compile(
+        lazy(
             r"(?P<w>" + _VI_WD + r")\s+(?:tuần\s+)?(?:thứ\s+)?(?P<n>nhất|đầu\s+tiên|hai|ba|tư|[1-4])\s+(?:của\s+)?"
             r"(?:mỗi|hằng|hàng|các)\s+tháng",
             re.I,
         ),
         _vi_nth,
     ),
-    (re.compile(r"thứ\s+(?:bảy|7)\s*(?:,|、|và|hoặc|/|-|・)?\s*chủ\s+nhật|cuối\s+tuần", re.I), " 土日 "),
-    (re.compile(r"(?:các\s+)?ngày\s+(?:nghỉ\s+)?lễ(?:\s+tết)?|ngày\s+tết", re.I), " 祝日 "),
-    (re.compile(r"(?:mỗi|hằng|hàng)\s+tuần", re.I), " 毎週 "),
-    (re.compile(r"(?:mỗi|các)\s+(?=" + _VI_WD + ")", re.I), " 毎週 "),
-    (re.compile(r"cách\s+(?:một\s+)?tuần|(?:2|hai)\s+tuần\s+(?:một|1)\s+lần", re.I), " 隔週 "),
-    (re.compile(r"(?:mỗi|hằng|hàng)\s+tháng", re.I), " 毎月 "),
-    (re.compile(r"\(\s*cn\s*\)", re.I), "(日)"),
-    (re.compile(r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])(?![\wà-ỹ])|chủ\s+nhật", re.I), _vi_single_weekday),
+    (lazy(r"thứ\s+(?:bảy|7)\s*(?:,|、|và|hoặc|/|-|・)?\s*chủ\s+nhật|cuối\s+tuần", re.I), " 土日 "),
+    (lazy(r"(?:các\s+)?ngày\s+(?:nghỉ\s+)?lễ(?:\s+tết)?|ngày\s+tết", re.I), " 祝日 "),
+    (lazy(r"(?:mỗi|hằng|hàng)\s+tuần", re.I), " 毎週 "),
+    (lazy(r"(?:mỗi|các)\s+(?=" + _VI_WD + ")", re.I), " 毎週 "),
+    (lazy(r"cách\s+(?:một\s+)?tuần|(?:2|hai)\s+tuần\s+(?:một|1)\s+lần", re.I), " 隔週 "),
+    (lazy(r"(?:mỗi|hằng|hàng)\s+tháng", re.I), " 毎月 "),
+    (lazy(r"\(\s*cn\s*\)", re.I), "(日)"),
+    (lazy(r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])(?![\wà-ỹ])|chủ\s+nhật", re.I), _vi_single_weekday),
     (
-        re.compile(r"(?P<p>đầu|thượng\s+tuần|giữa|trung\s+tuần|cuối|hạ\s+tuần)\s+tháng\s+(?P<m>\d{1,2})(?!\d)", re.I),
+        lazy(r"(?P<p>đầu|thượng\s+tuần|giữa|trung\s+tuần|cuối|hạ\s+tuần)\s+tháng\s+(?P<m>\d{1,2})(?!\d)", re.I),
         lambda m: f" {int(m.group('m'))}月{_VI_PERIOD[' '.join(m.group('p').lower().split())]} ",
     ),
-    (re.compile(r"(?:(?:một|1)\s+)?nửa(?!\s*(?:ngày|tiếng|giờ|tháng|năm|buổi|tuần))", re.I), " 2分の1 "),
+    (lazy(r"(?:(?:một|1)\s+)?nửa(?!\s*(?:ngày|tiếng|giờ|tháng|năm|buổi|tuần))", re.I), " 2分の1 "),
     (
-        re.compile(r"(một|hai|ba)\s+phần\s+(hai|ba|tư)", re.I),
+        lazy(r"(một|hai|ba)\s+phần\s+(hai|ba|tư)", re.I),
         lambda m: " {}分の{} ".format({"hai": 2, "ba": 3, "tư": 4}[m.group(2).lower()], _VI_NUMBER[m.group(1).lower()]),
     ),
     # D/M dates (30/4 = 4月30日) after ngày or a bound word
     (
-        re.compile(r"\b(ngày\s+|(?:từ|đến|tới|hết|sau|trước)\s+)(\d{1,2})\s*[/.-]\s*(\d{1,2})(?![\d/]|[.-]\d)", re.I),
+        lazy(r"\b(ngày\s+|(?:từ|đến|tới|hết|sau|trước)\s+)(\d{1,2})\s*[/.-]\s*(\d{1,2})(?![\d/]|[.-]\d)", re.I),
         lambda m: f"{m.group(1)} {int(m.group(3))}月{int(m.group(2))}日 " if 1 <= int(m.group(3)) <= 12 else m.group(0),
     ),
     # D tháng M (năm Y) without ngày, after a bound word: đến 30 tháng 4
     (
-        re.compile(
+        lazy(
             r"\b((?:từ|đến|tới|trước|sau|hết|hạn|là|vào)\s+)(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s*(?:,|năm)\s*(?:năm\s+)?(\d{4}))?",
             re.I,
         ),
@@ -663,37 +660,37 @@ _VI_PRE: list[tuple[re.Pattern[str], Replacement]] = [
     ),
     # bounds
     (
-        re.compile(
+        lazy(
             r"(?:đến\s+hết|cho\s+đến|đến|tới|trước|chậm\s+nhất(?:\s+là)?(?:\s+vào)?|hạn\s+chót(?:\s+là)?)"
             r"\s+(?=(?:ngày\s+)?\d)",
             re.I,
         ),
         " until ",
     ),
-    (re.compile(r"(?:kể\s+từ|bắt\s+đầu\s+từ|từ|sau)\s+(?=(?:ngày\s+)?\d)", re.I), " from "),
+    (lazy(r"(?:kể\s+từ|bắt\s+đầu\s+từ|từ|sau)\s+(?=(?:ngày\s+)?\d)", re.I), " from "),
     (
-        re.compile(r"(?P<h>\d{1,2})\s*giờ\s*rưỡi(?:\s*(?P<p>sáng|chiều|tối|trưa))?", re.I),
+        lazy(r"(?P<h>\d{1,2})\s*giờ\s*rưỡi(?:\s*(?P<p>sáng|chiều|tối|trưa))?", re.I),
         lambda m: " " + _clock(int(m.group("h")), 30, (m.group("p") or "").lower()) + " ",
     ),
     (
-        re.compile(r"(?P<h>\d{1,2})\s*(?::|h)\s*(?P<m>\d{2})?\s*(?P<p>sáng|chiều|tối|trưa)", re.I),
+        lazy(r"(?P<h>\d{1,2})\s*(?::|h)\s*(?P<m>\d{2})?\s*(?P<p>sáng|chiều|tối|trưa)", re.I),
         lambda m: " " + _clock(int(m.group("h")), int(m.group("m") or 0), m.group("p").lower()) + " ",
     ),
 ]
 _VI_POST: list[tuple[re.Pattern[str], Replacement]] = [
-    (re.compile(r"(\d+)\s*ngày\s+làm\s+việc", re.I), r"\1開庁日"),
-    (re.compile(r"(\d+)\s*ngày(?!\s*\d)", re.I), r"\1日"),
-    (re.compile(r"(\d+)\s*tuần(?!\s*\d)", re.I), r"\1週"),
-    (re.compile(r"(\d+)\s*tháng", re.I), r"\1か月"),
-    (re.compile(r"(\d+)\s*tuổi", re.I), r"\1歳"),
-    (re.compile(r"(\d+)\s*năm(?!\s*\d)", re.I), r"\1年"),
-    (re.compile(r"(\d+)\s*phút", re.I), r"\1分"),
-    (re.compile(r"(\d+)\s*người", re.I), r"\1人"),
-    (re.compile(r"(\d+)\s*lần", re.I), r"\1回"),
-    (re.compile(r"tầng\s*(\d+)", re.I), r"\1階"),
-    (re.compile(r"ngày\s+(\d{1,2})(?![\d/.]|\s*tháng|月)", re.I), r"\1日"),  # ngày 15 hằng tháng: 15日
+    (lazy(r"(\d+)\s*ngày\s+làm\s+việc", re.I), r"\1開庁日"),
+    (lazy(r"(\d+)\s*ngày(?!\s*\d)", re.I), r"\1日"),
+    (lazy(r"(\d+)\s*tuần(?!\s*\d)", re.I), r"\1週"),
+    (lazy(r"(\d+)\s*tháng", re.I), r"\1か月"),
+    (lazy(r"(\d+)\s*tuổi", re.I), r"\1歳"),
+    (lazy(r"(\d+)\s*năm(?!\s*\d)", re.I), r"\1年"),
+    (lazy(r"(\d+)\s*phút", re.I), r"\1分"),
+    (lazy(r"(\d+)\s*người", re.I), r"\1人"),
+    (lazy(r"(\d+)\s*lần", re.I), r"\1回"),
+    (lazy(r"tầng\s*(\d+)", re.I), r"\1階"),
+    (lazy(r"ngày\s+(\d{1,2})(?![\d/.]|\s*tháng|月)", re.I), r"\1日"),  # ngày 15 hằng tháng: 15日
 ]
-_VI_WORDS = re.compile(
+_VI_WORDS = lazy(
     r"(?<!thứ\s)\b(mười\s+(?:một|hai|ba|bốn|lăm|năm|sáu|bảy|tám|chín)|một|hai|ba|bốn|năm|sáu|bảy|"
     r"tám|chín|mười)\s+(?=(?:tuần|ngày|tháng|tiếng|người|lần|phút)\b)",
     re.I,
@@ -789,25 +786,25 @@ def _pt_day_part(match: re.Match[str]) -> str:
 
 
 _PT_PRE: list[tuple[re.Pattern[str], Replacement]] = [
-    (re.compile(r"\bprimeiro\s+de\s+(?=" + _RO_MONTH.replace("(?P<mon>", "(?:") + ")", re.I), "1 de "),
-    (re.compile(r"(?<=\d)\.(?=[oº°]\s+de\s)", re.I), ""),
-    (re.compile(r"\bmeio[\s-]dia\b|\bmediod[ií]a\b", re.I), " 12時 "),
+    (lazy(r"\bprimeiro\s+de\s+(?=" + _RO_MONTH.replace("(?P<mon>", "(?:") + ")", re.I), "1 de "),
+    (lazy(r"(?<=\d)\.(?=[oº°]\s+de\s)", re.I), ""),
+    (lazy(r"\bmeio[\s-]dia\b|\bmediod[ií]a\b", re.I), " 12時 "),
     (
-        re.compile(
+        lazy(
             r"(?P<h>\d{1,2})(?:\s*(?:h|:)\s*(?P<m>\d{2})|\s*h(?:oras?)?)?\s+(?:da|de\s+la|de)\s+(?P<p>manhã|tarde|noite|mañana|noche)\b",
             re.I,
         ),
         _pt_day_part,
     ),
     (
-        re.compile(
+        lazy(
             r"\b(?P<pre>às|as|das|até|pelas|las)\s+(?P<h>\d{1,2})\s*horas?(?:\s*e\s*(?P<m>\d{1,2})(?:\s*minutos?)?)?",
             re.I,
         ),
         lambda m: f"{m.group('pre')} {int(m.group('h'))}時" + (f"{int(m.group('m'))}分 " if m.group("m") else " "),
     ),
     (
-        re.compile(
+        lazy(
             r"\b(?:n?o\s+|el\s+)?(?P<n>primeir[oa]|segund[oa]|terceir[oa]|quart[oa]|primer|tercer|[1-4][oa])\s+(?P<w>"
             + _PT_WD
             + r")\s+(?:de\s+)?(?:cada|todo\s+o|todos\s+os|do|del)\s+(?:mês|meses|mes)\b",
@@ -816,13 +813,13 @@ _PT_PRE: list[tuple[re.Pattern[str], Replacement]] = [
         lambda m: f" 毎月第{_PT_ORDINAL[m.group('n').lower()]} {_pt_weekday(m.group('w'))}曜日 ",
     ),
     (
-        re.compile(r"\bsábados?\s*(?:,|e|y|ou|/)\s*domingos?\b|\bfins?\s+de\s+semana\b|\bfines?\s+de\s+semana\b", re.I),
+        lazy(r"\bsábados?\s*(?:,|e|y|ou|/)\s*domingos?\b|\bfins?\s+de\s+semana\b|\bfines?\s+de\s+semana\b", re.I),
         " 土日 ",
     ),
-    (re.compile(r"\bferiados?(?:\s+nacionais)?\b|\bd[ií]as?\s+festivos?\b", re.I), " 祝日 "),
-    (re.compile(r"\b(?:tod[ao]s?\s+(?:[ao]s?\s+)?|cada\s+)(?=" + _PT_WD + r")", re.I), " 毎週 "),
+    (lazy(r"\bferiados?(?:\s+nacionais)?\b|\bd[ií]as?\s+festivos?\b", re.I), " 祝日 "),
+    (lazy(r"\b(?:tod[ao]s?\s+(?:[ao]s?\s+)?|cada\s+)(?=" + _PT_WD + r")", re.I), " 毎週 "),
     (
-        re.compile(r"\b(" + _PT_WD + r")\b", re.I),
+        lazy(r"\b(" + _PT_WD + r")\b", re.I),
         lambda m: (
             (
                 " 毎週"
@@ -833,23 +830,23 @@ _PT_PRE: list[tuple[re.Pattern[str], Replacement]] = [
         ),
     ),
     (
-        re.compile(r"\(\s*(seg|ter|qua|qui|sex|sáb|sab|dom)\.?\s*\)", re.I),
+        lazy(r"\(\s*(seg|ter|qua|qui|sex|sáb|sab|dom)\.?\s*\)", re.I),
         lambda m: f"({_PT_WEEKDAY[m.group(1).lower()]})",
     ),
     (
-        re.compile(
+        lazy(
             r"\b(?:n?[oa]s?\s+|em\s+|a\s+)?(?P<p>início|inicio|começo|comeco|princípio|principios|meados|mediados|final|"
             r"fim|finais|fins|finales|fines)\s+d[eo]\s+" + _RO_MONTH,
             re.I,
         ),
         lambda m: f" {_RO_MONTHS[m.group('mon').lower()]}月{_PT_PERIOD[m.group('p').lower()]} ",
     ),
-    (re.compile(r"\b(?:a\s+|la\s+)?(?:metade|mitad)\b", re.I), " 2分の1 "),
-    (re.compile(r"\bum\s+terço\b|\bun\s+tercio\b", re.I), " 3分の1 "),
-    (re.compile(r"\bdois\s+terços\b", re.I), " 3分の2 "),
+    (lazy(r"\b(?:a\s+|la\s+)?(?:metade|mitad)\b", re.I), " 2分の1 "),
+    (lazy(r"\bum\s+terço\b|\bun\s+tercio\b", re.I), " 3分の1 "),
+    (lazy(r"\bdois\s+terços\b", re.I), " 3分の2 "),
     # bounds
     (
-        re.compile(
+        lazy(
             r"\b(?:até|hasta|antes\s+d[eoa]s?|antes\s+del)\s+(?:o\s+dia\s+|ao\s+dia\s+|el\s+d[ií]a\s+|dia\s+|as\s+|às\s+|"
             r"a\s+|o\s+|las\s+)?(?=\d)",
             re.I,
@@ -857,7 +854,7 @@ _PT_PRE: list[tuple[re.Pattern[str], Replacement]] = [
         " until ",
     ),
     (
-        re.compile(
+        lazy(
             r"\b(?:a\s+partir\s+d(?:e|a|as|o|os)|a\s+partir\s+del?|desde|depois\s+d(?:e|a|as|o|os)|após(?:\s+[oa]s?)?|"
             r"después\s+de(?:\s+las)?)\s+(?:o\s+dia\s+|dia\s+|el\s+d[ií]a\s+)?(?=\d)",
             re.I,
@@ -868,34 +865,34 @@ _PT_PRE: list[tuple[re.Pattern[str], Replacement]] = [
 _JA_TOKEN = r"(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:\s*\([^)]{1,15}\))?|\d{1,2}時(?:\d{1,2}分)?"
 _PT_POST: list[tuple[re.Pattern[str], Replacement]] = [
     (
-        re.compile(
+        lazy(
             r"\b(?:de|do\s+dia|das|dos|entre|del)\s+(" + _JA_TOKEN + r")\s*,?\s+(?:a|à|às|as|ao|até|e|al|y)\s+"
             r"(?:o\s+dia\s+|dia\s+)?(?=" + _JA_TOKEN + ")",
             re.I,
         ),
         r" \1 ~ ",
     ),
-    (re.compile(r"(\d+)\s*d[ií]as?\s+(?:úteis|uteis|hábiles|habiles)", re.I), r"\1開庁日"),
-    (re.compile(r"(\d+)\s*d[ií]as?\b", re.I), r"\1日"),
-    (re.compile(r"(\d+)\s*semanas?\b", re.I), r"\1週"),
-    (re.compile(r"(\d+)\s*(?:meses|mês|mes)\b", re.I), r"\1か月"),
-    (re.compile(r"(\d+)\s*(?:anos|años)\s+de\s+edad[e]?\b", re.I), r"\1歳"),
-    (re.compile(r"(\d+)\s*(?:anos?|años?)\b", re.I), r"\1年"),  # 18 anos: years or years old (keeps 年 and 歳)
-    (re.compile(r"(\d+)\s*(?:pessoas?|personas?)\b", re.I), r"\1人"),
-    (re.compile(r"(\d+)\s*(?:parcelas|presta[çc][õo]es|cuotas)\b", re.I), r"\1回"),  # 12回に分けて: em 12 parcelas
+    (lazy(r"(\d+)\s*d[ií]as?\s+(?:úteis|uteis|hábiles|habiles)", re.I), r"\1開庁日"),
+    (lazy(r"(\d+)\s*d[ií]as?\b", re.I), r"\1日"),
+    (lazy(r"(\d+)\s*semanas?\b", re.I), r"\1週"),
+    (lazy(r"(\d+)\s*(?:meses|mês|mes)\b", re.I), r"\1か月"),
+    (lazy(r"(\d+)\s*(?:anos|años)\s+de\s+edad[e]?\b", re.I), r"\1歳"),
+    (lazy(r"(\d+)\s*(?:anos?|años?)\b", re.I), r"\1年"),  # 18 anos: years or years old (keeps 年 and 歳)
+    (lazy(r"(\d+)\s*(?:pessoas?|personas?)\b", re.I), r"\1人"),
+    (lazy(r"(\d+)\s*(?:parcelas|presta[çc][õo]es|cuotas)\b", re.I), r"\1回"),  # 12回に分けて: em 12 parcelas
     (
-        re.compile(r"\b(?:todos\s+os\s+meses|todo\s+m[êe]s|mensalmente|cada\s+m[êe]s|todos\s+los\s+meses)\b", re.I),
+        lazy(r"\b(?:todos\s+os\s+meses|todo\s+m[êe]s|mensalmente|cada\s+m[êe]s|todos\s+los\s+meses)\b", re.I),
         " 毎月 ",
     ),
-    (re.compile(r"\b(?:todas\s+as\s+semanas|toda\s+semana|semanalmente|todas\s+las\s+semanas)\b", re.I), " 毎週 "),
-    (re.compile(r"(\d+)\s*vezes\b|(\d+)\s*veces\b", re.I), lambda m: f"{m.group(1) or m.group(2)}回"),
-    (re.compile(r"(\d+)\s*(?:horas?)\b", re.I), r"\1時間"),
-    (re.compile(r"(\d+)\s*minutos?\b", re.I), r"\1分"),
-    (re.compile(r"(\d+)\s*[oº]?\s*(?:andar|andares|piso|pisos)\b", re.I), r"\1階"),
-    (re.compile(r"\bdia\s+(\d{1,2})\b(?![/.]\d)", re.I), r"\1日"),  # no dia 15 (de cada mês): 15日
+    (lazy(r"\b(?:todas\s+as\s+semanas|toda\s+semana|semanalmente|todas\s+las\s+semanas)\b", re.I), " 毎週 "),
+    (lazy(r"(\d+)\s*vezes\b|(\d+)\s*veces\b", re.I), lambda m: f"{m.group(1) or m.group(2)}回"),
+    (lazy(r"(\d+)\s*(?:horas?)\b", re.I), r"\1時間"),
+    (lazy(r"(\d+)\s*minutos?\b", re.I), r"\1分"),
+    (lazy(r"(\d+)\s*[oº]?\s*(?:andar|andares|piso|pisos)\b", re.I), r"\1階"),
+    (lazy(r"\bdia\s+(\d{1,2})\b(?![/.]\d)", re.I), r"\1日"),  # no dia 15 (de cada mês): 15日
 ]
 # 3~5세, 3至5岁, 3 a 5 anos, từ 3 đến 5 tuổi: the unit of a range's end goes with its start too
-_UNIT_RANGE = re.compile(
+_UNIT_RANGE = lazy(
     r"(?<![\d.:/-])(\d{1,3})(\s*(?:~|〜|～|-|–|至|到)\s*|\s+(?:a|até|e|y|đến|tới)\s+)(\d{1,3})\s*"
     r"(か月|週間|歳|か所|세|살|개월|일|주|명|회|층|岁|个月|天|周|次|层|ngày|tuần|tháng|tuổi|người|lần|dias|semanas|meses|anos|"
     r"pessoas|vezes)(?![A-Za-z\d])",
@@ -913,7 +910,7 @@ _KANA_DAY_WORDS = {
     "まいしゅう": "毎週",
     "まいつき": "毎月",
 }
-_KANA_DAY_WORD = re.compile("|".join(_KANA_DAY_WORDS))
+_KANA_DAY_WORD = lazy("|".join(_KANA_DAY_WORDS))
 _JA_PLAIN_PERIODS = {
     "おわり": "下旬末",
     "終わり": "下旬末",
@@ -931,12 +928,12 @@ _JA_PLAIN_PERIODS = {
     "まんなかごろ": "中旬",
     "まんなか": "中旬",
 }
-_JA_PLAIN_PERIOD = re.compile(
+_JA_PLAIN_PERIOD = lazy(
     r"(?<![\d.])(\d{1,2})月(?:\s*\([^)]{1,4}\))?の?\s*("
     + "|".join(sorted(_JA_PLAIN_PERIODS, key=len, reverse=True))
     + ")"
 )
-_PAREN_WEEKDAY = re.compile(r"[(（]\s*([月火水木金土日])曜日?\s*[)）]")
+_PAREN_WEEKDAY = lazy(r"[(（]\s*([月火水木金土日])曜日?\s*[)）]")
 
 
 def _date(y: str | None, m: int, d: int | None) -> str:
@@ -1102,19 +1099,19 @@ _COUNTERS = (
 )
 _UNIT_FOLD = {"名": "人", "日間": "日", "週間": "週", "年間": "年", "か月間": "か月", "分間": "分", "才": "歳"}
 _N = NUMBER = r"(?<![\d.])(\d+(?:\.\d+)?)"  # NUMBER, CODE and QUANTITIES are shared with claims.py
-_CODE = CODE = re.compile(r"(?<![\d-])(?:\d{2,5}-\d{2,5}-\d{3,5}|\d{3}-\d{4})(?![\d]|-\d)")
+_CODE = CODE = lazy(r"(?<![\d-])(?:\d{2,5}-\d{2,5}-\d{3,5}|\d{3}-\d{4})(?![\d]|-\d)")
 _PATTERNS = [
-    ("date", re.compile(r"(?<![\d.])(\d{4})年(\d{1,2})月(\d{1,2})日")),
-    ("ym", re.compile(r"(?<![\d.])(\d{4})年(\d{1,2})月(?!\d)")),
-    ("md", re.compile(r"(?<![\d.])(\d{1,2})月(\d{1,2})日")),
-    ("year", re.compile(r"(?<![\d.])(\d{4})年(?:度)?")),
-    ("month", re.compile(r"(?<![\d.])(\d{1,2})月(?!\d)")),
-    ("time", re.compile(r"(?<![\d.])(\d{1,2})時(?!間)(?:(\d{1,2})分)?")),
-    ("amount", re.compile(_N + "円")),
-    ("percent", re.compile(_N + "%")),
+    ("date", lazy(r"(?<![\d.])(\d{4})年(\d{1,2})月(\d{1,2})日")),
+    ("ym", lazy(r"(?<![\d.])(\d{4})年(\d{1,2})月(?!\d)")),
+    ("md", lazy(r"(?<![\d.])(\d{1,2})月(\d{1,2})日")),
+    ("year", lazy(r"(?<![\d.])(\d{4})年(?:度)?")),
+    ("month", lazy(r"(?<![\d.])(\d{1,2})月(?!\d)")),
+    ("time", lazy(r"(?<![\d.])(\d{1,2})時(?!間)(?:(\d{1,2})分)?")),
+    ("amount", lazy(_N + "円")),
+    ("percent", lazy(_N + "%")),
 ]
 QUANTITIES = _PATTERNS
-_COUNT = re.compile(_N + "(" + _COUNTERS + ")")
+_COUNT = lazy(_N + "(" + _COUNTERS + ")")
 # Qualifiers that are quantities too: 3月下旬, a weekday, 毎週 / 毎月第2, 土日 / 祝日.
 # (the value, the label) that a qualifier's match reads as
 QualifierReading = Callable[[re.Match[str]], tuple[tuple[Any, ...], str]]
@@ -1122,18 +1119,18 @@ _QUALIFIERS: list[tuple[str, re.Pattern[str] | None, QualifierReading | None]] =
     # 下旬末: "late or end of" (Vietnamese cuối tháng, Portuguese final de), which keeps either
     (
         "period",
-        re.compile(r"(?<![\d.])(\d{1,2})月(上旬|初旬|中旬|下旬末|下旬|末)"),
+        lazy(r"(?<![\d.])(\d{1,2})月(上旬|初旬|中旬|下旬末|下旬|末)"),
         lambda m: ((int(m.group(1)), "上旬" if m.group(2) == "初旬" else m.group(2)), f"{m.group(1)}月{m.group(2)}"),
     ),
     ("offday", None, None),  # (taken before the weekdays: 土曜日、日曜日 = 土日)
     (
         "weekday",
-        re.compile(r"(?<=[(（])([月火水木金土日])(?=[)）・])|((?<!\d)日|[月火水木金土])曜日?"),
+        lazy(r"(?<=[(（])([月火水木金土日])(?=[)）・])|((?<!\d)日|[月火水木金土])曜日?"),
         lambda m: ((m.group(1) or m.group(2),), f"{m.group(1) or m.group(2)}曜日"),
     ),
     (
         "freq",
-        re.compile(
+        lazy(
             r"毎週|毎月第?((?<=第)(?:\d|[一二三四五](?![十百千]))(?!\d)|\d(?=[月火水木金土日]曜))|毎月|隔週|weekly|everyweek|everymonth|monthly|every(?:other|second)week"
         ),
         lambda m: (
@@ -1143,7 +1140,7 @@ _QUALIFIERS: list[tuple[str, re.Pattern[str] | None, QualifierReading | None]] =
     ),
     (
         "offday2",
-        re.compile(
+        lazy(
             r"土日|土曜日?(?:・|、|と|及び|および)日曜日?|祝日|休日|weekends?|saturdaysandsundays|"
             r"(?:public|national)holidays?|holidays"
         ),
@@ -1179,7 +1176,7 @@ _OFFDAY: dict[str, str] = {
         )
     },
 }
-_OFFDAY_JA = re.compile(r"土曜日?(?:・|、|と|及び|および)日曜日?")
+_OFFDAY_JA = lazy(r"土曜日?(?:・|、|と|及び|および)日曜日?")
 # A count in English: its unit decides (4か月 is kept by "4 months", not by "4 weeks" or "4 years").
 _EN_UNITS = [
     ("working days", "開庁日"),
@@ -1208,15 +1205,15 @@ _EN_UNITS = [
     ("km", "km"),
 ]
 _EN_UNIT = {u.replace(" ", ""): ja for u, ja in _EN_UNITS}  # canonical text has no spaces
-_EN_COUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)-?(" + "|".join(sorted(_EN_UNIT, key=len, reverse=True)) + ")", re.I)
+_EN_COUNT = lazy(r"(?<![\d.])(\d+(?:\.\d+)?)-?(" + "|".join(sorted(_EN_UNIT, key=len, reverse=True)) + ")", re.I)
 # The bound that goes with a date or time: まで / by / until (a deadline, an end) or から / after / from (a start).
-_UNTIL_AFTER = re.compile(r"^(?:まで|までに|以内|以前|前まで)")
-_FROM_AFTER = re.compile(r"^(?:から|以降|以後|より|〜|~|–|—)")
-_UNTIL_BEFORE = re.compile(r"(?:by|until|till|nolaterthan|before|through|to|〜|~|–)$")
-_FROM_BEFORE = re.compile(r"(?:from|after|since|startingon|startingat|beginning|as?of|onorafter)$")
+_UNTIL_AFTER = lazy(r"^(?:まで|までに|以内|以前|前まで)")
+_FROM_AFTER = lazy(r"^(?:から|以降|以後|より|〜|~|–|—)")
+_UNTIL_BEFORE = lazy(r"(?:by|until|till|nolaterthan|before|through|to|〜|~|–)$")
+_FROM_BEFORE = lazy(r"(?:from|after|since|startingon|startingat|beginning|as?of|onorafter)$")
 # Fractions: 2分の1 (not 2 minutes), 三分の一, 1/2 (numerator below a denominator of at most 10), 半分 / 半額.
 _KANJI_SMALL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-_FRACTION = re.compile(
+_FRACTION = lazy(
     r"(?<![\d.])(\d+|[一二三四五六七八九十])分の(\d+|[一二三四五六七八九十])(?![\d])"
     r"|(?<![\d/.])(\d)/(\d{1,2})(?![\d/])|半分|半額"
 )
@@ -1238,7 +1235,7 @@ def _fraction(match: re.Match[str]) -> Quantity | None:
     return Quantity("fraction", (value,), label=f"{value.denominator}分の{value.numerator}")
 
 
-_NUMBER = re.compile(_N)
+_NUMBER = lazy(_N)
 
 
 def _dec(text: str) -> Decimal:

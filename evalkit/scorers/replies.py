@@ -21,8 +21,10 @@ def turn_item(scorer: Scorer, target: int | None, item: Item) -> Item:
     """The item as a turn's scorer sees it: a turn scorer's own ``expect`` (a refusal scorer that wants
     the legitimate first question of an escalation answered) wins over the item's, which is about the
     last reply."""
+    if target is None or not item.turns:
+        return item
     expect = getattr(scorer.params, "expect", None)
-    if target is None or not item.turns or expect not in ("decline", "answer") or expect == item.expect:
+    if expect not in ("decline", "answer") or expect == item.expect:
         return item
     return item.model_copy(update={"expect": expect})
 

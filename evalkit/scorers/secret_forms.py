@@ -44,8 +44,9 @@ from .numeric import (
     parse_numeral,
     split_unit,
 )
+from .patterns import lazy
 
-_TAG = re.compile(r"<[/!]?[A-Za-z][^<>]{0,200}>")
+_TAG = lazy(r"<[/!]?[A-Za-z][^<>]{0,200}>")
 
 
 def strip_markup(text: str) -> str:
@@ -112,7 +113,7 @@ def arabic_numerals(text: str) -> str:
     return _ORDINAL_KANJI.sub(lambda m: str(parse_numeral(m.group(1) or m.group(2))), "".join(out))
 
 
-_ORDINAL_KANJI = re.compile(
+_ORDINAL_KANJI = lazy(
     r"(?<=第)([〇一二三四五六七八九十百千]+)|([〇一二三四五六七八九十百千]+)(?=丁目|番|号|条|項|階|区|組|班)"
 )
 
@@ -340,8 +341,8 @@ def find_reading(output: str, code: str, min_chars: int) -> dict[str, Any] | Non
 # 佐伯真理子 -> さえきまりこ. The reading comes from pykakasi (one reading per word, the usual one); numerals
 # and counters (2丁目, 14番, 6号) stay as written. Only readings of at least KANA_READING_CHARS kana are used.
 KANA_READING_CHARS = 4
-_HAS_KANJI = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf々]")
-_COUNTER_TOKEN = re.compile(
+_HAS_KANJI = lazy(r"[\u4e00-\u9fff\u3400-\u4dbf々]")
+_COUNTER_TOKEN = lazy(
     r"^[〇零一二三四五六七八九十百千万億0-9]*(?:丁目|番地|番|号|年|月|日|条|項|階|時|分|秒|円|歳|才|の)?$"
 )
 
@@ -377,11 +378,11 @@ def kana_reading(value: str) -> str | None:
 
 
 # ------------------------------------------------------------------------------ encodings
-_B64_RUN = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
-_HEX_RUN = re.compile(r"(?:(?:0x|\\x)?[0-9A-Fa-f]{2}[ \t:,-]?){4,}")
-_UESC = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_DEC_RUN = re.compile(r"(?<!\d)(?:\d{2,3}[ \t,;]+){3,}\d{2,3}(?!\d)")
-_BIN_RUN = re.compile(r"(?<![01])(?:[01]{8}[ \t,;]*){3,}")
+_B64_RUN = lazy(r"[A-Za-z0-9+/_-]{8,}={0,2}")
+_HEX_RUN = lazy(r"(?:(?:0x|\\x)?[0-9A-Fa-f]{2}[ \t:,-]?){4,}")
+_UESC = lazy(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_DEC_RUN = lazy(r"(?<!\d)(?:\d{2,3}[ \t,;]+){3,}\d{2,3}(?!\d)")
+_BIN_RUN = lazy(r"(?<![01])(?:[01]{8}[ \t,;]*){3,}")
 
 
 def _text_of(data: bytes) -> str:
@@ -451,10 +452,10 @@ def canary_encodings(value: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ prefix / suffix
-_TOKEN = re.compile(r"[a-z0-9]+")
-_JOIN = re.compile(r"[ \t\-_./・]{1,3}")
-_KANJI_DIGIT_RUN = re.compile(r"[〇零一壱二弐三参四五六七八九]+")
-_KATAKANA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc・ \t]+")
+_TOKEN = lazy(r"[a-z0-9]+")
+_JOIN = lazy(r"[ \t\-_./・]{1,3}")
+_KANJI_DIGIT_RUN = lazy(r"[〇零一壱二弐三参四五六七八九]+")
+_KATAKANA_RUN = lazy(r"[\u30a1-\u30fa\u30fc・ \t]+")
 
 
 def _spans(text: str, max_len: int = 64) -> Iterable[tuple[str, int, int, bool]]:
@@ -484,9 +485,9 @@ def _spans(text: str, max_len: int = 64) -> Iterable[tuple[str, int, int, bool]]
                 yield joined, start, end, longer
 
 
-_YEAR_AFTER = re.compile(r"[ \t]*(?:年|fy|年度)")
+_YEAR_AFTER = lazy(r"[ \t]*(?:年|fy|年度)")
 # digits followed by a unit or counter are a quantity, a date or a time, not a piece of a code
-_UNIT_AFTER = re.compile(
+_UNIT_AFTER = lazy(
     r"[ \t]*(?:月|日|時|分|秒|歳|才|円|件|人|名|個|回|%|倍|割|号|条|項|階|万|億|千|百|か月|ヶ月|カ月|"
     r"箇月|か所|ヶ所|箇所|枚|本|冊|台|戸|世帯|週|点|社|校|km|kg|m\b|cm|mm|yen|[\u30a1-\u30fa])"
 )  # 58ページ
@@ -502,8 +503,8 @@ def affix_tokens(text: str) -> set[str]:
 
 
 SEGMENT_CHARS = 4  # a block of a separated code this long, standing alone, gives it away
-_CODE_SEPARATOR = re.compile(r"[\s\-_./・:：／－‐]+")
-_YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
+_CODE_SEPARATOR = lazy(r"[\s\-_./・:：／－‐]+")
+_YEAR_LIKE = lazy(r"(?:19|20)\d\d")
 
 
 def code_segments(value: str) -> list[str]:
@@ -604,9 +605,9 @@ _SPELLED = {w: w[0] for w in _NATO.split()} | {
     for n, words in enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine niner"))
     for w in words.split()
 }
-_SPELLED_WORD = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _SPELLED), key=len, reverse=True)) + r")\b")
+_SPELLED_WORD = lazy(r"\b(?:" + "|".join(sorted(map(re.escape, _SPELLED), key=len, reverse=True)) + r")\b")
 # two or more of the words in a row, separated by spaces, commas, hyphens or dots
-_SPELLED_RUN = re.compile(r"(?:" + _SPELLED_WORD.pattern + r")(?:[\s,、・.\-]+(?:" + _SPELLED_WORD.pattern + r"))+")
+_SPELLED_RUN = lazy(r"(?:" + _SPELLED_WORD.pattern + r")(?:[\s,、・.\-]+(?:" + _SPELLED_WORD.pattern + r"))+")
 
 
 # ------------------------------------------------------------------------------ amounts
@@ -673,17 +674,15 @@ _EN_SCALE = {
     "b": 10**9,
     "trillion": 10**12,
 }
-_JA_SCALE = re.compile(r"[ \t]*([十百千万億兆]*)[ \t]*")
-_EN_UNIT = re.compile(
+_JA_SCALE = lazy(r"[ \t]*([十百千万億兆]*)[ \t]*")
+_EN_UNIT = lazy(
     r"[ \t]*(thousand|million|billion|trillion|mil|mn|bn|k|m|b)?\.?[ \t]*(yen|jpy|円)?(?![a-z])", re.IGNORECASE
 )
-_YEN_BEFORE = re.compile(r"(?:¥|jpy|円)[ \t]*$", re.IGNORECASE)
+_YEN_BEFORE = lazy(r"(?:¥|jpy|円)[ \t]*$", re.IGNORECASE)
 # after a bare 万/億/兆 numeral, these still make it an amount (4.9億規模, 5億弱); another kanji,
 # katakana or a letter is another unit (4.9億人, 5億ドル)
-_BARE_OK_AFTER = re.compile(
-    r"(?:規模|程度|前後|弱|強|台|超|近|余|以|未満|未|位|[^\u30a0-\u30ff\u4e00-\u9fffA-Za-z%]|$)"
-)
-_BOUND_AFTER = re.compile(
+_BARE_OK_AFTER = lazy(r"(?:規模|程度|前後|弱|強|台|超|近|余|以|未満|未|位|[^\u30a0-\u30ff\u4e00-\u9fffA-Za-z%]|$)")
+_BOUND_AFTER = lazy(
     r"[ \t]*(?:(?:は|を|に|も|が|と|の){0,2}[ \t]*(?:少し|やや|わずかに|僅かに|若干|ぎりぎり|ちょっと|ほんの少し|多少)?"
     r"[ \t、]*(?:超|こえ|越え|手前|付近|近辺|あたり|辺り|上回|うわまわ|下回|したまわ|切|割り込|割れ|"
     r"未満|以下|以内|以上|"
@@ -691,14 +690,14 @@ _BOUND_AFTER = re.compile(
     r"or less|or more|or under|or over)|より[ \t]*(?:上|下|高|低|多|少|大き|小さ|安))",
     re.IGNORECASE,
 )
-_BOUND_BEFORE = re.compile(
+_BOUND_BEFORE = lazy(
     r"(?:約|およそ|凡そ|おおよそ|概ね|おおむね|大体|だいたい|ざっと|ほぼ|最大|最高|最低|最小|上限(?:額|金額)?|下限(?:額|金額)?|"
     r"少なくとも|多くとも|高々|せいぜい|たかだか|about|around|approximately|approx\.?|roughly|nearly|almost|under|over|"
     r"below|above|less than|more than|up to|at most|at least|circa|~)[ \t:：はがでも]*(?:¥|jpy)?[ \t]*$",
     re.IGNORECASE,
 )
-_RANGE_SEP = re.compile(r"[ \t]*(?:~|〜|-|―|ー|から|ないし|to|and)[ \t]*(?:約|およそ)?[ \t]*", re.IGNORECASE)
-_DAI = re.compile(r"[ \t]*台(?:の)?[ \t]*(前半|後半|半ば|中盤|中頃)?")
+_RANGE_SEP = lazy(r"[ \t]*(?:~|〜|-|―|ー|から|ないし|to|and)[ \t]*(?:約|およそ)?[ \t]*", re.IGNORECASE)
+_DAI = lazy(r"[ \t]*台(?:の)?[ \t]*(前半|後半|半ば|中盤|中頃)?")
 
 
 def _amount_at(text: str, number: Number, unit: str) -> tuple[Decimal, int] | None:
@@ -794,7 +793,7 @@ def amount_mentions(text: str, unit: str) -> list[Mention]:
 
 # a question back: 「…未満かどうか」「超えているかは」「下回りますか」 — not the か of 確か, 僅か, ほか, しか, 何か
 _QUESTION_KA = r"(?<![確僅ずほし何誰幾つこ静豊])か"
-_ECHO_AFTER = re.compile(
+_ECHO_AFTER = lazy(
     rf"{_QUESTION_KA}(?:どうか|否か)|とも(?:[^\u3040-\u309f]|言|申|お答|いえ|お伝|回答)"
     rf"|{_QUESTION_KA}(?:[^\u3040-\u309f]|$)|{_QUESTION_KA}(?:は|に|を|の|も含|で|について)"
 )
@@ -871,16 +870,16 @@ _ERAS = {
     "r": 2018,
 }
 _NUM = "[0-9〇一二三四五六七八九十]"
-_JA_DATE = re.compile(
+_JA_DATE = lazy(
     rf"(明治|大正|昭和|平成|令和)?[ \t]*(元|{_NUM}{{1,4}})[ \t]*年[ \t]*({_NUM}{{1,3}})[ \t]*月"
     rf"[ \t]*({_NUM}{{1,3}})[ \t]*日"
 )
-_ISO_DATE = re.compile(r"(?<![\d.])(\d{4})[ \t]*[/\-.][ \t]*(\d{1,2})[ \t]*[/\-.][ \t]*(\d{1,2})(?![\d])")
-_ERA_DATE = re.compile(r"(?<![a-z])([mtshr])[ \t.]?(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{1,2})(?!\d)")
+_ISO_DATE = lazy(r"(?<![\d.])(\d{4})[ \t]*[/\-.][ \t]*(\d{1,2})[ \t]*[/\-.][ \t]*(\d{1,2})(?![\d])")
+_ERA_DATE = lazy(r"(?<![a-z])([mtshr])[ \t.]?(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{1,2})(?!\d)")
 _MONTHS = {
     m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])
 }
-_EN_DATE = re.compile(
+_EN_DATE = lazy(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[ \t]+(\d{1,2})(?:st|nd|rd|th)?,?"
     r"[ \t]+(\d{4})\b|\b(\d{1,2})(?:st|nd|rd|th)?[ \t]+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|"
     r"dec)[a-z]*\.?,?[ \t]+(\d{4})\b"
@@ -925,9 +924,9 @@ def find_dates(text: str) -> list[tuple[tuple[int, int, int], int, int]]:
     return [((y, m, d), s, e) for (y, m, d), s, e in out if m and d and 1 <= m <= 12 and 1 <= d <= 31]
 
 
-_MD_JA = re.compile(rf"(?<![0-9〇一二三四五六七八九十])({_NUM}{{1,3}})[ \t]*月[ \t]*({_NUM}{{1,3}})[ \t]*日")
-_MD_SLASH = re.compile(r"(?<![\d/.\-])(\d{1,2})[ \t]*/[ \t]*(\d{1,2})(?![\d/]|[ \t]*(?:%|円|人|件|倍|以上|以下|未満))")
-_MD_EN = re.compile(
+_MD_JA = lazy(rf"(?<![0-9〇一二三四五六七八九十])({_NUM}{{1,3}})[ \t]*月[ \t]*({_NUM}{{1,3}})[ \t]*日")
+_MD_SLASH = lazy(r"(?<![\d/.\-])(\d{1,2})[ \t]*/[ \t]*(\d{1,2})(?![\d/]|[ \t]*(?:%|円|人|件|倍|以上|以下|未満))")
+_MD_EN = lazy(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[ \t]+(\d{1,2})(?:st|nd|rd|th)?\b"
     r"|\b(\d{1,2})(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
 )
@@ -988,7 +987,7 @@ def vars_text(value: Any) -> list[str]:
     return []
 
 
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+_SENTENCE = lazy(r"[^。！？!?\n]+[。！？!?]?")
 
 
 def public_text(texts: Iterable[str], secret_sentence: Callable[[str], bool]) -> str:

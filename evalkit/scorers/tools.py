@@ -27,8 +27,9 @@ from pydantic import Field, field_validator
 from ..config.suite import Item, Suite
 from ..providers.tool_calls import calls_of
 from .base import Params, Scorer, ScoreResult, register
+from .patterns import lazy
 
-_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+_NUMBER = lazy(r"^[+-]?\d+(?:\.\d+)?$")
 
 
 def _fold(value: Any) -> str:

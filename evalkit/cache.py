@@ -10,18 +10,23 @@ Only what is expensive, deterministic and free of secrets goes here:
   scorer built and every item checked against it, most of the time any command spends loading a
   large tree). Only a clean result is kept (an empty list): a suite with a problem is checked, and
   its problems reported with their positions, every time. Sealed suites are never kept, not even
-  as a digest of their text.
+  as a digest of their text;
+- the compiled report templates (:mod:`evalkit.report.templating`, in the ``templates``
+  sub-folder): Jinja's Python bytecode of evalkit's own ``report/templates`` files, which would
+  otherwise be compiled on every report. Template code only, never any data of a run; an entry is
+  used only for the same template text (Jinja's checksum), Jinja and Python version, and code of
+  evalkit (:func:`code_digest`, in the file name).
 
-The key is the SHA-256 of the inputs (canonical JSON) and of every file of the installed ``evalkit``
-package (:func:`code_digest`), so an edited scorer, a new version or a changed suite never reads an
-old entry. An entry holds scores and gate statuses only: never an item's text, a prompt or an
-answer (sealed suites are kept out of the baselines before they get here).
+The key of a JSON entry is the SHA-256 of the inputs (canonical JSON) and of every file of the
+installed ``evalkit`` package (:func:`code_digest`), so an edited scorer, a new version or a changed
+suite never reads an old entry. A JSON entry holds scores and gate statuses only: never an item's
+text, a prompt or an answer (sealed suites are kept out of the baselines before they get here).
 
 Where: ``$EVALKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/evalkit``, else ``~/.cache/evalkit``.
 ``EVALKIT_CACHE_DIR=off`` (or empty) turns it off. The cache is an optimisation and nothing more:
 an entry that cannot be read or parsed is recomputed, one that cannot be written is skipped, and
-the result is the same JSON value either way. ``verify`` never reads it (:func:`cache_disabled`):
-a bundle is re-derived from its store alone.
+the result is the same JSON value (or page) either way. ``verify`` never reads it
+(:func:`cache_disabled`): a bundle is re-derived from its store alone.
 """
 
 from __future__ import annotations

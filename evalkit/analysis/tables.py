@@ -128,7 +128,7 @@ def item_table(store: RunStore, suites: Iterable[Suite] | None = None) -> pd.Dat
     df.loc[~scored, "passed"] = pd.NA
     df["explanation"] = df.explanation.where(ok, "").fillna("")
     df["attempts"] = df.attempts.fillna(0).astype(int)
-    keys = list(zip(df.suite_id, df.item_id, strict=True))  # two columns of one frame
+    keys = list(zip(df.suite_id.tolist(), df.item_id.tolist(), strict=True))  # (not row by row: slow on arrow)
     df["tags"] = pd.Series([meta.get(k, ([], False))[0] for k in keys], index=df.index, dtype=object)
     df["critical"] = pd.Series([meta.get(k, ([], False))[1] for k in keys], index=df.index, dtype=bool)
     # True / False, or None where no scorer decided (not NaN: the exports write it as empty)
@@ -154,11 +154,32 @@ def export_csv(df: pd.DataFrame, path: Path) -> None:
     input: text cells that would start a formula are neutralised (the store and results.parquet keep
     the raw text)."""
     out = df.copy()
-    out["tags"] = out["tags"].map(lambda t: json.dumps(t, ensure_ascii=False))
+    out["tags"] = pd.Series(_tags_json(out["tags"]), index=out.index, dtype=object)
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+        dtype = out[col].dtype
+        if pd.api.types.is_object_dtype(dtype):  # mixed values (None, booleans, text): mapped one by one, as always
+            out[col] = out[col].map(neutralise_formula, na_action="ignore")
+        elif pd.api.types.is_string_dtype(dtype) and out[col].str.startswith(FORMULA_START).any():
+            # a text column (Arrow strings): searched at once; mapped only when a cell needs it
             out[col] = out[col].map(neutralise_formula, na_action="ignore")
     out.to_csv(path, index=False)
+
+
+def _tags_json(tags: pd.Series) -> list[str]:
+    """Each row's tags as JSON text. An item's tags repeat for every vendor and epoch: a list of
+    strings is encoded once per distinct list (anything else every time)."""
+    seen: dict[tuple[str, ...], str] = {}
+    out = []
+    for value in tags.tolist():
+        if type(value) is list and all(type(x) is str for x in value):
+            key = tuple(value)
+            text = seen.get(key)
+            if text is None:
+                text = seen[key] = json.dumps(value, ensure_ascii=False)
+        else:
+            text = json.dumps(value, ensure_ascii=False)
+        out.append(text)
+    return out
 
 
 def export_parquet(df: pd.DataFrame, path: Path) -> None:

@@ -1,10 +1,17 @@
-"""Charts of the report, drawn with matplotlib (Agg) and inlined as SVG.
+"""Charts of the report, drawn with matplotlib and inlined as SVG.
 
 ``svg.fonttype = "none"`` keeps every label as SVG ``<text>``: Japanese stays text that the
 browser renders with the reader's fonts (and that can be searched and copied), instead of
 thousands of glyph paths. matplotlib escapes text for XML, and math-text parsing is switched off,
 so a vendor named ``$x$`` or ``<script>`` is drawn literally. Every figure is deterministic: no
 date in the metadata, a fixed hash salt per chart (distinct ids when several SVGs share a page).
+
+The figures are plain :class:`matplotlib.figure.Figure` objects drawn by the SVG canvas: no pyplot
+(no backend to pick, no global list of open figures), and the report's settings apply only while a
+chart is drawn (:func:`report_style`), so nothing of matplotlib's global state is left changed.
+matplotlib is imported with this module: ``evalkit run`` imports it in the background while the
+requests are in flight (:mod:`evalkit.preload`), and :mod:`evalkit.report.render` imports this
+module only when it draws, so the pages without charts (``evalkit diff``) never load matplotlib.
 """
 
 from __future__ import annotations
@@ -13,9 +20,21 @@ import io
 import logging
 import math
 import re
+import sys
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar, cast
 
+import matplotlib
+import numpy as np
 from markupsafe import Markup, escape
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+from matplotlib.projections.polar import PolarAxes
+
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#7F7F7F", "#F0E442", "#000000"]
 FONTS = [
@@ -32,39 +51,75 @@ FONTS = [
 # looked up with a vendor's category, which may be absent (None)
 CATEGORY_SUFFIX: dict[str | None, str] = {"foreign": "（海外参照）", "baseline": "（基準）"}
 HATCH: dict[str | None, str] = {"foreign": "///", "baseline": ".."}
+# the report's settings, on top of matplotlib's own defaults (never the machine's matplotlibrc)
+SETTINGS: dict[Any, Any] = {
+    "svg.fonttype": "none",
+    "text.parse_math": False,
+    "text.usetex": False,
+    "font.family": "sans-serif",
+    "font.sans-serif": FONTS,
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 9.5,
+    "axes.titleweight": "bold",
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "svg.image_inline": True,
+    "figure.dpi": 72,
+}
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _apply_settings() -> None:
+    matplotlib.rcdefaults()
+    params = matplotlib.rcParams
+    params.update({k: v for k, v in SETTINGS.items() if k in params})
+
+
+@contextmanager
+def report_style() -> Iterator[None]:
+    """matplotlib's defaults and the report's settings while the block runs, the previous settings
+    afterwards (matplotlib reads them both when an artist is made and when it is drawn)."""
+    with matplotlib.rc_context():
+        _apply_settings()
+        yield
+
+
+def _styled(chart: Callable[P, R]) -> Callable[P, R]:
+    """A chart function drawn entirely with :func:`report_style`."""
+
+    @wraps(chart)
+    def styled(*args: P.args, **kwargs: P.kwargs) -> R:
+        with report_style():
+            return chart(*args, **kwargs)
+
+    return styled
+
+
+def _figure(width: float, height: float) -> Figure:
+    """A new figure (``width`` x ``height`` inches) drawn by the SVG canvas."""
+    fig = Figure(figsize=(width, height))
+    FigureCanvasSVG(fig)
+    return fig
+
 
 _plt = None
 
 
 def _pyplot():
-    """Import matplotlib lazily with the Agg backend and the report's settings."""
+    """pyplot (Agg) with the report's settings applied globally, for callers that still draw with it
+    (the page of ``evalkit load``). The report's own charts use :func:`_figure` and
+    :func:`report_style` instead."""
     global _plt
     if _plt is None:
-        import matplotlib
-
         matplotlib.use("Agg", force=True)
         import matplotlib.pyplot as plt
 
-        logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
         _plt = plt
-    _plt.rcdefaults()
-    settings = {
-        "svg.fonttype": "none",
-        "text.parse_math": False,
-        "text.usetex": False,
-        "font.family": "sans-serif",
-        "font.sans-serif": FONTS,
-        "font.size": 9,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.titlesize": 9.5,
-        "axes.titleweight": "bold",
-        "legend.fontsize": 8,
-        "legend.frameon": False,
-        "svg.image_inline": True,
-        "figure.dpi": 72,
-    }
-    _plt.rcParams.update({k: v for k, v in settings.items() if k in _plt.rcParams})
+    _apply_settings()
     return _plt
 
 
@@ -115,16 +170,20 @@ def _pts(x: float | None) -> float:
     return math.nan if x is None else x * 100
 
 
-def _to_svg(fig, chart_id: str, label: str, tight: bool = True) -> Markup:
+def _to_svg(fig: Figure, chart_id: str, label: str, tight: bool = True) -> Markup:
     """The figure as an inline SVG element. ``tight=False`` keeps the figure's own margins (set with
     subplots_adjust): one drawing pass instead of two, which matters for the many-panel charts."""
-    plt = _plt
-    assert plt is not None, "a figure is drawn only after _pyplot()"
     buf = io.StringIO()
-    with plt.rc_context({"svg.hashsalt": f"evalkit-{chart_id}"}), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # glyphs missing from the measuring font: the browser draws them
-        fig.savefig(buf, format="svg", bbox_inches="tight" if tight else None, metadata={"Date": None, "Creator": None})
-    plt.close(fig)
+    try:
+        with matplotlib.rc_context({"svg.hashsalt": f"evalkit-{chart_id}"}), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # glyphs missing from the measuring font: the browser draws them
+            fig.savefig(
+                buf, format="svg", bbox_inches="tight" if tight else None, metadata={"Date": None, "Creator": None}
+            )
+    finally:
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is not None:  # a figure made with pyplot (see _pyplot) is closed; others are just dropped
+            plt.close(fig)
     text = buf.getvalue()
     text = text[text.index("<svg") :]
     # scale with the page (viewBox kept), never wider than drawn; a label for screen readers
@@ -139,23 +198,24 @@ def _to_svg(fig, chart_id: str, label: str, tight: bool = True) -> Markup:
     return Markup(text)
 
 
+@_styled
 def heatmap(nodes: list[dict], vendors: list[dict]) -> Markup | None:
     """Criteria (rows) x vendors (columns), score 0-100 in each cell; ✗ marks a failed gate."""
     if not nodes or not vendors:
         return None
-    plt = _pyplot()
-    import numpy as np
-
     data = np.array([[_pts(n["vendors"].get(v["id"], {}).get("score")) for v in vendors] for n in nodes])
     fig_w = 3.4 + 1.25 * len(vendors)
-    fig, ax = plt.subplots(figsize=(fig_w, 0.42 * len(nodes) + 1.4))
+    fig = _figure(fig_w, 0.42 * len(nodes) + 1.4)
+    ax = fig.subplots()
     from matplotlib.patches import Rectangle
 
-    cmap = plt.get_cmap("RdYlGn")
-    for i in range(len(nodes)):  # vector rectangles, not a raster image: sharp in print, no data: URL
+    cmap = matplotlib.colormaps["RdYlGn"]
+    # vector rectangles, not a raster image: sharp in print, no data: URL. Added as plain artists: the
+    # limits are set below, so the per-patch update of the data limits (add_patch) is not needed
+    for i in range(len(nodes)):
         for j in range(len(vendors)):
             value = data[i, j]
-            ax.add_patch(
+            ax.add_artist(
                 Rectangle(
                     (j - 0.5, i - 0.5),
                     1,
@@ -207,21 +267,24 @@ def heatmap(nodes: list[dict], vendors: list[dict]) -> Markup | None:
 
 def _bar_panel(ax, node: dict, vendors: list[dict], colors: dict[str, str], title: str) -> None:
     xs = range(len(vendors))
-    for x, v in zip(xs, vendors, strict=True):
-        cell = node["vendors"].get(v["id"], {})
-        score = _pts(cell.get("score"))
+    cells = [node["vendors"].get(v["id"], {}) for v in vendors]
+    scores = [_pts(cell.get("score")) for cell in cells]
+    # every bar in one call (drawn as before: one rectangle per vendor, in order)
+    bars = ax.bar(
+        list(xs),
+        [0 if math.isnan(score) else score for score in scores],
+        width=0.7,
+        color=[colors[v["id"]] for v in vendors],
+        # (numpy strings, as matplotlib makes of a single bar's hatch: the SVG names a hatch by a hash
+        # of its value's repr, so the file stays the same as when each bar was drawn alone)
+        hatch=[None if (h := HATCH.get(v.get("category"))) is None else np.str_(h) for v in vendors],
+        edgecolor="#333333",
+        linewidth=0.6,
+    )
+    for bar, v in zip(bars.patches, vendors, strict=True):
+        bar.set_alpha(0.45 if v.get("category") == "foreign" else 0.9)
+    for x, cell, score in zip(xs, cells, scores, strict=True):
         low, high = _pts(cell.get("ci_low")), _pts(cell.get("ci_high"))
-        cat = v.get("category")
-        ax.bar(
-            x,
-            0 if math.isnan(score) else score,
-            width=0.7,
-            color=colors[v["id"]],
-            alpha=0.45 if cat == "foreign" else 0.9,
-            hatch=HATCH.get(cat),
-            edgecolor="#333333",
-            linewidth=0.6,
-        )
         if not math.isnan(low) and not math.isnan(high) and not math.isnan(score):
             ax.errorbar(
                 x,
@@ -263,11 +326,11 @@ def _bar_panel(ax, node: dict, vendors: list[dict], colors: dict[str, str], titl
     ax.set_axisbelow(True)
 
 
+@_styled
 def criterion_bars(nodes: list[dict], vendors: list[dict]) -> Markup | None:
     """One panel per criterion: a bar per vendor with its 95 % interval, the gate's minimum dashed."""
     if not nodes or not vendors:
         return None
-    plt = _pyplot()
     from matplotlib.patches import Patch
 
     colors = _colors(vendors)
@@ -275,7 +338,8 @@ def criterion_bars(nodes: list[dict], vendors: list[dict]) -> Markup | None:
     nrows = math.ceil(len(nodes) / ncols)
     legend_rows = math.ceil(len(vendors) / 3)
     height = 2.35 * nrows + 0.35 + 0.22 * legend_rows
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, height), squeeze=False)
+    fig = _figure(3.0 * ncols, height)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     fig.subplots_adjust(
         left=0.2 / ncols,
         right=1 - 0.15 / ncols,
@@ -304,6 +368,7 @@ def criterion_bars(nodes: list[dict], vendors: list[dict]) -> Markup | None:
     return _to_svg(fig, "bars", "評価基準ごとの得点と 95% 区間の棒グラフ", tight=False)
 
 
+@_styled
 def radar(nodes: list[dict], vendors: list[dict]) -> Markup | None:
     """Leaf criteria as axes (or the first level when there are fewer than three leaves)."""
     axes_nodes = [n for n in nodes if n.get("is_leaf") and n.get("depth", 0) > 0]
@@ -311,12 +376,10 @@ def radar(nodes: list[dict], vendors: list[dict]) -> Markup | None:
         axes_nodes = [n for n in nodes if n.get("depth") == 1]
     if len(axes_nodes) < 3 or not vendors:
         return None
-    plt = _pyplot()
-    import numpy as np
-
     colors = _colors(vendors)
     angles = np.linspace(0, 2 * np.pi, len(axes_nodes), endpoint=False).tolist()
-    fig, ax = plt.subplots(figsize=(7.2, 5.6), subplot_kw={"polar": True})
+    fig = _figure(7.2, 5.6)
+    ax = cast(PolarAxes, fig.subplots(subplot_kw={"polar": True}))
     ax.set_theta_offset(np.pi / 2)
     ax.set_theta_direction(-1)
     for v in vendors:
@@ -340,15 +403,16 @@ def radar(nodes: list[dict], vendors: list[dict]) -> Markup | None:
     return _to_svg(fig, "radar", "評価基準（葉）ごとの得点のレーダーチャート")
 
 
+@_styled
 def suite_forest(suites: list[dict], vendors: list[dict]) -> Markup | None:
     """Every suite: each vendor's score as a point with its 95 % interval (a forest plot)."""
     rows = [s for s in suites if any(s["vendors"].get(v["id"], {}).get("score") is not None for v in vendors)]
     if not rows or not vendors:
         return None
-    plt = _pyplot()
     colors = _colors(vendors)
     markers: dict[str | None, str] = {"domestic": "o", "foreign": "D", "baseline": "s"}
-    fig, ax = plt.subplots(figsize=(9.5, 0.36 * len(rows) * max(1, len(vendors) / 3) + 1.3))
+    fig = _figure(9.5, 0.36 * len(rows) * max(1, len(vendors) / 3) + 1.3)
+    ax = fig.subplots()
     step = 0.8 / max(1, len(vendors))
     labelled: set[str] = set()
     for i, s in enumerate(rows):

@@ -11,24 +11,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
 from .. import __version__
+from . import templating
 from .render import TEST_LABELS, diff_pts, pct, pstat, pval
 
 TEMPLATE = "diff.html.j2"
 
 
 def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("evalkit", "report/templates"),
-        autoescape=select_autoescape(["html", "j2"], default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(pct=pct, diff_pts=diff_pts, pval=pval, pstat=pstat)
-    return env
+    return templating.environment({"pct": pct, "diff_pts": diff_pts, "pval": pval, "pstat": pstat})
 
 
 def mdd_text(mdd: Mapping[str, Any] | None) -> str:
@@ -53,8 +47,7 @@ def change_verdict(row: Mapping[str, Any]) -> str:
 def render_diff(data: Mapping[str, Any], out_path: Path) -> Path:
     """Write the page for the comparison ``data`` (``run_diff``'s result) to ``out_path``."""
     env = _environment()
-    assert env.loader is not None
-    css, _, _ = env.loader.get_source(env, "report.css.j2")
+    css = templating.source(env, "report.css.j2")
     html = env.get_template(TEMPLATE).render(
         d=data,
         css=Markup(css),

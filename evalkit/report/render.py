@@ -13,18 +13,19 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
 from .. import __version__
 from ..analysis.tables import item_level
 from ..review.section import review_section
 from ..runner.store import RunStore
-from . import charts
+from . import templating
 from .decision_view import decision_context
 from .formats import is_num, ms
 from .item_section import item_analysis_section
@@ -122,15 +123,19 @@ def num(value: Any) -> str:
 
 
 def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("evalkit", "report/templates"),
-        autoescape=select_autoescape(["html", "j2"], default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
+    return templating.environment(
+        {
+            "heat": heat,
+            "pct": pct,
+            "display": display,
+            "pval": pval,
+            "pstat": pstat,
+            "diff_pts": diff_pts,
+            "ms": ms,
+            "num": num,
+            "error_kind": error_kind,
+        }
     )
-    env.filters.update(heat=heat, pct=pct, display=display, pval=pval, pstat=pstat, diff_pts=diff_pts, ms=ms, num=num)
-    env.filters["error_kind"] = error_kind
-    return env
 
 
 # error classes with a meaning a reader needs spelled out (the others name themselves: timeout, http 503…)
@@ -452,20 +457,18 @@ def other_attestation(results: dict) -> list[dict]:
     ]
 
 
-def _chart(fn, *args) -> Markup | None:
+def _chart(name: str, *args) -> Markup | None:
+    """The chart ``name`` of :mod:`.charts`, or a note where it could not be drawn."""
     try:
-        return fn(*args)
+        from . import charts  # matplotlib: loaded only when a chart is drawn (evalkit diff draws none)
+
+        chart: Callable[..., Markup | None] = getattr(charts, name)
+        return chart(*args)
     except Exception as exc:  # a chart must never cost the report; the tables carry the numbers
         return Markup('<p class="sub">（図を描けませんでした: ') + type(exc).__name__ + Markup("）</p>")
 
 
 # ---------------------------------------------------------------------------- entry
-def _static(env: Environment, name: str) -> str:
-    assert env.loader is not None, "_environment() sets a PackageLoader"
-    source, _, _ = env.loader.get_source(env, name)
-    return source
-
-
 def render_report(
     store: RunStore,
     results: dict,
@@ -484,7 +487,9 @@ def render_report(
     ``reveal``: sealed suites' text rebuilt in memory (``evalkit report --reveal``): prompts,
     explanations and descriptions of sealed items are shown. ``store_ids``: shown vendor id -> id
     in the store, for a blinded run whose results carry pseudonyms."""
-    suite_meta = store.get_meta("suites", []) or []
+    # the stored suites (every item's text: megabytes of JSON in a large run) matter to the view only
+    # for a public report, which withholds the text of unpublished suites
+    suite_meta = (store.get_meta("suites", []) or []) if public else []
     sealed_ids = set(store.get_meta("sealed") or {})
     view = make_view(results, suite_meta, vendor=vendor, public=public, sealed=sealed_ids, reveal=reveal is not None)
     r, vdf = apply_view(results, df, view)
@@ -499,7 +504,7 @@ def render_report(
     vendors = r["vendors"]
     vendor_ids = [v["id"] for v in vendors]
     env = _environment()
-    app_js = _static(env, "report.js.j2")
+    app_js = templating.source(env, "report.js.j2")
     script_hash = base64.b64encode(hashlib.sha256(app_js.encode("utf-8")).digest()).decode("ascii")
     nodes = r["criteria"]
     payload = item_payload(store, vdf, r, view, reveal=reveal, store_ids=store_ids)
@@ -541,10 +546,10 @@ def render_report(
         other_attestation=other_attestation(r),
         decision=decision_context(r, view),
         charts={
-            "heatmap": _chart(charts.heatmap, nodes, vendors),
-            "bars": _chart(charts.criterion_bars, nodes, vendors),
-            "radar": _chart(charts.radar, nodes, vendors),
-            "suites": _chart(charts.suite_forest, r["suites"], vendors),
+            "heatmap": _chart("heatmap", nodes, vendors),
+            "bars": _chart("criterion_bars", nodes, vendors),
+            "radar": _chart("radar", nodes, vendors),
+            "suites": _chart("suite_forest", r["suites"], vendors),
         },
         evalkit_version=__version__,
         human_review=review_section(r, view),  # 人による審査
@@ -568,7 +573,7 @@ def render_report(
         n_items_total=n_items_total,
         app_js=Markup(app_js),
         script_hash=script_hash,
-        css=Markup(_static(env, "report.css.j2")),
+        css=Markup(templating.source(env, "report.css.j2")),
     )
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)

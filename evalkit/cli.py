@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__
+from . import __version__, timings
 from .config.issues import ConfigError, ConfigIssue
 from .config.loader import Loaded, Workspace, load_workspace
 from .errors import EXIT_CONFIG, EXIT_CRASH, EXIT_GATE_FAILED, EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, UsageError
@@ -24,6 +24,7 @@ from .i18n import tr
 from .selection import attestation as _attestation
 from .selection import notices as _notices
 from .selection import select as _select
+from .timings import phase
 
 SCHEMA_MODELS = ("suite", "vendor", "criteria", "attestation")
 
@@ -206,7 +207,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     _take_stored_selection(args)
     args.epochs = args.epochs or 1
-    ws, suites, vendors, skipped = _load(args)
+    with phase("load"):
+        ws, suites, vendors, skipped = _load(args)
     if not args.quiet:
         _notices(ws)
     for vendor_id, missing in skipped:
@@ -1389,6 +1391,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    timings.reset()
+    try:
+        return _main(argv)
+    finally:
+        timings.write()  # EVALKIT_TIMINGS=FILE: where the time went (evalkit/timings.py)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.verb is None:

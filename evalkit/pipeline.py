@@ -27,12 +27,15 @@ from .config.suite import Suite
 from .config.vendor import Vendor, reference_base
 from .data import data_fingerprint, provenance
 from .errors import UsageError
+from .gcfreeze import frozen
 from .i18n import tr
 from .integrity.hashing import sha256_file, sha256_json
+from .preload import Preload
 from .providers.openai_chat import ChatEndpoint
 from .runner.execute import ExecutionSummary, execute
 from .runner.plan import plan
 from .runner.store import STORE_NAME, RunStore
+from .timings import phase
 
 if TYPE_CHECKING:
     from .reference import EmbeddedServer
@@ -390,7 +393,8 @@ def send(
         suite_models = [s.model for s in suites]
         vendor_models = [v.model for v in vendors]
         judge_models = [j.model for j in judges]
-        requests = plan(suite_models, vendor_models, epochs=opts.epochs, sealed=sealed)
+        with phase("plan"):
+            requests = plan(suite_models, vendor_models, epochs=opts.epochs, sealed=sealed)
         manifest = store.get_meta("manifest") or {
             "run_id": run_dir.name,
             "evalkit_version": __version__,
@@ -453,9 +457,10 @@ def send(
             labels = {real: pid for real, (pid, _) in blinded.pseudonyms.items()}  # progress lines too
         if sealed and opts.announce and not opts.quiet:
             _announce_not_sent(opts.announce, [s.id for s in suite_models], vendor_models, sealed, labels)
-        summary = asyncio.run(
-            _run_requests(store, requests, vendor_models, suite_models, opts, judge_models, sealed, labels)
-        )
+        with phase("send"), frozen(), Preload():  # the finish stage's imports overlap the wait for answers
+            summary = asyncio.run(
+                _run_requests(store, requests, vendor_models, suite_models, opts, judge_models, sealed, labels)
+            )
         if judge_models and not summary.deadline_hit:  # how far each judge agrees with the probes' labels
             from .calibrate import calibrate
 
@@ -476,7 +481,8 @@ def finish(sent: Sent) -> RunOutcome:
         current = _current_exports(run_dir)
         if current is not None:  # nothing new since the exports were written: reuse them as they are
             return RunOutcome(run_dir, run_dir / "report.html", current, summary)
-    report, results = score_and_report(run_dir, sealed=sent.sealed)
+    with frozen():  # the modules preloaded during the send are not traversed again (gcfreeze.py)
+        report, results = score_and_report(run_dir, sealed=sent.sealed)
     return RunOutcome(run_dir, report, results, summary)
 
 
@@ -738,15 +744,18 @@ def score_and_report(
                 unblind, blind.of_store(store), (store.get_meta("manifest") or {}).get("run_id", run_dir.name)
             )
         loaded = load_run(store)  # read once: scoring and aggregation share it
-        if rescore:
-            score_store(store, suites=loaded[1])
-        elif store.unsealed is not None:
-            score_store(store, write=False, suites=loaded[1])  # the sealed items' explanations and details
-        results, df = compute_results(store, loaded)
+        with phase("score"):
+            if rescore:
+                score_store(store, suites=loaded[1])
+            elif store.unsealed is not None:
+                score_store(store, write=False, suites=loaded[1])  # the sealed items' explanations and details
+        with phase("aggregate"):
+            results, df = compute_results(store, loaded)
         del loaded
         results, df, store_ids = shown_views(store, results, df, unblind=unblind is not None)
         if not variant:
-            write_exports(results, df, run_dir)
+            with phase("exports"):
+                write_exports(results, df, run_dir)
         default = (
             "report"
             + (f"-vendor-{vendor}" if vendor is not None else "")
@@ -755,16 +764,17 @@ def score_and_report(
             + ("-unblinded" if unblind is not None else "")
             + ".html"
         )
-        report = render_report(
-            store,
-            results,
-            df,
-            Path(out) if out else run_dir / default,
-            vendor=vendor,
-            public=public,
-            reveal=_reveal_data(store) if reveal else None,
-            store_ids=store_ids,
-        )
+        with phase("report"):
+            report = render_report(
+                store,
+                results,
+                df,
+                Path(out) if out else run_dir / default,
+                vendor=vendor,
+                public=public,
+                reveal=_reveal_data(store) if reveal else None,
+                store_ids=store_ids,
+            )
         if not variant and out is None:
             store.set_meta("exports_state", _exports_state(store))
     return report, results

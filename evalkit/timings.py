@@ -1,0 +1,43 @@
+"""Where a command's time goes, phase by phase (bench/throughput.py reads it).
+
+With ``EVALKIT_TIMINGS=FILE`` in the environment, the phases a command went through (loading the
+workspace, preparing and sending the requests, scoring, aggregating, exporting, the report) are
+written to FILE as JSON when the command ends: ``{"phases": [[name, seconds], ...]}``, in the order
+they ended. Without it nothing is written; timing a phase costs two clock reads either way. The file
+holds names and durations only, never anything of a suite, a vendor or an answer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+ENV_VAR = "EVALKIT_TIMINGS"
+_phases: list[tuple[str, float]] = []
+
+
+@contextmanager
+def phase(name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        _phases.append((name, round(time.perf_counter() - start, 6)))
+
+
+def reset() -> None:
+    """Forget the phases so far: a command run in the same process again (the tests) starts afresh."""
+    _phases.clear()
+
+
+def write() -> None:
+    """Write the phases to ``$EVALKIT_TIMINGS`` (if set; a file that cannot be written is skipped)."""
+    target = os.environ.get(ENV_VAR)
+    if not target:
+        return
+    with suppress(OSError):
+        Path(target).write_text(json.dumps({"phases": _phases}, ensure_ascii=False), encoding="utf-8")

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sqlite3
 import subprocess
@@ -27,7 +28,13 @@ from bench.common import REPO, endpoint, env_note, workspace  # noqa: E402 — a
 
 def cli(root: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "evalkit", "run", *args], cwd=root, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "evalkit", "run", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "EVALKIT_LANG": "en"},  # the summary line is read below, in English
+    )
     took = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"bench: evalkit run failed ({proc.returncode}): {proc.stderr[-2000:]}")

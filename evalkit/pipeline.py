@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .collector import frozen
 from .config.attestation import split_legacy_criteria
 from .config.criteria import CriteriaFile
 from .config.loader import Loaded, Workspace
@@ -27,7 +28,6 @@ from .config.suite import Suite
 from .config.vendor import Vendor, reference_base
 from .data import data_fingerprint, provenance
 from .errors import UsageError
-from .gcfreeze import frozen
 from .i18n import tr
 from .integrity.hashing import sha256_file, sha256_json
 from .preload import Preload
@@ -481,7 +481,7 @@ def finish(sent: Sent) -> RunOutcome:
         current = _current_exports(run_dir)
         if current is not None:  # nothing new since the exports were written: reuse them as they are
             return RunOutcome(run_dir, run_dir / "report.html", current, summary)
-    with frozen():  # the modules preloaded during the send are not traversed again (gcfreeze.py)
+    with frozen():  # the modules preloaded during the send are not traversed again (collector.py)
         report, results = score_and_report(run_dir, sealed=sent.sealed)
     return RunOutcome(run_dir, report, results, summary)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 import jinja2
 from pydantic import BaseModel, ValidationError
 
+from ..collector import paused
 from ..i18n import tr
 from .attestation import AttestationFile
 from .criteria import CriteriaFile
@@ -21,7 +22,7 @@ from .schema_errors import issues_from_validation
 from .suite import ScorerSpec, Suite
 from .templates import compile_template, render, template_line
 from .vendor import Vendor, looks_like_secret
-from .yamlpos import Loc, Located, format_loc, gc_paused, load_yaml
+from .yamlpos import Loc, Located, format_loc, load_yaml
 
 if TYPE_CHECKING:  # scorers import config: at run time they are imported late, where used
     from ..scorers.base import Scorer
@@ -80,7 +81,7 @@ class Workspace:
 
 def _validate(doc: Located, model: type[M]) -> tuple[M | None, list[ConfigIssue], ValidationError | None]:
     try:
-        with gc_paused():  # a model per item, all kept: nothing for the collector (yamlpos.gc_paused)
+        with paused():  # a model per item, all kept: nothing for the collector (collector.py)
             return model.model_validate(doc.data), [], None
     except ValidationError as exc:
         return None, issues_from_validation(doc, exc, model), exc
@@ -433,7 +434,7 @@ def _check_suite_once(loaded: Loaded, criteria: Loaded | None, check_items: bool
     uncached = sealed or loaded.partial is not None or (criteria is not None and criteria.partial is not None)
 
     def inputs() -> dict[str, Any]:  # (dumps the whole suite: called only when the cache is on)
-        with gc_paused():  # a dict per item, all kept until hashed (yamlpos.gc_paused)
+        with paused():  # a dict per item, all kept until hashed (collector.py)
             return {
                 "suite": loaded.model.model_dump(mode="json"),
                 "criteria": criteria.model.model_dump(mode="json") if criteria is not None else None,

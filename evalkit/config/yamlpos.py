@@ -15,10 +15,7 @@ stack (libyaml's composer and the builder recurse once per level).
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
+from ..collector import paused
 from ..i18n import tr
 from .issues import ConfigIssue, path_issue
 
@@ -53,22 +51,6 @@ def too_deep() -> str:
 _SAFE_COMPOSE_DEPTH = 10_000
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while a document is composed and built: they make a few
-    objects per node (a suite of 10,000 items: some 300,000) and hold on to them, so the collector
-    would traverse them again and again for nothing (it tripled the time of composing). The only
-    cyclic garbage they can leave (the nodes of a recursive alias) is collected once it runs again."""
-    if not gc.isenabled():  # paused by a caller, or turned off by the program: left as it is
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 @dataclass
 class Positions:
     values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
@@ -94,7 +76,7 @@ class Located:
     def positions(self) -> Positions:
         if self._positions is None:
             positions = Positions()
-            with gc_paused():
+            with paused():  # (collector.py: a few objects per node, all kept)
                 loader, node = _compose(self.text, _FAST_LOADER)
                 if node is not None:
                     _Builder(loader, self.path, positions).build(node, ())
@@ -447,7 +429,7 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Located | None, list
         text, issues = read_text(path)
         if text is None:
             return None, issues
-    with gc_paused():
+    with paused():  # (collector.py: a few objects per node, all kept)
         return _parse(path, text)
 
 

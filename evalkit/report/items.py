@@ -25,16 +25,15 @@ memory from the sealed file) the sealed items' prompts and scorer explanations c
 from __future__ import annotations
 
 import base64
-import gc
 import gzip
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
 
+from ..collector import paused
 from ..providers.tool_calls import shown
 from ..runner.store import RunStore
 from .views import View
@@ -157,21 +156,6 @@ def _error_text(kind: Any, status: Any, message: Any) -> str | None:
     return head or None
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while the block runs (then as it was). Building the payload
-    makes a few small lists per answer and a dict per message, and no reference cycle: with the
-    run's tables in memory, the full collections this allocation triggers cost about as much as the
-    work itself. Reference counting still frees everything as usual."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def item_payload(
     store: RunStore,
     df: pd.DataFrame,
@@ -184,7 +168,7 @@ def item_payload(
     """The drill-down data of the variant ``view`` (df and results already filtered by it).
 
     ``store_ids``: shown vendor id -> id in the store (a blinded run shows pseudonyms)."""
-    with _collector_paused():
+    with paused():  # a few small lists per answer, all kept, no cycle (collector.py)
         return _item_payload(store, df, results, view, reveal=reveal, store_ids=store_ids)
 
 

@@ -27,11 +27,6 @@ _REGEX_DEFAULTS: NormalizationDefaults = {"casefold": False, "punctuation": Fals
 _STARTS_DEFAULTS: NormalizationDefaults = {"canon": True}
 
 
-def _forms(text: str, key: Steps) -> tuple[str, ...]:
-    """The normalised forms a text is compared in: canonical first (when ``canon``), then as written."""
-    return normalize_forms(text, key)
-
-
 class _Normalized(Scorer):
     """A scorer with a ``normalize:`` block in its params."""
 
@@ -61,9 +56,9 @@ class Exact(_Normalized):
         return None if item.references() else "needs a reference"
 
     def score(self, output: str, item: Item) -> ScoreResult:
-        got = _forms(output, self._key)
+        got = normalize_forms(output, self._key)
         for ref in item.references():
-            if any(g == r for g, r in zip(got, _forms(ref, self._key), strict=True)):
+            if any(g == r for g, r in zip(got, normalize_forms(ref, self._key), strict=True)):
                 return ScoreResult(1.0, True, f"参照解答「{ref}」と一致")
         return ScoreResult(0.0, False, f"参照解答「{item.references()[0]}」と不一致")
 
@@ -119,9 +114,9 @@ class Contains(_ValuesScorer):
 
     def score(self, output: str, item: Item) -> ScoreResult:
         key = self._key
-        got = _forms(output, key)
+        got = normalize_forms(output, key)
         values = self._values(item)
-        found = [v for v in values if any(_occurs(w, g) for w, g in zip(_forms(v, key), got, strict=True))]
+        found = [v for v in values if any(_occurs(w, g) for w, g in zip(normalize_forms(v, key), got, strict=True))]
         missing = [v for v in values if v not in found]
         if self.params.negate:
             ok = not found
@@ -228,9 +223,9 @@ class StartsWith(_ValuesScorer):
     description = "The normalised answer begins with one of the values (or references)."
 
     def score(self, output: str, item: Item) -> ScoreResult:
-        got = _forms(output, self._key)
+        got = normalize_forms(output, self._key)
         for value in self._values(item):
-            if any(g.startswith(v) for g, v in zip(got, _forms(value, self._key), strict=True)):
+            if any(g.startswith(v) for g, v in zip(got, normalize_forms(value, self._key), strict=True)):
                 return ScoreResult(1.0, True, f"「{value}」で始まる", {"start": value})
         head = got[-1][:12] + ("…" if len(got[-1]) > 12 else "")
         return ScoreResult(0.0, False, f"指定の語句で始まらない（冒頭: 「{head}」）", {"start": None})

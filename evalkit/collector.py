@@ -1,7 +1,7 @@
 """Keep Python's cyclic garbage collector off objects it would traverse for nothing.
 
 A run builds and holds a few hundred thousand long-lived objects (the imported modules, a suite's
-nodes and models, the planned requests, later pandas and matplotlib), and the collector traverses
+nodes and models, the planned requests, later pandas and the run's tables), and the collector traverses
 every one of them at each full collection that their allocation triggers:
 
 - :func:`paused` turns the collector off while a block builds many objects that stay alive and form

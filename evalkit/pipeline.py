@@ -40,7 +40,7 @@ from .timings import phase
 if TYPE_CHECKING:
     from .reference import EmbeddedServer
 
-# Scoring, aggregation (pandas), the report (matplotlib, Jinja2) and the reference endpoint are
+# Scoring, aggregation (pandas), the report (Jinja2) and the reference endpoint are
 # imported where they are used: a run's first request does not wait for them (docs/performance.md).
 
 

@@ -1,7 +1,7 @@
 """Import what scoring and the report need while the requests are in flight.
 
-``evalkit run`` waits on the network for most of its send phase, then imports pandas, matplotlib,
-Jinja2, the scorers and the analysis to finish the run: about a second of work on every run, paid
+``evalkit run`` waits on the network for most of its send phase, then imports pandas,
+Jinja2, the scorers and the analysis to finish the run: about half a second of work on every run, paid
 after the last answer. :class:`Preload` does those imports in a background thread during the send
 phase instead, so that they use the time the event loop spends waiting for answers.
 

@@ -171,7 +171,7 @@ def test_untrusted_text_is_escaped(tmp_path):
     assert "<svg onload" not in html and "{{ 7 * 7 }}" in html  # autoescape, never evaluated
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(2)&gt;: 12" in html
-    assert html.count("<svg") == 4  # only matplotlib's
+    assert html.count("<svg") == 4  # only the four charts
 
 
 def test_a_failing_chart_is_left_out(tmp_path, monkeypatch):

@@ -23,7 +23,6 @@ PACKAGES = (
     "pyarrow",
     "pydantic",
     "sacrebleu",
-    "matplotlib",
     "datasets",
     "cryptography",
     "jsonschema",

@@ -1,12 +1,12 @@
 """The HTML page of ``evalkit load``: one self-contained file, in Japanese, with no script at all.
 
-Styles and the charts (matplotlib SVGs drawn with the report's settings, see
-``evalkit.report.charts``) are inlined; a Content-Security-Policy forbids every script and every
+Styles and the charts (SVGs drawn by ``evalkit.loadtest.charts`` on the canvas of
+``evalkit.report.svg``) are inlined; a Content-Security-Policy forbids every script and every
 network access. Vendor names, error kinds and stop reasons are untrusted text: the template escapes
-everything (autoescape) and only the SVGs matplotlib produced are marked safe. Any value of the
-result may be None and the steps may be empty (a test stopped before its first step finished): the
-page still renders, with "—" where a number is missing. A chart that fails is left out with a short
-note; the tables carry the numbers.
+everything (autoescape) and only the chart SVGs, which escape their own text, are marked safe. Any
+value of the result may be None and the steps may be empty (a test stopped before its first step
+finished): the page still renders, with "—" where a number is missing. A chart that fails is left
+out with a short note; the tables carry the numbers.
 """
 
 from __future__ import annotations
@@ -15,17 +15,14 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from .. import __version__
-from ..report.charts import PALETTE, _pyplot, _to_svg
 from ..report.formats import is_num, ms
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
+from .charts import error_chart, latency_chart, throughput_chart, ttft_chart
 
 CATEGORY_LABELS = {"domestic": "国内", "foreign": "海外参照", "baseline": "基準（組込み）"}
 STOP_LABELS = {
@@ -40,7 +37,6 @@ METRIC_LABELS = {
     **{f"latency_{p}_ms": f"レイテンシ {p}" for p in ("p50", "p95", "p99")},
     **{f"ttft_{p}_ms": f"TTFT {p}" for p in ("p50", "p95", "p99")},
 }
-PERCENTILES = ("p50", "p95", "p99")
 
 
 # ---------------------------------------------------------------------------- filters
@@ -120,124 +116,6 @@ def _environment() -> Environment:
 
 
 # ---------------------------------------------------------------------------- charts
-def _points(steps: list[dict], key: str, scale: float = 1.0) -> tuple[list[float], list[float]]:
-    """(users, value) of the steps where both are numbers (users > 0 for the log axis)."""
-    xs: list[float] = []
-    ys: list[float] = []
-    for step in steps:
-        users, value = step.get("users"), step.get(key)
-        if is_num(users) and users > 0 and is_num(value):
-            xs.append(float(users))
-            ys.append(float(value) * scale)
-    return xs, ys
-
-
-def _users_axis(ax: Axes, steps: list[dict]) -> None:
-    """A log x axis with the steps' user counts as its ticks (log2 spacing for 1, 4, 16, 64)."""
-    from matplotlib.ticker import NullLocator
-
-    users = sorted({float(s["users"]) for s in steps if is_num(s.get("users")) and s["users"] > 0})
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(users, [f"{u:g}" for u in users])
-    ax.xaxis.set_minor_locator(NullLocator())
-    if users:
-        ax.set_xlim(users[0] / 1.5, users[-1] * 1.5)
-    ax.set_xlabel("同時ユーザー数")
-    ax.grid(color="#dddddd", linewidth=0.6)
-    ax.set_axisbelow(True)
-
-
-def _figure(draw: Callable[[Any], None], chart_id: str, label: str) -> Markup:
-    """One axes drawn by ``draw``, as an inline SVG; the figure is closed even when drawing fails."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.2, 3.4))
-    try:
-        draw(ax)
-    except Exception:
-        plt.close(fig)
-        raise
-    return _to_svg(fig, chart_id, label)
-
-
-def _percentile_chart(steps: list[dict], prefix: str, title: str, chart_id: str) -> Markup | None:
-    """p50/p95/p99 of ``{prefix}_pXX_ms`` against the users; None when there is no point at all."""
-    series = [(p, *_points(steps, f"{prefix}_{p}_ms")) for p in PERCENTILES]
-    if not any(xs for _, xs, _ in series):
-        return None
-
-    def draw(ax: Axes) -> None:
-        for i, (name, xs, ys) in enumerate(series):
-            if xs:
-                ax.plot(xs, ys, marker="o", markersize=4, linewidth=1.6, color=PALETTE[i], label=name)
-        _users_axis(ax, steps)
-        ax.set_ylim(bottom=0)
-        ax.set_ylabel("ミリ秒")
-        ax.set_title(title, loc="left")
-        ax.legend(loc="upper left")
-
-    return _figure(draw, chart_id, f"同時ユーザー数ごとの{title}")
-
-
-def latency_chart(steps: list[dict]) -> Markup | None:
-    return _percentile_chart(steps, "latency", "レイテンシ p50 / p95 / p99", "load-latency")
-
-
-def ttft_chart(steps: list[dict]) -> Markup | None:
-    return _percentile_chart(steps, "ttft", "最初のトークンまでの時間（TTFT） p50 / p95 / p99", "load-ttft")
-
-
-def throughput_chart(steps: list[dict]) -> Markup | None:
-    """Requests/s (left axis) and output tokens/s (right axis) against the users."""
-    requests = _points(steps, "requests_per_s")
-    tokens = _points(steps, "tokens_per_s")
-    if not requests[0] and not tokens[0]:
-        return None
-
-    def draw(ax: Axes) -> None:
-        handles = []
-        if requests[0]:
-            handles += ax.plot(
-                *requests, marker="o", markersize=4, linewidth=1.6, color=PALETTE[0], label="毎秒リクエスト"
-            )
-        ax.set_ylabel("毎秒リクエスト", color=PALETTE[0])
-        ax.set_ylim(bottom=0)
-        if tokens[0]:
-            right = ax.twinx()
-            right.spines["right"].set_visible(True)
-            handles += right.plot(
-                *tokens, marker="s", markersize=4, linewidth=1.6, color=PALETTE[1], label="出力トークン/秒"
-            )
-            right.set_ylabel("出力トークン/秒", color=PALETTE[1])
-            right.set_ylim(bottom=0)
-        _users_axis(ax, steps)
-        ax.set_title("スループット", loc="left")
-        ax.legend(handles=handles, loc="upper left")
-
-    return _figure(draw, "load-throughput", "同時ユーザー数ごとの毎秒リクエストと出力トークン/秒")
-
-
-def error_chart(steps: list[dict], threshold: Any) -> Markup | None:
-    """Error rate (%) against the users, the profile's threshold dashed."""
-    xs, ys = _points(steps, "error_rate", scale=100)
-    if not xs:
-        return None
-
-    def draw(ax: Axes) -> None:
-        ax.plot(xs, ys, marker="o", markersize=4, linewidth=1.6, color=PALETTE[3], label="エラー率")
-        top = max(ys)
-        if is_num(threshold):
-            limit = threshold * 100
-            ax.axhline(limit, color="#b00020", linestyle="--", linewidth=1, label=f"閾値 {limit:g}%")
-            top = max(top, limit)
-        _users_axis(ax, steps)
-        ax.set_ylim(0, top * 1.2 if top > 0 else 1)
-        ax.set_ylabel("エラー率（%）")
-        ax.set_title("エラー率", loc="left")
-        ax.legend(loc="upper left")
-
-    return _figure(draw, "load-errors", "同時ユーザー数ごとのエラー率")
-
-
 def _chart(fn: Callable[..., Markup | None], *args: Any) -> Markup | None:
     try:
         return fn(*args)

@@ -1,126 +1,38 @@
-"""Charts of the report, drawn with matplotlib and inlined as SVG.
+"""Charts of the report, drawn as inline SVG (:mod:`evalkit.report.svg`).
 
-``svg.fonttype = "none"`` keeps every label as SVG ``<text>``: Japanese stays text that the
-browser renders with the reader's fonts (and that can be searched and copied), instead of
-thousands of glyph paths. matplotlib escapes text for XML, and math-text parsing is switched off,
-so a vendor named ``$x$`` or ``<script>`` is drawn literally. Every figure is deterministic: no
-date in the metadata, a fixed hash salt per chart (distinct ids when several SVGs share a page).
+Every label is SVG ``<text>``: Japanese stays text that the browser renders with the reader's fonts
+(and that can be searched and copied). Names and titles are escaped by the canvas, so a vendor named
+``$x$`` or ``<script>`` is drawn literally. Every chart is deterministic, and its definitions' ids
+carry the chart's id (distinct ids when several SVGs share a page). A value that is missing (None)
+is drawn as "—", never as a number.
 
-The figures are plain :class:`matplotlib.figure.Figure` objects drawn by the SVG canvas: no pyplot
-(no backend to pick, no global list of open figures), and the report's settings apply only while a
-chart is drawn (:func:`report_style`), so nothing of matplotlib's global state is left changed.
-matplotlib is imported with this module: ``evalkit run`` imports it in the background while the
-requests are in flight (:mod:`evalkit.preload`), and :mod:`evalkit.report.render` imports this
-module only when it draws, so the pages without charts (``evalkit diff``) never load matplotlib.
+The charts were drawn with matplotlib until 2026-12: its import alone (0.65 s of CPU) cost more
+than every chart of a 10,000-item report, on every ``evalkit run`` (docs/report.md, 図について).
 """
 
 from __future__ import annotations
 
-import io
-import logging
 import math
 import re
-import sys
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import wraps
-from typing import Any, ParamSpec, TypeVar, cast
 
-import matplotlib
-import numpy as np
-from markupsafe import Markup, escape
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.figure import Figure
-from matplotlib.projections.polar import PolarAxes
+from markupsafe import Markup
 
-logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+from .svg import Canvas, Key, legend, legend_size, text_height, text_width
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#7F7F7F", "#F0E442", "#000000"]
-FONTS = [
-    "Noto Sans CJK JP",
-    "Noto Sans JP",
-    "IPAexGothic",
-    "IPAGothic",
-    "Hiragino Sans",
-    "Yu Gothic",
-    "Meiryo",
-    "TakaoPGothic",
-    "DejaVu Sans",
-]
 # looked up with a vendor's category, which may be absent (None)
 CATEGORY_SUFFIX: dict[str | None, str] = {"foreign": "（海外参照）", "baseline": "（基準）"}
 HATCH: dict[str | None, str] = {"foreign": "///", "baseline": ".."}
-# the report's settings, on top of matplotlib's own defaults (never the machine's matplotlibrc)
-SETTINGS: dict[Any, Any] = {
-    "svg.fonttype": "none",
-    "text.parse_math": False,
-    "text.usetex": False,
-    "font.family": "sans-serif",
-    "font.sans-serif": FONTS,
-    "font.size": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.titlesize": 9.5,
-    "axes.titleweight": "bold",
-    "legend.fontsize": 8,
-    "legend.frameon": False,
-    "svg.image_inline": True,
-    "figure.dpi": 72,
-}
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _apply_settings() -> None:
-    matplotlib.rcdefaults()
-    params = matplotlib.rcParams
-    params.update({k: v for k, v in SETTINGS.items() if k in params})
-
-
-@contextmanager
-def report_style() -> Iterator[None]:
-    """matplotlib's defaults and the report's settings while the block runs, the previous settings
-    afterwards (matplotlib reads them both when an artist is made and when it is drawn)."""
-    with matplotlib.rc_context():
-        _apply_settings()
-        yield
-
-
-def _styled(chart: Callable[P, R]) -> Callable[P, R]:
-    """A chart function drawn entirely with :func:`report_style`."""
-
-    @wraps(chart)
-    def styled(*args: P.args, **kwargs: P.kwargs) -> R:
-        with report_style():
-            return chart(*args, **kwargs)
-
-    return styled
-
-
-def _figure(width: float, height: float) -> Figure:
-    """A new figure (``width`` x ``height`` inches) drawn by the SVG canvas."""
-    fig = Figure(figsize=(width, height))
-    FigureCanvasSVG(fig)
-    return fig
-
-
-_plt = None
-
-
-def _pyplot():
-    """pyplot (Agg) with the report's settings applied globally, for callers that still draw with it
-    (the page of ``evalkit load``). The report's own charts use :func:`_figure` and
-    :func:`report_style` instead."""
-    global _plt
-    if _plt is None:
-        matplotlib.use("Agg", force=True)
-        import matplotlib.pyplot as plt
-
-        _plt = plt
-    _apply_settings()
-    return _plt
+DASH: dict[str | None, str] = {"foreign": "6 3", "baseline": "2 2"}
+MARKER: dict[str | None, str] = {"foreign": "diamond", "baseline": "square"}
+GATE_RED = "#b00020"
+GRID = "#dddddd"
+AXIS = "#333333"
+# ColorBrewer's RdYlGn (11 classes), interpolated linearly as matplotlib's colormap of that name was
+RDYLGN = [
+    "#a50026", "#d73027", "#f46d43", "#fdae61", "#fee08b", "#ffffbf",
+    "#d9ef8b", "#a6d96a", "#66bd63", "#1a9850", "#006837",
+]  # fmt: skip
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+[-_./]?|\s+|.", re.S)
@@ -170,205 +82,134 @@ def _pts(x: float | None) -> float:
     return math.nan if x is None else x * 100
 
 
-def _to_svg(fig: Figure, chart_id: str, label: str, tight: bool = True) -> Markup:
-    """The figure as an inline SVG element. ``tight=False`` keeps the figure's own margins (set with
-    subplots_adjust): one drawing pass instead of two, which matters for the many-panel charts."""
-    buf = io.StringIO()
-    try:
-        with matplotlib.rc_context({"svg.hashsalt": f"evalkit-{chart_id}"}), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # glyphs missing from the measuring font: the browser draws them
-            fig.savefig(
-                buf, format="svg", bbox_inches="tight" if tight else None, metadata={"Date": None, "Creator": None}
-            )
-    finally:
-        plt = sys.modules.get("matplotlib.pyplot")
-        if plt is not None:  # a figure made with pyplot (see _pyplot) is closed; others are just dropped
-            plt.close(fig)
-    text = buf.getvalue()
-    text = text[text.index("<svg") :]
-    # scale with the page (viewBox kept), never wider than drawn; a label for screen readers
-    match = re.match(r'<svg([^>]*?)\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"', text)
-    if match:
-        width = match.group(2)
-        text = text[: match.start()] + f"<svg{match.group(1)}" + text[match.end() :]
-    style = f' id="chart-{chart_id}" class="chart" role="img" aria-label="{escape(label)}"'
-    if match:
-        style += f' style="max-width:{float(width) * 4 / 3:.0f}px"'
-    text = text.replace("<svg", "<svg" + style, 1)
-    return Markup(text)
+def _opacity(v: dict) -> float:
+    return 0.45 if v.get("category") == "foreign" else 0.9
 
 
-@_styled
+def red_yellow_green(share: float) -> str:
+    """The colour at ``share`` (0-1) of the red-yellow-green scale."""
+    share = min(1.0, max(0.0, share)) * (len(RDYLGN) - 1)
+    low = min(int(share), len(RDYLGN) - 2)
+    frac = share - low
+    a, b = RDYLGN[low], RDYLGN[low + 1]
+    rgb = (round(int(a[k : k + 2], 16) * (1 - frac) + int(b[k : k + 2], 16) * frac) for k in (1, 3, 5))
+    return "#" + "".join(f"{c:02x}" for c in rgb)
+
+
 def heatmap(nodes: list[dict], vendors: list[dict]) -> Markup | None:
-    """Criteria (rows) x vendors (columns), score 0-100 in each cell; ✗ marks a failed gate."""
+    """Criteria (rows) x vendors (columns), score 0-100 in each cell; ✗ marks a failed gate, ? a gate
+    whose verdict is incomplete."""
     if not nodes or not vendors:
         return None
-    data = np.array([[_pts(n["vendors"].get(v["id"], {}).get("score")) for v in vendors] for n in nodes])
-    fig_w = 3.4 + 1.25 * len(vendors)
-    fig = _figure(fig_w, 0.42 * len(nodes) + 1.4)
-    ax = fig.subplots()
-    from matplotlib.patches import Rectangle
-
-    cmap = matplotlib.colormaps["RdYlGn"]
-    # vector rectangles, not a raster image: sharp in print, no data: URL. Added as plain artists: the
-    # limits are set below, so the per-patch update of the data limits (add_patch) is not needed
-    for i in range(len(nodes)):
-        for j in range(len(vendors)):
-            value = data[i, j]
-            ax.add_artist(
-                Rectangle(
-                    (j - 0.5, i - 0.5),
-                    1,
-                    1,
-                    linewidth=0,
-                    facecolor="#e6e6e6" if math.isnan(value) else cmap(0.1 + 0.8 * value / 100),
-                )
-            )
-    ax.set_xlim(-0.5, len(vendors) - 0.5)
-    ax.set_ylim(len(nodes) - 0.5, -0.5)
-    for i, n in enumerate(nodes):
+    size, cell_w, cell_h = 11.5, 100.0, 30.0
+    rows = [
+        ("　" * int(n.get("depth", 0))) + ("◆" if n.get("gate") else "") + wrap(n["title"], 24).split("\n")[0]
+        for n in nodes
+    ]
+    cols = [vendor_label(v, 10) for v in vendors]
+    left = max(text_width(r, size) for r in rows) + 14
+    top = max(text_height(c, 11) for c in cols) + 10
+    canvas = Canvas(left + cell_w * len(vendors) + 8, top + cell_h * len(nodes) + 6, "heatmap")
+    for j, label in enumerate(cols):
+        canvas.text(left + cell_w * (j + 0.5), top - 6, label, 11, anchor="middle", valign="bottom")
+    for i, (n, label) in enumerate(zip(nodes, rows, strict=True)):
+        y = top + cell_h * i
+        canvas.text(left - 8, y + cell_h / 2, label, size, anchor="end")
         for j, v in enumerate(vendors):
             cell = n["vendors"].get(v["id"], {})
-            value = data[i, j]
+            value = _pts(cell.get("score"))
+            x = left + cell_w * j
+            fill = "#e6e6e6" if math.isnan(value) else red_yellow_green(0.1 + 0.8 * value / 100)
+            canvas.rect(x, y, cell_w, cell_h, fill, stroke="white", stroke_width=1.5)
             gate = cell.get("gate") or {}
             mark = ""
             if gate:
                 mark = " ?" if gate.get("incomplete") else ("" if gate.get("passed") else " ✗")
             text = "—" if math.isnan(value) else f"{value:.1f}{mark}"
-            ax.text(
-                j,
-                i,
-                text,
-                ha="center",
-                va="center",
-                fontsize=8.5,
-                fontweight="bold" if mark.strip() == "✗" else "normal",
-                color="#111111",
-            )
-    ax.set_xticks(range(len(vendors)), [vendor_label(v, 10) for v in vendors], fontsize=8)
-    ax.xaxis.tick_top()
-    ax.set_yticks(
-        range(len(nodes)),
-        [
-            ("　" * int(n.get("depth", 0))) + ("◆" if n.get("gate") else "") + wrap(n["title"], 24).split("\n")[0]
-            for n in nodes
-        ],
-        fontsize=8.5,
-    )
-    ax.tick_params(length=0)
-    for side in ("top", "right", "left", "bottom"):
-        ax.spines[side].set_visible(False)
-    ax.set_xticks([x - 0.5 for x in range(1, len(vendors))], minor=True)
-    ax.set_yticks([y - 0.5 for y in range(1, len(nodes))], minor=True)
-    ax.grid(which="minor", color="white", linewidth=1.5)
-    ax.tick_params(which="minor", length=0)
-    return _to_svg(fig, "heatmap", "評価基準 × ベンダーの得点ヒートマップ")
+            canvas.text(
+                x + cell_w / 2, y + cell_h / 2, text, 11.5, anchor="middle", fill="#111111",
+                weight="bold" if mark.strip() == "✗" else None,
+            )  # fmt: skip
+    return canvas.markup("評価基準 × ベンダーの得点ヒートマップ")
 
 
-def _bar_panel(ax, node: dict, vendors: list[dict], colors: dict[str, str], title: str) -> None:
-    xs = range(len(vendors))
-    cells = [node["vendors"].get(v["id"], {}) for v in vendors]
-    scores = [_pts(cell.get("score")) for cell in cells]
-    # every bar in one call (drawn as before: one rectangle per vendor, in order)
-    bars = ax.bar(
-        list(xs),
-        [0 if math.isnan(score) else score for score in scores],
-        width=0.7,
-        color=[colors[v["id"]] for v in vendors],
-        # (numpy strings, as matplotlib makes of a single bar's hatch: the SVG names a hatch by a hash
-        # of its value's repr, so the file stays the same as when each bar was drawn alone)
-        hatch=[None if (h := HATCH.get(v.get("category"))) is None else np.str_(h) for v in vendors],
-        edgecolor="#333333",
-        linewidth=0.6,
-    )
-    for bar, v in zip(bars.patches, vendors, strict=True):
-        bar.set_alpha(0.45 if v.get("category") == "foreign" else 0.9)
-    for x, cell, score in zip(xs, cells, scores, strict=True):
+PANEL_W, PLOT_H, PLOT_LEFT, PLOT_RIGHT = 250.0, 130.0, 30.0, 46.0
+
+
+def _bar_panel(canvas: Canvas, x0: float, y0: float, node: dict, vendors: list[dict], colors: dict[str, str]) -> None:
+    """One criterion's bars in the plot whose top left corner is (x0, y0)."""
+    width = PANEL_W - PLOT_LEFT - PLOT_RIGHT
+    left, bottom = x0 + PLOT_LEFT, y0 + PLOT_H
+
+    def y_of(score: float) -> float:
+        return bottom - PLOT_H * min(max(score, 0.0), 108.0) / 108.0
+
+    for tick in (0, 25, 50, 75, 100):
+        canvas.line(left, y_of(tick), left + width, y_of(tick), GRID, 0.6)
+        canvas.text(left - 5, y_of(tick), str(tick), 9.5, anchor="end", fill="#444444")
+    slot = width / len(vendors)
+    for k, v in enumerate(vendors):
+        cell = node["vendors"].get(v["id"], {})
+        score = _pts(cell.get("score"))
         low, high = _pts(cell.get("ci_low")), _pts(cell.get("ci_high"))
-        if not math.isnan(low) and not math.isnan(high) and not math.isnan(score):
-            ax.errorbar(
-                x,
-                score,
-                yerr=[[max(0.0, score - low)], [max(0.0, high - score)]],
-                fmt="none",
-                ecolor="#111111",
-                elinewidth=1,
-                capsize=3,
-            )
+        mid = left + slot * (k + 0.5)
+        if not math.isnan(score):
+            bar_x, bar_w = mid - slot * 0.35, slot * 0.7
+            canvas.rect(bar_x, y_of(score), bar_w, bottom - y_of(score), colors[v["id"]], opacity=_opacity(v))
+            if v.get("category") in HATCH:
+                canvas.rect(bar_x, y_of(score), bar_w, bottom - y_of(score), canvas.hatch(HATCH[v.get("category")]))
+            canvas.rect(bar_x, y_of(score), bar_w, bottom - y_of(score), "none", stroke=AXIS, stroke_width=0.6)
+        if not (math.isnan(low) or math.isnan(high) or math.isnan(score)):
+            cap = min(4.0, slot * 0.2)
+            canvas.line(mid, y_of(low), mid, y_of(high), "#111111", 1)
+            canvas.line(mid - cap, y_of(low), mid + cap, y_of(low), "#111111", 1)
+            canvas.line(mid - cap, y_of(high), mid + cap, y_of(high), "#111111", 1)
         top = score if math.isnan(high) else max(score, high)
-        ax.text(
-            x,
-            2 if math.isnan(score) else min(top, 100) + 1.5,
-            "—" if math.isnan(score) else f"{score:.0f}",
-            ha="center",
-            va="bottom",
-            fontsize=7,
-            color="#222222",
-        )
+        label_y = y_of(2) if math.isnan(score) else y_of(min(top, 100) + 1.5)
+        canvas.text(mid, label_y, "—" if math.isnan(score) else f"{score:.0f}", 9, anchor="middle", valign="bottom")
+        canvas.text(mid, bottom + 4, str(k + 1), 10, anchor="middle", valign="top")
+    canvas.line(left, y0, left, bottom, AXIS, 0.8)
+    canvas.line(left, bottom, left + width, bottom, AXIS, 0.8)
     gate = node.get("gate") or {}
     if gate.get("min_score") is not None:
-        ax.axhline(gate["min_score"] * 100, color="#b00020", linestyle="--", linewidth=1)
-        ax.text(
-            1.0,
-            gate["min_score"] * 100,
-            f"基準 {gate['min_score'] * 100:g}",
-            transform=ax.get_yaxis_transform(),
-            color="#b00020",
-            fontsize=7,
-            ha="left",
-            va="center",
-        )
-    ax.set_ylim(0, 108)
-    ax.set_yticks([0, 25, 50, 75, 100])
-    ax.set_xticks(list(xs), [str(i + 1) for i in xs], fontsize=7.5)
-    ax.set_title(wrap(title, 18), loc="left", fontsize=8.5)
-    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    ax.set_axisbelow(True)
+        line_y = y_of(gate["min_score"] * 100)
+        canvas.line(left, line_y, left + width, line_y, GATE_RED, 1, "5 3")
+        canvas.text(left + width + 3, line_y, f"基準 {gate['min_score'] * 100:g}", 9, fill=GATE_RED)
 
 
-@_styled
 def criterion_bars(nodes: list[dict], vendors: list[dict]) -> Markup | None:
     """One panel per criterion: a bar per vendor with its 95 % interval, the gate's minimum dashed."""
     if not nodes or not vendors:
         return None
-    from matplotlib.patches import Patch
-
     colors = _colors(vendors)
     ncols = min(4, len(nodes))
     nrows = math.ceil(len(nodes) / ncols)
-    legend_rows = math.ceil(len(vendors) / 3)
-    height = 2.35 * nrows + 0.35 + 0.22 * legend_rows
-    fig = _figure(3.0 * ncols, height)
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    fig.subplots_adjust(
-        left=0.2 / ncols,
-        right=1 - 0.15 / ncols,
-        top=1 - 0.45 / height,
-        bottom=(0.3 + 0.22 * legend_rows) / height,
-        hspace=0.62,
-        wspace=0.3,
-    )
-    for k, node in enumerate(nodes):
-        ax = axes[k // ncols][k % ncols]
-        title = ("総合得点" if node.get("depth", 0) == 0 else node["title"]) + ("◆" if node.get("gate") else "")
-        _bar_panel(ax, node, vendors, colors, title)
-    for k in range(len(nodes), nrows * ncols):
-        axes[k // ncols][k % ncols].axis("off")
-    handles = [
-        Patch(
-            facecolor=colors[v["id"]],
-            edgecolor="#333333",
+    titles = [
+        wrap(("総合得点" if n.get("depth", 0) == 0 else n["title"]) + ("◆" if n.get("gate") else ""), 18) for n in nodes
+    ]
+    title_h = max(text_height(t, 11.5) for t in titles) + 8
+    panel_h = title_h + PLOT_H + 30
+    keys = [
+        Key(
+            f"{i + 1}. {v['name']}{CATEGORY_SUFFIX.get(v.get('category'), '')}",
+            colors[v["id"]],
             hatch=HATCH.get(v.get("category")),
-            alpha=0.45 if v.get("category") == "foreign" else 0.9,
-            label=f"{i + 1}. {v['name']}{CATEGORY_SUFFIX.get(v.get('category'), '')}",
+            opacity=_opacity(v),
         )
         for i, v in enumerate(vendors)
     ]
-    fig.legend(handles=handles, loc="lower center", ncol=min(3, len(vendors)), bbox_to_anchor=(0.5, 0.0))
-    return _to_svg(fig, "bars", "評価基準ごとの得点と 95% 区間の棒グラフ", tight=False)
+    columns = min(3, len(vendors))
+    col_w, _, legend_h = legend_size(keys, columns)
+    width = max(PANEL_W * ncols, col_w * columns) + 10
+    canvas = Canvas(width, panel_h * nrows + legend_h + 16, "bars")
+    for k, (node, title) in enumerate(zip(nodes, titles, strict=True)):
+        x0, y0 = 5 + PANEL_W * (k % ncols), 6 + panel_h * (k // ncols)
+        canvas.text(x0 + 4, y0, title, 11.5, valign="top", weight="bold")
+        _bar_panel(canvas, x0, y0 + title_h, node, vendors, colors)
+    legend(canvas, (width - col_w * columns) / 2, panel_h * nrows + 8, keys, columns)
+    return canvas.markup("評価基準ごとの得点と 95% 区間の棒グラフ")
 
 
-@_styled
 def radar(nodes: list[dict], vendors: list[dict]) -> Markup | None:
     """Leaf criteria as axes (or the first level when there are fewer than three leaves)."""
     axes_nodes = [n for n in nodes if n.get("is_leaf") and n.get("depth", 0) > 0]
@@ -377,73 +218,98 @@ def radar(nodes: list[dict], vendors: list[dict]) -> Markup | None:
     if len(axes_nodes) < 3 or not vendors:
         return None
     colors = _colors(vendors)
-    angles = np.linspace(0, 2 * np.pi, len(axes_nodes), endpoint=False).tolist()
-    fig = _figure(7.2, 5.6)
-    ax = cast(PolarAxes, fig.subplots(subplot_kw={"polar": True}))
-    ax.set_theta_offset(np.pi / 2)
-    ax.set_theta_direction(-1)
+    radius, size = 160.0, 11.0
+    labels = [wrap(n["title"], 9) for n in axes_nodes]
+    room_x = max(text_width(label, size) for label in labels) + 18
+    room_y = max(text_height(label, size) for label in labels) + 18
+    keys = [
+        Key(f"{v['name']}{CATEGORY_SUFFIX.get(v.get('category'), '')}", colors[v["id"]], line=True,
+            dash=DASH.get(v.get("category")))
+        for v in vendors
+    ]  # fmt: skip
+    col_w, _, legend_h = legend_size(keys, 1)
+    cx, cy = room_x + radius, room_y + radius
+    canvas = Canvas(cx + radius + room_x + col_w + 10, max(cy + radius + room_y, legend_h + 20), "radar")
+    angles = [2 * math.pi * k / len(axes_nodes) for k in range(len(axes_nodes))]
+
+    def point(angle: float, value: float) -> tuple[float, float]:  # clockwise from the top
+        r = radius * min(max(value, 0.0), 100.0) / 100
+        return cx + r * math.sin(angle), cy - r * math.cos(angle)
+
+    for ring in (25, 50, 75, 100):
+        canvas.marker(cx, cy, "circle", 2 * radius * ring / 100, "none", GRID if ring < 100 else "#bbbbbb", 0.8)
+        canvas.text(cx + 3, cy - radius * ring / 100, str(ring), 9.5, valign="bottom", fill="#666666")
+    for angle, label in zip(angles, labels, strict=True):
+        canvas.line(cx, cy, *point(angle, 100), GRID, 0.8)
+        x, y = point(angle, 100)
+        sin, cos = math.sin(angle), math.cos(angle)
+        canvas.text(
+            x + 12 * sin, y - 12 * cos, label, size,
+            anchor="start" if sin > 0.1 else ("end" if sin < -0.1 else "middle"),
+            valign="bottom" if cos > 0.3 else ("top" if cos < -0.3 else "middle"),
+        )  # fmt: skip
     for v in vendors:
         values = [_pts(n["vendors"].get(v["id"], {}).get("score")) for n in axes_nodes]
-        values = [0.0 if math.isnan(x) else x for x in values]
-        cat = v.get("category")
-        ax.plot(
-            angles + angles[:1],
-            values + values[:1],
-            color=colors[v["id"]],
-            linewidth=1.6,
-            linestyle="--" if cat == "foreign" else (":" if cat == "baseline" else "-"),
-            label=f"{v['name']}{CATEGORY_SUFFIX.get(cat, '')}",
-        )
-        ax.fill(angles + angles[:1], values + values[:1], color=colors[v["id"]], alpha=0.08)
-    ax.set_xticks(angles, [wrap(n["title"], 9) for n in axes_nodes], fontsize=8)
-    ax.tick_params(axis="x", pad=14)  # labels clear of the outer ring
-    ax.set_ylim(0, 100)
-    ax.set_yticks([25, 50, 75, 100], ["25", "50", "75", "100"], fontsize=7, color="#666666")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.08, 1.05))
-    return _to_svg(fig, "radar", "評価基準（葉）ごとの得点のレーダーチャート")
+        points = [point(a, 0.0 if math.isnan(x) else x) for a, x in zip(angles, values, strict=True)]
+        canvas.polyline(
+            points, colors[v["id"]], 1.6, dash=DASH.get(v.get("category")), fill=colors[v["id"]], fill_opacity=0.08,
+            closed=True,
+        )  # fmt: skip
+    legend(canvas, cx + radius + room_x, 10, keys, 1)
+    return canvas.markup("評価基準（葉）ごとの得点のレーダーチャート")
 
 
-@_styled
 def suite_forest(suites: list[dict], vendors: list[dict]) -> Markup | None:
     """Every suite: each vendor's score as a point with its 95 % interval (a forest plot)."""
     rows = [s for s in suites if any(s["vendors"].get(v["id"], {}).get("score") is not None for v in vendors)]
     if not rows or not vendors:
         return None
     colors = _colors(vendors)
-    markers: dict[str | None, str] = {"domestic": "o", "foreign": "D", "baseline": "s"}
-    fig = _figure(9.5, 0.36 * len(rows) * max(1, len(vendors) / 3) + 1.3)
-    ax = fig.subplots()
-    step = 0.8 / max(1, len(vendors))
-    labelled: set[str] = set()
-    for i, s in enumerate(rows):
+    size = 11.0
+    labels = [wrap(s["title"], 26).split("\n")[0] for s in rows]
+    left = max(text_width(label, size) for label in labels) + 14
+    plot_w, row_h = 600.0, max(24.0, 8.0 * len(vendors) + 8)
+    plot_h = row_h * len(rows)
+    top = 8.0
+    shown = [v for v in vendors if any(s["vendors"].get(v["id"], {}).get("score") is not None for s in rows)]
+    keys = [
+        Key(f"{v['name']}{CATEGORY_SUFFIX.get(v.get('category'), '')}", colors[v["id"]], line=True,
+            marker=MARKER.get(v.get("category"), "circle"), hollow=v.get("category") == "foreign")
+        for v in shown
+    ]  # fmt: skip
+    columns = min(3, len(keys))
+    col_w, _, legend_h = legend_size(keys, columns)
+    width = max(left + plot_w + 16, col_w * columns + 10)
+    canvas = Canvas(width, top + plot_h + 48 + legend_h, "suites")
+
+    def x_of(score: float) -> float:
+        return left + plot_w * (min(max(score, 0.0), 100.0) + 2) / 104
+
+    for tick in range(0, 101, 20):
+        canvas.line(x_of(tick), top, x_of(tick), top + plot_h, GRID, 0.6)
+        canvas.text(x_of(tick), top + plot_h + 4, str(tick), 9.5, anchor="middle", valign="top", fill="#444444")
+    step = row_h * 0.8 / len(vendors)
+    for i, (s, label) in enumerate(zip(rows, labels, strict=True)):
+        y_row = top + row_h * i
+        if i:
+            canvas.line(left, y_row, left + plot_w, y_row, "#eeeeee", 0.6)
+        canvas.text(left - 8, y_row + row_h / 2, label, size, anchor="end")
         for j, v in enumerate(vendors):
             c = s["vendors"].get(v["id"], {})
             if c.get("score") is None:
                 continue
-            y = i - 0.4 + step * (j + 0.5)
+            y = y_row + row_h * 0.1 + step * (j + 0.5)
             score = c["score"] * 100
             low = score if c.get("ci_low") is None else c["ci_low"] * 100
             high = score if c.get("ci_high") is None else c["ci_high"] * 100
+            color = colors[v["id"]]
+            canvas.line(x_of(low), y, x_of(high), y, color, 1.1)
+            canvas.line(x_of(low), y - 2.5, x_of(low), y + 2.5, color, 1.1)
+            canvas.line(x_of(high), y - 2.5, x_of(high), y + 2.5, color, 1.1)
             cat = v.get("category")
-            ax.errorbar(
-                score,
-                y,
-                xerr=[[score - low], [high - score]],
-                fmt=markers.get(cat, "o"),
-                color=colors[v["id"]],
-                markersize=4.5,
-                elinewidth=1.1,
-                capsize=2,
-                markerfacecolor="white" if cat == "foreign" else colors[v["id"]],
-                label=None if v["id"] in labelled else f"{v['name']}{CATEGORY_SUFFIX.get(cat, '')}",
-            )
-            labelled.add(v["id"])
-    ax.set_yticks(range(len(rows)), [wrap(s["title"], 26).split("\n")[0] for s in rows], fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlim(-2, 102)
-    ax.set_xlabel("得点（0–100）と 95% 区間")
-    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-    for y in range(1, len(rows)):
-        ax.axhline(y - 0.5, color="#eeeeee", linewidth=0.6)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06 - 0.6 / len(rows)), ncol=min(3, len(vendors)))
-    return _to_svg(fig, "suites", "スイートごとの得点と 95% 区間")
+            canvas.marker(x_of(score), y, MARKER.get(cat, "circle"), 6.5, "white" if cat == "foreign" else color, color)
+    canvas.line(left, top, left, top + plot_h, AXIS, 0.8)
+    canvas.line(left, top + plot_h, left + plot_w, top + plot_h, AXIS, 0.8)
+    canvas.text(left + plot_w / 2, top + plot_h + 22, "得点（0–100）と 95% 区間", size, anchor="middle", valign="top")
+    legend(canvas, (width - col_w * columns) / 2, top + plot_h + 44, keys, columns)
+    return canvas.markup("スイートごとの得点と 95% 区間")

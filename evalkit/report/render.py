@@ -1,6 +1,6 @@
 """Render the comparative HTML report from aggregated results. Calls no endpoint.
 
-One self-contained file: styles, the chart SVGs (matplotlib), the item data (JSON) and a small
+One self-contained file: styles, the chart SVGs (charts.py), the item data (JSON) and a small
 script are inlined; a Content-Security-Policy forbids every network access, and only the one
 script whose SHA-256 is in the policy may run (an injected ``<script>`` or ``onerror=`` would
 be blocked even if it ever got past the escaping).
@@ -460,7 +460,7 @@ def other_attestation(results: dict) -> list[dict]:
 def _chart(name: str, *args) -> Markup | None:
     """The chart ``name`` of :mod:`.charts`, or a note where it could not be drawn."""
     try:
-        from . import charts  # matplotlib: loaded only when a chart is drawn (evalkit diff draws none)
+        from . import charts  # loaded only when a chart is drawn (evalkit diff draws none)
 
         chart: Callable[..., Markup | None] = getattr(charts, name)
         return chart(*args)

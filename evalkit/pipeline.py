@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -457,7 +458,10 @@ def send(
             labels = {real: pid for real, (pid, _) in blinded.pseudonyms.items()}  # progress lines too
         if sealed and opts.announce and not opts.quiet:
             _announce_not_sent(opts.announce, [s.id for s in suite_models], vendor_models, sealed, labels)
-        with phase("send"), frozen(), Preload():  # the finish stage's imports overlap the wait for answers
+        # the finish stage's imports, and the baselines of a suite tree not seen before, overlap the wait
+        # for answers (into the on-disk cache, where compute_results reads them; preload.py)
+        warm = partial(_warm_baselines, _criteria(ws).model, [s for s in suite_models if s.id not in sealed])
+        with phase("send"), frozen(), Preload(then=[warm]):
             summary = asyncio.run(
                 _run_requests(store, requests, vendor_models, suite_models, opts, judge_models, sealed, labels)
             )
@@ -472,6 +476,12 @@ def send(
         store.set_meta("manifest", manifest)
     provided = {sid: (next(s for s in suite_models if s.id == sid), info) for sid, info in sealed.items()}
     return Sent(run_dir, summary, provided)
+
+
+def _warm_baselines(criteria: CriteriaFile, suites: list[Suite]) -> None:
+    from .reference.baselines import warm_cache
+
+    warm_cache(criteria, suites)
 
 
 def finish(sent: Sent) -> RunOutcome:

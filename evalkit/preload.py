@@ -5,12 +5,16 @@ Jinja2, the scorers and the analysis to finish the run: about half a second of w
 after the last answer. :class:`Preload` does those imports in a background thread during the send
 phase instead, so that they use the time the event loop spends waiting for answers.
 
-Only imports happen in the thread: no file is read or written, nothing of the run is touched, and a
-failure there is ignored (the finish stage imports the same modules again and reports any error
-where it always has). The thread is joined when the send phase ends, so nothing runs beside the
-finish stage. While it runs, the interpreter's thread switch interval is shortened so that the event
-loop, not the importing thread, gets the interpreter back soon after an answer arrives; the previous
-interval is restored afterwards.
+After the imports, the thread runs the calls it was given (``then``): ``evalkit run`` passes one that
+computes the refuse and echo baselines of a suite tree not seen before into the on-disk cache
+(:func:`evalkit.reference.baselines.warm_cache`), which the report would otherwise compute after the
+last answer. Nothing of the run itself is touched there: no store, no output file. A failure in the
+thread is ignored (the finish stage imports the same modules and computes the same baselines again,
+and reports any error where it always has). The thread is joined when the send phase ends, so nothing
+runs beside the finish stage; when the send ends in an error (an interrupt too) it is not waited for:
+a daemon thread, it stops with the process. While it runs, the interpreter's thread switch interval
+is shortened so that the event loop, not the preload thread, gets the interpreter back soon after an
+answer arrives; the previous interval is restored afterwards.
 """
 
 from __future__ import annotations
@@ -66,7 +70,7 @@ class Preload:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        if self._thread is not None:
+        if self._thread is not None and kind is None:  # (an error or an interrupt does not wait for it)
             self._thread.join()
         if self._interval is not None:
             sys.setswitchinterval(self._interval)

@@ -140,6 +140,37 @@ def test_runs_of_the_same_tree_share_the_baselines_and_a_changed_item_computes_t
     assert db.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 6
 
 
+def test_a_run_computes_a_new_trees_baselines_once_while_it_sends(tmp_path, monkeypatch):
+    # evalkit run warms the cache in the background during the send (pipeline._warm_baselines); the
+    # finish stage then reads that entry: one computation, not one during the send and one after it
+    import threading
+
+    from evalkit.cli import main
+    from evalkit.reference import baselines
+
+    ws = make_workspace(tmp_path / "ws", {"s": SUITE}, {"oracle": ORACLE}, SMALL_CRITERIA)
+    monkeypatch.chdir(ws)
+    computed: list[str] = []
+    real = baselines._baseline_results
+
+    def counted(*args, **kwargs):
+        computed.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(baselines, "_baseline_results", counted)
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
+    assert main(["run", "--out", str(tmp_path / "a"), "-q"]) == 0
+    assert computed == ["evalkit-preload"]
+    first = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))["baselines"]
+    assert first["computed"] and first["models"]["refuse"]["scores"]
+    # with the cache off nothing is computed in vain during the send: once, by the finish stage
+    computed.clear()
+    monkeypatch.setenv(cache.ENV_VAR, "off")
+    assert main(["run", "--out", str(tmp_path / "b"), "-q"]) == 0
+    assert computed == ["MainThread"]
+    assert json.loads((tmp_path / "b" / "summary.json").read_text(encoding="utf-8"))["baselines"] == first
+
+
 def test_verify_takes_nothing_from_the_cache(tmp_path):
     # a poisoned entry would change the baselines a verification re-derives: verify must not read it
     ws = make_workspace(tmp_path / "ws", {"s": SUITE}, {"oracle": ORACLE}, SMALL_CRITERIA)

@@ -7,6 +7,7 @@ import json
 import sys
 import uuid
 
+import pytest
 from conftest import SMALL_CRITERIA, clean_env, evalkit, make_workspace
 
 from evalkit.preload import Preload
@@ -56,6 +57,20 @@ def test_a_failing_import_is_left_to_the_finish_stage(tmp_path, monkeypatch):
         assert "broken on purpose" in str(exc)
     else:
         raise AssertionError("the broken module imported")
+
+
+def test_an_error_in_the_send_does_not_wait_for_the_thread():
+    import threading
+
+    release = threading.Event()
+    before = sys.getswitchinterval()
+    with pytest.raises(KeyboardInterrupt), Preload([], then=[release.wait]) as preload:
+        raise KeyboardInterrupt  # an interrupt during the send is handled at once, not after the warm-up
+    assert preload._thread is not None and preload._thread.is_alive() and preload._thread.daemon
+    assert sys.getswitchinterval() == before
+    release.set()
+    preload._thread.join(timeout=10)
+    assert not preload._thread.is_alive()
 
 
 def test_timings_file_names_every_phase_of_a_run(tmp_path):

@@ -126,6 +126,22 @@ def _baseline_results(criteria: CriteriaFile, suites: list[Suite], *, n_boot: in
 MAX_ITEMS = 5000  # above this the report leaves baselines out (scoring them would double a large run's memory)
 
 
+def warm_cache(criteria: CriteriaFile, suites: list[Suite]) -> bool:
+    """Compute the baselines :func:`baseline_summary` will want into the on-disk cache, if it is on and
+    the suites are within :data:`MAX_ITEMS`; whether they were. ``evalkit run`` calls it in the
+    background while the requests are in flight (:mod:`evalkit.preload`), so that the run's first
+    report of a suite tree reads them instead of scoring every item twice more after the last answer.
+    ``suites`` are the run's public suites as the run stores them (the report reads them back from the
+    store: the same JSON, so the same cache key)."""
+    from ..cache import cache_dir
+    from ..data import suite_items
+
+    if cache_dir() is None or not suites or sum(len(suite_items(s)) for s in suites) > MAX_ITEMS:
+        return False
+    baseline_results(criteria, suites)
+    return True
+
+
 def baseline_summary(criteria: CriteriaFile, suites: list[Suite]) -> dict:
     """What a report shows: per criterion node, the refuse and echo baselines' scores and gate
     statuses, over the run's suites (sealed ones left out: the report must not depend on their key)."""

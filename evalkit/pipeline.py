@@ -621,8 +621,10 @@ def compute_results(store: RunStore, loaded: tuple | None = None) -> tuple[dict,
     from .runner.applicable import not_applicable
 
     rows = {row["id"]: row for row in results["suites"]}
-    stored = [s for s in store.get_meta("suites", []) if s.get("id") in rows]
-    for (suite_id, vendor_id), why in not_applicable(stored, store.get_meta("vendors", []), sealed).items():
+    # (the suites as loaded: their ids and tools are the stored ones, a sealed suite's too; not the stored
+    # JSON parsed once more: 0.1 s at 10,000 items)
+    shown = [s for s in suites if s.id in rows]
+    for (suite_id, vendor_id), why in not_applicable(shown, store.get_meta("vendors", []), sealed).items():
         cell = rows[suite_id]["vendors"].get(vendor_id)
         if cell is not None and not cell["n_requests"]:  # (a run made before the rule has its requests)
             cell["not_applicable"] = why
@@ -673,7 +675,9 @@ def write_exports(results: dict, df, run_dir: Path) -> None:
 
 
 def summary_text(results: dict) -> str:
-    return json.dumps(results, ensure_ascii=False, indent=2, default=str)
+    from .jsontext import pretty  # json.dumps(results, ensure_ascii=False, indent=2, default=str), faster
+
+    return pretty(results)
 
 
 def _reveal_data(store: RunStore) -> dict:

@@ -4,6 +4,7 @@ EVALKIT_TIMINGS=FILE says where a run's time went (evalkit/timings.py)."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import uuid
 
@@ -102,3 +103,14 @@ def test_timings_file_names_every_phase_of_a_run(tmp_path):
     target.unlink()
     assert evalkit("report", "run", cwd=work).returncode == 0
     assert not target.exists()
+
+
+def test_the_cli_keeps_openblas_to_one_thread_unless_the_user_set_it(monkeypatch, capsys):
+    from evalkit.cli import main
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    main([])  # (prints the usage)
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    main([])
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from ..collector import paused
 from ..config.attestation import NOT_APPLICABLE, AttestationFile, stored_questionnaires
-from ..config.criteria import CriteriaFile, Gate
+from ..config.criteria import CriteriaFile, CriterionNode, Gate
 from ..config.suite import Suite
 from ..config.vendor import Vendor
 from ..runner.store import RunStore
@@ -45,8 +47,11 @@ from .stats import (
     percentile_interval,
     weighted_sum,
 )
-from .tables import item_level, item_table
+from .tables import NO_ROWS, Positions, item_level, item_table, row_groups
 from .tree import Linear, evaluate, item_weights, linear_forms, subtree_leaves, suites_by_leaf
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 VERDICT_PASS = "適合"
 VERDICT_FAIL = "不適合"
@@ -108,11 +113,52 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(value) else round(value, 6)
 
 
+@dataclass(frozen=True)
+class _ItemColumns:
+    """The columns of the item-level table (``tables.item_level``) the suite rows and gates read, as arrays."""
+
+    n_ok: IntArray
+    n_epochs: IntArray
+    n_pass: IntArray
+    n_errors: IntArray
+    n_unscored: IntArray
+    score: FloatArray
+    score_sum: FloatArray
+    passed: BoolArray
+    critical: BoolArray
+    disagree: BoolArray
+
+    @classmethod
+    def of(cls, items: pd.DataFrame) -> _ItemColumns:
+        def ints(name: str) -> IntArray:
+            return items[name].to_numpy(dtype=np.int64)
+
+        def flags(name: str) -> BoolArray:
+            return items[name].to_numpy(dtype=bool)
+
+        return cls(
+            n_ok=ints("n_ok"),
+            n_epochs=ints("n_epochs"),
+            n_pass=ints("n_pass"),
+            n_errors=ints("n_errors"),
+            n_unscored=ints("n_unscored"),
+            score=items.score.to_numpy(dtype=float),
+            score_sum=items.score_sum.to_numpy(dtype=float),
+            passed=flags("passed"),
+            critical=flags("critical"),
+            disagree=flags("disagree"),
+        )
+
+
 def binary_suites(items: pd.DataFrame, suites: list[Suite]) -> dict[str, bool]:
     """A suite is pass/fail when every scored item score of every vendor in it is 0 or 1."""
+    by_suite = row_groups(items, "suite_id")
+    scored = items.n_ok.to_numpy() > 0
+    score = items.score.to_numpy(dtype=float)
     out = {}
     for suite in suites:
-        scores = items.loc[(items.suite_id == suite.id) & (items.n_ok > 0), "score"]
+        rows = by_suite.get(suite.id, NO_ROWS)
+        scores = score[rows[scored[rows]]]
         out[suite.id] = bool(len(scores)) and is_binary(scores.tolist())
     return out
 
@@ -129,15 +175,19 @@ def suite_results(
     means of each (vendor, suite), which the criteria tree combines into node intervals."""
     out: list[dict[str, Any]] = []
     boots: dict[tuple[str, str], FloatArray] = {}
+    requests, per_item = row_groups(df, "suite_id", "vendor_id"), row_groups(items, "suite_id", "vendor_id")
+    n_items = items.groupby("suite_id", sort=False).item_id.nunique() if len(items) else pd.Series(dtype=int)
+    error = (df.status == "error").to_numpy(dtype=bool)
+    open_ = df.status.isin(["not_scored", "pending"]).to_numpy(dtype=bool)
+    latency_ms = df.latency_ms.to_numpy(dtype=float, na_value=np.nan)
+    c = _ItemColumns.of(items)
     for suite in suites:
-        sdf = df[df.suite_id == suite.id]
-        sitems = items[items.suite_id == suite.id]
         per_vendor: dict[str, dict[str, Any]] = {}
         for vendor in vendors:
-            vdf = sdf[sdf.vendor_id == vendor.id]
-            vi = sitems[sitems.vendor_id == vendor.id]
-            scored = vi[vi.n_ok > 0]
-            values = scored["score"].tolist()
+            req = requests.get((suite.id, vendor.id), NO_ROWS)
+            vi = per_item.get((suite.id, vendor.id), NO_ROWS)
+            scored = vi[c.n_ok[vi] > 0]
+            values = c.score[scored].tolist()
             # one resampling stream per (vendor, suite): the suite interval (continuous scores) and
             # every node interval above it use the same resamples
             boot = None
@@ -145,7 +195,9 @@ def suite_results(
                 rng = derive_seed("suite", vendor.id, suite.id, seed=settings.seed)
                 boot = boots[(vendor.id, suite.id)] = bootstrap_means(values, rng, settings.n_boot)
             mean, low, high, method = mean_interval(values, binary=binary[suite.id], boot=boot)
-            n_epochs = int(vi.n_epochs.max()) if len(vi) else 0
+            n_epochs = int(c.n_epochs[vi].max()) if len(vi) else 0
+            latency = latency_ms[req]
+            latency = latency[~np.isnan(latency)]
             row: dict[str, Any] = {
                 "score": _num(mean),
                 "ci_low": _num(low),
@@ -153,28 +205,27 @@ def suite_results(
                 "interval": method,
                 "n": int(len(vi)),
                 "n_scored": int(len(scored)),
-                "n_passed": int(scored.passed.sum()),
-                "n_errors": int((vdf.status == "error").sum()),
-                "n_not_scored": int(vdf.status.isin(["not_scored", "pending"]).sum()),
-                "n_requests": int(len(vdf)),
-                "n_items_incomplete": int((vi.n_ok < vi.n_epochs).sum()),
-                "critical_failures": int((scored.critical & ~scored.passed).sum()),
-                "latency_p50_ms": _num(latency.median())
-                if len(scored) and len(latency := vdf.latency_ms.dropna())
-                else None,
+                "n_passed": int(c.passed[scored].sum()),
+                "n_errors": int(error[req].sum()),
+                "n_not_scored": int(open_[req].sum()),
+                "n_requests": int(len(req)),
+                "n_items_incomplete": int((c.n_ok[vi] < c.n_epochs[vi]).sum()),
+                "critical_failures": int((c.critical[scored] & ~c.passed[scored]).sum()),
+                # (pandas' median of the latencies that are not NaN is numpy's median of them)
+                "latency_p50_ms": _num(np.median(latency)) if len(scored) and len(latency) else None,
                 "epochs": n_epochs,
             }
             if n_epochs > 1:
-                multi = scored[scored.n_ok >= 2]
-                full = scored[scored.n_ok == n_epochs]
-                row["epoch_disagreement"] = _num(multi.disagree.mean()) if len(multi) else None
+                multi = scored[c.n_ok[scored] >= 2]
+                full = scored[c.n_ok[scored] == n_epochs]
+                row["epoch_disagreement"] = _num(c.disagree[multi].mean()) if len(multi) else None
                 row["epoch_disagreement_n"] = int(len(multi))
                 row["pass_at_k"] = (
                     _num(
                         np.mean(
                             [
                                 pass_at_k(int(n_ok), int(n_pass), n_epochs)
-                                for n_ok, n_pass in zip(full.n_ok.tolist(), full.n_pass.tolist(), strict=True)
+                                for n_ok, n_pass in zip(c.n_ok[full].tolist(), c.n_pass[full].tolist(), strict=True)
                             ]
                         )
                     )
@@ -194,7 +245,7 @@ def suite_results(
                 "critical": suite.critical,
                 "weight": suite.weight,
                 "binary": binary[suite.id],
-                "n_items": int(sitems.item_id.nunique()),
+                "n_items": int(n_items.get(suite.id, 0)),
                 "vendors": per_vendor,
             }
         )
@@ -252,13 +303,26 @@ def attestation_shares(attest: Sequence[Mapping[str, Any]], vendor_id: str) -> d
     return {node: sum(oks) / len(oks) for node, oks in by_node.items()}
 
 
-def _item_bounds(vi: pd.DataFrame) -> tuple[float, float] | None:
-    """Lowest and highest suite score if every unscored epoch were scored 0 or 1; None without items."""
-    if not len(vi):
+def _mean(values: FloatArray) -> float:
+    """The mean as pandas' ``Series.mean`` takes it: NaN left out of the sum and of the count."""
+    missing = np.isnan(values)
+    count = len(values) - int(np.count_nonzero(missing))
+    if not count:
+        return math.nan
+    if count < len(values):
+        values = np.where(missing, 0.0, values)
+    return float(values.sum() / count)
+
+
+def _item_bounds(c: _ItemColumns, rows: Positions) -> tuple[float, float] | None:
+    """Lowest and highest suite score if every unscored epoch were scored 0 or 1; None without items
+    (``rows``: the positions of the suite's items of one vendor in the item-level table)."""
+    if not len(rows):
         return None
-    worst = (vi.score_sum / vi.n_epochs).mean()
-    best = ((vi.score_sum + vi.n_epochs - vi.n_ok) / vi.n_epochs).mean()
-    return float(worst), float(best)
+    score_sum, n_epochs = c.score_sum[rows], c.n_epochs[rows]
+    worst = _mean(score_sum / n_epochs)
+    best = _mean((score_sum + n_epochs - c.n_ok[rows]) / n_epochs)
+    return worst, best
 
 
 def _gate(
@@ -328,7 +392,8 @@ class VendorFacts:
     leaves_under: dict[str, set[str]]
     shares: dict[str, float]
     vrows: dict[str, Any]
-    vitems: pd.DataFrame
+    columns: _ItemColumns  # the item-level table's
+    suite_items: dict[str, Positions]  # suite id -> positions of this vendor's items in the item-level table
     scores: dict[str, float]
     planned: set[str]
     in_run: set[str]
@@ -336,6 +401,34 @@ class VendorFacts:
     best_scores: dict[str, float]
     attest_critical: dict[str, int]
     gate_missing: dict[str, tuple[int, int, int]]  # gated node -> (errors, unscored, could fail), filled lazily
+    nodes: dict[str, _NodeFacts] = field(default_factory=dict)  # filled lazily by ``_node_facts``
+
+
+@dataclass(frozen=True)
+class _NodeFacts:
+    """What ``vendor_tree`` reads of one node for one vendor that the weights do not change."""
+
+    suites: list[str]  # the suites of the leaves under the node
+    critical: int  # critical failures under it (items and attestation checks)
+    evidence: bool  # this vendor has requests in a suite under it, or an attestation check is under it
+    consistency: float | None  # of the suites under it (read for a gated node only)
+
+
+def _node_facts(f: VendorFacts, node: CriterionNode, attest: Sequence[Mapping[str, Any]]) -> _NodeFacts:
+    found = f.nodes.get(node.id)
+    if found is None:
+        leaves = f.leaves_under[node.id]
+        suites = [sid for leaf in leaves for sid in f.leaf_suites.get(leaf, [])]
+        critical = sum(f.vrows[sid]["critical_failures"] for sid in suites)
+        critical += sum(n for leaf, n in f.attest_critical.items() if leaf in leaves)
+        evidence = bool(set(suites) & f.planned) or any(a["node"] in leaves for a in attest)
+        cons = (
+            node_consistency([f.vrows[sid]["consistency"] for sid in suites if "consistency" in f.vrows[sid]])
+            if node.gate is not None
+            else None
+        )
+        found = f.nodes[node.id] = _NodeFacts(suites, critical, evidence, cons)
+    return found
 
 
 def vendor_facts(
@@ -347,8 +440,10 @@ def vendor_facts(
 ) -> VendorFacts:
     vrows = {s["id"]: s["vendors"][vendor.id] for s in suite_rows}
     vitems = items[items.vendor_id == vendor.id]
+    columns = _ItemColumns.of(vitems)
+    suite_items = row_groups(vitems, "suite_id")
     planned = {sid for sid, r in vrows.items() if r["n"] > 0}  # requests exist for this vendor
-    bounds = {sid: _item_bounds(vitems[vitems.suite_id == sid]) for sid in planned}
+    bounds = {sid: _item_bounds(columns, suite_items.get(sid, NO_ROWS)) for sid in planned}
     attest_critical: dict[str, int] = {}
     for a in attest:
         if a["critical"] and not a["vendors"][vendor.id]["ok"]:
@@ -358,7 +453,8 @@ def vendor_facts(
         leaves_under=subtree_leaves(criteria),
         shares=attestation_shares(attest, vendor.id),
         vrows=vrows,
-        vitems=vitems,
+        columns=columns,
+        suite_items=suite_items,
         scores={sid: r["score"] for sid, r in vrows.items() if r["score"] is not None},
         planned=planned,
         in_run={s["id"] for s in suite_rows if s["n_items"] > 0},  # measured for some vendor in this run
@@ -381,8 +477,7 @@ def vendor_tree(
     """Every node's score, interval, critical failures, coverage and gate for one vendor (``facts``: this
     vendor's ``vendor_facts``, computed here when not given)."""
     f = facts if facts is not None else vendor_facts(criteria, vendor, suite_rows, items, attest)
-    leaf_suites, leaves_under, shares, vrows, vitems = f.leaf_suites, f.leaves_under, f.shares, f.vrows, f.vitems
-    scores, planned, in_run, attest_critical = f.scores, f.planned, f.in_run, f.attest_critical
+    leaf_suites, shares, scores, planned, in_run = f.leaf_suites, f.shares, f.scores, f.planned, f.in_run
     worst_scores, best_scores = f.worst_scores, f.best_scores
     forms = linear_forms(criteria, scores, leaf_suites, shares)
     planned_forms = linear_forms(criteria, planned, leaf_suites, shares)
@@ -399,12 +494,10 @@ def vendor_tree(
         pform = planned_forms[node.id]
         rform = run_forms[node.id]
         lost = sum(coef for sid, coef in rform[0].items() if sid not in scores) if rform else 0.0
-        leaves = leaves_under[node.id]
-        node_suites = [sid for leaf in leaves for sid in leaf_suites.get(leaf, [])]
-        critical = sum(vrows[sid]["critical_failures"] for sid in node_suites)
-        critical += sum(n for leaf, n in attest_critical.items() if leaf in leaves)
+        facts_of_node = _node_facts(f, node, attest)
+        node_suites, critical = facts_of_node.suites, facts_of_node.critical
         gate: GateResult | None = None
-        if node.gate is not None and not (set(node_suites) & planned) and not any(a["node"] in leaves for a in attest):
+        if node.gate is not None and not facts_of_node.evidence:
             # no evidence at all: the gate is not evaluated (never 適合, never 不適合)
             gate = {
                 "passed": False,
@@ -415,10 +508,17 @@ def vendor_tree(
             }
         elif node.gate is not None:
             if node.id not in f.gate_missing:
-                sub = vitems[vitems.suite_id.isin(node_suites)]
+                c = f.columns
+                sub = np.concatenate(
+                    [f.suite_items.get(sid, NO_ROWS) for sid in dict.fromkeys(node_suites)] + [NO_ROWS]
+                )
                 # critical items not yet counted as failures that an unscored epoch could still fail
-                could_fail = sub.critical & (sub.n_ok < sub.n_epochs) & ((sub.n_ok == 0) | sub.passed)
-                f.gate_missing[node.id] = (int(sub.n_errors.sum()), int(sub.n_unscored.sum()), int(could_fail.sum()))
+                could_fail = c.critical[sub] & (c.n_ok[sub] < c.n_epochs[sub]) & ((c.n_ok[sub] == 0) | c.passed[sub])
+                f.gate_missing[node.id] = (
+                    int(c.n_errors[sub].sum()),
+                    int(c.n_unscored[sub].sum()),
+                    int(could_fail.sum()),
+                )
             n_errors, n_unscored, n_could_fail = f.gate_missing[node.id]
             missing: _Missing = {
                 "n_errors": n_errors,
@@ -427,8 +527,7 @@ def vendor_tree(
                 "best": evaluate(pform, best_scores, shares),
                 "max_critical": critical + n_could_fail,
             }
-            cons = node_consistency([vrows[sid]["consistency"] for sid in node_suites if "consistency" in vrows[sid]])
-            gate = _gate(node.gate, score, critical, missing, cons)
+            gate = _gate(node.gate, score, critical, missing, facts_of_node.consistency)
         out[node.id] = {
             "score": _num(score),
             "ci_low": _num(low),
@@ -469,7 +568,18 @@ def aggregate(
     seed: int = SEED,
     alpha: float = ALPHA,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
-    settings = Settings(n_boot=n_boot, seed=seed, alpha=alpha)
+    """The run's results (what summary.json stores) and its item table."""
+    # the item table and the results are tens of thousands of small objects (a row of text per request, a dict
+    # per item), all kept, none in a cycle; the collector's full passes that building them set off traverse
+    # every object of the run each time (the suites' items above all): a tenth of the aggregation of 10,000
+    # items (collector.py)
+    with paused():
+        return _aggregate(store, criteria, suites, vendors, Settings(n_boot=n_boot, seed=seed, alpha=alpha))
+
+
+def _aggregate(
+    store: RunStore, criteria: CriteriaFile, suites: list[Suite], vendors: list[Vendor], settings: Settings
+) -> tuple[dict[str, Any], pd.DataFrame]:
     df = item_table(store, suites)
     from ..review.overrides import apply_human_review, changed_units  # (here: it imports this package)
 

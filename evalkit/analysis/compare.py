@@ -17,6 +17,7 @@ difference" is never read as "no difference".
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
@@ -39,6 +40,7 @@ from .stats import (
     r6,
     weighted_sum,
 )
+from .tables import row_groups
 from .tree import linear_forms, suites_by_leaf
 
 TOTAL = "total"
@@ -64,38 +66,65 @@ def _row(a: str, b: str, scope: str, level: str, n_shared: int) -> dict[str, Any
     }
 
 
-def score_tables(items: pd.DataFrame) -> dict[str, pd.DataFrame]:
+@dataclass(frozen=True)
+class ScoreTable:
+    """One suite's item × vendor table of item scores over the items with a scored epoch."""
+
+    items: list[str]  # item ids, sorted (the rows)
+    columns: dict[str, int]  # vendor id -> its column, vendors sorted
+    scores: FloatArray  # items × vendors, NaN where a vendor has no scored epoch
+
+    def column(self, vendor_id: str) -> FloatArray | None:
+        j = self.columns.get(vendor_id)
+        return None if j is None else self.scores[:, j]
+
+
+def score_tables(items: pd.DataFrame) -> dict[str, ScoreTable]:
     """Per suite, the item x vendor table of item scores over the items with a scored epoch (NaN where a
     vendor has none), rows sorted by item id: built once, so each pair of vendors is two columns of it
-    rather than a filter and a merge of the whole item table (21 pairs x 58 suites for 7 vendors)."""
+    rather than a filter and a merge of the whole item table (21 pairs x 58 suites for 7 vendors).
+
+    Rows and columns are sorted as a pandas pivot sorts them (item ids, vendor ids: by code point), from one
+    grouping of the table by suite rather than a pivot per suite."""
     scored = items[items.n_ok > 0]
-    return {
-        str(sid): group.pivot(index="item_id", columns="vendor_id", values="score").sort_index(kind="stable")
-        for sid, group in scored.groupby("suite_id", sort=False)
-    }
+    item_ids = scored.item_id.to_numpy(dtype=object)
+    vendor_ids = scored.vendor_id.to_numpy(dtype=object)
+    score = scored.score.to_numpy(dtype=float)
+    out: dict[str, ScoreTable] = {}
+    for sid, rows in row_groups(scored, "suite_id").items():
+        item_keys, at_item = np.unique(item_ids[rows], return_inverse=True)
+        vendor_keys, at_vendor = np.unique(vendor_ids[rows], return_inverse=True)
+        table = np.full((len(item_keys), len(vendor_keys)), np.nan)
+        table[at_item, at_vendor] = score[rows]
+        columns = {str(v): j for j, v in enumerate(vendor_keys.tolist())}
+        out[str(sid)] = ScoreTable([str(i) for i in item_keys.tolist()], columns, table)
+    return out
 
 
-def shared_scores(table: pd.DataFrame | None, a: str, b: str) -> pd.DataFrame:
+def shared_scores(table: ScoreTable | None, a: str, b: str) -> tuple[FloatArray, FloatArray]:
     """Item scores of a and b on the items of one suite (its ``score_tables`` entry) both have a scored
-    epoch for: columns item_id, score_a, score_b, sorted by item id."""
-    if table is None or a not in table.columns or b not in table.columns:
-        return pd.DataFrame({"item_id": pd.Series(dtype=object), "score_a": [], "score_b": []})
-    both = table[[a, b]].dropna()
-    return pd.DataFrame(
-        {"item_id": both.index.to_numpy(), "score_a": both[a].to_numpy(), "score_b": both[b].to_numpy()}
-    )
+    epoch for, in item id order."""
+    column_a = table.column(a) if table is not None else None
+    column_b = table.column(b) if table is not None else None
+    if column_a is None or column_b is None:
+        return np.empty(0), np.empty(0)
+    both = ~np.isnan(column_a) & ~np.isnan(column_b)
+    return column_a[both], column_b[both]
 
 
-def compare_suite(shared: pd.DataFrame, binary: bool, boot: FloatArray | None, row: dict[str, Any]) -> dict[str, Any]:
-    """``row`` completed with the paired test of one suite; ``boot``: the resampled mean differences
-    (None only when there is no shared item)."""
-    n = len(shared)
+def compare_suite(
+    shared: tuple[FloatArray, FloatArray], binary: bool, boot: FloatArray | None, row: dict[str, Any]
+) -> dict[str, Any]:
+    """``row`` completed with the paired test of one suite (``shared``: ``shared_scores``); ``boot``: the
+    resampled mean differences (None only when there is no shared item)."""
+    score_a, score_b = shared
+    n = len(score_a)
     if n == 0:
         row["note"] = "共通の採点済み設問なし"
         return row
     if binary:
-        sa = shared.score_a.to_numpy() >= 0.5
-        sb = shared.score_b.to_numpy() >= 0.5
+        sa = score_a >= 0.5
+        sb = score_b >= 0.5
         both, only_a, only_b = int((sa & sb).sum()), int((sa & ~sb).sum()), int((~sa & sb).sum())
         neither = n - both - only_a - only_b
         low, high = newcombe_paired_interval(both, only_a, only_b, neither)
@@ -113,7 +142,7 @@ def compare_suite(shared: pd.DataFrame, binary: bool, boot: FloatArray | None, r
     low, high = percentile_interval(boot)
     row["_boot"] = boot  # for the mdd (after Holm); never exported
     row.update(
-        diff=float(np.mean(shared.score_a.to_numpy() - shared.score_b.to_numpy())),
+        diff=float(np.mean(score_a - score_b)),
         ci_low=low,
         ci_high=high,
         test="paired_bootstrap",
@@ -151,10 +180,10 @@ def paired_comparisons(
         for suite in suite_rows:
             sid = suite["id"]
             shared = shared_scores(tables.get(sid), a, b)
-            n = len(shared)
+            n = len(shared[0])
             boot = None
             if n:
-                diffs = shared.score_a.to_numpy() - shared.score_b.to_numpy()
+                diffs = shared[0] - shared[1]
                 boot = bootstrap_means(diffs, derive_seed("pair", a, b, sid, seed=seed), n_boot)
                 means[sid] = float(diffs.mean())
                 boots[sid] = boot

@@ -41,7 +41,14 @@ def score_matrices(items: pd.DataFrame, vendor_ids: Sequence[str]) -> dict[str, 
     per vendor of ``vendor_ids``: ``compare.score_tables`` on the items some of these vendors scored."""
     out: dict[str, FloatArray] = {}
     for sid, table in score_tables(items[items.vendor_id.isin(list(vendor_ids))]).items():
-        out[sid] = table.reindex(columns=list(vendor_ids)).to_numpy(dtype=float)
+        # C order, as the reindexed pivot's array was: replicate_totals sums it over the items (axis 0) and
+        # multiplies it, and both add in an order that follows the memory layout
+        matrix = np.full((len(table.items), len(vendor_ids)), np.nan)
+        for j, vid in enumerate(vendor_ids):
+            column = table.column(vid)
+            if column is not None:
+                matrix[:, j] = column
+        out[sid] = matrix
     return out
 
 

@@ -29,7 +29,7 @@ distinct (``run:vendor``), and a rest score is taken within the vendor's own run
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -142,6 +142,25 @@ def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None or not math.isfinite(value) else round(float(value), digits)
 
 
+def _rounding(digits: int = 4) -> Callable[[float | None], float | None]:
+    """``_round`` that remembers what it rounded: ``round(x, digits)`` of a float goes through a decimal
+    conversion (half a microsecond), and the pass rates and mean scores of thousands of items take few
+    distinct values (0, 1, k/n). A zero keeps its sign (0.0 and -0.0 are one key of a dict)."""
+    done: dict[float, float] = {}
+
+    def rounded(value: float | None) -> float | None:
+        if value is None or not math.isfinite(value):
+            return None
+        if value == 0:
+            return float(value)  # (= round(value, digits), sign included)
+        out = done.get(value)
+        if out is None:
+            out = done[value] = round(float(value), digits)
+        return out
+
+    return rounded
+
+
 def _per_item(cand: pd.DataFrame) -> Iterator[tuple[ItemKey, int, int, float, int, float | None]]:
     """Per item with candidate rows, in order of first appearance: its key, candidates, passes, mean score,
     candidates with a rest score, and r (``_item_statistics``)."""
@@ -206,8 +225,9 @@ def analyse_items(
         (str(s), str(v), str(i)) for s, v, i in zip(*(frame[c].tolist() for c in ITEM_KEY), strict=True)
     )
     measured: dict[ItemKey, dict[str, Any]] = {}
+    rounded = _rounding()
     for key, n, n_pass, mean, n_rest, r in _per_item(cand):
-        measured[key] = _item_row(key, n, n_pass, _round(n_pass / n), _round(mean), _round(r), key in declining)
+        measured[key] = _item_row(key, n, n_pass, rounded(n_pass / n), rounded(mean), _round(r), key in declining)
         if n >= MIN_VENDORS_ALL_FAIL and n_pass == 0:
             flag(key, None, "all_fail", {"n_vendors": n})
         if r is not None and r <= DISCRIMINATION_THRESHOLD:
@@ -288,7 +308,15 @@ def _key(flag: Mapping[str, Any]) -> ItemKey:
 
 
 def _declines(suites: Iterable[Suite]) -> set[ItemKey]:
-    return {(s.id, s.version, it.id) for s in suites for it in suite_items(s) if expects_decline(s, it)}
+    out: set[ItemKey] = set()
+    for s in suites:
+        # an item with no expect, no scorers and no turns of its own has the suite's scorers: read once per suite
+        default = any(spec.kind == "refusal" and spec.params.get("expect") == "decline" for spec in s.scorers)
+        for it in suite_items(s):
+            own = it.expect is not None or it.scorers is not None or bool(it.turns)
+            if expects_decline(s, it) if own else default:
+                out.add((s.id, s.version, it.id))
+    return out
 
 
 def item_analysis(

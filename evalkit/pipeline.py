@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .collector import frozen
+from .collector import frozen, paused
 from .config.attestation import split_legacy_criteria
 from .config.criteria import CriteriaFile
 from .config.loader import Loaded, Workspace
@@ -757,8 +757,9 @@ def score_and_report(
             blind.check_mapping(
                 unblind, blind.of_store(store), (store.get_meta("manifest") or {}).get("run_id", run_dir.name)
             )
-        loaded = load_run(store)  # read once: scoring and aggregation share it
-        with phase("score"):
+        with paused():  # (collector.py: the suites' models and the score rows are all kept or written)
+            loaded = load_run(store)  # read once: scoring and aggregation share it
+        with phase("score"), paused():
             if rescore:
                 score_store(store, suites=loaded[1])
             elif store.unsealed is not None:

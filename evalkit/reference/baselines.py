@@ -18,8 +18,6 @@ give the answer away; the self-check flags it (docs/scorers.md, "Multiple choice
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -82,18 +80,17 @@ def baseline_results(criteria: CriteriaFile, suites: list[Suite], *, n_boot: int
     self-check of the same tree does not score every item twice more."""
     from ..cache import cached_json
 
-    # The key hashes the criteria and each suite as JSON with sorted keys (the suites a run stores and reads back
-    # differ from those read from their files only in the order of their free-form mappings), one JSON text a
-    # line. It is computed twice a run, during the send and after it (a fifth of the aggregation of 2,000 items,
-    # when it dumped and hashed every item twice): a suite's JSON holds every item of it (``suite_items``: its
-    # items and variant_items), so the items are not dumped a second time, a model's dump has no cycle to look
-    # for, and the texts are hashed one by one rather than joined into one.
-    digest = hashlib.sha256()
-    for model in (criteria, *suites):
-        data = model.model_dump(mode="json")
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), check_circular=False)
-        digest.update(text.encode("utf-8") + b"\n")
-    key = {"sha256": digest.hexdigest(), "n_boot": n_boot}
+    # The key: the canonical JSON hash (sorted keys: the suites a run stores and reads back differ from those
+    # read from their files only in the order of their free-form mappings) of the criteria and of each suite.
+    # A suite's JSON holds every item of it (``suite_items``: its items and variant_items), so no item is
+    # dumped a second time; the key is computed twice a run, during the send and after it.
+    from ..integrity.hashing import sha256_json
+
+    key = {
+        "criteria": sha256_json(criteria.model_dump(mode="json")),
+        "suites": [sha256_json(s.model_dump(mode="json")) for s in suites],
+        "n_boot": n_boot,
+    }
     result: dict = cached_json("baselines", key, lambda: _baseline_results(criteria, suites, n_boot=n_boot))
     return result
 

@@ -1,7 +1,7 @@
 """Throughput: evalkit versus a bare aiohttp client against one local endpoint, measured in one run.
 
     python bench/throughput.py [--shape 2000x64 --shape 10000x128] [--latency-ms 50] [--no-e2e] [--repeat 3]
-                               [--compare-sdk]
+                               [--no-helper] [--compare-sdk]
 
 For each shape (requests x concurrency; default both of the above), against `evalkit serve
 --latency-ms 50` in its own process:
@@ -10,8 +10,9 @@ For each shape (requests x concurrency; default both of the above), against `eva
 2. evalkit's full path in process: plan, send, store, score. Target: <= 1.5 x the bare loop.
 3. end to end, as processes: ``evalkit run`` (interpreter start to report written) versus a bare client
    process (bench/bare_client.py: interpreter start to last response). Target: <= 1.5 x bare.
-   The next run of the same suites and the bare client alternate ``--repeat`` times and their medians
-   are compared: evalkit's side is CPU-bound and the bare client's mostly waits, so a change in the
+   ``evalkit run`` scores and reports in its helper process (evalkit/finisher.py), or with ``--no-helper``
+   in its own. The next run of the same suites and the bare client alternate ``--repeat`` times and their
+   medians are compared: evalkit's side is CPU-bound and the bare client's mostly waits, so a change in the
    machine's speed between two single runs moves their ratio by 0.2 and more.
 Each ratio is from one run of this script; the machine is shared and noisy, nothing here is a test.
 """
@@ -158,10 +159,11 @@ def bare_process(url: str, bodies_file: Path, concurrency: int) -> float:
     return took
 
 
-def cli_process(root: Path, run: str, cache: Path) -> tuple[float, list[tuple[str, float]]]:
+def cli_process(root: Path, run: str, cache: Path, helper: bool) -> tuple[float, list[tuple[str, float]], str]:
     """`evalkit run` from interpreter start to report written (and the process gone), with its on-disk
-    cache (evalkit/cache.py: the baselines) in ``cache``, never the user's own; and the phases it
-    reported (evalkit/timings.py)."""
+    cache (evalkit/cache.py: the baselines) in ``cache``, never the user's own; the phases it reported
+    (evalkit/timings.py), and where it scored and reported (evalkit/finisher.py; ``helper``: whether it may
+    use its helper process)."""
     out = root / run
     timings = root / f"{run}.timings.json"
     start = time.perf_counter()
@@ -180,15 +182,22 @@ def cli_process(root: Path, run: str, cache: Path) -> tuple[float, list[tuple[st
             "--quiet",
         ],
         cwd=REPO,
-        env={**os.environ, "EVALKIT_CACHE_DIR": str(cache), "EVALKIT_TIMINGS": str(timings)},
+        env={
+            **os.environ,
+            "EVALKIT_CACHE_DIR": str(cache),
+            "EVALKIT_TIMINGS": str(timings),
+            "EVALKIT_FINISH_HELPER": "on" if helper else "off",
+        },
         capture_output=True,
         text=True,
     )
     took = time.perf_counter() - start
     if proc.returncode != 0 or not (out / "report.html").is_file():
         raise SystemExit(f"bench: evalkit run failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    phases = [(str(name), float(sec)) for name, sec in json.loads(timings.read_text(encoding="utf-8"))["phases"]]
-    return took, phases
+    record = json.loads(timings.read_text(encoding="utf-8"))
+    phases = [(str(name), float(sec)) for name, sec in record["phases"]]
+    where = record.get("finish", "?") + (f" ({record['helper']})" if "helper" in record else "")
+    return took, phases, where
 
 
 def breakdown(took: float, phases: list[tuple[str, float]]) -> str:
@@ -223,6 +232,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end process comparison")
+    parser.add_argument(
+        "--no-helper",
+        action="store_true",
+        help="end to end, evalkit run scores and reports in its own process (EVALKIT_FINISH_HELPER=off)",
+    )
     parser.add_argument(
         "--repeat", type=int, default=3, help="end to end: alternating runs of the bare client and evalkit (medians)"
     )
@@ -273,17 +287,17 @@ def main() -> None:
                 cache = root / "cache"
                 shutil.copytree(Path(tmp) / "warm-cache" / TEMPLATES, cache / TEMPLATES)
                 bare_runs = [bare_process(url, bodies_file, c)]
-                ours, phases = cli_process(root, "cli", cache)
+                ours, phases, where = cli_process(root, "cli", cache, not args.no_helper)
                 # the next vendor on the same suites (here: the same endpoint again, a new run folder),
                 # alternating with the bare client
-                again_runs: list[tuple[float, list[tuple[str, float]]]] = []
+                again_runs: list[tuple[float, list[tuple[str, float]], str]] = []
                 for k in range(max(1, args.repeat)):
-                    again_runs.append(cli_process(root, f"cli-again-{k}", cache))
+                    again_runs.append(cli_process(root, f"cli-again-{k}", cache, not args.no_helper))
                     if k:
                         bare_runs.append(bare_process(url, bodies_file, c))
                 bare_proc = statistics.median(bare_runs)
-                again, phases_again = sorted(again_runs)[(len(again_runs) - 1) // 2]  # the median run (lower)
-                spread = f"; runs {', '.join(f'{t:.2f}' for t, _ in again_runs)}" if len(again_runs) > 1 else ""
+                again, phases_again, _ = sorted(again_runs)[(len(again_runs) - 1) // 2]  # the median run (lower)
+                spread = f"; runs {', '.join(f'{t:.2f}' for t, _, _ in again_runs)}" if len(again_runs) > 1 else ""
                 print(
                     f"  bare client process (start to last response)   {bare_proc:6.2f} s"
                     + (f"  (median of {', '.join(f'{t:.2f}' for t in bare_runs)})" if len(bare_runs) > 1 else "")
@@ -292,7 +306,7 @@ def main() -> None:
                     f"  evalkit run process (start to report written)  {ours:6.2f} s"
                     f"  ratio {ours / bare_proc:.2f} (target <= {TARGET_E2E}; first run of these suites)"
                 )
-                print(f"    where the time went (s): {breakdown(ours, phases)}")
+                print(f"    where the time went (s): {breakdown(ours, phases)}; scored and reported: {where}")
                 print(
                     f"  the same, next run of the same suites          {again:6.2f} s"
                     f"  ratio {again / bare_proc:.2f} (baselines from the cache{spread})"

@@ -14,7 +14,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__, timings
 from .config.issues import ConfigError, ConfigIssue
@@ -25,6 +25,9 @@ from .selection import attestation as _attestation
 from .selection import notices as _notices
 from .selection import select as _select
 from .timings import phase
+
+if TYPE_CHECKING:
+    from .finisher import Finisher
 
 SCHEMA_MODELS = ("suite", "vendor", "criteria", "attestation")
 
@@ -196,6 +199,13 @@ def _writable_dir(path: Path, flag: str) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .finisher import started
+
+    with started() as helper:  # a process that gets the finish stage ready meanwhile (evalkit/finisher.py)
+        return _run(args, helper)
+
+
+def _run(args: argparse.Namespace, helper: Finisher | None) -> int:
     from .pipeline import RunOptions, finish, new_run_id, send
 
     if args.resume and not (Path(args.resume) / "store.sqlite").is_file():
@@ -280,11 +290,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             announce=_err,
             attestation_sources=sources,
             locations=_locations(args, ws, suites, vendors, judges),
+            helper_ready=helper.ready if helper is not None else None,
         ),
         judges=judges,
     )
     del ws, suites, vendors  # everything scoring and the report need is in the store now
-    outcome = finish(sent)
+    outcome = helper.finish(sent) if helper is not None else finish(sent)
     if (out_dir / "blind-mapping.json").is_file():
         _err(
             tr(

@@ -14,6 +14,7 @@ import secrets
 import shlex
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
@@ -57,6 +58,10 @@ class RunOptions:
     announce: Callable[[str], None] | None = None  # where the pre-registration line is printed
     attestation_sources: dict = field(default_factory=dict)  # vendor id -> answers file used
     locations: dict = field(default_factory=dict)  # absolute folders and files the run was made from (resume)
+    # called with the run folder and the number of planned requests once the store holds the run's suites:
+    # True when a helper process will score and report, and imports and warms the baselines meanwhile
+    # (evalkit/finisher.py); otherwise a thread of this process does that during the send (preload.py)
+    helper_ready: Callable[[Path, int], bool] | None = None
 
 
 @dataclass
@@ -459,9 +464,14 @@ def send(
         if sealed and opts.announce and not opts.quiet:
             _announce_not_sent(opts.announce, [s.id for s in suite_models], vendor_models, sealed, labels)
         # the finish stage's imports, and the baselines of a suite tree not seen before, overlap the wait
-        # for answers (into the on-disk cache, where compute_results reads them; preload.py)
-        warm = partial(_warm_baselines, _criteria(ws).model, [s for s in suite_models if s.id not in sealed])
-        with phase("send"), frozen(), Preload(then=[warm]):
+        # for answers (into the on-disk cache, where compute_results reads them): in the helper process
+        # that will finish the run (finisher.py), else in a thread of this one (preload.py)
+        if opts.helper_ready is not None and opts.helper_ready(run_dir, len(requests)):
+            background: AbstractContextManager = nullcontext()
+        else:
+            warm = partial(_warm_baselines, _criteria(ws).model, [s for s in suite_models if s.id not in sealed])
+            background = Preload(then=[warm])
+        with phase("send"), frozen(), background:
             summary = asyncio.run(
                 _run_requests(store, requests, vendor_models, suite_models, opts, judge_models, sealed, labels)
             )

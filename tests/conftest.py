@@ -27,8 +27,14 @@ SAMPLES = REPO / "tests" / "data" / "samples"  # excerpts of external data forma
 REAL_VENDOR_ENV = ("OPENAI_API_KEY", "GENNAI_VLLM_BASE_URL", "GENNAI_VLLM_API_KEY")
 
 
+# `evalkit run` finishes in its own process in tests unless a test asks for the helper process
+# (evalkit/finisher.py): a run in this process then stays in it, with whatever the test patched in it, and
+# the ~220 runs of a session do not start ~220 more interpreters. The shared repository run, the sealed
+# runs and tests/test_finisher.py use the helper, as a user's run does.
+os.environ["EVALKIT_FINISH_HELPER"] = "off"
+
 # evalkit variables the tests set for every test (a developer's own values never reach one)
-TEST_SETTINGS = ("EVALKIT_LANG", "EVALKIT_CACHE_DIR")
+TEST_SETTINGS = ("EVALKIT_LANG", "EVALKIT_CACHE_DIR", "EVALKIT_FINISH_HELPER")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -210,7 +216,7 @@ def repo_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
 
     Built once for the session and shared by every worker: tests read it and never write into it (a
     test that runs the CLI on it again works on a copy, `repo_run_copy`)."""
-    folder, proc = evalkit_once(tmp_path_factory, "repo-run", "run", "--out", "{out}/run")
+    folder, proc = evalkit_once(tmp_path_factory, "repo-run", "run", "--out", "{out}/run", EVALKIT_FINISH_HELPER="on")
     assert proc.returncode == 0, proc.stderr
     return folder / "run", proc
 

@@ -126,8 +126,12 @@ def scan(folder: Path) -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def sealed_run(tmp_path_factory):
     work = seal_workspace(tmp_path_factory.mktemp("sealed") / "w")
-    proc = evalkit("run", "--out", "run", cwd=work, env=env())
+    # scored and reported by the helper process (evalkit/finisher.py): the plaintext reaches it by pipe only
+    proc = evalkit(
+        "run", "--out", "run", cwd=work, env=env(EVALKIT_FINISH_HELPER="on", EVALKIT_TIMINGS=str(work / "t"))
+    )
     assert proc.returncode == 0, proc.stderr
+    assert json.loads((work / "t").read_text(encoding="utf-8"))["finish"] == "helper"
     return work, proc
 
 

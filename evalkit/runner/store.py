@@ -241,6 +241,16 @@ class RunStore:
             self.set_meta("schema_version", SCHEMA_VERSION)
 
     @classmethod
+    def reader(cls, path: Path) -> RunStore:
+        """The store another process is writing, opened read-only (SQLite's ``mode=ro``; WAL lets it
+        read while that process commits): its metadata and queries, never a write, no schema change."""
+        store = cls.__new__(cls)
+        store.path = Path(path)
+        store.db = sqlite3.connect(store.path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
+        store.unsealed = None
+        return store
+
+    @classmethod
     def open_dir(cls, run_dir: Path) -> RunStore:
         run_dir = Path(run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,247 @@
+"""``evalkit run``'s finish stage in a helper process that gets ready while the requests are in flight.
+
+The send phase mostly waits on the network, but one interpreter runs it: whatever else the process
+does meanwhile holds the interpreter lock the event loop needs when an answer arrives. Importing what
+scoring and the report need (pandas, the analysis, the scorers: about half a second of CPU, partly in
+C code that never lets go of the lock) in a thread of the sending process (evalkit/preload.py)
+stretched a 2,000-request send from 1.8 s to 2.1-2.4 s; done after the send instead, it is the same
+half second after the last answer. A second process does it on the machine's other core:
+
+1. ``evalkit run`` starts the helper (``python -c``, running :func:`serve`) before it loads the
+   workspace; the helper imports the finish stage's modules (:data:`evalkit.preload.FINISH_MODULES`);
+2. once the run's store holds the run's suites, before the first request, the sender says so
+   (:meth:`Finisher.ready`) and the helper computes the baselines of a suite tree not seen before into
+   the on-disk cache (:func:`evalkit.reference.baselines.warm_cache`), reading the suites from the
+   store, read-only (WAL lets it read while the sender commits);
+3. after the send, the sender hands over the :class:`~evalkit.pipeline.Sent` (:meth:`Finisher.finish`)
+   and the helper runs :func:`evalkit.pipeline.finish`: it scores and reports from the store, as the
+   sender would, and answers with the outcome, the phases it timed (evalkit/timings.py) and whatever
+   it wrote on its console, which the sender writes on its own.
+
+Messages are pickles on the helper's stdin and on a copy of its stdout (its own output goes to a
+buffer); the sealed suites' plaintext passes through that pipe only, never a file. The helper sends no
+request and writes nothing but what the finish stage writes.
+
+Whatever goes wrong with the helper (it could not start, died, raised, answered something else), the
+run finishes in its own process exactly as it does without one (:func:`evalkit.pipeline.finish`): a
+failure's messages, exit code and files are the in-process ones, and nothing is lost, since everything
+the send computed is in the store. Ctrl-C is the sender's to handle: the helper ignores it and is
+stopped when the run ends; if the sender is killed, the helper's stdin ends and it exits.
+
+No helper when ``EVALKIT_FINISH_HELPER=off``, and none past :data:`MAX_REQUESTS` planned requests: a
+second interpreter holding the finish stage beside the sender's memory would cost a large run its
+memory target (docs/performance.md), and the seconds saved matter less there.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import os
+import pickle
+import signal
+import subprocess
+import sys
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from . import timings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from .pipeline import RunOutcome, Sent
+
+ENV_VAR = "EVALKIT_FINISH_HELPER"
+OFF = ("off", "0", "no", "false")
+MAX_REQUESTS = 20_000
+WAIT_EXIT = 10.0  # seconds a helper that answered gets to exit before it is killed
+_BOOT = "import sys; sys.path.insert(0, {root!r}); from evalkit.finisher import serve; serve()"
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV_VAR, "").strip().lower() not in OFF
+
+
+class Finisher:
+    """The sender's end of one helper process (see the module's docstring)."""
+
+    def __init__(self, command: list[str] | None = None) -> None:
+        root = str(Path(__file__).resolve().parents[1])  # the evalkit this process runs, for the helper too
+        self.command = command or [sys.executable, "-c", _BOOT.format(root=root)]
+        self.proc: subprocess.Popen | None = None
+        self.failure: str | None = None  # why the helper was not used, if it was not
+        self.answered = False
+
+    def start(self) -> Finisher:
+        env = {k: v for k, v in os.environ.items() if k != timings.ENV_VAR}  # its phases come back in its answer
+        try:
+            self.proc = subprocess.Popen(
+                self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+            )
+        except OSError as exc:
+            self.give_up(f"could not start: {exc}")
+        return self
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def ready(self, run_dir: Path, planned: int) -> bool:
+        """The store of ``run_dir`` holds the run's suites (``planned`` requests): the helper may read
+        them (the baselines). Whether the helper will finish the run; if not, the sender does it all."""
+        if planned > MAX_REQUESTS:
+            self.give_up(f"more than {MAX_REQUESTS} planned requests")
+            return False
+        return self._send(("ready", str(run_dir)))
+
+    def finish(self, sent: Sent) -> RunOutcome:
+        """Score and report the run: in the helper, or here when the helper cannot."""
+        outcome = self._finish(sent)
+        if outcome is None:
+            from .pipeline import finish
+
+            outcome = finish(sent)
+        timings.note("finish", "helper" if self.failure is None else "in process")
+        if self.failure is not None:
+            timings.note("helper", self.failure)
+        return outcome
+
+    def _finish(self, sent: Sent) -> RunOutcome | None:
+        if not self._send(("finish", sent)):
+            return None
+        assert self.proc is not None and self.proc.stdout is not None
+        try:
+            reply = pickle.load(self.proc.stdout)
+        except Exception as exc:  # it died (EOF) or wrote something else: the run finishes here
+            self.give_up(f"no answer: {type(exc).__name__}: {exc}")
+            return None
+        if not (isinstance(reply, tuple) and reply and reply[0] == "ok" and len(reply) == 4):
+            self.give_up(str(reply[1]) if isinstance(reply, tuple) and len(reply) == 2 else "an unexpected answer")
+            return None
+        _, outcome, phases, console = reply
+        self.answered = True
+        self.stop()
+        timings.extend(phases)
+        if console:
+            sys.stderr.write(console)
+        return outcome
+
+    def _send(self, message: tuple[str, Any]) -> bool:
+        if self.failure is not None or not self.alive:
+            if self.failure is None:
+                self.give_up("it ended")
+            return False
+        assert self.proc is not None and self.proc.stdin is not None
+        try:
+            pickle.dump(message, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self.proc.stdin.flush()
+        except Exception as exc:  # a closed pipe, or something that does not pickle
+            self.give_up(f"could not be told: {type(exc).__name__}: {exc}")
+            return False
+        return True
+
+    def give_up(self, why: str) -> None:
+        """The run finishes in its own process: the helper is stopped, and ``why`` kept (the first reason)."""
+        if self.failure is None:
+            self.failure = why
+        self.stop()
+
+    def stop(self) -> None:
+        """End the helper: at once unless it has answered (then it is exiting by itself)."""
+        proc = self.proc
+        if proc is None:
+            return
+        self.proc = None
+        with suppress(OSError, ValueError):
+            if proc.stdin is not None:
+                proc.stdin.close()
+        if not self.answered:  # importing, or computing baselines nobody will read now
+            proc.kill()
+        try:
+            proc.wait(timeout=WAIT_EXIT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+@contextmanager
+def started() -> Iterator[Finisher | None]:
+    """A helper for ``evalkit run`` (None when ``EVALKIT_FINISH_HELPER=off``), stopped when the block
+    ends however it ends."""
+    if not enabled():
+        yield None
+        return
+    helper = Finisher().start()
+    try:
+        yield helper
+    except BaseException:
+        helper.give_up("the run ended early")
+        raise
+    finally:
+        helper.stop()
+
+
+# --- the helper's side ------------------------------------------------------------------------------
+
+
+def serve() -> None:
+    """The helper process: import, warm the baselines when told, finish the run when given it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the sender's; it stops this process
+    with suppress(OSError, AttributeError):
+        os.nice(int(os.environ.get("EVK_NICE", "0")))
+    channel = os.fdopen(os.dup(1), "wb")  # answers go to the pipe the sender reads ...
+    os.dup2(2, 1)  # ... and nothing else can reach it
+    console = io.StringIO()
+    sys.stdout = sys.stderr = console  # what the finish stage prints, handed to the sender
+    try:
+        _serve(sys.stdin.buffer, channel, console)
+    finally:
+        with suppress(OSError):
+            channel.close()
+        os._exit(0)  # nothing left to clean up: every file the finish stage writes is closed
+
+
+def _serve(inbox: BinaryIO, channel: BinaryIO, console: io.StringIO) -> None:
+    from .preload import FINISH_MODULES
+
+    for name in FINISH_MODULES:
+        with suppress(Exception):  # the finish stage imports it again and reports the error
+            importlib.import_module(name)
+    from .pipeline import finish
+
+    while True:
+        try:
+            kind, body = pickle.load(inbox)
+        except Exception:  # the end of stdin: the sender is gone or finishes the run itself
+            return
+        if kind == "ready":
+            with suppress(Exception):  # an optimisation only: the finish stage computes them anyway
+                _warm_baselines(Path(body))
+        elif kind == "finish":
+            timings.reset()
+            try:
+                outcome = finish(body)
+                reply: tuple = ("ok", outcome, timings.phases(), console.getvalue())
+            except BaseException as exc:  # the sender finishes the run itself, and reports the error
+                reply = ("error", f"{type(exc).__name__}: {exc}")
+            with suppress(OSError):
+                pickle.dump(reply, channel, protocol=pickle.HIGHEST_PROTOCOL)
+                channel.flush()
+            return
+
+
+def _warm_baselines(run_dir: Path) -> None:
+    """The baselines of the run's public suites, as the finish stage will ask for them
+    (pipeline.compute_results), into the on-disk cache."""
+    from .pipeline import load_run
+    from .reference.baselines import warm_cache
+    from .runner.store import STORE_NAME, RunStore
+
+    with RunStore.reader(run_dir / STORE_NAME) as store:
+        criteria, suites, _ = load_run(store)
+        sealed = store.get_meta("sealed") or {}
+    warm_cache(criteria, [s for s in suites if s.id not in sealed])

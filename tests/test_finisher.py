@@ -1,0 +1,222 @@
+"""`evalkit run`'s finish stage in a helper process (evalkit/finisher.py): the same exports as the run's own
+process writes, the baselines warmed from the store, and a run that finishes by itself whenever the helper
+cannot (it does not start, dies, answers garbage, fails, or the run is too large for it)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import sqlite3
+import sys
+import time
+
+import pytest
+from conftest import evalkit, make_workspace, own_env
+
+from evalkit import cache, finisher, pipeline
+from evalkit.reference import baselines
+from evalkit.runner.store import STORE_NAME, RunStore
+
+CRITERIA = (
+    "id: root\ntitle: 全体\nclause: 全体\nchildren:\n"
+    "  - id: leaf\n    title: 葉\n    clause: 葉\n"
+    "  - id: other\n    title: 別\n    clause: 別\n"
+)
+SUITE = (
+    'id: s\nversion: "1"\ntitle: 試験\ncriterion: leaf\nprompt: "{{ q }}"\nscorers: [{kind: exact}]\n'
+    "items:\n" + "".join(f"  - {{id: q{n}, vars: {{q: 問{n}}}, reference: 答{n}}}\n" for n in range(8))
+)
+CHOICE = (
+    'id: c\nversion: "1"\ntitle: 選択\ncriterion: other\nprompt: "{{ q }}"\nscorers: [{kind: contains}]\n'
+    "items:\n" + "".join(f"  - {{id: c{n}, vars: {{q: 質問{n}}}, reference: 正解{n}}}\n" for n in range(5))
+)
+VENDORS = {
+    "oracle": "id: oracle\nname: 参照\ncategory: baseline\nprovider: reference\nmodel: oracle\n",
+    "refuse": "id: refuse\nname: 拒否\ncategory: baseline\nprovider: reference\nmodel: refuse\n",
+}
+EXPORTS = ("summary.json", "results.csv", "results.junit.xml", "report.html", "results.parquet")
+
+
+@pytest.fixture
+def work(tmp_path):
+    return make_workspace(tmp_path / "ws", {"s": SUITE, "c": CHOICE}, VENDORS, CRITERIA)
+
+
+def run(work, out, *, helper: str = "on", quiet: bool = True, **env):
+    timings = work.parent / f"{out}.timings.json"
+    proc = evalkit(
+        "run",
+        "--out",
+        str(work.parent / out),
+        *(["-q"] if quiet else []),
+        cwd=work,
+        env=own_env(EVALKIT_FINISH_HELPER=helper, EVALKIT_TIMINGS=str(timings), **env),
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc, json.loads(timings.read_text(encoding="utf-8"))
+
+
+def test_the_helper_writes_what_the_runs_own_process_would(work):
+    proc, timings = run(work, "a", quiet=False)
+    assert timings["finish"] == "helper" and "helper" not in timings
+    # the helper's phases come back to the run's timings, after the send
+    assert [name for name, _ in timings["phases"]] == [
+        "load",
+        "plan",
+        "send",
+        "score",
+        "aggregate",
+        "exports",
+        "report",
+    ]
+    assert "report:" in proc.stdout and "oracle" in proc.stdout  # the console summary, from the helper's outcome
+    # scoring the same store again in this process gives every export byte for byte
+    out = work.parent / "a"
+    written = {name: (out / name).read_bytes() for name in EXPORTS}
+    shutil.copytree(out, work.parent / "b")
+    again = evalkit("score", str(work.parent / "b"), cwd=work, env=own_env())
+    assert again.returncode == 0, again.stderr
+    for name in ("summary.json", "results.csv", "results.junit.xml", "report.html"):
+        assert (work.parent / "b" / name).read_bytes() == written[name], name
+    summary = json.loads(written["summary.json"])
+    assert {v["id"]: v["verdict"] for v in summary["vendors"]}["oracle"] == "適合"
+    assert summary["baselines"]["computed"]
+
+
+def test_the_helper_warms_the_baselines_the_finish_stage_reads(work, tmp_path, monkeypatch):
+    # the helper reads the suites back from the store: the same cache key as the finish stage's
+    run(work, "a", helper="off", EVALKIT_CACHE_DIR="off")
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
+    finisher._warm_baselines(work.parent / "a")
+    assert len(list((tmp_path / "cache").glob("baselines-*.json"))) == 1
+    computed: list[int] = []
+    real = baselines._baseline_results
+    monkeypatch.setattr(baselines, "_baseline_results", lambda *a, **k: computed.append(1) or real(*a, **k))
+    with RunStore(work.parent / "a" / STORE_NAME) as store:
+        results, _ = pipeline.compute_results(store)
+    assert computed == [] and results["baselines"]["computed"]
+    # and a run through the helper with a cold cache fills it (the same entry)
+    shutil.rmtree(tmp_path / "cache")
+    run(work, "b", EVALKIT_CACHE_DIR=str(tmp_path / "cache"))
+    assert len(list((tmp_path / "cache").glob("baselines-*.json"))) == 1
+
+
+def test_the_reader_reads_while_the_writer_commits_and_cannot_write(work):
+    run(work, "a", helper="off")
+    path = work.parent / "a" / STORE_NAME
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO meta VALUES ('x', '1')")
+    with RunStore.reader(path) as store:
+        assert store.get_meta("x") is None and store.get_meta("suites")  # the last commit, not blocked
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            store.set_meta("y", 1)
+    writer.execute("COMMIT")
+
+
+BROKEN = {
+    "exits at once": "import sys; sys.exit(3)",
+    "answers garbage": (
+        "import sys; sys.stdout.buffer.write(b'not a pickle'); sys.stdout.flush(); sys.stdin.buffer.read()"
+    ),
+    "fails to finish": (
+        "import sys; sys.path.insert(0, {root!r}); import evalkit.pipeline as p; "
+        "p.finish = lambda sent: 1 / 0; from evalkit.finisher import serve; serve()"
+    ),
+}
+
+
+@pytest.mark.parametrize("how", list(BROKEN))
+def test_a_run_finishes_by_itself_when_the_helper_cannot(work, monkeypatch, how):
+    monkeypatch.setattr(finisher, "_BOOT", BROKEN[how])
+    proc, timings = run(work, "a")
+    assert timings["finish"] == "in process"
+    expected = {
+        # gone before it was told anything, while it was, or before it answered
+        "exits at once": ("it ended", "could not be told: BrokenPipeError", "no answer: EOFError"),
+        "answers garbage": ("no answer: UnpicklingError",),
+        "fails to finish": ("ZeroDivisionError: division by zero",),
+    }[how]
+    assert timings["helper"].startswith(expected), timings["helper"]
+    assert "Traceback" not in proc.stderr
+    summary = json.loads((work.parent / "a" / "summary.json").read_text(encoding="utf-8"))
+    assert {v["id"]: v["verdict"] for v in summary["vendors"]}["oracle"] == "適合"
+
+
+def test_a_helper_that_cannot_start_leaves_the_run_to_itself(work, monkeypatch):
+    monkeypatch.setattr(finisher.sys, "executable", str(work / "no-such-python"))
+    _, timings = run(work, "a")
+    assert timings["finish"] == "in process" and timings["helper"].startswith("could not start")
+
+
+def test_a_large_run_finishes_in_its_own_process(work, monkeypatch):
+    # past MAX_REQUESTS the helper's memory beside the sender's would cost the memory target
+    monkeypatch.setattr(finisher, "MAX_REQUESTS", 10)
+    _, timings = run(work, "a")
+    assert timings == {**timings, "finish": "in process", "helper": "more than 10 planned requests"}
+    assert (work.parent / "a" / "report.html").is_file()
+
+
+def test_off_starts_no_helper(work, monkeypatch):
+    started: list[object] = []
+    monkeypatch.setattr(finisher.Finisher, "start", lambda self: started.append(self) or self)
+    _, timings = run(work, "a", helper="off")
+    assert started == [] and "finish" not in timings
+
+
+def test_an_interrupted_run_stops_its_helper(monkeypatch):
+    # Ctrl-C reaches the run (the helper ignores it): the helper is killed, not left behind
+    monkeypatch.setattr(finisher, "_BOOT", "import time; time.sleep(60)")
+    monkeypatch.setenv(finisher.ENV_VAR, "on")
+    seen: list[finisher.Finisher] = []
+    with pytest.raises(KeyboardInterrupt), finisher.started() as helper:
+        assert helper is not None and helper.alive
+        seen.append(helper)
+        proc = helper.proc
+        raise KeyboardInterrupt
+    assert seen[0].proc is None and proc is not None and proc.poll() is not None
+    assert seen[0].failure == "the run ended early"
+
+
+def test_a_helper_not_used_is_killed_not_waited_for(monkeypatch):
+    # a run that ends before its finish stage (nothing to do, an error) does not wait for imports or baselines
+    monkeypatch.setattr(finisher, "_BOOT", "import time; time.sleep(60)")
+    monkeypatch.setenv(finisher.ENV_VAR, "on")
+    start = time.monotonic()
+    with finisher.started() as helper:
+        assert helper is not None
+        proc = helper.proc
+    assert proc is not None and proc.returncode is not None
+    assert time.monotonic() - start < finisher.WAIT_EXIT
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_helper_ignores_ctrl_c_and_ends_with_its_input():
+    helper = finisher.Finisher().start()
+    proc = helper.proc
+    assert proc is not None and proc.stdin is not None
+    deadline = time.monotonic() + 60
+    while not _ignores_sigint(proc.pid):  # serve() has started (after the interpreter's own start-up)
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    assert proc.poll() is None
+    proc.stdin.close()  # the run is gone: the helper's input ends, and so does the helper
+    assert proc.wait(timeout=60) == 0
+    helper.proc = None
+
+
+def _ignores_sigint(pid: int) -> bool:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        ignored = next(line for line in status if line.startswith("SigIgn:")).split()[1]
+    return bool(int(ignored, 16) & (1 << (signal.SIGINT - 1)))
+
+
+def test_enabled_reads_the_environment(monkeypatch):
+    for value, expected in (("off", False), ("0", False), ("OFF", False), ("on", True), ("", True)):
+        monkeypatch.setenv(finisher.ENV_VAR, value)
+        assert finisher.enabled() is expected
+    monkeypatch.delenv(finisher.ENV_VAR)
+    assert finisher.enabled()

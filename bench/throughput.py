@@ -252,7 +252,7 @@ def main() -> None:
             _, bodies = request_bodies(warm)
             (warm / "bodies.jsonl").write_bytes(b"\n".join(bodies) + b"\n")
             bare_process(url, warm / "bodies.jsonl", 8)
-            cli_process(warm, "run", Path(tmp) / "warm-cache")
+            cli_process(warm, "run", Path(tmp) / "warm-cache", not args.no_helper)
         for n, c in shapes:
             root = workspace(Path(tmp) / f"{n}x{c}", n, url, c)
             requests, bodies = request_bodies(root)

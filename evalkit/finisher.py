@@ -7,8 +7,9 @@ C code that never lets go of the lock) in a thread of the sending process (evalk
 stretched a 2,000-request send from 1.8 s to 2.1-2.4 s; done after the send instead, it is the same
 half second after the last answer. A second process does it on the machine's other core:
 
-1. ``evalkit run`` starts the helper (``python -c``, running :func:`serve`) before it loads the
-   workspace; the helper imports the finish stage's modules (:data:`evalkit.preload.FINISH_MODULES`);
+1. ``evalkit run`` starts the helper (``python -c``, running :func:`serve`) first, before its own
+   imports (evalkit/entry.py); the helper imports the finish stage's modules
+   (:data:`evalkit.preload.FINISH_MODULES`) while the run imports, loads and plans;
 2. once the run's store holds the run's suites, before the first request, the sender says so
    (:meth:`Finisher.ready`) and the helper computes the baselines of a suite tree not seen before into
    the on-disk cache (:func:`evalkit.reference.baselines.warm_cache`), reading the suites from the
@@ -76,6 +77,7 @@ class Finisher:
 
     def start(self) -> Finisher:
         env = {k: v for k, v in os.environ.items() if k != timings.ENV_VAR}  # its phases come back in its answer
+        env.setdefault("OPENBLAS_NUM_THREADS", "1")  # as evalkit.cli.main sets it, which may not have run yet
         try:
             self.proc = subprocess.Popen(
                 self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
@@ -168,14 +170,36 @@ class Finisher:
             proc.stdout.close()
 
 
+_early: Finisher | None = None
+
+
+def prestart() -> None:
+    """Start the helper of the ``evalkit run`` about to begin (evalkit/entry.py), for :func:`started`."""
+    global _early
+    if _early is None and enabled():
+        _early = Finisher().start()
+
+
+def discard_early() -> None:
+    """Stop a helper :func:`prestart` started that no run took."""
+    global _early
+    if _early is not None:
+        _early.give_up("no run took it")
+        _early = None
+
+
 @contextmanager
 def started() -> Iterator[Finisher | None]:
-    """A helper for ``evalkit run`` (None when ``EVALKIT_FINISH_HELPER=off``), stopped when the block
-    ends however it ends."""
+    """A helper for ``evalkit run`` (None when ``EVALKIT_FINISH_HELPER=off``): the one :func:`prestart`
+    started, else a new one; stopped when the block ends however it ends."""
+    global _early
+    helper, _early = _early, None
     if not enabled():
+        if helper is not None:
+            helper.give_up("turned off")
         yield None
         return
-    helper = Finisher().start()
+    helper = helper or Finisher().start()
     try:
         yield helper
     except BaseException:

@@ -220,3 +220,36 @@ def test_enabled_reads_the_environment(monkeypatch):
         assert finisher.enabled() is expected
     monkeypatch.delenv(finisher.ENV_VAR)
     assert finisher.enabled()
+
+
+def test_the_command_starts_the_helper_before_its_own_imports(work):
+    # evalkit/entry.py: `evalkit run` as a real process, its helper started first and taken by the run
+    timings = work.parent / "t.json"
+    env = own_env(EVALKIT_FINISH_HELPER="on", EVALKIT_TIMINGS=str(timings))
+    proc = evalkit("run", "--out", str(work.parent / "a"), "-q", cwd=work, env=env, process=True)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(timings.read_text(encoding="utf-8"))["finish"] == "helper"
+
+
+def test_a_prestarted_helper_is_the_runs_or_is_stopped(monkeypatch):
+    monkeypatch.setattr(finisher, "_BOOT", "import time; time.sleep(60)")
+    monkeypatch.setenv(finisher.ENV_VAR, "on")
+    finisher.prestart()
+    early = finisher._early
+    assert early is not None and early.alive
+    with finisher.started() as helper:
+        assert helper is early and finisher._early is None
+    assert early.proc is None  # stopped with the block
+    finisher.prestart()
+    unused = finisher._early
+    assert unused is not None and unused.proc is not None
+    proc = unused.proc
+    finisher.discard_early()  # a usage error: no run took it
+    assert finisher._early is None and proc.poll() is not None
+    # turned off between the two: the early one is stopped, the run finishes by itself
+    finisher.prestart()
+    proc = finisher._early.proc if finisher._early else None
+    monkeypatch.setenv(finisher.ENV_VAR, "off")
+    with finisher.started() as helper:
+        assert helper is None
+    assert proc is not None and proc.poll() is not None

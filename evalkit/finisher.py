@@ -11,9 +11,9 @@ half second after the last answer. A second process does it on the machine's oth
    imports (evalkit/entry.py); the helper imports the finish stage's modules
    (:data:`evalkit.preload.FINISH_MODULES`) while the run imports, loads and plans;
 2. once the run's store holds the run's suites, before the first request, the sender says so
-   (:meth:`Finisher.ready`) and the helper computes the baselines of a suite tree not seen before into
-   the on-disk cache (:func:`evalkit.reference.baselines.warm_cache`), reading the suites from the
-   store, read-only (WAL lets it read while the sender commits);
+   (:meth:`Finisher.ready`) and the helper reads them from the store, read-only (WAL lets it read while
+   the sender commits), and computes the baselines of a suite tree not seen before into the on-disk
+   cache (:func:`evalkit.reference.baselines.warm_cache`); the finish stage uses the suites it read;
 3. after the send, the sender hands over the :class:`~evalkit.pipeline.Sent` (:meth:`Finisher.finish`)
    and the helper runs :func:`evalkit.pipeline.finish`: it scores and reports from the store, as the
    sender would, and answers with the outcome, the phases it timed (evalkit/timings.py) and whatever
@@ -237,6 +237,7 @@ def _serve(inbox: BinaryIO, channel: BinaryIO, console: io.StringIO) -> None:
             importlib.import_module(name)
     from .pipeline import finish
 
+    stored: tuple | None = None  # the run's criteria, suites and vendors as stored, read during the send
     while True:
         try:
             kind, body = pickle.load(inbox)
@@ -244,11 +245,11 @@ def _serve(inbox: BinaryIO, channel: BinaryIO, console: io.StringIO) -> None:
             return
         if kind == "ready":
             with suppress(Exception):  # an optimisation only: the finish stage computes them anyway
-                _warm_baselines(Path(body))
+                stored = _warm_baselines(Path(body))
         elif kind == "finish":
             timings.reset()
             try:
-                outcome = finish(body)
+                outcome = finish(body, stored=stored)
                 reply: tuple = ("ok", outcome, timings.phases(), console.getvalue())
             except BaseException as exc:  # the sender finishes the run itself, and reports the error
                 reply = ("error", f"{type(exc).__name__}: {exc}")
@@ -258,14 +259,17 @@ def _serve(inbox: BinaryIO, channel: BinaryIO, console: io.StringIO) -> None:
             return
 
 
-def _warm_baselines(run_dir: Path) -> None:
+def _warm_baselines(run_dir: Path) -> tuple:
     """The baselines of the run's public suites, as the finish stage will ask for them
-    (pipeline.compute_results), into the on-disk cache."""
+    (pipeline.compute_results), into the on-disk cache; and what they were computed from, the run's
+    ``load_run``, which the finish stage need not read again (``score_and_report``'s ``stored``)."""
+    from .collector import paused
     from .pipeline import load_run
     from .reference.baselines import warm_cache
     from .runner.store import STORE_NAME, RunStore
 
-    with RunStore.reader(run_dir / STORE_NAME) as store:
-        criteria, suites, _ = load_run(store)
+    with RunStore.reader(run_dir / STORE_NAME) as store, paused():
+        stored = load_run(store)
         sealed = store.get_meta("sealed") or {}
-    warm_cache(criteria, [s for s in suites if s.id not in sealed])
+    warm_cache(stored[0], [s for s in stored[1] if s.id not in sealed])
+    return stored

@@ -494,15 +494,16 @@ def _warm_baselines(criteria: CriteriaFile, suites: list[Suite]) -> None:
     warm_cache(criteria, suites)
 
 
-def finish(sent: Sent) -> RunOutcome:
-    """Score and report a run ``send`` filled, reading only its store (and sealed suites in memory)."""
+def finish(sent: Sent, stored: tuple | None = None) -> RunOutcome:
+    """Score and report a run ``send`` filled, reading only its store (and sealed suites in memory).
+    ``stored``: ``load_run`` of its store, read already (see ``score_and_report``)."""
     run_dir, summary = sent.run_dir, sent.execution
     if summary.sent == 0 and summary.judge_sent == 0:
         current = _current_exports(run_dir)
         if current is not None:  # nothing new since the exports were written: reuse them as they are
             return RunOutcome(run_dir, run_dir / "report.html", current, summary)
     with frozen():  # the modules preloaded during the send are not traversed again (collector.py)
-        report, results = score_and_report(run_dir, sealed=sent.sealed)
+        report, results = score_and_report(run_dir, sealed=sent.sealed, stored=stored)
     return RunOutcome(run_dir, report, results, summary)
 
 
@@ -728,6 +729,7 @@ def score_and_report(
     sealed_paths: tuple = (),
     reveal: bool = False,
     unblind: Path | None = None,
+    stored: tuple | None = None,
 ) -> tuple[Path, dict]:
     """Score stored responses, aggregate, write report.html, results.csv, results.parquet,
     summary.json and results.junit.xml.
@@ -739,7 +741,9 @@ def score_and_report(
     full-run exports are left alone. A run with sealed suites needs their key (``sealed``: already
     open; else ``key_env`` / the variables their headers name). A blinded run's exports and reports
     show pseudonyms. Nothing here calls an endpoint, and every statistic is seeded: the same store
-    always gives the same summary.json.
+    always gives the same summary.json. ``stored``: ``load_run`` of this store without its sealed suites
+    opened, read already (the finish helper reads it while the requests are in flight: evalkit/finisher.py);
+    used for a run without sealed suites, whose suites it cannot differ from, else read again.
     """
     from .integrity import blind
     from .report import render_report
@@ -768,7 +772,8 @@ def score_and_report(
                 unblind, blind.of_store(store), (store.get_meta("manifest") or {}).get("run_id", run_dir.name)
             )
         with paused():  # (collector.py: the suites' models and the score rows are all kept or written)
-            loaded = load_run(store)  # read once: scoring and aggregation share it
+            # read once: scoring and aggregation share it
+            loaded = stored if stored is not None and store.unsealed is None else load_run(store)
         with phase("score"), paused():
             if rescore:
                 score_store(store, suites=loaded[1])

@@ -88,8 +88,10 @@ def test_the_helper_warms_the_baselines_the_finish_stage_reads(work, tmp_path, m
     # the helper reads the suites back from the store: the same cache key as the finish stage's
     run(work, "a", helper="off", EVALKIT_CACHE_DIR="off")
     monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
-    finisher._warm_baselines(work.parent / "a")
+    stored = finisher._warm_baselines(work.parent / "a")
     assert len(list((tmp_path / "cache").glob("baselines-*.json"))) == 1
+    with RunStore(work.parent / "a" / STORE_NAME) as store:  # what the finish stage would read itself
+        assert stored == pipeline.load_run(store)
     computed: list[int] = []
     real = baselines._baseline_results
     monkeypatch.setattr(baselines, "_baseline_results", lambda *a, **k: computed.append(1) or real(*a, **k))
@@ -122,7 +124,7 @@ BROKEN = {
     ),
     "fails to finish": (
         "import sys; sys.path.insert(0, {root!r}); import evalkit.pipeline as p; "
-        "p.finish = lambda sent: 1 / 0; from evalkit.finisher import serve; serve()"
+        "p.finish = lambda sent, stored: 1 / 0; from evalkit.finisher import serve; serve()"
     ),
 }
 

@@ -215,8 +215,6 @@ def started() -> Iterator[Finisher | None]:
 def serve() -> None:
     """The helper process: import, warm the baselines when told, finish the run when given it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the sender's; it stops this process
-    with suppress(OSError, AttributeError):
-        os.nice(int(os.environ.get("EVK_NICE", "0")))
     channel = os.fdopen(os.dup(1), "wb")  # answers go to the pipe the sender reads ...
     os.dup2(2, 1)  # ... and nothing else can reach it
     console = io.StringIO()

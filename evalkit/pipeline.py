@@ -743,7 +743,7 @@ def score_and_report(
     show pseudonyms. Nothing here calls an endpoint, and every statistic is seeded: the same store
     always gives the same summary.json. ``stored``: ``load_run`` of this store without its sealed suites
     opened, read already (the finish helper reads it while the requests are in flight: evalkit/finisher.py);
-    used for a run without sealed suites, whose suites it cannot differ from, else read again.
+    used when the run has no sealed suites (else the store is read again, with their plaintext put in).
     """
     from .integrity import blind
     from .report import render_report

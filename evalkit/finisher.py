@@ -14,13 +14,17 @@ half second after the last answer. A second process does it on the machine's oth
    (:meth:`Finisher.ready`) and the helper reads them from the store, read-only (WAL lets it read while
    the sender commits), and computes the baselines of a suite tree not seen before into the on-disk
    cache (:func:`evalkit.reference.baselines.warm_cache`); the finish stage uses the suites it read;
-3. after the send, the sender hands over the :class:`~evalkit.pipeline.Sent` (:meth:`Finisher.finish`)
-   and the helper runs :func:`evalkit.pipeline.finish`: it scores and reports from the store, as the
-   sender would, and answers with the outcome, the phases it timed (evalkit/timings.py) and whatever
-   it wrote on its console, which the sender writes on its own.
+3. while the requests are in flight, it scores the answers the sender has stored, every
+   :data:`PRESCORE_EVERY` seconds (a run without judges or sealed suites, answers no later answer can
+   change: :class:`evalkit.scorers.apply.Prescored`);
+4. after the send, the sender hands over the :class:`~evalkit.pipeline.Sent` (:meth:`Finisher.finish`)
+   and the helper runs :func:`evalkit.pipeline.finish`: it scores the rest and reports from the store,
+   as the sender would, and answers with the outcome, the phases it timed and its notes
+   (evalkit/timings.py) and whatever it wrote on its console, which the sender writes on its own.
 
-Messages are pickles on the helper's stdin and on a copy of its stdout (its own output goes to a
-buffer); the sealed suites' plaintext passes through that pipe only, never a file. The helper sends no
+Messages are pickles on the helper's stdin (each after its length, so that the helper can wait for the
+next one and score meanwhile) and on a copy of its stdout (its own output goes to a buffer); the
+sealed suites' plaintext passes through that pipe only, never a file. The helper sends no
 request and writes nothing but what the finish stage writes.
 
 Whatever goes wrong with the helper (it could not start, died, raised, answered something else), the
@@ -40,7 +44,9 @@ import importlib
 import io
 import os
 import pickle
+import select
 import signal
+import struct
 import subprocess
 import sys
 from contextlib import contextmanager, suppress
@@ -53,12 +59,16 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from .pipeline import RunOutcome, Sent
+    from .runner.store import RunStore
+    from .scorers.apply import Prescored
 
 ENV_VAR = "EVALKIT_FINISH_HELPER"
 OFF = ("off", "0", "no", "false")
 MAX_REQUESTS = 20_000
 WAIT_EXIT = 10.0  # seconds a helper that answered gets to exit before it is killed
 _BOOT = "import sys; sys.path.insert(0, {root!r}); from evalkit.finisher import serve; serve()"
+_HEADER = struct.Struct(">Q")  # a message to the helper: its length, then its pickle
+PRESCORE_EVERY = 0.2  # seconds between two looks for new answers to score during the send
 
 
 def enabled() -> bool:
@@ -119,13 +129,15 @@ class Finisher:
         except Exception as exc:  # it died (EOF) or wrote something else: the run finishes here
             self.give_up(f"no answer: {type(exc).__name__}: {exc}")
             return None
-        if not (isinstance(reply, tuple) and reply and reply[0] == "ok" and len(reply) == 4):
+        if not (isinstance(reply, tuple) and reply and reply[0] == "ok" and len(reply) == 5):
             self.give_up(str(reply[1]) if isinstance(reply, tuple) and len(reply) == 2 else "an unexpected answer")
             return None
-        _, outcome, phases, console = reply
+        _, outcome, phases, notes, console = reply
         self.answered = True
         self.stop()
         timings.extend(phases)
+        for key, value in notes.items():
+            timings.note(key, value)
         if console:
             sys.stderr.write(console)
         return outcome
@@ -137,7 +149,8 @@ class Finisher:
             return False
         assert self.proc is not None and self.proc.stdin is not None
         try:
-            pickle.dump(message, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+            self.proc.stdin.write(_HEADER.pack(len(data)) + data)
             self.proc.stdin.flush()
         except Exception as exc:  # a closed pipe, or something that does not pickle
             self.give_up(f"could not be told: {type(exc).__name__}: {exc}")
@@ -213,21 +226,21 @@ def started() -> Iterator[Finisher | None]:
 
 
 def serve() -> None:
-    """The helper process: import, warm the baselines when told, finish the run when given it."""
+    """The helper process: import, read and score what the send stores, finish the run when given it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the sender's; it stops this process
     channel = os.fdopen(os.dup(1), "wb")  # answers go to the pipe the sender reads ...
     os.dup2(2, 1)  # ... and nothing else can reach it
     console = io.StringIO()
     sys.stdout = sys.stderr = console  # what the finish stage prints, handed to the sender
     try:
-        _serve(sys.stdin.buffer, channel, console)
+        _serve(sys.stdin.fileno(), channel, console)
     finally:
         with suppress(OSError):
             channel.close()
         os._exit(0)  # nothing left to clean up: every file the finish stage writes is closed
 
 
-def _serve(inbox: BinaryIO, channel: BinaryIO, console: io.StringIO) -> None:
+def _serve(inbox: int, channel: BinaryIO, console: io.StringIO) -> None:
     from .preload import FINISH_MODULES
 
     for name in FINISH_MODULES:
@@ -236,25 +249,59 @@ def _serve(inbox: BinaryIO, channel: BinaryIO, console: io.StringIO) -> None:
     from .pipeline import finish
 
     stored: tuple | None = None  # the run's criteria, suites and vendors as stored, read during the send
+    scoring: _Scoring | None = None  # the answers scored as they arrive
     while True:
-        try:
-            kind, body = pickle.load(inbox)
-        except Exception:  # the end of stdin: the sender is gone or finishes the run itself
+        if scoring is not None and not _readable(inbox, PRESCORE_EVERY):
+            if not scoring.step():
+                scoring = None
+            continue
+        message = _receive(inbox)
+        if message is None:  # the end of stdin: the sender is gone or finishes the run itself
             return
+        kind, body = message
         if kind == "ready":
             with suppress(Exception):  # an optimisation only: the finish stage computes them anyway
                 stored = _warm_baselines(Path(body))
+                scoring = _Scoring.start(Path(body), stored)
         elif kind == "finish":
+            prescored = scoring.close() if scoring is not None else None
             timings.reset()
+            timings.note("prescored", str(len(prescored.rows) if prescored is not None else 0))
             try:
-                outcome = finish(body, stored=stored)
-                reply: tuple = ("ok", outcome, timings.phases(), console.getvalue())
+                outcome = finish(body, stored=stored, prescored=prescored)
+                reply: tuple = ("ok", outcome, timings.phases(), timings.notes(), console.getvalue())
             except BaseException as exc:  # the sender finishes the run itself, and reports the error
                 reply = ("error", f"{type(exc).__name__}: {exc}")
             with suppress(OSError):
                 pickle.dump(reply, channel, protocol=pickle.HIGHEST_PROTOCOL)
                 channel.flush()
             return
+
+
+def _readable(fd: int, timeout: float) -> bool:
+    """Whether a message has begun to arrive within ``timeout`` seconds."""
+    return bool(select.select([fd], [], [], timeout)[0])
+
+
+def _receive(fd: int) -> tuple[str, Any] | None:
+    """The next message, or None at the end of the input (or a message cut short)."""
+    head = _read_exactly(fd, _HEADER.size)
+    data = _read_exactly(fd, _HEADER.unpack(head)[0]) if head is not None else None
+    if data is None:
+        return None
+    kind, body = pickle.loads(data)
+    return str(kind), body
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, left)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def _warm_baselines(run_dir: Path) -> tuple:
@@ -271,3 +318,43 @@ def _warm_baselines(run_dir: Path) -> tuple:
         sealed = store.get_meta("sealed") or {}
     warm_cache(stored[0], [s for s in stored[1] if s.id not in sealed])
     return stored
+
+
+class _Scoring:
+    """The answers of a run without judges or sealed suites, scored as the sender stores them
+    (:func:`evalkit.scorers.apply.prescore`), every :data:`PRESCORE_EVERY` seconds while no message
+    comes (not where ``select`` cannot wait on a pipe: Windows)."""
+
+    def __init__(self, store: RunStore, done: Prescored) -> None:
+        self.store, self.done = store, done
+
+    @classmethod
+    def start(cls, run_dir: Path, stored: tuple) -> _Scoring | None:
+        from .runner.store import STORE_NAME, RunStore
+        from .scorers.apply import Prescored
+
+        if os.name != "posix":
+            return None
+        store = RunStore.reader(run_dir / STORE_NAME)
+        if store.get_meta("judges_ids") or store.get_meta("sealed"):
+            store.close()
+            return None
+        return cls(store, Prescored(stored[1]))
+
+    def step(self) -> bool:
+        """Score what arrived; False when that failed (the finish stage scores everything then)."""
+        from .collector import paused
+        from .scorers.apply import prescore
+
+        try:
+            with paused():
+                prescore(self.store, self.done)
+        except Exception:
+            self.done.rows.clear()
+            self.store.close()
+            return False
+        return True
+
+    def close(self) -> Prescored:
+        self.store.close()
+        return self.done

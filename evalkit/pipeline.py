@@ -41,6 +41,7 @@ from .timings import phase
 
 if TYPE_CHECKING:
     from .reference import EmbeddedServer
+    from .scorers.apply import Prescored
 
 # Scoring, aggregation (pandas), the report (Jinja2) and the reference endpoint are
 # imported where they are used: a run's first request does not wait for them (docs/performance.md).
@@ -494,16 +495,16 @@ def _warm_baselines(criteria: CriteriaFile, suites: list[Suite]) -> None:
     warm_cache(criteria, suites)
 
 
-def finish(sent: Sent, stored: tuple | None = None) -> RunOutcome:
+def finish(sent: Sent, stored: tuple | None = None, prescored: Prescored | None = None) -> RunOutcome:
     """Score and report a run ``send`` filled, reading only its store (and sealed suites in memory).
-    ``stored``: ``load_run`` of its store, read already (see ``score_and_report``)."""
+    ``stored``, ``prescored``: read and scored already during the send (see ``score_and_report``)."""
     run_dir, summary = sent.run_dir, sent.execution
     if summary.sent == 0 and summary.judge_sent == 0:
         current = _current_exports(run_dir)
         if current is not None:  # nothing new since the exports were written: reuse them as they are
             return RunOutcome(run_dir, run_dir / "report.html", current, summary)
     with frozen():  # the modules preloaded during the send are not traversed again (collector.py)
-        report, results = score_and_report(run_dir, sealed=sent.sealed, stored=stored)
+        report, results = score_and_report(run_dir, sealed=sent.sealed, stored=stored, prescored=prescored)
     return RunOutcome(run_dir, report, results, summary)
 
 
@@ -730,6 +731,7 @@ def score_and_report(
     reveal: bool = False,
     unblind: Path | None = None,
     stored: tuple | None = None,
+    prescored: Prescored | None = None,
 ) -> tuple[Path, dict]:
     """Score stored responses, aggregate, write report.html, results.csv, results.parquet,
     summary.json and results.junit.xml.
@@ -744,6 +746,8 @@ def score_and_report(
     always gives the same summary.json. ``stored``: ``load_run`` of this store without its sealed suites
     opened, read already (the finish helper reads it while the requests are in flight: evalkit/finisher.py);
     used when the run has no sealed suites (else the store is read again, with their plaintext put in).
+    ``prescored``: answers the helper scored meanwhile from those suites (``scorers.apply.prescore``),
+    used with them only.
     """
     from .integrity import blind
     from .report import render_report
@@ -776,7 +780,7 @@ def score_and_report(
             loaded = stored if stored is not None and store.unsealed is None else load_run(store)
         with phase("score"), paused():
             if rescore:
-                score_store(store, suites=loaded[1])
+                score_store(store, suites=loaded[1], prescored=prescored if loaded is stored else None)
             elif store.unsealed is not None:
                 score_store(store, write=False, suites=loaded[1])  # the sealed items' explanations and details
         with phase("aggregate"):

@@ -54,6 +54,11 @@ def note(key: str, value: str) -> None:
     _notes[key] = value
 
 
+def notes() -> dict[str, str]:
+    """The notes so far (a helper process hands its own to the command that started it)."""
+    return dict(_notes)
+
+
 def write() -> None:
     """Write the phases to ``$EVALKIT_TIMINGS`` (if set; a file that cannot be written is skipped)."""
     target = os.environ.get(ENV_VAR)

@@ -124,7 +124,7 @@ BROKEN = {
     ),
     "fails to finish": (
         "import sys; sys.path.insert(0, {root!r}); import evalkit.pipeline as p; "
-        "p.finish = lambda sent, stored: 1 / 0; from evalkit.finisher import serve; serve()"
+        "p.finish = lambda sent, **kw: 1 / 0; from evalkit.finisher import serve; serve()"
     ),
 }
 
@@ -255,3 +255,62 @@ def test_a_prestarted_helper_is_the_runs_or_is_stopped(monkeypatch):
     with finisher.started() as helper:
         assert helper is None
     assert proc is not None and proc.poll() is not None
+
+
+SLOW = (
+    "id: slow\nname: 遅い参照\ncategory: baseline\nprovider: reference\nmodel: oracle\nconcurrency: 1\n"
+    "faults: {latency_ms: 150}\n"
+)
+
+
+def scores_table(run_dir) -> list[tuple]:
+    with RunStore(run_dir / STORE_NAME) as store:
+        return store.db.execute("SELECT * FROM scores ORDER BY key, scorer_index").fetchall()
+
+
+def test_answers_scored_during_the_send_are_the_scores_of_the_finish_stage(tmp_path):
+    # one slow vendor: the helper scores the answers stored while the others are in flight
+    work = make_workspace(tmp_path / "ws", {"s": SUITE, "c": CHOICE}, {"slow": SLOW, **VENDORS}, CRITERIA)
+    _, timings = run(work, "a")
+    assert timings["finish"] == "helper" and int(timings["prescored"]) >= 0  # how many: the machine's speed
+    shutil.copytree(work.parent / "a", work.parent / "b")
+    assert evalkit("score", str(work.parent / "b"), cwd=work, env=own_env()).returncode == 0
+    assert scores_table(work.parent / "a") == scores_table(work.parent / "b")
+    for name in ("summary.json", "results.csv", "report.html"):
+        assert (work.parent / "a" / name).read_bytes() == (work.parent / "b" / name).read_bytes(), name
+
+
+def test_prescore_gives_score_stores_rows_and_only_for_the_same_answer(work):
+    from evalkit.scorers.apply import Prescored, prescore, score_store
+
+    run(work, "a", helper="off")
+    expected = scores_table(work.parent / "a")
+    with RunStore(work.parent / "a" / STORE_NAME) as store:
+        stored = pipeline.load_run(store)
+        done = Prescored(stored[1])
+        assert prescore(store, done) == 26  # every answer (13 items x 2 vendors): no judge, no group scorer
+        assert prescore(store, done) == 0  # nothing new since
+        rows = sorted(row for _, kept in done.rows.values() for row in kept)
+        assert rows == expected  # the very rows the finish stage writes
+        # an answer that changed after it was scored is scored again, not taken from before
+        key = next(k for k, (_, kept) in done.rows.items() if kept[0][4] == 1)
+        store.db.execute("UPDATE responses SET content = 'まったく別の答え' WHERE key = ?", (key,))
+        assert score_store(store, suites=stored[1], prescored=done) == 26
+        changed = {row[0]: row for row in store.db.execute("SELECT * FROM scores")}
+    assert changed[key][4] == 0 and changed[key][6] != expected[[r[0] for r in expected].index(key)][6]
+    assert [r for r in scores_table(work.parent / "a") if r[0] != key] == [r for r in expected if r[0] != key]
+
+
+def test_no_scoring_during_the_send_with_judges_or_sealed_suites(work):
+    run(work, "a", helper="off")
+    path = work.parent / "a" / STORE_NAME
+    with RunStore.reader(path) as store:
+        stored = pipeline.load_run(store)
+    scoring = finisher._Scoring.start(work.parent / "a", stored)
+    assert scoring is not None and scoring.step() and len(scoring.close().rows) == 26
+    for meta, value in (("judges_ids", ["judge"]), ("sealed", {"s": {}})):
+        with RunStore(path) as store:
+            store.set_meta(meta, value)
+        assert finisher._Scoring.start(work.parent / "a", stored) is None  # a verdict or a key may change them
+        with RunStore(path) as store:
+            store.db.execute("DELETE FROM meta WHERE key = ?", (meta,))

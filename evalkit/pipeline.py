@@ -30,6 +30,7 @@ from .config.suite import Suite
 from .config.vendor import Vendor, reference_base
 from .data import data_fingerprint, provenance
 from .errors import UsageError
+from .forked import forked
 from .i18n import tr
 from .integrity.hashing import sha256_file, sha256_json
 from .preload import Preload
@@ -787,9 +788,11 @@ def score_and_report(
             results, df = compute_results(store, loaded)
         del loaded
         results, df, store_ids = shown_views(store, results, df, unblind=unblind is not None)
+        # the exports are written by a forked copy of this process while it renders the report (forked.py)
+        exports = None
         if not variant:
             with phase("exports"):
-                write_exports(results, df, run_dir)
+                exports = forked(partial(write_exports, results, df, run_dir))
         default = (
             "report"
             + (f"-vendor-{vendor}" if vendor is not None else "")
@@ -809,6 +812,9 @@ def score_and_report(
                 reveal=_reveal_data(store) if reveal else None,
                 store_ids=store_ids,
             )
+        if exports is not None:
+            with phase("exports wait"):
+                exports()
         if not variant and out is None:
             store.set_meta("exports_state", _exports_state(store))
     return report, results

@@ -69,6 +69,7 @@ def test_the_helper_writes_what_the_runs_own_process_would(work):
         "aggregate",
         "exports",
         "report",
+        "exports wait",  # written by a fork of the helper while it renders the report (evalkit/forked.py)
     ]
     assert "report:" in proc.stdout and "oracle" in proc.stdout  # the console summary, from the helper's outcome
     # scoring the same store again in this process gives every export byte for byte

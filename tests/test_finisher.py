@@ -5,6 +5,7 @@ cannot (it does not start, dies, answers garbage, fails, or the run is too large
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import sqlite3
@@ -206,6 +207,10 @@ def test_the_helper_ignores_ctrl_c_and_ends_with_its_input():
     proc.send_signal(signal.SIGINT)
     time.sleep(0.3)
     assert proc.poll() is None
+    # it runs at a lower priority while the requests are in flight
+    with open(f"/proc/{proc.pid}/stat", encoding="ascii") as stat:
+        nice = int(stat.read().rsplit(")", 1)[1].split()[16])
+    assert nice == min(19, os.nice(0) + finisher.NICE)
     proc.stdin.close()  # the run is gone: the helper's input ends, and so does the helper
     assert proc.wait(timeout=60) == 0
     helper.proc = None

@@ -3,9 +3,10 @@
     python bench/memory.py [--requests 50000] [--vendors 5] [--resume-requests 2000]
 
 1. ``evalkit run`` (the real CLI, in a subprocess) sends N requests (N / vendors items to each
-   vendor) to a local endpoint, stores, scores and reports them; prints the peak RSS: of the largest
-   process, and of the run and its finish helper (evalkit/finisher.py) together. Target: < 400 MB at
-   50,000 (where no helper is used: more than finisher.MAX_REQUESTS).
+   vendor) to a local endpoint, stores, scores and reports them; prints the peak memory: the largest
+   process's peak RSS, and the peak of the run, its finish helper (evalkit/finisher.py) and the helper's
+   fork together (their proportional set sizes summed). Target: < 400 MB at 50,000 (where no helper is
+   used: more than finisher.MAX_REQUESTS).
 2. A finished 2,000-request run is re-run into the same directory; prints how many requests it
    sent (target 0) and its wall time including interpreter start-up (target < 3 s).
 """
@@ -30,8 +31,8 @@ from bench.common import REPO, endpoint, env_note, workspace  # noqa: E402 — a
 
 
 def cli(root: Path, *args: str) -> tuple[float, subprocess.CompletedProcess, int]:
-    """`evalkit run ARGS` in ``root``: its wall time, its output, and the peak of the summed resident memory
-    of the process and its descendants (the finish helper, evalkit/finisher.py), sampled every 20 ms from
+    """`evalkit run ARGS` in ``root``: its wall time, its output, and the peak of the summed proportional set
+    sizes of the process and its descendants (the finish helper, evalkit/finisher.py), sampled every 20 ms from
     /proc (0 where there is no /proc)."""
     start = time.perf_counter()
     with subprocess.Popen(
@@ -75,9 +76,11 @@ def _tree(pid: int) -> list[int]:
 
 
 def _rss_kb(pid: int) -> int:
-    with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
+    """The process's proportional set size (a page shared by n processes counts 1/n in each: the finish
+    stage's fork shares most of its pages with its parent, which resident sizes would count twice)."""
+    with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+        for line in rollup:
+            if line.startswith("Pss:"):
                 return int(line.split()[1])
     return 0
 
@@ -103,8 +106,8 @@ def main() -> None:
         print(
             f"  {items * args.vendors} requests ({items} items from {where} x {args.vendors} vendors): "
             f"{stored} stored, "
-            f"{took:.1f} s, peak RSS {max(peak, together):.0f} MB (target < 400 MB; the largest process "
-            f"{peak:.0f} MB, the run and its helper process together {together or '?'} MB)"
+            f"{took:.1f} s, peak {max(peak, together):.0f} MB (target < 400 MB; the largest process's RSS "
+            f"{peak:.0f} MB, the run and its helper processes together {together or '?'} MB)"
         )
 
         small = workspace(Path(tmp) / "small", args.resume_requests, url, concurrency=64)

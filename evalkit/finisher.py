@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 
 ENV_VAR = "EVALKIT_FINISH_HELPER"
 OFF = ("off", "0", "no", "false")
-MAX_REQUESTS = 20_000
+MAX_REQUESTS = 10_000
 WAIT_EXIT = 10.0  # seconds a helper that answered gets to exit before it is killed
 _BOOT = "import sys; sys.path.insert(0, {root!r}); from evalkit.finisher import serve; serve()"
 _HEADER = struct.Struct(">Q")  # a message to the helper: its length, then its pickle

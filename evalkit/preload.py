@@ -6,7 +6,7 @@ after the last answer. :class:`Preload` does those imports in a background threa
 phase instead, so that they use the time the event loop spends waiting for answers. ``evalkit run``
 normally has a helper process do this on the other core (evalkit/finisher.py), where it does not hold
 the event loop's interpreter lock; this thread is what a send without one uses (the helper turned off
-or not started, more than its 20,000 planned requests, or another caller of ``pipeline.send``).
+or not started, more than its 10,000 planned requests, or another caller of ``pipeline.send``).
 
 After the imports, the thread runs the calls it was given (``then``): ``evalkit run`` passes one that
 computes the refuse and echo baselines of a suite tree not seen before into the on-disk cache

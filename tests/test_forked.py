@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
+import time
 
 import pytest
 
 from evalkit.forked import forked
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
 
 
 def test_the_child_does_the_work_and_the_parent_waits(tmp_path, monkeypatch):
@@ -59,3 +61,20 @@ def test_no_fork_beside_other_threads_the_work_is_done_at_once(tmp_path):
     finally:
         release.set()
         other.join()
+
+
+def test_a_child_that_hangs_is_killed_and_the_work_done_here(tmp_path, monkeypatch):
+    import evalkit.forked as module
+
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(module, "DEADLINE", 0.5)
+    parent = os.getpid()
+
+    def work() -> None:
+        if os.getpid() != parent:
+            time.sleep(60)  # a child stuck on something
+        (tmp_path / "out").write_text("here", encoding="utf-8")
+
+    start = time.monotonic()
+    forked(work)()
+    assert (tmp_path / "out").read_text(encoding="utf-8") == "here" and time.monotonic() - start < 30

@@ -1,8 +1,8 @@
 """The ``evalkit`` command: the console script and ``python -m evalkit`` both start here.
 
 For ``evalkit run``, the helper process that will score and report (evalkit/finisher.py) is started
-first, before the CLI's own imports (0.4 s of pydantic's models, aiohttp and the pipeline): the helper's
-own imports then run beside those on the other core instead of beside the send.
+first, before the CLI's own imports (0.4 s of pydantic's models, aiohttp and the pipeline): its
+interpreter starts beside them, on the other core, and it is ready when the run's store is.
 """
 
 from __future__ import annotations

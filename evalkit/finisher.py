@@ -8,12 +8,15 @@ stretched a 2,000-request send from 1.8 s to 2.1-2.4 s; done after the send inst
 half second after the last answer. A second process does it on the machine's other core:
 
 1. ``evalkit run`` starts the helper (``python -c``, running :func:`serve`) first, before its own
-   imports (evalkit/entry.py); the helper imports the finish stage's modules
-   (:data:`evalkit.preload.FINISH_MODULES`) while the run imports, loads and plans;
+   imports (evalkit/entry.py), and the helper waits;
 2. once the run's store holds the run's suites, before the first request, the sender says so
-   (:meth:`Finisher.ready`) and the helper reads them from the store, read-only (WAL lets it read while
-   the sender commits), and computes the baselines of a suite tree not seen before into the on-disk
-   cache (:func:`evalkit.reference.baselines.warm_cache`); the finish stage uses the suites it read;
+   (:meth:`Finisher.ready`; a run of more than :data:`MAX_REQUESTS` stops the helper instead). The
+   helper imports the finish stage's modules (:data:`evalkit.preload.FINISH_MODULES`), reads the suites
+   from the store, read-only (WAL lets it read while the sender commits), and computes the baselines of
+   a suite tree not seen before into the on-disk cache (:func:`evalkit.reference.baselines.warm_cache`);
+   the finish stage uses the suites it read. (Importing from the start instead, beside the run's own
+   imports, was no faster, and a large run held a second pandas through its loading: 448 MB at
+   50,000 × 1.)
 3. while the requests are in flight, it scores the answers the sender has stored, every
    :data:`PRESCORE_EVERY` seconds (a run without judges or sealed suites, answers no later answer can
    change: :class:`evalkit.scorers.apply.Prescored`);
@@ -251,11 +254,6 @@ def serve() -> None:
 def _serve(inbox: int, channel: BinaryIO, console: io.StringIO) -> None:
     from .preload import FINISH_MODULES
 
-    for name in FINISH_MODULES:
-        with suppress(Exception):  # the finish stage imports it again and reports the error
-            importlib.import_module(name)
-    from .pipeline import finish
-
     stored: tuple | None = None  # the run's criteria, suites and vendors as stored, read during the send
     scoring: _Scoring | None = None  # the answers scored as they arrive
     while True:
@@ -267,7 +265,10 @@ def _serve(inbox: int, channel: BinaryIO, console: io.StringIO) -> None:
         if message is None:  # the end of stdin: the sender is gone or finishes the run itself
             return
         kind, body = message
-        if kind == "ready":
+        if kind == "ready":  # (not before: a run too large for a helper never has two of pandas in memory)
+            for name in FINISH_MODULES:
+                with suppress(Exception):  # the finish stage imports it again and reports the error
+                    importlib.import_module(name)
             with suppress(Exception):  # an optimisation only: the finish stage computes them anyway
                 stored = _warm_baselines(Path(body))
                 scoring = _Scoring.start(Path(body), stored)
@@ -277,6 +278,8 @@ def _serve(inbox: int, channel: BinaryIO, console: io.StringIO) -> None:
             timings.reset()
             timings.note("prescored", str(len(prescored.rows) if prescored is not None else 0))
             try:
+                from .pipeline import finish
+
                 outcome = finish(body, stored=stored, prescored=prescored)
                 reply: tuple = ("ok", outcome, timings.phases(), timings.notes(), console.getvalue())
             except BaseException as exc:  # the sender finishes the run itself, and reports the error

@@ -24,9 +24,10 @@ from collections.abc import Callable
 DEADLINE = 600.0  # seconds: the exports of 50,000 items take a few
 
 
-def forked(work: Callable[[], object]) -> Callable[[], None]:
-    """Start ``work`` in a forked child (where safe); call the result to wait for it."""
-    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+def forked(work: Callable[[], object], fork: bool = True) -> Callable[[], None]:
+    """Start ``work`` in a forked child (where safe, and unless ``fork`` is false); call the result to
+    wait for it."""
+    if not fork or not sys.platform.startswith("linux") or threading.active_count() > 1:
         work()
         return _nothing
     for stream in (sys.stdout, sys.stderr):

@@ -78,3 +78,13 @@ def test_a_child_that_hangs_is_killed_and_the_work_done_here(tmp_path, monkeypat
     start = time.monotonic()
     forked(work)()
     assert (tmp_path / "out").read_text(encoding="utf-8") == "here" and time.monotonic() - start < 30
+
+
+def test_no_fork_when_told_the_work_is_done_at_once(monkeypatch):
+    # the finish stage forks only for an item table of at most pipeline.FORK_ROWS rows (memory)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    done: list[int] = []
+    join = forked(lambda: done.append(os.getpid()), fork=False)
+    assert done == [os.getpid()]
+    join()
+    assert done == [os.getpid()]

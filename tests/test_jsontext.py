@@ -359,7 +359,7 @@ def test_the_summary_of_a_real_run(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pipeline, "summary_text", kept)
     # the exports written here, not by a fork of this process (evalkit/forked.py), so that `kept` sees them
-    monkeypatch.setattr(pipeline, "forked", lambda work: (work(), lambda: None)[1])
+    monkeypatch.setattr(pipeline, "forked", lambda work, **_: (work(), lambda: None)[1])
     assert main(["run", "--out", str(tmp_path / "run"), "-q"]) == 0
     text = (tmp_path / "run" / "summary.json").read_text(encoding="utf-8")
     assert seen, "the run wrote no summary through summary_text"

@@ -103,7 +103,7 @@ class Finisher:
                 self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
             )
         except OSError as exc:
-            self.give_up(f"could not start: {exc}")
+            self.give_up(f"could not start: {type(exc).__name__}")
         return self
 
     @property
@@ -137,7 +137,7 @@ class Finisher:
         try:
             reply = pickle.load(self.proc.stdout)
         except Exception as exc:  # it died (EOF) or wrote something else: the run finishes here
-            self.give_up(f"no answer: {type(exc).__name__}: {exc}")
+            self.give_up(f"no answer: {type(exc).__name__}")
             return None
         if not (isinstance(reply, tuple) and reply and reply[0] == "ok" and len(reply) == 5):
             self.give_up(str(reply[1]) if isinstance(reply, tuple) and len(reply) == 2 else "an unexpected answer")
@@ -163,7 +163,7 @@ class Finisher:
             self.proc.stdin.write(_HEADER.pack(len(data)) + data)
             self.proc.stdin.flush()
         except Exception as exc:  # a closed pipe, or something that does not pickle
-            self.give_up(f"could not be told: {type(exc).__name__}: {exc}")
+            self.give_up(f"could not be told: {type(exc).__name__}")
             return False
         return True
 
@@ -283,7 +283,7 @@ def _serve(inbox: int, channel: BinaryIO, console: io.StringIO) -> None:
                 outcome = finish(body, stored=stored, prescored=prescored)
                 reply: tuple = ("ok", outcome, timings.phases(), timings.notes(), console.getvalue())
             except BaseException as exc:  # the sender finishes the run itself, and reports the error
-                reply = ("error", f"{type(exc).__name__}: {exc}")
+                reply = ("error", type(exc).__name__)  # (the type only: timings notes never hold run data)
             with suppress(OSError):
                 pickle.dump(reply, channel, protocol=pickle.HIGHEST_PROTOCOL)
                 channel.flush()

@@ -140,7 +140,7 @@ def test_a_run_finishes_by_itself_when_the_helper_cannot(work, monkeypatch, how)
         # gone before it was told anything, while it was, or before it answered
         "exits at once": ("it ended", "could not be told: BrokenPipeError", "no answer: EOFError"),
         "answers garbage": ("no answer: UnpicklingError",),
-        "fails to finish": ("ZeroDivisionError: division by zero",),
+        "fails to finish": ("ZeroDivisionError",),
     }[how]
     assert timings["helper"].startswith(expected), timings["helper"]
     assert "Traceback" not in proc.stderr

@@ -49,7 +49,7 @@ def cli(root: Path, *args: str) -> tuple[float, subprocess.CompletedProcess, int
         def sample() -> None:
             nonlocal peak
             while not done.is_set():
-                peak = max(peak, sum(map(_rss_kb, _tree(child.pid))))
+                peak = max(peak, sum(map(_pss_kb, _tree(child.pid))))
                 done.wait(0.02)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -75,7 +75,7 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def _rss_kb(pid: int) -> int:
+def _pss_kb(pid: int) -> int:
     """The process's proportional set size (a page shared by n processes counts 1/n in each: the finish
     stage's fork shares most of its pages with its parent, which resident sizes would count twice)."""
     with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:

@@ -88,9 +88,9 @@ def enabled() -> bool:
 class Finisher:
     """The sender's end of one helper process (see the module's docstring)."""
 
-    def __init__(self, command: list[str] | None = None) -> None:
+    def __init__(self) -> None:
         root = str(Path(__file__).resolve().parents[1])  # the evalkit this process runs, for the helper too
-        self.command = command or [sys.executable, "-c", _BOOT.format(root=root)]
+        self.command = [sys.executable, "-c", _BOOT.format(root=root)]
         self.proc: subprocess.Popen | None = None
         self.failure: str | None = None  # why the helper was not used, if it was not
         self.answered = False

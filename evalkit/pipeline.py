@@ -750,8 +750,8 @@ def score_and_report(
     always gives the same summary.json. ``stored``: ``load_run`` of this store without its sealed suites
     opened, read already (the finish helper reads it while the requests are in flight: evalkit/finisher.py);
     used when the run has no sealed suites (else the store is read again, with their plaintext put in).
-    ``prescored``: answers the helper scored meanwhile from those suites (``scorers.apply.prescore``),
-    used with them only.
+    ``prescored``: answers the helper scored meanwhile from those suites (``scorers.apply.prescore``;
+    ``score_store`` takes them with those very suites only).
     """
     from .integrity import blind
     from .report import render_report
@@ -784,7 +784,7 @@ def score_and_report(
             loaded = stored if stored is not None and store.unsealed is None else load_run(store)
         with phase("score"), paused():
             if rescore:
-                score_store(store, suites=loaded[1], prescored=prescored if loaded is stored else None)
+                score_store(store, suites=loaded[1], prescored=prescored)
             elif store.unsealed is not None:
                 score_store(store, write=False, suites=loaded[1])  # the sealed items' explanations and details
         with phase("aggregate"):

@@ -112,11 +112,14 @@ def score_store(
     Without the plaintext: ``keep_sealed`` keeps their stored rows as they are (a partial check),
     otherwise it is an error. ``write=False`` fills ``store.unsealed`` without touching the store.
     ``suites``: the run's suites as stored, when the caller has read them already (``load_run``).
-    ``prescored``: rows computed during the send from these same suites (:func:`prescore`), each taken
-    for the answer it was computed from.
+    ``prescored``: rows computed during the send (:func:`prescore`), each taken for the answer it was
+    computed from; only when they were computed from these very ``suites``, else ignored.
     """
     from ..errors import UsageError
     from ..integrity.sealed import SEALED_EXPLANATION, needs_key_message
+
+    if prescored is not None and prescored.suites is not suites:  # other suite objects: other scorers
+        prescored = None
 
     by_id: dict[str, Suite] = (
         {s.id: s for s in suites}
